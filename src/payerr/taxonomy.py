@@ -1,0 +1,226 @@
+"""The unified taxonomy: outcomes, failure categories and the Classification value object.
+
+Definitions and tie-breakers are in DESIGN.md §1; this module only holds the vocabulary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = [
+    "DEFAULT_ACTIONS",
+    "DEFAULT_USER_MESSAGES",
+    "Category",
+    "Classification",
+    "CodeEntry",
+    "Outcome",
+]
+
+
+class Outcome(StrEnum):
+    """What happened to the operation."""
+
+    SUCCESS = "success"
+    """The operation completed as asked."""
+    PENDING = "pending"
+    """Accepted and still processing, waiting for the payer, or the outcome is not known."""
+    FAILED = "failed"
+    """The operation did not happen; the category says why and who acts."""
+    INFO = "info"
+    """Not an outcome at all: an SDK lifecycle event (loading started, redirect succeeded)."""
+
+
+class Category(StrEnum):
+    """Why a failed operation failed, which decides who acts and whether to retry."""
+
+    RETRYABLE = "retryable"
+    """Transient trouble; the same request, resent, can succeed soon."""
+    USER_ACTION = "user-action"
+    """The payer must do something: another card, top up, authenticate, update the app."""
+    MERCHANT_CONFIG = "merchant-config"
+    """The merchant's account, contract, credentials, signature or parameters are wrong."""
+    RISK = "risk"
+    """Refused by fraud, risk or compliance controls; never tell the shopper why."""
+    FINAL = "final"
+    """Definitively settled or impossible; nothing will change it."""
+
+
+# What payerr recommends when a mapping row or a fallback has nothing more specific to say.
+DEFAULT_ACTIONS: dict[Outcome | Category, str] = {
+    Outcome.SUCCESS: "Carry on.",
+    Outcome.PENDING: (
+        "Do not resubmit. Wait for the provider's notification or inquire the payment status "
+        "with backoff before deciding."
+    ),
+    Outcome.INFO: "No action: this is a lifecycle event, not a result.",
+    Category.RETRYABLE: "Retry the same request with backoff, if it is replay-safe.",
+    Category.USER_ACTION: "Ask the payer to act (another payment method, new details, or authentication).",
+    Category.MERCHANT_CONFIG: (
+        "Alert the merchant's engineers or operators: account, contract, credentials or "
+        "request parameters need fixing. Do not retry."
+    ),
+    Category.RISK: "Do not retry and do not reveal the reason to the shopper; refer to the risk team.",
+    Category.FINAL: "Do not retry: record the result.",
+}
+
+# Shopper-safe messages: neutral, no internal reasons, never a risk reason.
+DEFAULT_USER_MESSAGES: dict[Outcome | Category, str] = {
+    Outcome.SUCCESS: "Your payment was successful.",
+    Outcome.PENDING: "Your payment is being processed. We will let you know once it is confirmed.",
+    Outcome.INFO: "",
+    Category.RETRYABLE: "Something went wrong on our side. Please try again in a moment.",
+    Category.USER_ACTION: (
+        "Your payment could not be completed. Please check your details or use another payment "
+        "method."
+    ),
+    Category.MERCHANT_CONFIG: (
+        "This payment cannot be processed right now. Please try again later or contact the "
+        "merchant."
+    ),
+    Category.RISK: "Your payment could not be completed. Please use another payment method.",
+    Category.FINAL: "Your payment could not be completed.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """One provider answer, translated into the unified taxonomy.
+
+    Known codes map to objects built once when a mapping loads, so equal answers share one
+    instance; treat it as an immutable value.
+    """
+
+    provider: str
+    """Provider id, e.g. ``"antom"``."""
+    code: str
+    """The deciding code, normalised (stripped, upper-case); ``""`` when no code was found."""
+    raw_code: str | None
+    """The code as the provider sent it (``None`` when there was none)."""
+    message: str
+    """The provider's own message for this code, or a description of the fallback used."""
+    outcome: Outcome
+    category: Category | None
+    """Set only when ``outcome`` is ``failed``."""
+    retryable: bool
+    """True exactly when ``category`` is ``retryable``; replay safety is decided separately."""
+    known: bool
+    """False when the code is not in the mapping and a fallback decided."""
+    action: str
+    """What the merchant's system or staff should do next."""
+    user_message: str
+    """A message safe to show the shopper (neutral for risk)."""
+    retry_after: float | None = None
+    """Seconds to wait before a retry, from ``Retry-After`` or the mapping; a hint only."""
+    retry_hint: str | None = None
+    """The provider's own wording about retrying later, where it gives one."""
+    source: str = "code"
+    """Which signal decided: ``paymentResultCode``, ``result.resultCode``, ``http_status``, ..."""
+    detail: str | None = None
+    """The message the provider sent in this particular response, when it sent one."""
+    http_status: int | None = None
+
+    @property
+    def is_success(self) -> bool:
+        return self.outcome is Outcome.SUCCESS
+
+    @property
+    def is_pending(self) -> bool:
+        return self.outcome is Outcome.PENDING
+
+    @property
+    def is_failure(self) -> bool:
+        return self.outcome is Outcome.FAILED
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON-ready form used by ``payerr ... --json``; keys are a stable contract."""
+        return {
+            "provider": self.provider,
+            "code": self.code,
+            "raw_code": self.raw_code,
+            "known": self.known,
+            "outcome": str(self.outcome),
+            "category": None if self.category is None else str(self.category),
+            "retryable": self.retryable,
+            "message": self.message,
+            "action": self.action,
+            "user_message": self.user_message,
+            "retry_after": self.retry_after,
+            "retry_hint": self.retry_hint,
+            "source": self.source,
+            "detail": self.detail,
+            "http_status": self.http_status,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CodeEntry:
+    """One row of a provider's mapping file: the provider's words, our verdict, provenance."""
+
+    provider: str
+    code: str
+    """The code as the provider documents it (lookup is case-insensitive)."""
+    message: str
+    """The provider's message for the code, verbatim."""
+    description: str
+    """The provider's longer description, verbatim (may be empty)."""
+    provider_action: str
+    """What the provider's document tells the integrator to do, verbatim (may be empty)."""
+    outcome: Outcome
+    category: Category | None
+    action: str
+    user_message: str
+    retry_after: float | None
+    retry_hint: str | None
+    group: str
+    """Where the code appears: ``paymentResultCode``, ``SDK status``, ``rsp_code``, ..."""
+    note: str
+    """Why we classified it this way, where the provider's words leave room to doubt."""
+    doc_url: str
+    seed: str
+    """The seed document the row was transcribed from (``""`` when it came from the docs)."""
+    spellings: tuple[str, ...]
+    """Other spellings the source uses for the same code (the Antom SDK doc mixes cases)."""
+    origin: str
+    """The mapping file the row was loaded from."""
+
+    def classification(self, *, raw_code: str | None = None, source: str = "code") -> Classification:
+        """The Classification this row stands for."""
+        return Classification(
+            provider=self.provider,
+            code=self.code.strip().upper(),
+            raw_code=self.code if raw_code is None else raw_code,
+            message=self.message,
+            outcome=self.outcome,
+            category=self.category,
+            retryable=self.category is Category.RETRYABLE,
+            known=True,
+            action=self.action,
+            user_message=self.user_message,
+            retry_after=self.retry_after,
+            retry_hint=self.retry_hint,
+            source=source,
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON-ready form used by ``payerr list --json`` and ``payerr export``."""
+        return {
+            "provider": self.provider,
+            "code": self.code,
+            "known": True,
+            "outcome": str(self.outcome),
+            "category": None if self.category is None else str(self.category),
+            "retryable": self.category is Category.RETRYABLE,
+            "message": self.message,
+            "description": self.description,
+            "provider_action": self.provider_action,
+            "action": self.action,
+            "user_message": self.user_message,
+            "retry_after": self.retry_after,
+            "retry_hint": self.retry_hint,
+            "group": self.group,
+            "note": self.note,
+            "doc_url": self.doc_url,
+            "seed": self.seed,
+            "spellings": list(self.spellings),
+        }

@@ -40,6 +40,7 @@ __all__ = [
     "default_registry",
     "load_mappings",
     "normalize_code",
+    "reset_default_registry",
     "shipped_mappings_dir",
 ]
 
@@ -168,6 +169,11 @@ class ProviderTable:
             self._by_source[source] = cache
         return cache
 
+    def codes(self, source: str = "code") -> dict[object, Classification]:
+        """The lookup dict for one source (spelling -> Classification); grows as spellings are seen."""
+        cache = self._by_source.get(source)
+        return cache if cache is not None else self._prime(source)
+
     def lookup(self, code: object, source: str = "code") -> Classification | None:
         """The Classification for a known code, or None. Never raises on odd input."""
         cache = self._by_source.get(source)
@@ -265,18 +271,19 @@ class Registry:
         self._user_docs: list[_Document] = []
         self._env_pending = use_env
         self._tables: dict[str, ProviderTable] = {}
-        for path in paths:
-            self.add_file(path)
+        self.fast: dict[object, dict[object, Classification]] = {}
+        """provider -> code -> Classification for bare codes; ``payerr.classify``'s fast path."""
+        self.add_files(*paths)
 
     # -- registration ---------------------------------------------------------------------
 
-    def add_file(self, path: str | os.PathLike[str]) -> list[str]:
-        """Validate and apply a mapping file, or every ``*.toml`` in a folder.
+    def add_files(self, *paths: str | os.PathLike[str]) -> list[str]:
+        """Validate and apply mapping files, or every ``*.toml`` in the folders given.
 
-        Returns the provider ids the file(s) touch. Raises :class:`MappingError` naming the file,
+        Returns the provider ids the files touch. Raises :class:`MappingError` naming the file,
         code and field of every problem; nothing is applied when any file is invalid.
         """
-        docs = [parse_file(p) for p in _expand(Path(path))]
+        docs = [parse_file(p) for path in paths for p in _expand(Path(path))]
         return self._apply(docs)
 
     def add_mapping(self, data: Mapping[str, Any], origin: str = "<mapping>") -> list[str]:
@@ -290,7 +297,16 @@ class Registry:
             touched = sorted({d.provider for d in docs})
             for provider in touched:
                 self._tables.pop(provider, None)
+                self.fast.pop(provider, None)
             return touched
+
+    def reset(self) -> None:
+        """Forget every added file and table; re-read ``PAYERR_MAPPINGS`` on next use."""
+        with self._lock:
+            self._user_docs.clear()
+            self._tables.clear()
+            self.fast.clear()
+            self._env_pending = True
 
     def _load_env(self) -> None:
         if not self._env_pending:
@@ -323,6 +339,8 @@ class Registry:
         Raises :class:`UnknownProviderError` (a ``ValueError``) for a provider with no mapping,
         and :class:`MappingError` when one of its files is broken.
         """
+        if not isinstance(provider, str):
+            raise UnknownProviderError(provider, self.providers())
         table = self._tables.get(provider)
         if table is not None:
             return table
@@ -332,7 +350,7 @@ class Registry:
                 return table
             self._load_env()
             docs: list[_Document] = []
-            shipped = self._shipped_file(provider) if isinstance(provider, str) else None
+            shipped = self._shipped_file(provider)
             if shipped is not None:
                 docs.append(parse_file(shipped))
             docs.extend(d for d in self._user_docs if d.provider == provider)
@@ -558,17 +576,12 @@ def _parse_row(
 
 # -- the process-wide registry --------------------------------------------------------------
 
-_default: Registry | None = None
-_default_lock = threading.Lock()
+_default = Registry()
+"""Built at import: creating it reads nothing; files load on first use."""
 
 
 def default_registry() -> Registry:
-    """The registry ``payerr.classify`` and friends use (created on first call)."""
-    global _default  # noqa: PLW0603 -- one lazily built process-wide registry, like logging's root
-    if _default is None:
-        with _default_lock:
-            if _default is None:
-                _default = Registry()
+    """The registry ``payerr.classify`` and friends use."""
     return _default
 
 
@@ -579,13 +592,9 @@ def load_mappings(*paths: str | os.PathLike[str]) -> list[str]:
     new adds a provider. Every file is validated first: :class:`MappingError` names the file,
     the code and the field, and nothing is applied when any file is invalid.
     """
-    registry = default_registry()
-    docs = [parse_file(p) for path in paths for p in _expand(Path(path))]
-    return registry._apply(docs)
+    return _default.add_files(*paths)
 
 
 def reset_default_registry() -> None:
-    """Forget files added with :func:`load_mappings` and re-read ``PAYERR_MAPPINGS`` (for tests)."""
-    global _default  # noqa: PLW0603 -- see default_registry
-    with _default_lock:
-        _default = None
+    """Forget files added with :func:`load_mappings`; re-read ``PAYERR_MAPPINGS`` on next use."""
+    _default.reset()

@@ -120,6 +120,26 @@ class Classification:
     """The message the provider sent in this particular response, when it sent one."""
     http_status: int | None = None
 
+    def in_response(self, detail: str | None, http_status: int) -> Classification:
+        """A copy carrying one response's message and status (positional: the hot path)."""
+        return Classification(
+            self.provider,
+            self.code,
+            self.raw_code,
+            self.message,
+            self.outcome,
+            self.category,
+            self.retryable,
+            self.known,
+            self.action,
+            self.user_message,
+            self.retry_after,
+            self.retry_hint,
+            self.source,
+            detail,
+            http_status,
+        )
+
     @property
     def is_success(self) -> bool:
         return self.outcome is Outcome.SUCCESS

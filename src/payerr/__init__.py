@@ -1,0 +1,54 @@
+"""payerr: one failure taxonomy for payment providers.
+
+Translate what Antom, Alipay+, OTT Pay and PayKKa answer into outcome ``success`` / ``pending``
+/ ``failed`` and, for failures, one of five categories that say who acts and whether a retry
+can help.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from payerr.classify import classify, classify_http, classify_response
+from payerr.exceptions import MappingError, PaymentError, UnknownProviderError
+from payerr.mappings import Registry, default_registry, load_mappings
+from payerr.taxonomy import Category, Classification, CodeEntry, Outcome
+
+__all__ = [
+    "Category",
+    "Classification",
+    "CodeEntry",
+    "MappingError",
+    "Outcome",
+    "PaymentError",
+    "Registry",
+    "UnknownProviderError",
+    "classify",
+    "classify_http",
+    "classify_response",
+    "default_registry",
+    "explain",
+    "load_mappings",
+    "providers",
+]
+
+
+def providers() -> list[str]:
+    """The provider ids payerr can classify (shipped and user mappings), sorted."""
+    return default_registry().providers()
+
+
+def explain(provider: str, code: str | int) -> CodeEntry | None:
+    """The mapping row for a code: the provider's words, payerr's verdict and provenance.
+
+    None when the code is not mapped. Raises :class:`UnknownProviderError` for an unknown provider.
+    """
+    return default_registry().table(provider).entry(code)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import version  # noqa: PLC0415 -- only paid for when asked
+
+        return version("payerr")
+    raise AttributeError(f"module 'payerr' has no attribute {name!r}")

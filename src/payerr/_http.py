@@ -1,0 +1,89 @@
+"""Pure HTTP helpers: reading bodies that may be anything, ``Retry-After``, status fallbacks."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import time
+from http import HTTPStatus
+from typing import Any
+
+from payerr.taxonomy import Category, Outcome
+
+__all__ = ["MAX_BODY_BYTES", "parse_json_object", "parse_retry_after", "status_fallback"]
+
+MAX_BODY_BYTES = 1 << 20
+"""Bodies above 1 MiB are not parsed: no payment answer is that big, and a huge one is garbage."""
+
+
+def parse_json_object(body: bytes, limit: int = MAX_BODY_BYTES) -> dict[str, Any] | None:
+    """The body as a JSON object, or None for anything else. Never raises.
+
+    None covers empty, oversized, non-JSON, invalid UTF-8, deeply nested (``json`` raises
+    ``RecursionError``) and JSON that is not an object.
+    """
+    if not body or len(body) > limit:
+        return None
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):  # ValueError covers JSONDecodeError and UnicodeDecodeError
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP-date (RFC 9110).
+
+    Returns None for a missing or unreadable value; a date in the past gives 0.
+    """
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(int(value[:12]))
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        # Not RFC form, but some gateways send "1.5"; reject negatives, NaN and infinity.
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:  # RFC 9110 dates are GMT; treat a naive one as UTC
+        return None
+    delay = when.timestamp() - (time.time() if now is None else now)
+    return max(0.0, delay)
+
+
+# HTTP statuses whose meaning is independent of the provider (DESIGN.md section 2, last paragraph).
+_RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504})
+_FINAL = frozenset({409, 410})
+
+
+def status_fallback(status: int) -> tuple[Outcome, Category | None, str]:
+    """What an HTTP status alone says, for answers with no usable code.
+
+    2xx with nothing readable is *pending* (the request may have executed: outcome unknown),
+    never success; 429/5xx are retryable; 401/403 and other 4xx are merchant-config.
+    """
+    name = _reason(status)
+    if 200 <= status < 300:
+        return Outcome.PENDING, None, f"HTTP {status} {name} without a readable result: outcome unknown"
+    if status in _RETRYABLE or (500 <= status < 600 and status not in (501, 505)):
+        return Outcome.FAILED, Category.RETRYABLE, f"HTTP {status} {name}"
+    if status in _FINAL:
+        return Outcome.FAILED, Category.FINAL, f"HTTP {status} {name}"
+    if 300 <= status < 600:
+        return Outcome.FAILED, Category.MERCHANT_CONFIG, f"HTTP {status} {name}"
+    return Outcome.PENDING, None, f"HTTP status {status} is not a valid status: outcome unknown"
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "(unregistered status)"

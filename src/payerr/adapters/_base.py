@@ -1,0 +1,130 @@
+"""What every envelope reader shares: the verdict types and defensive field readers.
+
+A reader gets the body as a JSON object and returns a :data:`Reading`: a verdict and the
+provider's message for this response. The verdict is a Classification (a known code decided),
+an :class:`Unresolved` (a code or status was there but no mapping row decides), or None
+(nothing in the body decides; the HTTP status will). Readers never raise on odd bodies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from payerr.mappings import ProviderTable
+from payerr.taxonomy import Category, Classification, Outcome
+
+__all__ = [
+    "INVALID",
+    "Fallback",
+    "Reading",
+    "Unresolved",
+    "code_of",
+    "decide",
+    "get_path",
+    "text_of",
+    "upper_of",
+]
+
+_MAX_TEXT = 1000
+_MAX_CODE = 128
+
+
+@dataclass(frozen=True, slots=True)
+class Fallback:
+    """What a provider-level status field says, used when the code is unknown or disagrees."""
+
+    outcome: Outcome
+    category: Category | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unresolved:
+    """A code (or status) was present, but no mapping row decides."""
+
+    raw_code: str | None
+    source: str
+    fallback: Fallback | None = None
+    why: str = ""
+
+
+Verdict = Classification | Unresolved | None
+Reading = tuple[Verdict, str | None]
+
+
+class _Invalid:
+    """A code field holding something that is not a code (a float, a list, a bool...)."""
+
+    def __repr__(self) -> str:
+        return "INVALID"
+
+
+INVALID: Final = _Invalid()
+
+
+def code_of(value: object) -> str | _Invalid | None:
+    """A code field's value as a string; None when absent or empty, INVALID for a wrong type."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        stripped = value.strip()
+        if not stripped:
+            return None
+        return value[:_MAX_CODE] if len(value) > _MAX_CODE else value
+    if type(value) is int:
+        return str(value)
+    return INVALID
+
+
+def text_of(value: object) -> str | None:
+    """A message field's value, if it is a string (capped at 1,000 characters)."""
+    if isinstance(value, str) and value:
+        return value if len(value) <= _MAX_TEXT else value[:_MAX_TEXT] + "..."
+    return None
+
+
+def upper_of(value: object) -> str | None:
+    """A status field's value, normalised, or None."""
+    if isinstance(value, str):
+        return value.strip().upper() or None
+    return None
+
+
+def get_path(obj: object, path: str) -> Any:
+    """Follow a dotted path (``"data.error_code"``) through nested objects; None if it breaks."""
+    for part in path.split("."):
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(part)
+    return obj
+
+
+def decide(
+    table: ProviderTable,
+    value: object,
+    source: str,
+    fallback: Fallback | None = None,
+    *,
+    must_agree: bool = False,
+) -> Verdict:
+    """The verdict for one code field, or None when the field is absent.
+
+    Args:
+        fallback: what the provider's status field says; it decides when the code is unknown.
+        must_agree: when the status field and a known code disagree on the outcome (a
+            ``SUCCESS`` code beside a ``FAILURE`` status), let the status decide.
+    """
+    raw = code_of(value)
+    if raw is None:
+        return None
+    if isinstance(raw, _Invalid):
+        return Unresolved(None, source, fallback, why=f"{source} holds a {type(value).__name__}")
+    hit = table.lookup(raw, source)
+    if hit is None:
+        return Unresolved(raw, source, fallback)
+    if must_agree and fallback is not None and fallback.outcome is not hit.outcome:
+        return Unresolved(
+            raw, source, fallback, why=f"{fallback.source} contradicts {source} {hit.code}"
+        )
+    return hit

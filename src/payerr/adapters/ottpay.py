@@ -1,0 +1,31 @@
+"""OTT Pay: ``{rsp_code, rsp_msg, data, md5}`` (docs.ottpay.com/payment-api, Appendix B).
+
+``data`` is AES-encrypted base64 on the wire; once the merchant has decrypted it into an object,
+its ``respcode`` / ``respmsg`` is more specific than ``rsp_code`` and decides. An unknown
+``respcode`` falls back on what ``rsp_code`` says when that is a failure; a successful
+``rsp_code`` beside an unknown ``respcode`` never makes the payment a success.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from payerr.adapters._base import Fallback, Reading, decide, text_of
+from payerr.mappings import ProviderTable
+from payerr.taxonomy import Classification, Outcome
+
+__all__ = ["read"]
+
+
+def read(table: ProviderTable, body: dict[str, Any]) -> Reading:
+    detail = text_of(body.get("rsp_msg"))
+    envelope = decide(table, body.get("rsp_code"), "rsp_code")
+    data = body.get("data")
+    if isinstance(data, dict):
+        fallback = None
+        if isinstance(envelope, Classification) and envelope.outcome is Outcome.FAILED:
+            fallback = Fallback(Outcome.FAILED, envelope.category, "rsp_code")
+        verdict = decide(table, data.get("respcode"), "data.respcode", fallback)
+        if verdict is not None:
+            return verdict, text_of(data.get("respmsg")) or detail
+    return envelope, detail

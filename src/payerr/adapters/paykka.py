@@ -1,0 +1,56 @@
+"""PayKKa: ``{ret_code, ret_msg, data}`` (docs.paykka.com).
+
+Gateway and authentication errors carry their code in ``ret_code`` (``010000``, ``999999``,
+``2060xx``) with a non-200 status. Business errors come with HTTP 200 and ``ret_code =
+"000000"``: the real result is ``data.error_code`` / ``data.error_description``, read against
+``data.status`` (``SUCCESS`` / ``FAILURE`` / ``PROCESSING`` ...). Some pages show the 4-digit
+code straight in ``ret_code``, and the seed names the field ``errorCode``: all are accepted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from payerr.adapters._base import Fallback, Reading, Unresolved, code_of, decide, text_of, upper_of
+from payerr.mappings import ProviderTable
+from payerr.taxonomy import Category, Outcome
+
+__all__ = ["read"]
+
+_OK = "000000"
+_DATA_STATUS = {
+    status: Fallback(outcome, category, "data.status")
+    for status, (outcome, category) in {
+        "SUCCESS": (Outcome.SUCCESS, None),
+        "SUCCEEDED": (Outcome.SUCCESS, None),
+        "FAILURE": (Outcome.FAILED, Category.FINAL),
+        "FAILED": (Outcome.FAILED, Category.FINAL),
+        "FAIL": (Outcome.FAILED, Category.FINAL),
+        "PROCESSING": (Outcome.PENDING, None),
+        "PENDING": (Outcome.PENDING, None),
+        "INIT": (Outcome.PENDING, None),
+    }.items()
+}
+
+
+def read(table: ProviderTable, body: dict[str, Any]) -> Reading:
+    detail = text_of(body.get("ret_msg"))
+    ret_code = code_of(body.get("ret_code"))
+    data = body.get("data")
+    if isinstance(data, dict) and (ret_code is None or ret_code == _OK):
+        status = upper_of(data.get("status"))
+        fallback = _DATA_STATUS.get(status or "")
+        data_detail = text_of(data.get("error_description")) or text_of(data.get("errorDescription"))
+        for field in ("error_code", "errorCode"):
+            verdict = decide(table, data.get(field), f"data.{field}", fallback, must_agree=True)
+            if verdict is not None:
+                return verdict, data_detail or detail
+        if status == "SUCCESS":
+            return table.lookup("0000", "data.status"), data_detail or detail
+        if fallback is not None:
+            return Unresolved(None, "data.status", fallback), data_detail or detail
+    for field in ("ret_code", "errorCode", "error_code"):
+        verdict = decide(table, body.get(field), field)
+        if verdict is not None:
+            return verdict, detail
+    return None, detail

@@ -1,0 +1,193 @@
+"""Classify a bare code or a whole HTTP answer. Pure: no I/O beyond reading mapping files once.
+
+``classify_http`` is the sans-IO core (status, headers, bytes in; Classification out) that
+``classify_response``, the CLI and the transports share.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import httpx
+import structlog
+
+from payerr._http import parse_json_object, parse_retry_after, status_fallback
+from payerr.adapters import READERS, Unresolved
+from payerr.mappings import ProviderTable, Registry, default_registry
+from payerr.taxonomy import Classification, Outcome
+
+__all__ = ["classify", "classify_http", "classify_response"]
+
+_log = structlog.get_logger("payerr")
+_DEFAULT = default_registry()
+_FAST = _DEFAULT.fast  # provider -> code -> Classification, filled on first use per provider
+_MAX_RAW = 128
+
+UNKNOWN_ACTION = (
+    "Unknown code: do not resubmit; inquire the payment status before deciding, and add the "
+    "code to a mapping file."
+)
+
+Headers = httpx.Headers | Mapping[str, str]
+
+
+def classify(provider: str, code: str | int, *, registry: Registry | None = None) -> Classification:
+    """Classify a bare provider code, as an SDK callback, a webhook or a log line carries it.
+
+    Codes match case-insensitively with surrounding white space ignored; numeric codes may be
+    ``int`` or ``str``; leading zeros are kept (PayKKa's ``"0000"`` is not ``0``). An unknown
+    code gives ``known=False`` and outcome *pending* (outcome unknown: never success, never
+    retried) and is logged as ``payerr.unknown_code``.
+
+    Raises:
+        UnknownProviderError: no mapping exists for ``provider`` (a ``ValueError``).
+        MappingError: one of the provider's mapping files is broken.
+    """
+    if registry is None:
+        try:
+            return _FAST[provider][code]
+        except (KeyError, TypeError):
+            registry = _DEFAULT
+    table = registry.table(provider)
+    registry.fast.setdefault(provider, table.codes())
+    hit = table.lookup(code)
+    if hit is not None:
+        return hit
+    if type(code) is int or isinstance(code, str):
+        raw: str | None = str(code)[:_MAX_RAW]
+        message = f"Code {raw!r} is not in payerr's {provider} mapping."
+    else:
+        raw = None
+        message = f"Not a code: got a {type(code).__name__}."
+    return _unknown(table.unknown(raw, Outcome.PENDING, None, source="default", message=message, action=UNKNOWN_ACTION))
+
+
+def classify_http(
+    provider: str,
+    status_code: int,
+    body: bytes = b"",
+    headers: Headers | None = None,
+    *,
+    registry: Registry | None = None,
+) -> Classification:
+    """Classify an HTTP answer from its parts. Never raises on what the provider sent.
+
+    The provider's envelope decides where it has a known code (see ``payerr.adapters``); an
+    unknown code falls back on the provider's status field, then on the HTTP status. A 2xx
+    whose outcome cannot be read is *pending*; an error status is never *success*.
+    ``Retry-After`` (seconds or HTTP-date) is kept as ``retry_after`` on failures.
+
+    Raises:
+        UnknownProviderError: no mapping exists for ``provider``.
+        MappingError: one of the provider's mapping files is broken.
+    """
+    table = (registry or _DEFAULT).table(provider)
+    obj = parse_json_object(body)
+    if obj is None:
+        verdict, detail = None, _describe_unreadable(body)
+    else:
+        verdict, detail = READERS[table.adapter](table, obj)
+    result = _finish(table, verdict, detail, status_code)
+    if result.outcome is Outcome.FAILED and headers is not None:
+        hint = parse_retry_after(_header(headers, "retry-after"))
+        if hint is not None:
+            result = dataclasses.replace(result, retry_after=hint)
+    if not result.known and result.raw_code is not None:
+        _unknown(result)
+    return result
+
+
+def classify_response(
+    provider: str, response: httpx.Response, *, registry: Registry | None = None
+) -> Classification:
+    """Classify an ``httpx.Response``: its status, headers and (already read) body.
+
+    A streaming response whose body has not been read is classified on its status alone
+    (a 2xx is then *pending*); payerr does not consume the stream.
+    """
+    try:
+        body = response.content
+    except httpx.ResponseNotRead:
+        body = b""
+    return classify_http(provider, response.status_code, body, response.headers, registry=registry)
+
+
+def _finish(
+    table: ProviderTable,
+    verdict: Classification | Unresolved | None,
+    detail: str | None,
+    status: int,
+) -> Classification:
+    """Turn an adapter's verdict into the final Classification for this response."""
+    error_status = not 200 <= status < 300
+    if isinstance(verdict, Classification):
+        if not (error_status and verdict.outcome is Outcome.SUCCESS):
+            if verdict.detail == detail and verdict.http_status == status:
+                return verdict
+            return verdict.in_response(detail, status)
+        # An error status is never success, whatever the body says.
+        verdict = Unresolved(verdict.raw_code, verdict.source, why=f"HTTP {status} contradicts {verdict.code}")
+    if isinstance(verdict, Unresolved):
+        raw = verdict.raw_code
+        why = verdict.why
+        if verdict.fallback is not None:
+            fb = verdict.fallback
+            what = f"code {raw!r} is not in payerr's {table.id} mapping" if raw else why or "no code"
+            return table.unknown(
+                raw,
+                fb.outcome,
+                fb.category,
+                source=fb.source,
+                message=f"{fb.source} says {fb.outcome}; {what}.",
+                action=UNKNOWN_ACTION if raw else None,
+                detail=detail,
+                http_status=status,
+            )
+    else:
+        raw, why = None, ""
+    outcome, category, message = status_fallback(status)
+    if raw:
+        message += f"; code {raw!r} is not in payerr's {table.id} mapping"
+    if why:
+        message += f"; {why}"
+    return table.unknown(
+        raw,
+        outcome,
+        category,
+        source="http_status",
+        message=message + ".",
+        action=UNKNOWN_ACTION if outcome is Outcome.PENDING else None,
+        detail=detail,
+        http_status=status,
+    )
+
+
+def _describe_unreadable(body: bytes) -> str | None:
+    if not body:
+        return None
+    return f"the body ({len(body)} bytes) is not a readable JSON object"
+
+
+def _header(headers: Headers, name: str) -> str | None:
+    if isinstance(headers, httpx.Headers):
+        return headers.get(name)
+    for key, value in headers.items():
+        if isinstance(key, str) and key.lower() == name:
+            return value if isinstance(value, str) else None
+    return None
+
+
+def _unknown(result: Classification) -> Classification:
+    _log.warning(
+        "payerr.unknown_code",
+        **{
+            "payment.provider": result.provider,
+            "payment.code": result.code,
+            "payment.raw_code": result.raw_code,
+            "payment.outcome": str(result.outcome),
+            "payment.category": None if result.category is None else str(result.category),
+            "payment.source": result.source,
+        },
+    )
+    return result

@@ -72,7 +72,11 @@ def status_fallback(status: int) -> tuple[Outcome, Category | None, str]:
     """
     name = _reason(status)
     if 200 <= status < 300:
-        return Outcome.PENDING, None, f"HTTP {status} {name} without a readable result: outcome unknown"
+        return (
+            Outcome.PENDING,
+            None,
+            f"HTTP {status} {name} without a readable result: outcome unknown",
+        )
     if status in _RETRYABLE or (500 <= status < 600 and status not in (501, 505)):
         return Outcome.FAILED, Category.RETRYABLE, f"HTTP {status} {name}"
     if status in _FINAL:

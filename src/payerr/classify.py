@@ -60,7 +60,11 @@ def classify(provider: str, code: str | int, *, registry: Registry | None = None
     else:
         raw = None
         message = f"Not a code: got a {type(code).__name__}."
-    return _unknown(table.unknown(raw, Outcome.PENDING, None, source="default", message=message, action=UNKNOWN_ACTION))
+    return _unknown(
+        table.unknown(
+            raw, Outcome.PENDING, None, source="default", message=message, action=UNKNOWN_ACTION
+        )
+    )
 
 
 def classify_http(
@@ -127,19 +131,25 @@ def _finish(
                 return verdict
             return verdict.in_response(detail, status)
         # An error status is never success, whatever the body says.
-        verdict = Unresolved(verdict.raw_code, verdict.source, why=f"HTTP {status} contradicts {verdict.code}")
+        verdict = Unresolved(
+            verdict.raw_code, verdict.source, why=f"HTTP {status} contradicts {verdict.code}"
+        )
     if isinstance(verdict, Unresolved):
         raw = verdict.raw_code
         why = verdict.why
         if verdict.fallback is not None:
             fb = verdict.fallback
-            what = f"code {raw!r} is not in payerr's {table.id} mapping" if raw else why or "no code"
+            what = (
+                f"code {raw!r} is not in payerr's {table.id} mapping" if raw else why or "no code"
+            )
             return table.unknown(
                 raw,
                 fb.outcome,
                 fb.category,
                 source=fb.source,
-                message=f"{fb.source} says {fb.outcome}; {what}.",
+                message=f"{fb.source} says {fb.outcome}"
+                + (f" ({fb.category})" if fb.category else "")
+                + f"; {what}.",
                 action=UNKNOWN_ACTION if raw else None,
                 detail=detail,
                 http_status=status,
@@ -171,7 +181,8 @@ def _describe_unreadable(body: bytes) -> str | None:
 
 def _header(headers: Headers, name: str) -> str | None:
     if isinstance(headers, httpx.Headers):
-        return headers.get(name)
+        value: str | None = headers.get(name)
+        return value
     for key, value in headers.items():
         if isinstance(key, str) and key.lower() == name:
             return value if isinstance(value, str) else None

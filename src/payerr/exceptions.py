@@ -53,4 +53,6 @@ class MappingError(ValueError):
         self.errors = tuple(errors)
         first = self.errors[0] if self.errors else "invalid mapping"
         more = len(self.errors) - 1
-        super().__init__(first + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""))
+        super().__init__(
+            first + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+        )

@@ -53,7 +53,7 @@ ADAPTERS = frozenset({"antom", "alipay_plus", "ottpay", "paykka", "fields"})
 DEFAULT_CODE_FIELDS = ("error.code", "error_code", "errorCode", "code", "result_code", "resultCode")
 
 _PROVIDER_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_HEADER_KEYS = {
+_HEADER_KEYS: dict[str, type | tuple[type, ...]] = {
     "id": str,
     "title": str,
     "docs_url": str,
@@ -77,9 +77,7 @@ _ROW_STR_FIELDS = (
     "doc_url",
     "seed",
 )
-_ROW_KEYS = frozenset(
-    {*_ROW_STR_FIELDS, "code", "outcome", "category", "retry_after", "spellings"}
-)
+_ROW_KEYS = frozenset({*_ROW_STR_FIELDS, "code", "outcome", "category", "retry_after", "spellings"})
 _MAX_CODE_LEN = 128
 _CACHE_LIMIT = 4096  # spellings cached per source; beyond it lookups still work, uncached
 
@@ -148,7 +146,9 @@ class ProviderTable:
         self.adapter: str = header.get("adapter", self.id if self.id in ADAPTERS else "fields")
         self.code_fields: tuple[str, ...] = tuple(header.get("code_fields", DEFAULT_CODE_FIELDS))
         self.message_fields: tuple[str, ...] = tuple(header.get("message_fields", ()))
-        self.origins: tuple[tuple[str, int], ...] = tuple((d.origin, len(d.rows)) for d in documents)
+        self.origins: tuple[tuple[str, int], ...] = tuple(
+            (d.origin, len(d.rows)) for d in documents
+        )
         """Each file the table was merged from, with its row count, in order."""
         self.entries: Mapping[str, CodeEntry] = rows
         self._by_source: dict[str, dict[object, Classification]] = {}
@@ -170,7 +170,7 @@ class ProviderTable:
         return cache
 
     def codes(self, source: str = "code") -> dict[object, Classification]:
-        """The lookup dict for one source (spelling -> Classification); grows as spellings are seen."""
+        """The lookup dict for one source (spelling -> Classification); grows as it is used."""
         cache = self._by_source.get(source)
         return cache if cache is not None else self._prime(source)
 
@@ -313,7 +313,9 @@ class Registry:
             return
         self._env_pending = False
         value = os.environ.get(ENV_VAR, "")
-        docs = [parse_file(p) for part in value.split(os.pathsep) if part for p in _expand(Path(part))]
+        docs = [
+            parse_file(p) for part in value.split(os.pathsep) if part for p in _expand(Path(part))
+        ]
         self._user_docs[:0] = docs  # env files come before files added in code
 
     # -- queries --------------------------------------------------------------------------
@@ -330,7 +332,9 @@ class Registry:
             self._load_env()
             ids = {d.provider for d in self._user_docs}
         if self._shipped_dir is not None and self._shipped_dir.is_dir():
-            ids.update(p.stem for p in self._shipped_dir.glob("*.toml") if _PROVIDER_ID.match(p.stem))
+            ids.update(
+                p.stem for p in self._shipped_dir.glob("*.toml") if _PROVIDER_ID.match(p.stem)
+            )
         return sorted(ids)
 
     def table(self, provider: str) -> ProviderTable:
@@ -400,10 +404,14 @@ def parse_document(data: Mapping[str, Any], origin: str) -> _Document:
         raise MappingError([f"{origin}: expected a table with [provider] and [[code]] entries"])
     for key in data:
         if key not in ("schema", "provider", "code"):
-            errors.append(f"{origin}: unknown top-level key {key!r} (expected schema, provider, code)")
+            errors.append(
+                f"{origin}: unknown top-level key {key!r} (expected schema, provider, code)"
+            )
     schema = data.get("schema", 1)
     if schema != 1:
-        errors.append(f"{origin}: field 'schema': unsupported schema {schema!r} (this payerr reads 1)")
+        errors.append(
+            f"{origin}: field 'schema': unsupported schema {schema!r} (this payerr reads 1)"
+        )
     header = _parse_header(data.get("provider"), origin, errors)
     provider = header.get("id", "?")
     rows_data = data.get("code", [])
@@ -413,7 +421,9 @@ def parse_document(data: Mapping[str, Any], origin: str) -> _Document:
         errors.append(f"{origin}: 'code' must be an array of tables ([[code]])")
         rows_data = []
     for index, row_data in enumerate(rows_data):
-        entry = _parse_row(row_data, index, provider, header, origin, errors)
+        entry = _parse_row(
+            row_data, index=index, provider=provider, header=header, origin=origin, errors=errors
+        )
         if entry is None:
             continue
         key = normalize_code(entry.code)
@@ -432,7 +442,7 @@ def parse_document(data: Mapping[str, Any], origin: str) -> _Document:
 
 def _parse_header(value: object, origin: str, errors: list[str]) -> dict[str, Any]:
     if not isinstance(value, Mapping):
-        errors.append(f"{origin}: missing [provider] table with at least id = \"...\"")
+        errors.append(f'{origin}: missing [provider] table with at least id = "..."')
         return {}
     header: dict[str, Any] = {}
     for key, item in value.items():
@@ -447,7 +457,9 @@ def _parse_header(value: object, origin: str, errors: list[str]) -> dict[str, An
             errors.append(f"{origin}: [provider]: field {key!r}: wrong type {type(item).__name__}")
             continue
         if isinstance(item, list) and not all(isinstance(x, str) and x for x in item):
-            errors.append(f"{origin}: [provider]: field {key!r}: must be a list of non-empty strings")
+            errors.append(
+                f"{origin}: [provider]: field {key!r}: must be a list of non-empty strings"
+            )
             continue
         header[key] = item
     pid = header.get("id")
@@ -471,6 +483,7 @@ def _parse_header(value: object, origin: str, errors: list[str]) -> dict[str, An
 
 def _parse_row(
     data: object,
+    *,
     index: int,
     provider: str,
     header: Mapping[str, Any],
@@ -501,7 +514,9 @@ def _parse_row(
         errors.append(f"{where}: field 'code': longer than {_MAX_CODE_LEN} characters")
     for key in _ROW_STR_FIELDS:
         if key in data and not isinstance(data[key], str):
-            errors.append(f"{where}: field {key!r}: must be a string, not {type(data[key]).__name__}")
+            errors.append(
+                f"{where}: field {key!r}: must be a string, not {type(data[key]).__name__}"
+            )
 
     outcome: Outcome | None = None
     if "outcome" in data:
@@ -547,7 +562,7 @@ def _parse_row(
 
     if len(errors) > before or outcome is None or not isinstance(raw_code, str):
         return None
-    key: Outcome | Category = category if category is not None else outcome
+    verdict: Outcome | Category = category if category is not None else outcome
 
     def text(name: str, default: str = "") -> str:
         value = data.get(name, default)
@@ -561,8 +576,8 @@ def _parse_row(
         provider_action=text("provider_action"),
         outcome=outcome,
         category=category,
-        action=text("action") or DEFAULT_ACTIONS[key],
-        user_message=text("user_message") or DEFAULT_USER_MESSAGES[key],
+        action=text("action") or DEFAULT_ACTIONS[verdict],
+        user_message=text("user_message") or DEFAULT_USER_MESSAGES[verdict],
         retry_after=None if retry_after is None else float(retry_after),
         retry_hint=text("retry_hint") or None,
         group=text("group"),

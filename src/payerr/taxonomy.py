@@ -55,12 +55,16 @@ DEFAULT_ACTIONS: dict[Outcome | Category, str] = {
     ),
     Outcome.INFO: "No action: this is a lifecycle event, not a result.",
     Category.RETRYABLE: "Retry the same request with backoff, if it is replay-safe.",
-    Category.USER_ACTION: "Ask the payer to act (another payment method, new details, or authentication).",
+    Category.USER_ACTION: (
+        "Ask the payer to act (another payment method, new details, or authentication)."
+    ),
     Category.MERCHANT_CONFIG: (
         "Alert the merchant's engineers or operators: account, contract, credentials or "
         "request parameters need fixing. Do not retry."
     ),
-    Category.RISK: "Do not retry and do not reveal the reason to the shopper; refer to the risk team.",
+    Category.RISK: (
+        "Do not retry and do not reveal the reason to the shopper; refer to the risk team."
+    ),
     Category.FINAL: "Do not retry: record the result.",
 }
 
@@ -204,7 +208,9 @@ class CodeEntry:
     origin: str
     """The mapping file the row was loaded from."""
 
-    def classification(self, *, raw_code: str | None = None, source: str = "code") -> Classification:
+    def classification(
+        self, *, raw_code: str | None = None, source: str = "code"
+    ) -> Classification:
         """The Classification this row stands for."""
         return Classification(
             provider=self.provider,

@@ -1,4 +1,4 @@
-"""Antom and Alipay+ envelopes: ``result`` with ``resultStatus`` S/F/U, plus the payment's own result.
+"""Antom and Alipay+ envelopes: ``result`` with ``resultStatus`` S/F/U, and the payment's result.
 
 Precedence (DESIGN.md section 2; docs.antom.com/ac/ams/paymentri_online, .../paymentrn_online):
 
@@ -54,7 +54,11 @@ _PAYMENT_FALLBACKS = {
 }
 _NOTIFY_PENDING = Fallback(Outcome.PENDING, None, "notifyType")
 # Codes whose row stands for a whole paymentStatus when no usable paymentResultCode came with it.
-_STATUS_CODE = {"SUCCESS": "SUCCESS", "PROCESSING": "PAYMENT_IN_PROCESS", "PENDING": "PAYMENT_IN_PROCESS"}
+_STATUS_CODE = {
+    "SUCCESS": "SUCCESS",
+    "PROCESSING": "PAYMENT_IN_PROCESS",
+    "PENDING": "PAYMENT_IN_PROCESS",
+}
 
 
 def read(table: ProviderTable, body: dict[str, Any]) -> Reading:
@@ -80,7 +84,9 @@ def read(table: ProviderTable, body: dict[str, Any]) -> Reading:
     for field in ("code", "errorCode", "resultCode"):
         verdict = decide(table, body.get(field), field)
         if verdict is not None:
-            return verdict, text_of(body.get("message")) or text_of(body.get("errorMessage")) or detail
+            return verdict, text_of(body.get("message")) or text_of(
+                body.get("errorMessage")
+            ) or detail
     return None, detail
 
 
@@ -109,12 +115,17 @@ def _envelope(table: ProviderTable, env: dict[str, Any], prefix: str) -> Verdict
         )
     if fallback.outcome is not verdict.outcome:
         return Unresolved(
-            verdict.raw_code, source, fallback, why=f"resultStatus {status} contradicts {verdict.code}"
+            verdict.raw_code,
+            source,
+            fallback,
+            why=f"resultStatus {status} contradicts {verdict.code}",
         )
     return verdict
 
 
-def _payment(table: ProviderTable, body: dict[str, Any], result: dict[str, Any] | None) -> Reading | None:
+def _payment(
+    table: ProviderTable, body: dict[str, Any], result: dict[str, Any] | None
+) -> Reading | None:
     """The payment's own result, when the body carries one."""
     payment_result = body.get("paymentResult")
     if isinstance(payment_result, dict):  # Alipay+ inquiry and notifications
@@ -144,5 +155,7 @@ def _payment(table: ProviderTable, body: dict[str, Any], result: dict[str, Any] 
     if fallback is not None:
         raw = verdict.raw_code if isinstance(verdict, Unresolved) else None
         why = verdict.why if isinstance(verdict, Unresolved) else ""
-        return Unresolved(raw, "paymentResultCode" if raw else "paymentStatus", fallback, why), detail
+        return Unresolved(
+            raw, "paymentResultCode" if raw else "paymentStatus", fallback, why
+        ), detail
     return None

@@ -40,7 +40,9 @@ def read(table: ProviderTable, body: dict[str, Any]) -> Reading:
     if isinstance(data, dict) and (ret_code is None or ret_code == _OK):
         status = upper_of(data.get("status"))
         fallback = _DATA_STATUS.get(status or "")
-        data_detail = text_of(data.get("error_description")) or text_of(data.get("errorDescription"))
+        data_detail = text_of(data.get("error_description")) or text_of(
+            data.get("errorDescription")
+        )
         for field in ("error_code", "errorCode"):
             verdict = decide(table, data.get(field), f"data.{field}", fallback, must_agree=True)
             if verdict is not None:

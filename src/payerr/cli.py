@@ -1,0 +1,311 @@
+"""The ``payerr`` command: explain codes, classify responses, list, export and validate mappings.
+
+Verbs, flags and ``--json`` keys are a contract. Errors are one line on stderr and a non-zero
+exit: 1 for a failed check (an invalid mapping, an unknown code in ``explain``), 2 for a usage
+error, an unknown provider or an unreadable input file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import httpx
+
+from payerr.classify import classify, classify_http
+from payerr.exceptions import MappingError, UnknownProviderError
+from payerr.mappings import Registry, parse_file
+from payerr.taxonomy import Category, Classification, CodeEntry, Outcome
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _UsageError(Exception):
+    """A problem with what the user typed or pointed us at; exit 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (the console script exits with it)."""
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    # argparse binds an optional positional before it sees later options, so
+    # `classify antom --status 429 body.json` leaves the file over: take it here.
+    leftover = extra[0] if len(extra) == 1 else ""
+    is_file = leftover == "-" or (leftover != "" and not leftover.startswith("-"))
+    if args.verb == "classify" and args.file is None and is_file:
+        args.file, extra = leftover, []
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    _quiet_logs()
+    try:
+        registry = Registry(args.mappings or ())
+        status: int = args.handler(args, registry, sys.stdout)
+    except (_UsageError, UnknownProviderError) as exc:
+        print(f"payerr: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except MappingError as exc:
+        for line in exc.errors:
+            print(f"payerr: error: {line}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    except BrokenPipeError:  # `payerr list | head`
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    return status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="payerr",
+        description="Translate payment providers' failure codes into one taxonomy.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument(
+        "--mappings",
+        action="append",
+        metavar="PATH",
+        help="extra mapping file or folder, applied after the shipped ones (repeatable; "
+        "PAYERR_MAPPINGS is read too)",
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    p = verbs.add_parser("explain", help="what a provider code means and what to do")
+    p.add_argument("provider")
+    p.add_argument("code")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=_explain)
+
+    p = verbs.add_parser("classify", help="classify an HTTP response body from a file or stdin")
+    p.add_argument("provider")
+    p.add_argument("file", nargs="?", metavar="FILE", help="body file, or - for stdin")
+    p.add_argument("--status", type=int, default=200, help="HTTP status (default 200)")
+    p.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="a response header (repeatable)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=_classify)
+
+    p = verbs.add_parser("list", help="list mapped codes")
+    p.add_argument("provider", nargs="?")
+    p.add_argument("--category", choices=[c.value for c in Category])
+    p.add_argument("--outcome", choices=[o.value for o in Outcome])
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.set_defaults(handler=_list)
+
+    p = verbs.add_parser("export", help="export the code tables")
+    p.add_argument("provider", nargs="?")
+    p.add_argument("--format", choices=["markdown", "csv", "json"], default="markdown")
+    p.set_defaults(handler=_export)
+
+    p = verbs.add_parser("validate", help="check mapping files (default: shipped and user ones)")
+    p.add_argument("files", nargs="*", metavar="FILE")
+    p.set_defaults(handler=_validate)
+    return parser
+
+
+# -- verbs ----------------------------------------------------------------------------------
+
+
+def _explain(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    result = classify(args.provider, args.code, registry=registry)
+    entry = registry.table(args.provider).entry(args.code)
+    if args.json:
+        data = result.as_dict()
+        if entry is not None:
+            data.update(_provenance(entry))
+        _print_json(data, out)
+    else:
+        out.write(_render(result, entry))
+    return EXIT_OK if result.known else EXIT_CHECK_FAILED
+
+
+def _classify(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    headers = httpx.Headers([_parse_header(h) for h in args.header])
+    body = _read_body(args.file)
+    result = classify_http(args.provider, args.status, body, headers, registry=registry)
+    entry = registry.table(args.provider).entry(result.code) if result.known else None
+    if args.json:
+        _print_json(result.as_dict(), out)
+    else:
+        out.write(_render(result, entry))
+    return EXIT_OK
+
+
+def _list(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    entries = _entries(registry, args.provider)
+    if args.category:
+        entries = [e for e in entries if e.category == args.category]
+    if args.outcome:
+        entries = [e for e in entries if e.outcome == args.outcome]
+    if args.json:
+        _print_json([e.as_dict() for e in entries], out)
+        return EXIT_OK
+    width = max((len(e.code) for e in entries), default=4)
+    for e in entries:
+        verdict = f"{e.outcome}/{e.category}" if e.category else str(e.outcome)
+        prefix = "" if args.provider else f"{e.provider:<12} "
+        out.write(f"{prefix}{e.code:<{width}}  {verdict:<22}  {_shorten(e.message, 70)}\n")
+    out.write(f"{len(entries)} code{'s' if len(entries) != 1 else ''}\n")
+    return EXIT_OK
+
+
+_EXPORT_FIELDS = (
+    "provider", "code", "outcome", "category", "retryable", "message", "description",
+    "provider_action", "action", "user_message", "retry_after", "retry_hint", "group", "note",
+    "seed", "doc_url", "spellings",
+)  # fmt: skip
+
+
+def _export(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    rows = [e.as_dict() for e in _entries(registry, args.provider)]
+    if args.format == "json":
+        _print_json(rows, out)
+    elif args.format == "csv":
+        writer = csv.DictWriter(
+            out, fieldnames=_EXPORT_FIELDS, extrasaction="ignore", lineterminator="\n"
+        )
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "spellings": " ".join(row["spellings"])})  # type: ignore[arg-type]
+    else:
+        cols = ("provider", "code", "outcome", "category", "message", "action", "seed")
+        out.write("| " + " | ".join(cols) + " |\n")
+        out.write("|" + "---|" * len(cols) + "\n")
+        for row in rows:
+            cells = ("" if row[c] is None else str(row[c]) for c in cols)
+            out.write(
+                "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |\n"
+            )
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    problems: list[str] = []
+    checked: list[tuple[str, int]] = []
+    if args.files:
+        for name in args.files:
+            try:
+                doc = parse_file(Path(name))
+            except MappingError as exc:
+                problems.extend(exc.errors)
+            else:
+                checked.append((doc.origin, len(doc.rows)))
+    else:
+        for provider in registry.providers():
+            try:
+                checked.extend(registry.table(provider).origins)
+            except MappingError as exc:
+                problems.extend(exc.errors)
+    for origin, count in checked:
+        out.write(f"ok  {origin}  ({count} codes)\n")
+    for line in problems:
+        print(f"payerr: error: {line}", file=sys.stderr)
+    if problems:
+        out.write(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found\n")
+        return EXIT_CHECK_FAILED
+    return EXIT_OK
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def _entries(registry: Registry, provider: str | None) -> list[CodeEntry]:
+    providers = [provider] if provider else registry.providers()
+    return [e for p in providers for e in registry.table(p).entries.values()]
+
+
+def _provenance(entry: CodeEntry) -> dict[str, Any]:
+    keys = ("description", "provider_action", "group", "note", "seed", "doc_url", "spellings")
+    data = entry.as_dict()
+    return {k: data[k] for k in keys}
+
+
+def _render(result: Classification, entry: CodeEntry | None) -> str:
+    verdict = f"{result.outcome} / {result.category}" if result.category else str(result.outcome)
+    code = result.raw_code if result.raw_code is not None else "(no code)"
+    known = "known" if result.known else "UNKNOWN code" if result.raw_code else "no known code"
+    lines = [f"{result.provider} {code}: {verdict}  ({known}, decided by {result.source})"]
+
+    def add(label: str, value: object) -> None:
+        if value not in (None, ""):
+            lines.append(f"  {label + ':':<10} {value}")
+
+    add("message", result.message)
+    add("detail", result.detail)
+    if entry is not None:
+        add("described", entry.description if entry.description != entry.message else None)
+        add("provider", entry.provider_action)
+    add("action", result.action)
+    add("shopper", result.user_message)
+    if result.retry_after is not None:
+        add("retry", f"after {result.retry_after:g} s (a hint, not an automatic retry)")
+    add("hint", result.retry_hint)
+    if entry is not None:
+        add("note", entry.note)
+        add(
+            "source",
+            " ".join(x for x in (entry.seed and f"seed {entry.seed};", entry.doc_url) if x),
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _parse_header(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip():
+        raise _UsageError(f"--header must look like 'Name: value', got {text!r}")
+    return name.strip(), value.strip()
+
+
+def _read_body(name: str | None) -> bytes:
+    if name == "-" or (name is None and not sys.stdin.isatty()):
+        return sys.stdin.buffer.read()
+    if name is None:
+        return b""
+    try:
+        return Path(name).read_bytes()
+    except OSError as exc:
+        raise _UsageError(f"cannot read {name}: {exc.strerror or exc}") from exc
+
+
+def _print_json(data: object, out: TextIO) -> None:
+    out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _quiet_logs() -> None:
+    """The CLI is an application: keep payerr's library warnings off stdout (JSON goes there)."""
+    import structlog  # noqa: PLC0415 -- configuring logging is the CLI's business, not the library's
+
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+    )
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+    try:
+        return version("payerr")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -292,8 +292,7 @@ class Registry:
 
     def _apply(self, docs: list[_Document]) -> list[str]:
         with self._lock:
-            self._load_env()
-            self._user_docs.extend(docs)
+            self._user_docs.extend(docs)  # env files, read later, still go first: see _load_env
             touched = sorted({d.provider for d in docs})
             for provider in touched:
                 self._tables.pop(provider, None)

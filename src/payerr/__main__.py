@@ -1,0 +1,7 @@
+"""``python -m payerr``: the same as the ``payerr`` command."""
+
+import sys
+
+from payerr.cli import main
+
+sys.exit(main())

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from payerr.mappings import ENV_VAR, Registry, reset_default_registry
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).resolve().parents[1]
+PROVIDERS = ("alipay_plus", "antom", "ottpay", "paykka")
+
+
+@pytest.fixture(autouse=True)
+def _clean_mappings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test starts from the shipped mappings only: no env files, no loaded overlays."""
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    reset_default_registry()
+    yield
+    reset_default_registry()
+
+
+@pytest.fixture
+def registry() -> Registry:
+    """A private registry with the shipped mappings and nothing from the environment."""
+    return Registry(use_env=False)
+
+
+def seed_codes(provider: str) -> list[str]:
+    lines = (DATA / "seed_codes" / f"{provider}.txt").read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line and not line.startswith("#")]

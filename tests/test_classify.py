@@ -1,0 +1,147 @@
+"""payerr.classify on bare codes: matching rules, unknown codes, unknown providers, the value."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from structlog.testing import capture_logs
+
+import payerr
+from payerr import Category, Classification, Outcome, UnknownProviderError
+from payerr.mappings import Registry
+
+
+@pytest.mark.parametrize("spelling", ["FRAUD_REJECT", "fraud_reject", "  Fraud_Reject\n", "\tFRAUD_REJECT "])
+def test_codes_match_case_insensitively_ignoring_white_space(spelling: str) -> None:
+    """Case and surrounding white space do not matter; the raw spelling is kept."""
+    c = payerr.classify("antom", spelling)
+    assert c.code == "FRAUD_REJECT"
+    assert c.raw_code == spelling
+    assert c.known
+
+
+def test_numeric_codes_match_as_int_or_str() -> None:
+    """Alipay+ SDKs hand over 10005 as int or "10005": same answer."""
+    as_int = payerr.classify("alipay_plus", 10005)
+    as_str = payerr.classify("alipay_plus", "10005")
+    assert as_int.code == as_str.code == "10005"
+    assert as_int.category is as_str.category is Category.RETRYABLE
+    assert as_int.raw_code == "10005"
+
+
+def test_leading_zeros_are_kept() -> None:
+    """PayKKa's "0000" is success; the integer 0 is not the same code."""
+    assert payerr.classify("paykka", "0000").outcome is Outcome.SUCCESS
+    zero = payerr.classify("paykka", 0)
+    assert not zero.known
+    assert payerr.classify("paykka", "000000").outcome is Outcome.SUCCESS
+
+
+def test_bool_is_not_a_numeric_code() -> None:
+    """True is not the code 1."""
+    assert not payerr.classify("alipay_plus", True).known  # type: ignore[arg-type]
+
+
+def test_unknown_code_is_pending_not_success_not_retryable_and_logged() -> None:
+    """An unknown code: known=False, outcome unknown (pending), never retried, logged once."""
+    with capture_logs() as logs:
+        c = payerr.classify("antom", "SOMETHING_NEW")
+    assert not c.known
+    assert c.outcome is Outcome.PENDING
+    assert c.category is None
+    assert not c.retryable
+    assert c.raw_code == "SOMETHING_NEW"
+    assert c.source == "default"
+    assert "inquire" in c.action
+    assert [e["event"] for e in logs] == ["payerr.unknown_code"]
+    assert logs[0]["payment.provider"] == "antom"
+    assert logs[0]["payment.code"] == "SOMETHING_NEW"
+    assert logs[0]["log_level"] == "warning"
+
+
+@pytest.mark.parametrize("garbage", [None, 12.5, ["FRAUD_REJECT"], {"code": 1}, b"FRAUD_REJECT"])
+def test_wrong_types_give_a_safe_classification(garbage: object) -> None:
+    """A webhook field holding the wrong type gives an unknown, pending answer, not a traceback."""
+    c = payerr.classify("antom", garbage)  # type: ignore[arg-type]
+    assert not c.known
+    assert c.outcome is Outcome.PENDING
+
+
+def test_huge_code_is_truncated_in_the_answer() -> None:
+    """A megabyte 'code' does not end up in logs and answers whole."""
+    c = payerr.classify("antom", "X" * 1_000_000)
+    assert not c.known
+    assert c.raw_code is not None
+    assert len(c.raw_code) <= 128
+
+
+def test_unknown_provider_is_a_value_error_listing_known_providers() -> None:
+    """The error names the providers payerr knows."""
+    with pytest.raises(UnknownProviderError) as info:
+        payerr.classify("stripe", "card_declined")
+    assert isinstance(info.value, ValueError)
+    assert "stripe" in str(info.value)
+    for provider in ("alipay_plus", "antom", "ottpay", "paykka"):
+        assert provider in str(info.value)
+
+
+@pytest.mark.parametrize("provider", [None, 3, "ANTOM", "../antom", "antom.toml", ""])
+def test_odd_provider_values_are_unknown_providers(provider: object) -> None:
+    """Provider ids are exact: no path tricks, no case folding, no non-strings."""
+    with pytest.raises(UnknownProviderError):
+        payerr.classify(provider, "SUCCESS")  # type: ignore[arg-type]
+
+
+def test_classification_is_frozen_and_slotted() -> None:
+    """Classifications are immutable values, shared between equal answers."""
+    c = payerr.classify("antom", "FRAUD_REJECT")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        c.outcome = Outcome.SUCCESS  # type: ignore[misc]
+    assert not hasattr(c, "__dict__")
+    assert payerr.classify("antom", "FRAUD_REJECT") is c
+
+
+def test_enums_compare_and_serialise_as_plain_strings() -> None:
+    """StrEnum: log processors and JSON see 'user-action', not Category.USER_ACTION."""
+    c = payerr.classify("paykka", "5004")
+    assert c.category == "user-action"
+    assert c.outcome == "failed"
+    assert f"{c.category}" == "user-action"
+
+
+def test_as_dict_has_the_contract_keys() -> None:
+    """The JSON form carries the keys the CLI contract names, with plain values."""
+    data = payerr.classify("antom", "UNKNOWN_EXCEPTION").as_dict()
+    for key in ("provider", "code", "known", "outcome", "category", "retryable", "message", "action"):
+        assert key in data
+    assert data["category"] == "retryable"
+    assert data["retryable"] is True
+    assert payerr.classify("antom", "SUCCESS").as_dict()["category"] is None
+
+
+def test_category_is_set_only_for_failures() -> None:
+    """Across every shipped row: category iff failed; retryable iff category retryable."""
+    registry = Registry(use_env=False)
+    for provider in registry.providers():
+        for code in registry.table(provider).entries:
+            c = payerr.classify(provider, code, registry=registry)
+            assert (c.category is not None) is (c.outcome is Outcome.FAILED)
+            assert c.retryable is (c.category is Category.RETRYABLE)
+            assert isinstance(c, Classification)
+
+
+def test_mappings_load_lazily_per_provider() -> None:
+    """Classifying one provider reads only that provider's file."""
+    registry = Registry(use_env=False)
+    payerr.classify("ottpay", "SUCCESS", registry=registry)
+    assert set(registry._tables) == {"ottpay"}
+
+
+def test_explain_returns_the_row() -> None:
+    """payerr.explain gives the provider's words and provenance."""
+    entry = payerr.explain("antom", "fraud_reject")
+    assert entry is not None
+    assert entry.message.startswith("The transaction cannot be further processed")
+    assert entry.seed == "001_79315606eb29d4f3.txt"
+    assert payerr.explain("antom", "NOPE") is None

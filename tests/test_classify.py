@@ -12,7 +12,9 @@ from payerr import Category, Classification, Outcome, UnknownProviderError
 from payerr.mappings import Registry
 
 
-@pytest.mark.parametrize("spelling", ["FRAUD_REJECT", "fraud_reject", "  Fraud_Reject\n", "\tFRAUD_REJECT "])
+@pytest.mark.parametrize(
+    "spelling", ["FRAUD_REJECT", "fraud_reject", "  Fraud_Reject\n", "\tFRAUD_REJECT "]
+)
 def test_codes_match_case_insensitively_ignoring_white_space(spelling: str) -> None:
     """Case and surrounding white space do not matter; the raw spelling is kept."""
     c = payerr.classify("antom", spelling)
@@ -40,7 +42,7 @@ def test_leading_zeros_are_kept() -> None:
 
 def test_bool_is_not_a_numeric_code() -> None:
     """True is not the code 1."""
-    assert not payerr.classify("alipay_plus", True).known  # type: ignore[arg-type]
+    assert not payerr.classify("alipay_plus", True).known
 
 
 def test_unknown_code_is_pending_not_success_not_retryable_and_logged() -> None:
@@ -113,7 +115,16 @@ def test_enums_compare_and_serialise_as_plain_strings() -> None:
 def test_as_dict_has_the_contract_keys() -> None:
     """The JSON form carries the keys the CLI contract names, with plain values."""
     data = payerr.classify("antom", "UNKNOWN_EXCEPTION").as_dict()
-    for key in ("provider", "code", "known", "outcome", "category", "retryable", "message", "action"):
+    for key in (
+        "provider",
+        "code",
+        "known",
+        "outcome",
+        "category",
+        "retryable",
+        "message",
+        "action",
+    ):
         assert key in data
     assert data["category"] == "retryable"
     assert data["retryable"] is True

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -133,7 +133,11 @@ def test_antom_inquiry_call_failure_is_read_from_result() -> None:
 
 def test_antom_notify_payment_pending_is_pending() -> None:
     """notifyType PAYMENT_PENDING with S means 'being processed', not success."""
-    body = {"notifyType": "PAYMENT_PENDING", "result": result("SUCCESS", "S"), "paymentRequestId": "r1"}
+    body = {
+        "notifyType": "PAYMENT_PENDING",
+        "result": result("SUCCESS", "S"),
+        "paymentRequestId": "r1",
+    }
     c = respond("antom", body)
     assert c.outcome is Outcome.PENDING
     assert c.source == "notifyType"
@@ -165,7 +169,10 @@ def test_antom_sdk_events_alone() -> None:
 
 def test_alipay_plus_payment_result_object_decides() -> None:
     """Alipay+ inquiry/notify carry the payment's own result envelope in paymentResult."""
-    body = {"result": result("SUCCESS", "S"), "paymentResult": result("USER_BALANCE_NOT_ENOUGH", "F")}
+    body = {
+        "result": result("SUCCESS", "S"),
+        "paymentResult": result("USER_BALANCE_NOT_ENOUGH", "F"),
+    }
     c = respond("alipay_plus", body)
     assert c.category is Category.USER_ACTION
     assert c.source == "paymentResult.resultCode"
@@ -207,7 +214,9 @@ def test_ottpay_unknown_respcode() -> None:
 # -- PayKKa -----------------------------------------------------------------------------------
 
 
-def paykka_business(status: str, code: str | None = None, field: str = "error_code") -> dict[str, Any]:
+def paykka_business(
+    status: str, code: str | None = None, field: str = "error_code"
+) -> dict[str, Any]:
     data: dict[str, Any] = {"status": status, "order_no": "o-1"}
     if code is not None:
         data[field] = code
@@ -229,7 +238,9 @@ def test_paykka_seed_field_name_error_code_camel_case() -> None:
 def test_paykka_success_and_processing_by_status() -> None:
     assert respond("paykka", paykka_business("SUCCESS")).outcome is Outcome.SUCCESS
     assert respond("paykka", paykka_business("PROCESSING")).outcome is Outcome.PENDING
-    assert respond("paykka", {"ret_code": "000000", "ret_msg": "success"}).outcome is Outcome.SUCCESS
+    assert (
+        respond("paykka", {"ret_code": "000000", "ret_msg": "success"}).outcome is Outcome.SUCCESS
+    )
 
 
 def test_paykka_unknown_business_code_with_failure_status() -> None:

@@ -42,19 +42,53 @@ def test_a_valid_new_provider_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("row", "field", "says"),
     [
-        ('code = "E1"\nmessage = "m"\noutcome = "failure"\ncategory = "final"', "outcome", "unknown outcome"),
-        ('code = "E1"\nmessage = "m"\noutcome = "failed"\ncategory = "fatal"', "category", "unknown category"),
+        (
+            'code = "E1"\nmessage = "m"\noutcome = "failure"\ncategory = "final"',
+            "outcome",
+            "unknown outcome",
+        ),
+        (
+            'code = "E1"\nmessage = "m"\noutcome = "failed"\ncategory = "fatal"',
+            "category",
+            "unknown category",
+        ),
         ('code = "E1"\noutcome = "failed"\ncategory = "final"', "message", "missing"),
-        ('code = "E1"\nmessage = 5\noutcome = "failed"\ncategory = "final"', "message", "must be a string"),
-        ('code = "E1"\nmessage = "m"\noutcome = "failed"', "category", "required when outcome is failed"),
-        ('code = "E1"\nmessage = "m"\noutcome = "success"\ncategory = "final"', "category", "only failed"),
-        ('code = "E1"\nmessage = "m"\noutcome = "failed"\ncategory = "final"\ncategroy = "x"', "categroy", "unknown field"),
-        ('code = "E1"\nmessage = "m"\noutcome = "failed"\ncategory = "risk"\nretry_after = -1', "retry_after", "seconds"),
-        ('code = "E1"\nmessage = "m"\noutcome = "success"\nspellings = ["E2"]', "spellings", "not a spelling"),
+        (
+            'code = "E1"\nmessage = 5\noutcome = "failed"\ncategory = "final"',
+            "message",
+            "must be a string",
+        ),
+        (
+            'code = "E1"\nmessage = "m"\noutcome = "failed"',
+            "category",
+            "required when outcome is failed",
+        ),
+        (
+            'code = "E1"\nmessage = "m"\noutcome = "success"\ncategory = "final"',
+            "category",
+            "only failed",
+        ),
+        (
+            'code = "E1"\nmessage = "m"\noutcome = "failed"\ncategory = "final"\ncategroy = "x"',
+            "categroy",
+            "unknown field",
+        ),
+        (
+            'code = "E1"\nmessage = "m"\noutcome = "failed"\ncategory = "risk"\nretry_after = -1',
+            "retry_after",
+            "seconds",
+        ),
+        (
+            'code = "E1"\nmessage = "m"\noutcome = "success"\nspellings = ["E2"]',
+            "spellings",
+            "not a spelling",
+        ),
         ('code = ""\nmessage = "m"\noutcome = "success"', "code", "non-empty"),
     ],
 )
-def test_row_errors_name_file_code_and_field(tmp_path: Path, row: str, field: str, says: str) -> None:
+def test_row_errors_name_file_code_and_field(
+    tmp_path: Path, row: str, field: str, says: str
+) -> None:
     errors = errors_for(tmp_path, HEADER + "[[code]]\n" + row + "\n")
     assert len(errors) == 1, errors
     assert "acme.toml" in errors[0]
@@ -74,7 +108,11 @@ def test_duplicate_codes_differing_only_by_case(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
-    bad = HEADER + ROW.replace('"final"', '"fatal"') + ROW.replace('"E1"', '"E2"').replace('"failed"', '"nope"')
+    bad = (
+        HEADER
+        + ROW.replace('"final"', '"fatal"')
+        + ROW.replace('"E1"', '"E2"').replace('"failed"', '"nope"')
+    )
     assert len(errors_for(tmp_path, bad)) == 2
 
 
@@ -82,13 +120,13 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
     ("text", "says"),
     [
         ('[provider]\nid = "acme"\n[[code]\n', "invalid TOML"),
-        ("[[code]]\ncode = \"E1\"\n", "missing [provider]"),
+        ('[[code]]\ncode = "E1"\n', "missing [provider]"),
         ('[provider]\ntitle = "x"\n', "missing field 'id'"),
         ('[provider]\nid = "Acme Pay"\n', "not a provider id"),
         ('[provider]\nid = "acme"\nadapter = "soap"\n', "unknown adapter"),
         ('[provider]\nid = "acme"\nwebsite = "x"\n', "unknown field 'website'"),
         ('schema = 2\n[provider]\nid = "acme"\n', "unsupported schema"),
-        ('[provider]\nid = 5\n', "wrong type"),
+        ("[provider]\nid = 5\n", "wrong type"),
     ],
 )
 def test_file_level_errors(tmp_path: Path, text: str, says: str) -> None:
@@ -142,12 +180,17 @@ def test_add_a_provider_with_its_own_envelope(tmp_path: Path) -> None:
         category = "user-action"
         """)  # fmt: skip
     registry = Registry([path], use_env=False)
-    body = b'{"error": {"code": "card_declined", "decline_code": "insufficient_funds", "message": "No"}}'
+    body = (
+        b'{"error": {"code": "card_declined", "decline_code": "insufficient_funds",'
+        b' "message": "No"}}'
+    )
     c = payerr.classify_http("acme", 402, body, registry=registry)
     assert (c.code, c.category, c.detail, c.source) == (
         "INSUFFICIENT_FUNDS", Category.USER_ACTION, "No", "error.decline_code"
     )  # fmt: skip
-    assert payerr.classify_http("acme", 503, b"{}", registry=registry).category is Category.RETRYABLE
+    assert (
+        payerr.classify_http("acme", 503, b"{}", registry=registry).category is Category.RETRYABLE
+    )
 
 
 def test_python_dict_overlay(registry: Registry) -> None:
@@ -155,7 +198,10 @@ def test_python_dict_overlay(registry: Registry) -> None:
         {"code": "PROCESS_FAIL", "message": "A general business failure occurred.",
          "outcome": "failed", "category": "merchant-config"}
     ]})  # fmt: skip
-    assert payerr.classify("antom", "PROCESS_FAIL", registry=registry).category is Category.MERCHANT_CONFIG
+    assert (
+        payerr.classify("antom", "PROCESS_FAIL", registry=registry).category
+        is Category.MERCHANT_CONFIG
+    )
 
 
 def test_load_mappings_changes_the_default_registry(tmp_path: Path) -> None:
@@ -173,7 +219,9 @@ def test_an_invalid_file_applies_nothing(tmp_path: Path) -> None:
     assert payerr.classify("antom", "E1").known is False
 
 
-def test_environment_variable_files_and_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_variable_files_and_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / "maps"
     folder.mkdir()
     write(folder, HEADER + ROW)
@@ -188,7 +236,7 @@ def test_broken_environment_file_is_a_clear_error_at_first_use(
 ) -> None:
     monkeypatch.setenv(ENV_VAR, str(write(tmp_path, "not = [valid")))
     registry = Registry()  # constructing reads nothing
-    with pytest.raises(MappingError, match="acme.toml: invalid TOML"):
+    with pytest.raises(MappingError, match=r"acme\.toml: invalid TOML"):
         payerr.classify("antom", "SUCCESS", registry=registry)
 
 
@@ -208,5 +256,10 @@ def test_shipped_mappings_resolve_to_the_repository_folder_in_a_checkout() -> No
 
 
 def test_validate_reports_each_file_with_its_row_count(registry: Registry) -> None:
-    report = dict((Path(o).name, n) for o, n in registry.validate())
-    assert report == {"alipay_plus.toml": 71, "antom.toml": 71, "ottpay.toml": 55, "paykka.toml": 147}
+    report = {Path(o).name: n for o, n in registry.validate()}
+    assert report == {
+        "alipay_plus.toml": 71,
+        "antom.toml": 71,
+        "ottpay.toml": 55,
+        "paykka.toml": 147,
+    }

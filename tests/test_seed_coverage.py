@@ -43,7 +43,7 @@ def test_every_seed_code_has_a_row_naming_its_seed(registry: Registry, provider:
 
 
 def test_antom_mixed_case_spellings_are_one_row(registry: Registry) -> None:
-    """The Antom doc writes SDK_Payment_SUCCESSFUL and SDK_PAYMENT_SUCCESSFUL: one code, both kept."""
+    """The Antom doc mixes SDK_Payment_SUCCESSFUL and SDK_PAYMENT_SUCCESSFUL: one row, both kept."""
     table = registry.table("antom")
     entry = table.entry("SDK_Payment_SUCCESSFUL")
     assert entry is table.entry("SDK_PAYMENT_SUCCESSFUL")

@@ -7,7 +7,7 @@ import pytest
 import payerr
 from payerr import Category, Outcome
 
-S, P, I, F = Outcome.SUCCESS, Outcome.PENDING, Outcome.INFO, Outcome.FAILED
+S, P, N, F = Outcome.SUCCESS, Outcome.PENDING, Outcome.INFO, Outcome.FAILED  # N: not a result
 R, U, M, K, X = (
     Category.RETRYABLE,
     Category.USER_ACTION,
@@ -24,15 +24,21 @@ CASES = [
     ("paykka", "0000", S, None, "PayKKa: Success"),
     ("antom", "PAYMENT_IN_PROCESS", P, None, "The payment is being processed."),
     ("antom", "SDK_PAYMENT_CHALLENGE", P, None, "3D challenge: the issuer needs the shopper"),
-    ("antom", "SDK_PAYMENT_ERROR", P, None, "status abnormal: check status or wait for notification"),
+    (
+        "antom",
+        "SDK_PAYMENT_ERROR",
+        P,
+        None,
+        "status abnormal: check status or wait for notification",
+    ),
     ("alipay_plus", "10010", P, None, "Card activation is in progress: poll for the result"),
     ("ottpay", "NOTPAY", P, None, "unpaid: the payer has not paid yet"),
     ("ottpay", "UNKNOW", P, None, "indicates payment result is unknown"),
     ("ottpay", "TIMEOUT", P, None, "a provider timeout may have executed: outcome unknown"),
     ("paykka", "4000", P, None, "Payment order is processing, please do not pay again"),
     ("paykka", "5010", P, None, "Transaction entered security review"),
-    ("antom", "SDK_START_OF_LOADING", I, None, "lifecycle event, not a result"),
-    ("antom", "SDK_CALL_URL_SUCCESS", I, None, "redirect succeeded, not a result"),
+    ("antom", "SDK_START_OF_LOADING", N, None, "lifecycle event, not a result"),
+    ("antom", "SDK_CALL_URL_SUCCESS", N, None, "redirect succeeded, not a result"),
     ("antom", "UNKNOWN_EXCEPTION", F, R, "resultStatus U: call the API again"),
     ("antom", "REQUEST_TRAFFIC_EXCEED_LIMIT", F, R, "The request traffic exceeds the limit."),
     ("antom", "SDK_SUBMIT_NETWORK_ERROR", F, R, "network reasons: try to submit it again"),
@@ -86,7 +92,7 @@ def test_code_verdict_follows_the_doc(
 
 def test_every_category_is_represented_for_every_provider_family() -> None:
     """The cases above cover every outcome and category at least twice."""
-    for value in [S, P, I, F]:
+    for value in [S, P, N, F]:
         assert sum(1 for c in CASES if c[2] is value) >= 2
     for cat in Category:
         assert sum(1 for c in CASES if c[3] is cat) >= 2

@@ -7,8 +7,6 @@ can help.
 
 from __future__ import annotations
 
-from typing import Any
-
 from payerr.classify import classify, classify_http, classify_response
 from payerr.exceptions import MappingError, PaymentError, UnknownProviderError
 from payerr.mappings import Registry, default_registry, load_mappings
@@ -46,7 +44,7 @@ def explain(provider: str, code: str | int) -> CodeEntry | None:
     return default_registry().table(provider).entry(code)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name == "__version__":
         from importlib.metadata import version  # noqa: PLC0415 -- only paid for when asked
 

@@ -1,0 +1,224 @@
+"""The payerr command: verbs, --json keys, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from payerr.cli import main
+
+CONTRACT_KEYS = {
+    "provider",
+    "code",
+    "known",
+    "outcome",
+    "category",
+    "retryable",
+    "message",
+    "action",
+}
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_explain_human(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "explain", "antom", "SUSPECTED_RISK")
+    assert code == 0
+    assert "failed / risk" in out
+    assert "one working day" in out
+    assert "001_79315606eb29d4f3.txt" in out
+    assert err == ""
+
+
+def test_explain_json_has_contract_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "explain", "alipay_plus", "10005", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data.keys() >= CONTRACT_KEYS
+    assert (data["category"], data["retryable"], data["known"]) == ("retryable", True, True)
+    assert data["description"] == "Network exception"
+
+
+def test_explain_unknown_code_exits_1_but_answers(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "explain", "paykka", "9999", "--json")
+    assert code == 1
+    data = json.loads(out)
+    assert (data["known"], data["outcome"], data["category"]) == (False, "pending", None)
+    assert err == ""  # the unknown-code warning is not printed over the answer
+
+
+def test_unknown_provider_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "explain", "stripe", "x")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "unknown provider 'stripe'" in err
+    assert "Traceback" not in err
+
+
+def test_classify_file_with_status_and_headers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = tmp_path / "body.json"
+    body.write_text(
+        '{"result": {"resultCode": "REQUEST_TRAFFIC_EXCEED_LIMIT", "resultStatus": "U"}}'
+    )
+    code, out, _ = run(capsys, "classify", "antom", "--status", "429", "--header", "Retry-After: 4",
+                       str(body), "--json")  # fmt: skip
+    data = json.loads(out)
+    assert code == 0
+    assert data.keys() >= CONTRACT_KEYS
+    assert (data["category"], data["retry_after"], data["http_status"]) == ("retryable", 4.0, 429)
+
+
+def test_classify_reads_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stdin = io.TextIOWrapper(
+        io.BytesIO(b'{"ret_code": "000000", "data": {"status": "FAILURE", "error_code": "5019"}}')
+    )
+    monkeypatch.setattr(sys, "stdin", stdin)
+    code, out, _ = run(capsys, "classify", "paykka", "-")
+    assert code == 0
+    assert "failed / risk" in out
+    assert "5019" in out
+
+
+def test_classify_garbage_body_is_an_answer_not_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = tmp_path / "garbage"
+    body.write_bytes(b"\x00\xff<html>")
+    code, out, _ = run(capsys, "classify", "ottpay", str(body), "--json")
+    assert code == 0
+    assert json.loads(out)["outcome"] == "pending"
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["classify", "antom", "/nonexistent/body.json"], "cannot read /nonexistent/body.json"),
+        (["classify", "antom", "--header", "no-colon", "/dev/null"], "--header must look like"),
+    ],
+)
+def test_classify_input_errors(
+    capsys: pytest.CaptureFixture[str], argv: list[str], says: str
+) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert says in err
+    assert err.count("\n") == 1
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["classify", "antom", "--bogus"])
+    assert info.value.code == 2
+    with pytest.raises(SystemExit) as info:
+        main(["frobnicate"])
+    assert info.value.code == 2
+
+
+def test_list_json_is_an_array_of_contract_objects(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "list", "ottpay", "--json")
+    rows = json.loads(out)
+    assert code == 0
+    assert len(rows) == 55
+    assert all(r.keys() >= CONTRACT_KEYS for r in rows)
+
+
+def test_list_filters_by_category(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "list", "--category", "risk", "--json")
+    rows = json.loads(out)
+    assert rows
+    assert {r["category"] for r in rows} == {"risk"}
+    assert {r["provider"] for r in rows} == {"alipay_plus", "antom", "ottpay", "paykka"}
+    _, out, _ = run(capsys, "list", "antom", "--category", "risk")
+    assert "FRAUD_REJECT" in out
+    assert out.rstrip().endswith("codes")
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "csv", "json"])
+def test_export_formats(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    code, out, _ = run(capsys, "export", "--format", fmt)
+    assert code == 0
+    total = 71 + 71 + 55 + 147
+    if fmt == "json":
+        assert len(json.loads(out)) == total
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert len(rows) == total
+        assert rows[0]["provider"] == "alipay_plus"
+        assert {"message", "provider_action", "seed", "doc_url"} <= rows[0].keys()
+    else:
+        lines = out.splitlines()
+        assert lines[0].startswith("| provider | code |")
+        assert len(lines) == total + 2
+
+
+def test_validate_shipped(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "validate")
+    assert code == 0
+    assert out.count("ok  ") == 4
+
+
+def test_validate_reports_every_problem_in_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[provider]\nid = "x"\n[[code]]\ncode = "A"\nmessage = "m"\noutcome = "meh"\n'
+                   '[[code]]\ncode = "a"\nmessage = "m"\noutcome = "success"\n')  # fmt: skip
+    good = tmp_path / "good.toml"
+    good.write_text('[provider]\nid = "y"\n')
+    code, out, err = run(capsys, "validate", str(bad), str(good))
+    assert code == 1
+    assert f"ok  {good}" in out
+    assert "bad.toml: code 'A': field 'outcome': unknown outcome 'meh'" in err
+    assert "1 problem found" in out
+
+
+def test_validate_with_broken_user_mappings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "antom-extra.toml"
+    broken.write_text("[provider\n")
+    code, _, err = run(capsys, "--mappings", str(broken), "validate")
+    assert code == 1
+    assert "antom-extra.toml: invalid TOML" in err
+
+
+def test_user_mappings_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    extra = tmp_path / "acme.toml"
+    extra.write_text('[provider]\nid = "acme"\n[[code]]\ncode = "X1"\nmessage = "Busy"\n'
+                     'outcome = "failed"\ncategory = "retryable"\n')  # fmt: skip
+    code, out, _ = run(capsys, "--mappings", str(extra), "explain", "acme", "x1", "--json")
+    assert code == 0
+    assert json.loads(out)["category"] == "retryable"
+
+
+def test_python_dash_m_and_version() -> None:
+    """The module entry point works the same as the console script."""
+    done = subprocess.run(
+        [sys.executable, "-m", "payerr", "explain", "ottpay", "ORDER_PAID", "--json"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["category"] == "final"
+    version = subprocess.run(
+        [sys.executable, "-m", "payerr", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert version.stdout.startswith("payerr ")

@@ -80,7 +80,8 @@ def classify_http(
     The provider's envelope decides where it has a known code (see ``payerr.adapters``); an
     unknown code falls back on the provider's status field, then on the HTTP status. A 2xx
     whose outcome cannot be read is *pending*; an error status is never *success*.
-    ``Retry-After`` (seconds or HTTP-date) is kept as ``retry_after`` on failures.
+    ``Retry-After`` (seconds or HTTP-date) is kept as ``retry_after`` on retryable answers
+    and on 429 / 503.
 
     Raises:
         UnknownProviderError: no mapping exists for ``provider``.
@@ -93,7 +94,8 @@ def classify_http(
     else:
         verdict, detail = READERS[table.adapter](table, obj)
     result = _finish(table, verdict, detail, status_code)
-    if result.outcome is Outcome.FAILED and headers is not None:
+    # Retry-After is a hint for retrying: read it where a retry is on the table.
+    if headers is not None and (result.retryable or status_code in (429, 503)):
         hint = parse_retry_after(_header(headers, "retry-after"))
         if hint is not None:
             result = dataclasses.replace(result, retry_after=hint)

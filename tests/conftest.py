@@ -10,6 +10,10 @@ from payerr.mappings import ENV_VAR, Registry, reset_default_registry
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[1]
 PROVIDERS = ("alipay_plus", "antom", "ottpay", "paykka")
+CONTRACT_KEYS = frozenset(
+    {"provider", "code", "known", "outcome", "category", "retryable", "message", "action"}
+)
+"""The --json keys the CLI contract names; Classification.as_dict carries them too."""
 
 
 @pytest.fixture(autouse=True)

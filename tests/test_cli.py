@@ -13,16 +13,7 @@ import pytest
 
 from payerr.cli import main
 
-CONTRACT_KEYS = {
-    "provider",
-    "code",
-    "known",
-    "outcome",
-    "category",
-    "retryable",
-    "message",
-    "action",
-}
+from .conftest import CONTRACT_KEYS
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -244,7 +244,7 @@ def _render(result: Classification, entry: CodeEntry | None) -> str:
             lines.append(f"  {label + ':':<10} {value}")
 
     add("message", result.message)
-    add("detail", result.detail)
+    add("detail", result.detail if result.detail != result.message else None)
     if entry is not None:
         add("described", entry.description if entry.description != entry.message else None)
         add("provider", entry.provider_action)

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from payerr.exceptions import MappingError, UnknownProviderError
 from payerr.taxonomy import (
@@ -480,6 +480,25 @@ def _parse_header(value: object, origin: str, errors: list[str]) -> dict[str, An
     return header
 
 
+_E = TypeVar("_E", Outcome, Category)
+
+
+def _enum_field(
+    data: Mapping[str, Any], name: str, enum: type[_E], where: str, errors: list[str]
+) -> _E | None:
+    """The row's value for an enum field, or None (with an error when present but invalid)."""
+    if name not in data:
+        return None
+    try:
+        return enum(data[name])
+    except (ValueError, TypeError):
+        errors.append(
+            f"{where}: field {name!r}: unknown {name} {data[name]!r} "
+            f"(expected one of {', '.join(e.value for e in enum)})"
+        )
+        return None
+
+
 def _parse_row(
     data: object,
     *,
@@ -517,24 +536,8 @@ def _parse_row(
                 f"{where}: field {key!r}: must be a string, not {type(data[key]).__name__}"
             )
 
-    outcome: Outcome | None = None
-    if "outcome" in data:
-        try:
-            outcome = Outcome(data["outcome"])
-        except (ValueError, TypeError):
-            errors.append(
-                f"{where}: field 'outcome': unknown outcome {data['outcome']!r} "
-                f"(expected one of {', '.join(o.value for o in Outcome)})"
-            )
-    category: Category | None = None
-    if "category" in data:
-        try:
-            category = Category(data["category"])
-        except (ValueError, TypeError):
-            errors.append(
-                f"{where}: field 'category': unknown category {data['category']!r} "
-                f"(expected one of {', '.join(c.value for c in Category)})"
-            )
+    outcome = _enum_field(data, "outcome", Outcome, where, errors)
+    category = _enum_field(data, "category", Category, where, errors)
     if outcome is Outcome.FAILED and "category" not in data:
         errors.append(f"{where}: field 'category': missing (required when outcome is failed)")
     if outcome is not None and outcome is not Outcome.FAILED and "category" in data:

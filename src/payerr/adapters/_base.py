@@ -21,6 +21,7 @@ __all__ = [
     "Unresolved",
     "code_of",
     "decide",
+    "fallbacks",
     "get_path",
     "text_of",
     "upper_of",
@@ -37,6 +38,16 @@ class Fallback:
     outcome: Outcome
     category: Category | None
     source: str
+
+
+def fallbacks(
+    source: str, statuses: dict[str, tuple[Outcome, Category | None]]
+) -> dict[str, Fallback]:
+    """A provider status field's values, each mapped to the Fallback it stands for."""
+    return {
+        value: Fallback(outcome, category, source)
+        for value, (outcome, category) in statuses.items()
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from payerr.adapters._base import (
     Unresolved,
     Verdict,
     decide,
+    fallbacks,
     text_of,
     upper_of,
 )
@@ -38,20 +39,20 @@ _RESULT_STATUS = {
     "U": (Outcome.FAILED, Category.RETRYABLE),
 }
 _ENVELOPE_FALLBACKS = {
-    prefix: {s: Fallback(o, c, f"{prefix}.resultStatus") for s, (o, c) in _RESULT_STATUS.items()}
+    prefix: fallbacks(f"{prefix}.resultStatus", _RESULT_STATUS)
     for prefix in ("result", "paymentResult")
 }
-_PAYMENT_FALLBACKS = {
-    status: Fallback(outcome, category, "paymentStatus")
-    for status, (outcome, category) in {
+_PAYMENT_FALLBACKS = fallbacks(
+    "paymentStatus",
+    {
         "SUCCESS": (Outcome.SUCCESS, None),
         "FAIL": (Outcome.FAILED, Category.FINAL),
         "CANCELLED": (Outcome.FAILED, Category.FINAL),
         "PROCESSING": (Outcome.PENDING, None),
         "PENDING": (Outcome.PENDING, None),
         "UNKNOWN": (Outcome.PENDING, None),
-    }.items()
-}
+    },
+)
 _NOTIFY_PENDING = Fallback(Outcome.PENDING, None, "notifyType")
 # Codes whose row stands for a whole paymentStatus when no usable paymentResultCode came with it.
 _STATUS_CODE = {

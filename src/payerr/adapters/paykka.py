@@ -11,16 +11,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from payerr.adapters._base import Fallback, Reading, Unresolved, code_of, decide, text_of, upper_of
+from payerr.adapters._base import (
+    Reading,
+    Unresolved,
+    code_of,
+    decide,
+    fallbacks,
+    text_of,
+    upper_of,
+)
 from payerr.mappings import ProviderTable
 from payerr.taxonomy import Category, Outcome
 
 __all__ = ["read"]
 
 _OK = "000000"
-_DATA_STATUS = {
-    status: Fallback(outcome, category, "data.status")
-    for status, (outcome, category) in {
+_DATA_STATUS = fallbacks(
+    "data.status",
+    {
         "SUCCESS": (Outcome.SUCCESS, None),
         "SUCCEEDED": (Outcome.SUCCESS, None),
         "FAILURE": (Outcome.FAILED, Category.FINAL),
@@ -29,8 +37,8 @@ _DATA_STATUS = {
         "PROCESSING": (Outcome.PENDING, None),
         "PENDING": (Outcome.PENDING, None),
         "INIT": (Outcome.PENDING, None),
-    }.items()
-}
+    },
+)
 
 
 def read(table: ProviderTable, body: dict[str, Any]) -> Reading:

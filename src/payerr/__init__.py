@@ -7,27 +7,54 @@ can help.
 
 from __future__ import annotations
 
-from payerr.classify import classify, classify_http, classify_response
-from payerr.exceptions import MappingError, PaymentError, UnknownProviderError
+from payerr.classify import classification_of, classify, classify_http, classify_response
+from payerr.exceptions import (
+    FinalError,
+    MappingError,
+    MerchantConfigError,
+    OutcomeUnknownError,
+    PaymentError,
+    RetryableError,
+    RiskError,
+    UnknownProviderError,
+    UserActionError,
+)
 from payerr.mappings import Registry, default_registry, load_mappings
+from payerr.policy import RetryPolicy, retry_if_retryable, stop_before_timeout, wait_retry_after
+from payerr.safety import is_replay_safe
 from payerr.taxonomy import Category, Classification, CodeEntry, Outcome
+from payerr.transport import AsyncPaymentTransport, PaymentTransport
 
 __all__ = [
+    "AsyncPaymentTransport",
     "Category",
     "Classification",
     "CodeEntry",
+    "FinalError",
     "MappingError",
+    "MerchantConfigError",
     "Outcome",
+    "OutcomeUnknownError",
     "PaymentError",
+    "PaymentTransport",
     "Registry",
+    "RetryPolicy",
+    "RetryableError",
+    "RiskError",
     "UnknownProviderError",
+    "UserActionError",
+    "classification_of",
     "classify",
     "classify_http",
     "classify_response",
     "default_registry",
     "explain",
+    "is_replay_safe",
     "load_mappings",
     "providers",
+    "retry_if_retryable",
+    "stop_before_timeout",
+    "wait_retry_after",
 ]
 
 

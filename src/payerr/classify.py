@@ -17,7 +17,10 @@ from payerr.adapters import READERS, Unresolved
 from payerr.mappings import ProviderTable, Registry, default_registry
 from payerr.taxonomy import Classification, Outcome
 
-__all__ = ["classify", "classify_http", "classify_response"]
+__all__ = ["EXTENSION_KEY", "classification_of", "classify", "classify_http", "classify_response"]
+
+EXTENSION_KEY = "payerr.classification"
+"""The ``response.extensions`` key under which payerr's transports store the Classification."""
 
 _log = structlog.get_logger("payerr")
 _DEFAULT = default_registry()
@@ -117,6 +120,12 @@ def classify_response(
     except httpx.ResponseNotRead:
         body = b""
     return classify_http(provider, response.status_code, body, response.headers, registry=registry)
+
+
+def classification_of(response: httpx.Response) -> Classification | None:
+    """The Classification a payerr transport attached to ``response``, if any."""
+    value = response.extensions.get(EXTENSION_KEY)
+    return value if isinstance(value, Classification) else None
 
 
 def _finish(

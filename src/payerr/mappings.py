@@ -62,6 +62,7 @@ _HEADER_KEYS: dict[str, type | tuple[type, ...]] = {
     "adapter": str,
     "code_fields": list,
     "message_fields": list,
+    "request_id_fields": list,
     "notes": str,
 }
 _ROW_REQUIRED = ("code", "message", "outcome")
@@ -126,6 +127,7 @@ class ProviderTable:
         "id",
         "message_fields",
         "origins",
+        "request_id_fields",
         "seed",
         "title",
     )
@@ -146,6 +148,8 @@ class ProviderTable:
         self.adapter: str = header.get("adapter", self.id if self.id in ADAPTERS else "fields")
         self.code_fields: tuple[str, ...] = tuple(header.get("code_fields", DEFAULT_CODE_FIELDS))
         self.message_fields: tuple[str, ...] = tuple(header.get("message_fields", ()))
+        self.request_id_fields: tuple[str, ...] = tuple(header.get("request_id_fields", ()))
+        """Top-level request JSON fields the provider documents as idempotency keys."""
         self.origins: tuple[tuple[str, int], ...] = tuple(
             (d.origin, len(d.rows)) for d in documents
         )

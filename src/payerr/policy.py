@@ -1,0 +1,302 @@
+"""The retry policy and its tenacity pieces.
+
+:class:`RetryPolicy` holds the knobs (stamina's names, payments defaults). The pieces are
+ordinary tenacity strategies that defer to ``payerr.decide``, so they compose with tenacity's
+own (``|``, ``&``, ``+``) in a loop of your own::
+
+    @tenacity.retry(
+        retry=payerr.retry_if_retryable("antom"),
+        wait=payerr.wait_retry_after(),
+        stop=tenacity.stop_after_attempt(3) | payerr.stop_before_timeout(20),
+        reraise=True,
+    )
+    def pay() -> httpx.Response: ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import tenacity
+
+from payerr._http import parse_retry_after
+from payerr.classify import classification_of, classify_response
+from payerr.decide import Action, Attempt, backoff, gives_up, verdict
+from payerr.exceptions import PaymentError, RetryableError
+from payerr.mappings import Registry, default_registry
+from payerr.safety import DEFAULT_KEY_HEADERS, Sent, classify_transport_error, is_replay_safe
+from payerr.taxonomy import Classification
+
+__all__ = ["RetryPolicy", "retry_if_retryable", "stop_before_timeout", "wait_retry_after"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryPolicy:
+    """How a payerr transport retries: keyword-only, with defaults fit for payment APIs.
+
+    Only replay-safe retryable failures are retried (see ``payerr.decide``); these settings
+    say how often and how long.
+
+    Args:
+        attempts: total tries per logical call, the first included (default 3, as Stripe's
+            SDKs: one try and two retries).
+        timeout: seconds one logical call may take, waits included (default 30). A wait that
+            would pass it gives up at once instead of sleeping.
+        wait_initial: first backoff in seconds (default 0.5), doubled by ``wait_exp_base``.
+        wait_max: cap on the backoff (default 8).
+        wait_jitter: up to this many random seconds added to each backoff (default 0.5).
+        wait_exp_base: backoff growth factor (default 2).
+        max_retry_after: longest wait payerr accepts, ``Retry-After`` included (default 60);
+            a longer one gives up at once with :class:`~payerr.RetryableError`, whose
+            ``classification.retry_after`` says when to come back.
+        sleep, async_sleep, clock, random: injectable for tests (``time.sleep``,
+            ``asyncio.sleep``, ``time.monotonic``, ``random.random``).
+    """
+
+    attempts: int = 3
+    timeout: float = 30.0
+    wait_initial: float = 0.5
+    wait_max: float = 8.0
+    wait_jitter: float = 0.5
+    wait_exp_base: float = 2.0
+    max_retry_after: float = 60.0
+    sleep: Callable[[float], None] = time.sleep
+    async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    clock: Callable[[], float] = time.monotonic
+    random: Callable[[], float] = random.random
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.attempts, int) or self.attempts < 1:
+            raise ValueError(f"attempts must be an int >= 1, got {self.attempts!r}")
+        for name in ("timeout", "wait_initial", "wait_max", "wait_jitter", "max_retry_after"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or value < 0:
+                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+        if self.wait_exp_base < 1:
+            raise ValueError(f"wait_exp_base must be >= 1, got {self.wait_exp_base!r}")
+
+    def wait(self) -> wait_retry_after:
+        """The wait piece with this policy's settings."""
+        return wait_retry_after(
+            initial=self.wait_initial,
+            maximum=self.wait_max,
+            exp_base=self.wait_exp_base,
+            jitter=self.wait_jitter,
+            random=self.random,
+        )
+
+    def stop(self) -> tenacity.stop.stop_base:
+        """Attempts, plus giving up before a wait that is too long or passes the timeout."""
+        return tenacity.stop_after_attempt(self.attempts) | stop_before_timeout(
+            self.timeout, max_retry_after=self.max_retry_after, clock=self.clock
+        )
+
+    def retrying(self) -> tenacity.Retrying:
+        """A fresh tenacity loop (tenacity objects hold per-call state: one per call)."""
+        return tenacity.Retrying(
+            retry=retry_if_retryable(),
+            wait=self.wait(),
+            stop=self.stop(),
+            sleep=self.sleep,
+            retry_error_callback=_last_result,
+        )
+
+    def async_retrying(self) -> tenacity.AsyncRetrying:
+        """The asyncio twin of :meth:`retrying`."""
+        return tenacity.AsyncRetrying(
+            retry=retry_if_retryable(),
+            wait=self.wait(),
+            stop=self.stop(),
+            sleep=self.async_sleep,
+            retry_error_callback=_last_result,
+        )
+
+
+def _last_result(state: tenacity.RetryCallState) -> Any:
+    """When the loop stops, hand back the last attempt (or re-raise its exception)."""
+    assert state.outcome is not None
+    return state.outcome.result()
+
+
+class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's naming convention
+    """Retry exactly what payerr deems retryable *and* safe to resend.
+
+    Understands every outcome a payment loop produces: payerr's own attempts, a raised
+    :class:`~payerr.PaymentError` (only :class:`~payerr.RetryableError` is retried: payerr raises
+    it only when a resend cannot charge twice), an ``httpx.TransportError`` (retried when nothing
+    was sent or the request is replay-safe), and an ``httpx.Response`` (classified with
+    ``provider`` unless a payerr transport already did).
+
+    Args:
+        provider: needed to classify plain responses and to know the provider's idempotent
+            request-id fields.
+        key_headers: request headers that carry an idempotency key.
+    """
+
+    def __init__(
+        self,
+        provider: str | None = None,
+        *,
+        key_headers: Iterable[str] = DEFAULT_KEY_HEADERS,
+        registry: Registry | None = None,
+    ) -> None:
+        self.provider = provider
+        self.key_headers = tuple(key_headers)
+        self.registry = registry
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        outcome = retry_state.outcome
+        if outcome is None:
+            return False
+        if outcome.failed:
+            exc = outcome.exception()
+            if isinstance(exc, PaymentError):
+                return isinstance(exc, RetryableError)
+            if isinstance(exc, httpx.TransportError):
+                failure, sent = classify_transport_error(self.provider or "", exc)
+                request = _request_of(exc)
+                decision = verdict(failure, sent=sent, replay_safe=lambda: self._safe(request))
+                return decision.action is Action.RETRY
+            return False
+        result = outcome.result()
+        if isinstance(result, Attempt):
+            return result.verdict.action is Action.RETRY
+        if isinstance(result, httpx.Response):
+            c: Classification | None = classification_of(result)
+            if c is None and self.provider is not None:
+                c = classify_response(self.provider, result, registry=self.registry)
+            if c is None:
+                return False
+            request = _request_of(result)
+            answer = verdict(
+                c,
+                sent=Sent.ANSWERED,
+                replay_safe=lambda: self._safe(request),
+                status=result.status_code,
+            )
+            return answer.action is Action.RETRY
+        return False
+
+    def _safe(self, request: httpx.Request | None) -> bool:
+        if request is None:
+            return False
+        fields: tuple[str, ...] = ()
+        if self.provider is not None:
+            fields = (self.registry or default_registry()).table(self.provider).request_id_fields
+        return is_replay_safe(request, key_headers=self.key_headers, request_id_fields=fields)
+
+
+class wait_retry_after(tenacity.wait.wait_base):  # noqa: N801 -- tenacity's naming convention
+    """Wait what the provider asked (``Retry-After``, a mapping hint), else jittered backoff.
+
+    The hint is honoured as given; pair with :class:`stop_before_timeout` to give up when it
+    is too long rather than sleep through it.
+    """
+
+    def __init__(
+        self,
+        *,
+        initial: float = 0.5,
+        maximum: float = 8.0,
+        exp_base: float = 2.0,
+        jitter: float = 0.5,
+        random: Callable[[], float] = random.random,
+    ) -> None:
+        self.initial = initial
+        self.maximum = maximum
+        self.exp_base = exp_base
+        self.jitter = jitter
+        self.random = random
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        c = _classification(retry_state)
+        if c is not None and c.retryable and c.retry_after is not None:
+            return c.retry_after
+        hint = _retry_after_header(retry_state)
+        if hint is not None:
+            return hint
+        return backoff(
+            retry_state.attempt_number,
+            initial=self.initial,
+            maximum=self.maximum,
+            exp_base=self.exp_base,
+            jitter=self.jitter,
+            draw=self.random(),
+        )
+
+
+class stop_before_timeout(tenacity.stop.stop_base):  # noqa: N801 -- tenacity's naming convention
+    """Stop instead of waiting when the wait exceeds ``max_retry_after`` or passes ``timeout``.
+
+    Needs the wait computed first, as tenacity does (``retry_state.upcoming_sleep``).
+
+    Args:
+        timeout: seconds the whole call may take, waits included.
+        max_retry_after: longest single wait accepted.
+        clock: the clock payerr's attempts were stamped with; without it, elapsed time is
+            tenacity's, counting injected sleeps as elapsed.
+    """
+
+    def __init__(
+        self,
+        timeout: float,
+        *,
+        max_retry_after: float = 60.0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.max_retry_after = max_retry_after
+        self.clock = clock
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        outcome = retry_state.outcome
+        result = outcome.result() if outcome is not None and not outcome.failed else None
+        if isinstance(result, Attempt) and self.clock is not None:
+            elapsed = self.clock() - result.started
+        else:
+            elapsed = max(retry_state.seconds_since_start or 0.0, retry_state.idle_for)
+        return gives_up(
+            elapsed=elapsed,
+            wait=retry_state.upcoming_sleep,
+            timeout=self.timeout,
+            max_retry_after=self.max_retry_after,
+        )
+
+
+def _classification(retry_state: tenacity.RetryCallState) -> Classification | None:
+    outcome = retry_state.outcome
+    if outcome is None:
+        return None
+    if outcome.failed:
+        exc = outcome.exception()
+        return exc.classification if isinstance(exc, PaymentError) else None
+    result = outcome.result()
+    if isinstance(result, Attempt):
+        return result.classification
+    if isinstance(result, httpx.Response):
+        return classification_of(result)
+    return None
+
+
+def _retry_after_header(retry_state: tenacity.RetryCallState) -> float | None:
+    """Retry-After on a plain response no payerr transport classified (a loop of your own)."""
+    outcome = retry_state.outcome
+    if outcome is None or outcome.failed:
+        return None
+    result = outcome.result()
+    if isinstance(result, httpx.Response) and classification_of(result) is None:
+        return parse_retry_after(result.headers.get("retry-after"))
+    return None
+
+
+def _request_of(obj: httpx.Response | httpx.TransportError) -> httpx.Request | None:
+    try:
+        return obj.request
+    except RuntimeError:  # httpx raises when no request was attached
+        return None

@@ -1,0 +1,139 @@
+"""Replay safety: may this request be sent again, and did a failed attempt reach the provider?
+
+DESIGN.md section 3. A request that may have reached the provider is resent only when it is
+replay-safe: an idempotent method, an idempotency key header, or a provider request id the
+provider documents as idempotent (Antom ``paymentRequestId``). Connect errors, connect timeouts
+and pool timeouts mean nothing was sent, which is always safe to resend.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from enum import Enum
+
+import httpx
+
+from payerr.taxonomy import (
+    DEFAULT_ACTIONS,
+    DEFAULT_USER_MESSAGES,
+    Category,
+    Classification,
+    Outcome,
+)
+
+__all__ = [
+    "DEFAULT_KEY_HEADERS",
+    "IDEMPOTENT_METHODS",
+    "Sent",
+    "classify_transport_error",
+    "has_idempotency_key",
+    "is_replay_safe",
+]
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+"""RFC 9110 section 9.2.2."""
+
+DEFAULT_KEY_HEADERS = ("Idempotency-Key", "X-Idempotency-Key")
+"""Request headers that carry an idempotency key, checked case-insensitively."""
+
+
+class Sent(Enum):
+    """Whether an attempt's request may have reached the provider."""
+
+    NO = "no"
+    """Nothing left this machine (connect failure, pool timeout): resending is always safe."""
+    MAYBE = "maybe"
+    """It may have executed, with no answer (read timeout, dropped connection)."""
+    ANSWERED = "answered"
+    """The provider answered."""
+
+
+def has_idempotency_key(
+    request: httpx.Request, headers: Iterable[str] = DEFAULT_KEY_HEADERS
+) -> bool:
+    """Whether the request carries a non-empty idempotency key in one of ``headers``."""
+    return any(request.headers.get(name, "").strip() for name in headers)
+
+
+def is_replay_safe(
+    request: httpx.Request,
+    *,
+    key_headers: Iterable[str] = DEFAULT_KEY_HEADERS,
+    request_id_fields: Iterable[str] = (),
+) -> bool:
+    """Whether sending ``request`` twice cannot execute it twice.
+
+    Args:
+        key_headers: header names that carry an idempotency key.
+        request_id_fields: top-level JSON body fields the provider deduplicates on.
+    """
+    if request.method.upper() in IDEMPOTENT_METHODS:
+        return True
+    if has_idempotency_key(request, key_headers):
+        return True
+    fields = tuple(request_id_fields)
+    return bool(fields) and _has_request_id(request, fields)
+
+
+def _has_request_id(request: httpx.Request, fields: tuple[str, ...]) -> bool:
+    try:
+        body = request.content
+    except httpx.RequestNotRead:
+        return False  # a streaming body we must not consume here: not provably safe
+    if not body or not any(f.encode() in body for f in fields):
+        return False  # cheap filter: no field name in the bytes, no need to parse
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and any(
+        isinstance(data.get(f), str) and data[f].strip() for f in fields
+    )
+
+
+# httpx's exception tree, sorted by what it says about the request (httpx/_exceptions.py).
+_NOT_SENT: tuple[type[Exception], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.ProxyError,
+)
+_NOT_SENDABLE: tuple[type[Exception], ...] = (
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+    httpx.InvalidURL,
+)
+_NOT_SENT_ACTION = "Resend: nothing reached the provider."
+_MAYBE_SENT_ACTION = "Resend only if the request is replay-safe; otherwise inquire first."
+
+
+def classify_transport_error(provider: str, exc: Exception) -> tuple[Classification, Sent]:
+    """What a transport exception means, and whether the request may have been sent."""
+    message = f"{type(exc).__name__}: {exc}"[:300]
+    if isinstance(exc, _NOT_SENDABLE):
+        category, sent, action = (
+            Category.MERCHANT_CONFIG,
+            Sent.NO,
+            DEFAULT_ACTIONS[Category.MERCHANT_CONFIG],
+        )
+    elif isinstance(exc, _NOT_SENT):
+        category, sent, action = Category.RETRYABLE, Sent.NO, _NOT_SENT_ACTION
+    else:  # read/write timeouts and errors, a dropped connection, a protocol error mid-answer
+        category, sent, action = Category.RETRYABLE, Sent.MAYBE, _MAYBE_SENT_ACTION
+    return (
+        Classification(
+            provider=provider,
+            code="",
+            raw_code=None,
+            message=message,
+            outcome=Outcome.FAILED,
+            category=category,
+            retryable=category is Category.RETRYABLE,
+            known=False,
+            action=action,
+            user_message=DEFAULT_USER_MESSAGES[category],
+            source="transport",
+        ),
+        sent,
+    )

@@ -140,7 +140,7 @@ def _finish(
         if not (error_status and verdict.outcome is Outcome.SUCCESS):
             if verdict.detail == detail and verdict.http_status == status:
                 return verdict
-            return verdict.in_response(detail, status)
+            return table.in_response(verdict, detail, status)
         # An error status is never success, whatever the body says.
         verdict = Unresolved(
             verdict.raw_code, verdict.source, why=f"HTTP {status} contradicts {verdict.code}"

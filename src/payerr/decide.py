@@ -51,7 +51,7 @@ class Action(StrEnum):
     """Raise the PaymentError for the classification."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Verdict:
     action: Action
     classification: Classification
@@ -114,9 +114,12 @@ def gives_up(*, elapsed: float, wait: float, timeout: float, max_retry_after: fl
     return wait > max_retry_after or elapsed + wait > timeout
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Attempt:
-    """What one try produced, with its verdict; tenacity sees these as results."""
+    """What one try produced, with its verdict; tenacity sees these as results.
+
+    A plain record (not frozen: built on every request, and frozen dataclasses build slowly).
+    """
 
     verdict: Verdict
     request: httpx.Request

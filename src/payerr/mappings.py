@@ -118,6 +118,7 @@ class ProviderTable:
 
     __slots__ = (
         "_by_source",
+        "_in_response",
         "_lock",
         "adapter",
         "checked",
@@ -156,6 +157,9 @@ class ProviderTable:
         """Each file the table was merged from, with its row count, in order."""
         self.entries: Mapping[str, CodeEntry] = rows
         self._by_source: dict[str, dict[object, Classification]] = {}
+        self._in_response: dict[
+            tuple[int, str | None, int], tuple[Classification, Classification]
+        ] = {}
         self._lock = threading.Lock()
         self._prime("code")
 
@@ -201,6 +205,21 @@ class ProviderTable:
         result = entry.classification(raw_code=raw, source=source)
         if len(cache) < _CACHE_LIMIT:
             cache[code] = result
+        return result
+
+    def in_response(self, c: Classification, detail: str | None, status: int) -> Classification:
+        """``c`` carrying one response's message and status, shared between equal responses.
+
+        Building a frozen 15-field object costs as much as parsing a small body; most answers
+        repeat (the same code, message and status), so copies are cached per table, bounded.
+        """
+        key = (id(c), detail, status)
+        hit = self._in_response.get(key)
+        if hit is not None and hit[0] is c:  # the cache holds c, so its id cannot be reused
+            return hit[1]
+        result = c.in_response(detail, status)
+        if len(self._in_response) < _CACHE_LIMIT:
+            self._in_response[key] = (c, result)
         return result
 
     def entry(self, code: object) -> CodeEntry | None:

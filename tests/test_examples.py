@@ -1,0 +1,32 @@
+"""Every example in examples/ runs and says what it promises."""
+
+from __future__ import annotations
+
+import runpy
+
+import pytest
+
+from .conftest import REPO
+
+EXPECTED = {
+    "classify_answers.py": ["USER_BALANCE_NOT_ENOUGH", "failed/risk", "retry_after=3.0"],
+    "antom_pay_then_inquire.py": ["pay: pending (PAYMENT_IN_PROCESS)", "settled: success"],
+    "paykka_checkout_idempotency.py": [
+        "checkout: success after 2 sends, every send with the same key: True",
+        "without a key: OutcomeUnknownError after 1 send",
+    ],
+    "async_client.py": ["'success': 34", "'UserActionError': 10", "'pending': 6"],
+    "tenacity_loop.py": ["attempt 2 failed; retrying", "charged: success"],
+}
+
+
+def test_every_example_is_covered() -> None:
+    assert {p.name for p in (REPO / "examples").glob("*.py")} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_example_runs(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    runpy.run_path(str(REPO / "examples" / name), run_name="__main__")
+    out = capsys.readouterr().out
+    for expected in EXPECTED[name]:
+        assert expected in out, out

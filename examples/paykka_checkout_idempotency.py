@@ -41,8 +41,9 @@ def main() -> None:
         )
     c = payerr.classification_of(response)
     assert c is not None
+    same_key = len(set(seen)) == 1
     print(
-        f"checkout: {c.outcome} after {len(seen)} sends, every send with the same key: {len(set(seen)) == 1}"
+        f"checkout: {c.outcome} after {len(seen)} sends, every send with the same key: {same_key}"
     )
 
     # The same timeout without a key is not resent: the outcome is unknown.
@@ -54,9 +55,8 @@ def main() -> None:
         try:
             client.post("/v1/payments", json={"merchant_order_no": "ORD-2", "amount": 1000})
         except payerr.OutcomeUnknownError as exc:
-            print(
-                f"without a key: {type(exc).__name__} after {exc.attempts} send: {exc.classification.action}"
-            )
+            name, action = type(exc).__name__, exc.classification.action
+            print(f"without a key: {name} after {exc.attempts} send: {action}")
 
 
 if __name__ == "__main__":

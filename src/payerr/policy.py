@@ -99,23 +99,19 @@ class RetryPolicy:
 
     def retrying(self) -> tenacity.Retrying:
         """A fresh tenacity loop (tenacity objects hold per-call state: one per call)."""
-        return tenacity.Retrying(
-            retry=retry_if_retryable(),
-            wait=self.wait(),
-            stop=self.stop(),
-            sleep=self.sleep,
-            retry_error_callback=_last_result,
-        )
+        return tenacity.Retrying(sleep=self.sleep, **self._loop())
 
     def async_retrying(self) -> tenacity.AsyncRetrying:
         """The asyncio twin of :meth:`retrying`."""
-        return tenacity.AsyncRetrying(
-            retry=retry_if_retryable(),
-            wait=self.wait(),
-            stop=self.stop(),
-            sleep=self.async_sleep,
-            retry_error_callback=_last_result,
-        )
+        return tenacity.AsyncRetrying(sleep=self.async_sleep, **self._loop())
+
+    def _loop(self) -> dict[str, Any]:
+        return {
+            "retry": retry_if_retryable(),
+            "wait": self.wait(),
+            "stop": self.stop(),
+            "retry_error_callback": _last_result,
+        }
 
 
 def _last_result(state: tenacity.RetryCallState) -> Any:

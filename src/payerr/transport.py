@@ -16,8 +16,10 @@ over with that attempt as its first.
 from __future__ import annotations
 
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from functools import partial
+from typing import Generic, TypeVar
 
 import httpx
 
@@ -118,7 +120,31 @@ class _Core:
         ) from attempt.error
 
 
-class PaymentTransport(httpx.BaseTransport):
+_Inner = TypeVar("_Inner", httpx.BaseTransport, httpx.AsyncBaseTransport)
+
+
+class _Shell(ABC, Generic[_Inner]):
+    """The constructor both transports share: the core, and the inner transport that sends."""
+
+    def __init__(
+        self,
+        provider: str,
+        *,
+        transport: _Inner | None = None,
+        policy: RetryPolicy | None = None,
+        idempotency_headers: Iterable[str] = DEFAULT_KEY_HEADERS,
+        auto_idempotency_key: bool = False,
+        registry: Registry | None = None,
+    ) -> None:
+        self._core = _Core(provider, policy, idempotency_headers, auto_idempotency_key, registry)
+        self._transport: _Inner = transport if transport is not None else self._default()
+
+    @abstractmethod
+    def _default(self) -> _Inner:
+        """The inner transport used when none is given."""
+
+
+class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
     """An ``httpx.BaseTransport`` that classifies, retries safely and raises typed errors.
 
     Args:
@@ -134,18 +160,8 @@ class PaymentTransport(httpx.BaseTransport):
         registry: mappings to classify with (default: payerr's process-wide registry).
     """
 
-    def __init__(
-        self,
-        provider: str,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        policy: RetryPolicy | None = None,
-        idempotency_headers: Iterable[str] = DEFAULT_KEY_HEADERS,
-        auto_idempotency_key: bool = False,
-        registry: Registry | None = None,
-    ) -> None:
-        self._core = _Core(provider, policy, idempotency_headers, auto_idempotency_key, registry)
-        self._transport = transport if transport is not None else httpx.HTTPTransport()
+    def _default(self) -> httpx.BaseTransport:
+        return httpx.HTTPTransport()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         core = self._core
@@ -177,21 +193,11 @@ class PaymentTransport(httpx.BaseTransport):
         self._transport.close()
 
 
-class AsyncPaymentTransport(httpx.AsyncBaseTransport):
+class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport):
     """The asyncio twin of :class:`PaymentTransport`; same arguments, same decisions."""
 
-    def __init__(
-        self,
-        provider: str,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        policy: RetryPolicy | None = None,
-        idempotency_headers: Iterable[str] = DEFAULT_KEY_HEADERS,
-        auto_idempotency_key: bool = False,
-        registry: Registry | None = None,
-    ) -> None:
-        self._core = _Core(provider, policy, idempotency_headers, auto_idempotency_key, registry)
-        self._transport = transport if transport is not None else httpx.AsyncHTTPTransport()
+    def _default(self) -> httpx.AsyncBaseTransport:
+        return httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         core = self._core

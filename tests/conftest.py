@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 
 from payerr.mappings import ENV_VAR, Registry, reset_default_registry
 
@@ -14,6 +15,15 @@ CONTRACT_KEYS = frozenset(
     {"provider", "code", "known", "outcome", "category", "retryable", "message", "action"}
 )
 """The --json keys the CLI contract names; Classification.as_dict carries them too."""
+
+
+@pytest.fixture(autouse=True)
+def _quiet_structlog() -> Iterator[None]:
+    """payerr's events run through structlog's default processors but print nothing."""
+    structlog.reset_defaults()
+    structlog.configure(logger_factory=structlog.ReturnLoggerFactory())
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture(autouse=True)

@@ -55,3 +55,59 @@ def bodies() -> st.SearchStrategy[bytes]:
 
 
 statuses = st.one_of(st.integers(min_value=100, max_value=599), st.integers())
+
+
+def _luhn_check_digit(partial: str) -> str:
+    total = 0
+    for index, char in enumerate(reversed(partial)):
+        d = int(char)
+        if index % 2 == 0:  # these digits are doubled once the check digit is appended
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+@st.composite
+def card_numbers(draw: st.DrawFn) -> str:
+    """Luhn-valid primary account numbers, 13 to 19 digits."""
+    length = draw(st.integers(min_value=13, max_value=19))
+    first = draw(st.sampled_from("23456"))
+    body = draw(st.text(alphabet="0123456789", min_size=length - 2, max_size=length - 2))
+    partial = first + body
+    return partial + _luhn_check_digit(partial)
+
+
+@st.composite
+def written_card_numbers(draw: st.DrawFn) -> tuple[str, str]:
+    """(digits, as written): plain, or grouped by fours with spaces or dashes."""
+    digits = draw(card_numbers())
+    style = draw(st.sampled_from(["plain", "spaces", "dashes"]))
+    if style == "plain":
+        return digits, digits
+    sep = " " if style == "spaces" else "-"
+    return digits, sep.join(digits[i : i + 4] for i in range(0, len(digits), 4))
+
+
+def hide(secret: str) -> st.SearchStrategy[Any]:
+    """``secret`` placed somewhere in a random nested structure, in a random form."""
+    words = st.text(alphabet="abcdefghij ,.:;()", max_size=12)
+    forms = st.one_of(
+        st.just(secret),
+        st.tuples(words, words).map(lambda t: f"{t[0]} {secret} {t[1]}"),
+        st.just(secret.encode()),
+        st.just(json.dumps({"card": {"number": secret}})),
+        st.just(f"ValueError: card {secret} rejected"),
+    )
+    return st.recursive(
+        forms,
+        lambda inner: st.one_of(
+            st.tuples(st.sampled_from(["data", "card", "x", "items"]), inner).map(
+                lambda t: {t[0]: t[1]}
+            ),
+            st.tuples(inner, scalars).map(list),
+            st.tuples(inner, st.integers()).map(tuple),
+        ),
+        max_leaves=6,
+    )

@@ -19,8 +19,10 @@ from payerr.exceptions import (
     UnknownProviderError,
     UserActionError,
 )
+from payerr.logs import add_payment_context
 from payerr.mappings import Registry, default_registry, load_mappings
 from payerr.policy import RetryPolicy, retry_if_retryable, stop_before_timeout, wait_retry_after
+from payerr.redaction import RedactSensitive
 from payerr.safety import is_replay_safe
 from payerr.taxonomy import Category, Classification, CodeEntry, Outcome
 from payerr.transport import AsyncPaymentTransport, PaymentTransport
@@ -37,12 +39,14 @@ __all__ = [
     "OutcomeUnknownError",
     "PaymentError",
     "PaymentTransport",
+    "RedactSensitive",
     "Registry",
     "RetryPolicy",
     "RetryableError",
     "RiskError",
     "UnknownProviderError",
     "UserActionError",
+    "add_payment_context",
     "classification_of",
     "classify",
     "classify_http",

@@ -294,7 +294,8 @@ def _quiet_logs() -> None:
 
     structlog.configure(
         wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        # look sys.stderr up when logging, not now: it may be swapped (tests, redirection)
+        logger_factory=lambda *_: structlog.PrintLogger(sys.stderr),
     )
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import tenacity
 
+from payerr import logs
 from payerr._http import parse_retry_after
 from payerr.classify import classification_of, classify_response
 from payerr.decide import Action, Attempt, backoff, gives_up, verdict
@@ -110,8 +111,23 @@ class RetryPolicy:
             "retry": retry_if_retryable(),
             "wait": self.wait(),
             "stop": self.stop(),
+            "before_sleep": _log_retry,
             "retry_error_callback": _last_result,
         }
+
+
+def _log_retry(state: tenacity.RetryCallState) -> None:
+    """tenacity's before_sleep: log ``payerr.retry_scheduled`` with the wait about to happen."""
+    outcome = state.outcome
+    result = outcome.result() if outcome is not None and not outcome.failed else None
+    if isinstance(result, Attempt):
+        logs.retry_scheduled(
+            result.classification,
+            attempt=state.attempt_number,
+            wait=state.upcoming_sleep,
+            request=result.request,
+            response=result.response,
+        )
 
 
 def _last_result(state: tenacity.RetryCallState) -> Any:

@@ -23,6 +23,7 @@ from typing import Generic, TypeVar
 
 import httpx
 
+from payerr import logs
 from payerr.classify import EXTENSION_KEY, classify_http
 from payerr.decide import Action, Attempt, error_class, verdict
 from payerr.exceptions import RetryableError
@@ -110,14 +111,17 @@ class _Core:
     def conclude(self, attempt: Attempt, attempts: int) -> httpx.Response:
         """Return the response, or raise the typed error for the last attempt."""
         decision = attempt.verdict
-        if decision.action is Action.RETURN and attempt.response is not None:
-            return attempt.response
         c = decision.classification
+        if decision.action is Action.RETURN and attempt.response is not None:
+            logs.request_completed(
+                c, attempt=attempts, request=attempt.request, response=attempt.response
+            )
+            return attempt.response
         # RETRY here means the policy stopped while a retry was still wanted.
         cls = RetryableError if decision.action is Action.RETRY else error_class(c)
-        raise cls(
-            c, response=attempt.response, request=attempt.request, attempts=attempts
-        ) from attempt.error
+        error = cls(c, response=attempt.response, request=attempt.request, attempts=attempts)
+        logs.request_failed(error)
+        raise error from attempt.error
 
 
 _Inner = TypeVar("_Inner", httpx.BaseTransport, httpx.AsyncBaseTransport)

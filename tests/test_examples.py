@@ -17,6 +17,13 @@ EXPECTED = {
     ],
     "async_client.py": ["'success': 34", "'UserActionError': 10", "'pending': 6"],
     "tenacity_loop.py": ["attempt 2 failed; retrying", "charged: success"],
+    "json_logs.py": [
+        '"event": "payerr.retry_scheduled"',
+        '"event": "payerr.request_failed"',
+        '"payment.category": "user-action"',
+        '"number": "411111******1111"',
+        '"cvv": "[REDACTED]"',
+    ],
 }
 
 
@@ -30,3 +37,4 @@ def test_example_runs(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for expected in EXPECTED[name]:
         assert expected in out, out
+    assert "4111111111111111" not in out

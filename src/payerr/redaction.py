@@ -46,7 +46,30 @@ _KEY_VALUE = re.compile(
     (?P<value>"(?:[^"\\]|\\.)*"|'[^']*'|(?:Bearer|Basic)\s+\S+|[^\s&,;"'}}\]]+)
     """
 )
-_SUSPECT = re.compile(rf"\d[ \-]?(?:\d[ \-]?){{11}}|(?i:{_KEYWORDS})")
+# Cheap tests first (these run on every string of every event): a card number needs 13 digits,
+# and a key=value secret needs "=" or ":" and a keyword (searched in lower case: (?i) is slow).
+# In bytes: every ASCII digit becomes "0", everything else "x", spaces and dashes vanish. A card
+# number then shows as thirteen "0"s in a row: a C-speed substring test, and a superset of
+# what _PAN can match (so it never misses one).
+_DIGIT_MAP = bytes(ord("0") if chr(i).isdigit() else ord("x") for i in range(256))
+_THIRTEEN = b"0" * 13
+_KEYWORD = re.compile(r"cvv|cvc|cvd|csc|pin|pass|secret|api.?key|token|authori|sign|cookie")
+
+
+def _may_hold_pan(text: str) -> bool:
+    return _THIRTEEN in text.encode("utf-8", "replace").translate(_DIGIT_MAP, b" -")
+
+
+def _may_hold_key_value(text: str) -> bool:
+    return ("=" in text or ":" in text) and _KEYWORD.search(text.lower()) is not None
+
+
+def _suspect(text: str) -> bool:
+    """Whether ``text`` could hold a card number or a key=value secret (false positives ok)."""
+    return _may_hold_pan(text) or _may_hold_key_value(text)
+
+
+_JSON_STARTS = ("{", "[")
 _SAFE_SCALARS = (bool, float, Decimal, date, datetime, time, timedelta, Enum, type(None))
 _MAX_DEPTH = 24
 
@@ -79,10 +102,10 @@ def _mask_match(match: re.Match[str]) -> str:
 
 def redact_text(text: str, extra: Iterable[re.Pattern[str]] = (), mask: str = REDACTED) -> str:
     """Mask card numbers and ``key=value`` secrets in free text, and anything ``extra`` matches."""
-    if not _SUSPECT.search(text):
-        result = text
-    else:
-        result = _PAN.sub(_mask_match, text)
+    result = text
+    if _may_hold_pan(result):
+        result = _PAN.sub(_mask_match, result)
+    if _may_hold_key_value(result):
         result = _KEY_VALUE.sub(lambda m: m.group("key") + mask, result)
     for pattern in extra:
         result = pattern.sub(mask, result)
@@ -121,7 +144,40 @@ class RedactSensitive:
                 return self._value(event_dict, 0, set())
             if event_dict.get("exc_info"):
                 _format_exception(event_dict)
-            return {key: self._item(key, value, 0, set()) for key, value in event_dict.items()}
+            # The hot path, flat on purpose: most values are short innocent strings and small
+            # numbers, settled by one cached key check and one C-level regex scan.
+            keys, mask = self._key_cache, self._mask
+            changes: list[tuple[Any, Any]] = []
+            strings: list[tuple[Any, str]] = []
+            for key, value in event_dict.items():
+                if value is None or value == "":
+                    continue
+                secret = keys.get(key) if isinstance(key, str) else False
+                if secret is None:
+                    secret = self.is_secret_key(key)
+                if secret:
+                    changes.append((key, mask))
+                    continue
+                kind = type(value)
+                if kind is str:
+                    strings.append((key, value))
+                    continue
+                if kind is bool or kind is float or (kind is int and -(10**12) < value < 10**12):
+                    continue
+                redacted = self._value(value, 0, set())
+                if redacted is not value:
+                    changes.append((key, redacted))
+            if strings:
+                # One scan over all top-level strings; only a suspicious event pays per value.
+                joined = "\n" + "\n".join([value for _, value in strings])
+                if self._patterns or "\n{" in joined or "\n[" in joined or _suspect(joined):
+                    for key, value in strings:
+                        redacted = self._value(value, 0, set())
+                        if redacted != value:
+                            changes.append((key, redacted))
+            for key, redacted in changes:
+                event_dict[key] = redacted
+            return event_dict
         except Exception:  # a logging processor must never lose the line
             event = event_dict.get("event") if isinstance(event_dict, dict) else None
             return {
@@ -195,9 +251,8 @@ class RedactSensitive:
                 seen.discard(marker)
             # Plain tuples stay tuples; sets and named tuples become lists (renderers take lists).
             return tuple(items) if type(value) is tuple else items
-        if isinstance(value, BaseException):
-            return self._text(_exception_text(value), depth, seen)
-        # Anything else is rendered by its repr later: redact that repr now if it needs it.
+        # Anything else (exceptions included) is rendered by its repr later: redact that repr
+        # now if it needs it, else leave the object for the renderer.
         text = repr(value)
         redacted = self._text(text, depth, seen)
         return value if redacted == text else redacted

@@ -24,3 +24,34 @@ def test_readme_names_the_ci_test_command() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     command = ci.strip().splitlines()[-1]
     assert command in readme
+
+
+def test_readme_logging_configurations_run_and_redact(capsys: pytest.CaptureFixture[str]) -> None:
+    """Both structlog configurations in the README work as written and mask card numbers."""
+    import logging
+
+    import structlog
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = [
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "structlog.configure" in b
+    ]
+    assert len(blocks) == 2
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        for block in blocks:
+            root.handlers.clear()
+            structlog.reset_defaults()  # as a fresh application starts
+            exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
+            structlog.get_logger("shop").info("paid", card="4111 1111 1111 1111", cvv="123")
+            for handler in root.handlers:
+                handler.flush()
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert text.count("411111******1111") == 2
+    assert "4111 1111" not in text
+    assert '"cvv": "[REDACTED]"' in text

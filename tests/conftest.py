@@ -27,6 +27,16 @@ def _quiet_structlog() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_retry_budgets() -> Iterator[None]:
+    """Each test starts with full process-wide retry budgets."""
+    from payerr import budget
+
+    budget._shared.clear()
+    yield
+    budget._shared.clear()
+
+
+@pytest.fixture(autouse=True)
 def _clean_mappings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every test starts from the shipped mappings only: no env files, no loaded overlays."""
     monkeypatch.delenv(ENV_VAR, raising=False)

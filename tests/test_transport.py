@@ -56,6 +56,8 @@ def fake() -> FakeTime:
 
 
 def policy(fake: FakeTime, **overrides: Any) -> RetryPolicy:
+    """Injected time, no jitter; no retry budget unless a test asks (tests/test_budget.py)."""
+    overrides.setdefault("budget", False)
     return RetryPolicy(
         sleep=fake.sleep,
         async_sleep=fake.async_sleep,

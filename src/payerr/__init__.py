@@ -7,6 +7,7 @@ can help.
 
 from __future__ import annotations
 
+from payerr.budget import RetryBudget
 from payerr.classify import classification_of, classify, classify_http, classify_response
 from payerr.exceptions import (
     FinalError,
@@ -21,7 +22,13 @@ from payerr.exceptions import (
 )
 from payerr.logs import add_payment_context
 from payerr.mappings import Registry, default_registry, load_mappings
-from payerr.policy import RetryPolicy, retry_if_retryable, stop_before_timeout, wait_retry_after
+from payerr.policy import (
+    RetryPolicy,
+    retry_if_retryable,
+    stop_before_timeout,
+    stop_when_budget_spent,
+    wait_retry_after,
+)
 from payerr.redaction import RedactSensitive
 from payerr.safety import is_replay_safe
 from payerr.taxonomy import Category, Classification, CodeEntry, Outcome
@@ -41,6 +48,7 @@ __all__ = [
     "PaymentTransport",
     "RedactSensitive",
     "Registry",
+    "RetryBudget",
     "RetryPolicy",
     "RetryableError",
     "RiskError",
@@ -58,6 +66,7 @@ __all__ = [
     "providers",
     "retry_if_retryable",
     "stop_before_timeout",
+    "stop_when_budget_spent",
     "wait_retry_after",
 ]
 

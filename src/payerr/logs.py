@@ -21,6 +21,7 @@ from payerr.exceptions import PaymentError
 from payerr.taxonomy import Category, Classification, Outcome
 
 __all__ = [
+    "BUDGET_EXHAUSTED",
     "FAILED",
     "PENDING",
     "RETRY_SCHEDULED",
@@ -31,6 +32,7 @@ __all__ = [
 ]
 
 RETRY_SCHEDULED = "payerr.retry_scheduled"
+BUDGET_EXHAUSTED = "payerr.retry_budget_exhausted"
 FAILED = "payerr.request_failed"
 SUCCEEDED = "payerr.request_succeeded"
 PENDING = "payerr.request_pending"
@@ -103,6 +105,19 @@ def retry_scheduled(
     _log.warning(
         RETRY_SCHEDULED,
         **payment_fields(c, attempt=attempt, request=request, response=response, wait=wait),
+    )
+
+
+def budget_exhausted(
+    c: Classification,
+    *,
+    attempt: int,
+    request: httpx.Request,
+    response: httpx.Response | None,
+) -> None:
+    _log.warning(
+        BUDGET_EXHAUSTED,
+        **payment_fields(c, attempt=attempt, request=request, response=response),
     )
 
 

@@ -27,6 +27,7 @@ import tenacity
 
 from payerr import logs
 from payerr._http import parse_retry_after
+from payerr.budget import RetryBudget, shared_budget
 from payerr.classify import classification_of, classify_response
 from payerr.decide import Action, Attempt, backoff, gives_up, verdict
 from payerr.exceptions import PaymentError, RetryableError
@@ -34,7 +35,13 @@ from payerr.mappings import Registry, default_registry
 from payerr.safety import DEFAULT_KEY_HEADERS, Sent, classify_transport_error, is_replay_safe
 from payerr.taxonomy import Classification
 
-__all__ = ["RetryPolicy", "retry_if_retryable", "stop_before_timeout", "wait_retry_after"]
+__all__ = [
+    "RetryPolicy",
+    "retry_if_retryable",
+    "stop_before_timeout",
+    "stop_when_budget_spent",
+    "wait_retry_after",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,6 +63,11 @@ class RetryPolicy:
         max_retry_after: longest wait payerr accepts, ``Retry-After`` included (default 60);
             a longer one gives up at once with :class:`~payerr.RetryableError`, whose
             ``classification.retry_after`` says when to come back.
+        budget: the retry budget (DESIGN.md section 3.7). ``True`` (default): the
+            process-wide budget of the transport's provider, shared by every transport; a
+            :class:`~payerr.RetryBudget`: that one; ``False``: no budget. A spent budget gives up
+            at once with :class:`~payerr.RetryableError` and logs
+            ``payerr.retry_budget_exhausted``.
         sleep, async_sleep, clock, random: injectable for tests (``time.sleep``,
             ``asyncio.sleep``, ``time.monotonic``, ``random.random``).
     """
@@ -67,6 +79,7 @@ class RetryPolicy:
     wait_jitter: float = 0.5
     wait_exp_base: float = 2.0
     max_retry_after: float = 60.0
+    budget: RetryBudget | bool = True
     sleep: Callable[[float], None] = time.sleep
     async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     clock: Callable[[], float] = time.monotonic
@@ -81,6 +94,14 @@ class RetryPolicy:
                 raise ValueError(f"{name} must be a number >= 0, got {value!r}")
         if self.wait_exp_base < 1:
             raise ValueError(f"wait_exp_base must be >= 1, got {self.wait_exp_base!r}")
+        if not isinstance(self.budget, bool | RetryBudget):
+            raise ValueError(f"budget must be True, False or a RetryBudget, got {self.budget!r}")
+
+    def budget_for(self, provider: str) -> RetryBudget | None:
+        """The budget a transport for ``provider`` draws retries from (None: unlimited)."""
+        if self.budget is True:
+            return shared_budget(provider)
+        return self.budget or None
 
     def wait(self) -> wait_retry_after:
         """The wait piece with this policy's settings."""
@@ -92,25 +113,27 @@ class RetryPolicy:
             random=self.random,
         )
 
-    def stop(self) -> tenacity.stop.stop_base:
-        """Attempts, plus giving up before a wait that is too long or passes the timeout."""
-        return tenacity.stop_after_attempt(self.attempts) | stop_before_timeout(
+    def stop(self, budget: RetryBudget | None = None) -> tenacity.stop.stop_base:
+        """Attempts, then giving up before a wait that is too long or passes the timeout, then
+        the budget (last, so a retry token is spent only on a retry that will happen)."""
+        stop = tenacity.stop_after_attempt(self.attempts) | stop_before_timeout(
             self.timeout, max_retry_after=self.max_retry_after, clock=self.clock
         )
+        return stop | stop_when_budget_spent(budget) if budget is not None else stop
 
-    def retrying(self) -> tenacity.Retrying:
+    def retrying(self, budget: RetryBudget | None = None) -> tenacity.Retrying:
         """A fresh tenacity loop (tenacity objects hold per-call state: one per call)."""
-        return tenacity.Retrying(sleep=self.sleep, **self._loop())
+        return tenacity.Retrying(sleep=self.sleep, **self._loop(budget))
 
-    def async_retrying(self) -> tenacity.AsyncRetrying:
+    def async_retrying(self, budget: RetryBudget | None = None) -> tenacity.AsyncRetrying:
         """The asyncio twin of :meth:`retrying`."""
-        return tenacity.AsyncRetrying(sleep=self.async_sleep, **self._loop())
+        return tenacity.AsyncRetrying(sleep=self.async_sleep, **self._loop(budget))
 
-    def _loop(self) -> dict[str, Any]:
+    def _loop(self, budget: RetryBudget | None) -> dict[str, Any]:
         return {
             "retry": retry_if_retryable(),
             "wait": self.wait(),
-            "stop": self.stop(),
+            "stop": self.stop(budget),
             "before_sleep": _log_retry,
             "retry_error_callback": _last_result,
         }
@@ -279,6 +302,28 @@ class stop_before_timeout(tenacity.stop.stop_base):  # noqa: N801 -- tenacity's 
             timeout=self.timeout,
             max_retry_after=self.max_retry_after,
         )
+
+
+class stop_when_budget_spent(tenacity.stop.stop_base):  # noqa: N801 -- tenacity's naming
+    """Stop when the retry budget has no token left; otherwise take one.
+
+    Place it last in a ``|`` chain: tenacity asks stop pieces only when a retry is wanted, and
+    ``|`` stops asking at the first piece that says stop, so a token is spent only on a retry
+    that will really happen.
+    """
+
+    def __init__(self, budget: RetryBudget) -> None:
+        self.budget = budget
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        if self.budget.try_withdraw():
+            return False
+        outcome = retry_state.outcome
+        result = outcome.result() if outcome is not None and not outcome.failed else None
+        if isinstance(result, Attempt):
+            logs.budget_exhausted(result.classification, attempt=retry_state.attempt_number,
+                                  request=result.request, response=result.response)  # fmt: skip
+        return True
 
 
 def _classification(retry_state: tenacity.RetryCallState) -> Classification | None:

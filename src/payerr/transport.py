@@ -64,6 +64,7 @@ class _Core:
         if not self.key_headers:
             raise ValueError("idempotency_headers needs at least one header name")
         self.auto_idempotency_key = auto_idempotency_key
+        self.budget = self.policy.budget_for(provider)
 
     def start(self, request: httpx.Request) -> float:
         """Before the first attempt: add the call's idempotency key if asked; note the time."""
@@ -74,6 +75,8 @@ class _Core:
         ):
             # One key per logical call, reused by every retry of this same request object.
             request.headers[self.key_headers[0]] = uuid.uuid4().hex
+        if self.budget is not None:
+            self.budget.deposit()
         return self.policy.clock()
 
     def answered(self, request: httpx.Request, response: httpx.Response, started: float) -> Attempt:
@@ -180,7 +183,7 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
             tries.append(first if not tries else self._attempt(request, started))
             return tries[-1]
 
-        return core.conclude(core.policy.retrying()(attempt), len(tries))
+        return core.conclude(core.policy.retrying(core.budget)(attempt), len(tries))
 
     def _attempt(self, request: httpx.Request, started: float) -> Attempt:
         try:
@@ -216,7 +219,7 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
             tries.append(first if not tries else await self._attempt(request, started))
             return tries[-1]
 
-        return core.conclude(await core.policy.async_retrying()(attempt), len(tries))
+        return core.conclude(await core.policy.async_retrying(core.budget)(attempt), len(tries))
 
     async def _attempt(self, request: httpx.Request, started: float) -> Attempt:
         try:

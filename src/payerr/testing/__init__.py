@@ -1,0 +1,20 @@
+"""Test tools: a loopback simulator of the four providers, with scripted faults.
+
+Use it in your own suite::
+
+    from payerr.testing import ProviderSimulator, scenario
+
+    def test_checkout_survives_a_stall():
+        with ProviderSimulator(stall=1.0) as sim:
+            transport = payerr.PaymentTransport("paykka")
+            with httpx.Client(transport=transport, timeout=0.3) as client:
+                client.post(f"{sim.url_for('paykka')}/v1/payments", json=order,
+                            headers={"Idempotency-Key": "k1", **scenario("stall")})
+            assert sim.duplicate_executions == 0
+
+or through the ``payment_simulator`` pytest fixture, registered when payerr is installed.
+"""
+
+from payerr.testing._simulator import FAULTS, SIMULATE_HEADER, ProviderSimulator, envelope, scenario
+
+__all__ = ["FAULTS", "SIMULATE_HEADER", "ProviderSimulator", "envelope", "scenario"]

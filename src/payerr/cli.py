@@ -110,6 +110,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["markdown", "csv", "json"], default="markdown")
     p.set_defaults(handler=_export)
 
+    p = verbs.add_parser("demo", help="run payments against the built-in provider simulator")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON line")
+    p.add_argument("--seed", type=int, default=7, help="workload seed (default 7)")
+    p.set_defaults(handler=_demo)
+
     p = verbs.add_parser("validate", help="check mapping files (default: shipped and user ones)")
     p.add_argument("files", nargs="*", metavar="FILE")
     p.set_defaults(handler=_validate)
@@ -190,6 +195,13 @@ def _export(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
                 "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |\n"
             )
     return EXIT_OK
+
+
+def _demo(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    from payerr.demo import run  # noqa: PLC0415 -- the simulator is loaded only for the demo
+
+    summary = run(seed=args.seed, json_output=args.json, out=out)
+    return EXIT_OK if summary["duplicate_executions"] == 0 else EXIT_CHECK_FAILED
 
 
 def _validate(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:

@@ -239,18 +239,20 @@ def envelope(provider: str, code: str) -> bytes:
     """The provider's answer carrying ``code``, shaped as its API answers (DESIGN.md section 2)."""
     c = classify(provider, code)
     message = c.message if c.known else "simulated"
-    if provider in ("antom", "alipay_plus"):
+    if provider == "antom" and code.upper().startswith("SDK_"):
+        body: dict[str, Any] = {"code": code}  # a checkout SDK event, as merchants forward them
+    elif provider in ("antom", "alipay_plus"):
         if c.outcome is Outcome.SUCCESS:
             status = "S"
         elif c.outcome is Outcome.PENDING or c.category is Category.RETRYABLE:
             status = "U"
         else:
             status = "F"
-        body: dict[str, Any] = {
-            "result": {"resultCode": code, "resultStatus": status, "resultMessage": message}
-        }
+        body = {"result": {"resultCode": code, "resultStatus": status, "resultMessage": message}}
     elif provider == "ottpay":
         body = {"rsp_code": code, "rsp_msg": message}
+    elif provider == "paykka" and len(code) == 6:
+        body = {"ret_code": code, "ret_msg": message}  # a gateway-level answer
     elif provider == "paykka":
         if c.outcome is Outcome.SUCCESS:
             body = {"ret_code": "000000", "ret_msg": "success", "data": {"status": "SUCCESS"}}

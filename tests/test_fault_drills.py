@@ -1,0 +1,165 @@
+"""Fault drills on real sockets: chaos never charges twice, leaks nothing, always ends."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+
+import payerr
+from payerr import OutcomeUnknownError, PaymentError
+from payerr.testing import ProviderSimulator, scenario
+
+PROVIDERS = ["antom", "alipay_plus", "ottpay", "paykka"]
+FAULTS: list[tuple[str, ...]] = [
+    (), (), (), (), ("503",), ("429:0.01",), ("reset",), ("stall",), ("drop",),
+    ("502", "503"), ("garbage",), ("truncated",), ("stall", "503"), ("reset", "stall"),
+]  # fmt: skip
+CODES: dict[str, list[str | None]] = {
+    "antom": [None, None, "PAYMENT_IN_PROCESS", "USER_BALANCE_NOT_ENOUGH", "RISK_REJECT"],
+    "alipay_plus": [None, None, "INVALID_SIGNATURE", "ORDER_IS_CLOSED", "UNKNOWN_EXCEPTION"],
+    "ottpay": [None, None, "PROCESSING", "SYSTEM_ERROR", "ORDER_PAID"],
+    "paykka": [None, None, "5004", "6007", "4000", "5019"],
+}
+POLICY = payerr.RetryPolicy(
+    attempts=4, wait_initial=0.01, wait_max=0.05, wait_jitter=0.01, budget=False
+)
+TIMEOUT = httpx.Timeout(5.0, read=0.15)
+
+
+def plan(count: int, seed: int) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    payments = []
+    for n in range(count):
+        provider = rng.choice(PROVIDERS)
+        headers = scenario(*rng.choice(FAULTS), code=rng.choice(CODES[provider]))
+        if rng.random() < 0.7:
+            headers["Idempotency-Key"] = f"key-{seed}-{n}"
+        body = {"merchant_order_no": f"order-{seed}-{n}", "amount": rng.randint(100, 99_999)}
+        if provider == "antom" and rng.random() < 0.5:
+            body["paymentRequestId"] = f"pay-{seed}-{n}"  # replay-safe by Antom's request id
+        payments.append({"provider": provider, "headers": headers, "body": body})
+    return payments
+
+
+def settled(result: object) -> bool:
+    """A returned response carries its Classification; a failure is a typed PaymentError."""
+    if isinstance(result, PaymentError):
+        return result.classification is not None
+    return isinstance(result, httpx.Response) and payerr.classification_of(result) is not None
+
+
+def wait_closed(sim: ProviderSimulator) -> None:
+    deadline = time.monotonic() + 5
+    while sim.open_connections and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def test_async_chaos_1000_payments_at_concurrency_50() -> None:
+    payments = plan(1200, seed=2026)
+    with ProviderSimulator(stall=0.4) as sim:
+
+        async def run() -> list[object]:
+            clients = {
+                p: httpx.AsyncClient(
+                    transport=payerr.AsyncPaymentTransport(p, policy=POLICY),
+                    base_url=sim.url_for(p),
+                    timeout=TIMEOUT,
+                )
+                for p in PROVIDERS
+            }
+            gate = asyncio.Semaphore(50)
+
+            async def pay(payment: dict[str, Any]) -> object:
+                async with gate:
+                    try:
+                        return await clients[payment["provider"]].post(
+                            "/v1/payments", json=payment["body"], headers=payment["headers"]
+                        )
+                    except PaymentError as exc:
+                        return exc
+
+            try:
+                return await asyncio.gather(*(pay(p) for p in payments))
+            finally:
+                for client in clients.values():
+                    await client.aclose()
+
+        results = asyncio.run(run())
+        wait_closed(sim)
+        assert sim.duplicate_executions == 0
+        assert all(settled(r) for r in results)
+        assert sim.open_connections == 0
+        assert sim.requests > len(payments)  # faults were replayed, retries happened
+        assert sim.faults_played["stall"] > 0
+        assert sim.faults_played["reset"] > 0
+        unknown = [r for r in results if isinstance(r, OutcomeUnknownError)]
+        assert unknown  # keyless maybe-executed calls surfaced as outcome unknown
+
+
+def test_sync_chaos_with_threads() -> None:
+    payments = plan(240, seed=7)
+    with ProviderSimulator(stall=0.4) as sim:
+        clients = {
+            p: httpx.Client(
+                transport=payerr.PaymentTransport(p, policy=POLICY),
+                base_url=sim.url_for(p),
+                timeout=TIMEOUT,
+            )
+            for p in PROVIDERS
+        }
+
+        def pay(payment: dict[str, Any]) -> object:
+            try:
+                return clients[payment["provider"]].post(
+                    "/v1/payments", json=payment["body"], headers=payment["headers"]
+                )
+            except PaymentError as exc:
+                return exc
+
+        try:
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                results = list(pool.map(pay, payments))
+        finally:
+            for client in clients.values():
+                client.close()
+        wait_closed(sim)
+        assert sim.duplicate_executions == 0
+        assert all(settled(r) for r in results)
+        assert sim.open_connections == 0
+
+
+def send(mode: str, url: str, body: dict[str, Any], headers: dict[str, str]) -> None:
+    if mode == "sync":
+        with httpx.Client(
+            transport=payerr.PaymentTransport("paykka", policy=POLICY), timeout=TIMEOUT
+        ) as c:
+            c.post(url, json=body, headers=headers)
+        return
+
+    async def go() -> None:
+        transport = payerr.AsyncPaymentTransport("paykka", policy=POLICY)
+        async with httpx.AsyncClient(transport=transport, timeout=TIMEOUT) as c:
+            await c.post(url, json=body, headers=headers)
+
+    asyncio.run(go())
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_execute_then_stall_without_a_key_executes_once(mode: str) -> None:
+    """The request ran, the answer never came, there is no key: never resent, outcome unknown."""
+    with ProviderSimulator(stall=0.5) as sim:
+        url = sim.url_for("paykka") + "/v1/payments"
+        body = {"merchant_order_no": "stalled-1", "amount": 1000}
+        headers = scenario("stall")
+        with pytest.raises(OutcomeUnknownError) as info:
+            send(mode, url, body, headers)
+        assert sim.executions_of("stalled-1") == 1
+        assert sim.requests == 1
+        assert info.value.classification.outcome == "pending"
+        assert isinstance(info.value.__cause__, httpx.ReadTimeout)

@@ -1,0 +1,144 @@
+"""payerr.testing.ProviderSimulator: envelopes, faults, deduplication, counts, the fixture."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+import payerr
+from payerr import Outcome
+from payerr.mappings import Registry
+from payerr.testing import ProviderSimulator, envelope, scenario
+
+PROVIDERS = ["antom", "alipay_plus", "ottpay", "paykka"]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_every_mapped_code_round_trips_through_its_envelope(provider: str) -> None:
+    """Any business code from the mappings, answered by the simulator, classifies back to itself."""
+    registry = Registry(use_env=False)
+    for entry in registry.table(provider).entries.values():
+        c = payerr.classify_http(provider, 200, envelope(provider, entry.code))
+        assert (c.code, c.outcome, c.category) == (
+            entry.code.upper(), entry.outcome, entry.category
+        ), entry.code  # fmt: skip
+
+
+def post(
+    sim: ProviderSimulator, provider: str, headers: dict[str, str], order: str
+) -> httpx.Response:
+    with httpx.Client(base_url=sim.url_for(provider), timeout=httpx.Timeout(2.0, read=0.3)) as c:
+        return c.post("/v1/payments", json={"merchant_order_no": order}, headers=headers)
+
+
+@pytest.fixture
+def sim() -> Iterator[ProviderSimulator]:
+    with ProviderSimulator(stall=0.6) as simulator:
+        yield simulator
+
+
+@pytest.mark.parametrize("status", ["500", "502", "503", "504"])
+def test_5xx_faults_do_not_execute(sim: ProviderSimulator, status: str) -> None:
+    response = post(sim, "paykka", scenario(status), "o1")
+    assert response.status_code == int(status)
+    assert sim.executions == 0
+
+
+def test_429_carries_retry_after(sim: ProviderSimulator) -> None:
+    response = post(sim, "antom", scenario("429:7"), "o1")
+    assert (response.status_code, response.headers["Retry-After"]) == (429, "7")
+    assert sim.executions == 0
+
+
+def test_reset_tears_the_connection_down_before_executing(sim: ProviderSimulator) -> None:
+    with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
+        post(sim, "ottpay", scenario("reset"), "o1")
+    assert sim.executions == 0
+
+
+def test_stall_executes_then_answers_too_late(sim: ProviderSimulator) -> None:
+    with pytest.raises(httpx.ReadTimeout):
+        post(sim, "paykka", scenario("stall"), "o1")
+    assert sim.executions_of("o1") == 1
+
+
+def test_drop_executes_then_closes(sim: ProviderSimulator) -> None:
+    with pytest.raises(httpx.RemoteProtocolError):
+        post(sim, "paykka", scenario("drop"), "o1")
+    assert sim.executions_of("o1") == 1
+
+
+@pytest.mark.parametrize("fault", ["garbage", "truncated"])
+def test_unreadable_answers_still_executed(sim: ProviderSimulator, fault: str) -> None:
+    response = post(sim, "antom", scenario(fault), "o1")
+    assert response.status_code == 200
+    assert payerr.classify_response("antom", response).outcome is Outcome.PENDING
+    assert sim.executions == 1
+
+
+def test_faults_play_once_per_arrival_then_the_code(sim: ProviderSimulator) -> None:
+    headers = {"Idempotency-Key": "k1", **scenario("503", "429:0", code="5004")}
+    assert post(sim, "paykka", headers, "o1").status_code == 503
+    assert post(sim, "paykka", headers, "o1").status_code == 429
+    answer = post(sim, "paykka", headers, "o1").json()
+    assert answer["data"]["error_code"] == "5004"
+    assert dict(sim.faults_played) == {"503": 1, "429": 1}
+
+
+def test_idempotency_keys_and_request_ids_are_deduplicated(sim: ProviderSimulator) -> None:
+    key = {"Idempotency-Key": "k-9", **scenario("stall")}
+    with pytest.raises(httpx.ReadTimeout):
+        post(sim, "paykka", key, "o9")
+    assert post(sim, "paykka", key, "o9").json()["data"]["status"] == "SUCCESS"
+    with httpx.Client(base_url=sim.url_for("antom")) as c:
+        for _ in range(3):
+            c.post("/pay", json={"paymentRequestId": "pay-1"})
+    assert sim.executions_of("k-9") == 1
+    assert sim.executions_of("pay-1") == 1
+    assert sim.duplicate_executions == 0
+
+
+def test_resending_an_order_without_a_key_is_a_counted_double_charge(
+    sim: ProviderSimulator,
+) -> None:
+    post(sim, "ottpay", {}, "o-dup")
+    post(sim, "ottpay", {}, "o-dup")
+    assert sim.executions_of("o-dup") == 2
+    assert sim.duplicate_executions == 1
+
+
+def test_bad_requests_are_answered_not_crashed(sim: ProviderSimulator) -> None:
+    with httpx.Client(base_url=sim.url) as c:
+        assert c.post("/nowhere/pay", json={}).status_code == 404
+        assert c.post("/paykka/pay", content=b"not json").status_code == 400
+        assert c.post("/paykka/pay", content=b"[1, 2]").status_code == 400
+
+
+def test_unknown_fault_names_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown fault"):
+        scenario("explode")
+
+
+def test_connections_are_counted_and_released(sim: ProviderSimulator) -> None:
+    client = httpx.Client(base_url=sim.url_for("paykka"))
+    client.post("/pay", json={"merchant_order_no": "c1"})
+    assert sim.open_connections == 1
+    client.close()
+    deadline = time.monotonic() + 2
+    while sim.open_connections and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sim.open_connections == 0
+
+
+def test_the_pytest_fixture_is_registered(payment_simulator: ProviderSimulator) -> None:
+    """Installing payerr gives every suite the payment_simulator fixture."""
+    response = post(payment_simulator, "antom", {}, "fixture-order")
+    assert payerr.classify_response("antom", response).outcome is Outcome.SUCCESS
+
+
+def test_url_needs_a_running_simulator() -> None:
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = ProviderSimulator().url

@@ -122,9 +122,7 @@ def main() -> int:
     finally:
         stop.set()
         server.join(timeout=10)
-    print(
-        f"{PAYMENTS} payments, {CONCURRENCY} in flight, async clients, simulator in its own process"
-    )
+    print(f"{PAYMENTS} payments a run, {CONCURRENCY} in flight, best of {REPEATS} alternating runs")
     for faults in (False, True):
         label = "with faults (4 in 10 first tries fail)" if faults else "no faults"
         bare, ours = results["bare httpx", faults], results["payerr", faults]

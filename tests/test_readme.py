@@ -55,3 +55,16 @@ def test_readme_logging_configurations_run_and_redact(capsys: pytest.CaptureFixt
     assert text.count("411111******1111") == 2
     assert "4111 1111" not in text
     assert '"cvv": "[REDACTED]"' in text
+
+
+def test_readme_simulator_example_passes() -> None:
+    """The simulator example in the README is a real test: run it."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = next(
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "ProviderSimulator" in b
+    )
+    namespace: dict[str, object] = {"__name__": "readme"}
+    exec(compile(block, "README.md", "exec"), namespace)
+    test = namespace["test_a_stalled_checkout_is_not_charged_twice"]
+    assert callable(test)
+    test()

@@ -13,7 +13,7 @@ import pytest
 
 import payerr
 from payerr import OutcomeUnknownError, PaymentError
-from payerr.testing import ProviderSimulator, scenario
+from payerr.testing import ProviderSimulator, SimPayment, scenario, send_all
 
 PROVIDERS = ["antom", "alipay_plus", "ottpay", "paykka"]
 FAULTS: list[tuple[str, ...]] = [
@@ -63,34 +63,8 @@ def wait_closed(sim: ProviderSimulator) -> None:
 def test_async_chaos_1000_payments_at_concurrency_50() -> None:
     payments = plan(1200, seed=2026)
     with ProviderSimulator(stall=0.4) as sim:
-
-        async def run() -> list[object]:
-            clients = {
-                p: httpx.AsyncClient(
-                    transport=payerr.AsyncPaymentTransport(p, policy=POLICY),
-                    base_url=sim.url_for(p),
-                    timeout=TIMEOUT,
-                )
-                for p in PROVIDERS
-            }
-            gate = asyncio.Semaphore(50)
-
-            async def pay(payment: dict[str, Any]) -> object:
-                async with gate:
-                    try:
-                        return await clients[payment["provider"]].post(
-                            "/v1/payments", json=payment["body"], headers=payment["headers"]
-                        )
-                    except PaymentError as exc:
-                        return exc
-
-            try:
-                return await asyncio.gather(*(pay(p) for p in payments))
-            finally:
-                for client in clients.values():
-                    await client.aclose()
-
-        results = asyncio.run(run())
+        sends = [SimPayment(p["provider"], p["body"], p["headers"]) for p in payments]
+        results = asyncio.run(send_all(sim, sends, policy=POLICY, timeout=TIMEOUT, concurrency=50))
         wait_closed(sim)
         assert sim.duplicate_executions == 0
         assert all(settled(r) for r in results)

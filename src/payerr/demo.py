@@ -26,8 +26,7 @@ from payerr.exceptions import PaymentError
 from payerr.logs import RETRY_SCHEDULED, add_payment_context
 from payerr.policy import RetryPolicy
 from payerr.redaction import RedactSensitive
-from payerr.testing import ProviderSimulator, scenario
-from payerr.transport import AsyncPaymentTransport
+from payerr.testing import ProviderSimulator, SimPayment, scenario, send_all
 
 __all__ = ["Payment", "run", "workload"]
 
@@ -132,7 +131,7 @@ def run(*, seed: int = 7, json_output: bool = False, out: TextIO | None = None) 
     payments = workload(seed)
     start = time.perf_counter()
     with ProviderSimulator(stall=0.6) as sim:
-        results = asyncio.run(_pay_all(sim, payments))
+        results = _pay_all(sim, payments)
         summary: dict[str, Any] = {
             "payments": len(payments),
             "requests": sim.requests,
@@ -150,7 +149,7 @@ def run(*, seed: int = 7, json_output: bool = False, out: TextIO | None = None) 
     return summary
 
 
-async def _pay_all(
+def _pay_all(
     sim: ProviderSimulator, payments: list[Payment]
 ) -> list[httpx.Response | PaymentError]:
     policy = RetryPolicy(
@@ -161,17 +160,8 @@ async def _pay_all(
         timeout=10,
         budget=RetryBudget(min_retries=40),  # the demo's own budget: it replays faults on purpose
     )
-    clients = {
-        p: httpx.AsyncClient(
-            transport=AsyncPaymentTransport(p, policy=policy),
-            base_url=sim.url_for(p),
-            timeout=httpx.Timeout(2.0, read=0.3),
-        )
-        for p in PROVIDERS
-    }
-    gate = asyncio.Semaphore(20)
-
-    async def pay(payment: Payment) -> httpx.Response | PaymentError:
+    requests = []
+    for payment in payments:
         headers = scenario(*payment.faults, code=payment.code)
         if payment.keyed:
             headers["Idempotency-Key"] = f"key-{payment.order}"
@@ -180,19 +170,9 @@ async def _pay_all(
             "amount": 1000,
             "card": {"number": payment.card},
         }
-        async with gate:
-            try:
-                return await clients[payment.provider].post(
-                    "/v1/payments", json=body, headers=headers
-                )
-            except PaymentError as exc:
-                return exc
-
-    try:
-        return await asyncio.gather(*(pay(p) for p in payments))
-    finally:
-        for client in clients.values():
-            await client.aclose()
+        requests.append(SimPayment(payment.provider, body, headers))
+    timeout = httpx.Timeout(2.0, read=0.3)
+    return asyncio.run(send_all(sim, requests, policy=policy, timeout=timeout, concurrency=20))
 
 
 def _table(summary: dict[str, Any], payments: list[Payment], results: list[Any]) -> str:

@@ -15,6 +15,15 @@ Use it in your own suite::
 or through the ``payment_simulator`` pytest fixture, registered when payerr is installed.
 """
 
+from payerr.testing._load import SimPayment, send_all
 from payerr.testing._simulator import FAULTS, SIMULATE_HEADER, ProviderSimulator, envelope, scenario
 
-__all__ = ["FAULTS", "SIMULATE_HEADER", "ProviderSimulator", "envelope", "scenario"]
+__all__ = [
+    "FAULTS",
+    "SIMULATE_HEADER",
+    "ProviderSimulator",
+    "SimPayment",
+    "envelope",
+    "scenario",
+    "send_all",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import struct
@@ -287,9 +288,8 @@ def _handler_for(sim: ProviderSimulator) -> type[BaseHTTPRequestHandler]:
 
         def finish(self) -> None:
             try:
-                super().finish()
-            except OSError:
-                pass
+                with contextlib.suppress(OSError):  # resets and stalls break sockets on purpose
+                    super().finish()
             finally:
                 with sim._lock:
                     sim.open_connections -= 1
@@ -365,12 +365,10 @@ def _handler_for(sim: ProviderSimulator) -> type[BaseHTTPRequestHandler]:
         def _reset(self) -> None:
             """Close with a TCP reset (SO_LINGER 0): the client sees the connection torn down."""
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):  # the client may already be gone
                 self.connection.setsockopt(
                     socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
                 )
                 self.connection.close()
-            except OSError:
-                pass
 
     return Handler

@@ -1,0 +1,67 @@
+"""Send many payments at once through payerr's async transport, against the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from payerr.exceptions import PaymentError
+from payerr.policy import RetryPolicy
+from payerr.testing._simulator import ProviderSimulator
+from payerr.transport import AsyncPaymentTransport
+
+__all__ = ["SimPayment", "send_all"]
+
+
+@dataclass(frozen=True, slots=True)
+class SimPayment:
+    """One payment to send: provider, JSON body, headers (a key, a :func:`scenario`)."""
+
+    provider: str
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    path: str = "/v1/payments"
+
+
+async def send_all(
+    sim: ProviderSimulator,
+    payments: Sequence[SimPayment],
+    *,
+    policy: RetryPolicy | None = None,
+    timeout: httpx.Timeout | float = 5.0,
+    concurrency: int = 20,
+) -> list[httpx.Response | PaymentError]:
+    """Send every payment, ``concurrency`` at a time, one async client per provider.
+
+    Each result is the returned response (success or pending, classified) or the
+    :class:`~payerr.PaymentError` raised; results keep the order of ``payments``. The clients
+    are closed before returning.
+    """
+    clients = {
+        provider: httpx.AsyncClient(
+            transport=AsyncPaymentTransport(provider, policy=policy),
+            base_url=sim.url_for(provider),
+            timeout=timeout,
+        )
+        for provider in {p.provider for p in payments}
+    }
+    gate = asyncio.Semaphore(concurrency)
+
+    async def send(payment: SimPayment) -> httpx.Response | PaymentError:
+        async with gate:
+            try:
+                return await clients[payment.provider].post(
+                    payment.path, json=payment.body, headers=payment.headers
+                )
+            except PaymentError as exc:
+                return exc
+
+    try:
+        return await asyncio.gather(*(send(p) for p in payments))
+    finally:
+        for client in clients.values():
+            await client.aclose()

@@ -43,10 +43,10 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if value.isdigit():
         return float(int(value[:12]))
     try:
-        seconds = float(value)
+        seconds: float | None = float(value)
     except ValueError:
-        pass
-    else:
+        seconds = None  # not a number: try an HTTP-date below
+    if seconds is not None:
         # Not RFC form, but some gateways send "1.5"; reject negatives, NaN and infinity.
         return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:

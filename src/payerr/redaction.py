@@ -260,14 +260,13 @@ class RedactSensitive:
     def _text(self, text: str, depth: int, seen: set[int]) -> str:
         if text[:1] in ("{", "[") and depth < _MAX_DEPTH:  # JSON inside a string
             try:
-                parsed = json.loads(text)
+                parsed: Any = json.loads(text)
             except (ValueError, RecursionError):
-                pass
-            else:
-                if isinstance(parsed, dict | list):
-                    redacted = self._redact(parsed, depth + 1, seen)
-                    if redacted != parsed:
-                        return json.dumps(redacted, ensure_ascii=False, default=str)
+                parsed = None  # not JSON after all: treat it as text
+            if isinstance(parsed, dict | list):
+                redacted = self._redact(parsed, depth + 1, seen)
+                if redacted != parsed:
+                    return json.dumps(redacted, ensure_ascii=False, default=str)
         return redact_text(text, self._patterns, self._mask)
 
 

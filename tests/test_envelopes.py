@@ -302,7 +302,7 @@ def test_retry_after_http_date_is_converted_to_seconds() -> None:
     assert 100 < c.retry_after <= 121
 
 
-@pytest.mark.parametrize("value", ["soon", "-5", "", "Wed, 99 Foo 2026", "nan", "inf"])
+@pytest.mark.parametrize("value", ["soon", "-5", "", "Wed, 99 Foo 2026", "nan", "inf", "²", "٣"])
 def test_bad_retry_after_is_ignored(value: str) -> None:
     c = respond("antom", b"", 503, retry_after=value)
     assert c.retry_after is None

@@ -37,10 +37,10 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
     Returns None for a missing or unreadable value; a date in the past gives 0.
     """
-    if not value:
+    if not value or not value.isascii():  # RFC 9110 values are ASCII; "²".isdigit() is True
         return None
     value = value.strip()
-    if value.isascii() and value.isdigit():  # "²".isdigit() is True, and int() refuses it
+    if value.isdigit():
         return float(int(value[:12]))
     try:
         seconds: float | None = float(value)

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import structlog
 
+from payerr.decide import Attempt
 from payerr.exceptions import PaymentError
 from payerr.taxonomy import Category, Classification, Outcome
 
@@ -94,30 +95,17 @@ def safe_url(url: httpx.URL) -> str:
 # -- the transport's events -------------------------------------------------------------------
 
 
-def retry_scheduled(
-    c: Classification,
-    *,
-    attempt: int,
-    wait: float,
-    request: httpx.Request,
-    response: httpx.Response | None,
-) -> None:
+def warn_attempt(event: str, attempt: Attempt, *, number: int, wait: float | None = None) -> None:
+    """A warning about one attempt of a call: a retry scheduled, or a retry the budget refused."""
     _log.warning(
-        RETRY_SCHEDULED,
-        **payment_fields(c, attempt=attempt, request=request, response=response, wait=wait),
-    )
-
-
-def budget_exhausted(
-    c: Classification,
-    *,
-    attempt: int,
-    request: httpx.Request,
-    response: httpx.Response | None,
-) -> None:
-    _log.warning(
-        BUDGET_EXHAUSTED,
-        **payment_fields(c, attempt=attempt, request=request, response=response),
+        event,
+        **payment_fields(
+            attempt.classification,
+            attempt=number,
+            request=attempt.request,
+            response=attempt.response,
+            wait=wait,
+        ),
     )
 
 

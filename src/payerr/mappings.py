@@ -184,9 +184,7 @@ class ProviderTable:
 
     def lookup(self, code: object, source: str = "code") -> Classification | None:
         """The Classification for a known code, or None. Never raises on odd input."""
-        cache = self._by_source.get(source)
-        if cache is None:
-            cache = self._prime(source)
+        cache = self.codes(source)
         try:
             hit = cache.get(code)
         except TypeError:  # unhashable: a list or dict where a code should be

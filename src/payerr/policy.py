@@ -141,15 +141,10 @@ class RetryPolicy:
 
 def _log_retry(state: tenacity.RetryCallState) -> None:
     """tenacity's before_sleep: log ``payerr.retry_scheduled`` with the wait about to happen."""
-    outcome = state.outcome
-    result = outcome.result() if outcome is not None and not outcome.failed else None
+    result = _result(state)
     if isinstance(result, Attempt):
-        logs.retry_scheduled(
-            result.classification,
-            attempt=state.attempt_number,
-            wait=state.upcoming_sleep,
-            request=result.request,
-            response=result.response,
+        logs.warn_attempt(
+            logs.RETRY_SCHEDULED, result, number=state.attempt_number, wait=state.upcoming_sleep
         )
 
 
@@ -290,8 +285,7 @@ class stop_before_timeout(tenacity.stop.stop_base):  # noqa: N801 -- tenacity's 
         self.clock = clock
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
-        outcome = retry_state.outcome
-        result = outcome.result() if outcome is not None and not outcome.failed else None
+        result = _result(retry_state)
         if isinstance(result, Attempt) and self.clock is not None:
             elapsed = self.clock() - result.started
         else:
@@ -318,22 +312,24 @@ class stop_when_budget_spent(tenacity.stop.stop_base):  # noqa: N801 -- tenacity
     def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
         if self.budget.try_withdraw():
             return False
-        outcome = retry_state.outcome
-        result = outcome.result() if outcome is not None and not outcome.failed else None
+        result = _result(retry_state)
         if isinstance(result, Attempt):
-            logs.budget_exhausted(result.classification, attempt=retry_state.attempt_number,
-                                  request=result.request, response=result.response)  # fmt: skip
+            logs.warn_attempt(logs.BUDGET_EXHAUSTED, result, number=retry_state.attempt_number)
         return True
+
+
+def _result(retry_state: tenacity.RetryCallState) -> Any:
+    """The last attempt's result, or None when there is none or it raised."""
+    outcome = retry_state.outcome
+    return outcome.result() if outcome is not None and not outcome.failed else None
 
 
 def _classification(retry_state: tenacity.RetryCallState) -> Classification | None:
     outcome = retry_state.outcome
-    if outcome is None:
-        return None
-    if outcome.failed:
+    if outcome is not None and outcome.failed:
         exc = outcome.exception()
         return exc.classification if isinstance(exc, PaymentError) else None
-    result = outcome.result()
+    result = _result(retry_state)
     if isinstance(result, Attempt):
         return result.classification
     if isinstance(result, httpx.Response):
@@ -343,10 +339,7 @@ def _classification(retry_state: tenacity.RetryCallState) -> Classification | No
 
 def _retry_after_header(retry_state: tenacity.RetryCallState) -> float | None:
     """Retry-After on a plain response no payerr transport classified (a loop of your own)."""
-    outcome = retry_state.outcome
-    if outcome is None or outcome.failed:
-        return None
-    result = outcome.result()
+    result = _result(retry_state)
     if isinstance(result, httpx.Response) and classification_of(result) is None:
         return parse_retry_after(result.headers.get("retry-after"))
     return None

@@ -88,11 +88,15 @@ def outage(calls: int, budget: bool) -> tuple[int, list[object], list[Any]]:
     async def go() -> list[object]:
         pol = payerr.RetryPolicy(attempts=5, budget=budget, async_sleep=instant, timeout=60)
         transport = payerr.AsyncPaymentTransport(
-            "paykka", transport=httpx.MockTransport(down), policy=pol, auto_idempotency_key=True
+            "paykka", transport=httpx.MockTransport(down), policy=pol
         )
         async with httpx.AsyncClient(transport=transport) as client:
             return await asyncio.gather(
-                *(client.post(URL, json={"n": n}) for n in range(calls)), return_exceptions=True
+                *(
+                    client.post(URL, json={"n": n}, headers={"Idempotency-Key": f"order-{n}"})
+                    for n in range(calls)
+                ),
+                return_exceptions=True,
             )
 
     with capture_logs() as logs:

@@ -327,11 +327,14 @@ def test_success_answers_do_not_carry_retry_after() -> None:
     assert respond("antom", {"result": result("SUCCESS", "S")}, retry_after="3").retry_after is None
 
 
-@pytest.mark.parametrize("status", [400, 500, 503])
-def test_an_error_status_is_never_success(status: int) -> None:
+@pytest.mark.parametrize("status", [400, 429, 500, 503])
+def test_an_error_status_with_a_success_body_is_outcome_unknown(status: int) -> None:
+    """DESIGN.md section 6, rule 3: the body says it executed, the status says error. Neither
+    success nor "refused, safe to resend": outcome unknown, inquire."""
     c = respond("antom", {"result": result("SUCCESS", "S")}, status)
-    assert c.outcome is Outcome.FAILED
+    assert c.outcome is Outcome.PENDING
     assert not c.known
+    assert not c.retryable
 
 
 @pytest.mark.parametrize("body", [b"", b"not json", b'{"result": ', b"[1, 2]", b'"SUCCESS"'])
@@ -342,8 +345,12 @@ def test_unreadable_2xx_is_pending_never_success(body: bytes) -> None:
     assert "inquire" in c.action
 
 
-def test_redirect_status_is_not_success() -> None:
-    assert respond("ottpay", b"", 302).outcome is Outcome.FAILED
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_redirect_status_is_not_success_and_not_failed(status: int) -> None:
+    """A redirect is not a result: a 303 after a POST that executed points at its outcome."""
+    c = respond("ottpay", b"", status)
+    assert c.outcome is Outcome.PENDING
+    assert not c.known
 
 
 def test_streaming_response_not_read_is_classified_on_status_alone() -> None:

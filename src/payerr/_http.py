@@ -11,7 +11,13 @@ from typing import Any
 
 from payerr.taxonomy import Category, Outcome
 
-__all__ = ["MAX_BODY_BYTES", "parse_json_object", "parse_retry_after", "status_fallback"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "parse_json_object",
+    "parse_retry_after",
+    "read_retry_after",
+    "status_fallback",
+]
 
 MAX_BODY_BYTES = 1 << 20
 """Bodies above 1 MiB are not parsed: no payment answer is that big, and a huge one is garbage."""
@@ -35,28 +41,42 @@ def parse_json_object(body: bytes, limit: int = MAX_BODY_BYTES) -> dict[str, Any
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP-date (RFC 9110).
 
-    Returns None for a missing or unreadable value; a date in the past gives 0.
+    Returns None for a missing or unreadable value; a date in the past gives 0. A date is
+    measured from ``now`` (POSIX time; the wall clock when omitted).
+    """
+    seconds, at = read_retry_after(value)
+    if at is None:
+        return seconds
+    return max(0.0, at - (time.time() if now is None else now))
+
+
+def read_retry_after(value: str | None) -> tuple[float | None, float | None]:
+    """``Retry-After`` as ``(seconds, None)``, ``(None, POSIX time)`` for a date, or neither.
+
+    Pure: a date is returned as the moment it names; the caller measures it with its clock.
     """
     if not value or not value.isascii():  # RFC 9110 values are ASCII; "²".isdigit() is True
-        return None
+        return None, None
     value = value.strip()
     if value.isdigit():
-        return float(int(value[:12]))
+        return float(int(value[:12])), None
     try:
         seconds: float | None = float(value)
     except ValueError:
         seconds = None  # not a number: try an HTTP-date below
     if seconds is not None:
         # Not RFC form, but some gateways send "1.5"; reject negatives, NaN and infinity.
-        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+        return (seconds if math.isfinite(seconds) and seconds >= 0 else None), None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
-        return None
+        return None, None
     if when.tzinfo is None:  # RFC 9110 dates are GMT; treat a naive one as UTC
-        return None
-    delay = when.timestamp() - (time.time() if now is None else now)
-    return max(0.0, delay)
+        return None, None
+    try:
+        return None, when.timestamp()
+    except (OverflowError, ValueError, OSError):
+        return None, None
 
 
 # HTTP statuses whose meaning is independent of the provider (DESIGN.md section 2, last paragraph).
@@ -68,7 +88,9 @@ def status_fallback(status: int) -> tuple[Outcome, Category | None, str]:
     """What an HTTP status alone says, for answers with no usable code.
 
     2xx with nothing readable is *pending* (the request may have executed: outcome unknown),
-    never success; 429/5xx are retryable; 401/403 and other 4xx are merchant-config.
+    never success; a 3xx is *pending* too (the answer is elsewhere: a 303 after a POST that
+    executed points at its result); 429/5xx are retryable; 409/410 final; 401/403 and other
+    4xx are merchant-config.
     """
     name = _reason(status)
     if 200 <= status < 300:
@@ -76,6 +98,12 @@ def status_fallback(status: int) -> tuple[Outcome, Category | None, str]:
             Outcome.PENDING,
             None,
             f"HTTP {status} {name} without a readable result: outcome unknown",
+        )
+    if 300 <= status < 400:
+        return (
+            Outcome.PENDING,
+            None,
+            f"HTTP {status} {name}: a redirect, the answer is at its location: outcome unknown",
         )
     if status in _RETRYABLE or (500 <= status < 600 and status not in (501, 505)):
         return Outcome.FAILED, Category.RETRYABLE, f"HTTP {status} {name}"

@@ -1,23 +1,35 @@
-"""Classify a bare code or a whole HTTP answer. Pure: no I/O beyond reading mapping files once.
+"""Classify a bare code or a whole HTTP answer.
 
 ``classify_http`` is the sans-IO core (status, headers, bytes in; Classification out) that
-``classify_response``, the CLI and the transports share.
+``classify_response``, the CLI and the transports share. It is pure: it logs nothing and reads
+no clock (an HTTP-date ``Retry-After`` comes back as ``retry_at``); the shells around it log
+unknown codes and measure dates. Mapping files are read once, on a provider's first use.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Mapping
 
 import httpx
 import structlog
 
-from payerr._http import parse_json_object, parse_retry_after, status_fallback
+from payerr._http import parse_json_object, read_retry_after, status_fallback
 from payerr.adapters import READERS, Unresolved
 from payerr.mappings import ProviderTable, Registry, default_registry
 from payerr.taxonomy import Classification, Outcome
 
-__all__ = ["EXTENSION_KEY", "classification_of", "classify", "classify_http", "classify_response"]
+__all__ = [
+    "EXTENSION_KEY",
+    "HTTP_STATUS",
+    "classification_of",
+    "classify",
+    "classify_http",
+    "classify_response",
+    "log_unknown",
+    "read_answer",
+]
 
 EXTENSION_KEY = "payerr.classification"
 """The ``response.extensions`` key under which payerr's transports store the Classification."""
@@ -26,6 +38,9 @@ _log = structlog.get_logger("payerr")
 _DEFAULT = default_registry()
 _FAST = _DEFAULT.fast  # provider -> code -> Classification, filled on first use per provider
 _MAX_RAW = 128
+
+HTTP_STATUS = "http_status"
+"""``Classification.source`` when nothing in the body decided and the HTTP status did."""
 
 UNKNOWN_ACTION = (
     "Unknown code: do not resubmit; inquire the payment status before deciding, and add the "
@@ -63,7 +78,7 @@ def classify(provider: str, code: str | int, *, registry: Registry | None = None
     else:
         raw = None
         message = f"Not a code: got a {type(code).__name__}."
-    return _unknown(
+    return log_unknown(
         table.unknown(
             raw, Outcome.PENDING, None, source="default", message=message, action=UNKNOWN_ACTION
         )
@@ -77,20 +92,38 @@ def classify_http(
     headers: Headers | None = None,
     *,
     registry: Registry | None = None,
+    now: float | None = None,
 ) -> Classification:
     """Classify an HTTP answer from its parts. Never raises on what the provider sent.
 
     The provider's envelope decides where it has a known code (see ``payerr.adapters``); an
     unknown code falls back on the provider's status field, then on the HTTP status. A 2xx
-    whose outcome cannot be read is *pending*; an error status is never *success*.
-    ``Retry-After`` (seconds or HTTP-date) is kept as ``retry_after`` on retryable answers
-    and on 429 / 503.
+    whose outcome cannot be read is *pending*; an error status is never *success*: a 429,
+    5xx or other error status whose body says the operation succeeded is *pending* (outcome
+    unknown), and one whose body carries another business result is classified by it.
+    ``Retry-After`` is kept on retryable answers and on 429 / 503: delta-seconds as
+    ``retry_after``; an HTTP-date as ``retry_at`` (POSIX time), and also as ``retry_after``
+    when ``now`` (POSIX time) is given.
+
+    Pure: logs nothing and reads no clock (``classify_response`` and the transports log
+    ``payerr.unknown_code``).
 
     Raises:
         UnknownProviderError: no mapping exists for ``provider``.
         MappingError: one of the provider's mapping files is broken.
     """
     table = (registry or _DEFAULT).table(provider)
+    return read_answer(table, status_code, body, headers, now)
+
+
+def read_answer(
+    table: ProviderTable,
+    status_code: int,
+    body: bytes,
+    headers: Headers | None,
+    now: float | None = None,
+) -> Classification:
+    """:func:`classify_http` on a table already loaded: the transports' per-request core."""
     obj = parse_json_object(body)
     if obj is None:
         verdict, detail = None, _describe_unreadable(body)
@@ -99,11 +132,13 @@ def classify_http(
     result = _finish(table, verdict, detail, status_code)
     # Retry-After is a hint for retrying: read it where a retry is on the table.
     if headers is not None and (result.retryable or status_code in (429, 503)):
-        hint = parse_retry_after(_header(headers, "retry-after"))
-        if hint is not None:
-            result = dataclasses.replace(result, retry_after=hint)
-    if not result.known and result.raw_code is not None:
-        _unknown(result)
+        seconds, at = read_retry_after(_header(headers, "retry-after"))
+        if at is not None:
+            result = dataclasses.replace(
+                result, retry_at=at, retry_after=None if now is None else max(0.0, at - now)
+            )
+        elif seconds is not None:
+            result = dataclasses.replace(result, retry_after=seconds)
     return result
 
 
@@ -112,14 +147,25 @@ def classify_response(
 ) -> Classification:
     """Classify an ``httpx.Response``: its status, headers and (already read) body.
 
-    A streaming response whose body has not been read is classified on its status alone
-    (a 2xx is then *pending*); payerr does not consume the stream.
+    A response a payerr transport or ``retry_if_retryable`` already classified (for the same
+    provider, with the default registry) gives that Classification: it knows the call's
+    history (an answer "duplicate" to a resend after an attempt that may have executed is
+    outcome unknown, which the response alone cannot tell). A streaming response whose body
+    has not been read is classified on its status alone (a 2xx is then *pending*); payerr does
+    not consume the stream. An unknown code is logged as ``payerr.unknown_code``.
     """
+    if registry is None:
+        attached = classification_of(response)
+        if attached is not None and attached.provider == provider:
+            return attached
     try:
         body = response.content
     except httpx.ResponseNotRead:
         body = b""
-    return classify_http(provider, response.status_code, body, response.headers, registry=registry)
+    result = classify_http(
+        provider, response.status_code, body, response.headers, registry=registry, now=time.time()
+    )
+    return log_unknown(result)
 
 
 def classification_of(response: httpx.Response) -> Classification | None:
@@ -141,9 +187,16 @@ def _finish(
             if verdict.detail == detail and verdict.http_status == status:
                 return verdict
             return table.in_response(verdict, detail, status)
-        # An error status is never success, whatever the body says.
-        verdict = Unresolved(
-            verdict.raw_code, verdict.source, why=f"HTTP {status} contradicts {verdict.code}"
+        # An error status is never success, and a body that says the operation succeeded
+        # means it may have executed: outcome unknown (DESIGN.md section 6, rule 3).
+        return table.unknown(
+            verdict.raw_code,
+            Outcome.PENDING,
+            None,
+            source=verdict.source,
+            message=f"HTTP {status} contradicts {verdict.code}: outcome unknown.",
+            detail=detail,
+            http_status=status,
         )
     if isinstance(verdict, Unresolved):
         raw = verdict.raw_code
@@ -176,11 +229,12 @@ def _finish(
         raw,
         outcome,
         category,
-        source="http_status",
+        source=HTTP_STATUS,
         message=message + ".",
         action=UNKNOWN_ACTION if outcome is Outcome.PENDING else None,
         detail=detail,
         http_status=status,
+        repeat=status == 409,
     )
 
 
@@ -200,7 +254,10 @@ def _header(headers: Headers, name: str) -> str | None:
     return None
 
 
-def _unknown(result: Classification) -> Classification:
+def log_unknown(result: Classification) -> Classification:
+    """Log ``payerr.unknown_code`` when no mapping knew the code; the shells call this."""
+    if result.known or result.raw_code is None:
+        return result
     _log.warning(
         "payerr.unknown_code",
         **{

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 import httpx
 
+from payerr.classify import HTTP_STATUS
 from payerr.exceptions import (
     FinalError,
     MerchantConfigError,
@@ -28,17 +29,32 @@ from payerr.taxonomy import DEFAULT_USER_MESSAGES, Category, Classification, Out
 __all__ = [
     "Action",
     "Attempt",
+    "AttemptRecord",
+    "Call",
     "Verdict",
     "backoff",
     "error_class",
     "gives_up",
+    "is_bare",
+    "may_have_executed",
     "outcome_unknown",
+    "record",
+    "repeat_unknown",
     "verdict",
 ]
 
 INQUIRE_ACTION = (
     "Outcome unknown: the request may have reached the provider. Do not resend it blindly; "
     "inquire the payment status first (or resend with an idempotency key)."
+)
+REPEAT_ACTION = (
+    "Outcome unknown: inquire before doing anything. The provider says it already has this "
+    "request or order, and an earlier attempt may have executed it: do not treat it as failed "
+    "and do not start over with a new order number, which could charge twice."
+)
+GARBLED_ACTION = (
+    "Outcome unknown: the answer could not be read and the request may have executed. Inquire "
+    "the payment status before deciding; do not resend it blindly."
 )
 
 
@@ -51,11 +67,70 @@ class Action(StrEnum):
     """Raise the PaymentError for the classification."""
 
 
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """One try of a logical call, as errors carry it (urllib3's ``RequestHistory``).
+
+    Attributes:
+        number: 1 for the first try of the call.
+        status: the HTTP status, or None when the try ended in a transport error.
+        error: the transport exception's class name (``"ReadTimeout"``), or None.
+        code: the deciding provider code (``""`` when there was none).
+        outcome, category: what payerr made of this try on its own.
+        executed: whether this try may have executed the request at the provider.
+        wait: seconds waited after it before the next try (None: no retry followed).
+        earlier_call: the try belonged to an earlier call with the same idempotency key or
+            request id (a resend by the caller's own loop, say).
+    """
+
+    number: int
+    status: int | None
+    error: str | None
+    code: str
+    outcome: Outcome
+    category: Category | None
+    executed: bool
+    wait: float | None = None
+    earlier_call: bool = False
+
+    def describe(self) -> str:
+        """``"attempt 1 (ReadTimeout)"``, ``"attempt 2 (HTTP 502)"``."""
+        what = self.error or (f"HTTP {self.status}" if self.status is not None else "no answer")
+        if self.code:
+            what += f" {self.code}"
+        where = " of an earlier call with the same key" if self.earlier_call else ""
+        return f"attempt {self.number}{where} ({what})"
+
+
 @dataclass(slots=True)
 class Verdict:
     action: Action
     classification: Classification
     """The classification to act on (an unsafe retryable failure becomes outcome unknown)."""
+    executed: bool = False
+    """Whether the attempt may have executed the request at the provider."""
+
+
+def is_bare(c: Classification) -> bool:
+    """Nothing in the body decided: the HTTP status alone did (an empty or unreadable body)."""
+    return c.source == HTTP_STATUS and c.raw_code is None
+
+
+def may_have_executed(c: Classification, sent: Sent, status: int | None) -> bool:
+    """Whether an attempt may have executed at the provider (DESIGN.md sections 3 and 6).
+
+    Nothing sent: no. No answer after sending: maybe. Answered: a bare 429 is a refusal and a
+    known non-retryable failure says it did not happen; anything else may have executed
+    (success, pending, a garbled answer, a 5xx a gateway sent after the provider ran it, a
+    "duplicate" that says the provider already has it).
+    """
+    if sent is Sent.NO:
+        return False
+    if sent is Sent.MAYBE:
+        return True
+    if status == 429 and is_bare(c):
+        return False
+    return not (c.outcome is Outcome.FAILED and c.known and not c.retryable and not c.repeat)
 
 
 def verdict(
@@ -64,34 +139,71 @@ def verdict(
     sent: Sent,
     replay_safe: Callable[[], bool],
     status: int | None = None,
+    executed_before: AttemptRecord | None = None,
 ) -> Verdict:
-    """Return, retry or raise, by DESIGN.md section 3. Attempt counts and time are not considered.
+    """Return, retry or raise, by DESIGN.md sections 3 and 6. Attempt counts and time are not
+    considered (the policy's stop pieces are).
 
     Args:
         sent: whether the request may have reached the provider.
         replay_safe: called only when it matters (it may parse the request body).
         status: the HTTP status when the provider answered.
+        executed_before: the first earlier attempt of this call (or of an earlier call with
+            the same key) that may have executed, if any.
     """
+    executed = may_have_executed(c, sent, status)
+    if c.outcome is Outcome.FAILED and c.repeat and executed_before is not None:
+        # "Duplicate" / "order used" / 409 to a resend: the provider has it, maybe from the
+        # earlier attempt. Failed would be a lie that invites a second charge (rule 2).
+        return Verdict(Action.RAISE, repeat_unknown(c, executed_before), executed)
     if c.outcome is not Outcome.FAILED:
-        return Verdict(Action.RETURN, c)  # success, info, and pending: never resubmitted
+        if sent is Sent.ANSWERED and status is not None and 200 <= status < 300 and is_bare(c):
+            # A 2xx nobody can read: resending a replay-safe request gets a readable answer.
+            action = Action.RETRY if replay_safe() else Action.RAISE
+            return Verdict(action, outcome_unknown(c, GARBLED_ACTION), executed)
+        return Verdict(Action.RETURN, c, executed)  # success, info, pending: never resubmitted
     if not c.retryable:
-        return Verdict(Action.RAISE, c)  # risk, final, user-action, merchant-config
-    if sent is Sent.NO or status == 429 or replay_safe():
-        # Nothing was sent, or the provider refused it outright (429), or a resend cannot
-        # execute twice.
-        return Verdict(Action.RETRY, c)
-    return Verdict(Action.RAISE, outcome_unknown(c))
+        return Verdict(Action.RAISE, c, executed)  # risk, final, user-action, merchant-config
+    if not executed or replay_safe():
+        # Nothing was sent, or the provider refused it outright (a bare 429), or a resend
+        # cannot execute twice.
+        return Verdict(Action.RETRY, c, executed)
+    return Verdict(Action.RAISE, outcome_unknown(c), executed)
 
 
-def outcome_unknown(c: Classification) -> Classification:
+def outcome_unknown(c: Classification, action: str = INQUIRE_ACTION) -> Classification:
     """The same answer, marked outcome unknown: pending, not retryable, inquire first."""
     return dataclasses.replace(
         c,
         outcome=Outcome.PENDING,
         category=None,
         retryable=False,
-        action=INQUIRE_ACTION,
+        action=action,
         user_message=DEFAULT_USER_MESSAGES[Outcome.PENDING],
+    )
+
+
+def repeat_unknown(c: Classification, executed_before: AttemptRecord) -> Classification:
+    """A repeat answer after ``executed_before`` may have executed: outcome unknown."""
+    return dataclasses.replace(
+        outcome_unknown(c, REPEAT_ACTION),
+        message=f"{c.message} (after {executed_before.describe()}, which may have executed)",
+    )
+
+
+def record(
+    number: int, verdict: Verdict, status: int | None, error: Exception | None
+) -> AttemptRecord:
+    """The history entry for one attempt."""
+    c = verdict.classification
+    return AttemptRecord(
+        number=number,
+        status=status,
+        error=None if error is None else type(error).__name__,
+        code=c.code,
+        outcome=c.outcome,
+        category=c.category,
+        executed=verdict.executed,
     )
 
 
@@ -127,10 +239,59 @@ class Attempt:
     error: Exception | None
     started: float
     """When the logical call started, on the policy's clock."""
+    call: Call | None = None
+    """The call's history, which the retry loop adds its waits to."""
 
     @property
     def classification(self) -> Classification:
         return self.verdict.classification
+
+
+class Call:
+    """One logical call's history: its attempts, and the first that may have executed.
+
+    The shells append; the decisions read. ``executed`` may come from an earlier call with the
+    same idempotency key or request id (a caller's own retry loop resending it).
+    """
+
+    __slots__ = ("executed", "generated_key", "records")
+
+    def __init__(
+        self, *, generated_key: str | None = None, executed: AttemptRecord | None = None
+    ) -> None:
+        self.records: list[AttemptRecord] = []
+        self.executed = executed
+        self.generated_key = generated_key
+        """The idempotency key payerr added (the caller does not know it), if any."""
+
+    def add(self, entry: AttemptRecord) -> AttemptRecord:
+        self.records.append(entry)
+        if entry.executed and self.executed is None:
+            self.executed = entry
+        return entry
+
+    def waited(self, seconds: float) -> None:
+        """Note the wait before the next try on the last record."""
+        if self.records:
+            self.records[-1] = dataclasses.replace(self.records[-1], wait=seconds)
+
+
+def conclusion(attempt: Attempt, call: Call) -> tuple[type[PaymentError], Classification]:
+    """The error to raise for the attempt a call ended on (its verdict was not RETURN).
+
+    A retry still wanted when the policy stopped is :class:`RetryableError` ("resending the
+    same request is safe") only where that holds for the way callers resend: a pending
+    (garbled) answer, or a maybe-executed attempt under a key payerr generated and the
+    caller does not have, is :class:`OutcomeUnknownError` (DESIGN.md section 6, rule 4).
+    """
+    c = attempt.classification
+    if attempt.verdict.action is not Action.RETRY:
+        return error_class(c), c
+    if c.outcome is not Outcome.FAILED:
+        return OutcomeUnknownError, c
+    if call.generated_key is not None and call.executed is not None:
+        return OutcomeUnknownError, outcome_unknown(c)
+    return RetryableError, c
 
 
 _ERRORS: dict[Category | None, type[PaymentError]] = {

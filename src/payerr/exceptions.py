@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import httpx
 
+    from payerr.decide import AttemptRecord
     from payerr.taxonomy import Classification
 
 __all__ = [
@@ -36,12 +37,22 @@ class PaymentError(Exception):
         response: the provider's last response, already read (None for transport failures).
         request: the request that was sent.
         attempts: how many times it was sent.
+        history: every attempt of the call, in order: status or exception, code, outcome and
+            the wait after it (urllib3's ``RequestHistory``).
+        executed: the first attempt that may have executed the request at the provider (of
+            this call, or of an earlier call with the same key), or None.
+        idempotency_key: the key payerr generated for this call (``auto_idempotency_key``),
+            which the caller's code does not otherwise know: inquire with it, or resend the
+            same request under it. None when payerr added none.
     """
 
     classification: Classification
     response: httpx.Response | None
     request: httpx.Request | None
     attempts: int
+    history: tuple[AttemptRecord, ...]
+    executed: AttemptRecord | None
+    idempotency_key: str | None
 
     def __init__(
         self,
@@ -51,19 +62,28 @@ class PaymentError(Exception):
         response: httpx.Response | None = None,
         request: httpx.Request | None = None,
         attempts: int = 1,
+        history: Sequence[AttemptRecord] = (),
+        executed: AttemptRecord | None = None,
+        idempotency_key: str | None = None,
     ) -> None:
         self.classification = classification
         self.response = response
         self.request = request
         self.attempts = attempts
-        super().__init__(message or _describe(classification, attempts))
+        self.history = tuple(history)
+        self.executed = executed
+        self.idempotency_key = idempotency_key
+        super().__init__(message or _describe(classification, attempts, executed))
 
 
-def _describe(c: Classification, attempts: int) -> str:
+def _describe(c: Classification, attempts: int, executed: AttemptRecord | None) -> str:
     label = c.category if c.category is not None else c.outcome
     code = c.code or "no code"
     tries = f" after {attempts} attempts" if attempts > 1 else ""
-    return f"{c.provider} {code}: {label}{tries}: {c.message}"
+    text = f"{c.provider} {code}: {label}{tries}: {c.message}"
+    if executed is not None and c.outcome != "failed" and "may have executed" not in text:
+        text += f" ({executed.describe()} may have executed)"
+    return text
 
 
 class RetryableError(PaymentError):
@@ -95,7 +115,10 @@ class OutcomeUnknownError(PaymentError):
 
     Do not resend blindly: inquire the payment's status first (``classification.outcome`` is
     ``pending``). Raised for a read timeout, a dropped connection or a 5xx after a request that
-    is not replay-safe.
+    is not replay-safe; for an answer nobody can read; for a "duplicate" / "order used" / 409
+    answer to a resend after an attempt that may have executed (``executed`` names it); and
+    when retries under a key payerr generated ran out after an attempt that may have executed
+    (``idempotency_key`` is that key).
     """
 
 

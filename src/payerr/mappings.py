@@ -78,7 +78,9 @@ _ROW_STR_FIELDS = (
     "doc_url",
     "seed",
 )
-_ROW_KEYS = frozenset({*_ROW_STR_FIELDS, "code", "outcome", "category", "retry_after", "spellings"})
+_ROW_KEYS = frozenset(
+    {*_ROW_STR_FIELDS, "code", "outcome", "category", "retry_after", "spellings", "repeat"}
+)
 _MAX_CODE_LEN = 128
 _CACHE_LIMIT = 4096  # spellings cached per source; beyond it lookups still work, uncached
 
@@ -241,6 +243,7 @@ class ProviderTable:
         http_status: int | None = None,
         retry_after: float | None = None,
         known: bool = False,
+        repeat: bool = False,
     ) -> Classification:
         """A Classification decided by a fallback rather than a mapping row."""
         if outcome is Outcome.SUCCESS and not known:
@@ -265,6 +268,7 @@ class ProviderTable:
             source=source,
             detail=detail,
             http_status=http_status,
+            repeat=repeat and outcome is Outcome.FAILED,
         )
 
 
@@ -571,6 +575,9 @@ def _parse_row(
         or not 0 <= retry_after < 10**9
     ):
         errors.append(f"{where}: field 'retry_after': must be a number of seconds >= 0")
+    repeat = data.get("repeat", False)
+    if not isinstance(repeat, bool):
+        errors.append(f"{where}: field 'repeat': must be true or false")
     spellings = data.get("spellings", [])
     if not isinstance(spellings, list) or not all(isinstance(s, str) for s in spellings):
         errors.append(f"{where}: field 'spellings': must be a list of strings")
@@ -609,6 +616,7 @@ def _parse_row(
         seed=text("seed", str(header.get("seed", ""))),
         spellings=tuple(s for s in spellings if s != raw_code),
         origin=origin,
+        repeat=repeat is True,
     )
 
 

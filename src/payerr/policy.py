@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -28,8 +29,8 @@ import tenacity
 from payerr import logs
 from payerr._http import parse_retry_after
 from payerr.budget import RetryBudget, shared_budget
-from payerr.classify import classification_of, classify_response
-from payerr.decide import Action, Attempt, backoff, gives_up, verdict
+from payerr.classify import EXTENSION_KEY, classification_of, classify_http, log_unknown
+from payerr.decide import Action, Attempt, Call, backoff, gives_up, record, verdict
 from payerr.exceptions import PaymentError, RetryableError
 from payerr.mappings import Registry, default_registry
 from payerr.safety import DEFAULT_KEY_HEADERS, Sent, classify_transport_error, is_replay_safe
@@ -143,6 +144,8 @@ def _log_retry(state: tenacity.RetryCallState) -> None:
     """tenacity's before_sleep: log ``payerr.retry_scheduled`` with the wait about to happen."""
     result = _result(state)
     if isinstance(result, Attempt):
+        if result.call is not None:
+            result.call.waited(state.upcoming_sleep)
         logs.warn_attempt(
             logs.RETRY_SCHEDULED, result, number=state.attempt_number, wait=state.upcoming_sleep
         )
@@ -161,7 +164,10 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
     :class:`~payerr.PaymentError` (only :class:`~payerr.RetryableError` is retried: payerr raises
     it only when a resend cannot charge twice), an ``httpx.TransportError`` (retried when nothing
     was sent or the request is replay-safe), and an ``httpx.Response`` (classified with
-    ``provider`` unless a payerr transport already did).
+    ``provider`` unless a payerr transport already did). The decisions are the transports' own
+    (``payerr.decide.verdict``), with the call's history: a "duplicate" answer to a resend
+    after an attempt that may have executed is outcome unknown, and the response carries that
+    Classification (:func:`~payerr.classification_of`, :func:`~payerr.classify_response`).
 
     Args:
         provider: needed to classify plain responses and to know the provider's idempotent
@@ -181,37 +187,86 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
         self.registry = registry
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        facts = _facts(retry_state, self)
+        return facts is not None and facts.action is Action.RETRY
+
+    def assess(self, retry_state: tenacity.RetryCallState) -> _Facts | None:
+        """The facts of the attempt that just ended (see :func:`_facts`)."""
         outcome = retry_state.outcome
         if outcome is None:
-            return False
+            return None
         if outcome.failed:
             exc = outcome.exception()
             if isinstance(exc, PaymentError):
-                return isinstance(exc, RetryableError)
+                action = Action.RETRY if isinstance(exc, RetryableError) else Action.RAISE
+                return _Facts(action, exc.classification)
             if isinstance(exc, httpx.TransportError):
                 failure, sent = classify_transport_error(self.provider or "", exc)
-                request = _request_of(exc)
-                decision = verdict(failure, sent=sent, replay_safe=lambda: self._safe(request))
-                return decision.action is Action.RETRY
-            return False
+                return self._judge(
+                    retry_state,
+                    c=failure,
+                    sent=sent,
+                    request=_request_of(exc),
+                    response=None,
+                    error=exc,
+                )
+            return None
         result = outcome.result()
         if isinstance(result, Attempt):
-            return result.verdict.action is Action.RETRY
-        if isinstance(result, httpx.Response):
-            c: Classification | None = classification_of(result)
-            if c is None and self.provider is not None:
-                c = classify_response(self.provider, result, registry=self.registry)
-            if c is None:
-                return False
-            request = _request_of(result)
-            answer = verdict(
-                c,
-                sent=Sent.ANSWERED,
-                replay_safe=lambda: self._safe(request),
-                status=result.status_code,
-            )
-            return answer.action is Action.RETRY
-        return False
+            return _Facts(result.verdict.action, result.classification)
+        if not isinstance(result, httpx.Response):
+            return None
+        c = classification_of(result)
+        if c is not None:
+            decision = _decision_of(result)
+            return _Facts(decision, c)
+        if self.provider is None:
+            return None
+        c = classify_http(
+            self.provider,
+            result.status_code,
+            _content(result),
+            result.headers,
+            registry=self.registry,
+            now=time.time(),
+        )
+        log_unknown(c)
+        facts = self._judge(
+            retry_state,
+            c=c,
+            sent=Sent.ANSWERED,
+            request=_request_of(result),
+            response=result,
+            error=None,
+        )
+        result.extensions[EXTENSION_KEY] = facts.classification
+        result.extensions[_DECISION_KEY] = facts.action
+        return facts
+
+    def _judge(
+        self,
+        retry_state: tenacity.RetryCallState,
+        *,
+        c: Classification,
+        sent: Sent,
+        request: httpx.Request | None,
+        response: httpx.Response | None,
+        error: Exception | None,
+    ) -> _Facts:
+        """The transports' verdict on a plain attempt, with this loop call's history."""
+        call = _calls.get(retry_state)
+        if call is None:
+            call = _calls[retry_state] = Call()
+        decision = verdict(
+            c,
+            sent=sent,
+            replay_safe=lambda: self._safe(request),
+            status=None if response is None else response.status_code,
+            executed_before=call.executed,
+        )
+        status = None if response is None else response.status_code
+        call.add(record(retry_state.attempt_number, decision, status, error))
+        return _Facts(decision.action, decision.classification)
 
     def _safe(self, request: httpx.Request | None) -> bool:
         if request is None:
@@ -222,11 +277,61 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
         return is_replay_safe(request, key_headers=self.key_headers, request_id_fields=fields)
 
 
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What one attempt of a tenacity loop comes to: the action and its classification."""
+
+    action: Action
+    classification: Classification
+
+
+_DECISION_KEY = "payerr.action"
+"""``response.extensions`` key for the action ``retry_if_retryable`` decided on a response."""
+
+# Per loop call (tenacity's RetryCallState): the facts of its latest attempt, shared by the
+# retry and wait pieces so both read one decision, and the call's history.
+_latest: weakref.WeakKeyDictionary[tenacity.RetryCallState, tuple[int, _Facts | None]] = (
+    weakref.WeakKeyDictionary()
+)
+_calls: weakref.WeakKeyDictionary[tenacity.RetryCallState, Call] = weakref.WeakKeyDictionary()
+
+
+def _facts(
+    retry_state: tenacity.RetryCallState, judge: retry_if_retryable | None = None
+) -> _Facts | None:
+    """The one place a tenacity loop's attempt is judged: computed once per attempt, by the
+    retry piece (which knows the provider), and read again by the wait piece."""
+    cached = _latest.get(retry_state)
+    if cached is not None and cached[0] == retry_state.attempt_number:
+        return cached[1]
+    facts = (judge or retry_if_retryable()).assess(retry_state)
+    _latest[retry_state] = (retry_state.attempt_number, facts)
+    return facts
+
+
+def _decision_of(response: httpx.Response) -> Action:
+    """The action already decided for a classified response (a transport's, or ours)."""
+    action = response.extensions.get(_DECISION_KEY)
+    if isinstance(action, Action):
+        return action
+    c = classification_of(response)
+    # A transport returned it: a returned answer is never retried by the transport either.
+    return Action.RETURN if c is not None and not c.is_failure else Action.RAISE
+
+
+def _content(response: httpx.Response) -> bytes:
+    try:
+        return response.content
+    except httpx.ResponseNotRead:
+        return b""
+
+
 class wait_retry_after(tenacity.wait.wait_base):  # noqa: N801 -- tenacity's naming convention
     """Wait what the provider asked (``Retry-After``, a mapping hint), else jittered backoff.
 
     The hint is honoured as given; pair with :class:`stop_before_timeout` to give up when it
-    is too long rather than sleep through it.
+    is too long rather than sleep through it. It reads the same facts as
+    :class:`retry_if_retryable` (the classification of the attempt that just ended).
     """
 
     def __init__(
@@ -245,10 +350,10 @@ class wait_retry_after(tenacity.wait.wait_base):  # noqa: N801 -- tenacity's nam
         self.random = random
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
-        c = _classification(retry_state)
-        if c is not None and c.retryable and c.retry_after is not None:
-            return c.retry_after
-        hint = _retry_after_header(retry_state)
+        facts = _facts(retry_state)
+        hint = None if facts is None else facts.classification.retry_after
+        if hint is None and facts is None:
+            hint = _retry_after_header(retry_state)
         if hint is not None:
             return hint
         return backoff(
@@ -324,23 +429,10 @@ def _result(retry_state: tenacity.RetryCallState) -> Any:
     return outcome.result() if outcome is not None and not outcome.failed else None
 
 
-def _classification(retry_state: tenacity.RetryCallState) -> Classification | None:
-    outcome = retry_state.outcome
-    if outcome is not None and outcome.failed:
-        exc = outcome.exception()
-        return exc.classification if isinstance(exc, PaymentError) else None
-    result = _result(retry_state)
-    if isinstance(result, Attempt):
-        return result.classification
-    if isinstance(result, httpx.Response):
-        return classification_of(result)
-    return None
-
-
 def _retry_after_header(retry_state: tenacity.RetryCallState) -> float | None:
-    """Retry-After on a plain response no payerr transport classified (a loop of your own)."""
+    """Retry-After on a plain response nobody could classify (no provider was named)."""
     result = _result(retry_state)
-    if isinstance(result, httpx.Response) and classification_of(result) is None:
+    if isinstance(result, httpx.Response):
         return parse_retry_after(result.headers.get("retry-after"))
     return None
 

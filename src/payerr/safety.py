@@ -25,10 +25,12 @@ from payerr.taxonomy import (
 __all__ = [
     "DEFAULT_KEY_HEADERS",
     "IDEMPOTENT_METHODS",
+    "Identity",
     "Sent",
     "classify_transport_error",
     "has_idempotency_key",
     "is_replay_safe",
+    "request_identity",
 ]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
@@ -56,6 +58,29 @@ def has_idempotency_key(
     return any(request.headers.get(name, "").strip() for name in headers)
 
 
+Identity = tuple[str, str, str]
+"""``(path, header or field name, value)``: what a provider deduplicates a request on."""
+
+
+def request_identity(
+    request: httpx.Request,
+    *,
+    key_headers: Iterable[str] = DEFAULT_KEY_HEADERS,
+    request_id_fields: Iterable[str] = (),
+) -> Identity | None:
+    """What the provider deduplicates this request on: an idempotency key header, or a
+    top-level JSON body field the provider documents as idempotent (Antom
+    ``paymentRequestId``). None when there is neither: the provider cannot tell a resend from
+    a new request."""
+    path = request.url.path
+    for name in key_headers:
+        value = request.headers.get(name, "").strip()
+        if value:
+            return path, name.lower(), value
+    fields = tuple(request_id_fields)
+    return _request_id(request, path, fields) if fields else None
+
+
 def is_replay_safe(
     request: httpx.Request,
     *,
@@ -70,26 +95,30 @@ def is_replay_safe(
     """
     if request.method.upper() in IDEMPOTENT_METHODS:
         return True
-    if has_idempotency_key(request, key_headers):
-        return True
-    fields = tuple(request_id_fields)
-    return bool(fields) and _has_request_id(request, fields)
+    identity = request_identity(
+        request, key_headers=key_headers, request_id_fields=request_id_fields
+    )
+    return identity is not None
 
 
-def _has_request_id(request: httpx.Request, fields: tuple[str, ...]) -> bool:
+def _request_id(request: httpx.Request, path: str, fields: tuple[str, ...]) -> Identity | None:
     try:
         body = request.content
     except httpx.RequestNotRead:
-        return False  # a streaming body we must not consume here: not provably safe
+        return None  # a streaming body we must not consume here: not provably safe
     if not body or not any(f.encode() in body for f in fields):
-        return False  # cheap filter: no field name in the bytes, no need to parse
+        return None  # cheap filter: no field name in the bytes, no need to parse
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
-        return False
-    return isinstance(data, dict) and any(
-        isinstance(data.get(f), str) and data[f].strip() for f in fields
-    )
+        return None
+    if not isinstance(data, dict):
+        return None
+    for f in fields:
+        value = data.get(f)
+        if isinstance(value, str) and value.strip():
+            return path, f, value.strip()
+    return None
 
 
 # httpx's exception tree, sorted by what it says about the request (httpx/_exceptions.py).

@@ -123,6 +123,14 @@ class Classification:
     detail: str | None = None
     """The message the provider sent in this particular response, when it sent one."""
     http_status: int | None = None
+    repeat: bool = False
+    """The answer says the provider already has this request or order (duplicate, already
+    exists, order number used, completed, in progress, HTTP 409). After an earlier attempt of
+    the same call may have executed, such an answer means *outcome unknown*, not failed."""
+    retry_at: float | None = None
+    """When ``Retry-After`` was an HTTP-date: that moment as POSIX time. Pure classification
+    reads no clock, so ``retry_after`` is filled from it only by the shells (the transports,
+    ``classify_response``) or when ``now`` is passed to ``classify_http``."""
 
     def in_response(self, detail: str | None, http_status: int) -> Classification:
         """A copy carrying one response's message and status (positional: the hot path)."""
@@ -142,6 +150,7 @@ class Classification:
             self.source,
             detail,
             http_status,
+            self.repeat or http_status == 409,
         )
 
     @property
@@ -174,6 +183,8 @@ class Classification:
             "source": self.source,
             "detail": self.detail,
             "http_status": self.http_status,
+            "repeat": self.repeat,
+            "retry_at": self.retry_at,
         }
 
 
@@ -207,6 +218,9 @@ class CodeEntry:
     """Other spellings the source uses for the same code (the Antom SDK doc mixes cases)."""
     origin: str
     """The mapping file the row was loaded from."""
+    repeat: bool = False
+    """The code says the provider already has this request or order (see
+    :attr:`Classification.repeat`)."""
 
     def classification(
         self, *, raw_code: str | None = None, source: str = "code"
@@ -226,6 +240,7 @@ class CodeEntry:
             retry_after=self.retry_after,
             retry_hint=self.retry_hint,
             source=source,
+            repeat=self.repeat,
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -249,4 +264,5 @@ class CodeEntry:
             "doc_url": self.doc_url,
             "seed": self.seed,
             "spellings": list(self.spellings),
+            "repeat": self.repeat,
         }

@@ -15,6 +15,9 @@ over with that attempt as its first.
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
@@ -24,18 +27,27 @@ from typing import Generic, TypeVar
 import httpx
 
 from payerr import logs
-from payerr.classify import EXTENSION_KEY, classify_http
-from payerr.decide import Action, Attempt, error_class, verdict
-from payerr.exceptions import RetryableError
+from payerr.classify import EXTENSION_KEY, log_unknown, read_answer
+from payerr.decide import (
+    Action,
+    Attempt,
+    AttemptRecord,
+    Call,
+    Verdict,
+    conclusion,
+    record,
+    verdict,
+)
 from payerr.mappings import Registry, default_registry
 from payerr.policy import RetryPolicy
 from payerr.safety import (
     DEFAULT_KEY_HEADERS,
     IDEMPOTENT_METHODS,
+    Identity,
     Sent,
     classify_transport_error,
     has_idempotency_key,
-    is_replay_safe,
+    request_identity,
 )
 
 __all__ = ["AsyncPaymentTransport", "PaymentTransport"]
@@ -43,6 +55,31 @@ __all__ = ["AsyncPaymentTransport", "PaymentTransport"]
 # Sending failed, or the answer could not be read (a body that will not decode is an answer
 # garbled after the request executed).
 _FAILURES = (httpx.TransportError, httpx.DecodingError)
+
+_REMEMBERED = 10_000
+"""Idempotency keys / request ids whose requests may have executed, remembered per transport,
+so that a caller's own loop resending one is judged with its history (oldest forgotten first)."""
+
+
+class _Flight:
+    """One logical call in flight: the request, when it started, and its history."""
+
+    __slots__ = ("_identity", "call", "request", "started")
+
+    def __init__(self, request: httpx.Request, started: float, call: Call) -> None:
+        self.request = request
+        self.started = started
+        self.call = call
+        self._identity: Identity | bool | None = False  # False: not computed yet
+
+    def identity(self, core: _Core) -> Identity | None:
+        if self._identity is False:
+            self._identity = request_identity(
+                self.request,
+                key_headers=core.key_headers,
+                request_id_fields=core.table.request_id_fields,
+            )
+        return self._identity  # type: ignore[return-value]  # False replaced above
 
 
 class _Core:
@@ -65,64 +102,119 @@ class _Core:
             raise ValueError("idempotency_headers needs at least one header name")
         self.auto_idempotency_key = auto_idempotency_key
         self.budget = self.policy.budget_for(provider)
+        self._executed: dict[Identity, AttemptRecord] = {}
+        self._lock = threading.Lock()
 
-    def start(self, request: httpx.Request) -> float:
+    def start(self, request: httpx.Request) -> _Flight:
         """Before the first attempt: add the call's idempotency key if asked; note the time."""
+        key = None
         if (
             self.auto_idempotency_key
             and request.method.upper() not in IDEMPOTENT_METHODS
             and not has_idempotency_key(request, self.key_headers)
         ):
             # One key per logical call, reused by every retry of this same request object.
-            request.headers[self.key_headers[0]] = uuid.uuid4().hex
+            key = uuid.uuid4().hex
+            request.headers[self.key_headers[0]] = key
         if self.budget is not None:
             self.budget.deposit()
-        return self.policy.clock()
+        return _Flight(request, self.policy.clock(), Call(generated_key=key))
 
-    def answered(self, request: httpx.Request, response: httpx.Response, started: float) -> Attempt:
+    def answered(self, flight: _Flight, response: httpx.Response) -> Attempt:
         """An attempt the provider answered (body read, connection released): classify it."""
-        c = classify_http(
-            self.provider,
-            response.status_code,
-            response.content,
-            response.headers,
-            registry=self.registry,
-        )
-        response.extensions[EXTENSION_KEY] = c
+        c = read_answer(self.table, response.status_code, response.content, response.headers)
+        if c.retry_at is not None:  # an HTTP-date: measured here, in the shell
+            c = dataclasses.replace(c, retry_after=max(0.0, c.retry_at - time.time()))
+        log_unknown(c)
+        executed_before = flight.call.executed
+        if executed_before is None and c.repeat:
+            executed_before = self._remembered(flight)
         decision = verdict(
             c,
             sent=Sent.ANSWERED,
-            replay_safe=partial(self.replay_safe, request),
+            replay_safe=partial(self.replay_safe, flight),
             status=response.status_code,
+            executed_before=executed_before,
         )
-        return Attempt(decision, request, response, None, started)
+        response.extensions[EXTENSION_KEY] = decision.classification
+        return self._attempt(flight, decision, response.status_code, response, None)
 
-    def failed(self, request: httpx.Request, exc: Exception, started: float) -> Attempt:
+    def failed(self, flight: _Flight, exc: Exception) -> Attempt:
         """An attempt that ended in a transport error."""
         c, sent = classify_transport_error(self.provider, exc)
-        decision = verdict(c, sent=sent, replay_safe=partial(self.replay_safe, request))
-        return Attempt(decision, request, None, exc, started)
-
-    def replay_safe(self, request: httpx.Request) -> bool:
-        return is_replay_safe(
-            request, key_headers=self.key_headers, request_id_fields=self.table.request_id_fields
+        decision = verdict(
+            c,
+            sent=sent,
+            replay_safe=partial(self.replay_safe, flight),
+            executed_before=flight.call.executed,
         )
+        return self._attempt(flight, decision, None, None, exc)
+
+    def _attempt(
+        self,
+        flight: _Flight,
+        decision: Verdict,
+        status: int | None,
+        response: httpx.Response | None,
+        exc: Exception | None,
+    ) -> Attempt:
+        call = flight.call
+        entry = call.add(record(len(call.records) + 1, decision, status, exc))
+        if entry.executed and call.generated_key is None:
+            self._remember(flight, entry)
+        return Attempt(decision, flight.request, response, exc, flight.started, call)
+
+    def _remember(self, flight: _Flight, entry: AttemptRecord) -> None:
+        identity = flight.identity(self)
+        if identity is None:
+            return
+        with self._lock:
+            if identity in self._executed:
+                return
+            if len(self._executed) >= _REMEMBERED:
+                del self._executed[next(iter(self._executed))]
+            self._executed[identity] = dataclasses.replace(entry, earlier_call=True)
+
+    def _remembered(self, flight: _Flight) -> AttemptRecord | None:
+        identity = flight.identity(self)
+        if identity is None:
+            return None
+        with self._lock:
+            return self._executed.get(identity)
+
+    def replay_safe(self, flight: _Flight) -> bool:
+        if flight.request.method.upper() in IDEMPOTENT_METHODS:
+            return True
+        return flight.identity(self) is not None
 
     def needs_retry(self, attempt: Attempt) -> bool:
         return attempt.verdict.action is Action.RETRY and self.policy.attempts > 1
 
-    def conclude(self, attempt: Attempt, attempts: int) -> httpx.Response:
+    def conclude(self, attempt: Attempt, flight: _Flight) -> httpx.Response:
         """Return the response, or raise the typed error for the last attempt."""
-        decision = attempt.verdict
-        c = decision.classification
-        if decision.action is Action.RETURN and attempt.response is not None:
-            logs.request_completed(
-                c, attempt=attempts, request=attempt.request, response=attempt.response
-            )
-            return attempt.response
-        # RETRY here means the policy stopped while a retry was still wanted.
-        cls = RetryableError if decision.action is Action.RETRY else error_class(c)
-        error = cls(c, response=attempt.response, request=attempt.request, attempts=attempts)
+        call = flight.call
+        response = attempt.response
+        if attempt.verdict.action is Action.RETURN and response is not None:
+            if not 300 <= response.status_code < 400:  # a redirect hop is not a result
+                logs.request_completed(
+                    attempt.classification,
+                    attempt=len(call.records),
+                    request=attempt.request,
+                    response=response,
+                )
+            return response
+        cls, c = conclusion(attempt, call)
+        if response is not None:
+            response.extensions[EXTENSION_KEY] = c
+        error = cls(
+            c,
+            response=response,
+            request=attempt.request,
+            attempts=len(call.records),
+            history=call.records,
+            executed=call.executed,
+            idempotency_key=call.generated_key,
+        )
         logs.request_failed(error)
         raise error from attempt.error
 
@@ -172,29 +264,28 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         core = self._core
-        started = core.start(request)
+        flight = core.start(request)
         request.read()  # a body that can be sent again
-        first = self._attempt(request, started)
+        first = self._attempt(flight)
         if not core.needs_retry(first):
-            return core.conclude(first, 1)
-        tries: list[Attempt] = []
+            return core.conclude(first, flight)
+        made = [first]
 
         def attempt() -> Attempt:  # tenacity's attempt 1 is the one already made
-            tries.append(first if not tries else self._attempt(request, started))
-            return tries[-1]
+            return made.pop() if made else self._attempt(flight)
 
-        return core.conclude(core.policy.retrying(core.budget)(attempt), len(tries))
+        return core.conclude(core.policy.retrying(core.budget)(attempt), flight)
 
-    def _attempt(self, request: httpx.Request, started: float) -> Attempt:
+    def _attempt(self, flight: _Flight) -> Attempt:
         try:
-            response = self._transport.handle_request(request)
+            response = self._transport.handle_request(flight.request)
             try:
                 response.read()
             finally:
                 response.close()  # the connection goes back to the pool
         except _FAILURES as exc:
-            return self._core.failed(request, exc, started)
-        return self._core.answered(request, response, started)
+            return self._core.failed(flight, exc)
+        return self._core.answered(flight, response)
 
     def close(self) -> None:
         self._transport.close()
@@ -208,29 +299,28 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         core = self._core
-        started = core.start(request)
+        flight = core.start(request)
         await request.aread()
-        first = await self._attempt(request, started)
+        first = await self._attempt(flight)
         if not core.needs_retry(first):
-            return core.conclude(first, 1)
-        tries: list[Attempt] = []
+            return core.conclude(first, flight)
+        made = [first]
 
         async def attempt() -> Attempt:  # tenacity's attempt 1 is the one already made
-            tries.append(first if not tries else await self._attempt(request, started))
-            return tries[-1]
+            return made.pop() if made else await self._attempt(flight)
 
-        return core.conclude(await core.policy.async_retrying(core.budget)(attempt), len(tries))
+        return core.conclude(await core.policy.async_retrying(core.budget)(attempt), flight)
 
-    async def _attempt(self, request: httpx.Request, started: float) -> Attempt:
+    async def _attempt(self, flight: _Flight) -> Attempt:
         try:
-            response = await self._transport.handle_async_request(request)
+            response = await self._transport.handle_async_request(flight.request)
             try:
                 await response.aread()
             finally:
                 await response.aclose()
         except _FAILURES as exc:
-            return self._core.failed(request, exc, started)
-        return self._core.answered(request, response, started)
+            return self._core.failed(flight, exc)
+        return self._core.answered(flight, response)
 
     async def aclose(self) -> None:
         await self._transport.aclose()

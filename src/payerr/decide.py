@@ -52,6 +52,10 @@ REPEAT_ACTION = (
     "request or order, and an earlier attempt may have executed it: do not treat it as failed "
     "and do not start over with a new order number, which could charge twice."
 )
+RESEND_ACTION = (
+    "Outcome unknown: an attempt may have executed. Inquire the payment status, or resend the "
+    "same request under the same idempotency key or request id (never a new one)."
+)
 GARBLED_ACTION = (
     "Outcome unknown: the answer could not be read and the request may have executed. Inquire "
     "the payment status before deciding; do not resend it blindly."
@@ -116,19 +120,24 @@ def is_bare(c: Classification) -> bool:
     return c.source == HTTP_STATUS and c.raw_code is None
 
 
+REFUSALS = frozenset({429, 503})
+"""Statuses that, bare, say the server did not handle the request (RFC 9110 section 15.6.4,
+RFC 6585 section 4). A bare 500, 502 or 504 may come from a gateway after the provider ran it."""
+
+
 def may_have_executed(c: Classification, sent: Sent, status: int | None) -> bool:
     """Whether an attempt may have executed at the provider (DESIGN.md sections 3 and 6).
 
-    Nothing sent: no. No answer after sending: maybe. Answered: a bare 429 is a refusal and a
-    known non-retryable failure says it did not happen; anything else may have executed
-    (success, pending, a garbled answer, a 5xx a gateway sent after the provider ran it, a
-    "duplicate" that says the provider already has it).
+    Nothing sent: no. No answer after sending: maybe. Answered: a bare 429 or 503 is a refusal
+    and a known non-retryable failure says it did not happen; anything else may have executed
+    (success, pending, a garbled answer, a 500/502/504 a gateway sent after the provider ran
+    it, a "duplicate" that says the provider already has it).
     """
     if sent is Sent.NO:
         return False
     if sent is Sent.MAYBE:
         return True
-    if status == 429 and is_bare(c):
+    if status in REFUSALS and is_bare(c):
         return False
     return not (c.outcome is Outcome.FAILED and c.known and not c.retryable and not c.repeat)
 
@@ -164,9 +173,10 @@ def verdict(
         return Verdict(Action.RETURN, c, executed)  # success, info, pending: never resubmitted
     if not c.retryable:
         return Verdict(Action.RAISE, c, executed)  # risk, final, user-action, merchant-config
-    if not executed or replay_safe():
+    if sent is Sent.NO or (status == 429 and is_bare(c)) or replay_safe():
         # Nothing was sent, or the provider refused it outright (a bare 429), or a resend
-        # cannot execute twice.
+        # cannot execute twice. A bare 503 is a refusal too, but a keyless request is not bet
+        # on it (DESIGN.md section 3.3): it ends outcome unknown below.
         return Verdict(Action.RETRY, c, executed)
     return Verdict(Action.RAISE, outcome_unknown(c), executed)
 
@@ -276,22 +286,25 @@ class Call:
             self.records[-1] = dataclasses.replace(self.records[-1], wait=seconds)
 
 
-def conclusion(attempt: Attempt, call: Call) -> tuple[type[PaymentError], Classification]:
-    """The error to raise for the attempt a call ended on (its verdict was not RETURN).
+def conclusion(attempt: Attempt, call: Call) -> tuple[type[PaymentError], Classification, bool]:
+    """The error to raise for the attempt a call ended on (its verdict was not RETURN), its
+    classification, and whether resending the same request is safe.
 
-    A retry still wanted when the policy stopped is :class:`RetryableError` ("resending the
-    same request is safe") only where that holds for the way callers resend: a pending
-    (garbled) answer, or a maybe-executed attempt under a key payerr generated and the
-    caller does not have, is :class:`OutcomeUnknownError` (DESIGN.md section 6, rule 4).
+    A retry still wanted when the policy stopped is :class:`RetryableError` only while no
+    attempt may have executed: "failed" means the provider did not do it (DESIGN.md section
+    6, rule 2). Otherwise it is :class:`OutcomeUnknownError`, safe to resend only under the
+    caller's own key or request id: a key payerr generated is one the caller's fresh request
+    will not carry (rule 4).
     """
     c = attempt.classification
     if attempt.verdict.action is not Action.RETRY:
-        return error_class(c), c
+        return error_class(c), c, False
+    safe = call.generated_key is None or call.executed is None
     if c.outcome is not Outcome.FAILED:
-        return OutcomeUnknownError, c
-    if call.generated_key is not None and call.executed is not None:
-        return OutcomeUnknownError, outcome_unknown(c)
-    return RetryableError, c
+        return OutcomeUnknownError, c, safe
+    if call.executed is not None:
+        return OutcomeUnknownError, outcome_unknown(c, RESEND_ACTION), safe
+    return RetryableError, c, safe
 
 
 _ERRORS: dict[Category | None, type[PaymentError]] = {

@@ -44,6 +44,11 @@ class PaymentError(Exception):
         idempotency_key: the key payerr generated for this call (``auto_idempotency_key``),
             which the caller's code does not otherwise know: inquire with it, or resend the
             same request under it. None when payerr added none.
+        safe_to_resend: whether sending the *same* request again (same key, same request id)
+            cannot execute it twice and may get a readable answer: what ``retry_if_retryable``
+            retries. True for every :class:`RetryableError`; for an
+            :class:`OutcomeUnknownError` only when the call ran out of retries under the
+            caller's own key or request id.
     """
 
     classification: Classification
@@ -53,6 +58,7 @@ class PaymentError(Exception):
     history: tuple[AttemptRecord, ...]
     executed: AttemptRecord | None
     idempotency_key: str | None
+    safe_to_resend: bool
 
     def __init__(
         self,
@@ -65,6 +71,7 @@ class PaymentError(Exception):
         history: Sequence[AttemptRecord] = (),
         executed: AttemptRecord | None = None,
         idempotency_key: str | None = None,
+        safe_to_resend: bool | None = None,
     ) -> None:
         self.classification = classification
         self.response = response
@@ -73,6 +80,7 @@ class PaymentError(Exception):
         self.history = tuple(history)
         self.executed = executed
         self.idempotency_key = idempotency_key
+        self.safe_to_resend = isinstance(self, RetryableError) or bool(safe_to_resend)
         super().__init__(message or _describe(classification, attempts, executed))
 
 
@@ -87,10 +95,11 @@ def _describe(c: Classification, attempts: int, executed: AttemptRecord | None) 
 
 
 class RetryableError(PaymentError):
-    """Transient trouble that outlasted the retry policy. Resending the *same* request is safe.
+    """Transient trouble that outlasted the retry policy; the provider did not execute it.
 
-    Raised only when a resend cannot charge twice (nothing was sent, or the request is
-    replay-safe); otherwise payerr raises :class:`OutcomeUnknownError`.
+    Raised only when no attempt may have executed (nothing was sent, the provider refused with
+    a bare 429, or answered a transient error that says it did not run), so resending is safe;
+    otherwise payerr raises :class:`OutcomeUnknownError`.
     """
 
 

@@ -30,8 +30,18 @@ from payerr import logs
 from payerr._http import parse_retry_after
 from payerr.budget import RetryBudget, shared_budget
 from payerr.classify import EXTENSION_KEY, classification_of, classify_http, log_unknown
-from payerr.decide import Action, Attempt, Call, backoff, gives_up, record, verdict
-from payerr.exceptions import PaymentError, RetryableError
+from payerr.decide import (
+    RESEND_ACTION,
+    Action,
+    Attempt,
+    Call,
+    backoff,
+    gives_up,
+    outcome_unknown,
+    record,
+    verdict,
+)
+from payerr.exceptions import PaymentError
 from payerr.mappings import Registry, default_registry
 from payerr.safety import DEFAULT_KEY_HEADERS, Sent, classify_transport_error, is_replay_safe
 from payerr.taxonomy import Classification
@@ -198,7 +208,7 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
         if outcome.failed:
             exc = outcome.exception()
             if isinstance(exc, PaymentError):
-                action = Action.RETRY if isinstance(exc, RetryableError) else Action.RAISE
+                action = Action.RETRY if exc.safe_to_resend else Action.RAISE
                 return _Facts(action, exc.classification)
             if isinstance(exc, httpx.TransportError):
                 failure, sent = classify_transport_error(self.provider or "", exc)
@@ -266,7 +276,12 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
         )
         status = None if response is None else response.status_code
         call.add(record(retry_state.attempt_number, decision, status, error))
-        return _Facts(decision.action, decision.classification)
+        c = decision.classification
+        if decision.action is Action.RETRY and call.executed is not None and c.is_failure:
+            # Retried, but if the loop stops here the answer it leaves is not "failed": an
+            # attempt may have executed (DESIGN.md section 6, rule 2).
+            c = outcome_unknown(c, RESEND_ACTION)
+        return _Facts(decision.action, c)
 
     def _safe(self, request: httpx.Request | None) -> bool:
         if request is None:

@@ -203,7 +203,7 @@ class _Core:
                     response=response,
                 )
             return response
-        cls, c = conclusion(attempt, call)
+        cls, c, safe = conclusion(attempt, call)
         if response is not None:
             response.extensions[EXTENSION_KEY] = c
         error = cls(
@@ -214,6 +214,7 @@ class _Core:
             history=call.records,
             executed=call.executed,
             idempotency_key=call.generated_key,
+            safe_to_resend=safe,
         )
         logs.request_failed(error)
         raise error from attempt.error

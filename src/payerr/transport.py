@@ -203,6 +203,8 @@ class _Core:
                     response=response,
                 )
             return response
+        if call.executed is None:  # an earlier call with the same key may have executed
+            call.executed = self._remembered(flight)
         cls, c, safe = conclusion(attempt, call)
         if response is not None:
             response.extensions[EXTENSION_KEY] = c

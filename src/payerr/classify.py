@@ -201,6 +201,9 @@ def _finish(
     if isinstance(verdict, Unresolved):
         raw = verdict.raw_code
         why = verdict.why
+        # A known "already have it" code keeps saying so when its status field disagrees.
+        entry = table.entry(raw) if raw else None
+        repeat = status == 409 or (entry is not None and entry.repeat)
         if verdict.fallback is not None:
             fb = verdict.fallback
             what = (
@@ -217,9 +220,10 @@ def _finish(
                 action=UNKNOWN_ACTION if raw else None,
                 detail=detail,
                 http_status=status,
+                repeat=repeat,
             )
     else:
-        raw, why = None, ""
+        raw, why, repeat = None, "", status == 409
     outcome, category, message = status_fallback(status)
     if raw:
         message += f"; code {raw!r} is not in payerr's {table.id} mapping"
@@ -234,7 +238,7 @@ def _finish(
         action=UNKNOWN_ACTION if outcome is Outcome.PENDING else None,
         detail=detail,
         http_status=status,
-        repeat=status == 409,
+        repeat=repeat,
     )
 
 

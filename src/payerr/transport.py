@@ -128,7 +128,7 @@ class _Core:
         log_unknown(c)
         executed_before = flight.call.executed
         if executed_before is None and c.repeat:
-            executed_before = self._remembered(flight)
+            executed_before = flight.call.executed = self._remembered(flight)
         decision = verdict(
             c,
             sent=Sent.ANSWERED,

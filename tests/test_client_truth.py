@@ -1,0 +1,372 @@
+"""Truth on the client side (DESIGN.md section 6, rules 2-4): repeat answers, the body over the
+status, redirects, garbled answers, and the attempt history errors carry.
+
+Every expected answer here comes from a provider document: the seed tables (PayKKa seed 003,
+OTT Pay seed 002, Antom seed 001, Alipay+ seed 000), DESIGN.md sections 2 and 7, or the HTTP
+RFCs, cited beside each case.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+import tenacity
+from structlog.testing import capture_logs
+
+import payerr
+from payerr import (
+    FinalError,
+    MerchantConfigError,
+    OutcomeUnknownError,
+    RetryableError,
+    RetryPolicy,
+    UserActionError,
+)
+from payerr.decide import AttemptRecord
+
+URL = "https://provider.example/pay"
+KEY = {"Idempotency-Key": "order-7"}
+
+
+class Answers:
+    """An inner transport answering from a list (the last repeats), counting requests."""
+
+    def __init__(self, *answers: httpx.Response | Exception) -> None:
+        self.answers = list(answers)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        request.read()
+        answer = self.answers[min(len(self.requests), len(self.answers)) - 1]
+        if isinstance(answer, Exception):
+            raise answer
+        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+
+
+def no_sleep(seconds: float) -> None:
+    return None
+
+
+def client(provider: str, answers: Answers, **kwargs: Any) -> httpx.Client:
+    policy = kwargs.pop("policy", None) or RetryPolicy(
+        budget=False, sleep=no_sleep, random=lambda: 0.0
+    )
+    follow = kwargs.pop("follow_redirects", False)
+    transport = payerr.PaymentTransport(
+        provider, transport=httpx.MockTransport(answers), policy=policy, **kwargs
+    )
+    return httpx.Client(transport=transport, follow_redirects=follow)
+
+
+def body(status: int, payload: dict[str, Any]) -> httpx.Response:
+    return httpx.Response(status, json=payload)
+
+
+def paykka(code: str, text: str) -> httpx.Response:
+    data = {"status": "FAILURE", "error_code": code, "error_description": text}
+    return body(200, {"ret_code": "000000", "ret_msg": "success", "data": data})
+
+
+def ottpay(code: str, text: str) -> httpx.Response:
+    return body(200, {"rsp_code": code, "rsp_msg": text})
+
+
+def antom(code: str, status: str, text: str = "") -> httpx.Response:
+    return body(
+        200, {"result": {"resultCode": code, "resultStatus": status, "resultMessage": text}}
+    )
+
+
+def paykka_success() -> httpx.Response:
+    data = {"status": "SUCCESS", "merchant_order_no": "o-7"}
+    return body(200, {"ret_code": "000000", "ret_msg": "success", "data": data})
+
+
+# The answers providers give a repeated request or order, in their own words.
+REPEATS = [
+    ("paykka", paykka("4002", "Transaction is completed, duplicate submission is not allowed")),
+    ("paykka", paykka("4003", "Refund is completed, duplicate submission is not allowed")),
+    ("paykka", paykka("4007", "Checkout is completed, duplicate submission is not allowed")),
+    ("paykka", paykka("4020", "Duplicate transaction")),
+    ("paykka", paykka("4021", "Transaction number is duplicate")),
+    ("ottpay", ottpay("ORDER_USED", "order number duplicated")),
+    ("ottpay", ottpay("ORDER_PAID", "order paid")),
+    (
+        "ottpay",
+        ottpay(
+            "SERIALNO_EXIST",
+            "the account request serial number already exists, can not be submitted again.",
+        ),
+    ),
+    ("ottpay", ottpay("TRADE_HAS_FINISHED", "the trade has been finished.")),
+    ("ottpay", ottpay("PRE_AUTH_FINISHED", "original order has been finished")),
+    ("antom", antom("REPEAT_REQ_INCONSISTENT", "F", "Repeated requests are inconsistent.")),
+    ("antom", antom("ORDER_IS_CLOSED", "F", "The order is closed.")),
+    ("alipay_plus", antom("ORDER_IS_CLOSED", "F")),
+    ("paykka", httpx.Response(409)),  # RFC 9110 15.5.10: conflicts with the resource's state
+    ("ottpay", httpx.Response(409)),
+]
+IDS = [f"{p}-{r.status_code}-{r.content[-60:]!r}" for p, r in REPEATS]
+
+
+def request_json(provider: str) -> dict[str, Any]:
+    # Antom and Alipay+ deduplicate on paymentRequestId (docs.antom.com/ac/ams/idempotency).
+    return {"paymentRequestId": "pay-7"} if provider in ("antom", "alipay_plus") else {"n": 7}
+
+
+@pytest.mark.parametrize(("provider", "repeat"), REPEATS, ids=IDS)
+def test_a_repeat_answer_to_a_resend_after_a_read_timeout_is_outcome_unknown(
+    provider: str, repeat: httpx.Response
+) -> None:
+    """Rule 2: the first attempt may have executed; "duplicate" to its resend is not failed."""
+    answers = Answers(httpx.ReadTimeout("stalled"), repeat)
+    with pytest.raises(OutcomeUnknownError) as info:
+        client(provider, answers).post(URL, json=request_json(provider), headers=KEY)
+    error = info.value
+    assert error.classification.outcome == "pending"
+    assert error.classification.category is None
+    assert "inquire" in error.classification.action.lower()
+    assert error.executed is not None
+    assert (error.executed.number, error.executed.error) == (1, "ReadTimeout")
+    assert "attempt 1 (ReadTimeout)" in str(error)
+    assert not error.safe_to_resend
+    assert len(answers.requests) == 2
+
+
+@pytest.mark.parametrize(("provider", "repeat"), REPEATS, ids=IDS)
+def test_the_same_repeat_answer_to_a_first_attempt_is_a_real_failure(
+    provider: str, repeat: httpx.Response
+) -> None:
+    """The merchant reused an order number: nothing of this call executed."""
+    with pytest.raises((FinalError, MerchantConfigError)) as info:
+        client(provider, Answers(repeat)).post(URL, json=request_json(provider), headers=KEY)
+    assert info.value.classification.outcome == "failed"
+    assert info.value.classification.repeat
+
+
+@pytest.mark.parametrize("status", ["FAILURE", "PROCESSING"])
+def test_paykka_4000_in_process_after_a_stall_is_never_failed(status: str) -> None:
+    """Seed 003: 4000 "Payment order is processing, please do not pay again", with either
+    status beside it: the earlier attempt is being processed."""
+    data = {"status": status, "error_code": "4000", "error_description": "processing"}
+    answer = body(200, {"ret_code": "000000", "data": data})
+    answers = Answers(httpx.ReadTimeout("stalled"), answer)
+    try:
+        response = client("paykka", answers).post(URL, json={}, headers=KEY)
+    except OutcomeUnknownError as exc:
+        c = exc.classification
+    else:
+        c = payerr.classification_of(response)  # type: ignore[assignment]
+    assert c is not None
+    assert c.outcome == "pending"
+
+
+def test_a_repeat_after_a_refusal_is_still_a_real_failure() -> None:
+    """A bare 429 executed nothing (RFC 6585 4): the resend's "order used" is the merchant's."""
+    answers = Answers(httpx.Response(429), ottpay("ORDER_USED", "order number duplicated"))
+    with pytest.raises(FinalError):
+        client("ottpay", answers).post(URL, json={}, headers=KEY)
+
+
+def test_a_callers_own_loop_is_judged_with_the_earlier_calls() -> None:
+    """The README loop: call 1 stalls (executed), call 2 under the same key gets 4020."""
+    answers = Answers(httpx.ReadTimeout("stalled"), paykka("4020", "Duplicate transaction"))
+    http = client("paykka", answers, policy=RetryPolicy(attempts=1, budget=False))
+
+    @tenacity.retry(
+        retry=payerr.retry_if_retryable(), stop=tenacity.stop_after_attempt(3), reraise=True
+    )
+    def charge() -> httpx.Response:
+        return http.post(URL, json={"n": 7}, headers=KEY)
+
+    with pytest.raises(OutcomeUnknownError) as info:
+        charge()
+    assert info.value.executed is not None
+    assert info.value.executed.earlier_call
+    assert "earlier call" in str(info.value)
+    assert len(answers.requests) == 2
+
+
+# -- auto keys: safe to resend means safe for the way callers resend ---------------------------
+
+
+def test_an_auto_keyed_call_that_may_have_executed_is_not_retryable() -> None:
+    """Rule 4: the caller's fresh post would carry a new key. The key travels on the error."""
+    answers = Answers(httpx.ReadTimeout("stalled"))
+    with pytest.raises(OutcomeUnknownError) as info:
+        client("paykka", answers, auto_idempotency_key=True).post(URL, json={"n": 7})
+    error = info.value
+    assert not error.safe_to_resend
+    keys = {r.headers["Idempotency-Key"] for r in answers.requests}
+    assert keys == {error.idempotency_key}
+    assert len(answers.requests) == 3  # the transport itself resent under its key
+
+
+def test_an_auto_keyed_call_that_nothing_executed_stays_retryable() -> None:
+    """Connect errors and bare 429s executed nothing: a fresh request is safe."""
+    answers = Answers(httpx.ConnectError("refused"), httpx.Response(429))
+    with pytest.raises(RetryableError) as info:
+        client("paykka", answers, auto_idempotency_key=True).post(URL, json={"n": 7})
+    assert info.value.safe_to_resend
+    assert info.value.executed is None
+
+
+def test_a_keyed_call_out_of_retries_after_a_stall_is_outcome_unknown_but_resendable() -> None:
+    """Failed would be false (the stall may have executed); the caller's key makes a resend
+    of the same request safe, which retry_if_retryable honours."""
+    answers = Answers(httpx.ReadTimeout("stalled"), httpx.Response(503))
+    with pytest.raises(OutcomeUnknownError) as info:
+        client("paykka", answers).post(URL, json={"n": 7}, headers=KEY)
+    assert info.value.safe_to_resend
+    assert info.value.idempotency_key is None
+    assert info.value.classification.outcome == "pending"
+
+
+# -- the body beats the status ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503])
+def test_an_error_status_whose_body_says_executed_is_not_resent(status: int) -> None:
+    """Rule 3: a keyless POST whose 429/5xx body carries the success result executed."""
+    answers = Answers(httpx.Response(status, content=paykka_success().content), paykka_success())
+    response = client("paykka", answers).post(URL, json={"n": 7})
+    c = payerr.classification_of(response)
+    assert c is not None
+    assert c.outcome == "pending"
+    assert not c.retryable
+    assert len(answers.requests) == 1
+
+
+def test_an_error_status_whose_body_carries_a_decline_is_that_decline() -> None:
+    """Seed 003: 5004 "Insufficient funds" is the answer, not the 503 around it."""
+    decline = paykka("5004", "Insufficient funds")
+    answers = Answers(httpx.Response(503, content=decline.content))
+    with pytest.raises(UserActionError):
+        client("paykka", answers).post(URL, json={"n": 7}, headers=KEY)
+    assert len(answers.requests) == 1
+
+
+def test_only_a_bare_429_is_resent_without_a_key() -> None:
+    answers = Answers(httpx.Response(429, headers={"Retry-After": "0"}), paykka_success())
+    assert client("paykka", answers).post(URL, json={"n": 7}).status_code == 200
+    assert len(answers.requests) == 2
+
+
+# -- redirects behave as with bare httpx -----------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [307, 308])
+def test_307_and_308_are_followed_with_method_and_body(status: int) -> None:
+    answers = Answers(
+        httpx.Response(status, headers={"Location": "https://provider.example/v2/pay"}),
+        paykka_success(),
+    )
+    response = client("paykka", answers, follow_redirects=True).post(URL, json={"n": 7})
+    assert response.status_code == 200
+    assert [r.method for r in answers.requests] == ["POST", "POST"]
+    assert answers.requests[1].url.path == "/v2/pay"
+    assert json.loads(answers.requests[1].content) == {"n": 7}
+    assert len(response.history) == 1
+
+
+@pytest.mark.parametrize("status", [301, 302, 303])
+def test_301_302_303_after_a_post_are_followed_with_get(status: int) -> None:
+    """A 303 after a POST that executed points at its result: followed, never "failed"."""
+    answers = Answers(httpx.Response(status, headers={"Location": "/result/7"}), paykka_success())
+    response = client("paykka", answers, follow_redirects=True).post(URL, json={"n": 7})
+    c = payerr.classification_of(response)
+    assert c is not None
+    assert c.outcome == "success"
+    assert [r.method for r in answers.requests] == ["POST", "GET"]
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_without_follow_redirects_a_redirect_is_returned_not_raised(status: int) -> None:
+    answers = Answers(httpx.Response(status, headers={"Location": "/elsewhere"}))
+    response = client("paykka", answers).post(URL, json={"n": 7}, headers=KEY)
+    assert response.status_code == status
+    assert response.next_request is not None
+    c = payerr.classification_of(response)
+    assert c is not None
+    assert c.outcome == "pending"
+    assert len(answers.requests) == 1
+
+
+# -- garbled answers -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("garbled", [b"", b"<html>bad gateway</html>", b'{"ret_code": "0'])
+def test_a_garbled_answer_to_a_keyed_request_is_resent_for_a_readable_one(garbled: bytes) -> None:
+    answers = Answers(httpx.Response(200, content=garbled), paykka_success())
+    response = client("paykka", answers).post(URL, json={"n": 7}, headers=KEY)
+    c = payerr.classification_of(response)
+    assert c is not None
+    assert c.outcome == "success"
+    assert len(answers.requests) == 2
+
+
+def test_a_garbled_answer_to_a_keyless_request_is_outcome_unknown() -> None:
+    answers = Answers(httpx.Response(200, content=b"<html>"), paykka_success())
+    with pytest.raises(OutcomeUnknownError) as info:
+        client("paykka", answers).post(URL, json={"n": 7})
+    assert info.value.classification.outcome == "pending"
+    assert not info.value.safe_to_resend
+    assert len(answers.requests) == 1
+
+
+def test_garbled_every_time_ends_outcome_unknown_not_retryable() -> None:
+    answers = Answers(httpx.Response(200, content=b"<html>"))
+    with pytest.raises(OutcomeUnknownError) as info:
+        client("paykka", answers).post(URL, json={"n": 7}, headers=KEY)
+    assert info.value.safe_to_resend  # the caller's key: resending the same request is safe
+    assert len(answers.requests) == 3
+
+
+# -- the attempt history ---------------------------------------------------------------------
+
+
+def test_errors_carry_every_attempt_with_its_wait() -> None:
+    answers = Answers(
+        httpx.ConnectError("refused"),
+        httpx.Response(503, headers={"Retry-After": "2"}),
+        httpx.Response(503),
+    )
+    policy = RetryPolicy(budget=False, sleep=no_sleep, random=lambda: 0.0, wait_jitter=0)
+    with pytest.raises(RetryableError) as info:
+        client("paykka", answers, policy=policy).post(URL, json={"n": 7}, headers=KEY)
+    history = info.value.history
+    assert [(h.number, h.status, h.error) for h in history] == [
+        (1, None, "ConnectError"),
+        (2, 503, None),
+        (3, 503, None),
+    ]
+    assert [h.wait for h in history] == [0.5, 2.0, None]
+    assert not any(h.executed for h in history)
+    assert info.value.attempts == 3
+    assert all(isinstance(h, AttemptRecord) for h in history)
+
+
+# -- the pure core ---------------------------------------------------------------------------
+
+
+def test_classify_http_logs_nothing_and_reads_no_clock() -> None:
+    date = "Wed, 21 Oct 2099 07:28:00 GMT"
+    with capture_logs() as logs:
+        c = payerr.classify_http("paykka", 503, b'{"ret_code": "NOPE"}', {"Retry-After": date})
+    assert logs == []
+    assert c.retry_after is None
+    assert c.retry_at == 4096250880.0
+    measured = payerr.classify_http("paykka", 503, b"", {"Retry-After": date}, now=4096250870.0)
+    assert measured.retry_after == 10.0
+
+
+def test_classify_response_is_a_shell_that_logs_unknown_codes() -> None:
+    response = httpx.Response(200, json={"rsp_code": "NEVER_SEEN"})
+    with capture_logs() as logs:
+        c = payerr.classify_response("ottpay", response)
+    assert not c.known
+    assert [e["event"] for e in logs] == ["payerr.unknown_code"]

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 import httpx
 
@@ -71,9 +72,10 @@ class Action(StrEnum):
     """Raise the PaymentError for the classification."""
 
 
-@dataclass(frozen=True, slots=True)
-class AttemptRecord:
+class AttemptRecord(NamedTuple):
     """One try of a logical call, as errors carry it (urllib3's ``RequestHistory``).
+
+    A named tuple: immutable, picklable, and cheap to build on every request.
 
     Attributes:
         number: 1 for the first try of the call.
@@ -283,7 +285,7 @@ class Call:
     def waited(self, seconds: float) -> None:
         """Note the wait before the next try on the last record."""
         if self.records:
-            self.records[-1] = dataclasses.replace(self.records[-1], wait=seconds)
+            self.records[-1] = self.records[-1]._replace(wait=seconds)
 
 
 def conclusion(attempt: Attempt, call: Call) -> tuple[type[PaymentError], Classification, bool]:

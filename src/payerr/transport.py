@@ -173,14 +173,15 @@ class _Core:
                 return
             if len(self._executed) >= _REMEMBERED:
                 del self._executed[next(iter(self._executed))]
-            self._executed[identity] = dataclasses.replace(entry, earlier_call=True)
+            self._executed[identity] = entry
 
     def _remembered(self, flight: _Flight) -> AttemptRecord | None:
         identity = flight.identity(self)
         if identity is None:
             return None
         with self._lock:
-            return self._executed.get(identity)
+            entry = self._executed.get(identity)
+        return None if entry is None else entry._replace(earlier_call=True)
 
     def replay_safe(self, flight: _Flight) -> bool:
         if flight.request.method.upper() in IDEMPOTENT_METHODS:

@@ -370,3 +370,11 @@ def test_classify_response_is_a_shell_that_logs_unknown_codes() -> None:
         c = payerr.classify_response("ottpay", response)
     assert not c.known
     assert [e["event"] for e in logs] == ["payerr.unknown_code"]
+
+
+def test_a_204_is_not_a_garbled_answer() -> None:
+    """RFC 9110 15.3.5: 204 No Content promises no body; returned (pending), not resent."""
+    answers = Answers(httpx.Response(204))
+    response = client("paykka", answers).delete(URL, headers=KEY)
+    assert response.status_code == 204
+    assert len(answers.requests) == 1

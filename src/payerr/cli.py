@@ -12,6 +12,7 @@ import csv
 import json
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -140,7 +141,9 @@ def _explain(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
 def _classify(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     headers = httpx.Headers([_parse_header(h) for h in args.header])
     body = _read_body(args.file)
-    result = classify_http(args.provider, args.status, body, headers, registry=registry)
+    result = classify_http(
+        args.provider, args.status, body, headers, registry=registry, now=time.time()
+    )
     entry = registry.table(args.provider).entry(result.code) if result.known else None
     if args.json:
         _print_json(result.as_dict(), out)

@@ -122,6 +122,9 @@ def is_bare(c: Classification) -> bool:
     return c.source == HTTP_STATUS and c.raw_code is None
 
 
+_GARBLED_IF_BARE = frozenset({200, 201, 202, 203, 206, 207, 208, 226})
+"""2xx statuses that promise a result: bare, the answer was garbled (204 and 205 carry none)."""
+
 REFUSALS = frozenset({429, 503})
 """Statuses that, bare, say the server did not handle the request (RFC 9110 section 15.6.4,
 RFC 6585 section 4). A bare 500, 502 or 504 may come from a gateway after the provider ran it."""
@@ -168,7 +171,7 @@ def verdict(
         # earlier attempt. Failed would be a lie that invites a second charge (rule 2).
         return Verdict(Action.RAISE, repeat_unknown(c, executed_before), executed)
     if c.outcome is not Outcome.FAILED:
-        if sent is Sent.ANSWERED and status is not None and 200 <= status < 300 and is_bare(c):
+        if sent is Sent.ANSWERED and status in _GARBLED_IF_BARE and is_bare(c):
             # A 2xx nobody can read: resending a replay-safe request gets a readable answer.
             action = Action.RETRY if replay_safe() else Action.RAISE
             return Verdict(action, outcome_unknown(c, GARBLED_ACTION), executed)

@@ -27,31 +27,17 @@ from payerr import (
 )
 from payerr.decide import AttemptRecord
 
+from .scripted import Scripted
+
 URL = "https://provider.example/pay"
 KEY = {"Idempotency-Key": "order-7"}
-
-
-class Answers:
-    """An inner transport answering from a list (the last repeats), counting requests."""
-
-    def __init__(self, *answers: httpx.Response | Exception) -> None:
-        self.answers = list(answers)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        request.read()
-        answer = self.answers[min(len(self.requests), len(self.answers)) - 1]
-        if isinstance(answer, Exception):
-            raise answer
-        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
 
 
 def no_sleep(seconds: float) -> None:
     return None
 
 
-def client(provider: str, answers: Answers, **kwargs: Any) -> httpx.Client:
+def client(provider: str, answers: Scripted, **kwargs: Any) -> httpx.Client:
     policy = kwargs.pop("policy", None) or RetryPolicy(
         budget=False, sleep=no_sleep, random=lambda: 0.0
     )
@@ -123,7 +109,7 @@ def test_a_repeat_answer_to_a_resend_after_a_read_timeout_is_outcome_unknown(
     provider: str, repeat: httpx.Response
 ) -> None:
     """Rule 2: the first attempt may have executed; "duplicate" to its resend is not failed."""
-    answers = Answers(httpx.ReadTimeout("stalled"), repeat)
+    answers = Scripted(httpx.ReadTimeout("stalled"), repeat)
     with pytest.raises(OutcomeUnknownError) as info:
         client(provider, answers).post(URL, json=request_json(provider), headers=KEY)
     error = info.value
@@ -143,7 +129,7 @@ def test_the_same_repeat_answer_to_a_first_attempt_is_a_real_failure(
 ) -> None:
     """The merchant reused an order number: nothing of this call executed."""
     with pytest.raises((FinalError, MerchantConfigError)) as info:
-        client(provider, Answers(repeat)).post(URL, json=request_json(provider), headers=KEY)
+        client(provider, Scripted(repeat)).post(URL, json=request_json(provider), headers=KEY)
     assert info.value.classification.outcome == "failed"
     assert info.value.classification.repeat
 
@@ -154,7 +140,7 @@ def test_paykka_4000_in_process_after_a_stall_is_never_failed(status: str) -> No
     status beside it: the earlier attempt is being processed."""
     data = {"status": status, "error_code": "4000", "error_description": "processing"}
     answer = body(200, {"ret_code": "000000", "data": data})
-    answers = Answers(httpx.ReadTimeout("stalled"), answer)
+    answers = Scripted(httpx.ReadTimeout("stalled"), answer)
     try:
         response = client("paykka", answers).post(URL, json={}, headers=KEY)
     except OutcomeUnknownError as exc:
@@ -167,14 +153,14 @@ def test_paykka_4000_in_process_after_a_stall_is_never_failed(status: str) -> No
 
 def test_a_repeat_after_a_refusal_is_still_a_real_failure() -> None:
     """A bare 429 executed nothing (RFC 6585 4): the resend's "order used" is the merchant's."""
-    answers = Answers(httpx.Response(429), ottpay("ORDER_USED", "order number duplicated"))
+    answers = Scripted(httpx.Response(429), ottpay("ORDER_USED", "order number duplicated"))
     with pytest.raises(FinalError):
         client("ottpay", answers).post(URL, json={}, headers=KEY)
 
 
 def test_a_callers_own_loop_is_judged_with_the_earlier_calls() -> None:
     """The README loop: call 1 stalls (executed), call 2 under the same key gets 4020."""
-    answers = Answers(httpx.ReadTimeout("stalled"), paykka("4020", "Duplicate transaction"))
+    answers = Scripted(httpx.ReadTimeout("stalled"), paykka("4020", "Duplicate transaction"))
     http = client("paykka", answers, policy=RetryPolicy(attempts=1, budget=False))
 
     @tenacity.retry(
@@ -196,7 +182,7 @@ def test_a_callers_own_loop_is_judged_with_the_earlier_calls() -> None:
 
 def test_an_auto_keyed_call_that_may_have_executed_is_not_retryable() -> None:
     """Rule 4: the caller's fresh post would carry a new key. The key travels on the error."""
-    answers = Answers(httpx.ReadTimeout("stalled"))
+    answers = Scripted(httpx.ReadTimeout("stalled"))
     with pytest.raises(OutcomeUnknownError) as info:
         client("paykka", answers, auto_idempotency_key=True).post(URL, json={"n": 7})
     error = info.value
@@ -208,7 +194,7 @@ def test_an_auto_keyed_call_that_may_have_executed_is_not_retryable() -> None:
 
 def test_an_auto_keyed_call_that_nothing_executed_stays_retryable() -> None:
     """Connect errors and bare 429s executed nothing: a fresh request is safe."""
-    answers = Answers(httpx.ConnectError("refused"), httpx.Response(429))
+    answers = Scripted(httpx.ConnectError("refused"), httpx.Response(429))
     with pytest.raises(RetryableError) as info:
         client("paykka", answers, auto_idempotency_key=True).post(URL, json={"n": 7})
     assert info.value.safe_to_resend
@@ -218,7 +204,7 @@ def test_an_auto_keyed_call_that_nothing_executed_stays_retryable() -> None:
 def test_a_keyed_call_out_of_retries_after_a_stall_is_outcome_unknown_but_resendable() -> None:
     """Failed would be false (the stall may have executed); the caller's key makes a resend
     of the same request safe, which retry_if_retryable honours."""
-    answers = Answers(httpx.ReadTimeout("stalled"), httpx.Response(503))
+    answers = Scripted(httpx.ReadTimeout("stalled"), httpx.Response(503))
     with pytest.raises(OutcomeUnknownError) as info:
         client("paykka", answers).post(URL, json={"n": 7}, headers=KEY)
     assert info.value.safe_to_resend
@@ -232,7 +218,7 @@ def test_a_keyed_call_out_of_retries_after_a_stall_is_outcome_unknown_but_resend
 @pytest.mark.parametrize("status", [429, 500, 502, 503])
 def test_an_error_status_whose_body_says_executed_is_not_resent(status: int) -> None:
     """Rule 3: a keyless POST whose 429/5xx body carries the success result executed."""
-    answers = Answers(httpx.Response(status, content=paykka_success().content), paykka_success())
+    answers = Scripted(httpx.Response(status, content=paykka_success().content), paykka_success())
     response = client("paykka", answers).post(URL, json={"n": 7})
     c = payerr.classification_of(response)
     assert c is not None
@@ -244,14 +230,14 @@ def test_an_error_status_whose_body_says_executed_is_not_resent(status: int) -> 
 def test_an_error_status_whose_body_carries_a_decline_is_that_decline() -> None:
     """Seed 003: 5004 "Insufficient funds" is the answer, not the 503 around it."""
     decline = paykka("5004", "Insufficient funds")
-    answers = Answers(httpx.Response(503, content=decline.content))
+    answers = Scripted(httpx.Response(503, content=decline.content))
     with pytest.raises(UserActionError):
         client("paykka", answers).post(URL, json={"n": 7}, headers=KEY)
     assert len(answers.requests) == 1
 
 
 def test_only_a_bare_429_is_resent_without_a_key() -> None:
-    answers = Answers(httpx.Response(429, headers={"Retry-After": "0"}), paykka_success())
+    answers = Scripted(httpx.Response(429, headers={"Retry-After": "0"}), paykka_success())
     assert client("paykka", answers).post(URL, json={"n": 7}).status_code == 200
     assert len(answers.requests) == 2
 
@@ -261,7 +247,7 @@ def test_only_a_bare_429_is_resent_without_a_key() -> None:
 
 @pytest.mark.parametrize("status", [307, 308])
 def test_307_and_308_are_followed_with_method_and_body(status: int) -> None:
-    answers = Answers(
+    answers = Scripted(
         httpx.Response(status, headers={"Location": "https://provider.example/v2/pay"}),
         paykka_success(),
     )
@@ -276,7 +262,7 @@ def test_307_and_308_are_followed_with_method_and_body(status: int) -> None:
 @pytest.mark.parametrize("status", [301, 302, 303])
 def test_301_302_303_after_a_post_are_followed_with_get(status: int) -> None:
     """A 303 after a POST that executed points at its result: followed, never "failed"."""
-    answers = Answers(httpx.Response(status, headers={"Location": "/result/7"}), paykka_success())
+    answers = Scripted(httpx.Response(status, headers={"Location": "/result/7"}), paykka_success())
     response = client("paykka", answers, follow_redirects=True).post(URL, json={"n": 7})
     c = payerr.classification_of(response)
     assert c is not None
@@ -286,7 +272,7 @@ def test_301_302_303_after_a_post_are_followed_with_get(status: int) -> None:
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 def test_without_follow_redirects_a_redirect_is_returned_not_raised(status: int) -> None:
-    answers = Answers(httpx.Response(status, headers={"Location": "/elsewhere"}))
+    answers = Scripted(httpx.Response(status, headers={"Location": "/elsewhere"}))
     response = client("paykka", answers).post(URL, json={"n": 7}, headers=KEY)
     assert response.status_code == status
     assert response.next_request is not None
@@ -301,7 +287,7 @@ def test_without_follow_redirects_a_redirect_is_returned_not_raised(status: int)
 
 @pytest.mark.parametrize("garbled", [b"", b"<html>bad gateway</html>", b'{"ret_code": "0'])
 def test_a_garbled_answer_to_a_keyed_request_is_resent_for_a_readable_one(garbled: bytes) -> None:
-    answers = Answers(httpx.Response(200, content=garbled), paykka_success())
+    answers = Scripted(httpx.Response(200, content=garbled), paykka_success())
     response = client("paykka", answers).post(URL, json={"n": 7}, headers=KEY)
     c = payerr.classification_of(response)
     assert c is not None
@@ -310,7 +296,7 @@ def test_a_garbled_answer_to_a_keyed_request_is_resent_for_a_readable_one(garble
 
 
 def test_a_garbled_answer_to_a_keyless_request_is_outcome_unknown() -> None:
-    answers = Answers(httpx.Response(200, content=b"<html>"), paykka_success())
+    answers = Scripted(httpx.Response(200, content=b"<html>"), paykka_success())
     with pytest.raises(OutcomeUnknownError) as info:
         client("paykka", answers).post(URL, json={"n": 7})
     assert info.value.classification.outcome == "pending"
@@ -319,7 +305,7 @@ def test_a_garbled_answer_to_a_keyless_request_is_outcome_unknown() -> None:
 
 
 def test_garbled_every_time_ends_outcome_unknown_not_retryable() -> None:
-    answers = Answers(httpx.Response(200, content=b"<html>"))
+    answers = Scripted(httpx.Response(200, content=b"<html>"))
     with pytest.raises(OutcomeUnknownError) as info:
         client("paykka", answers).post(URL, json={"n": 7}, headers=KEY)
     assert info.value.safe_to_resend  # the caller's key: resending the same request is safe
@@ -330,7 +316,7 @@ def test_garbled_every_time_ends_outcome_unknown_not_retryable() -> None:
 
 
 def test_errors_carry_every_attempt_with_its_wait() -> None:
-    answers = Answers(
+    answers = Scripted(
         httpx.ConnectError("refused"),
         httpx.Response(503, headers={"Retry-After": "2"}),
         httpx.Response(503),
@@ -374,7 +360,7 @@ def test_classify_response_is_a_shell_that_logs_unknown_codes() -> None:
 
 def test_a_204_is_not_a_garbled_answer() -> None:
     """RFC 9110 15.3.5: 204 No Content promises no body; returned (pending), not resent."""
-    answers = Answers(httpx.Response(204))
+    answers = Scripted(httpx.Response(204))
     response = client("paykka", answers).delete(URL, headers=KEY)
     assert response.status_code == 204
     assert len(answers.requests) == 1

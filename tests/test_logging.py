@@ -17,7 +17,8 @@ from structlog.testing import capture_logs
 import payerr
 from payerr import RedactSensitive, add_payment_context
 
-from .test_transport import KEY, URL, FakeTime, Scripted, antom, ok, paykka_failure, policy
+from .scripted import Scripted
+from .test_transport import KEY, URL, FakeTime, antom, ok, paykka_failure, policy
 
 PAYMENT_KEYS = {
     "payment.provider", "payment.code", "payment.outcome", "payment.category",

@@ -9,7 +9,8 @@ import tenacity
 import payerr
 from payerr import OutcomeUnknownError, RetryableError, RetryPolicy
 
-from .test_transport import KEY, URL, FakeTime, Scripted, ok
+from .scripted import Scripted
+from .test_transport import KEY, URL, FakeTime, ok
 
 
 def payerr_client(handler: Scripted) -> httpx.Client:

@@ -12,7 +12,8 @@ import pytest
 import payerr
 from payerr import OutcomeUnknownError, PaymentError, RetryableError, RiskError, UserActionError
 
-from .test_transport import KEY, URL, FakeTime, Scripted, antom, ok, paykka_failure, policy
+from .scripted import Scripted
+from .test_transport import KEY, URL, FakeTime, antom, ok, paykka_failure, policy
 
 
 @dataclass

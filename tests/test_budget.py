@@ -10,7 +10,7 @@ import pytest
 from structlog.testing import capture_logs
 
 import payerr
-from payerr import RetryableError, RetryBudget
+from payerr import PaymentError, RetryBudget
 from payerr.budget import shared_budget
 
 from .test_transport import URL
@@ -108,7 +108,7 @@ def test_full_outage_stays_within_the_budget() -> None:
     """200 concurrent keyed payments, attempts=5, every answer 503: at most 1.2 x 200 + 20 sent."""
     sent, results, logs = outage(200, budget=True)
     assert sent <= 1.2 * 200 + 20
-    assert all(isinstance(r, RetryableError) for r in results)
+    assert all(isinstance(r, PaymentError) and r.safe_to_resend for r in results)
     exhausted = [e for e in logs if e["event"] == "payerr.retry_budget_exhausted"]
     assert exhausted
     assert {e["payment.provider"] for e in exhausted} == {"paykka"}
@@ -118,7 +118,7 @@ def test_full_outage_stays_within_the_budget() -> None:
 def test_without_a_budget_every_attempt_is_spent() -> None:
     sent, results, _ = outage(200, budget=False)
     assert sent == 200 * 5
-    assert all(isinstance(r, RetryableError) for r in results)
+    assert all(isinstance(r, PaymentError) and r.safe_to_resend for r in results)
 
 
 def test_transports_of_one_provider_share_the_budget() -> None:

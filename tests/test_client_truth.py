@@ -318,8 +318,8 @@ def test_garbled_every_time_ends_outcome_unknown_not_retryable() -> None:
 def test_errors_carry_every_attempt_with_its_wait() -> None:
     answers = Scripted(
         httpx.ConnectError("refused"),
-        httpx.Response(503, headers={"Retry-After": "2"}),
-        httpx.Response(503),
+        httpx.Response(429, headers={"Retry-After": "2"}),
+        httpx.Response(429),
     )
     policy = RetryPolicy(budget=False, sleep=no_sleep, random=lambda: 0.0, wait_jitter=0)
     with pytest.raises(RetryableError) as info:
@@ -327,8 +327,8 @@ def test_errors_carry_every_attempt_with_its_wait() -> None:
     history = info.value.history
     assert [(h.number, h.status, h.error) for h in history] == [
         (1, None, "ConnectError"),
-        (2, 503, None),
-        (3, 503, None),
+        (2, 429, None),
+        (3, 429, None),
     ]
     assert [h.wait for h in history] == [0.5, 2.0, None]
     assert not any(h.executed for h in history)

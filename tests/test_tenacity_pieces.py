@@ -49,10 +49,21 @@ def test_user_loop_never_retries_outcome_unknown() -> None:
 
 
 def test_user_loop_reraises_payerr_errors_not_retry_error() -> None:
-    fake, handler = FakeTime(), Scripted(httpx.Response(503))
+    fake, handler = FakeTime(), Scripted(httpx.Response(429))
     c = payerr_client(handler)
     with pytest.raises(RetryableError):
         loop(fake, payerr.retry_if_retryable(), attempts=2)(c.post, URL, json={}, headers=KEY)
+    assert len(handler.requests) == 2
+
+
+def test_user_loop_resends_a_keyed_5xx_and_ends_outcome_unknown() -> None:
+    """A 503 may follow an execution: not RetryableError, but the caller's key makes the same
+    request safe to resend, and the loop does."""
+    fake, handler = FakeTime(), Scripted(httpx.Response(503))
+    c = payerr_client(handler)
+    with pytest.raises(payerr.OutcomeUnknownError) as info:
+        loop(fake, payerr.retry_if_retryable(), attempts=2)(c.post, URL, json={}, headers=KEY)
+    assert info.value.safe_to_resend
     assert len(handler.requests) == 2
 
 

@@ -288,7 +288,7 @@ def test_retry_after_http_date(fake: FakeTime) -> None:
 
 
 def test_retry_after_beyond_max_gives_up_at_once(fake: FakeTime) -> None:
-    handler = Scripted(httpx.Response(503, headers={"Retry-After": "3600"}), ok())
+    handler = Scripted(httpx.Response(429, headers={"Retry-After": "3600"}), ok())
     with pytest.raises(RetryableError) as info:
         client("paykka", handler, fake).post(URL, json={}, headers=KEY)
     assert fake.slept == []
@@ -298,7 +298,7 @@ def test_retry_after_beyond_max_gives_up_at_once(fake: FakeTime) -> None:
 
 
 def test_a_wait_that_would_pass_the_timeout_gives_up_at_once(fake: FakeTime) -> None:
-    handler = Scripted(httpx.Response(503, headers={"Retry-After": "20"}), ok())
+    handler = Scripted(httpx.Response(429, headers={"Retry-After": "20"}), ok())
     pol = policy(fake, timeout=10.0)
     with pytest.raises(RetryableError):
         client("paykka", handler, fake, policy=pol).post(URL, json={}, headers=KEY)
@@ -313,7 +313,7 @@ def test_slow_attempts_count_against_the_timeout(fake: FakeTime) -> None:
             fake.now += 4.0  # each attempt takes 4 s
             return super().__call__(request)
 
-    handler = Slow(httpx.Response(503))
+    handler = Slow(httpx.Response(429))
     pol = policy(fake, timeout=9.0, attempts=10)
     with pytest.raises(RetryableError) as info:
         client("paykka", handler, fake, policy=pol).post(URL, json={}, headers=KEY)
@@ -323,7 +323,7 @@ def test_slow_attempts_count_against_the_timeout(fake: FakeTime) -> None:
 
 
 def test_exhaustion_raises_retryable_error_not_tenacity_retry_error(fake: FakeTime) -> None:
-    handler = Scripted(httpx.Response(503))
+    handler = Scripted(httpx.Response(429))
     with pytest.raises(RetryableError) as info:
         client("paykka", handler, fake).post(URL, json={}, headers=KEY)
     assert info.value.attempts == 3
@@ -338,7 +338,7 @@ def test_backoff_is_capped_and_jittered() -> None:
         attempts=6, wait_initial=1, wait_max=3, wait_jitter=0.5, timeout=100,
         sleep=fake.sleep, clock=fake.clock, random=lambda: 0.5,
     )  # fmt: skip
-    handler = Scripted(httpx.Response(503))
+    handler = Scripted(httpx.Response(429))
     with pytest.raises(RetryableError):
         client("paykka", handler, fake, policy=pol).post(URL, json={}, headers=KEY)
     assert fake.slept == [1.25, 2.25, 3.25, 3.25, 3.25]

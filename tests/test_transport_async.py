@@ -38,8 +38,9 @@ SCENARIOS = {
         "paykka", [httpx.Response(429, headers={"Retry-After": "3"}), ok()]
     ),
     "retry-after-too-long": Scenario(
-        "paykka", [httpx.Response(503, headers={"Retry-After": "999"})], headers=KEY
+        "paykka", [httpx.Response(429, headers={"Retry-After": "999"})], headers=KEY
     ),
+    "429-exhausted": Scenario("paykka", [httpx.Response(429)]),
     "antom-request-id": Scenario(
         "antom", [antom("UNKNOWN_EXCEPTION", "U"), ok("antom")], body={"paymentRequestId": "p1"}
     ),

@@ -125,26 +125,25 @@ def is_bare(c: Classification) -> bool:
 _GARBLED_IF_BARE = frozenset({200, 201, 202, 203, 206, 207, 208, 226})
 """2xx statuses that promise a result: bare, the answer was garbled (204 and 205 carry none)."""
 
-REFUSALS = frozenset({429, 503})
-"""Statuses that, bare, say the server did not handle the request (RFC 9110 section 15.6.4,
-RFC 6585 section 4). A bare 500, 502 or 504 may come from a gateway after the provider ran it."""
-
 
 def may_have_executed(c: Classification, sent: Sent, status: int | None) -> bool:
     """Whether an attempt may have executed at the provider (DESIGN.md sections 3 and 6).
 
-    Nothing sent: no. No answer after sending: maybe. Answered: a bare 429 or 503 is a refusal
-    and a known non-retryable failure says it did not happen; anything else may have executed
-    (success, pending, a garbled answer, a 500/502/504 a gateway sent after the provider ran
-    it, a "duplicate" that says the provider already has it).
+    Nothing sent: no. No answer after sending: maybe. Answered: a bare 429 is a refusal (RFC
+    6585 section 4: the rate limiter answers before anything runs), a known non-retryable
+    failure says it did not happen, and a repeat answer ("duplicate", 409) says the provider
+    already had it, not that this attempt ran it. Anything else may have executed: success,
+    pending, a garbled answer, any bare 5xx (a gateway's 502/504, or a mesh's 503 "upstream
+    reset before headers", can follow a provider that ran the request).
     """
     if sent is Sent.NO:
         return False
     if sent is Sent.MAYBE:
         return True
-    if status in REFUSALS and is_bare(c):
+    if status == 429 and is_bare(c):
         return False
-    return not (c.outcome is Outcome.FAILED and c.known and not c.retryable and not c.repeat)
+    settled = c.repeat or (c.known and not c.retryable)  # "already have it", or a decline
+    return not (c.outcome is Outcome.FAILED and settled)
 
 
 def verdict(
@@ -178,10 +177,9 @@ def verdict(
         return Verdict(Action.RETURN, c, executed)  # success, info, pending: never resubmitted
     if not c.retryable:
         return Verdict(Action.RAISE, c, executed)  # risk, final, user-action, merchant-config
-    if sent is Sent.NO or (status == 429 and is_bare(c)) or replay_safe():
+    if not executed or replay_safe():
         # Nothing was sent, or the provider refused it outright (a bare 429), or a resend
-        # cannot execute twice. A bare 503 is a refusal too, but a keyless request is not bet
-        # on it (DESIGN.md section 3.3): it ends outcome unknown below.
+        # cannot execute twice.
         return Verdict(Action.RETRY, c, executed)
     return Verdict(Action.RAISE, outcome_unknown(c), executed)
 

@@ -88,8 +88,8 @@ def workload(seed: int = 7, fillers: int = 100) -> list[Payment]:
         add(True, "stall")  # executed, answer lost, resent with the key: replayed, not re-run
         add(False, "stall")  # executed, answer lost, no key: outcome unknown, never resent
         add(False, "503")  # a 5xx after a keyless POST: outcome unknown, never resent
-        add(True, "503", "429:0", "503", "503")  # refusals outlast the policy: RetryableError
-        add(True, "503", "502", "504", "503")  # a 502/504 may have executed: outcome unknown
+        add(True, "429:0", "429:0", "429:0", "429:0")  # refusals outlast it: RetryableError
+        add(True, "503", "502", "504", "503")  # a 5xx may follow an execution: outcome unknown
         add(True, "garbage")  # executed, unreadable answer: resent with the key, replayed
     for index in range(fillers):
         provider = rng.choice(PROVIDERS)

@@ -9,6 +9,8 @@ RFCs, cited beside each case.
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -364,3 +366,131 @@ def test_a_204_is_not_a_garbled_answer() -> None:
     response = client("paykka", answers).delete(URL, headers=KEY)
     assert response.status_code == 204
     assert len(answers.requests) == 1
+
+
+# -- redirect hops are one call ----------------------------------------------------------------
+
+
+class ExecuteThenRedirect:
+    """POST executes and answers 303 to its result (RFC 9110 15.4.4); the result fetch then
+    answers ``result``. Counts executions."""
+
+    def __init__(self, result: httpx.Response | Exception, status: int = 303) -> None:
+        self.result, self.status = result, status
+        self.executions = 0
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if request.method == "POST":
+            self.executions += 1
+            return httpx.Response(self.status, headers={"Location": "/result/7"})
+        if isinstance(self.result, Exception):
+            raise self.result
+        return httpx.Response(self.result.status_code, content=self.result.content)
+
+
+RESULT_FAILURES = [
+    httpx.Response(503),
+    httpx.Response(404),
+    httpx.Response(401),
+    httpx.Response(409),
+    paykka("4020", "Duplicate transaction"),
+    httpx.ReadTimeout("stalled"),
+]
+
+
+@pytest.mark.parametrize("result", RESULT_FAILURES, ids=repr)
+def test_a_failed_result_fetch_after_a_303_is_outcome_unknown(
+    result: httpx.Response | Exception,
+) -> None:
+    """The 303 proves the POST was handled: whatever the GET says, never failed, never
+    "safe to resend" (the resend would be the POST)."""
+    server = ExecuteThenRedirect(result)
+    transport = payerr.PaymentTransport(
+        "paykka",
+        transport=httpx.MockTransport(server),
+        policy=RetryPolicy(budget=False, sleep=no_sleep),
+    )
+    with (
+        httpx.Client(transport=transport, follow_redirects=True) as http,
+        pytest.raises(OutcomeUnknownError) as info,
+    ):
+        http.post(URL, json={"n": 7}, headers=KEY)
+    assert not info.value.safe_to_resend
+    assert info.value.executed is not None
+    assert info.value.executed.status == 303
+    assert server.executions == 1
+
+
+def test_the_readme_loop_with_auto_keys_never_resends_a_redirected_post() -> None:
+    server = ExecuteThenRedirect(httpx.Response(503))
+    transport = payerr.PaymentTransport(
+        "paykka",
+        transport=httpx.MockTransport(server),
+        policy=RetryPolicy(attempts=1, budget=False),
+        auto_idempotency_key=True,
+    )
+    http = httpx.Client(transport=transport, follow_redirects=True)
+
+    @tenacity.retry(
+        retry=payerr.retry_if_retryable(), stop=tenacity.stop_after_attempt(4), reraise=True
+    )
+    def charge() -> httpx.Response:
+        return http.post(URL, json={"n": 7})
+
+    with pytest.raises(OutcomeUnknownError):
+        charge()
+    assert server.executions == 1
+    post, get = server.requests
+    assert "Idempotency-Key" in post.headers
+    assert "Idempotency-Key" not in get.headers  # the generated key stays on the POST
+
+
+def test_a_307_resends_the_same_request_whose_answer_decides() -> None:
+    """RFC 9110 15.4.8: a 307 asks for the same request elsewhere; a decline there is real."""
+    answers = Scripted(
+        httpx.Response(307, headers={"Location": "/v2/pay"}), paykka("5004", "Insufficient funds")
+    )
+    with pytest.raises(UserActionError):
+        client("paykka", answers, follow_redirects=True).post(URL, json={"n": 7}, headers=KEY)
+
+
+# -- concurrent calls under one key ------------------------------------------------------------
+
+
+def test_a_duplicate_answer_while_a_call_under_the_same_key_is_in_flight_is_unknown() -> None:
+    """Call A is executing when call B, same key, is answered 409 / 4020: B must not be told
+    its order failed."""
+    release, arrived = threading.Event(), threading.Event()
+
+    def provider(request: httpx.Request) -> httpx.Response:
+        if request.headers.get("X-Call") == "A":
+            arrived.set()
+            release.wait(5)
+            return paykka_success()
+        return paykka("4020", "Duplicate transaction")
+
+    transport = payerr.PaymentTransport(
+        "paykka", transport=httpx.MockTransport(provider), policy=RetryPolicy(budget=False)
+    )
+    with httpx.Client(transport=transport) as http, ThreadPoolExecutor(1) as pool:
+        first = pool.submit(http.post, URL, json={"n": 7}, headers={**KEY, "X-Call": "A"})
+        assert arrived.wait(5)
+        with pytest.raises(OutcomeUnknownError) as info:
+            http.post(URL, json={"n": 7}, headers={**KEY, "X-Call": "B"})
+        release.set()
+        assert first.result(5).status_code == 200
+    assert info.value.executed is not None
+    assert "in flight" in str(info.value)
+
+
+def test_a_call_that_ended_declined_leaves_no_mark() -> None:
+    """Nothing of call A executed (a decline): a later 4020 under its key is the merchant's
+    reused order number, a real failure."""
+    answers = Scripted(paykka("5004", "Insufficient funds"), paykka("4020", "Duplicate"))
+    http = client("paykka", answers)
+    with pytest.raises(UserActionError):
+        http.post(URL, json={"n": 7}, headers=KEY)
+    with pytest.raises(FinalError):
+        http.post(URL, json={"n": 7}, headers=KEY)

@@ -7,6 +7,7 @@ I/O, no clock, no randomness of its own (callers pass elapsed time and a jitter 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -56,6 +57,10 @@ REPEAT_ACTION = (
 RESEND_ACTION = (
     "Outcome unknown: an attempt may have executed. Inquire the payment status, or resend the "
     "same request under the same idempotency key or request id (never a new one)."
+)
+REDIRECT_ACTION = (
+    "Outcome unknown: the request was answered with a redirect after it may have executed, and "
+    "the redirect's target did not give its result. Inquire the payment status; do not resend."
 )
 GARBLED_ACTION = (
     "Outcome unknown: the answer could not be read and the request may have executed. Inquire "
@@ -126,11 +131,18 @@ _GARBLED_IF_BARE = frozenset({200, 201, 202, 203, 206, 207, 208, 226})
 """2xx statuses that promise a result: bare, the answer was garbled (204 and 205 carry none)."""
 
 
+_NOT_HANDLED = frozenset({307, 308, 429})
+"""Bare answers that say the request was not handled: a rate limiter's 429 (RFC 6585
+section 4), and a 307/308 asking to send the same request elsewhere (RFC 9110 15.4.8-9). A 303
+(and a 301/302 after a POST) points at the result of a request that was handled."""
+
+
 def may_have_executed(c: Classification, sent: Sent, status: int | None) -> bool:
     """Whether an attempt may have executed at the provider (DESIGN.md sections 3 and 6).
 
     Nothing sent: no. No answer after sending: maybe. Answered: a bare 429 is a refusal (RFC
-    6585 section 4: the rate limiter answers before anything runs), a known non-retryable
+    6585 section 4: the rate limiter answers before anything runs) and a 307/308 a request to
+    send it elsewhere; a known non-retryable
     failure says it did not happen, and a repeat answer ("duplicate", 409) says the provider
     already had it, not that this attempt ran it. Anything else may have executed: success,
     pending, a garbled answer, any bare 5xx (a gateway's 502/504, or a mesh's 503 "upstream
@@ -140,7 +152,7 @@ def may_have_executed(c: Classification, sent: Sent, status: int | None) -> bool
         return False
     if sent is Sent.MAYBE:
         return True
-    if status == 429 and is_bare(c):
+    if status in _NOT_HANDLED and is_bare(c):
         return False
     settled = c.repeat or (c.known and not c.retryable)  # "already have it", or a decline
     return not (c.outcome is Outcome.FAILED and settled)
@@ -260,14 +272,18 @@ class Attempt:
         return self.verdict.classification
 
 
+_tokens = itertools.count(1)
+
+
 class Call:
     """One logical call's history: its attempts, and the first that may have executed.
 
     The shells append; the decisions read. ``executed`` may come from an earlier call with the
-    same idempotency key or request id (a caller's own retry loop resending it).
+    same idempotency key or request id (a caller's own retry loop resending it). A call spans
+    its redirect hops: ``hop`` counts them, and the hop that may have executed is kept.
     """
 
-    __slots__ = ("executed", "generated_key", "records")
+    __slots__ = ("executed", "executed_hop", "generated_key", "hop", "records", "token")
 
     def __init__(
         self, *, generated_key: str | None = None, executed: AttemptRecord | None = None
@@ -276,11 +292,16 @@ class Call:
         self.executed = executed
         self.generated_key = generated_key
         """The idempotency key payerr added (the caller does not know it), if any."""
+        self.hop = 0
+        self.executed_hop: int | None = None
+        self.token = next(_tokens)
+        """Tells this call apart from others under the same key (thread-safe in CPython)."""
 
     def add(self, entry: AttemptRecord) -> AttemptRecord:
         self.records.append(entry)
         if entry.executed and self.executed is None:
             self.executed = entry
+            self.executed_hop = self.hop
         return entry
 
     def waited(self, seconds: float) -> None:
@@ -300,6 +321,14 @@ def conclusion(attempt: Attempt, call: Call) -> tuple[type[PaymentError], Classi
     will not carry (rule 4).
     """
     c = attempt.classification
+    if (
+        c.outcome is Outcome.FAILED
+        and call.executed_hop is not None
+        and call.executed_hop < call.hop
+    ):
+        # An earlier hop (a POST answered 303) may have executed; this hop only fetched where
+        # it pointed. Its failure says nothing about the payment (DESIGN.md section 6, rule 2).
+        return OutcomeUnknownError, outcome_unknown(c, REDIRECT_ACTION), False
     if attempt.verdict.action is not Action.RETRY:
         return error_class(c), c, False
     safe = call.generated_key is None or call.executed is None

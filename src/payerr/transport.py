@@ -49,6 +49,7 @@ from payerr.safety import (
     has_idempotency_key,
     request_identity,
 )
+from payerr.taxonomy import Outcome
 
 __all__ = ["AsyncPaymentTransport", "PaymentTransport"]
 
@@ -59,6 +60,13 @@ _FAILURES = (httpx.TransportError, httpx.DecodingError)
 _REMEMBERED = 10_000
 """Idempotency keys / request ids whose requests may have executed, remembered per transport,
 so that a caller's own loop resending one is judged with its history (oldest forgotten first)."""
+
+
+CALL_KEY = "payerr.call"
+"""``request.extensions`` key of the logical call a request belongs to (shared by its hops)."""
+
+_IN_FLIGHT = AttemptRecord(1, None, "in flight", "", Outcome.PENDING, None, executed=True)
+"""What an earlier call under the same key may have done while it has not finished."""
 
 
 class _Flight:
@@ -102,23 +110,40 @@ class _Core:
             raise ValueError("idempotency_headers needs at least one header name")
         self.auto_idempotency_key = auto_idempotency_key
         self.budget = self.policy.budget_for(provider)
-        self._executed: dict[Identity, AttemptRecord] = {}
+        self._executed: dict[Identity, tuple[int, AttemptRecord]] = {}
+        """Key or request id -> (the call's token, what may have executed: or _IN_FLIGHT)."""
         self._lock = threading.Lock()
 
     def start(self, request: httpx.Request) -> _Flight:
-        """Before the first attempt: add the call's idempotency key if asked; note the time."""
-        key = None
-        if (
-            self.auto_idempotency_key
-            and request.method.upper() not in IDEMPOTENT_METHODS
-            and not has_idempotency_key(request, self.key_headers)
-        ):
-            # One key per logical call, reused by every retry of this same request object.
-            key = uuid.uuid4().hex
-            request.headers[self.key_headers[0]] = key
+        """Before the first attempt (the body read): continue the logical call this request
+        belongs to, or start one, adding its idempotency key if asked; note the time."""
+        call = request.extensions.get(CALL_KEY)
+        if isinstance(call, Call):
+            # A redirect hop: httpx copies the request's extensions onto the next request, so
+            # the hops of one client.post() share one history.
+            call.hop += 1
+            key, generated = self.key_headers[0], call.generated_key
+            method = request.method.upper()
+            if method in IDEMPOTENT_METHODS and generated and request.headers.get(key) == generated:
+                del request.headers[key]  # a GET that fetches the result needs no key
+        else:
+            generated = None
+            if (
+                self.auto_idempotency_key
+                and request.method.upper() not in IDEMPOTENT_METHODS
+                and not has_idempotency_key(request, self.key_headers)
+            ):
+                # One key per logical call, reused by every retry of this same request object.
+                generated = uuid.uuid4().hex
+                request.headers[self.key_headers[0]] = generated
+            call = Call(generated_key=generated)
+            request.extensions[CALL_KEY] = call
         if self.budget is not None:
             self.budget.deposit()
-        return _Flight(request, self.policy.clock(), Call(generated_key=key))
+        flight = _Flight(request, self.policy.clock(), call)
+        if call.generated_key is None and request.method.upper() not in IDEMPOTENT_METHODS:
+            self._register(flight)
+        return flight
 
     def answered(self, flight: _Flight, response: httpx.Response) -> Attempt:
         """An attempt the provider answered (body read, connection released): classify it."""
@@ -164,24 +189,49 @@ class _Core:
             self._remember(flight, entry)
         return Attempt(decision, flight.request, response, exc, flight.started, call)
 
+    def _register(self, flight: _Flight) -> None:
+        """A call under a key is in flight: a concurrent call answered "duplicate" under the
+        same key must not be told it failed while this one may be executing."""
+        identity = flight.identity(self)
+        if identity is None:
+            return
+        with self._lock:
+            if identity not in self._executed:
+                if len(self._executed) >= _REMEMBERED:
+                    del self._executed[next(iter(self._executed))]
+                self._executed[identity] = (flight.call.token, _IN_FLIGHT)
+
     def _remember(self, flight: _Flight, entry: AttemptRecord) -> None:
         identity = flight.identity(self)
         if identity is None:
             return
         with self._lock:
-            if identity in self._executed:
-                return
-            if len(self._executed) >= _REMEMBERED:
-                del self._executed[next(iter(self._executed))]
-            self._executed[identity] = entry
+            held = self._executed.get(identity)
+            if held is None or (held[0] == flight.call.token and held[1] is _IN_FLIGHT):
+                self._executed[identity] = (flight.call.token, entry)
+
+    def _settle(self, flight: _Flight) -> None:
+        """The call ended: forget its in-flight mark if nothing of it may have executed."""
+        if flight.call.executed is not None or flight.call.generated_key is not None:
+            return
+        identity = flight.identity(self)
+        if identity is None:
+            return
+        with self._lock:
+            held = self._executed.get(identity)
+            if held is not None and held[0] == flight.call.token and held[1] is _IN_FLIGHT:
+                del self._executed[identity]
 
     def _remembered(self, flight: _Flight) -> AttemptRecord | None:
+        """What an earlier or concurrent call under the same key may have executed."""
         identity = flight.identity(self)
         if identity is None:
             return None
         with self._lock:
-            entry = self._executed.get(identity)
-        return None if entry is None else entry._replace(earlier_call=True)
+            held = self._executed.get(identity)
+        if held is None or held[0] == flight.call.token:
+            return None
+        return held[1]._replace(earlier_call=True)
 
     def replay_safe(self, flight: _Flight) -> bool:
         if flight.request.method.upper() in IDEMPOTENT_METHODS:
@@ -195,6 +245,7 @@ class _Core:
         """Return the response, or raise the typed error for the last attempt."""
         call = flight.call
         response = attempt.response
+        self._settle(flight)
         if attempt.verdict.action is Action.RETURN and response is not None:
             if not 300 <= response.status_code < 400:  # a redirect hop is not a result
                 logs.request_completed(
@@ -268,8 +319,8 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         core = self._core
+        request.read()  # a body that can be sent again, and read for its request id
         flight = core.start(request)
-        request.read()  # a body that can be sent again
         first = self._attempt(flight)
         if not core.needs_retry(first):
             return core.conclude(first, flight)
@@ -303,8 +354,8 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         core = self._core
-        flight = core.start(request)
         await request.aread()
+        flight = core.start(request)
         first = await self._attempt(flight)
         if not core.needs_retry(first):
             return core.conclude(first, flight)

@@ -494,3 +494,13 @@ def test_a_call_that_ended_declined_leaves_no_mark() -> None:
         http.post(URL, json={"n": 7}, headers=KEY)
     with pytest.raises(FinalError):
         http.post(URL, json={"n": 7}, headers=KEY)
+
+
+def test_paykka_4000_beside_a_failure_status_is_pending_on_a_first_attempt() -> None:
+    """Seed 003, 4000 "Payment order is processing, please do not pay again": in process is
+    pending, whatever status stands beside it (DESIGN.md 6, rule 5)."""
+    data = {"status": "FAILURE", "error_code": "4000", "error_description": "processing"}
+    c = payerr.classify_http(
+        "paykka", 200, json.dumps({"ret_code": "000000", "data": data}).encode()
+    )
+    assert (c.outcome, c.code, c.known) == ("pending", "4000", True)

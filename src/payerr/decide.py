@@ -7,7 +7,6 @@ I/O, no clock, no randomness of its own (callers pass elapsed time and a jitter 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -272,9 +271,6 @@ class Attempt:
         return self.verdict.classification
 
 
-_tokens = itertools.count(1)
-
-
 class Call:
     """One logical call's history: its attempts, and the first that may have executed.
 
@@ -283,7 +279,7 @@ class Call:
     its redirect hops: ``hop`` counts them, and the hop that may have executed is kept.
     """
 
-    __slots__ = ("executed", "executed_hop", "generated_key", "hop", "records", "token")
+    __slots__ = ("done", "executed", "executed_hop", "generated_key", "hop", "records")
 
     def __init__(
         self, *, generated_key: str | None = None, executed: AttemptRecord | None = None
@@ -294,8 +290,8 @@ class Call:
         """The idempotency key payerr added (the caller does not know it), if any."""
         self.hop = 0
         self.executed_hop: int | None = None
-        self.token = next(_tokens)
-        """Tells this call apart from others under the same key (thread-safe in CPython)."""
+        self.done = False
+        """Set when the call has returned or raised (until then it may be executing)."""
 
     def add(self, entry: AttemptRecord) -> AttemptRecord:
         self.records.append(entry)

@@ -120,11 +120,23 @@ def request_failed(error: PaymentError) -> None:
 def request_completed(
     c: Classification, *, attempt: int, request: httpx.Request, response: httpx.Response
 ) -> None:
+    pending = c.outcome is Outcome.PENDING
+    if not _enabled(logging.INFO if pending else logging.DEBUG):
+        return  # the hot path: no fields built for an event that would be dropped
     fields = payment_fields(c, attempt=attempt, request=request, response=response)
-    if c.outcome is Outcome.PENDING:
+    if pending:
         _log.info(PENDING, **fields)
     else:
         _log.debug(SUCCEEDED, **fields)
+
+
+def _enabled(level: int) -> bool:
+    """Whether payerr's logger would emit at ``level`` (structlog's filtering loggers and its
+    stdlib BoundLogger say; any other wrapper is asked by logging the event)."""
+    try:
+        return bool(_log.is_enabled_for(level))
+    except Exception:  # a wrapper class without is_enabled_for, or one that fails
+        return True
 
 
 # -- the processor for users' pipelines -------------------------------------------------------

@@ -65,7 +65,9 @@ so that a caller's own loop resending one is judged with its history (oldest for
 CALL_KEY = "payerr.call"
 """``request.extensions`` key of the logical call a request belongs to (shared by its hops)."""
 
-_IN_FLIGHT = AttemptRecord(1, None, "in flight", "", Outcome.PENDING, None, executed=True)
+_IN_FLIGHT = AttemptRecord(
+    1, None, "in flight", "", Outcome.PENDING, None, executed=True, earlier_call=True
+)
 """What an earlier call under the same key may have done while it has not finished."""
 
 
@@ -110,8 +112,9 @@ class _Core:
             raise ValueError("idempotency_headers needs at least one header name")
         self.auto_idempotency_key = auto_idempotency_key
         self.budget = self.policy.budget_for(provider)
-        self._executed: dict[Identity, tuple[int, AttemptRecord]] = {}
-        """Key or request id -> (the call's token, what may have executed: or _IN_FLIGHT)."""
+        self._calls: dict[Identity, Call] = {}
+        """Key or request id -> the first call under it that may have executed, or may still
+        be executing (oldest forgotten first, past _REMEMBERED)."""
         self._lock = threading.Lock()
 
     def start(self, request: httpx.Request) -> _Flight:
@@ -184,43 +187,21 @@ class _Core:
         exc: Exception | None,
     ) -> Attempt:
         call = flight.call
-        entry = call.add(record(len(call.records) + 1, decision, status, exc))
-        if entry.executed and call.generated_key is None:
-            self._remember(flight, entry)
+        call.add(record(len(call.records) + 1, decision, status, exc))
         return Attempt(decision, flight.request, response, exc, flight.started, call)
 
     def _register(self, flight: _Flight) -> None:
-        """A call under a key is in flight: a concurrent call answered "duplicate" under the
-        same key must not be told it failed while this one may be executing."""
+        """Note the call under its key or request id, unless a call under it that may have
+        executed (or may still be executing) is already noted: the first one stands."""
         identity = flight.identity(self)
         if identity is None:
             return
         with self._lock:
-            if identity not in self._executed:
-                if len(self._executed) >= _REMEMBERED:
-                    del self._executed[next(iter(self._executed))]
-                self._executed[identity] = (flight.call.token, _IN_FLIGHT)
-
-    def _remember(self, flight: _Flight, entry: AttemptRecord) -> None:
-        identity = flight.identity(self)
-        if identity is None:
-            return
-        with self._lock:
-            held = self._executed.get(identity)
-            if held is None or (held[0] == flight.call.token and held[1] is _IN_FLIGHT):
-                self._executed[identity] = (flight.call.token, entry)
-
-    def _settle(self, flight: _Flight) -> None:
-        """The call ended: forget its in-flight mark if nothing of it may have executed."""
-        if flight.call.executed is not None or flight.call.generated_key is not None:
-            return
-        identity = flight.identity(self)
-        if identity is None:
-            return
-        with self._lock:
-            held = self._executed.get(identity)
-            if held is not None and held[0] == flight.call.token and held[1] is _IN_FLIGHT:
-                del self._executed[identity]
+            held = self._calls.get(identity)
+            if held is None or (held.done and held.executed is None):
+                if held is None and len(self._calls) >= _REMEMBERED:
+                    del self._calls[next(iter(self._calls))]
+                self._calls[identity] = flight.call
 
     def _remembered(self, flight: _Flight) -> AttemptRecord | None:
         """What an earlier or concurrent call under the same key may have executed."""
@@ -228,10 +209,12 @@ class _Core:
         if identity is None:
             return None
         with self._lock:
-            held = self._executed.get(identity)
-        if held is None or held[0] == flight.call.token:
+            held = self._calls.get(identity)
+        if held is None or held is flight.call:
             return None
-        return held[1]._replace(earlier_call=True)
+        if held.executed is not None:
+            return held.executed._replace(earlier_call=True)
+        return None if held.done else _IN_FLIGHT
 
     def replay_safe(self, flight: _Flight) -> bool:
         if flight.request.method.upper() in IDEMPOTENT_METHODS:
@@ -245,8 +228,8 @@ class _Core:
         """Return the response, or raise the typed error for the last attempt."""
         call = flight.call
         response = attempt.response
-        self._settle(flight)
         if attempt.verdict.action is Action.RETURN and response is not None:
+            call.done = not 300 <= response.status_code < 400  # after a redirect it goes on
             if not 300 <= response.status_code < 400:  # a redirect hop is not a result
                 logs.request_completed(
                     attempt.classification,
@@ -255,6 +238,7 @@ class _Core:
                     response=response,
                 )
             return response
+        call.done = True
         if call.executed is None:  # an earlier call with the same key may have executed
             call.executed = self._remembered(flight)
         cls, c, safe = conclusion(attempt, call)

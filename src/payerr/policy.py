@@ -72,13 +72,13 @@ class RetryPolicy:
         wait_jitter: up to this many random seconds added to each backoff (default 0.5).
         wait_exp_base: backoff growth factor (default 2).
         max_retry_after: longest wait payerr accepts, ``Retry-After`` included (default 60);
-            a longer one gives up at once with :class:`~payerr.RetryableError`, whose
+            a longer one gives up at once with :class:`~payerr.RetryableError` (or
+            :class:`~payerr.OutcomeUnknownError` if an attempt may have executed), whose
             ``classification.retry_after`` says when to come back.
         budget: the retry budget (DESIGN.md section 3.7). ``True`` (default): the
             process-wide budget of the transport's provider, shared by every transport; a
             :class:`~payerr.RetryBudget`: that one; ``False``: no budget. A spent budget gives up
-            at once with :class:`~payerr.RetryableError` and logs
-            ``payerr.retry_budget_exhausted``.
+            at once, as when attempts run out, and logs ``payerr.retry_budget_exhausted``.
         sleep, async_sleep, clock, random: injectable for tests (``time.sleep``,
             ``asyncio.sleep``, ``time.monotonic``, ``random.random``).
     """
@@ -171,8 +171,9 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
     """Retry exactly what payerr deems retryable *and* safe to resend.
 
     Understands every outcome a payment loop produces: payerr's own attempts, a raised
-    :class:`~payerr.PaymentError` (only :class:`~payerr.RetryableError` is retried: payerr raises
-    it only when a resend cannot charge twice), an ``httpx.TransportError`` (retried when nothing
+    :class:`~payerr.PaymentError` (retried exactly when its ``safe_to_resend`` is true: every
+    :class:`~payerr.RetryableError`, and an :class:`~payerr.OutcomeUnknownError` that ran out of
+    retries under the caller's own key), an ``httpx.TransportError`` (retried when nothing
     was sent or the request is replay-safe), and an ``httpx.Response`` (classified with
     ``provider`` unless a payerr transport already did). The decisions are the transports' own
     (``payerr.decide.verdict``), with the call's history: a "duplicate" answer to a resend

@@ -1,9 +1,10 @@
 """A retry loop of your own, built from payerr's tenacity pieces.
 
 payerr's transport classifies and raises (attempts=1); your tenacity loop decides when to try
-again. ``retry_if_retryable`` resends only RetryableError (payerr raises it only when a resend
-cannot charge twice), ``wait_retry_after`` honours Retry-After, and ``stop_before_timeout``
-gives up rather than sleep past your budget.
+again. ``retry_if_retryable`` resends only errors whose ``safe_to_resend`` is true (a 5xx may
+follow an execution, so it raises OutcomeUnknownError, but under your own key resending the same
+request cannot charge twice), ``wait_retry_after`` honours Retry-After, and
+``stop_before_timeout`` gives up rather than sleep past your budget.
 
 Run: python examples/tenacity_loop.py
 """

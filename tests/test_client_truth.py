@@ -504,3 +504,77 @@ def test_paykka_4000_beside_a_failure_status_is_pending_on_a_first_attempt() -> 
         "paykka", 200, json.dumps({"ret_code": "000000", "data": data}).encode()
     )
     assert (c.outcome, c.code, c.known) == ("pending", "4000", True)
+
+
+def test_a_keyless_post_answered_303_then_garbled_is_not_safe_to_resend() -> None:
+    """The GET is replay-safe, the POST behind it is not: never "safe to resend"."""
+    server = ExecuteThenRedirect(httpx.Response(200, content=b"<html>oops"))
+    transport = payerr.PaymentTransport(
+        "paykka",
+        transport=httpx.MockTransport(server),
+        policy=RetryPolicy(budget=False, sleep=no_sleep),
+    )
+    with (
+        httpx.Client(transport=transport, follow_redirects=True) as http,
+        pytest.raises(OutcomeUnknownError) as info,
+    ):
+        http.post(URL, json={"n": 7})
+    assert not info.value.safe_to_resend
+    assert server.executions == 1
+
+
+def test_a_decline_at_the_result_location_is_the_answer() -> None:
+    """Seed 003 5004 "Insufficient funds" where the 303 pointed: the payment's own result."""
+    server = ExecuteThenRedirect(paykka("5004", "Insufficient funds"))
+    transport = payerr.PaymentTransport(
+        "paykka", transport=httpx.MockTransport(server), policy=RetryPolicy(budget=False)
+    )
+    with (
+        httpx.Client(transport=transport, follow_redirects=True) as http,
+        pytest.raises(UserActionError),
+    ):
+        http.post(URL, json={"n": 7}, headers=KEY)
+
+
+def test_resending_under_the_generated_key_is_judged_with_its_history() -> None:
+    """PaymentError.idempotency_key says: resend under it. A 409 to that resend is unknown."""
+    answers = Scripted(httpx.ReadTimeout("stalled"), httpx.Response(409))
+    http = client(
+        "paykka", answers, policy=RetryPolicy(attempts=1, budget=False), auto_idempotency_key=True
+    )
+    with pytest.raises(OutcomeUnknownError) as first:
+        http.post(URL, json={"n": 7})
+    key = first.value.idempotency_key
+    assert key is not None
+    with pytest.raises(OutcomeUnknownError) as second:
+        http.post(URL, json={"n": 7}, headers={"X-Idempotency-Key": key})  # any key header
+    assert second.value.executed is not None
+    assert second.value.executed.earlier_call
+
+
+def test_a_call_in_flight_is_never_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memory's bound evicts finished calls only."""
+    monkeypatch.setattr("payerr.transport._REMEMBERED", 3)
+    release, arrived = threading.Event(), threading.Event()
+
+    def provider(request: httpx.Request) -> httpx.Response:
+        if request.headers["Idempotency-Key"] == "slow":
+            if not arrived.is_set():
+                arrived.set()
+                release.wait(5)
+                return paykka_success()
+            return httpx.Response(409)
+        return paykka_success()
+
+    transport = payerr.PaymentTransport(
+        "paykka", transport=httpx.MockTransport(provider), policy=RetryPolicy(budget=False)
+    )
+    with httpx.Client(transport=transport) as http, ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(http.post, URL, json={}, headers={"Idempotency-Key": "slow"})
+        assert arrived.wait(5)
+        for n in range(10):
+            http.post(URL, json={}, headers={"Idempotency-Key": f"fast-{n}"})
+        with pytest.raises(OutcomeUnknownError):
+            http.post(URL, json={}, headers={"Idempotency-Key": "slow"})
+        release.set()
+        assert slow.result(5).status_code == 200

@@ -317,13 +317,10 @@ def conclusion(attempt: Attempt, call: Call) -> tuple[type[PaymentError], Classi
     will not carry (rule 4).
     """
     c = attempt.classification
-    if (
-        c.outcome is Outcome.FAILED
-        and call.executed_hop is not None
-        and call.executed_hop < call.hop
-    ):
+    if call.executed_hop is not None and call.executed_hop < call.hop and not _settles(c):
         # An earlier hop (a POST answered 303) may have executed; this hop only fetched where
-        # it pointed. Its failure says nothing about the payment (DESIGN.md section 6, rule 2).
+        # it pointed and got no result that settles the payment. Not failed (DESIGN.md 6.2),
+        # and not safe to resend: the resend would be the POST.
         return OutcomeUnknownError, outcome_unknown(c, REDIRECT_ACTION), False
     if attempt.verdict.action is not Action.RETRY:
         return error_class(c), c, False
@@ -333,6 +330,15 @@ def conclusion(attempt: Attempt, call: Call) -> tuple[type[PaymentError], Classi
     if call.executed is not None:
         return OutcomeUnknownError, outcome_unknown(c, RESEND_ACTION), safe
     return RetryableError, c, safe
+
+
+_SETTLING = frozenset({Category.USER_ACTION, Category.RISK, Category.FINAL})
+
+
+def _settles(c: Classification) -> bool:
+    """A known provider result about the payment itself: a decline, a risk refusal, a final
+    state. (A merchant-config code or an HTTP status at a result URL is about that fetch.)"""
+    return c.known and not c.repeat and c.category in _SETTLING
 
 
 _ERRORS: dict[Category | None, type[PaymentError]] = {

@@ -59,7 +59,7 @@ def has_idempotency_key(
 
 
 Identity = tuple[str, str, str]
-"""``(path, header or field name, value)``: what a provider deduplicates a request on."""
+"""``(path, "key" or the body field's name, value)``: what a provider deduplicates on."""
 
 
 def request_identity(
@@ -76,7 +76,7 @@ def request_identity(
     for name in key_headers:
         value = request.headers.get(name, "").strip()
         if value:
-            return path, name.lower(), value
+            return path, "key", value  # the same key under another header name is the same
     fields = tuple(request_id_fields)
     return _request_id(request, path, fields) if fields else None
 

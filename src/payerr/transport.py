@@ -144,7 +144,7 @@ class _Core:
         if self.budget is not None:
             self.budget.deposit()
         flight = _Flight(request, self.policy.clock(), call)
-        if call.generated_key is None and request.method.upper() not in IDEMPOTENT_METHODS:
+        if request.method.upper() not in IDEMPOTENT_METHODS:
             self._register(flight)
         return flight
 
@@ -200,8 +200,16 @@ class _Core:
             held = self._calls.get(identity)
             if held is None or (held.done and held.executed is None):
                 if held is None and len(self._calls) >= _REMEMBERED:
-                    del self._calls[next(iter(self._calls))]
+                    self._forget_oldest()
                 self._calls[identity] = flight.call
+
+    def _forget_oldest(self) -> None:
+        """Make room: forget the oldest finished call (a call in flight is never forgotten, so
+        the memory can exceed its bound by the number of calls in flight)."""
+        for identity, call in self._calls.items():
+            if call.done:
+                del self._calls[identity]
+                return
 
     def _remembered(self, flight: _Flight) -> AttemptRecord | None:
         """What an earlier or concurrent call under the same key may have executed."""

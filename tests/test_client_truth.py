@@ -390,6 +390,16 @@ class ExecuteThenRedirect:
         return httpx.Response(self.result.status_code, content=self.result.content)
 
 
+def redirecting(server: ExecuteThenRedirect) -> httpx.Client:
+    """A client following redirects through a PaymentTransport in front of ``server``."""
+    transport = payerr.PaymentTransport(
+        "paykka",
+        transport=httpx.MockTransport(server),
+        policy=RetryPolicy(budget=False, sleep=no_sleep),
+    )
+    return httpx.Client(transport=transport, follow_redirects=True)
+
+
 RESULT_FAILURES = [
     httpx.Response(503),
     httpx.Response(404),
@@ -407,15 +417,7 @@ def test_a_failed_result_fetch_after_a_303_is_outcome_unknown(
     """The 303 proves the POST was handled: whatever the GET says, never failed, never
     "safe to resend" (the resend would be the POST)."""
     server = ExecuteThenRedirect(result)
-    transport = payerr.PaymentTransport(
-        "paykka",
-        transport=httpx.MockTransport(server),
-        policy=RetryPolicy(budget=False, sleep=no_sleep),
-    )
-    with (
-        httpx.Client(transport=transport, follow_redirects=True) as http,
-        pytest.raises(OutcomeUnknownError) as info,
-    ):
+    with redirecting(server) as http, pytest.raises(OutcomeUnknownError) as info:
         http.post(URL, json={"n": 7}, headers=KEY)
     assert not info.value.safe_to_resend
     assert info.value.executed is not None
@@ -509,15 +511,7 @@ def test_paykka_4000_beside_a_failure_status_is_pending_on_a_first_attempt() -> 
 def test_a_keyless_post_answered_303_then_garbled_is_not_safe_to_resend() -> None:
     """The GET is replay-safe, the POST behind it is not: never "safe to resend"."""
     server = ExecuteThenRedirect(httpx.Response(200, content=b"<html>oops"))
-    transport = payerr.PaymentTransport(
-        "paykka",
-        transport=httpx.MockTransport(server),
-        policy=RetryPolicy(budget=False, sleep=no_sleep),
-    )
-    with (
-        httpx.Client(transport=transport, follow_redirects=True) as http,
-        pytest.raises(OutcomeUnknownError) as info,
-    ):
+    with redirecting(server) as http, pytest.raises(OutcomeUnknownError) as info:
         http.post(URL, json={"n": 7})
     assert not info.value.safe_to_resend
     assert server.executions == 1
@@ -526,13 +520,7 @@ def test_a_keyless_post_answered_303_then_garbled_is_not_safe_to_resend() -> Non
 def test_a_decline_at_the_result_location_is_the_answer() -> None:
     """Seed 003 5004 "Insufficient funds" where the 303 pointed: the payment's own result."""
     server = ExecuteThenRedirect(paykka("5004", "Insufficient funds"))
-    transport = payerr.PaymentTransport(
-        "paykka", transport=httpx.MockTransport(server), policy=RetryPolicy(budget=False)
-    )
-    with (
-        httpx.Client(transport=transport, follow_redirects=True) as http,
-        pytest.raises(UserActionError),
-    ):
+    with redirecting(server) as http, pytest.raises(UserActionError):
         http.post(URL, json={"n": 7}, headers=KEY)
 
 

@@ -30,7 +30,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-PRE_FAULTS = frozenset({"reset", "500", "502", "503", "429"})
+# 401: a gateway turns the request away before the provider sees it (an access token that
+# expired while an earlier attempt stalled), so nothing is executed or deduplicated.
+PRE_FAULTS = frozenset({"reset", "500", "502", "503", "429", "401"})
 POST_FAULTS = frozenset({"stall", "drop", "502x", "429x", "garbage", "ok"})
 FAULTS = PRE_FAULTS | POST_FAULTS
 KEY_MODES = frozenset({"replay", "repeat"})
@@ -433,7 +435,8 @@ class _Handler(BaseHTTPRequestHandler):
         return payload if isinstance(payload, dict) else None
 
     def _pre_fault(self, fault: str) -> None:
-        """A failure before the provider executes anything: RST, 5xx or 429 (DESIGN.md 2, 3)."""
+        """A failure before the provider executes anything: RST, 5xx, 429 or a gateway's 401
+        (DESIGN.md 2, 3)."""
         if fault == "reset":
             self.close_connection = True
             self.reset_on_finish = True

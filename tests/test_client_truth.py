@@ -566,3 +566,53 @@ def test_a_call_in_flight_is_never_forgotten(monkeypatch: pytest.MonkeyPatch) ->
             http.post(URL, json={}, headers={"Idempotency-Key": "slow"})
         release.set()
         assert slow.result(5).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("provider", "rejection"),
+    [
+        ("paykka", httpx.Response(401)),
+        ("paykka", httpx.Response(403)),
+        ("paykka", httpx.Response(404)),
+        ("paykka", httpx.Response(400)),
+        ("antom", antom("INVALID_SIGNATURE", "F")),  # DESIGN.md 2: a merchant-config code
+    ],
+    ids=["401", "403", "404", "400", "INVALID_SIGNATURE"],
+)
+def test_a_rejected_resend_after_a_stall_is_outcome_unknown(
+    provider: str, rejection: httpx.Response
+) -> None:
+    """The resend was turned away before any duplicate check (a token expired during the
+    stall, a gateway answered): it says nothing about the first attempt, which may have run."""
+    answers = Scripted(httpx.ReadTimeout("stalled"), rejection)
+    with pytest.raises(OutcomeUnknownError) as info:
+        client(provider, answers).post(URL, json=request_json(provider), headers=KEY)
+    assert info.value.classification.outcome == "pending"
+    assert not info.value.safe_to_resend
+    assert info.value.executed is not None
+    assert (info.value.executed.number, info.value.executed.error) == (1, "ReadTimeout")
+
+
+def test_a_decline_answering_the_resend_is_the_providers_stored_answer() -> None:
+    """Keyed resends are answered from the provider's store: a decline there is the result."""
+    answers = Scripted(httpx.ReadTimeout("stalled"), paykka("5004", "Insufficient funds"))
+    with pytest.raises(UserActionError):
+        client("paykka", answers).post(URL, json={"n": 7}, headers=KEY)
+
+
+def test_a_plain_loop_leaves_a_rejected_resend_outcome_unknown() -> None:
+    answers = Scripted(httpx.ReadTimeout("stalled"), httpx.Response(404))
+    http = httpx.Client(transport=httpx.MockTransport(answers))
+
+    @tenacity.retry(
+        retry=payerr.retry_if_retryable("paykka"),
+        stop=tenacity.stop_after_attempt(3),
+        retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+    )
+    def charge() -> httpx.Response:
+        return http.post(URL, json={"n": 7}, headers=KEY)
+
+    response = charge()
+    c = payerr.classification_of(response)
+    assert c is not None
+    assert c.outcome == "pending"

@@ -7,6 +7,8 @@ result for a repeated ``paymentRequestId``; PayKKa answers 4020 / 4021 / 4002, O
 reset, bare 5xx and 429 before executing; stall, drop, 502, 429 with the business body and a
 garbled 200 after executing.
 
+A gateway's 401 before the provider (a token that expired during a stall) is among the faults.
+
 Invariants checked on every run (DESIGN.md section 6, rules 2-4):
 - an order executes at most once (the drill never resends after "outcome unknown");
 - no call ends ``failed`` for an order that executed;
@@ -37,7 +39,10 @@ PROVIDER_PATHS = {
     "ottpay": "/ottpay/api",
     "generic": "/generic/payments",
 }
-FAULTS = ["ok", "stall", "drop", "reset", "500", "502", "503", "429", "502x", "429x", "garbage"]
+FAULTS = [
+    *("ok", "stall", "drop", "reset", "500", "502", "503", "429", "401"),
+    *("502x", "429x", "garbage"),
+]
 ATTEMPTS = 3
 TIMEOUT = httpx.Timeout(2.0, read=0.1)  # a stall costs one read timeout
 _orders = itertools.count()

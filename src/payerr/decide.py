@@ -33,6 +33,7 @@ __all__ = [
     "AttemptRecord",
     "Call",
     "Verdict",
+    "after_execution",
     "backoff",
     "error_class",
     "gives_up",
@@ -56,6 +57,11 @@ REPEAT_ACTION = (
 RESEND_ACTION = (
     "Outcome unknown: an attempt may have executed. Inquire the payment status, or resend the "
     "same request under the same idempotency key or request id (never a new one)."
+)
+EARLIER_ACTION = (
+    "Outcome unknown: an earlier attempt may have executed, and this answer (a rejection of "
+    "the resend, not a result of the payment) does not say what became of it. Inquire before "
+    "doing anything; if the answer names an integration problem, fix that too."
 )
 REDIRECT_ACTION = (
     "Outcome unknown: the request was answered with a redirect after it may have executed, and "
@@ -141,9 +147,9 @@ def may_have_executed(c: Classification, sent: Sent, status: int | None) -> bool
 
     Nothing sent: no. No answer after sending: maybe. Answered: a bare 429 is a refusal (RFC
     6585 section 4: the rate limiter answers before anything runs) and a 307/308 a request to
-    send it elsewhere; a known non-retryable
-    failure says it did not happen, and a repeat answer ("duplicate", 409) says the provider
-    already had it, not that this attempt ran it. Anything else may have executed: success,
+    send it elsewhere; a non-retryable failure says it did not happen (a decline, a 4xx
+    rejection), and a repeat answer ("duplicate", 409) says the provider already had it, not
+    that this attempt ran it. Anything else may have executed: success,
     pending, a garbled answer, any bare 5xx (a gateway's 502/504, or a mesh's 503 "upstream
     reset before headers", can follow a provider that ran the request).
     """
@@ -153,8 +159,7 @@ def may_have_executed(c: Classification, sent: Sent, status: int | None) -> bool
         return True
     if status in _NOT_HANDLED and is_bare(c):
         return False
-    settled = c.repeat or (c.known and not c.retryable)  # "already have it", or a decline
-    return not (c.outcome is Outcome.FAILED and settled)
+    return not (c.outcome is Outcome.FAILED and not c.retryable)
 
 
 def verdict(
@@ -314,22 +319,29 @@ def conclusion(attempt: Attempt, call: Call) -> tuple[type[PaymentError], Classi
     attempt may have executed: "failed" means the provider did not do it (DESIGN.md section
     6, rule 2). Otherwise it is :class:`OutcomeUnknownError`, safe to resend only under the
     caller's own key or request id: a key payerr generated is one the caller's fresh request
-    will not carry (rule 4).
+    will not carry (rule 4). Once an attempt may have executed, a later failure that does not
+    settle the payment (an auth or gateway rejection of the resend, a result fetch after a
+    303 that failed) is outcome unknown, not safe to resend.
     """
     c = attempt.classification
-    if call.executed_hop is not None and call.executed_hop < call.hop and not _settles(c):
-        # An earlier hop (a POST answered 303) may have executed; this hop only fetched where
-        # it pointed and got no result that settles the payment. Not failed (DESIGN.md 6.2),
-        # and not safe to resend: the resend would be the POST.
-        return OutcomeUnknownError, outcome_unknown(c, REDIRECT_ACTION), False
-    if attempt.verdict.action is not Action.RETRY:
-        return error_class(c), c, False
-    safe = call.generated_key is None or call.executed is None
-    if c.outcome is not Outcome.FAILED:
-        return OutcomeUnknownError, c, safe
-    if call.executed is not None:
-        return OutcomeUnknownError, outcome_unknown(c, RESEND_ACTION), safe
-    return RetryableError, c, safe
+    later_hop = call.executed_hop is not None and call.executed_hop < call.hop
+    if attempt.verdict.action is Action.RETRY and not later_hop:
+        safe = call.generated_key is None or call.executed is None
+        if c.outcome is not Outcome.FAILED:
+            return OutcomeUnknownError, c, safe
+        if call.executed is not None:
+            return OutcomeUnknownError, outcome_unknown(c, RESEND_ACTION), safe
+        return RetryableError, c, safe
+    settled = after_execution(c, call, REDIRECT_ACTION if later_hop else EARLIER_ACTION)
+    return error_class(settled), settled, False
+
+
+def after_execution(c: Classification, call: Call, action: str = EARLIER_ACTION) -> Classification:
+    """What a failed answer means once an attempt of the call (or of an earlier call under the
+    same key) may have executed: the answer only if it settles the payment, else unknown."""
+    if call.executed is None or c.outcome is not Outcome.FAILED or _settles(c):
+        return c
+    return outcome_unknown(c, action)
 
 
 _SETTLING = frozenset({Category.USER_ACTION, Category.RISK, Category.FINAL})

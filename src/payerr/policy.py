@@ -35,6 +35,7 @@ from payerr.decide import (
     Action,
     Attempt,
     Call,
+    after_execution,
     backoff,
     gives_up,
     outcome_unknown,
@@ -282,7 +283,7 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
             # Retried, but if the loop stops here the answer it leaves is not "failed": an
             # attempt may have executed (DESIGN.md section 6, rule 2).
             c = outcome_unknown(c, RESEND_ACTION)
-        return _Facts(decision.action, c)
+        return _Facts(decision.action, after_execution(c, call))
 
     def _safe(self, request: httpx.Request | None) -> bool:
         if request is None:

@@ -238,9 +238,11 @@ def test_paykka_seed_field_name_error_code_camel_case() -> None:
 def test_paykka_success_and_processing_by_status() -> None:
     assert respond("paykka", paykka_business("SUCCESS")).outcome is Outcome.SUCCESS
     assert respond("paykka", paykka_business("PROCESSING")).outcome is Outcome.PENDING
-    assert (
-        respond("paykka", {"ret_code": "000000", "ret_msg": "success"}).outcome is Outcome.SUCCESS
-    )
+    # ret_code 000000 says the call worked; with no data, nothing says the payment did
+    # (DESIGN.md 6, rule 1; issue 9 names "data missing or a string").
+    for data in ({}, {"data": "ENCRYPTED=="}, {"data": None}):
+        body = {"ret_code": "000000", "ret_msg": "success", **data}
+        assert respond("paykka", body).outcome is Outcome.PENDING
 
 
 def test_paykka_unknown_business_code_with_failure_status() -> None:

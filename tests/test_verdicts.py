@@ -71,7 +71,13 @@ CASES = [
     ("ottpay", "ORDER_PAID", F, X, "order paid: already settled"),
     ("paykka", "4024", F, X, "Exceeded refund deadline"),
     ("paykka", "4020", F, X, "Duplicate transaction"),
-    ("alipay_plus", "10017", F, X, "Token already exists: ignore the result code"),
+    ("alipay_plus", "10017", N, None, "seed 000: TOKEN ALREADY EXISTS, 'Ignore the result code.'"),
+    ("alipay_plus", "10012", N, None, "seed 000: REPLENISH DENIED, 'No need for replenishment'"),
+    ("antom", "SDK_CALL_URL_ERROR", P, None, "a redirect failure says nothing of the payment"),
+    ("antom", "STOLEN_CARD", F, K, "SDK vaultingResultCode; DESIGN.md 7: stolen card is risk"),
+    ("antom", "LOST_CARD", F, K, "SDK vaultingResultCode; DESIGN.md 7: lost card is risk"),
+    ("antom", "DO_NOT_HONOR", F, U, "SDK vaultingResultCode: the payer uses another card"),
+    ("antom", "VERIFICATION_IN_PROCESS", P, None, "SDK: vaultingStatus PROCESSING, 3DS under way"),
 ]
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from email.message import Message
 
 import httpx
 import structlog
@@ -18,11 +19,13 @@ import structlog
 from payerr._http import parse_json_object, read_retry_after, status_fallback
 from payerr.adapters import READERS, Unresolved
 from payerr.mappings import ProviderTable, Registry, default_registry
-from payerr.taxonomy import Classification, Outcome
+from payerr.operations import fit_message, operation_of_body, operation_of_path
+from payerr.taxonomy import Classification, Operation, Outcome
 
 __all__ = [
     "EXTENSION_KEY",
     "HTTP_STATUS",
+    "as_operation",
     "classification_of",
     "classify",
     "classify_http",
@@ -47,10 +50,16 @@ UNKNOWN_ACTION = (
     "code to a mapping file."
 )
 
-Headers = httpx.Headers | Mapping[str, str]
+Headers = httpx.Headers | Mapping[str, str] | Message | Iterable[tuple[str | bytes, str | bytes]]
 
 
-def classify(provider: str, code: str | int, *, registry: Registry | None = None) -> Classification:
+def classify(
+    provider: str,
+    code: str | int,
+    *,
+    registry: Registry | None = None,
+    operation: Operation | str | None = None,
+) -> Classification:
     """Classify a bare provider code, as an SDK callback, a webhook or a log line carries it.
 
     Codes match case-insensitively with surrounding white space ignored; numeric codes may be
@@ -62,6 +71,10 @@ def classify(provider: str, code: str | int, *, registry: Registry | None = None
         UnknownProviderError: no mapping exists for ``provider`` (a ``ValueError``).
         MappingError: one of the provider's mapping files is broken.
     """
+    if operation is not None:
+        op = as_operation(operation)
+        c = classify(provider, code, registry=registry)
+        return fit_message(dataclasses.replace(c, operation=op), op)
     if registry is None:
         try:
             return _FAST[provider][code]
@@ -93,6 +106,7 @@ def classify_http(
     *,
     registry: Registry | None = None,
     now: float | None = None,
+    operation: Operation | str | None = None,
 ) -> Classification:
     """Classify an HTTP answer from its parts. Never raises on what the provider sent.
 
@@ -103,7 +117,13 @@ def classify_http(
     unknown), and one whose body carries another business result is classified by it.
     ``Retry-After`` is kept on retryable answers and on 429 / 503: delta-seconds as
     ``retry_after``; an HTTP-date as ``retry_at`` (POSIX time), and also as ``retry_after``
-    when ``now`` (POSIX time) is given.
+    when ``now`` (POSIX time) is given. ``headers`` may be ``httpx.Headers``, any mapping,
+    ``http.client``'s ``HTTPMessage`` or a list of ``(name, value)`` pairs.
+
+    ``operation`` (an :class:`~payerr.Operation` or its value) says what was classified; without
+    it, the body names it where it can (``notifyType``, ``refundStatus``, ``vaultingStatus``,
+    ``paymentStatus``). The operation's own status field decides over the wrapper, and a
+    value payerr does not know is pending.
 
     Pure: logs nothing and reads no clock (``classify_response`` and the transports log
     ``payerr.unknown_code``).
@@ -113,7 +133,9 @@ def classify_http(
         MappingError: one of the provider's mapping files is broken.
     """
     table = (registry or _DEFAULT).table(provider)
-    return read_answer(table, status_code, body, headers, now)
+    return read_answer(
+        table, status_code, body, headers, now=now, operation=as_operation(operation)
+    )
 
 
 def read_answer(
@@ -121,15 +143,19 @@ def read_answer(
     status_code: int,
     body: bytes,
     headers: Headers | None,
+    *,
     now: float | None = None,
+    operation: Operation = Operation.UNKNOWN,
 ) -> Classification:
     """:func:`classify_http` on a table already loaded: the transports' per-request core."""
     obj = parse_json_object(body)
     if obj is None:
         verdict, detail = None, _describe_unreadable(body)
     else:
-        verdict, detail = READERS[table.adapter](table, obj)
-    result = _finish(table, verdict, detail, status_code)
+        if operation is Operation.UNKNOWN:
+            operation = operation_of_body(obj)
+        verdict, detail = READERS[table.adapter](table, obj, operation)
+    result = fit_message(_finish(table, verdict, detail, status_code, operation), operation)
     # Retry-After is a hint for retrying: read it where a retry is on the table.
     if headers is not None and (result.retryable or status_code in (429, 503)):
         seconds, at = read_retry_after(_header(headers, "retry-after"))
@@ -143,7 +169,11 @@ def read_answer(
 
 
 def classify_response(
-    provider: str, response: httpx.Response, *, registry: Registry | None = None
+    provider: str,
+    response: httpx.Response,
+    *,
+    registry: Registry | None = None,
+    operation: Operation | str | None = None,
 ) -> Classification:
     """Classify an ``httpx.Response``: its status, headers and (already read) body.
 
@@ -152,9 +182,11 @@ def classify_response(
     history (an answer "duplicate" to a resend after an attempt that may have executed is
     outcome unknown, which the response alone cannot tell). A streaming response whose body
     has not been read is classified on its status alone (a 2xx is then *pending*); payerr does
-    not consume the stream. An unknown code is logged as ``payerr.unknown_code``.
+    not consume the stream. An unknown code is logged as ``payerr.unknown_code``. Without
+    ``operation``, the request's path names it (``/ams/api/v1/payments/inquiryRefund``), else
+    the body.
     """
-    if registry is None:
+    if registry is None and operation is None:
         attached = classification_of(response)
         if attached is not None and attached.provider == provider:
             return attached
@@ -162,10 +194,30 @@ def classify_response(
         body = response.content
     except httpx.ResponseNotRead:
         body = b""
-    result = classify_http(
-        provider, response.status_code, body, response.headers, registry=registry, now=time.time()
+    op = as_operation(operation)
+    if operation is None:
+        try:
+            request = response.request
+        except RuntimeError:  # no request attached to this response
+            pass
+        else:
+            op = operation_of_path(request.url.path, request.method)
+    table = (registry or _DEFAULT).table(provider)
+    result = read_answer(
+        table, response.status_code, body, response.headers, now=time.time(), operation=op
     )
     return log_unknown(result)
+
+
+def as_operation(operation: Operation | str | None) -> Operation:
+    """An operation given as the enum, its value, or None (unknown)."""
+    if operation is None:
+        return Operation.UNKNOWN
+    try:
+        return Operation(operation)
+    except ValueError:
+        known = ", ".join(o.value for o in Operation)
+        raise ValueError(f"unknown operation {operation!r}; known: {known}") from None
 
 
 def classification_of(response: httpx.Response) -> Classification | None:
@@ -179,14 +231,19 @@ def _finish(
     verdict: Classification | Unresolved | None,
     detail: str | None,
     status: int,
+    operation: Operation,
 ) -> Classification:
     """Turn an adapter's verdict into the final Classification for this response."""
     error_status = not 200 <= status < 300
     if isinstance(verdict, Classification):
         if not (error_status and verdict.outcome is Outcome.SUCCESS):
-            if verdict.detail == detail and verdict.http_status == status:
+            if (
+                verdict.detail == detail
+                and verdict.http_status == status
+                and verdict.operation is operation
+            ):
                 return verdict
-            return table.in_response(verdict, detail, status)
+            return table.in_response(verdict, detail, status, operation)
         # An error status is never success, and a body that says the operation succeeded
         # means it may have executed: outcome unknown (DESIGN.md section 6, rule 3).
         return table.unknown(
@@ -197,6 +254,7 @@ def _finish(
             message=f"HTTP {status} contradicts {verdict.code}: outcome unknown.",
             detail=detail,
             http_status=status,
+            operation=operation,
         )
     if isinstance(verdict, Unresolved):
         raw = verdict.raw_code
@@ -221,6 +279,7 @@ def _finish(
                 detail=detail,
                 http_status=status,
                 repeat=repeat,
+                operation=operation,
             )
     else:
         raw, why, repeat = None, "", status == 409
@@ -239,6 +298,7 @@ def _finish(
         detail=detail,
         http_status=status,
         repeat=repeat,
+        operation=operation,
     )
 
 
@@ -249,12 +309,28 @@ def _describe_unreadable(body: bytes) -> str | None:
 
 
 def _header(headers: Headers, name: str) -> str | None:
+    """One header's value from ``httpx.Headers``, a mapping, an ``HTTPMessage`` or a list of
+    ``(name, value)`` pairs (``http.client``'s ``getheaders()``). None when absent or odd."""
     if isinstance(headers, httpx.Headers):
-        value: str | None = headers.get(name)
-        return value
-    for key, value in headers.items():
-        if isinstance(key, str) and key.lower() == name:
-            return value if isinstance(value, str) else None
+        value: object = headers.get(name)
+        return value if isinstance(value, str) else None
+    if isinstance(headers, Message):
+        value = headers.get(name)
+        return value if isinstance(value, str) else None
+    try:
+        items = headers.items() if isinstance(headers, Mapping) else iter(headers)
+        for pair in items:
+            if not isinstance(pair, tuple) or len(pair) != 2:
+                continue
+            key, value = pair
+            if isinstance(key, bytes):
+                key = key.decode("latin-1")
+            if isinstance(value, bytes):
+                value = value.decode("latin-1")
+            if isinstance(key, str) and key.lower() == name:
+                return value if isinstance(value, str) else None
+    except (TypeError, AttributeError):
+        return None
     return None
 
 

@@ -30,6 +30,7 @@ from payerr.taxonomy import (
     Category,
     Classification,
     CodeEntry,
+    Operation,
     Outcome,
 )
 
@@ -160,7 +161,7 @@ class ProviderTable:
         self.entries: Mapping[str, CodeEntry] = rows
         self._by_source: dict[str, dict[object, Classification]] = {}
         self._in_response: dict[
-            tuple[int, str | None, int], tuple[Classification, Classification]
+            tuple[int, str | None, int, Operation], tuple[Classification, Classification]
         ] = {}
         self._lock = threading.Lock()
         self._prime("code")
@@ -207,17 +208,23 @@ class ProviderTable:
             cache[code] = result
         return result
 
-    def in_response(self, c: Classification, detail: str | None, status: int) -> Classification:
+    def in_response(
+        self,
+        c: Classification,
+        detail: str | None,
+        status: int,
+        operation: Operation = Operation.UNKNOWN,
+    ) -> Classification:
         """``c`` carrying one response's message and status, shared between equal responses.
 
         Building a frozen 15-field object costs as much as parsing a small body; most answers
         repeat (the same code, message and status), so copies are cached per table, bounded.
         """
-        key = (id(c), detail, status)
+        key = (id(c), detail, status, operation)
         hit = self._in_response.get(key)
         if hit is not None and hit[0] is c:  # the cache holds c, so its id cannot be reused
             return hit[1]
-        result = c.in_response(detail, status)
+        result = c.in_response(detail, status, operation)
         if len(self._in_response) < _CACHE_LIMIT:
             self._in_response[key] = (c, result)
         return result
@@ -244,6 +251,7 @@ class ProviderTable:
         retry_after: float | None = None,
         known: bool = False,
         repeat: bool = False,
+        operation: Operation = Operation.UNKNOWN,
     ) -> Classification:
         """A Classification decided by a fallback rather than a mapping row."""
         if outcome is Outcome.SUCCESS and not known:
@@ -269,6 +277,7 @@ class ProviderTable:
             detail=detail,
             http_status=http_status,
             repeat=repeat and outcome is Outcome.FAILED,
+            operation=operation,
         )
 
 

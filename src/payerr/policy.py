@@ -44,6 +44,7 @@ from payerr.decide import (
 )
 from payerr.exceptions import PaymentError
 from payerr.mappings import Registry, default_registry
+from payerr.operations import operation_of_path
 from payerr.safety import DEFAULT_KEY_HEADERS, Sent, classify_transport_error, is_replay_safe
 from payerr.taxonomy import Classification
 
@@ -234,6 +235,8 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
             return _Facts(decision, c)
         if self.provider is None:
             return None
+        request = _request_of(result)
+        operation = None if request is None else operation_of_path(request.url.path, request.method)
         c = classify_http(
             self.provider,
             result.status_code,
@@ -241,6 +244,7 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
             result.headers,
             registry=self.registry,
             now=time.time(),
+            operation=operation,
         )
         log_unknown(c)
         facts = self._judge(

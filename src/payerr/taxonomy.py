@@ -14,6 +14,7 @@ __all__ = [
     "Category",
     "Classification",
     "CodeEntry",
+    "Operation",
     "Outcome",
 ]
 
@@ -29,6 +30,32 @@ class Outcome(StrEnum):
     """The operation did not happen; the category says why and who acts."""
     INFO = "info"
     """Not an outcome at all: an SDK lifecycle event (loading started, redirect succeeded)."""
+
+
+class Operation(StrEnum):
+    """What was classified: the provider call or notification the answer belongs to.
+
+    It decides which field decides (DESIGN.md section 7): an inquiry's ``paymentStatus``, a
+    refund inquiry's ``refundStatus``, a vaulting inquiry's ``vaultingStatus``; and which words
+    a shopper message may use (a refused refund is not "your payment could not be completed").
+    """
+
+    PAY = "pay"
+    CAPTURE = "capture"
+    CANCEL = "cancel"
+    REFUND = "refund"
+    INQUIRY = "inquiry"
+    """A payment inquiry (Antom ``inquiryPayment``, a query of the payment's state)."""
+    REFUND_INQUIRY = "refund-inquiry"
+    VAULTING = "vaulting"
+    VAULTING_INQUIRY = "vaulting-inquiry"
+    NOTIFICATION = "notification"
+    """A payment result notification (Antom ``notifyPayment``)."""
+    REFUND_NOTIFICATION = "refund-notification"
+    CAPTURE_NOTIFICATION = "capture-notification"
+    VAULTING_NOTIFICATION = "vaulting-notification"
+    UNKNOWN = "unknown"
+    """Not known: payerr judges by the body alone, which is always safe."""
 
 
 class Category(StrEnum):
@@ -132,7 +159,12 @@ class Classification:
     reads no clock, so ``retry_after`` is filled from it only by the shells (the transports,
     ``classify_response``) or when ``now`` is passed to ``classify_http``."""
 
-    def in_response(self, detail: str | None, http_status: int) -> Classification:
+    operation: Operation = Operation.UNKNOWN
+    """What was classified (see :class:`Operation`)."""
+
+    def in_response(
+        self, detail: str | None, http_status: int, operation: Operation = Operation.UNKNOWN
+    ) -> Classification:
         """A copy carrying one response's message and status (positional: the hot path)."""
         return Classification(
             self.provider,
@@ -151,6 +183,8 @@ class Classification:
             detail,
             http_status,
             self.repeat or http_status == 409,
+            self.retry_at,
+            operation,
         )
 
     @property
@@ -185,6 +219,7 @@ class Classification:
             "http_status": self.http_status,
             "repeat": self.repeat,
             "retry_at": self.retry_at,
+            "operation": str(self.operation),
         }
 
 

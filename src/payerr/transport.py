@@ -39,6 +39,7 @@ from payerr.decide import (
     verdict,
 )
 from payerr.mappings import Registry, default_registry
+from payerr.operations import operation_of_path
 from payerr.policy import RetryPolicy
 from payerr.safety import (
     DEFAULT_KEY_HEADERS,
@@ -150,7 +151,14 @@ class _Core:
 
     def answered(self, flight: _Flight, response: httpx.Response) -> Attempt:
         """An attempt the provider answered (body read, connection released): classify it."""
-        c = read_answer(self.table, response.status_code, response.content, response.headers)
+        request = flight.request
+        c = read_answer(
+            self.table,
+            response.status_code,
+            response.content,
+            response.headers,
+            operation=operation_of_path(request.url.path, request.method),
+        )
         if c.retry_at is not None:  # an HTTP-date: measured here, in the shell
             c = dataclasses.replace(c, retry_after=max(0.0, c.retry_at - time.time()))
         log_unknown(c)

@@ -8,10 +8,11 @@ from typing import Any
 from payerr.adapters import antom, fields, ottpay, paykka
 from payerr.adapters._base import Fallback, Reading, Unresolved
 from payerr.mappings import ProviderTable
+from payerr.taxonomy import Operation
 
 __all__ = ["READERS", "Fallback", "Reading", "Unresolved"]
 
-Reader = Callable[[ProviderTable, dict[str, Any]], Reading]
+Reader = Callable[[ProviderTable, dict[str, Any], Operation], Reading]
 
 READERS: dict[str, Reader] = {
     "antom": antom.read,

@@ -23,13 +23,15 @@ from payerr.adapters._base import (
     Reading,
     Unresolved,
     Verdict,
+    code_of,
     decide,
     fallbacks,
     text_of,
     upper_of,
 )
 from payerr.mappings import ProviderTable
-from payerr.taxonomy import DEFAULT_ACTIONS, DEFAULT_USER_MESSAGES, Category, Outcome
+from payerr.operations import operation_of_body
+from payerr.taxonomy import DEFAULT_ACTIONS, DEFAULT_USER_MESSAGES, Category, Operation, Outcome
 
 __all__ = ["read"]
 
@@ -54,6 +56,18 @@ _PAYMENT_FALLBACKS = fallbacks(
     },
 )
 _NOTIFY_PENDING = Fallback(Outcome.PENDING, None, "notifyType")
+_UNKNOWN_PAYMENT = Fallback(Outcome.PENDING, None, "paymentStatus")
+# The status field that decides each operation (DESIGN.md 7; SDK 1.7.1 response classes).
+_STATUS_FIELDS = {
+    Operation.REFUND_INQUIRY: "refundStatus",
+    Operation.REFUND_NOTIFICATION: "refundStatus",
+    Operation.VAULTING_INQUIRY: "vaultingStatus",
+    Operation.VAULTING_NOTIFICATION: "vaultingStatus",
+}
+# Inquiries always carry their status when result is S; notifications may not.
+_STATUS_REQUIRED = frozenset({Operation.REFUND_INQUIRY, Operation.VAULTING_INQUIRY})
+_PENDING = {f: Fallback(Outcome.PENDING, None, f) for f in set(_STATUS_FIELDS.values())}
+_FAIL = {f: Fallback(Outcome.FAILED, Category.FINAL, f) for f in set(_STATUS_FIELDS.values())}
 # Codes whose row stands for a whole paymentStatus when no usable paymentResultCode came with it.
 _STATUS_CODE = {
     "SUCCESS": "SUCCESS",
@@ -62,14 +76,20 @@ _STATUS_CODE = {
 }
 
 
-def read(table: ProviderTable, body: dict[str, Any]) -> Reading:
+def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Reading:
     result = body.get("result")
     result = result if isinstance(result, dict) else None
     status = upper_of(result.get("resultStatus")) if result is not None else None
     detail = text_of(result.get("resultMessage")) if result is not None else None
+    if operation is Operation.UNKNOWN:
+        operation = operation_of_body(body)
 
     if status in (None, "S"):
-        reading = _payment(table, body, result)
+        field = _STATUS_FIELDS.get(operation)
+        if field is not None and (field in body or operation in _STATUS_REQUIRED):
+            # The operation's own status decides; result only says the call worked.
+            return _operation_status(table, body, field), detail
+        reading = _payment(table, body, result, operation)
         if reading is not None:
             return reading
 
@@ -99,6 +119,9 @@ def _envelope(table: ProviderTable, env: dict[str, Any], prefix: str) -> Verdict
     verdict = decide(table, env.get("resultCode"), source, fallback)
     if verdict is None:
         return Unresolved(None, fallback.source, fallback) if fallback is not None else None
+    if isinstance(verdict, Unresolved) and status == "U" and _in_process(verdict.raw_code):
+        # An unmapped "..._IN_PROCESS" code is in process, not transient (DESIGN.md 6, rule 5).
+        return Unresolved(verdict.raw_code, source, Fallback(Outcome.PENDING, None, source))
     if isinstance(verdict, Unresolved) or fallback is None:
         return verdict
     if status == "U":
@@ -124,8 +147,38 @@ def _envelope(table: ProviderTable, env: dict[str, Any], prefix: str) -> Verdict
     return verdict
 
 
+def _operation_status(table: ProviderTable, body: dict[str, Any], field: str) -> Verdict:
+    """``refundStatus`` / ``vaultingStatus`` (SUCCESS / FAIL / PROCESSING): the operation's
+    result. A value payerr does not know, or none, is pending (DESIGN.md 6, rule 1)."""
+    value = upper_of(body.get(field))
+    if value == "SUCCESS":
+        return table.lookup("SUCCESS", field) or Unresolved(None, field, _PENDING[field])
+    if value == "PROCESSING":
+        hit = table.lookup("VERIFICATION_IN_PROCESS", field) if field == "vaultingStatus" else None
+        return hit or Unresolved(None, field, _PENDING[field])
+    if value == "FAIL":
+        failed = _FAIL[field]
+        if field == "vaultingStatus":
+            # FAIL carries the card scheme's, issuer's or acquirer's code (SDK 1.7.1,
+            # alipay_vaulting_query_response.py: vaultingResultCode).
+            code = body.get("vaultingResultCode")
+            verdict = decide(table, code, "vaultingResultCode", failed, must_agree=True)
+            if verdict is not None:
+                return verdict
+        return Unresolved(None, field, failed)
+    shown = repr(body.get(field)) if field in body else "missing"
+    return Unresolved(None, field, _PENDING[field], why=f"{field} is {shown}")
+
+
+def _in_process(code: str | None) -> bool:
+    return code is not None and code.strip().upper().endswith(("_IN_PROCESS", "_IN_PROCESSING"))
+
+
 def _payment(
-    table: ProviderTable, body: dict[str, Any], result: dict[str, Any] | None
+    table: ProviderTable,
+    body: dict[str, Any],
+    result: dict[str, Any] | None,
+    operation: Operation,
 ) -> Reading | None:
     """The payment's own result, when the body carries one."""
     payment_result = body.get("paymentResult")
@@ -139,9 +192,20 @@ def _payment(
         holder = result  # a forwarded SDK event: {"code": "SDK_PAYMENT_FAIL", "result": {...}}
     code_value = holder.get("paymentResultCode")
     payment_status = upper_of(body.get("paymentStatus"))
-    if code_value is None and payment_status is None:
-        return None
     detail = text_of(holder.get("paymentResultMessage"))
+    if "paymentStatus" in body and payment_status not in _PAYMENT_FALLBACKS:
+        # The field that decides holds null or a value payerr does not know: pending, whatever
+        # paymentResultCode says (DESIGN.md 6, rule 1).
+        raw = code_of(code_value)
+        why = f"paymentStatus {body.get('paymentStatus')!r} is not a status payerr knows"
+        return Unresolved(
+            raw if isinstance(raw, str) else None, "paymentStatus", _UNKNOWN_PAYMENT, why=why
+        ), detail
+    if code_value is None and payment_status is None:
+        if operation is Operation.INQUIRY and result is not None:
+            why = "an inquiry answer without paymentStatus"
+            return Unresolved(None, "paymentStatus", _UNKNOWN_PAYMENT, why=why), detail
+        return None
     fallback = _PAYMENT_FALLBACKS.get(payment_status or "")
 
     verdict = decide(table, code_value, "paymentResultCode", fallback, must_agree=True)

@@ -10,11 +10,12 @@ from typing import Any
 
 from payerr.adapters._base import Reading, decide, get_path, text_of
 from payerr.mappings import ProviderTable
+from payerr.taxonomy import Operation
 
 __all__ = ["read"]
 
 
-def read(table: ProviderTable, body: dict[str, Any]) -> Reading:
+def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Reading:
     detail = None
     for path in table.message_fields:
         detail = text_of(get_path(body, path))

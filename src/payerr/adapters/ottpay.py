@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from payerr.adapters._base import Fallback, Reading, decide, text_of
+from payerr.adapters._base import Fallback, Reading, Unresolved, decide, text_of
 from payerr.mappings import ProviderTable
-from payerr.taxonomy import Classification, Outcome
+from payerr.taxonomy import Classification, Operation, Outcome
 
 __all__ = ["read"]
 
 
-def read(table: ProviderTable, body: dict[str, Any]) -> Reading:
+def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Reading:
     detail = text_of(body.get("rsp_msg"))
     envelope = decide(table, body.get("rsp_code"), "rsp_code")
     data = body.get("data")
@@ -28,4 +28,13 @@ def read(table: ProviderTable, body: dict[str, Any]) -> Reading:
         verdict = decide(table, data.get("respcode"), "data.respcode", fallback)
         if verdict is not None:
             return verdict, text_of(data.get("respmsg")) or detail
+        if "respcode" in data and fallback is None:
+            # The decrypted data has the field that decides, and it is empty: a successful
+            # rsp_code (the call worked) says nothing of the payment (DESIGN.md 6, rule 1).
+            return Unresolved(None, "data.respcode", _NO_RESPCODE, why="data.respcode is empty"), (
+                text_of(data.get("respmsg")) or detail
+            )
     return envelope, detail
+
+
+_NO_RESPCODE = Fallback(Outcome.PENDING, None, "data.respcode")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from payerr.adapters._base import (
+    Fallback,
     Reading,
     Unresolved,
     code_of,
@@ -21,11 +22,11 @@ from payerr.adapters._base import (
     upper_of,
 )
 from payerr.mappings import ProviderTable
-from payerr.taxonomy import Category, Outcome
+from payerr.taxonomy import Category, Operation, Outcome
 
 __all__ = ["read"]
 
-_OK = "000000"
+_OK = frozenset({"000000", "0000"})  # the gateway's success, and the 4-digit one some pages show
 _DATA_STATUS = fallbacks(
     "data.status",
     {
@@ -34,20 +35,39 @@ _DATA_STATUS = fallbacks(
         "FAILURE": (Outcome.FAILED, Category.FINAL),
         "FAILED": (Outcome.FAILED, Category.FINAL),
         "FAIL": (Outcome.FAILED, Category.FINAL),
+        "CANCELLED": (Outcome.FAILED, Category.FINAL),
+        "CANCELED": (Outcome.FAILED, Category.FINAL),
+        "CLOSED": (Outcome.FAILED, Category.FINAL),
+        "EXPIRED": (Outcome.FAILED, Category.FINAL),
         "PROCESSING": (Outcome.PENDING, None),
         "PENDING": (Outcome.PENDING, None),
         "INIT": (Outcome.PENDING, None),
     },
 )
+_GATEWAY_OK = "000000"
+_UNREADABLE_STATUS = Fallback(Outcome.PENDING, None, "data.status")
 
 
-def read(table: ProviderTable, body: dict[str, Any]) -> Reading:
+def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Reading:
     detail = text_of(body.get("ret_msg"))
     ret_code = code_of(body.get("ret_code"))
     data = body.get("data")
-    if isinstance(data, dict) and (ret_code is None or ret_code == _OK):
+    if ret_code == _GATEWAY_OK and not isinstance(data, dict):
+        # The call worked; the business result is in data, which is missing or not an object
+        # (still encrypted, say): outcome unknown, never success (DESIGN.md 6, rule 1).
+        return Unresolved(None, "data", _UNREADABLE_STATUS, why="data is not an object"), detail
+    if isinstance(data, dict) and (ret_code is None or ret_code in _OK):
         status = upper_of(data.get("status"))
         fallback = _DATA_STATUS.get(status or "")
+        if fallback is None and ret_code is not None:
+            why = (
+                f"data.status {status!r} is not a status payerr knows"
+                if status
+                else ("data.status is missing")
+            )
+            fallback = Fallback(Outcome.PENDING, None, "data.status")
+        else:
+            why = ""
         data_detail = text_of(data.get("error_description")) or text_of(
             data.get("errorDescription")
         )
@@ -58,7 +78,7 @@ def read(table: ProviderTable, body: dict[str, Any]) -> Reading:
         if status == "SUCCESS":
             return table.lookup("0000", "data.status"), data_detail or detail
         if fallback is not None:
-            return Unresolved(None, "data.status", fallback), data_detail or detail
+            return Unresolved(None, "data.status", fallback, why=why), data_detail or detail
     for field in ("ret_code", "errorCode", "error_code"):
         verdict = decide(table, body.get(field), field)
         if verdict is not None:

@@ -240,8 +240,9 @@ def envelope(provider: str, code: str) -> bytes:
     """The provider's answer carrying ``code``, shaped as its API answers (DESIGN.md section 2)."""
     c = classify(provider, code)
     message = c.message if c.known else "simulated"
-    if provider == "antom" and code.upper().startswith("SDK_"):
-        body: dict[str, Any] = {"code": code}  # a checkout SDK event, as merchants forward them
+    sdk_event = code.upper().startswith("SDK_") or c.outcome is Outcome.INFO
+    if provider in ("antom", "alipay_plus") and sdk_event:
+        body: dict[str, Any] = {"code": code}  # an SDK callback, as merchants forward them
     elif provider in ("antom", "alipay_plus"):
         if c.outcome is Outcome.SUCCESS:
             status = "S"
@@ -252,6 +253,10 @@ def envelope(provider: str, code: str) -> bytes:
         body = {"result": {"resultCode": code, "resultStatus": status, "resultMessage": message}}
     elif provider == "ottpay":
         body = {"rsp_code": code, "rsp_msg": message}
+    elif provider == "paykka" and len(code) == 6 and c.outcome is Outcome.SUCCESS:
+        # The gateway's success: the business result is in data (docs.paykka.com).
+        data = {"status": "SUCCESS", "error_code": code}
+        body = {"ret_code": code, "ret_msg": message, "data": data}
     elif provider == "paykka" and len(code) == 6:
         body = {"ret_code": code, "ret_msg": message}  # a gateway-level answer
     elif provider == "paykka":

@@ -1,0 +1,133 @@
+"""Which operation an answer belongs to: from the request path, or from the body.
+
+Antom's paths are exact (from its official SDK, ``global-open-sdk-python`` 1.7.1, e.g.
+``AlipayPayQueryRequest``: ``/ams/api/v1/payments/inquiryPayment``; the Alipay+ server APIs
+use the same names under ``/aps/api``). Other providers' paths are read by their words
+(``refund``, ``capture``, ``cancel`` / ``reverse``, ``query`` / ``inquiry``). The body names
+its operation where it is unambiguous: ``notifyType``, or the status field it carries.
+What cannot be told stays :attr:`Operation.UNKNOWN`, which judges by the body alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from payerr.taxonomy import Classification, Operation, Outcome
+
+__all__ = ["REFUND_OPERATIONS", "fit_message", "operation_of_body", "operation_of_path"]
+
+REFUND_OPERATIONS = frozenset(
+    {Operation.REFUND, Operation.REFUND_INQUIRY, Operation.REFUND_NOTIFICATION}
+)
+
+# The path after ".../v1/", lower-cased: Antom's and Alipay+'s API names.
+_API_NAMES = {
+    "payments/pay": Operation.PAY,
+    "payments/capture": Operation.CAPTURE,
+    "payments/cancel": Operation.CANCEL,
+    "payments/refund": Operation.REFUND,
+    "payments/inquirypayment": Operation.INQUIRY,
+    "payments/inquiryrefund": Operation.REFUND_INQUIRY,
+    "vaults/vaultpaymentmethod": Operation.VAULTING,
+    "vaults/inquirevaulting": Operation.VAULTING_INQUIRY,
+}
+# notifyType values (docs.antom.com notifyPayment / notifyRefund / notifyCapture).
+_NOTIFY_TYPES = {
+    "PAYMENT_RESULT": Operation.NOTIFICATION,
+    "PAYMENT_PENDING": Operation.NOTIFICATION,
+    "REFUND_RESULT": Operation.REFUND_NOTIFICATION,
+    "CAPTURE_RESULT": Operation.CAPTURE_NOTIFICATION,
+    "VAULTING_RESULT": Operation.VAULTING_NOTIFICATION,
+}
+_STATUS_FIELDS = (
+    ("refundStatus", Operation.REFUND_INQUIRY),
+    ("vaultingStatus", Operation.VAULTING_INQUIRY),
+    ("paymentStatus", Operation.INQUIRY),
+)
+_WORD = re.compile(r"[a-z]+")
+_QUERY = frozenset({"query", "inquiry", "inquire", "status", "retrieve"})
+_CANCEL = frozenset({"cancel", "reverse", "reversal", "void", "close"})
+_cache: dict[tuple[str, str], Operation] = {}
+_CACHE_LIMIT = 1024
+
+
+def operation_of_path(path: str, method: str = "POST") -> Operation:
+    """The operation a request path names (cached: paths repeat)."""
+    key = (path, method)
+    hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    operation = _read_path(path.lower(), method.upper())
+    if len(_cache) < _CACHE_LIMIT:
+        _cache[key] = operation
+    return operation
+
+
+def _read_path(path: str, method: str) -> Operation:
+    for name, operation in _API_NAMES.items():
+        if path.rstrip("/").endswith("/v1/" + name):
+            return operation
+    words = set(_WORD.findall(path))
+    query = bool(words & _QUERY) or method == "GET"
+    if words & {"refund", "refunds"}:
+        return Operation.REFUND_INQUIRY if query else Operation.REFUND
+    if words & {"notify", "notification", "notifications", "webhook", "webhooks"}:
+        return Operation.NOTIFICATION
+    if words & {"capture", "captures"}:
+        return Operation.CAPTURE
+    if words & _CANCEL:
+        return Operation.CANCEL
+    if words & {"vault", "vaults", "vaulting"}:
+        return Operation.VAULTING_INQUIRY if query else Operation.VAULTING
+    if query:
+        return Operation.INQUIRY
+    if words & {"pay", "payment", "payments", "charge", "charges", "checkout", "orders"}:
+        return Operation.PAY
+    return Operation.UNKNOWN
+
+
+def operation_of_body(body: dict[str, Any]) -> Operation:
+    """The operation a body names unambiguously (a notification type, an operation status
+    field), or UNKNOWN."""
+    notify = body.get("notifyType")
+    if isinstance(notify, str):
+        operation = _NOTIFY_TYPES.get(notify.strip().upper())
+        if operation is not None:
+            return operation
+    for field, operation in _STATUS_FIELDS:
+        if field in body:
+            return operation
+    return Operation.UNKNOWN
+
+
+# Shopper messages that fit the operation (DESIGN.md 7: a refused refund or cancel is not "your
+# payment could not be completed").
+_MESSAGES = {
+    "refund": {
+        Outcome.SUCCESS: "Your refund has been processed.",
+        Outcome.PENDING: "Your refund is being processed.",
+        Outcome.FAILED: "Your refund could not be processed. Please contact the merchant.",
+    },
+    "cancel": {
+        Outcome.SUCCESS: "The payment has been cancelled.",
+        Outcome.PENDING: "The cancellation is being processed.",
+        Outcome.FAILED: "The cancellation could not be completed. Please contact the merchant.",
+    },
+}
+
+
+def fit_message(c: Classification, operation: Operation) -> Classification:
+    """``c`` with a shopper message that speaks of the refund or cancellation it is about,
+    where the mapping row's message speaks of a payment."""
+    if operation in REFUND_OPERATIONS:
+        messages = _MESSAGES["refund"]
+    elif operation is Operation.CANCEL:
+        messages = _MESSAGES["cancel"]
+    else:
+        return c
+    text = messages.get(c.outcome)
+    if text is None or "payment" not in c.user_message.lower() or c.user_message == text:
+        return c
+    return dataclasses.replace(c, user_message=text)

@@ -31,7 +31,7 @@ from payerr.policy import (
 )
 from payerr.redaction import RedactSensitive
 from payerr.safety import is_replay_safe
-from payerr.taxonomy import Category, Classification, CodeEntry, Outcome
+from payerr.taxonomy import Category, Classification, CodeEntry, Operation, Outcome
 from payerr.transport import AsyncPaymentTransport, PaymentTransport
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "FinalError",
     "MappingError",
     "MerchantConfigError",
+    "Operation",
     "Outcome",
     "OutcomeUnknownError",
     "PaymentError",

@@ -1,0 +1,279 @@
+"""Operations: the field that decides each operation decides (DESIGN.md sections 6 and 7).
+
+Bodies follow Antom's official Python SDK 1.7.1 (global-open-sdk-python): its response classes
+name the fields and values (``AlipayInquiryRefundResponse.refund_status`` and
+``AlipayPayQueryResponse.payment_status`` are ``TransactionStatusType``: SUCCESS, FAIL,
+PROCESSING, CANCELLED, PENDING; ``AlipayVaultingQueryResponse.vaulting_status`` is SUCCESS /
+FAIL / PROCESSING with ``vaulting_result_code`` "a specific error code returned by the card
+scheme" on FAIL and VERIFICATION_IN_PROCESS on PROCESSING). PayKKa and OTT Pay shapes follow
+DESIGN.md section 2.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+from email.parser import Parser
+from typing import Any
+
+import httpx
+import pytest
+
+import payerr
+from payerr import Operation, OutcomeUnknownError, RetryPolicy
+
+S_RESULT = {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "success."}
+ANTOM = "https://open-sea-global.alipay.com/ams/api/v1"
+
+
+def antom(body: dict[str, Any], operation: str | None = None, status: int = 200) -> Any:
+    return payerr.classify_http("antom", status, json.dumps(body).encode(), operation=operation)
+
+
+# -- Antom: refunds --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("refund_status", "outcome"),
+    [("SUCCESS", "success"), ("FAIL", "failed"), ("PROCESSING", "pending")],
+)
+def test_inquiry_refund_is_decided_by_refund_status(refund_status: str, outcome: str) -> None:
+    c = antom({"result": S_RESULT, "refundId": "r1", "refundStatus": refund_status})
+    assert (c.outcome, c.operation) == (outcome, Operation.REFUND_INQUIRY)
+    assert c.source in ("refundStatus", "result.resultCode") or c.outcome == "success"
+    if outcome == "failed":
+        assert "refund" in c.user_message.lower()
+        assert "payment" not in c.user_message.lower()
+
+
+@pytest.mark.parametrize("value", [None, "WEIRD", "", 7])
+def test_an_unknown_refund_status_is_pending(value: object) -> None:
+    c = antom({"result": S_RESULT, "refundStatus": value})
+    assert c.outcome == "pending"
+
+
+def test_refund_inquiry_without_a_refund_status_is_pending() -> None:
+    """The path says refund inquiry; result S only says the inquiry worked."""
+    c = antom({"result": S_RESULT}, operation="refund-inquiry")
+    assert c.outcome == "pending"
+
+
+@pytest.mark.parametrize(("value", "outcome"), [("SUCCESS", "success"), ("FAIL", "failed")])
+def test_refund_notification_is_decided_by_refund_status(value: str, outcome: str) -> None:
+    body = {"notifyType": "REFUND_RESULT", "result": S_RESULT, "refundStatus": value}
+    c = antom(body)
+    assert (c.outcome, c.operation) == (outcome, Operation.REFUND_NOTIFICATION)
+
+
+# -- Antom: vaulting -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "category"),
+    [
+        ("STOLEN_CARD", "risk"),
+        ("LOST_CARD", "risk"),
+        ("PICKUP_CARD", "risk"),
+        ("RESTRICTED_CARD", "risk"),
+        ("DO_NOT_HONOR", "user-action"),
+        ("INVALID_CVV", "user-action"),
+        ("CARD_EXPIRED", "user-action"),
+    ],
+)
+def test_a_failed_vaulting_is_decided_by_the_card_schemes_code(code: str, category: str) -> None:
+    body = {"result": S_RESULT, "vaultingStatus": "FAIL", "vaultingResultCode": code}
+    c = antom(body)
+    assert (c.outcome, c.category, c.code, c.known) == ("failed", category, code, True)
+    assert c.operation is Operation.VAULTING_INQUIRY
+
+
+def test_a_failed_vaulting_with_an_unmapped_code_is_failed_not_success() -> None:
+    body = {"result": S_RESULT, "vaultingStatus": "FAIL", "vaultingResultCode": "NEW_CODE_2027"}
+    c = antom(body)
+    assert (c.outcome, c.known) == ("failed", False)
+
+
+def test_vaulting_in_process_is_pending() -> None:
+    body = {
+        "result": S_RESULT,
+        "vaultingStatus": "PROCESSING",
+        "vaultingResultCode": "VERIFICATION_IN_PROCESS",
+    }
+    assert antom(body).outcome == "pending"
+
+
+@pytest.mark.parametrize("value", [None, "WEIRD"])
+def test_an_unknown_vaulting_status_is_pending(value: object) -> None:
+    assert antom({"result": S_RESULT, "vaultingStatus": value}).outcome == "pending"
+
+
+# -- Antom: payments -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [None, "WEIRD", "", 12])
+def test_an_unknown_payment_status_is_pending_whatever_the_code(value: object) -> None:
+    body = {"result": S_RESULT, "paymentStatus": value, "paymentResultCode": "SUCCESS"}
+    c = antom(body)
+    assert c.outcome == "pending"
+    assert c.operation is Operation.INQUIRY
+
+
+def test_an_inquiry_without_payment_status_is_pending() -> None:
+    assert antom({"result": S_RESULT}, operation="inquiry").outcome == "pending"
+
+
+def test_a_pay_answer_is_still_decided_by_result() -> None:
+    """DESIGN.md 7: pay, capture, cancel and refund answers carry only result."""
+    for operation in ("pay", "capture", "cancel", "refund"):
+        assert antom({"result": S_RESULT}, operation=operation).outcome == "success"
+
+
+@pytest.mark.parametrize(
+    "code", ["VERIFICATION_IN_PROCESS", "REFUND_IN_PROCESS", "CAPTURE_IN_PROCESS", "X_IN_PROCESS"]
+)
+def test_u_with_an_in_process_code_is_pending_never_retryable(code: str) -> None:
+    """DESIGN.md 6, rule 5: the answer may carry a 3DS challenge; resending it is wrong."""
+    c = antom({"result": {"resultCode": code, "resultStatus": "U"}})
+    assert c.outcome == "pending"
+    assert not c.retryable
+
+
+def test_the_transport_does_not_resend_a_3ds_challenge() -> None:
+    sent: list[httpx.Request] = []
+
+    def provider(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        result = {"resultCode": "VERIFICATION_IN_PROCESS", "resultStatus": "U"}
+        return httpx.Response(200, json={"result": result, "verificationUrl": "https://3ds"})
+
+    transport = payerr.PaymentTransport(
+        "antom", transport=httpx.MockTransport(provider), policy=RetryPolicy(budget=False)
+    )
+    with httpx.Client(transport=transport) as client:
+        response = client.post(
+            f"{ANTOM}/vaults/vaultPaymentMethod", json={"vaultingRequestId": "v1"}
+        )
+    c = payerr.classification_of(response)
+    assert c is not None
+    assert (c.outcome, c.operation) == ("pending", Operation.VAULTING)
+    assert len(sent) == 1
+
+
+def test_the_transport_names_the_operation_from_the_path() -> None:
+    def provider(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"result": S_RESULT, "refundStatus": "FAIL"})
+
+    transport = payerr.PaymentTransport(
+        "antom", transport=httpx.MockTransport(provider), policy=RetryPolicy(budget=False)
+    )
+    with httpx.Client(transport=transport) as client, pytest.raises(payerr.FinalError) as info:
+        client.post(f"{ANTOM}/payments/inquiryRefund", json={"refundRequestId": "r1"})
+    assert info.value.classification.operation is Operation.REFUND_INQUIRY
+    assert "refund" in info.value.classification.user_message.lower()
+
+
+# -- operation inference and the explicit argument ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "operation"),
+    [
+        ("/ams/api/v1/payments/pay", "pay"),
+        ("/ams/api/v1/payments/capture", "capture"),
+        ("/ams/api/v1/payments/cancel", "cancel"),
+        ("/ams/api/v1/payments/refund", "refund"),
+        ("/ams/api/v1/payments/inquiryPayment", "inquiry"),
+        ("/ams/api/v1/payments/inquiryRefund", "refund-inquiry"),
+        ("/ams/sandbox/api/v1/payments/inquiryRefund", "refund-inquiry"),
+        ("/ams/api/v1/vaults/vaultPaymentMethod", "vaulting"),
+        ("/ams/api/v1/vaults/inquireVaulting", "vaulting-inquiry"),
+        ("/aps/api/v1/payments/inquiryPayment", "inquiry"),
+        ("/v1/refunds", "refund"),
+        ("/v1/payments/p1/reverse", "cancel"),
+        ("/v1/payments/p1/capture", "capture"),
+        ("/v1/query/payment", "inquiry"),
+        ("/v1/payments", "pay"),
+        ("/something/else", "unknown"),
+    ],
+)
+def test_operation_from_the_request_path(path: str, operation: str) -> None:
+    response = httpx.Response(
+        200, json={"result": S_RESULT}, request=httpx.Request("POST", f"https://p.example{path}")
+    )
+    assert payerr.classify_response("antom", response).operation == operation
+
+
+def test_classify_takes_an_operation() -> None:
+    c = payerr.classify("ottpay", "REFUND_INVALID", operation="refund")
+    assert c.operation is Operation.REFUND
+    assert payerr.classify("ottpay", "REFUND_INVALID").operation is Operation.UNKNOWN
+    with pytest.raises(ValueError, match="unknown operation"):
+        payerr.classify("ottpay", "SUCCESS", operation="teleport")
+
+
+def test_a_refused_refund_never_says_your_payment() -> None:
+    """DESIGN.md 7: a refused refund or cancel is not "your payment could not be completed"."""
+    for code in ("FAIL", "SYSTEM_ERROR", "ORDER_CLOSED"):
+        c = payerr.classify("ottpay", code, operation="refund")
+        assert "payment could not" not in c.user_message.lower()
+        cancel = payerr.classify("ottpay", code, operation="cancel")
+        assert "payment could not" not in cancel.user_message.lower()
+
+
+# -- PayKKa and OTT Pay ----------------------------------------------------------------------
+
+
+def paykka(data: object, ret_code: str = "000000") -> Any:
+    body = {"ret_code": ret_code, "ret_msg": "success", "data": data}
+    return payerr.classify_http("paykka", 200, json.dumps(body).encode())
+
+
+@pytest.mark.parametrize("status", ["CANCELLED", "CLOSED", "EXPIRED"])
+def test_paykka_closed_states_are_failed_not_success(status: str) -> None:
+    assert paykka({"status": status}).outcome == "failed"
+
+
+@pytest.mark.parametrize("status", ["WEIRD", None, ""])
+def test_paykka_unknown_status_is_pending(status: object) -> None:
+    assert paykka({"status": status}).outcome == "pending"
+
+
+@pytest.mark.parametrize("data", [None, "c2VjcmV0", [], 5])
+def test_paykka_data_missing_or_not_an_object_is_pending(data: object) -> None:
+    assert paykka(data).outcome == "pending"
+
+
+@pytest.mark.parametrize(("status", "outcome"), [("FAILURE", "failed"), ("PROCESSING", "pending")])
+def test_paykka_four_digit_success_beside_a_status_is_decided_by_the_status(
+    status: str, outcome: str
+) -> None:
+    assert paykka({"status": status}, ret_code="0000").outcome == outcome
+
+
+def test_ottpay_empty_respcode_is_pending() -> None:
+    body = {"rsp_code": "SUCCESS", "rsp_msg": "success", "data": {"respcode": None}}
+    assert payerr.classify_http("ottpay", 200, json.dumps(body).encode()).outcome == "pending"
+
+
+# -- headers in any form ---------------------------------------------------------------------
+
+
+def test_headers_as_a_list_of_pairs_and_as_an_http_message() -> None:
+    pairs = [("Content-Type", "application/json"), ("Retry-After", "7")]
+    assert payerr.classify_http("paykka", 503, b"", pairs).retry_after == 7
+    raw = [(b"Retry-After", b"8")]
+    assert payerr.classify_http("paykka", 503, b"", raw).retry_after == 8
+    message = Parser(_class=http.client.HTTPMessage).parsestr("Retry-After: 9\r\n\r\n")
+    assert payerr.classify_http("paykka", 503, b"", message).retry_after == 9
+    assert payerr.classify_http("paykka", 200, b"", [("only-one",)]).outcome == "pending"  # type: ignore[list-item]
+
+
+def test_an_outcome_unknown_error_keeps_its_operation() -> None:
+    def provider(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("stalled")
+
+    transport = payerr.PaymentTransport(
+        "antom", transport=httpx.MockTransport(provider), policy=RetryPolicy(budget=False)
+    )
+    with httpx.Client(transport=transport) as client, pytest.raises(OutcomeUnknownError):
+        client.post(f"{ANTOM}/payments/refund", json={"refundAmount": 1})

@@ -75,13 +75,14 @@ _IN_FLIGHT = AttemptRecord(
 class _Flight:
     """One logical call in flight: the request, when it started, and its history."""
 
-    __slots__ = ("_identity", "call", "request", "started")
+    __slots__ = ("_identity", "call", "operation", "request", "started")
 
     def __init__(self, request: httpx.Request, started: float, call: Call) -> None:
         self.request = request
         self.started = started
         self.call = call
         self._identity: Identity | bool | None = False  # False: not computed yet
+        self.operation = operation_of_path(request.url.path, request.method)
 
     def identity(self, core: _Core) -> Identity | None:
         if self._identity is False:
@@ -151,13 +152,12 @@ class _Core:
 
     def answered(self, flight: _Flight, response: httpx.Response) -> Attempt:
         """An attempt the provider answered (body read, connection released): classify it."""
-        request = flight.request
         c = read_answer(
             self.table,
             response.status_code,
             response.content,
             response.headers,
-            operation=operation_of_path(request.url.path, request.method),
+            operation=flight.operation,
         )
         if c.retry_at is not None:  # an HTTP-date: measured here, in the shell
             c = dataclasses.replace(c, retry_after=max(0.0, c.retry_at - time.time()))

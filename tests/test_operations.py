@@ -277,3 +277,60 @@ def test_an_outcome_unknown_error_keeps_its_operation() -> None:
     )
     with httpx.Client(transport=transport) as client, pytest.raises(OutcomeUnknownError):
         client.post(f"{ANTOM}/payments/refund", json={"refundAmount": 1})
+
+
+# -- rows scoped to operations ---------------------------------------------------------------
+
+
+def test_order_not_exist_answering_an_inquiry_means_the_pay_never_arrived() -> None:
+    """DESIGN.md 6, rule 6: an inquiry executes nothing; the same paymentRequestId may be sent
+    again. The same code answering a refund keeps its row for every operation."""
+    body = {"result": {"resultCode": "ORDER_NOT_EXIST", "resultStatus": "F"}}
+    inquiry = antom(body, operation="inquiry")
+    assert (inquiry.outcome, inquiry.operation) == ("failed", Operation.INQUIRY)
+    assert "same paymentRequestId" in inquiry.action
+    refund = antom(body, operation="refund")
+    assert "same paymentRequestId" not in refund.action
+    assert "payment" not in refund.user_message.lower()
+
+
+def test_a_scoped_row_applies_through_the_transport_path() -> None:
+    def provider(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"rsp_code": "REFUND_NOT_EXIST"})
+
+    transport = payerr.PaymentTransport(
+        "ottpay", transport=httpx.MockTransport(provider), policy=RetryPolicy(budget=False)
+    )
+    with httpx.Client(transport=transport) as client, pytest.raises(payerr.FinalError) as info:
+        client.post("https://ottpay.example/api/refund/query", json={})
+    c = info.value.classification
+    assert c.operation is Operation.REFUND_INQUIRY
+    assert c.user_message == "Your refund has not been processed."
+
+
+def test_scoped_rows_are_validated(tmp_path: Any) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[provider]\nid = "acme"\n'
+        '[[code]]\ncode = "X"\nmessage = "x"\noutcome = "success"\noperations = ["teleport"]\n'
+        '[[code]]\ncode = "Y"\nmessage = "y"\noutcome = "success"\noperations = ["refund"]\n'
+        '[[code]]\ncode = "y"\nmessage = "y"\noutcome = "success"\noperations = ["refund"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(payerr.MappingError) as info:
+        payerr.Registry([bad], use_env=False)
+    text = "\n".join(info.value.errors)
+    assert "unknown operation 'teleport'" in text
+    assert "duplicate of 'Y' for operation 'refund'" in text
+
+
+def test_explain_and_export_show_the_scope(capsys: pytest.CaptureFixture[str]) -> None:
+    from payerr.cli import main
+
+    assert main(["explain", "antom", "ORDER_NOT_EXIST"]) == 0
+    assert "for inquiry" in capsys.readouterr().out
+    assert main(["explain", "antom", "ORDER_NOT_EXIST", "--json"]) == 0
+    assert "inquiry" in json.loads(capsys.readouterr().out)["scoped"]
+    assert main(["export", "antom", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert any(r["code"] == "ORDER_NOT_EXIST" and r["operations"] == ["inquiry"] for r in rows)

@@ -18,7 +18,7 @@ import structlog
 
 from payerr._http import parse_json_object, read_retry_after, status_fallback
 from payerr.adapters import READERS, Unresolved
-from payerr.mappings import ProviderTable, Registry, default_registry
+from payerr.mappings import ProviderTable, Registry, default_registry, normalize_code
 from payerr.operations import fit_message, operation_of_body, operation_of_path
 from payerr.taxonomy import Classification, Operation, Outcome
 
@@ -74,6 +74,11 @@ def classify(
     if operation is not None:
         op = as_operation(operation)
         c = classify(provider, code, registry=registry)
+        table = (registry or _DEFAULT).table(provider)
+        if op is not Operation.UNKNOWN and isinstance(code, str | int):
+            scoped = table.scoped.get((normalize_code(str(code)), op))
+            if scoped is not None:
+                c = scoped.classification(raw_code=str(code)[:_MAX_RAW])
         return fit_message(dataclasses.replace(c, operation=op), op)
     if registry is None:
         try:
@@ -235,6 +240,8 @@ def _finish(
 ) -> Classification:
     """Turn an adapter's verdict into the final Classification for this response."""
     error_status = not 200 <= status < 300
+    if table.scoped and operation is not Operation.UNKNOWN:
+        verdict = _scope(table, verdict, operation)
     if isinstance(verdict, Classification):
         if not (error_status and verdict.outcome is Outcome.SUCCESS):
             if (
@@ -300,6 +307,20 @@ def _finish(
         repeat=repeat,
         operation=operation,
     )
+
+
+def _scope(
+    table: ProviderTable, verdict: Classification | Unresolved | None, operation: Operation
+) -> Classification | Unresolved | None:
+    """The row scoped to this operation, where the code has one: a known code's verdict, or an
+    unmapped code that only the scoped row knows (never against a status field's verdict)."""
+    if isinstance(verdict, Classification):
+        return table.in_operation(verdict, operation)
+    if isinstance(verdict, Unresolved) and verdict.raw_code and verdict.fallback is None:
+        entry = table.scoped.get((normalize_code(verdict.raw_code), operation))
+        if entry is not None:
+            return entry.classification(raw_code=verdict.raw_code, source=verdict.source)
+    return verdict
 
 
 def _describe_unreadable(body: bytes) -> str | None:

@@ -21,8 +21,8 @@ import httpx
 
 from payerr.classify import classify, classify_http
 from payerr.exceptions import MappingError, UnknownProviderError
-from payerr.mappings import Registry, parse_file
-from payerr.taxonomy import Category, Classification, CodeEntry, Outcome
+from payerr.mappings import Registry, normalize_code, parse_file
+from payerr.taxonomy import Category, Classification, CodeEntry, Operation, Outcome
 
 __all__ = ["main"]
 
@@ -83,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("provider")
     p.add_argument("code")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    _operation_option(p)
     p.set_defaults(handler=_explain)
 
     p = verbs.add_parser("classify", help="classify an HTTP response body from a file or stdin")
@@ -97,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a response header (repeatable)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    _operation_option(p)
     p.set_defaults(handler=_classify)
 
     p = verbs.add_parser("list", help="list mapped codes")
@@ -125,16 +127,31 @@ def _parser() -> argparse.ArgumentParser:
 # -- verbs ----------------------------------------------------------------------------------
 
 
+def _operation_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--operation",
+        choices=[o.value for o in Operation],
+        help="what was classified (pay, refund, inquiry, ...): rows scoped to it apply",
+    )
+
+
 def _explain(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
-    result = classify(args.provider, args.code, registry=registry)
-    entry = registry.table(args.provider).entry(args.code)
+    result = classify(args.provider, args.code, registry=registry, operation=args.operation)
+    table = registry.table(args.provider)
+    key = normalize_code(args.code)
+    scoped = {str(o): e for (code, o), e in table.scoped.items() if code == key}
+    entry = scoped.get(args.operation or "") or table.entry(args.code)
     if args.json:
         data = result.as_dict()
         if entry is not None:
             data.update(_provenance(entry))
+        data["scoped"] = {o: e.as_dict() for o, e in sorted(scoped.items())}
         _print_json(data, out)
     else:
         out.write(_render(result, entry))
+        for operation, row in sorted(scoped.items()):
+            verdict = f"{row.outcome} / {row.category}" if row.category else str(row.outcome)
+            out.write(f"  {'scoped:':<10} for {operation}: {verdict} (--operation {operation})\n")
     return EXIT_OK if result.known else EXIT_CHECK_FAILED
 
 
@@ -142,7 +159,13 @@ def _classify(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     headers = httpx.Headers([_parse_header(h) for h in args.header])
     body = _read_body(args.file)
     result = classify_http(
-        args.provider, args.status, body, headers, registry=registry, now=time.time()
+        args.provider,
+        args.status,
+        body,
+        headers,
+        registry=registry,
+        now=time.time(),
+        operation=args.operation,
     )
     entry = registry.table(args.provider).entry(result.code) if result.known else None
     if args.json:
@@ -173,7 +196,7 @@ def _list(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
 _EXPORT_FIELDS = (
     "provider", "code", "outcome", "category", "retryable", "message", "description",
     "provider_action", "action", "user_message", "retry_after", "retry_hint", "group", "note",
-    "seed", "doc_url", "spellings",
+    "seed", "doc_url", "spellings", "operations",
 )  # fmt: skip
 
 
@@ -239,11 +262,14 @@ def _validate(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
 
 def _entries(registry: Registry, provider: str | None) -> list[CodeEntry]:
     providers = [provider] if provider else registry.providers()
-    return [e for p in providers for e in registry.table(p).entries.values()]
+    return [e for p in providers for e in registry.table(p).all_entries()]
 
 
 def _provenance(entry: CodeEntry) -> dict[str, Any]:
-    keys = ("description", "provider_action", "group", "note", "seed", "doc_url", "spellings")
+    keys = (
+        *("description", "provider_action", "group", "note", "seed", "doc_url", "spellings"),
+        "operations",
+    )
     data = entry.as_dict()
     return {k: data[k] for k in keys}
 

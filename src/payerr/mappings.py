@@ -12,6 +12,7 @@ from, maps to a :class:`~payerr.taxonomy.Classification` built once.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import os
 import re
@@ -80,7 +81,10 @@ _ROW_STR_FIELDS = (
     "seed",
 )
 _ROW_KEYS = frozenset(
-    {*_ROW_STR_FIELDS, "code", "outcome", "category", "retry_after", "spellings", "repeat"}
+    {
+        *_ROW_STR_FIELDS,
+        *("code", "outcome", "category", "retry_after", "spellings", "repeat", "operations"),
+    }
 )
 _MAX_CODE_LEN = 128
 _CACHE_LIMIT = 4096  # spellings cached per source; beyond it lookups still work, uncached
@@ -132,6 +136,7 @@ class ProviderTable:
         "message_fields",
         "origins",
         "request_id_fields",
+        "scoped",
         "seed",
         "title",
     )
@@ -139,10 +144,17 @@ class ProviderTable:
     def __init__(self, documents: Sequence[_Document]) -> None:
         header: dict[str, Any] = {}
         rows: dict[str, CodeEntry] = {}
+        scoped: dict[tuple[str, Operation], CodeEntry] = {}
         for doc in documents:
             header.update(doc.header)
             for row in doc.rows:
-                rows[normalize_code(row.code)] = row
+                if row.operations:
+                    for operation in row.operations:
+                        scoped[normalize_code(row.code), operation] = row
+                else:
+                    rows[normalize_code(row.code)] = row
+        self.scoped: Mapping[tuple[str, Operation], CodeEntry] = scoped
+        """Rows scoped to operations, by (normalised code, operation)."""
         self.id: str = header["id"]
         self.title: str = header.get("title", self.id)
         self.docs_url: str = header.get("docs_url", "")
@@ -228,6 +240,25 @@ class ProviderTable:
         if len(self._in_response) < _CACHE_LIMIT:
             self._in_response[key] = (c, result)
         return result
+
+    def all_entries(self) -> list[CodeEntry]:
+        """Every row: the ones for every operation, then the scoped ones (each once)."""
+        scoped = list({id(e): e for e in self.scoped.values()}.values())
+        return [*self.entries.values(), *scoped]
+
+    def in_operation(self, c: Classification, operation: Operation) -> Classification:
+        """``c`` as the row scoped to ``operation`` reads it, where one is (rare: no cache)."""
+        entry = self.scoped.get((c.code, operation)) if c.code else None
+        if entry is None:
+            return c
+        return dataclasses.replace(
+            entry.classification(raw_code=c.raw_code, source=c.source),
+            detail=c.detail,
+            http_status=c.http_status,
+            retry_after=c.retry_after if c.retry_after is not None else entry.retry_after,
+            retry_at=c.retry_at,
+            operation=operation,
+        )
 
     def entry(self, code: object) -> CodeEntry | None:
         """The mapping row for a code (any accepted spelling), or None."""
@@ -459,14 +490,18 @@ def parse_document(data: Mapping[str, Any], origin: str) -> _Document:
         )
         if entry is None:
             continue
-        key = normalize_code(entry.code)
-        if key in seen:
+        code = normalize_code(entry.code)
+        keys = [f"{code}@{o}" for o in entry.operations] or [code]
+        clash = next((k for k in keys if k in seen), None)
+        if clash is not None:
+            scope = f" for operation {clash.split('@', 1)[1]!r}" if "@" in clash else ""
             errors.append(
-                f"{origin}: code {entry.code!r}: field 'code': duplicate of {seen[key]!r} "
-                "(codes compare case-insensitively)"
+                f"{origin}: code {entry.code!r}: field 'code': duplicate of {seen[clash]!r}"
+                f"{scope} (codes compare case-insensitively)"
             )
             continue
-        seen[key] = entry.code
+        for k in keys:
+            seen[k] = entry.code
         rows.append(entry)
     if errors:
         raise MappingError(errors)
@@ -587,6 +622,7 @@ def _parse_row(
     repeat = data.get("repeat", False)
     if not isinstance(repeat, bool):
         errors.append(f"{where}: field 'repeat': must be true or false")
+    operations = _operations_field(data.get("operations", []), where, errors)
     spellings = data.get("spellings", [])
     if not isinstance(spellings, list) or not all(isinstance(s, str) for s in spellings):
         errors.append(f"{where}: field 'spellings': must be a list of strings")
@@ -626,7 +662,26 @@ def _parse_row(
         spellings=tuple(s for s in spellings if s != raw_code),
         origin=origin,
         repeat=repeat is True,
+        operations=operations,
     )
+
+
+def _operations_field(value: object, where: str, errors: list[str]) -> tuple[Operation, ...]:
+    """A row's ``operations`` scope: a list of operation names (not ``unknown``)."""
+    allowed = [o.value for o in Operation if o is not Operation.UNKNOWN]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errors.append(f"{where}: field 'operations': must be a list of operation names")
+        return ()
+    result: list[Operation] = []
+    for name in value:
+        if name not in allowed:
+            errors.append(
+                f"{where}: field 'operations': unknown operation {name!r} "
+                f"(expected any of {', '.join(allowed)})"
+            )
+        else:
+            result.append(Operation(name))
+    return tuple(dict.fromkeys(result))
 
 
 # -- the process-wide registry --------------------------------------------------------------

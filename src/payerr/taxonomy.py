@@ -256,6 +256,9 @@ class CodeEntry:
     repeat: bool = False
     """The code says the provider already has this request or order (see
     :attr:`Classification.repeat`)."""
+    operations: tuple[Operation, ...] = ()
+    """The operations this row is scoped to (``ORDER_NOT_EXIST`` answering an inquiry); empty
+    for a row that applies to every operation."""
 
     def classification(
         self, *, raw_code: str | None = None, source: str = "code"
@@ -300,4 +303,5 @@ class CodeEntry:
             "seed": self.seed,
             "spellings": list(self.spellings),
             "repeat": self.repeat,
+            "operations": [str(o) for o in self.operations],
         }

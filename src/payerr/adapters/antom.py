@@ -31,7 +31,14 @@ from payerr.adapters._base import (
 )
 from payerr.mappings import ProviderTable
 from payerr.operations import operation_of_body
-from payerr.taxonomy import DEFAULT_ACTIONS, DEFAULT_USER_MESSAGES, Category, Operation, Outcome
+from payerr.taxonomy import (
+    DEFAULT_ACTIONS,
+    DEFAULT_USER_MESSAGES,
+    Category,
+    Classification,
+    Operation,
+    Outcome,
+)
 
 __all__ = ["read"]
 
@@ -64,10 +71,17 @@ _STATUS_FIELDS = {
     Operation.VAULTING_INQUIRY: "vaultingStatus",
     Operation.VAULTING_NOTIFICATION: "vaultingStatus",
 }
-# Inquiries always carry their status when result is S; notifications may not.
-_STATUS_REQUIRED = frozenset({Operation.REFUND_INQUIRY, Operation.VAULTING_INQUIRY})
-_PENDING = {f: Fallback(Outcome.PENDING, None, f) for f in set(_STATUS_FIELDS.values())}
-_FAIL = {f: Fallback(Outcome.FAILED, Category.FINAL, f) for f in set(_STATUS_FIELDS.values())}
+# These always carry their status when result is S (SDK 1.7.1: AlipayInquiryRefundResponse,
+# AlipayRefundNotify, AlipayVaultingQueryResponse); a missing one is pending.
+_STATUS_REQUIRED = frozenset(
+    {Operation.REFUND_INQUIRY, Operation.REFUND_NOTIFICATION, Operation.VAULTING_INQUIRY}
+)
+# Fields that decide whenever an answer carries them (DESIGN.md 6, rule 1).
+_OPERATION_FIELDS = ("refundStatus", "vaultingStatus", "captureStatus", "cancelStatus")
+_NEEDS_PAYMENT_RESULT = frozenset({Operation.INQUIRY, Operation.NOTIFICATION})
+_PENDING = {f: Fallback(Outcome.PENDING, None, f) for f in _OPERATION_FIELDS}
+_FAIL = {f: Fallback(Outcome.FAILED, Category.FINAL, f) for f in _OPERATION_FIELDS}
+_SUCCESS = {f: Fallback(Outcome.SUCCESS, None, f) for f in _OPERATION_FIELDS}
 # Codes whose row stands for a whole paymentStatus when no usable paymentResultCode came with it.
 _STATUS_CODE = {
     "SUCCESS": "SUCCESS",
@@ -85,10 +99,22 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         operation = operation_of_body(body)
 
     if status in (None, "S"):
-        field = _STATUS_FIELDS.get(operation)
-        if field is not None and (field in body or operation in _STATUS_REQUIRED):
-            # The operation's own status decides; result only says the call worked.
+        field = next((f for f in _OPERATION_FIELDS if f in body), None)
+        if field is None and operation in _STATUS_REQUIRED:
+            field = _STATUS_FIELDS[operation]
+        if field is not None:
+            # The operation's own status decides; result only says the call worked
+            # (DESIGN.md 6, rule 1: whenever the answer carries one).
             return _operation_status(table, body, field), detail
+        if (
+            table.adapter == "alipay_plus"
+            and operation in _NEEDS_PAYMENT_RESULT
+            and ("paymentResult" not in body and "paymentStatus" not in body)
+        ):
+            # Alipay+ inquiry and notifications carry the payment's result in paymentResult
+            # (DESIGN.md 2); without it, result S only says the call worked.
+            why = "no paymentResult in an Alipay+ inquiry or notification"
+            return Unresolved(None, "paymentResult", _UNKNOWN_PAYMENT, why=why), detail
         reading = _payment(table, body, result, operation)
         if reading is not None:
             return reading
@@ -119,6 +145,12 @@ def _envelope(table: ProviderTable, env: dict[str, Any], prefix: str) -> Verdict
     verdict = decide(table, env.get("resultCode"), source, fallback)
     if verdict is None:
         return Unresolved(None, fallback.source, fallback) if fallback is not None else None
+    garbled = fallback is None and "resultStatus" in env
+    if garbled and isinstance(verdict, Classification) and verdict.outcome is Outcome.SUCCESS:
+        # resultStatus is there but is not S/F/U: the success cannot be confirmed.
+        why = f"resultStatus {env.get('resultStatus')!r} is not S, F or U"
+        unsure = Fallback(Outcome.PENDING, None, source)
+        return Unresolved(verdict.raw_code, source, unsure, why)
     if isinstance(verdict, Unresolved) and status == "U" and _in_process(verdict.raw_code):
         # An unmapped "..._IN_PROCESS" code is in process, not transient (DESIGN.md 6, rule 5).
         return Unresolved(verdict.raw_code, source, Fallback(Outcome.PENDING, None, source))
@@ -138,6 +170,8 @@ def _envelope(table: ProviderTable, env: dict[str, Any], prefix: str) -> Verdict
             source=fallback.source,
         )
     if fallback.outcome is not verdict.outcome:
+        if verdict.outcome is Outcome.PENDING:
+            return verdict  # in process beside F: pending, never failed (DESIGN.md 6, rule 5)
         return Unresolved(
             verdict.raw_code,
             source,
@@ -151,7 +185,14 @@ def _operation_status(table: ProviderTable, body: dict[str, Any], field: str) ->
     """``refundStatus`` / ``vaultingStatus`` (SUCCESS / FAIL / PROCESSING): the operation's
     result. A value payerr does not know, or none, is pending (DESIGN.md 6, rule 1)."""
     value = upper_of(body.get(field))
+    code = body.get("vaultingResultCode") if field == "vaultingStatus" else None
     if value == "SUCCESS":
+        if code is not None:
+            # SUCCESS comes with the code SUCCESS (SDK: vaulting_result_code); any other code
+            # is a disagreement, which is never success.
+            verdict = decide(table, code, "vaultingResultCode", _SUCCESS[field], must_agree=True)
+            if verdict is not None:
+                return verdict
         return table.lookup("SUCCESS", field) or Unresolved(None, field, _PENDING[field])
     if value == "PROCESSING":
         hit = table.lookup("VERIFICATION_IN_PROCESS", field) if field == "vaultingStatus" else None
@@ -161,7 +202,6 @@ def _operation_status(table: ProviderTable, body: dict[str, Any], field: str) ->
         if field == "vaultingStatus":
             # FAIL carries the card scheme's, issuer's or acquirer's code (SDK 1.7.1,
             # alipay_vaulting_query_response.py: vaultingResultCode).
-            code = body.get("vaultingResultCode")
             verdict = decide(table, code, "vaultingResultCode", failed, must_agree=True)
             if verdict is not None:
                 return verdict
@@ -185,6 +225,18 @@ def _payment(
     if isinstance(payment_result, dict):  # Alipay+ inquiry and notifications
         verdict = _envelope(table, payment_result, "paymentResult")
         if verdict is not None:
+            said = _PAYMENT_FALLBACKS.get(upper_of(body.get("paymentStatus")) or "")
+            if (
+                "paymentStatus" in body
+                and isinstance(verdict, Classification)
+                and (said is None or said.outcome is not verdict.outcome)
+            ):
+                # paymentStatus beside paymentResult disagrees (or is unreadable): a
+                # disagreement is never success, nor a claim of failure.
+                why = f"paymentStatus {body.get('paymentStatus')!r} contradicts {verdict.code}"
+                return Unresolved(
+                    verdict.raw_code, "paymentStatus", _UNKNOWN_PAYMENT, why=why
+                ), text_of(payment_result.get("resultMessage"))
             return verdict, text_of(payment_result.get("resultMessage"))
 
     holder: dict[str, Any] = body

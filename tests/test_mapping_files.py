@@ -260,6 +260,6 @@ def test_validate_reports_each_file_with_its_row_count(registry: Registry) -> No
     assert report == {
         "alipay_plus.toml": 71,
         "antom.toml": 86,
-        "ottpay.toml": 57,
+        "ottpay.toml": 58,
         "paykka.toml": 147,
     }

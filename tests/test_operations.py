@@ -334,3 +334,143 @@ def test_explain_and_export_show_the_scope(capsys: pytest.CaptureFixture[str]) -
     assert main(["export", "antom", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert any(r["code"] == "ORDER_NOT_EXIST" and r["operations"] == ["inquiry"] for r in rows)
+
+
+# -- from the hostile review of this work -----------------------------------------------------
+
+
+@pytest.mark.parametrize("operation", [None, "pay", "refund", "capture", "notification"])
+def test_a_status_field_in_the_body_decides_whatever_the_operation(operation: str | None) -> None:
+    """DESIGN.md 6, rule 1: when the answer carries refundStatus, that status decides."""
+    c = antom({"result": S_RESULT, "refundStatus": "FAIL"}, operation=operation)
+    assert c.outcome == "failed"
+    vault = {"result": S_RESULT, "vaultingStatus": "FAIL", "vaultingResultCode": "STOLEN_CARD"}
+    assert antom(vault, operation=operation).category == "risk"
+    assert antom({"result": S_RESULT, "captureStatus": "FAIL"}, operation=operation).is_failure
+
+
+def test_a_refund_notification_without_refund_status_is_pending() -> None:
+    assert antom({"notifyType": "REFUND_RESULT", "result": S_RESULT}).outcome == "pending"
+
+
+@pytest.mark.parametrize("code", ["STOLEN_CARD", "VERIFICATION_IN_PROCESS"])
+def test_vaulting_success_beside_another_code_is_not_success(code: str) -> None:
+    body = {"result": S_RESULT, "vaultingStatus": "SUCCESS", "vaultingResultCode": code}
+    assert antom(body).outcome == "pending"
+
+
+def test_alipay_plus_payment_result_beside_a_disagreeing_status_is_pending() -> None:
+    body = {"result": S_RESULT, "paymentResult": S_RESULT, "paymentStatus": "FAIL"}
+    c = payerr.classify_http("alipay_plus", 200, json.dumps(body).encode(), operation="inquiry")
+    assert c.outcome == "pending"
+
+
+def test_alipay_plus_notification_without_payment_result_is_pending() -> None:
+    body = {"notifyType": "PAYMENT_RESULT", "result": S_RESULT}
+    c = payerr.classify_http("alipay_plus", 200, json.dumps(body).encode())
+    assert (c.outcome, c.operation) == ("pending", Operation.NOTIFICATION)
+
+
+@pytest.mark.parametrize("status", ["X", 1, ""])
+def test_a_garbled_result_status_beside_success_is_pending(status: object) -> None:
+    body = {"result": {"resultCode": "SUCCESS", "resultStatus": status}}
+    assert antom(body, operation="pay").outcome == "pending"
+
+
+def test_an_in_process_code_with_zero_width_spaces_is_pending() -> None:
+    """The SDK's own docstrings carry U+200B around PAYMENT_IN_PROCESS."""
+    for status in ("U", "F"):
+        body = {
+            "result": {"resultCode": "\u200bVERIFICATION_IN_PROCESS\u200b", "resultStatus": status}
+        }
+        c = antom(body)
+        assert c.outcome == "pending"
+        assert not c.retryable
+
+
+@pytest.mark.parametrize(
+    ("path", "operation"),
+    [
+        ("/ams/api/v1/payments/createPaymentSession", "other"),
+        ("/ams/api/v1/payments/consult", "other"),
+        ("/ams/api//v1/payments/retrievePaymentSession", "other"),
+        ("/aps/api/v1/payments/notifyPayment", "notification"),
+        ("/aps/api/v1/payments/cancelPayment", "cancel"),
+        ("/ams/api/v1/payments/pay;jsessionid=1", "pay"),
+    ],
+)
+def test_antom_api_names_that_are_not_payments(path: str, operation: str) -> None:
+    response = httpx.Response(
+        200, json={"result": S_RESULT}, request=httpx.Request("POST", f"https://p.example{path}")
+    )
+    c = payerr.classify_response("antom", response)
+    assert c.operation == operation
+    if operation == "other":
+        assert "payment" not in c.user_message.lower()
+
+
+def test_a_notification_payerr_does_not_list_is_not_a_payment() -> None:
+    c = antom({"notifyType": "DISPUTE_CREATED", "result": S_RESULT})
+    assert c.operation is Operation.OTHER
+    assert "payment was successful" not in c.user_message.lower()
+
+
+def test_paykka_error_code_beside_data_is_read_against_the_status() -> None:
+    """Seed 003 names the field errorCode; 5004 beside status SUCCESS is not success."""
+    body = {"ret_code": "000000", "errorCode": "5004", "data": {"status": "SUCCESS"}}
+    assert payerr.classify_http("paykka", 200, json.dumps(body).encode()).outcome == "pending"
+
+
+def test_paykka_processing_beside_a_gateway_error_is_pending_and_sent_once() -> None:
+    sent: list[httpx.Request] = []
+
+    def provider(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"ret_code": "999999", "data": {"status": "PROCESSING"}})
+
+    transport = payerr.PaymentTransport(
+        "paykka", transport=httpx.MockTransport(provider), policy=RetryPolicy(budget=False)
+    )
+    with httpx.Client(transport=transport) as client:
+        response = client.post(
+            "https://paykka.example/v1/payments", json={}, headers={"Idempotency-Key": "k"}
+        )
+    c = payerr.classification_of(response)
+    assert c is not None
+    assert c.outcome == "pending"
+    assert len(sent) == 1
+
+
+@pytest.mark.parametrize("operation", ["inquiry", "refund-inquiry"])
+@pytest.mark.parametrize("data", [None, "U2FsdGVkX1", {}])
+def test_an_ottpay_query_without_a_readable_respcode_is_pending(
+    operation: str, data: object
+) -> None:
+    body = {"rsp_code": "SUCCESS", "rsp_msg": "success", "data": data}
+    c = payerr.classify_http("ottpay", 200, json.dumps(body).encode(), operation=operation)
+    assert c.outcome == "pending"
+
+
+def test_a_cancel_whose_order_is_now_cancelled_succeeded() -> None:
+    """Failed would say the provider did not cancel; it did."""
+    body = {"ret_code": "000000", "data": {"status": "CANCELLED"}}
+    c = payerr.classify_http("paykka", 200, json.dumps(body).encode(), operation="cancel")
+    assert c.outcome == "success"
+    ott = {"rsp_code": "SUCCESS", "data": {"respcode": "ORDER_REVERSED"}}
+    c = payerr.classify_http("ottpay", 200, json.dumps(ott).encode(), operation="cancel")
+    assert c.outcome == "success"
+
+
+@pytest.mark.parametrize("code", ["MER_ACCOUNT_INSUFFICIENT", "MERCHANT_BALANCE_NOT_ENOUGH"])
+def test_a_refused_refund_never_says_it_is_being_processed(code: str) -> None:
+    c = payerr.classify("ottpay", code, operation="refund")
+    assert c.outcome == "failed"
+    assert "being processed" not in c.user_message
+
+
+def test_headers_that_only_pretend_are_ignored() -> None:
+    class Pretend:
+        def __getitem__(self, key: object) -> str:
+            raise KeyError(key)
+
+    assert payerr.classify_http("antom", 429, b"{}", Pretend()).retry_after is None  # type: ignore[arg-type]

@@ -350,7 +350,7 @@ def _header(headers: Headers, name: str) -> str | None:
                 value = value.decode("latin-1")
             if isinstance(key, str) and key.lower() == name:
                 return value if isinstance(value, str) else None
-    except (TypeError, AttributeError):
+    except Exception:  # an object that only pretends to be headers: no Retry-After, no crash
         return None
     return None
 

@@ -90,8 +90,15 @@ _MAX_CODE_LEN = 128
 _CACHE_LIMIT = 4096  # spellings cached per source; beyond it lookups still work, uncached
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+"""Zero-width characters: Antom's own SDK docstrings carry U+200B around PAYMENT_IN_PROCESS."""
+
+
 def normalize_code(code: str) -> str:
-    """The form codes are compared in: surrounding white space dropped, upper-case."""
+    """The form codes are compared in: zero-width characters and surrounding white space
+    dropped, upper-case."""
+    if not code.isascii():
+        code = code.translate(_INVISIBLE)
     return code.strip().upper()
 
 

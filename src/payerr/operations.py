@@ -32,7 +32,14 @@ _API_NAMES = {
     "payments/inquiryrefund": Operation.REFUND_INQUIRY,
     "vaults/vaultpaymentmethod": Operation.VAULTING,
     "vaults/inquirevaulting": Operation.VAULTING_INQUIRY,
+    "payments/notifypayment": Operation.NOTIFICATION,
+    "payments/notifyrefund": Operation.REFUND_NOTIFICATION,
+    "payments/notifycapture": Operation.CAPTURE_NOTIFICATION,
+    "payments/cancelpayment": Operation.CANCEL,
+    "payments/inquiryrefundpayment": Operation.REFUND_INQUIRY,
 }
+# /ams/api/v1/..., /ams/sandbox/api/v1/..., /aps/api/v1/... (the SDK's double slash too)
+_API_PATH = re.compile(r"/a[mp]s/(?:sandbox/)?api/+v1/+(.+)$")
 # notifyType values (docs.antom.com notifyPayment / notifyRefund / notifyCapture).
 _NOTIFY_TYPES = {
     "PAYMENT_RESULT": Operation.NOTIFICATION,
@@ -66,9 +73,11 @@ def operation_of_path(path: str, method: str = "POST") -> Operation:
 
 
 def _read_path(path: str, method: str) -> Operation:
-    for name, operation in _API_NAMES.items():
-        if path.rstrip("/").endswith("/v1/" + name):
-            return operation
+    api = _API_PATH.search(path.split(";", 1)[0].rstrip("/"))
+    if api is not None:
+        # An Antom / Alipay+ API: its name says it, and a name not listed here (consult,
+        # createPaymentSession, authorizations/...) is not a payment operation.
+        return _API_NAMES.get(api.group(1), Operation.OTHER)
     words = set(_WORD.findall(path))
     query = bool(words & _QUERY) or method == "GET"
     if words & {"refund", "refunds"}:
@@ -92,10 +101,9 @@ def operation_of_body(body: dict[str, Any]) -> Operation:
     """The operation a body names unambiguously (a notification type, an operation status
     field), or UNKNOWN."""
     notify = body.get("notifyType")
-    if isinstance(notify, str):
-        operation = _NOTIFY_TYPES.get(notify.strip().upper())
-        if operation is not None:
-            return operation
+    if isinstance(notify, str) and notify.strip():
+        # A notifyType payerr does not list (DISPUTE_CREATED, PAYOUT_RESULT...) is not a payment.
+        return _NOTIFY_TYPES.get(notify.strip().upper(), Operation.OTHER)
     for field, operation in _STATUS_FIELDS:
         if field in body:
             return operation
@@ -115,6 +123,11 @@ _MESSAGES = {
         Outcome.PENDING: "The cancellation is being processed.",
         Outcome.FAILED: "The cancellation could not be completed. Please contact the merchant.",
     },
+    "other": {
+        Outcome.SUCCESS: "",
+        Outcome.PENDING: "",
+        Outcome.FAILED: "Something went wrong. Please try again or contact the merchant.",
+    },
 }
 
 
@@ -125,6 +138,8 @@ def fit_message(c: Classification, operation: Operation) -> Classification:
         messages = _MESSAGES["refund"]
     elif operation is Operation.CANCEL:
         messages = _MESSAGES["cancel"]
+    elif operation is Operation.OTHER:
+        messages = _MESSAGES["other"]
     else:
         return c
     text = messages.get(c.outcome)

@@ -54,6 +54,9 @@ class Operation(StrEnum):
     REFUND_NOTIFICATION = "refund-notification"
     CAPTURE_NOTIFICATION = "capture-notification"
     VAULTING_NOTIFICATION = "vaulting-notification"
+    OTHER = "other"
+    """A provider call or notification that is not a payment operation (Antom ``consult``,
+    ``createPaymentSession``, a dispute notification): its success pays nothing."""
     UNKNOWN = "unknown"
     """Not known: payerr judges by the body alone, which is always safe."""
 

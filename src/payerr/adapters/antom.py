@@ -29,7 +29,7 @@ from payerr.adapters._base import (
     text_of,
     upper_of,
 )
-from payerr.mappings import ProviderTable
+from payerr.mappings import ProviderTable, normalize_code
 from payerr.operations import operation_of_body
 from payerr.taxonomy import (
     DEFAULT_ACTIONS,
@@ -211,7 +211,7 @@ def _operation_status(table: ProviderTable, body: dict[str, Any], field: str) ->
 
 
 def _in_process(code: str | None) -> bool:
-    return code is not None and code.strip().upper().endswith(("_IN_PROCESS", "_IN_PROCESSING"))
+    return code is not None and normalize_code(code).endswith(("_IN_PROCESS", "_IN_PROCESSING"))
 
 
 def _payment(

@@ -34,7 +34,13 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
             return Unresolved(None, "data.respcode", _NO_RESPCODE, why="data.respcode is empty"), (
                 text_of(data.get("respmsg")) or detail
             )
+    if operation in _QUERIES and isinstance(envelope, Classification) and envelope.is_success:
+        # A query's result is the decrypted data.respcode; rsp_code SUCCESS only says the query
+        # worked (DESIGN.md 2 and 6, rule 1). Without a readable respcode: pending.
+        why = "no readable data.respcode in a query's answer"
+        return Unresolved(None, "data.respcode", _NO_RESPCODE, why=why), detail
     return envelope, detail
 
 
+_QUERIES = frozenset({Operation.INQUIRY, Operation.REFUND_INQUIRY, Operation.VAULTING_INQUIRY})
 _NO_RESPCODE = Fallback(Outcome.PENDING, None, "data.respcode")

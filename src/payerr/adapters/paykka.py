@@ -45,6 +45,8 @@ _DATA_STATUS = fallbacks(
     },
 )
 _GATEWAY_OK = "000000"
+_IN_PROCESS = frozenset({"PROCESSING", "PENDING", "INIT"})
+_CANCELLED = frozenset({"CANCELLED", "CANCELED", "CLOSED", "REVERSED"})
 _UNREADABLE_STATUS = Fallback(Outcome.PENDING, None, "data.status")
 
 
@@ -56,8 +58,15 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         # The call worked; the business result is in data, which is missing or not an object
         # (still encrypted, say): outcome unknown, never success (DESIGN.md 6, rule 1).
         return Unresolved(None, "data", _UNREADABLE_STATUS, why="data is not an object"), detail
+    status = upper_of(data.get("status")) if isinstance(data, dict) else None
+    if status in _IN_PROCESS and not (ret_code is None or ret_code in _OK):
+        # data.status says in process beside a gateway error (999999): pending, never resent
+        # (DESIGN.md 6, rule 5).
+        return Unresolved(None, "data.status", _UNREADABLE_STATUS), detail
+    if operation is Operation.CANCEL and status in _CANCELLED:
+        # A cancel (or reverse) whose order is now cancelled or closed: the cancel worked.
+        return table.lookup("0000", "data.status"), detail
     if isinstance(data, dict) and (ret_code is None or ret_code in _OK):
-        status = upper_of(data.get("status"))
         fallback = _DATA_STATUS.get(status or "")
         if fallback is None and ret_code is not None:
             why = (
@@ -71,8 +80,10 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         data_detail = text_of(data.get("error_description")) or text_of(
             data.get("errorDescription")
         )
-        for field in ("error_code", "errorCode"):
-            verdict = decide(table, data.get(field), f"data.{field}", fallback, must_agree=True)
+        # The seed names the field errorCode; it may stand in data or beside it.
+        for holder, field in ((data, "error_code"), (data, "errorCode"), (body, "errorCode")):
+            name = f"data.{field}" if holder is data else field
+            verdict = decide(table, holder.get(field), name, fallback, must_agree=True)
             if verdict is not None:
                 return verdict, data_detail or detail
         if status == "SUCCESS":

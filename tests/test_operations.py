@@ -474,3 +474,20 @@ def test_headers_that_only_pretend_are_ignored() -> None:
             raise KeyError(key)
 
     assert payerr.classify_http("antom", 429, b"{}", Pretend()).retry_after is None  # type: ignore[arg-type]
+
+
+def test_camel_case_path_words_and_lenient_operation_names() -> None:
+    request = httpx.Request("POST", "https://paykka.example/api/queryRefund")
+    response = httpx.Response(200, json={"ret_code": "000000"}, request=request)
+    assert payerr.classify_response("paykka", response).operation is Operation.REFUND_INQUIRY
+    assert payerr.classify("ottpay", "FAIL", operation=" REFUND ").operation is Operation.REFUND
+
+
+def test_an_inquiry_with_a_code_but_no_payment_status_is_pending() -> None:
+    body = {"result": S_RESULT, "paymentResultCode": "SUCCESS"}
+    assert antom(body, operation="inquiry").outcome == "pending"
+
+
+def test_vaulting_answers_speak_of_the_card() -> None:
+    body = {"result": S_RESULT, "vaultingStatus": "SUCCESS", "vaultingResultCode": "SUCCESS"}
+    assert antom(body).user_message == "Your card has been saved."

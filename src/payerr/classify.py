@@ -219,7 +219,7 @@ def as_operation(operation: Operation | str | None) -> Operation:
     if operation is None:
         return Operation.UNKNOWN
     try:
-        return Operation(operation)
+        return Operation(operation.strip().lower() if isinstance(operation, str) else operation)
     except ValueError:
         known = ", ".join(o.value for o in Operation)
         raise ValueError(f"unknown operation {operation!r}; known: {known}") from None

@@ -53,7 +53,7 @@ _STATUS_FIELDS = (
     ("vaultingStatus", Operation.VAULTING_INQUIRY),
     ("paymentStatus", Operation.INQUIRY),
 )
-_WORD = re.compile(r"[a-z]+")
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _QUERY = frozenset({"query", "inquiry", "inquire", "status", "retrieve"})
 _CANCEL = frozenset({"cancel", "reverse", "reversal", "void", "close"})
 _cache: dict[tuple[str, str], Operation] = {}
@@ -66,19 +66,19 @@ def operation_of_path(path: str, method: str = "POST") -> Operation:
     hit = _cache.get(key)
     if hit is not None:
         return hit
-    operation = _read_path(path.lower(), method.upper())
+    operation = _read_path(path, method.upper())
     if len(_cache) < _CACHE_LIMIT:
         _cache[key] = operation
     return operation
 
 
 def _read_path(path: str, method: str) -> Operation:
-    api = _API_PATH.search(path.split(";", 1)[0].rstrip("/"))
+    api = _API_PATH.search(path.lower().split(";", 1)[0].rstrip("/"))
     if api is not None:
         # An Antom / Alipay+ API: its name says it, and a name not listed here (consult,
         # createPaymentSession, authorizations/...) is not a payment operation.
         return _API_NAMES.get(api.group(1), Operation.OTHER)
-    words = set(_WORD.findall(path))
+    words = {w.lower() for w in _WORD.findall(path)}  # queryRefund: query, refund
     query = bool(words & _QUERY) or method == "GET"
     if words & {"refund", "refunds"}:
         return Operation.REFUND_INQUIRY if query else Operation.REFUND
@@ -110,6 +110,11 @@ def operation_of_body(body: dict[str, Any]) -> Operation:
     return Operation.UNKNOWN
 
 
+_VAULTING = frozenset(
+    {Operation.VAULTING, Operation.VAULTING_INQUIRY, Operation.VAULTING_NOTIFICATION}
+)
+_CAPTURE = frozenset({Operation.CAPTURE, Operation.CAPTURE_NOTIFICATION})
+
 # Shopper messages that fit the operation (DESIGN.md 7: a refused refund or cancel is not "your
 # payment could not be completed").
 _MESSAGES = {
@@ -122,6 +127,16 @@ _MESSAGES = {
         Outcome.SUCCESS: "The payment has been cancelled.",
         Outcome.PENDING: "The cancellation is being processed.",
         Outcome.FAILED: "The cancellation could not be completed. Please contact the merchant.",
+    },
+    "vaulting": {
+        Outcome.SUCCESS: "Your card has been saved.",
+        Outcome.PENDING: "Your card is being verified.",
+        Outcome.FAILED: "Your card could not be saved. Please use another card.",
+    },
+    "capture": {
+        Outcome.SUCCESS: "Your payment has been completed.",
+        Outcome.PENDING: "Your payment is being completed.",
+        Outcome.FAILED: "The payment could not be finalised. Please contact the merchant.",
     },
     "other": {
         Outcome.SUCCESS: "",
@@ -138,6 +153,10 @@ def fit_message(c: Classification, operation: Operation) -> Classification:
         messages = _MESSAGES["refund"]
     elif operation is Operation.CANCEL:
         messages = _MESSAGES["cancel"]
+    elif operation in _VAULTING:
+        messages = _MESSAGES["vaulting"]
+    elif operation in _CAPTURE:
+        messages = _MESSAGES["capture"]
     elif operation is Operation.OTHER:
         messages = _MESSAGES["other"]
     else:

@@ -253,6 +253,14 @@ def _payment(
         return Unresolved(
             raw if isinstance(raw, str) else None, "paymentStatus", _UNKNOWN_PAYMENT, why=why
         ), detail
+    if operation is Operation.INQUIRY and "paymentStatus" not in body and result is not None:
+        # An inquiry's answer decides by paymentStatus (DESIGN.md 7): a code without it is not
+        # enough for success.
+        raw = code_of(code_value)
+        why = "an inquiry answer without paymentStatus"
+        return Unresolved(
+            raw if isinstance(raw, str) else None, "paymentStatus", _UNKNOWN_PAYMENT, why=why
+        ), detail
     if code_value is None and payment_status is None:
         if operation is Operation.INQUIRY and result is not None:
             why = "an inquiry answer without paymentStatus"

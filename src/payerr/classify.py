@@ -199,19 +199,21 @@ def classify_response(
         body = response.content
     except httpx.ResponseNotRead:
         body = b""
-    op = as_operation(operation)
-    if operation is None:
-        try:
-            request = response.request
-        except RuntimeError:  # no request attached to this response
-            pass
-        else:
-            op = operation_of_path(request.url.path, request.method)
+    op = as_operation(operation) if operation is not None else _operation_of(response)
     table = (registry or _DEFAULT).table(provider)
     result = read_answer(
         table, response.status_code, body, response.headers, now=time.time(), operation=op
     )
     return log_unknown(result)
+
+
+def _operation_of(response: httpx.Response) -> Operation:
+    """The operation the response's request path names (unknown without a request)."""
+    try:
+        request = response.request
+    except RuntimeError:  # no request attached to this response
+        return Operation.UNKNOWN
+    return operation_of_path(request.url.path, request.method)
 
 
 def as_operation(operation: Operation | str | None) -> Operation:

@@ -26,7 +26,7 @@ print(json.dumps({
     "fraud": payerr.classify("antom", "FRAUD_REJECT").category,
 }))
 """
-EXPECTED_ROWS = {"alipay_plus": 71, "antom": 86, "ottpay": 58, "paykka": 147}
+EXPECTED_ROWS = {"alipay_plus": 71, "antom": 86, "ottpay": 58, "paykka": 148}
 
 
 def run_probe(cwd: Path, env: dict[str, str]) -> dict[str, object]:

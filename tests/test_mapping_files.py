@@ -261,5 +261,5 @@ def test_validate_reports_each_file_with_its_row_count(registry: Registry) -> No
         "alipay_plus.toml": 71,
         "antom.toml": 86,
         "ottpay.toml": 58,
-        "paykka.toml": 147,
+        "paykka.toml": 148,
     }

@@ -349,14 +349,29 @@ def test_explain_and_export_show_the_scope(capsys: pytest.CaptureFixture[str]) -
 # -- from the hostile review of this work -----------------------------------------------------
 
 
-@pytest.mark.parametrize("operation", [None, "pay", "refund", "capture", "notification"])
-def test_a_status_field_in_the_body_decides_whatever_the_operation(operation: str | None) -> None:
-    """DESIGN.md 6, rule 1: when the answer carries refundStatus, that status decides."""
+@pytest.mark.parametrize("operation", [None, "refund", "refund-inquiry", "refund-notification"])
+def test_refund_status_decides_every_refund_operation(operation: str | None) -> None:
+    """DESIGN.md 6, rule 1: the field that decides for that operation decides."""
     c = antom({"result": S_RESULT, "refundStatus": "FAIL"}, operation=operation)
     assert c.outcome == "failed"
+
+
+@pytest.mark.parametrize("operation", ["pay", "inquiry", "notification", "vaulting-inquiry"])
+@pytest.mark.parametrize("value", ["SUCCESS", "FAIL"])
+def test_another_operations_status_never_decides(operation: str, value: str) -> None:
+    """A refundStatus or captureStatus beside a payment answer (or a vaulting inquiry) says
+    nothing of it: pending, neither success nor failed."""
+    for field in ("refundStatus", "captureStatus"):
+        c = antom({"result": S_RESULT, "paymentStatus": "FAIL", field: value}, operation=operation)
+        assert c.outcome != "success"
+        c = antom({"result": S_RESULT, field: value}, operation=operation)
+        assert c.outcome == "pending"
+
+
+def test_vaulting_status_decides_vaulting() -> None:
     vault = {"result": S_RESULT, "vaultingStatus": "FAIL", "vaultingResultCode": "STOLEN_CARD"}
-    assert antom(vault, operation=operation).category == "risk"
-    assert antom({"result": S_RESULT, "captureStatus": "FAIL"}, operation=operation).is_failure
+    assert antom(vault, operation="vaulting").category == "risk"
+    assert antom({"result": S_RESULT, "captureStatus": "FAIL"}, operation="capture").is_failure
 
 
 def test_a_refund_notification_without_refund_status_is_pending() -> None:
@@ -480,3 +495,75 @@ def test_an_inquiry_with_a_code_but_no_payment_status_is_pending() -> None:
 def test_vaulting_answers_speak_of_the_card() -> None:
     body = {"result": S_RESULT, "vaultingStatus": "SUCCESS", "vaultingResultCode": "SUCCESS"}
     assert antom(body).user_message == "Your card has been saved."
+
+
+# -- from the second review of this work -----------------------------------------------------
+
+
+@pytest.mark.parametrize("body", [{"ret_code": "0000", "data": "x"}, {"ret_code": "0000"}])
+def test_paykka_four_digit_success_without_data_is_pending_for_queries(body: object) -> None:
+    raw = json.dumps(body).encode()
+    assert payerr.classify_http("paykka", 200, raw, operation="inquiry").outcome == "pending"
+    if "data" in body:  # type: ignore[operator]
+        assert payerr.classify_http("paykka", 200, raw, operation="pay").outcome == "pending"
+
+
+def test_ottpay_fields_that_disagree_are_never_success() -> None:
+    body = {"rsp_code": "FAIL", "data": {"respcode": "SUCCESS"}}
+    assert payerr.classify_http("ottpay", 200, json.dumps(body).encode()).outcome == "pending"
+
+
+@pytest.mark.parametrize("notify", ["PAYMENT_RESULT", "REFUND_RESULT", "CAPTURE_RESULT"])
+def test_a_notification_with_u_is_pending_never_try_again(notify: str) -> None:
+    """A notification reports a state; it cannot be resent, and "try again" could charge twice."""
+    body = {
+        "notifyType": notify,
+        "result": {"resultStatus": "U", "resultCode": "UNKNOWN_EXCEPTION"},
+    }
+    c = antom(body)
+    assert c.outcome == "pending"
+    assert not c.retryable
+
+
+def test_alipay_plus_payment_result_u_is_pending() -> None:
+    u = {"resultStatus": "U", "resultCode": "UNKNOWN_EXCEPTION"}
+    body = {"result": S_RESULT, "paymentResult": u}
+    c = payerr.classify_http("alipay_plus", 200, json.dumps(body).encode(), operation="inquiry")
+    assert c.outcome == "pending"
+
+
+def test_paykka_4019_answering_a_cancel_is_success() -> None:
+    """Seed 003: 4019 "This payment has been canceled": the cancel happened."""
+    body = {"ret_code": "4019", "ret_msg": "This payment has been canceled"}
+    c = payerr.classify_http("paykka", 200, json.dumps(body).encode(), operation="cancel")
+    assert c.outcome == "success"
+
+
+def test_outcome_unknown_from_the_transport_speaks_of_the_operation() -> None:
+    def provider(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(502)
+
+    transport = payerr.PaymentTransport(
+        "antom",
+        transport=httpx.MockTransport(provider),
+        policy=RetryPolicy(budget=False, sleep=lambda s: None),
+    )
+    with httpx.Client(transport=transport) as client, pytest.raises(OutcomeUnknownError) as info:
+        client.post(f"{ANTOM}/payments/refund", json={"refundRequestId": "r1"})
+    assert info.value.classification.user_message == "Your refund is being processed."
+
+
+def test_a_3ds_step_on_a_pay_does_not_speak_of_saving_a_card() -> None:
+    c = antom({"result": {"resultStatus": "U", "resultCode": "VERIFICATION_IN_PROCESS"}}, "pay")
+    assert "save" not in c.user_message.lower()
+
+
+def test_export_markdown_and_list_show_the_scope(capsys: pytest.CaptureFixture[str]) -> None:
+    from payerr.cli import main
+
+    assert main(["export", "ottpay", "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "| operations |" in out
+    assert "| ottpay | ORDER_REVERSED | cancel | success |" in out
+    assert main(["list", "ottpay", "--outcome", "success"]) == 0
+    assert "[cancel]" in capsys.readouterr().out

@@ -187,6 +187,8 @@ def _list(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     width = max((len(e.code) for e in entries), default=4)
     for e in entries:
         verdict = f"{e.outcome}/{e.category}" if e.category else str(e.outcome)
+        if e.operations:
+            verdict += f" [{', '.join(e.operations)}]"
         prefix = "" if args.provider else f"{e.provider:<12} "
         out.write(f"{prefix}{e.code:<{width}}  {verdict:<22}  {_shorten(e.message, 70)}\n")
     out.write(f"{len(entries)} code{'s' if len(entries) != 1 else ''}\n")
@@ -210,17 +212,35 @@ def _export(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
         )
         writer.writeheader()
         for row in rows:
-            writer.writerow({**row, "spellings": " ".join(row["spellings"])})  # type: ignore[arg-type]
+            joined = {k: " ".join(row[k]) for k in ("spellings", "operations")}  # type: ignore[arg-type]
+            writer.writerow({**row, **joined})
     else:
-        cols = ("provider", "code", "outcome", "category", "message", "action", "seed")
+        cols = (
+            "provider",
+            "code",
+            "operations",
+            "outcome",
+            "category",
+            "message",
+            "action",
+            "seed",
+        )
         out.write("| " + " | ".join(cols) + " |\n")
         out.write("|" + "---|" * len(cols) + "\n")
         for row in rows:
-            cells = ("" if row[c] is None else str(row[c]) for c in cols)
+            cells = (_cell(row[c]) for c in cols)
             out.write(
                 "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |\n"
             )
     return EXIT_OK
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 def _demo(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:

@@ -24,6 +24,7 @@ from payerr.exceptions import (
     RiskError,
     UserActionError,
 )
+from payerr.operations import fit_message
 from payerr.safety import Sent
 from payerr.taxonomy import DEFAULT_USER_MESSAGES, Category, Classification, Outcome
 
@@ -202,7 +203,7 @@ def verdict(
 
 def outcome_unknown(c: Classification, action: str = INQUIRE_ACTION) -> Classification:
     """The same answer, marked outcome unknown: pending, not retryable, inquire first."""
-    return dataclasses.replace(
+    unknown = dataclasses.replace(
         c,
         outcome=Outcome.PENDING,
         category=None,
@@ -210,6 +211,7 @@ def outcome_unknown(c: Classification, action: str = INQUIRE_ACTION) -> Classifi
         action=action,
         user_message=DEFAULT_USER_MESSAGES[Outcome.PENDING],
     )
+    return fit_message(unknown, c.operation)
 
 
 def repeat_unknown(c: Classification, executed_before: AttemptRecord) -> Classification:

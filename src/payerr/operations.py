@@ -51,6 +51,8 @@ _NOTIFY_TYPES = {
 _STATUS_FIELDS = (
     ("refundStatus", Operation.REFUND_INQUIRY),
     ("vaultingStatus", Operation.VAULTING_INQUIRY),
+    ("captureStatus", Operation.CAPTURE),
+    ("cancelStatus", Operation.CANCEL),
     ("paymentStatus", Operation.INQUIRY),
 )
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")

@@ -178,6 +178,7 @@ class _Core:
     def failed(self, flight: _Flight, exc: Exception) -> Attempt:
         """An attempt that ended in a transport error."""
         c, sent = classify_transport_error(self.provider, exc)
+        c = dataclasses.replace(c, operation=flight.operation)
         decision = verdict(
             c,
             sent=sent,

@@ -66,10 +66,15 @@ _NOTIFY_PENDING = Fallback(Outcome.PENDING, None, "notifyType")
 _UNKNOWN_PAYMENT = Fallback(Outcome.PENDING, None, "paymentStatus")
 # The status field that decides each operation (DESIGN.md 7; SDK 1.7.1 response classes).
 _STATUS_FIELDS = {
+    Operation.REFUND: "refundStatus",
     Operation.REFUND_INQUIRY: "refundStatus",
     Operation.REFUND_NOTIFICATION: "refundStatus",
+    Operation.VAULTING: "vaultingStatus",
     Operation.VAULTING_INQUIRY: "vaultingStatus",
     Operation.VAULTING_NOTIFICATION: "vaultingStatus",
+    Operation.CAPTURE: "captureStatus",
+    Operation.CAPTURE_NOTIFICATION: "captureStatus",
+    Operation.CANCEL: "cancelStatus",
 }
 # These always carry their status when result is S (SDK 1.7.1: AlipayInquiryRefundResponse,
 # AlipayRefundNotify, AlipayVaultingQueryResponse); a missing one is pending.
@@ -79,6 +84,14 @@ _STATUS_REQUIRED = frozenset(
 # Fields that decide whenever an answer carries them (DESIGN.md 6, rule 1).
 _OPERATION_FIELDS = ("refundStatus", "vaultingStatus", "captureStatus", "cancelStatus")
 _NEEDS_PAYMENT_RESULT = frozenset({Operation.INQUIRY, Operation.NOTIFICATION})
+_NOTIFIED = frozenset(
+    {
+        Operation.NOTIFICATION,
+        Operation.REFUND_NOTIFICATION,
+        Operation.CAPTURE_NOTIFICATION,
+        Operation.VAULTING_NOTIFICATION,
+    }
+)
 _PENDING = {f: Fallback(Outcome.PENDING, None, f) for f in _OPERATION_FIELDS}
 _FAIL = {f: Fallback(Outcome.FAILED, Category.FINAL, f) for f in _OPERATION_FIELDS}
 _SUCCESS = {f: Fallback(Outcome.SUCCESS, None, f) for f in _OPERATION_FIELDS}
@@ -99,13 +112,17 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         operation = operation_of_body(body)
 
     if status in (None, "S"):
-        field = next((f for f in _OPERATION_FIELDS if f in body), None)
-        if field is None and operation in _STATUS_REQUIRED:
-            field = _STATUS_FIELDS[operation]
-        if field is not None:
+        own = _STATUS_FIELDS.get(operation)
+        if own is not None and (own in body or operation in _STATUS_REQUIRED):
             # The operation's own status decides; result only says the call worked
-            # (DESIGN.md 6, rule 1: whenever the answer carries one).
-            return _operation_status(table, body, field), detail
+            # (DESIGN.md 6, rule 1).
+            return _operation_status(table, body, own), detail
+        foreign = next((f for f in _OPERATION_FIELDS if f in body and f != own), None)
+        if foreign is not None:
+            # Another operation's status in this answer (a refundStatus beside a payment
+            # inquiry): it does not decide this operation, and nothing else can be trusted.
+            why = f"{foreign} in an answer to {operation}"
+            return Unresolved(None, foreign, _PENDING[foreign], why=why), detail
         if (
             table.adapter == "alipay_plus"
             and operation in _NEEDS_PAYMENT_RESULT
@@ -124,7 +141,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         return pending or Unresolved(None, "notifyType", _NOTIFY_PENDING), detail
 
     if result is not None:
-        verdict = _envelope(table, result, "result")
+        verdict = _envelope(table, result, "result", unknown_is_pending=operation in _NOTIFIED)
         if verdict is not None:
             return verdict, detail
 
@@ -137,9 +154,22 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
     return None, detail
 
 
-def _envelope(table: ProviderTable, env: dict[str, Any], prefix: str) -> Verdict:
-    """``{resultCode, resultStatus}``: the code decides, read in the light of the status."""
+def _envelope(
+    table: ProviderTable, env: dict[str, Any], prefix: str, *, unknown_is_pending: bool = False
+) -> Verdict:
+    """``{resultCode, resultStatus}``: the code decides, read in the light of the status.
+
+    ``unknown_is_pending``: a ``U`` here reports a payment's state (a notification, Alipay+'s
+    ``paymentResult``), not a call to resend: outcome unknown, never "try again".
+    """
     status = upper_of(env.get("resultStatus"))
+    if status == "U" and unknown_is_pending:
+        code = code_of(env.get("resultCode"))
+        raw = code if isinstance(code, str) else None
+        hit = table.lookup(raw, f"{prefix}.resultCode") if raw else None
+        if hit is not None and hit.outcome is Outcome.PENDING:
+            return hit
+        return Unresolved(raw, f"{prefix}.resultStatus", Fallback(Outcome.PENDING, None, prefix))
     fallback = _ENVELOPE_FALLBACKS[prefix].get(status or "")
     source = f"{prefix}.resultCode"
     verdict = decide(table, env.get("resultCode"), source, fallback)
@@ -223,7 +253,7 @@ def _payment(
     """The payment's own result, when the body carries one."""
     payment_result = body.get("paymentResult")
     if isinstance(payment_result, dict):  # Alipay+ inquiry and notifications
-        verdict = _envelope(table, payment_result, "paymentResult")
+        verdict = _envelope(table, payment_result, "paymentResult", unknown_is_pending=True)
         if verdict is not None:
             said = _PAYMENT_FALLBACKS.get(upper_of(body.get("paymentStatus")) or "")
             if (

@@ -26,6 +26,10 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         if isinstance(envelope, Classification) and envelope.outcome is Outcome.FAILED:
             fallback = Fallback(Outcome.FAILED, envelope.category, "rsp_code")
         verdict = decide(table, data.get("respcode"), "data.respcode", fallback)
+        if isinstance(verdict, Classification) and verdict.is_success and fallback is not None:
+            # rsp_code says failure, respcode says success: a disagreement is never success.
+            why = f"rsp_code failed, data.respcode says {verdict.code}"
+            verdict = Unresolved(verdict.raw_code, "data.respcode", _NO_RESPCODE, why=why)
         if verdict is not None:
             return verdict, text_of(data.get("respmsg")) or detail
         if "respcode" in data and fallback is None:

@@ -45,6 +45,7 @@ _DATA_STATUS = fallbacks(
     },
 )
 _GATEWAY_OK = "000000"
+_QUERIES = frozenset({Operation.INQUIRY, Operation.REFUND_INQUIRY})
 _IN_PROCESS = frozenset({"PROCESSING", "PENDING", "INIT"})
 _CANCELLED = frozenset({"CANCELLED", "CANCELED", "CLOSED", "REVERSED"})
 _UNREADABLE_STATUS = Fallback(Outcome.PENDING, None, "data.status")
@@ -54,7 +55,8 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
     detail = text_of(body.get("ret_msg"))
     ret_code = code_of(body.get("ret_code"))
     data = body.get("data")
-    if ret_code == _GATEWAY_OK and not isinstance(data, dict):
+    expects_data = ret_code == _GATEWAY_OK or "data" in body or operation in _QUERIES
+    if ret_code in _OK and expects_data and not isinstance(data, dict):
         # The call worked; the business result is in data, which is missing or not an object
         # (still encrypted, say): outcome unknown, never success (DESIGN.md 6, rule 1).
         return Unresolved(None, "data", _UNREADABLE_STATUS, why="data is not an object"), detail

@@ -29,7 +29,7 @@ import tenacity
 from payerr import logs
 from payerr._http import parse_retry_after
 from payerr.budget import RetryBudget, shared_budget
-from payerr.classify import EXTENSION_KEY, classification_of, classify_http, log_unknown
+from payerr.classify import EXTENSION_KEY, classification_of, classify_response
 from payerr.decide import (
     RESEND_ACTION,
     Action,
@@ -44,7 +44,6 @@ from payerr.decide import (
 )
 from payerr.exceptions import PaymentError
 from payerr.mappings import Registry, default_registry
-from payerr.operations import operation_of_path
 from payerr.safety import DEFAULT_KEY_HEADERS, Sent, classify_transport_error, is_replay_safe
 from payerr.taxonomy import Classification
 
@@ -235,18 +234,7 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
             return _Facts(decision, c)
         if self.provider is None:
             return None
-        request = _request_of(result)
-        operation = None if request is None else operation_of_path(request.url.path, request.method)
-        c = classify_http(
-            self.provider,
-            result.status_code,
-            _content(result),
-            result.headers,
-            registry=self.registry,
-            now=time.time(),
-            operation=operation,
-        )
-        log_unknown(c)
+        c = classify_response(self.provider, result, registry=self.registry)  # logs, too
         facts = self._judge(
             retry_state,
             c=c,
@@ -338,13 +326,6 @@ def _decision_of(response: httpx.Response) -> Action:
     c = classification_of(response)
     # A transport returned it: a returned answer is never retried by the transport either.
     return Action.RETURN if c is not None and not c.is_failure else Action.RAISE
-
-
-def _content(response: httpx.Response) -> bytes:
-    try:
-        return response.content
-    except httpx.ResponseNotRead:
-        return b""
 
 
 class wait_retry_after(tenacity.wait.wait_base):  # noqa: N801 -- tenacity's naming convention

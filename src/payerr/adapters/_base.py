@@ -23,6 +23,7 @@ __all__ = [
     "decide",
     "fallbacks",
     "get_path",
+    "pending",
     "text_of",
     "upper_of",
 ]
@@ -48,6 +49,11 @@ def fallbacks(
         value: Fallback(outcome, category, source)
         for value, (outcome, category) in statuses.items()
     }
+
+
+def pending(source: str) -> Fallback:
+    """What a status field says when its answer cannot be trusted: outcome unknown."""
+    return Fallback(Outcome.PENDING, None, source)
 
 
 @dataclass(frozen=True, slots=True)

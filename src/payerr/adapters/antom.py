@@ -26,6 +26,7 @@ from payerr.adapters._base import (
     code_of,
     decide,
     fallbacks,
+    pending,
     text_of,
     upper_of,
 )
@@ -62,8 +63,8 @@ _PAYMENT_FALLBACKS = fallbacks(
         "UNKNOWN": (Outcome.PENDING, None),
     },
 )
-_NOTIFY_PENDING = Fallback(Outcome.PENDING, None, "notifyType")
-_UNKNOWN_PAYMENT = Fallback(Outcome.PENDING, None, "paymentStatus")
+_NOTIFY_PENDING = pending("notifyType")
+_UNKNOWN_PAYMENT = pending("paymentStatus")
 # The status field that decides each operation (DESIGN.md 7; SDK 1.7.1 response classes).
 _STATUS_FIELDS = {
     Operation.REFUND: "refundStatus",
@@ -92,7 +93,7 @@ _NOTIFIED = frozenset(
         Operation.VAULTING_NOTIFICATION,
     }
 )
-_PENDING = {f: Fallback(Outcome.PENDING, None, f) for f in _OPERATION_FIELDS}
+_PENDING = {f: pending(f) for f in _OPERATION_FIELDS}
 _FAIL = {f: Fallback(Outcome.FAILED, Category.FINAL, f) for f in _OPERATION_FIELDS}
 _SUCCESS = {f: Fallback(Outcome.SUCCESS, None, f) for f in _OPERATION_FIELDS}
 # Codes whose row stands for a whole paymentStatus when no usable paymentResultCode came with it.
@@ -169,7 +170,7 @@ def _envelope(
         hit = table.lookup(raw, f"{prefix}.resultCode") if raw else None
         if hit is not None and hit.outcome is Outcome.PENDING:
             return hit
-        return Unresolved(raw, f"{prefix}.resultStatus", Fallback(Outcome.PENDING, None, prefix))
+        return Unresolved(raw, f"{prefix}.resultStatus", pending(prefix))
     fallback = _ENVELOPE_FALLBACKS[prefix].get(status or "")
     source = f"{prefix}.resultCode"
     verdict = decide(table, env.get("resultCode"), source, fallback)
@@ -179,11 +180,11 @@ def _envelope(
     if garbled and isinstance(verdict, Classification) and verdict.outcome is Outcome.SUCCESS:
         # resultStatus is there but is not S/F/U: the success cannot be confirmed.
         why = f"resultStatus {env.get('resultStatus')!r} is not S, F or U"
-        unsure = Fallback(Outcome.PENDING, None, source)
+        unsure = pending(source)
         return Unresolved(verdict.raw_code, source, unsure, why)
     if isinstance(verdict, Unresolved) and status == "U" and _in_process(verdict.raw_code):
         # An unmapped "..._IN_PROCESS" code is in process, not transient (DESIGN.md 6, rule 5).
-        return Unresolved(verdict.raw_code, source, Fallback(Outcome.PENDING, None, source))
+        return Unresolved(verdict.raw_code, source, pending(source))
     if isinstance(verdict, Unresolved) or fallback is None:
         return verdict
     if status == "U":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from payerr.adapters._base import Fallback, Reading, Unresolved, decide, text_of
+from payerr.adapters._base import Fallback, Reading, Unresolved, decide, pending, text_of
 from payerr.mappings import ProviderTable
 from payerr.taxonomy import Classification, Operation, Outcome
 
@@ -47,4 +47,4 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
 
 
 _QUERIES = frozenset({Operation.INQUIRY, Operation.REFUND_INQUIRY, Operation.VAULTING_INQUIRY})
-_NO_RESPCODE = Fallback(Outcome.PENDING, None, "data.respcode")
+_NO_RESPCODE = pending("data.respcode")

@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from payerr.adapters._base import (
-    Fallback,
     Reading,
     Unresolved,
     code_of,
     decide,
     fallbacks,
+    pending,
     text_of,
     upper_of,
 )
@@ -48,7 +48,7 @@ _GATEWAY_OK = "000000"
 _QUERIES = frozenset({Operation.INQUIRY, Operation.REFUND_INQUIRY})
 _IN_PROCESS = frozenset({"PROCESSING", "PENDING", "INIT"})
 _CANCELLED = frozenset({"CANCELLED", "CANCELED", "CLOSED", "REVERSED"})
-_UNREADABLE_STATUS = Fallback(Outcome.PENDING, None, "data.status")
+_UNREADABLE_STATUS = pending("data.status")
 
 
 def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Reading:
@@ -76,7 +76,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
                 if status
                 else ("data.status is missing")
             )
-            fallback = Fallback(Outcome.PENDING, None, "data.status")
+            fallback = pending("data.status")
         else:
             why = ""
         data_detail = text_of(data.get("error_description")) or text_of(

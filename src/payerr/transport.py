@@ -157,10 +157,9 @@ class _Core:
             response.status_code,
             response.content,
             response.headers,
+            now=time.time(),  # the shell's clock measures an HTTP-date Retry-After
             operation=flight.operation,
         )
-        if c.retry_at is not None:  # an HTTP-date: measured here, in the shell
-            c = dataclasses.replace(c, retry_after=max(0.0, c.retry_at - time.time()))
         log_unknown(c)
         executed_before = flight.call.executed
         if executed_before is None and c.repeat:

@@ -143,7 +143,7 @@ def test_list_filters_by_category(capsys: pytest.CaptureFixture[str]) -> None:
 def test_export_formats(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
     code, out, _ = run(capsys, "export", "--format", fmt)
     assert code == 0
-    total = 71 + 86 + 58 + 148
+    total = 76 + 110 + 58 + 171
     if fmt == "json":
         assert len(json.loads(out)) == total
     elif fmt == "csv":

@@ -262,9 +262,13 @@ def test_paykka_four_digit_code_straight_in_ret_code() -> None:
 def test_paykka_gateway_codes() -> None:
     assert respond("paykka", {"ret_code": "010000"}, 400).category is Category.MERCHANT_CONFIG
     assert respond("paykka", {"ret_code": "999999"}, 500).category is Category.RETRYABLE
-    c = respond("paykka", {"ret_code": "206001", "ret_msg": "sign error"}, 401)
+    # docs.paykka.com "Error Enums (ret_code)": 206003 "Signature error".
+    c = respond("paykka", {"ret_code": "206003", "ret_msg": "Signature error"}, 401)
+    assert (c.category, c.known, c.code) == (Category.MERCHANT_CONFIG, True, "206003")
+    # A gateway code the page does not list falls back on the HTTP status.
+    c = respond("paykka", {"ret_code": "206099", "ret_msg": "sign error"}, 401)
     assert (c.category, c.known, c.source, c.raw_code) == (
-        Category.MERCHANT_CONFIG, False, "http_status", "206001"
+        Category.MERCHANT_CONFIG, False, "http_status", "206099"
     )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ import dataclasses
 import time
 from collections.abc import Iterable, Mapping
 from email.message import Message
+from typing import Any
 
 import httpx
 import structlog
@@ -103,10 +104,29 @@ def classify(
     )
 
 
+Body = bytes | bytearray | memoryview | str | Mapping[str, Any]
+"""A body as received (bytes or text) or as already parsed (a JSON object)."""
+
+
+def _as_bytes(body: object) -> bytes:
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, bytearray | memoryview):
+        return bytes(body)
+    if isinstance(body, str):
+        return body.encode("utf-8", "surrogatepass")
+    if body is None:
+        return b""
+    raise TypeError(
+        "body must be bytes, str or an already parsed JSON object (a dict), "
+        f"not {type(body).__name__}"
+    )
+
+
 def classify_http(
     provider: str,
     status_code: int,
-    body: bytes = b"",
+    body: Body = b"",
     headers: Headers | None = None,
     *,
     registry: Registry | None = None,
@@ -122,7 +142,9 @@ def classify_http(
     unknown), and one whose body carries another business result is classified by it.
     ``Retry-After`` is kept on retryable answers and on 429 / 503: delta-seconds as
     ``retry_after``; an HTTP-date as ``retry_at`` (POSIX time), and also as ``retry_after``
-    when ``now`` (POSIX time) is given. ``headers`` may be ``httpx.Headers``, any mapping,
+    when ``now`` (POSIX time) is given. ``body`` may be bytes, text, or the JSON object
+    already parsed (a dict, as an SDK or a webhook framework hands it over). ``headers`` may
+    be ``httpx.Headers``, any mapping,
     ``http.client``'s ``HTTPMessage`` or a list of ``(name, value)`` pairs.
 
     ``operation`` (an :class:`~payerr.Operation` or its value) says what was classified; without
@@ -146,14 +168,20 @@ def classify_http(
 def read_answer(
     table: ProviderTable,
     status_code: int,
-    body: bytes,
+    body: Body,
     headers: Headers | None,
     *,
     now: float | None = None,
     operation: Operation = Operation.UNKNOWN,
 ) -> Classification:
     """:func:`classify_http` on a table already loaded: the transports' per-request core."""
-    obj = parse_json_object(body)
+    if isinstance(body, Mapping):
+        # Already parsed by the caller (an SDK's dict, a webhook framework's JSON).
+        obj: dict[str, Any] | None = dict(body)
+        body = b"{}"
+    else:
+        body = _as_bytes(body)
+        obj = parse_json_object(body)
     if obj is None:
         verdict, detail = None, _describe_unreadable(body)
     else:

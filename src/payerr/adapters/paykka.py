@@ -39,6 +39,14 @@ _DATA_STATUS = fallbacks(
         "CANCELED": (Outcome.FAILED, Category.FINAL),
         "CLOSED": (Outcome.FAILED, Category.FINAL),
         "EXPIRED": (Outcome.FAILED, Category.FINAL),
+        # Documented "Gateway Order Status" values (docs.paykka.com notify webhook and Query
+        # Transaction): AUTHORIZED is "Not Captured", a payment that was authorized; REFUNDED,
+        # PARTIALLY_REFUNDED and PARTIALLY_REVERSED are states only a paid order reaches.
+        "AUTHORIZED": (Outcome.SUCCESS, None),
+        "AUTHORISED": (Outcome.SUCCESS, None),
+        "REFUNDED": (Outcome.SUCCESS, None),
+        "PARTIALLY_REFUNDED": (Outcome.SUCCESS, None),
+        "PARTIALLY_REVERSED": (Outcome.SUCCESS, None),
         "PROCESSING": (Outcome.PENDING, None),
         "PENDING": (Outcome.PENDING, None),
         "INIT": (Outcome.PENDING, None),
@@ -49,6 +57,18 @@ _QUERIES = frozenset({Operation.INQUIRY, Operation.REFUND_INQUIRY})
 _IN_PROCESS = frozenset({"PROCESSING", "PENDING", "INIT"})
 _CANCELLED = frozenset({"CANCELLED", "CANCELED", "CLOSED", "REVERSED"})
 _UNREADABLE_STATUS = pending("data.status")
+_AUTHORIZED = frozenset({"AUTHORIZED", "AUTHORISED"})
+# Statuses that answer one operation but not another: an order still only authorized has not
+# been captured, cancelled or refunded; a partly reversed or a refunded one has not been
+# cancelled (a refund is not the void that was asked for: inquire).
+_NOT_DONE_BY = {
+    Operation.CAPTURE: _AUTHORIZED,
+    Operation.CAPTURE_NOTIFICATION: _AUTHORIZED,
+    Operation.CANCEL: _AUTHORIZED | {"PARTIALLY_REVERSED", "REFUNDED", "PARTIALLY_REFUNDED"},
+    Operation.REFUND: _AUTHORIZED | {"PARTIALLY_REVERSED"},
+    Operation.REFUND_INQUIRY: _AUTHORIZED | {"PARTIALLY_REVERSED"},
+    Operation.REFUND_NOTIFICATION: _AUTHORIZED | {"PARTIALLY_REVERSED"},
+}
 
 
 def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Reading:
@@ -70,6 +90,8 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         return table.lookup("0000", "data.status"), detail
     if isinstance(data, dict) and (ret_code is None or ret_code in _OK):
         fallback = _DATA_STATUS.get(status or "")
+        if status in _NOT_DONE_BY.get(operation, ()):
+            fallback = pending("data.status")
         if fallback is None and ret_code is not None:
             why = (
                 f"data.status {status!r} is not a status payerr knows"
@@ -90,6 +112,11 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
                 return verdict, data_detail or detail
         if status == "SUCCESS":
             return table.lookup("0000", "data.status"), data_detail or detail
+        if fallback is not None and fallback.outcome is Outcome.SUCCESS:
+            # AUTHORIZED, REFUNDED ...: the status's own row, in PayKKa's words.
+            row = table.lookup(status, "data.status")
+            if row is not None and row.outcome is Outcome.SUCCESS:
+                return row, data_detail or detail
         if fallback is not None:
             return Unresolved(None, "data.status", fallback, why=why), data_detail or detail
     for field in ("ret_code", "errorCode", "error_code"):

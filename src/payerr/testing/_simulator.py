@@ -259,6 +259,9 @@ def envelope(provider: str, code: str) -> bytes:
         body = {"ret_code": code, "ret_msg": message, "data": data}
     elif provider == "paykka" and len(code) == 6:
         body = {"ret_code": code, "ret_msg": message}  # a gateway-level answer
+    elif provider == "paykka" and not code.isdigit():
+        # A data.status row (AUTHORIZED, REFUNDED ...): the order's status is the answer.
+        body = {"ret_code": "000000", "ret_msg": "success", "data": {"status": code}}
     elif provider == "paykka":
         if c.outcome is Outcome.SUCCESS:
             body = {"ret_code": "000000", "ret_msg": "success", "data": {"status": "SUCCESS"}}

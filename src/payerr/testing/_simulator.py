@@ -1,4 +1,5 @@
-"""A payment-provider simulator: a real HTTP server on loopback speaking all four envelopes."""
+"""A payment-provider simulator: a real HTTP server on loopback that answers the way the
+providers' documents say they answer (see ``_providers``), with scripted faults."""
 
 from __future__ import annotations
 
@@ -10,17 +11,19 @@ import threading
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
-from payerr.classify import classify
-from payerr.taxonomy import Category, Outcome
+from payerr.testing import _providers, _signing
+from payerr.testing._providers import SUCCESS_CODES, envelope
 
-__all__ = ["FAULTS", "SIMULATE_HEADER", "ProviderSimulator", "scenario"]
+__all__ = ["FAULTS", "SIMULATE_HEADER", "ProviderSimulator", "envelope", "scenario"]
 
 SIMULATE_HEADER = "X-Payerr-Simulate"
-"""The request header carrying a payment's script (see :func:`scenario`)."""
+"""The request header carrying a request's script (see :func:`scenario`)."""
 
 FAULTS = {
     "500": "answer 500, not executed",
@@ -35,20 +38,13 @@ FAULTS = {
     "truncated": "execute, then answer 200 with the JSON cut short",
     "slow": "wait (slow:S seconds), then carry on",
 }
-SUCCESS_CODES = {
-    "antom": "SUCCESS",
-    "alipay_plus": "SUCCESS",
-    "ottpay": "SUCCESS",
-    "paykka": "0000",
-}
-_ORDER_FIELDS = ("merchant_order_no", "order_no", "out_trade_no", "order_id", "orderId")
-_ID_FIELDS = ("paymentRequestId", "refundRequestId")
-_KEY_HEADERS = ("idempotency-key", "x-idempotency-key")
+_MAX_BODY = 1 << 20
 
 
 def scenario(*faults: str, code: str | None = None, latency: float | None = None) -> dict[str, str]:
     """Headers asking the simulator to play ``faults`` in order, one per arrival of the same
-    logical payment, then answer ``code`` (default: the provider's success code).
+    request (same operation and id), then answer ``code`` (default: the provider's success
+    code). An inquiry carrying a script plays it on its own arrivals.
 
     >>> scenario("503", "stall", code="5004")
     {'X-Payerr-Simulate': 'faults=503,stall;code=5004'}
@@ -67,10 +63,15 @@ def scenario(*faults: str, code: str | None = None, latency: float | None = None
 
 
 @dataclass
-class _Payment:
+class _Order:
+    """One logical request of one operation (a pay, a refund ...) as the provider keeps it."""
+
     arrivals: int = 0
     executions: int = 0
-    answer: tuple[int, bytes] | None = None
+    fingerprint: str = ""
+    outcome: str = ""  # success / pending / failed, once executed
+    code: str = ""
+    answer: _providers.Answer | None = None
 
 
 @dataclass
@@ -89,41 +90,80 @@ class _Script:
             elif name == "code":
                 script.code = value
             elif name == "latency":
-                script.latency = float(value)
+                with contextlib.suppress(ValueError):
+                    script.latency = max(0.0, float(value))
         return script
 
 
 class ProviderSimulator:
     """Antom, Alipay+, OTT Pay and PayKKa on one loopback port, with scripted faults.
 
-    ``POST {url}/{provider}/...`` with a JSON body. Payments are told apart by their
-    ``Idempotency-Key`` header, else Antom's ``paymentRequestId``, else the merchant order
-    number in the body. An idempotency key or request id is deduplicated: a payment that
-    already executed answers its stored answer again. An order number is not: sending it twice
-    executes it twice, which ``duplicate_executions`` counts (a double charge).
+    ``{url}/{provider}/...`` takes each provider's operations the way its API does (see
+    ``payerr.testing._providers`` for the documents each behaviour comes from):
+
+    - Endpoints per operation: Antom and Alipay+ ``/ams/api/v1/payments/pay``, ``inquiryPayment``,
+      ``capture``, ``cancel``, ``refund``, ``inquiryRefund``, ``/v1/vaults/...``; for OTT Pay and
+      PayKKa the path (or OTT's ``action``) names refund, capture, cancel/void/reverse and
+      query/inquiry; any other POST is a payment and any GET an inquiry.
+    - Inquiries report the state of the order they name and never execute anything; an order
+      that never executed is "order does not exist".
+    - Pays, refunds, captures, cancels and vaultings live in separate id spaces.
+    - An ``Idempotency-Key`` header or an Antom request id (``paymentRequestId``,
+      ``refundRequestId`` ...) is deduplicated: the same body again gets the stored answer, a
+      changed body gets a conflict (Antom ``REPEAT_REQ_INCONSISTENT``, others HTTP 409).
+    - An order number alone is not an idempotency key, but providers refuse to run an order
+      twice: sent again after it executed, it gets the provider's repeat answer (OTT Pay
+      ``ORDER_PAID`` / ``ORDER_USED``, PayKKa ``4021`` / ``4000`` / ``4003``).
+    - Faults (:func:`scenario`) play in order on the arrivals of the request they come with,
+      counted per operation and id, so an inquiry never uses up a pay's script.
+    - Antom answers are signed as Antom signs them (``sim.antom_public_key``; requests signed
+      with ``sim.merchant_private_key`` are verified), when ``cryptography`` is installed
+      (``pip install 'payerr[antom]'``).
+
+    ``executions`` counts every time an operation ran; ``duplicate_executions`` the runs beyond
+    the first of one logical request: each is a double charge (or refund).
 
     Args:
         latency: seconds added to every answer.
         stall: how long a ``stall`` fault keeps the client waiting (set it above the client's
             read timeout).
+        port: the port to listen on (0: any free port).
+        sign: sign Antom answers (None: when ``cryptography`` is installed).
     """
 
-    def __init__(self, *, latency: float = 0.0, stall: float = 2.0, port: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        latency: float = 0.0,
+        stall: float = 2.0,
+        port: int = 0,
+        sign: bool | None = None,
+    ) -> None:
         self.latency = latency
         self.stall = stall
         self._port = port
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._payments: dict[str, _Payment] = {}
+        self._orders: dict[tuple[str, str, str], _Order] = {}
+        self._probes: Counter[tuple[str, str, str]] = Counter()
         self.requests = 0
-        self.open_connections = 0
+        self.inquiries = 0
+        self._open = 0
+        self._idle = threading.Condition(self._lock)
         self.faults_played: Counter[str] = Counter()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._sign = sign
+        self._keys: tuple[_signing.KeyPair, _signing.KeyPair] | None = None
+        self.antom_client_id = "SANDBOX_PAYERR_SIMULATOR"
 
     # -- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> ProviderSimulator:
+        if self._sign is None:
+            self._sign = _signing.available()
+        if self._sign:
+            self._key_pairs()
         handler = _handler_for(self)
         self._server = _QuietServer(("127.0.0.1", self._port), handler)
         self._stopping.clear()
@@ -161,117 +201,144 @@ class ProviderSimulator:
         return f"http://{host!s}:{port}"
 
     def url_for(self, provider: str) -> str:
-        """The base URL for one provider's envelope."""
+        """The base URL for one provider (Antom's SDK takes it as its gateway URL)."""
         return f"{self.url}/{provider}"
+
+    # -- Antom's keys -------------------------------------------------------------------------
+
+    def _key_pairs(self) -> tuple[_signing.KeyPair, _signing.KeyPair]:
+        with self._lock:
+            if self._keys is None:
+                self._keys = (_signing.new_key_pair(), _signing.new_key_pair())
+            return self._keys
+
+    @property
+    def antom_public_key(self) -> str:
+        """The public key Antom answers are signed for (the SDK's ``alipay_public_key``)."""
+        return self._key_pairs()[0].public
+
+    @property
+    def merchant_private_key(self) -> str:
+        """A merchant private key whose signatures the simulator accepts."""
+        return self._key_pairs()[1].private
+
+    @property
+    def merchant_public_key(self) -> str:
+        """The public half of :attr:`merchant_private_key`."""
+        return self._key_pairs()[1].public
 
     # -- what happened ------------------------------------------------------------------------
 
     @property
     def executions(self) -> int:
-        """How many times a payment operation ran, counting every duplicate."""
+        """How many times an operation ran (pays, refunds, captures ...), every duplicate too."""
         with self._lock:
-            return sum(p.executions for p in self._payments.values())
+            return sum(o.executions for o in self._orders.values())
 
     @property
     def duplicate_executions(self) -> int:
-        """Executions beyond the first per logical payment: each one is a double charge."""
+        """Runs beyond the first of one logical request: each one is a double charge."""
         with self._lock:
-            return sum(max(0, p.executions - 1) for p in self._payments.values())
+            return sum(max(0, o.executions - 1) for o in self._orders.values())
 
-    def executions_of(self, payment: str) -> int:
-        """Executions of one payment, by idempotency key, request id or order number."""
+    def executions_of(self, payment: str, operation: str = "pay") -> int:
+        """Executions of one request, by idempotency key, request id or order number."""
+        space = _providers.SPACE.get(operation, operation)
         with self._lock:
-            for prefix in ("key:", "id:", "order:"):
-                found = self._payments.get(prefix + payment)
-                if found is not None:
-                    return found.executions
-        return 0
+            return sum(
+                order.executions
+                for (_, kind, ident), order in self._orders.items()
+                if kind == space and ident.partition(":")[2] == payment
+            )
+
+    @property
+    def open_connections(self) -> int:
+        """Connections the server is handling now. A client that just closed its socket may
+        still count until the server reads the end of it: use :meth:`wait_idle`."""
+        with self._lock:
+            return self._open
+
+    def wait_idle(self, timeout: float = 2.0) -> bool:
+        """Wait until no connection is open; True when that happened within ``timeout``."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._open == 0, timeout)
 
     def reset(self) -> None:
-        """Forget every payment and count."""
+        """Forget every order and count."""
         with self._lock:
-            self._payments.clear()
+            self._orders.clear()
+            self._probes.clear()
             self.requests = 0
+            self.inquiries = 0
             self.faults_played.clear()
-
-    # -- the provider -------------------------------------------------------------------------
-
-    def _identify(self, headers: Any, body: dict[str, Any]) -> tuple[str, bool]:
-        """(payment id, deduplicated?)."""
-        for name in _KEY_HEADERS:
-            key = headers.get(name)
-            if key:
-                return f"key:{key}", True
-        for name in _ID_FIELDS:
-            value = body.get(name)
-            if isinstance(value, str) and value:
-                return f"id:{value}", True
-        for name in _ORDER_FIELDS:
-            value = body.get(name)
-            if isinstance(value, str | int) and value:
-                return f"order:{value}", False
-        return f"anonymous:{uuid.uuid4().hex}", False
-
-    def _arrive(self, payment_id: str) -> tuple[_Payment, int]:
-        with self._lock:
-            self.requests += 1
-            payment = self._payments.setdefault(payment_id, _Payment())
-            payment.arrivals += 1
-            return payment, payment.arrivals
-
-    def _execute(
-        self, payment: _Payment, provider: str, script: _Script, deduplicated: bool
-    ) -> tuple[int, bytes]:
-        """Run the operation (or replay it), store and return the business answer."""
-        with self._lock:
-            if deduplicated and payment.answer is not None:
-                return payment.answer
-            payment.executions += 1
-            payment.answer = (200, envelope(provider, script.code or SUCCESS_CODES[provider]))
-            return payment.answer
 
     def wait(self, seconds: float) -> None:
         """Sleep, unless the simulator is stopping."""
         if seconds > 0:
             self._stopping.wait(seconds)
 
+    # -- the provider -------------------------------------------------------------------------
 
-def envelope(provider: str, code: str) -> bytes:
-    """The provider's answer carrying ``code``, shaped as its API answers (DESIGN.md section 2)."""
-    c = classify(provider, code)
-    message = c.message if c.known else "simulated"
-    sdk_event = code.upper().startswith("SDK_") or c.outcome is Outcome.INFO
-    if provider in ("antom", "alipay_plus") and sdk_event:
-        body: dict[str, Any] = {"code": code}  # an SDK callback, as merchants forward them
-    elif provider in ("antom", "alipay_plus"):
-        if c.outcome is Outcome.SUCCESS:
-            status = "S"
-        elif c.outcome is Outcome.PENDING or c.category is Category.RETRYABLE:
-            status = "U"
-        else:
-            status = "F"
-        body = {"result": {"resultCode": code, "resultStatus": status, "resultMessage": message}}
-    elif provider == "ottpay":
-        body = {"rsp_code": code, "rsp_msg": message}
-    elif provider == "paykka" and len(code) == 6 and c.outcome is Outcome.SUCCESS:
-        # The gateway's success: the business result is in data (docs.paykka.com).
-        data = {"status": "SUCCESS", "error_code": code}
-        body = {"ret_code": code, "ret_msg": message, "data": data}
-    elif provider == "paykka" and len(code) == 6:
-        body = {"ret_code": code, "ret_msg": message}  # a gateway-level answer
-    elif provider == "paykka" and not code.isdigit():
-        # A data.status row (AUTHORIZED, REFUNDED ...): the order's status is the answer.
-        body = {"ret_code": "000000", "ret_msg": "success", "data": {"status": code}}
-    elif provider == "paykka":
-        if c.outcome is Outcome.SUCCESS:
-            body = {"ret_code": "000000", "ret_msg": "success", "data": {"status": "SUCCESS"}}
-        else:
-            status = "PROCESSING" if c.outcome is Outcome.PENDING else "FAILURE"
-            data = {"status": status, "error_code": code, "error_description": message}
-            body = {"ret_code": "000000", "ret_msg": "success", "data": data}
-    else:
-        body = {"code": code, "message": message}
-    return json.dumps(body).encode()
+    def _arrive(self, key: tuple[str, str, str] | None) -> tuple[_Order | None, int]:
+        """Count a request; its order (None for one without identity) and its arrival number."""
+        with self._lock:
+            self.requests += 1
+            if key is None:
+                return None, 1
+            order = self._orders.setdefault(key, _Order())
+            order.arrivals += 1
+            return order, order.arrivals
+
+    def _probe(self, key: tuple[str, str, str]) -> int:
+        with self._lock:
+            self.requests += 1
+            self.inquiries += 1
+            self._probes[key] += 1
+            return self._probes[key]
+
+    def _execute(
+        self,
+        provider: str,
+        operation: str,
+        order: _Order | None,
+        *,
+        deduplicated: bool,
+        body: dict[str, Any],
+        script: _Script,
+    ) -> _providers.Answer:
+        """Run the operation, or answer the way the provider answers a repeat or a conflict."""
+        shape = _providers.fingerprint(body)
+        with self._lock:
+            if order is not None and order.answer is not None:
+                if deduplicated:
+                    if shape != order.fingerprint:
+                        return _providers.conflict(provider, keyed=True)
+                    return order.answer
+                return _providers.repeat(provider, operation, order.outcome)
+            answer = _providers.executed(provider, operation, script.code, body)
+            if order is None:
+                order = _Order()
+                self._orders[(provider, "anonymous", uuid.uuid4().hex)] = order
+            order.executions += 1
+            order.fingerprint = shape
+            order.code = script.code or _providers.SUCCESS_CODES[provider]
+            order.outcome = _providers.doc_outcome(provider, order.code)
+            order.answer = answer
+            return answer
+
+    def _state(self, provider: str, space: str, ids: list[str]) -> tuple[str, str] | None:
+        with self._lock:
+            for ident in ids:
+                order = self._orders.get((provider, space, ident))
+                if order is not None and order.answer is not None:
+                    return order.outcome, order.code
+        return None
+
+    def _connection(self, delta: int) -> None:
+        with self._idle:
+            self._open += delta
+            if self._open == 0:
+                self._idle.notify_all()
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -291,84 +358,204 @@ def _handler_for(sim: ProviderSimulator) -> type[BaseHTTPRequestHandler]:
 
         def setup(self) -> None:
             super().setup()
-            with sim._lock:
-                sim.open_connections += 1
+            sim._connection(+1)
 
         def finish(self) -> None:
             try:
                 with contextlib.suppress(OSError):  # resets and stalls break sockets on purpose
                     super().finish()
             finally:
-                with sim._lock:
-                    sim.open_connections -= 1
+                sim._connection(-1)
 
         def log_message(self, format: str, *args: Any) -> None:
             return
 
+        def _read_body(self) -> bytes | None:
+            """The request body, plain or chunked; None when it is too big or malformed."""
+            if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                chunks: list[bytes] = []
+                size = 0
+                while True:
+                    line = self.rfile.readline(1024)
+                    try:
+                        length = int(line.split(b";")[0].strip() or b"x", 16)
+                    except ValueError:
+                        return None
+                    if length == 0:
+                        while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                            pass  # trailers
+                        return b"".join(chunks)
+                    size += length
+                    if size > _MAX_BODY:
+                        return None
+                    chunks.append(self.rfile.read(length))
+                    self.rfile.readline(1024)
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                return None
+            if length < 0 or length > _MAX_BODY:
+                return None
+            return self.rfile.read(length) if length else b""
+
         def do_POST(self) -> None:
-            provider = self.path.strip("/").split("/")[0]
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
+            # An absolute-form target (``POST http://host:port/antom/...``, as http.client
+            # sends through a proxy and Antom's SDK always) is the same resource.
+            target = urlsplit(self.path) if "://" in self.path else urlsplit("//x" + self.path)
+            parts = target.path.split("/", 2)
+            provider = parts[1] if len(parts) > 1 else ""
+            path = "/" + (parts[2] if len(parts) > 2 else "")
+            raw = self._read_body()
             if provider not in SUCCESS_CODES:
-                self._answer(404, b'{"error": "unknown provider path"}')
+                self._send(_providers.Answer(404, b'{"error": "unknown provider path"}'))
+                return
+            if raw is None:
+                self.close_connection = True
+                self._send(_providers.bad_request(provider, "unreadable request body"))
                 return
             try:
                 body = json.loads(raw or b"{}")
             except ValueError:
                 body = None
             if not isinstance(body, dict):
-                self._answer(400, b'{"error": "the body must be a JSON object"}')
+                self._send(_providers.bad_request(provider, "the body must be a JSON object"))
                 return
+            if not self._signature_ok(provider, path, raw):
+                self._send(_providers.invalid_signature(), provider, path)
+                return
+            method = self.command
+            operation = _providers.operation_of(provider, method, path, body)
             script = _Script.parse(self.headers.get(SIMULATE_HEADER))
-            payment_id, deduplicated = sim._identify(self.headers, body)
-            payment, arrival = sim._arrive(payment_id)
-            sim.wait(sim.latency + script.latency)
-            fault = script.faults[arrival - 1] if arrival <= len(script.faults) else None
-            while fault is not None and fault.startswith("slow"):
-                sim.wait(float(fault.partition(":")[2] or 0.5))
-                fault = None
-            if fault is not None:
-                with sim._lock:
-                    sim.faults_played[fault.split(":")[0]] += 1
-            if fault in ("500", "502", "503", "504"):
-                self._answer(int(fault), b"<html>upstream trouble</html>", "text/html")
-            elif fault is not None and fault.startswith("429"):
-                seconds = fault.partition(":")[2] or "1"
-                self._answer(
-                    429, b'{"error": "too many requests"}', headers={"Retry-After": seconds}
-                )
-            elif fault == "reset":
-                self._reset()
+            if operation in _providers.EXECUTES and method != "GET":
+                self._run(provider, path, operation, body, script)
             else:
-                status, answer = sim._execute(payment, provider, script, deduplicated)
-                if fault == "stall":
-                    sim.wait(sim.stall)
-                    self.close_connection = True
-                elif fault == "drop":
-                    self.close_connection = True
-                elif fault == "garbage":
-                    self._answer(200, b"\x00\x01 this is not json")
-                elif fault == "truncated":
-                    self._answer(200, answer[: max(1, len(answer) // 2)])
-                else:
-                    self._answer(status, answer)
+                self._inquire(provider, path, operation, body, query=target.query, script=script)
 
         do_GET = do_POST  # noqa: N815 -- http.server dispatches on this name
 
-        def _answer(
-            self,
-            status: int,
-            payload: bytes,
-            content_type: str = "application/json",
-            headers: dict[str, str] | None = None,
+        def _run(
+            self, provider: str, path: str, operation: str, body: dict[str, Any], script: _Script
         ) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
+            ident, deduplicated = _providers.identity(provider, operation, self.headers, body)
+            space = _providers.SPACE[operation]
+            key = (provider, space, ident) if ident is not None else None
+            order, arrival = sim._arrive(key)
+            fault = self._fault(script, arrival)
+            if fault is _GONE:
+                return
+            answer = sim._execute(
+                provider, operation, order, deduplicated=deduplicated, body=body, script=script
+            )
+            self._after(fault, answer, provider, path)
+
+        def _inquire(
+            self,
+            provider: str,
+            path: str,
+            operation: str,
+            body: dict[str, Any],
+            *,
+            query: str,
+            script: _Script,
+        ) -> None:
+            space = _providers.INQUIRIES.get(operation, _providers.PAY)
+            ids = _providers.lookup_ids(operation, self.headers, body, query)
+            arrival = sim._probe((provider, operation, ids[0] if ids else ""))
+            fault = self._fault(script, arrival)
+            if fault is _GONE:
+                return
+            state = sim._state(provider, space, ids)
+            self._after(fault, _providers.inquiry(provider, operation, state, body), provider, path)
+
+        def _fault(self, script: _Script, arrival: int) -> str | object | None:
+            """Play the fault due on this arrival; _GONE when it already answered."""
+            sim.wait(sim.latency + script.latency)
+            fault = script.faults[arrival - 1] if arrival <= len(script.faults) else None
+            if fault is not None and fault.startswith("slow"):
+                with contextlib.suppress(ValueError):
+                    sim.wait(float(fault.partition(":")[2] or 0.5))
+                fault = None
+            if fault is None:
+                return None
+            with sim._lock:
+                sim.faults_played[fault.split(":")[0]] += 1
+            if fault in ("500", "502", "503", "504"):
+                self._send(
+                    _providers.Answer(int(fault), b"<html>upstream trouble</html>", "text/html")
+                )
+                return _GONE
+            if fault.startswith("429"):
+                seconds = fault.partition(":")[2] or "1"
+                answer = _providers.Answer(429, b'{"error": "too many requests"}')
+                self._send(answer, headers={"Retry-After": seconds})
+                return _GONE
+            if fault == "reset":
+                self._reset()
+                return _GONE
+            return fault
+
+        def _after(
+            self, fault: object, answer: _providers.Answer, provider: str, path: str
+        ) -> None:
+            if fault == "stall":
+                sim.wait(sim.stall)
+                self.close_connection = True
+            elif fault == "drop":
+                self.close_connection = True
+            elif fault == "garbage":
+                self._send(_providers.Answer(200, b"\x00\x01 this is not json"))
+            elif fault == "truncated":
+                cut = answer.body[: max(1, len(answer.body) // 2)]
+                self._send(_providers.Answer(answer.status, cut), provider, path, sign=False)
+            else:
+                self._send(answer, provider, path)
+
+        def _signature_ok(self, provider: str, path: str, raw: bytes) -> bool:
+            """A signed Antom request must verify against the merchant key (docs.antom.com
+            ac/ams/digital_signature); unsigned requests are let through."""
+            header = self.headers.get("Signature")
+            if provider != "antom" or not sim._sign or not header:
+                return True
+            signature = _signing.signature_of(header)
+            client_id = self.headers.get("client-id") or ""
+            sent_at = self.headers.get("Request-Time") or ""
+            message = _signing.content(
+                self.command, path, client_id, sent_at, raw.decode("utf-8", "replace")
+            )
+            return signature is not None and _signing.verify(
+                sim.merchant_public_key, message, signature
+            )
+
+        def _send(
+            self,
+            answer: _providers.Answer,
+            provider: str = "",
+            path: str = "",
+            headers: dict[str, str] | None = None,
+            *,
+            sign: bool = True,
+        ) -> None:
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.content_type)
+            self.send_header("Content-Length", str(len(answer.body)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
+            if provider == "antom" and sim._sign and path.startswith("/ams/"):
+                # Antom signs "{METHOD} {path}\n{client-id}.{response-time}.{body}" and sends
+                # the three in lower-case headers (the SDK reads them by exact name).
+                client_id = self.headers.get("client-id") or sim.antom_client_id
+                at = datetime.now(UTC).isoformat(timespec="seconds")
+                self.send_header("client-id", client_id)
+                self.send_header("response-time", at)
+                if sign:
+                    keys = sim._key_pairs()[0]
+                    text = answer.body.decode("utf-8", "replace")
+                    value = _signing.sign(
+                        keys.private, _signing.content(self.command, path, client_id, at, text)
+                    )
+                    self.send_header("signature", _signing.signature_header(value))
             self.end_headers()
-            self.wfile.write(payload)
+            self.wfile.write(answer.body)
 
         def _reset(self) -> None:
             """Close with a TCP reset (SO_LINGER 0): the client sees the connection torn down."""
@@ -380,3 +567,7 @@ def _handler_for(sim: ProviderSimulator) -> type[BaseHTTPRequestHandler]:
                 self.connection.close()
 
     return Handler
+
+
+_GONE = object()
+"""The fault already answered (or tore the connection down)."""

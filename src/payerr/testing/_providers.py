@@ -1,0 +1,386 @@
+"""What each provider does with a request, written from the providers' documents only.
+
+Nothing here reads payerr's mappings or classifier: a simulator that asked payerr what a code
+means would agree with payerr by construction. Sources:
+
+- Antom / Alipay+ (``/ams/api/v1/...``, ``/aps/api/v1/...``): DESIGN.md sections 2 and 7, the
+  Result/Error codes tables of docs.antom.com/ac/ams (pay ``payment_cashier``, inquiryPayment
+  ``paymentri_online``, refund ``refund_online``, inquiryRefund ``ir_online``, capture, cancel
+  ``paymentc_online``, vaultPaymentMethod, inquireVaulting). ``resultStatus`` U marks the codes
+  whose outcome is not final; requests are idempotent on ``paymentRequestId`` /
+  ``refundRequestId`` / ``captureRequestId`` / ``vaultingRequestId``, and a changed body under the
+  same id answers ``REPEAT_REQ_INCONSISTENT``.
+- OTT Pay: seed 002. ``rsp_code`` answers; ``ORDER_PAID`` "order paid" and ``ORDER_USED`` "order
+  number duplicated" answer an order number sent again; a query reports ``data.respcode``.
+- PayKKa: seed 003 and docs.paykka.com (Error Handling, Gateway Order Status). ``ret_code``
+  ``000000`` with ``data.status`` / ``data.error_code``; ``4021`` "Transaction number is
+  duplicate", ``4000`` "Payment order is processing, please do not pay again" and ``4003``
+  "Refund is completed, duplicate submission is not allowed" answer a repeat; ``206024`` "the
+  order doesn't exist".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "EXECUTES",
+    "PROVIDERS",
+    "SUCCESS_CODES",
+    "Answer",
+    "doc_outcome",
+    "envelope",
+    "fingerprint",
+    "identity",
+    "operation_of",
+]
+
+PROVIDERS = ("antom", "alipay_plus", "ottpay", "paykka")
+SUCCESS_CODES = {
+    "antom": "SUCCESS",
+    "alipay_plus": "SUCCESS",
+    "ottpay": "SUCCESS",
+    "paykka": "0000",
+}
+
+# The simulator's operations, and the id space each one's requests live in: a refund's
+# refundRequestId never meets a pay's paymentRequestId.
+PAY, INQUIRY, CAPTURE, CANCEL = "pay", "inquiry", "capture", "cancel"
+REFUND, REFUND_INQUIRY, VAULT, VAULT_INQUIRY, OTHER = (
+    "refund",
+    "refund-inquiry",
+    "vaulting",
+    "vaulting-inquiry",
+    "other",
+)
+SPACE = {
+    PAY: PAY,
+    INQUIRY: PAY,
+    CAPTURE: CAPTURE,
+    CANCEL: CANCEL,
+    REFUND: REFUND,
+    REFUND_INQUIRY: REFUND,
+    VAULT: VAULT,
+    VAULT_INQUIRY: VAULT,
+    OTHER: OTHER,
+}
+EXECUTES = frozenset({PAY, CAPTURE, CANCEL, REFUND, VAULT})
+INQUIRIES = {INQUIRY: PAY, REFUND_INQUIRY: REFUND, VAULT_INQUIRY: VAULT}
+
+_AMS = re.compile(r"/a[mp]s/(?:sandbox/)?api/v\d+/(?:payments|vaults|authorizations)/(\w+)")
+_AMS_OPERATIONS = {
+    "pay": PAY,
+    "inquiryPayment": INQUIRY,
+    "capture": CAPTURE,
+    "cancel": CANCEL,
+    "refund": REFUND,
+    "inquiryRefund": REFUND_INQUIRY,
+    "vaultPaymentMethod": VAULT,
+    "inquireVaulting": VAULT_INQUIRY,
+}
+
+# Antom / Alipay+ result codes whose resultStatus is U in the docs' tables (the outcome is not
+# final); every other code but SUCCESS is F.
+_AMS_UNKNOWN = frozenset(
+    {
+        "PAYMENT_IN_PROCESS",
+        "UNKNOWN_EXCEPTION",
+        "REQUEST_TRAFFIC_EXCEED_LIMIT",
+        "REFUND_IN_PROCESS",
+        "CAPTURE_IN_PROCESS",
+        "VERIFICATION_IN_PROCESS",
+    }
+)
+# OTT Pay (seed 002) codes that report a transaction still under way.
+_OTT_UNDER_WAY = frozenset({"PROCESSING", "NOTPAY", "UNKNOW", "USERPAYING", "TIMEOUT", "REFUND"})
+# PayKKa (seed 003): 4000 "Payment order is processing", 5010 "Transaction entered security review".
+_PAYKKA_UNDER_WAY = frozenset({"4000", "5010"})
+_PAYKKA_OK = frozenset({"0000", "000000"})
+
+_KEY_HEADERS = ("idempotency-key", "x-idempotency-key")
+_REQUEST_IDS = {
+    PAY: ("paymentRequestId",),
+    CAPTURE: ("captureRequestId",),
+    CANCEL: ("paymentRequestId", "paymentId"),
+    REFUND: ("refundRequestId",),
+    VAULT: ("vaultingRequestId",),
+}
+_LOOKUP_IDS = {
+    PAY: ("paymentRequestId", "paymentId"),
+    REFUND: ("refundRequestId", "refundId"),
+    VAULT: ("vaultingRequestId",),
+}
+_ORDER_FIELDS = ("merchant_order_no", "order_no", "out_trade_no", "order_id", "orderId")
+_REFUND_FIELDS = ("merchant_refund_no", "refund_no", "refund_id", "refundId", "out_refund_no")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One HTTP answer."""
+
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+
+
+def _json(payload: dict[str, Any], status: int = 200) -> Answer:
+    return Answer(status, json.dumps(payload).encode())
+
+
+def operation_of(provider: str, method: str, path: str, body: dict[str, Any]) -> str:
+    """The operation a request asks for, from the provider's endpoint (and OTT's ``action``)."""
+    match = _AMS.search(path)
+    if match is not None and provider in ("antom", "alipay_plus"):
+        return _AMS_OPERATIONS.get(match.group(1), OTHER)
+    words = re.sub(r"([a-z])([A-Z])", r"\1 \2", path).lower()
+    action = body.get("action")
+    if isinstance(action, str):
+        words += " " + action.lower()
+    query = any(w in words for w in ("query", "inquir", "status"))
+    if "refund" in words:
+        return REFUND_INQUIRY if query or method == "GET" else REFUND
+    if method == "GET" or query:
+        return INQUIRY
+    if "capture" in words:
+        return CAPTURE
+    if any(w in words for w in ("cancel", "void", "revers")):
+        return CANCEL
+    return PAY
+
+
+def _flat(body: dict[str, Any]) -> dict[str, Any]:
+    """The body, with OTT Pay's ``data`` object's fields beside the envelope's."""
+    data = body.get("data")
+    return {**data, **body} if isinstance(data, dict) else body
+
+
+def _value(body: dict[str, Any], names: tuple[str, ...]) -> str | None:
+    for name in names:
+        value = body.get(name)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+            return str(value)
+    return None
+
+
+def identity(
+    provider: str, operation: str, headers: Any, body: dict[str, Any]
+) -> tuple[str | None, bool]:
+    """``(id, deduplicated)`` of an executing request: an idempotency key or request id the
+    provider deduplicates on, else the order number it answers repeats for."""
+    for name in _KEY_HEADERS:
+        key = headers.get(name)
+        if key:
+            return f"key:{key}", True
+    flat = _flat(body)
+    if provider in ("antom", "alipay_plus"):
+        found = _value(flat, _REQUEST_IDS.get(operation, ()))
+        if found is not None:
+            return f"id:{found}", True
+    fields = _REFUND_FIELDS if operation == REFUND else _ORDER_FIELDS
+    found = _value(flat, fields) or (
+        _value(flat, _REQUEST_IDS.get(operation, ())) if operation != PAY else None
+    )
+    if found is None and operation == PAY:
+        found = _value(flat, ("paymentRequestId",))
+    return (f"order:{found}", False) if found is not None else (None, False)
+
+
+def lookup_ids(operation: str, headers: Any, body: dict[str, Any], query: str) -> list[str]:
+    """The ids an inquiry may name its order by, most specific first."""
+    flat = _flat(body)
+    for pair in query.split("&"):
+        name, _, value = pair.partition("=")
+        if name and value:
+            flat.setdefault(name, value)
+    space = INQUIRIES.get(operation, PAY)
+    found: list[str] = []
+    for name in _KEY_HEADERS:
+        key = headers.get(name)
+        if key:
+            found.append(f"key:{key}")
+    ids = _value(flat, _LOOKUP_IDS.get(space, ()))
+    if ids is not None:
+        found += [f"id:{ids}", f"order:{ids}"]
+    order = _value(flat, _REFUND_FIELDS if space == REFUND else _ORDER_FIELDS)
+    if order is not None:
+        found.append(f"order:{order}")
+    return found
+
+
+def fingerprint(body: dict[str, Any]) -> str:
+    """What "the same request" means: the body, canonically encoded."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def doc_outcome(provider: str, code: str) -> str:
+    """``success`` / ``pending`` / ``failed``: what the provider's own tables say the code is."""
+    upper = code.strip().upper()
+    if upper == SUCCESS_CODES[provider] or (provider == "paykka" and upper in _PAYKKA_OK):
+        return "success"
+    if provider in ("antom", "alipay_plus"):
+        return "pending" if upper in _AMS_UNKNOWN else "failed"
+    if provider == "ottpay":
+        return "pending" if upper in _OTT_UNDER_WAY else "failed"
+    return "pending" if upper in _PAYKKA_UNDER_WAY else "failed"
+
+
+def _sdk_event(provider: str, code: str) -> bool:
+    """SDK callback codes (Antom's ``SDK_*``, Alipay+'s numeric callback codes): merchants
+    forward them as ``{"code": ...}``; they are not server answers."""
+    return provider in ("antom", "alipay_plus") and (
+        code.upper().startswith("SDK_") or code.isdigit()
+    )
+
+
+def envelope(provider: str, code: str, message: str = "simulated") -> bytes:
+    """The provider's answer to an executed request that carries ``code``."""
+    return _executed(provider, PAY, code, message, {}).body
+
+
+def _executed(
+    provider: str, operation: str, code: str, message: str, body: dict[str, Any]
+) -> Answer:
+    outcome = doc_outcome(provider, code)
+    if _sdk_event(provider, code):
+        return _json({"code": code})
+    if provider in ("antom", "alipay_plus"):
+        letter = {"success": "S", "pending": "U", "failed": "F"}[outcome]
+        result = {"resultCode": code, "resultStatus": letter, "resultMessage": message}
+        payload: dict[str, Any] = {"result": result}
+        for name in ("paymentRequestId", "refundRequestId", "captureRequestId"):
+            if isinstance(body.get(name), str):
+                payload[name] = body[name]
+        return _json(payload)
+    if provider == "ottpay":
+        return _json({"rsp_code": code, "rsp_msg": message})
+    if len(code) == 6 and code.isdigit() and outcome != "success":
+        return _json({"ret_code": code, "ret_msg": message})  # a gateway-level answer
+    if outcome == "success":
+        data: dict[str, Any] = {"status": "SUCCESS"}
+    else:
+        status = "PROCESSING" if outcome == "pending" else "FAILURE"
+        data = {"status": status, "error_code": code, "error_description": message}
+    return _json({"ret_code": "000000", "ret_msg": "success", "data": data})
+
+
+def executed(provider: str, operation: str, code: str | None, body: dict[str, Any]) -> Answer:
+    """The answer to a request the provider ran, carrying ``code`` (default: success)."""
+    return _executed(provider, operation, code or SUCCESS_CODES[provider], "simulated", body)
+
+
+def conflict(provider: str, keyed: bool) -> Answer:
+    """A changed body under an idempotency key or request id the provider already has."""
+    if provider in ("antom", "alipay_plus"):
+        result = {
+            "resultCode": "REPEAT_REQ_INCONSISTENT",
+            "resultStatus": "F",
+            "resultMessage": "The amount or currency is different from the previous request.",
+        }
+        return _json({"result": result})
+    message = "the idempotency key was used with a different request body"
+    if not keyed and provider == "paykka":
+        return _json({"ret_code": "000000", "ret_msg": "success", "data": _paykka_duplicate()})
+    if not keyed and provider == "ottpay":
+        return _json({"rsp_code": "ORDER_USED", "rsp_msg": "order number duplicated"})
+    return _json({"error": "conflict", "message": message}, 409)
+
+
+def _paykka_duplicate() -> dict[str, Any]:
+    return {
+        "status": "FAILURE",
+        "error_code": "4021",
+        "error_description": "Transaction number is duplicate",
+    }
+
+
+def repeat(provider: str, operation: str, outcome: str) -> Answer:
+    """An order number sent again after its request executed, as each provider answers it."""
+    if provider == "ottpay":
+        if outcome == "success" and operation == PAY:
+            return _json({"rsp_code": "ORDER_PAID", "rsp_msg": "order paid"})
+        return _json({"rsp_code": "ORDER_USED", "rsp_msg": "order number duplicated"})
+    if provider == "paykka":
+        if outcome == "pending":
+            data = {
+                "status": "FAILURE",
+                "error_code": "4000",
+                "error_description": "Payment order is processing, please do not pay again",
+            }
+        elif operation == REFUND:
+            data = {
+                "status": "FAILURE",
+                "error_code": "4003",
+                "error_description": "Refund is completed, duplicate submission is not allowed",
+            }
+        else:
+            data = _paykka_duplicate()
+        return _json({"ret_code": "000000", "ret_msg": "success", "data": data})
+    return _json({"error": "conflict", "message": "this order was already submitted"}, 409)
+
+
+def inquiry(
+    provider: str, operation: str, found: tuple[str, str] | None, body: dict[str, Any]
+) -> Answer:
+    """An inquiry's answer: the state of the order it names, never an execution.
+
+    ``found`` is ``(outcome, code)`` of the order's execution, or None when the provider has no
+    executed order under that id.
+    """
+    space = INQUIRIES.get(operation, PAY)
+    if provider in ("antom", "alipay_plus"):
+        if found is None:
+            result = {
+                "resultCode": "ORDER_NOT_EXIST",
+                "resultStatus": "F",
+                "resultMessage": "The order does not exist.",
+            }
+            return _json({"result": result})
+        outcome, code = found
+        ok = {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "Success."}
+        field = {PAY: "paymentStatus", REFUND: "refundStatus", VAULT: "vaultingStatus"}[space]
+        value = {"success": "SUCCESS", "failed": "FAIL", "pending": "PROCESSING"}[outcome]
+        payload: dict[str, Any] = {"result": ok, field: value}
+        if space == PAY:
+            payload["paymentResultCode"] = code
+            payload["paymentResultMessage"] = "simulated"
+        elif space == VAULT and outcome != "success":
+            payload["vaultingResultCode"] = code
+        for name in ("paymentRequestId", "paymentId", "refundRequestId", "vaultingRequestId"):
+            if isinstance(body.get(name), str):
+                payload[name] = body[name]
+        return _json(payload)
+    if provider == "ottpay":
+        if found is None:
+            return _json({"rsp_code": "ORDER_NOT_EXIST", "rsp_msg": "order not exist"})
+        outcome, code = found
+        respcode = {"success": "SUCCESS", "failed": "FAIL", "pending": "PROCESSING"}[outcome]
+        return _json({"rsp_code": "SUCCESS", "rsp_msg": "success", "data": {"respcode": respcode}})
+    if found is None:
+        return _json({"ret_code": "206024", "ret_msg": "the order doesn't exist"}, 400)
+    outcome, code = found
+    status = {"success": "SUCCESS", "failed": "FAILURE", "pending": "PROCESSING"}[outcome]
+    data: dict[str, Any] = {"status": status}
+    if outcome != "success" and code not in _PAYKKA_OK:
+        data["error_code"] = code
+    return _json({"ret_code": "000000", "ret_msg": "success", "data": data})
+
+
+def bad_request(provider: str, why: str) -> Answer:
+    """A request the provider cannot read."""
+    if provider in ("antom", "alipay_plus"):
+        result = {"resultCode": "PARAM_ILLEGAL", "resultStatus": "F", "resultMessage": why}
+        return _json({"result": result})
+    return _json({"error": why}, 400)
+
+
+def invalid_signature() -> Answer:
+    result = {
+        "resultCode": "INVALID_SIGNATURE",
+        "resultStatus": "F",
+        "resultMessage": "The signature is not validated.",
+    }
+    return _json({"result": result})

@@ -124,7 +124,7 @@ def test_list_json_is_an_array_of_contract_objects(capsys: pytest.CaptureFixture
     code, out, _ = run(capsys, "list", "ottpay", "--json")
     rows = json.loads(out)
     assert code == 0
-    assert len(rows) == 58  # 55 rows for every operation, 3 scoped
+    assert len(rows) == 63  # 56 rows for every operation, 7 scoped
     assert all(r.keys() >= CONTRACT_KEYS for r in rows)
 
 
@@ -143,7 +143,7 @@ def test_list_filters_by_category(capsys: pytest.CaptureFixture[str]) -> None:
 def test_export_formats(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
     code, out, _ = run(capsys, "export", "--format", fmt)
     assert code == 0
-    total = 76 + 110 + 58 + 171
+    total = 76 + 110 + 63 + 173
     if fmt == "json":
         assert len(json.loads(out)) == total
     elif fmt == "csv":

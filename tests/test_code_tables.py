@@ -269,12 +269,12 @@ def test_amount_limits_share_a_verdict() -> None:
         '{"result": {"resultCode": "SUCCESS", "resultStatus": "S"}, "refundStatus": "FAIL"}',
     ],
 )
-def test_classify_http_takes_a_parsed_or_text_body(body: object) -> None:
+def test_classify_http_takes_a_parsed_or_text_body(body: dict[str, Any] | str) -> None:
     """SDKs hand over dicts; a failed refund stays failed whichever form the body has."""
-    c = payerr.classify_http("antom", 200, body, operation="refund-inquiry")  # type: ignore[arg-type]
+    c = payerr.classify_http("antom", 200, body, operation="refund-inquiry")
     assert c.outcome is Outcome.FAILED
 
 
 def test_classify_http_names_a_wrong_body_type() -> None:
     with pytest.raises(TypeError, match="body must be bytes, str or an already parsed"):
-        payerr.classify_http("antom", 200, 42)  # type: ignore[arg-type]
+        payerr.classify_http("antom", 200, object())  # type: ignore[arg-type]

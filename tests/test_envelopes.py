@@ -53,10 +53,13 @@ def test_antom_pay_u_with_another_code_means_resend() -> None:
     assert c.source == "result.resultStatus"
 
 
-def test_antom_pay_u_unknown_code_is_retryable_but_unknown() -> None:
-    """The provider-level status U is the one thing that makes an unknown code retryable."""
-    c = respond("antom", {"result": result("BRAND_NEW", "U")})
-    assert (c.outcome, c.category, c.known) == (Outcome.FAILED, Category.RETRYABLE, False)
+def test_antom_pay_u_unknown_code_is_pending() -> None:
+    """resultStatus U "might be successful, in process, or failed" (Antom's result process
+    logic): with a code payerr does not know (PAYMENT_PROCESSING, USER_PAYING ...), it may be
+    in process, so it is pending, never resent as transient."""
+    for code in ("BRAND_NEW", "PAYMENT_PROCESSING", "USER_PAYING"):
+        c = respond("antom", {"result": result(code, "U")})
+        assert (c.outcome, c.category, c.known) == (Outcome.PENDING, None, False), code
 
 
 def test_antom_f_unknown_code_is_final_and_unknown() -> None:

@@ -26,7 +26,7 @@ print(json.dumps({
     "fraud": payerr.classify("antom", "FRAUD_REJECT").category,
 }))
 """
-EXPECTED_ROWS = {"alipay_plus": 76, "antom": 110, "ottpay": 58, "paykka": 171}
+EXPECTED_ROWS = {"alipay_plus": 76, "antom": 110, "ottpay": 63, "paykka": 173}
 
 
 def run_probe(cwd: Path, env: dict[str, str]) -> dict[str, object]:

@@ -20,7 +20,7 @@ CASES = [
     # (provider, code, outcome, category, the doc's reason)
     ("antom", "SUCCESS", S, None, "Antom API: Success."),
     ("alipay_plus", "10000", S, None, "Alipay+ SDK: SUCCESS"),
-    ("ottpay", "REFUND_SUCCESS", S, None, "OTT Pay: refund success."),
+    ("ottpay", "PARTIAL_REFUNDED", S, None, "OTT Pay: partial Refunded: the payment stands"),
     ("paykka", "0000", S, None, "PayKKa: Success"),
     ("antom", "PAYMENT_IN_PROCESS", P, None, "The payment is being processed."),
     ("antom", "SDK_PAYMENT_CHALLENGE", P, None, "3D challenge: the issuer needs the shopper"),

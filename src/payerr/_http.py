@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import json
-import math
+import re
 import time
 from http import HTTPStatus
 from typing import Any
@@ -19,6 +19,7 @@ __all__ = [
     "status_fallback",
 ]
 
+_DECIMAL = re.compile(r"[0-9]{1,12}\.[0-9]{1,6}")
 MAX_BODY_BYTES = 1 << 20
 """Bodies above 1 MiB are not parsed: no payment answer is that big, and a huge one is garbage."""
 
@@ -26,16 +27,26 @@ MAX_BODY_BYTES = 1 << 20
 def parse_json_object(body: bytes, limit: int = MAX_BODY_BYTES) -> dict[str, Any] | None:
     """The body as a JSON object, or None for anything else. Never raises.
 
-    None covers empty, oversized, non-JSON, invalid UTF-8, deeply nested (``json`` raises
-    ``RecursionError``) and JSON that is not an object.
+    None covers empty, oversized, non-JSON, invalid UTF-8, duplicate names in an object,
+    deeply nested (``json`` raises ``RecursionError``) and JSON that is not an object.
     """
     if not body or len(body) > limit:
         return None
     try:
-        value = json.loads(body)
+        value = json.loads(body, object_pairs_hook=_unique)
     except (ValueError, RecursionError):  # ValueError covers JSONDecodeError and UnicodeDecodeError
         return None
     return value if isinstance(value, dict) else None
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose names are unique. A name given twice ("paymentStatus": "FAIL",
+    "paymentStatus": "SUCCESS") is read differently by different parsers (RFC 8259 section 4):
+    the body is garbled, never a result."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise ValueError("duplicate names in a JSON object")
+    return obj
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -60,13 +71,10 @@ def read_retry_after(value: str | None) -> tuple[float | None, float | None]:
     value = value.strip()
     if value.isdigit():
         return float(int(value[:12])), None
-    try:
-        seconds: float | None = float(value)
-    except ValueError:
-        seconds = None  # not a number: try an HTTP-date below
-    if seconds is not None:
-        # Not RFC form, but some gateways send "1.5"; reject negatives, NaN and infinity.
-        return (seconds if math.isfinite(seconds) and seconds >= 0 else None), None
+    if _DECIMAL.fullmatch(value):
+        # Not RFC form (delay-seconds is 1*DIGIT), but some gateways send "1.5". Exponents,
+        # signs, NaN and infinity are not taken.
+        return float(value[:20]), None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):

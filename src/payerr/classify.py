@@ -20,7 +20,7 @@ import structlog
 from payerr._http import parse_json_object, read_retry_after, status_fallback
 from payerr.adapters import READERS, Unresolved
 from payerr.mappings import ProviderTable, Registry, default_registry, normalize_code
-from payerr.operations import fit_message, operation_of_body, operation_of_path
+from payerr.operations import fit_message, operation_of_body, operation_of_request
 from payerr.taxonomy import Classification, Operation, Outcome
 
 __all__ = [
@@ -51,7 +51,13 @@ UNKNOWN_ACTION = (
     "code to a mapping file."
 )
 
-Headers = httpx.Headers | Mapping[str, str] | Message | Iterable[tuple[str | bytes, str | bytes]]
+Headers = (
+    httpx.Headers
+    | Mapping[str, str | int]
+    | Message
+    | Iterable[tuple[str | bytes, str | bytes] | list[str | bytes]]
+)
+"""Headers in any form: httpx's, a mapping, ``http.client``'s ``HTTPMessage`` or list of pairs."""
 
 
 def classify(
@@ -104,8 +110,9 @@ def classify(
     )
 
 
-Body = bytes | bytearray | memoryview | str | Mapping[str, Any]
-"""A body as received (bytes or text) or as already parsed (a JSON object)."""
+Body = bytes | bytearray | memoryview | str | Mapping[str, Any] | list[Any] | int | float | None
+"""A body as received (bytes or text) or as already parsed (JSON: an object, or anything else,
+which is no answer)."""
 
 
 def _as_bytes(body: object) -> bytes:
@@ -179,6 +186,9 @@ def read_answer(
         # Already parsed by the caller (an SDK's dict, a webhook framework's JSON).
         obj: dict[str, Any] | None = dict(body)
         body = b"{}"
+    elif isinstance(body, list | tuple | int | float) or body is None:
+        # Parsed JSON that is not an object ([...], 5, null): no answer to read.
+        obj, body = None, b"" if body is None else b"[not a JSON object]"
     else:
         body = _as_bytes(body)
         obj = parse_json_object(body)
@@ -236,12 +246,13 @@ def classify_response(
 
 
 def _operation_of(response: httpx.Response) -> Operation:
-    """The operation the response's request path names (unknown without a request)."""
+    """The operation the response's request names (its ``payerr.operation`` extension, else its
+    path; unknown without a request)."""
     try:
         request = response.request
     except RuntimeError:  # no request attached to this response
         return Operation.UNKNOWN
-    return operation_of_path(request.url.path, request.method)
+    return operation_of_request(request)
 
 
 def as_operation(operation: Operation | str | None) -> Operation:
@@ -368,16 +379,28 @@ def _header(headers: Headers, name: str) -> str | None:
     if isinstance(headers, Message):
         value = headers.get(name)
         return value if isinstance(value, str) else None
+    if isinstance(headers, Mapping):
+        value = headers.get(name)
+        if value is None:
+            value = next(
+                (v for k, v in headers.items() if isinstance(k, str) and k.lower() == name),
+                None,
+            )
+        if type(value) is int:
+            return str(value)
+        return value if isinstance(value, str) else None
     try:
         items = headers.items() if isinstance(headers, Mapping) else iter(headers)
         for pair in items:
-            if not isinstance(pair, tuple) or len(pair) != 2:
-                continue
+            if not isinstance(pair, tuple | list) or len(pair) != 2:
+                continue  # [name, value] lists too: the JSON form of a header list
             key, value = pair
             if isinstance(key, bytes):
                 key = key.decode("latin-1")
             if isinstance(value, bytes):
                 value = value.decode("latin-1")
+            elif type(value) is int:
+                value = str(value)  # {"Retry-After": 7}
             if isinstance(key, str) and key.lower() == name:
                 return value if isinstance(value, str) else None
     except Exception:  # an object that only pretends to be headers: no Retry-After, no crash

@@ -16,6 +16,7 @@ import dataclasses
 import datetime as _dt
 import os
 import re
+import string
 import threading
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -91,15 +92,21 @@ _CACHE_LIMIT = 4096  # spellings cached per source; beyond it lookups still work
 
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
 """Zero-width characters: Antom's own SDK docstrings carry U+200B around PAYMENT_IN_PROCESS."""
 
 
 def normalize_code(code: str) -> str:
     """The form codes are compared in: zero-width characters and surrounding white space
-    dropped, upper-case."""
-    if not code.isascii():
-        code = code.translate(_INVISIBLE)
-    return code.strip().upper()
+    dropped, ASCII letters upper-cased.
+
+    Only ASCII is upper-cased: Unicode case mapping turns look-alikes into codes (a long s,
+    U+017F, upper-cases to S; a sharp s, U+00DF, to SS), and a garbled status must never read
+    as success (DESIGN.md section 6, rule 7).
+    """
+    if code.isascii():
+        return code.strip().upper()
+    return code.translate(_INVISIBLE).strip().translate(_ASCII_UPPER)
 
 
 def shipped_mappings_dir() -> Path:

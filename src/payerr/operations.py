@@ -14,9 +14,17 @@ import dataclasses
 import re
 from typing import Any
 
-from payerr.taxonomy import Classification, Operation, Outcome
+from payerr.mappings import normalize_code
+from payerr.taxonomy import Category, Classification, Operation, Outcome
 
-__all__ = ["REFUND_OPERATIONS", "fit_message", "operation_of_body", "operation_of_path"]
+__all__ = [
+    "OPERATION_EXTENSION",
+    "REFUND_OPERATIONS",
+    "fit_message",
+    "operation_of_body",
+    "operation_of_path",
+    "operation_of_request",
+]
 
 REFUND_OPERATIONS = frozenset(
     {Operation.REFUND, Operation.REFUND_INQUIRY, Operation.REFUND_NOTIFICATION}
@@ -99,13 +107,35 @@ def _read_path(path: str, method: str) -> Operation:
     return Operation.UNKNOWN
 
 
+OPERATION_EXTENSION = "payerr.operation"
+"""``request.extensions`` key naming a request's operation, for endpoints whose path does not
+(OTT Pay answers every call on one URL): ``client.post(url, json=body,
+extensions={"payerr.operation": "refund"})``."""
+
+
+def operation_of_request(request: Any) -> Operation:
+    """The operation an ``httpx.Request`` names: its ``payerr.operation`` extension, else its
+    path. Raises ValueError for an extension naming no operation (a caller's mistake)."""
+    named = request.extensions.get(OPERATION_EXTENSION)
+    if named is not None:
+        try:
+            return Operation(named.strip().lower() if isinstance(named, str) else named)
+        except ValueError:
+            known = ", ".join(o.value for o in Operation)
+            raise ValueError(
+                f"unknown operation {named!r} in request.extensions[{OPERATION_EXTENSION!r}]; "
+                f"known: {known}"
+            ) from None
+    return operation_of_path(request.url.path, request.method)
+
+
 def operation_of_body(body: dict[str, Any]) -> Operation:
     """The operation a body names unambiguously (a notification type, an operation status
     field), or UNKNOWN."""
     notify = body.get("notifyType")
     if isinstance(notify, str) and notify.strip():
         # A notifyType payerr does not list (DISPUTE_CREATED, PAYOUT_RESULT...) is not a payment.
-        return _NOTIFY_TYPES.get(notify.strip().upper(), Operation.OTHER)
+        return _NOTIFY_TYPES.get(normalize_code(notify), Operation.OTHER)
     for field, operation in _STATUS_FIELDS:
         if field in body:
             return operation
@@ -148,22 +178,57 @@ _MESSAGES = {
 }
 
 
+_TOPICS = {
+    "refund": ("refund",),
+    "cancel": ("cancel",),
+    "vaulting": ("card",),
+    "capture": ("finalis", "complet"),
+}
+_QUERIES = frozenset({Operation.INQUIRY, Operation.REFUND_INQUIRY, Operation.VAULTING_INQUIRY})
+_NOT_CHECKED = "We could not check this right now. Please try again later."
+_NOT_SAVED_NOW = "Your card could not be saved right now. Please try again later."
+_ON_OUR_SIDE = frozenset({Category.MERCHANT_CONFIG, Category.RETRYABLE})
+
+
 def fit_message(c: Classification, operation: Operation) -> Classification:
-    """``c`` with a shopper message that speaks of the refund or cancellation it is about,
-    where the mapping row's message speaks of a payment."""
-    if operation in REFUND_OPERATIONS:
-        messages = _MESSAGES["refund"]
-    elif operation is Operation.CANCEL:
-        messages = _MESSAGES["cancel"]
-    elif operation in _VAULTING:
-        messages = _MESSAGES["vaulting"]
-    elif operation in _CAPTURE:
-        messages = _MESSAGES["capture"]
-    elif operation is Operation.OTHER:
-        messages = _MESSAGES["other"]
-    else:
+    """``c`` with a shopper message that speaks of what the operation is about.
+
+    A refund, cancel, capture or vaulting answer whose row speaks of something else (a payment,
+    an order) gets that operation's message. An inquiry that itself failed on the merchant's or
+    the provider's side says nothing about what it asked after: "we could not check".
+    """
+    if c.outcome is Outcome.INFO:
         return c
-    text = messages.get(c.outcome)
-    if text is None or "payment" not in c.user_message.lower() or c.user_message == text:
+    on_our_side = c.outcome is Outcome.FAILED and c.category in _ON_OUR_SIDE
+    if operation in _QUERIES and on_our_side:
+        text: str | None = _NOT_CHECKED
+    else:
+        kind = _kind(operation)
+        if kind is None:
+            return c
+        text = _MESSAGES[kind].get(c.outcome)
+        message = c.user_message.lower()
+        if kind == "other":
+            if "payment" not in message:
+                return c
+        elif kind == "vaulting" and on_our_side:
+            text = _NOT_SAVED_NOW
+        elif any(topic in message for topic in _TOPICS[kind]):
+            return c
+    if text is None or c.user_message == text:
         return c
     return dataclasses.replace(c, user_message=text)
+
+
+def _kind(operation: Operation) -> str | None:
+    if operation in REFUND_OPERATIONS:
+        return "refund"
+    if operation is Operation.CANCEL:
+        return "cancel"
+    if operation in _VAULTING:
+        return "vaulting"
+    if operation in _CAPTURE:
+        return "capture"
+    if operation is Operation.OTHER:
+        return "other"
+    return None

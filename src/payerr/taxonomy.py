@@ -269,7 +269,7 @@ class CodeEntry:
         """The Classification this row stands for."""
         return Classification(
             provider=self.provider,
-            code=self.code.strip().upper(),
+            code=self.code.strip().upper(),  # row codes are validated ASCII
             raw_code=self.code if raw_code is None else raw_code,
             message=self.message,
             outcome=self.outcome,

@@ -39,7 +39,7 @@ from payerr.decide import (
     verdict,
 )
 from payerr.mappings import Registry, default_registry
-from payerr.operations import operation_of_path
+from payerr.operations import operation_of_request
 from payerr.policy import RetryPolicy
 from payerr.safety import (
     DEFAULT_KEY_HEADERS,
@@ -82,7 +82,7 @@ class _Flight:
         self.started = started
         self.call = call
         self._identity: Identity | bool | None = False  # False: not computed yet
-        self.operation = operation_of_path(request.url.path, request.method)
+        self.operation = operation_of_request(request)
 
     def identity(self, core: _Core) -> Identity | None:
         if self._identity is False:
@@ -300,6 +300,10 @@ class _Shell(ABC, Generic[_Inner]):
 
 class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
     """An ``httpx.BaseTransport`` that classifies, retries safely and raises typed errors.
+
+    The operation each answer is read for (pay, refund, inquiry ...) comes from the request's
+    path, or from ``extensions={"payerr.operation": "refund"}`` on the request where the path
+    does not name it (OTT Pay's single endpoint).
 
     Args:
         provider: the provider id (``"antom"``, ``"alipay_plus"``, ``"ottpay"``, ``"paykka"``, or

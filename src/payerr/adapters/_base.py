@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from payerr.mappings import ProviderTable
+from payerr.mappings import ProviderTable, normalize_code
 from payerr.taxonomy import Category, Classification, Outcome
 
 __all__ = [
@@ -104,7 +104,7 @@ def text_of(value: object) -> str | None:
 def upper_of(value: object) -> str | None:
     """A status field's value, normalised, or None."""
     if isinstance(value, str):
-        return value.strip().upper() or None
+        return normalize_code(value) or None
     return None
 
 

@@ -7,8 +7,9 @@ Precedence (DESIGN.md section 2; docs.antom.com/ac/ams/paymentri_online, .../pay
    (SUCCESS / FAIL / PROCESSING / PENDING / CANCELLED / UNKNOWN). For inquiry, ``result`` only
    says the inquiry call worked.
 2. ``notifyType = PAYMENT_PENDING`` with ``resultStatus = S`` means "being processed".
-3. ``result.resultCode``: ``U`` with any code other than a pending one means "unknown, resend
-   the same request" (pay is idempotent on ``paymentRequestId``), so it is retryable.
+3. ``result.resultCode``: ``U`` with a mapped code that is not pending means "unknown, resend
+   the same request" (pay is idempotent on ``paymentRequestId``), so it is retryable; ``U``
+   with a code payerr does not know is pending (it may be in process).
 4. A forwarded SDK event: top-level ``code`` (``SDK_PAYMENT_FAIL`` defers to a
    ``paymentResultCode`` in the event's ``result``, step 1), or ``errorCode`` / ``resultCode``.
 """
@@ -30,7 +31,7 @@ from payerr.adapters._base import (
     text_of,
     upper_of,
 )
-from payerr.mappings import ProviderTable, normalize_code
+from payerr.mappings import ProviderTable
 from payerr.operations import operation_of_body
 from payerr.taxonomy import (
     DEFAULT_ACTIONS,
@@ -111,19 +112,33 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
     detail = text_of(result.get("resultMessage")) if result is not None else None
     if operation is Operation.UNKNOWN:
         operation = operation_of_body(body)
+    if operation is Operation.OTHER and "notifyType" in body:
+        # A notification payerr does not know (a new notifyType): what it reports is not known,
+        # so it is never success (DESIGN.md 6, rule 1).
+        why = f"notifyType {body.get('notifyType')!r} is not one payerr knows"
+        return Unresolved(None, "notifyType", _NOTIFY_PENDING, why=why), detail
+    own = _STATUS_FIELDS.get(operation)
+    if status in ("F", "U") and own is not None and own in body:
+        said = upper_of(body.get(own))
+        if said != "FAIL":
+            # result says the operation failed (or is unknown) while its own status says
+            # otherwise: a disagreement is pending, never failed (DESIGN.md 6, rule 2).
+            why = f"resultStatus {status} contradicts {own} {body.get(own)!r}"
+            return Unresolved(None, own, _PENDING[own], why=why), detail
 
     if status in (None, "S"):
-        own = _STATUS_FIELDS.get(operation)
         if own is not None and (own in body or operation in _STATUS_REQUIRED):
             # The operation's own status decides; result only says the call worked
             # (DESIGN.md 6, rule 1).
             return _operation_status(table, body, own), detail
         foreign = next((f for f in _OPERATION_FIELDS if f in body and f != own), None)
+        if foreign is None and own is not None and "paymentStatus" in body:
+            foreign = "paymentStatus"  # a payment's status beside a refund, capture ...
         if foreign is not None:
             # Another operation's status in this answer (a refundStatus beside a payment
             # inquiry): it does not decide this operation, and nothing else can be trusted.
             why = f"{foreign} in an answer to {operation}"
-            return Unresolved(None, foreign, _PENDING[foreign], why=why), detail
+            return Unresolved(None, foreign, pending(foreign), why=why), detail
         if (
             table.adapter == "alipay_plus"
             and operation in _NEEDS_PAYMENT_RESULT
@@ -138,8 +153,8 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
             return reading
 
     if status == "S" and upper_of(body.get("notifyType")) == "PAYMENT_PENDING":
-        pending = table.lookup("PAYMENT_IN_PROCESS", "notifyType")
-        return pending or Unresolved(None, "notifyType", _NOTIFY_PENDING), detail
+        in_process = table.lookup("PAYMENT_IN_PROCESS", "notifyType")
+        return in_process or Unresolved(None, "notifyType", _NOTIFY_PENDING), detail
 
     if result is not None:
         verdict = _envelope(table, result, "result", unknown_is_pending=operation in _NOTIFIED)
@@ -182,8 +197,10 @@ def _envelope(
         why = f"resultStatus {env.get('resultStatus')!r} is not S, F or U"
         unsure = pending(source)
         return Unresolved(verdict.raw_code, source, unsure, why)
-    if isinstance(verdict, Unresolved) and status == "U" and _in_process(verdict.raw_code):
-        # An unmapped "..._IN_PROCESS" code is in process, not transient (DESIGN.md 6, rule 5).
+    if isinstance(verdict, Unresolved) and status == "U":
+        # U with a code payerr does not know: the docs say U "might be successful, in process,
+        # or failed". Only the codes whose rows say "call again" are resent; an unmapped one
+        # (PAYMENT_PROCESSING, USER_PAYING ...) may be in process: pending (DESIGN.md 6, rule 5).
         return Unresolved(verdict.raw_code, source, pending(source))
     if isinstance(verdict, Unresolved) or fallback is None:
         return verdict
@@ -239,10 +256,6 @@ def _operation_status(table: ProviderTable, body: dict[str, Any], field: str) ->
         return Unresolved(None, field, failed)
     shown = repr(body.get(field)) if field in body else "missing"
     return Unresolved(None, field, _PENDING[field], why=f"{field} is {shown}")
-
-
-def _in_process(code: str | None) -> bool:
-    return code is not None and normalize_code(code).endswith(("_IN_PROCESS", "_IN_PROCESSING"))
 
 
 def _payment(

@@ -22,7 +22,7 @@ from payerr.adapters._base import (
     upper_of,
 )
 from payerr.mappings import ProviderTable
-from payerr.taxonomy import Category, Operation, Outcome
+from payerr.taxonomy import Category, Classification, Operation, Outcome
 
 __all__ = ["read"]
 
@@ -44,7 +44,7 @@ _DATA_STATUS = fallbacks(
         # PARTIALLY_REFUNDED and PARTIALLY_REVERSED are states only a paid order reaches.
         "AUTHORIZED": (Outcome.SUCCESS, None),
         "AUTHORISED": (Outcome.SUCCESS, None),
-        "REFUNDED": (Outcome.SUCCESS, None),
+        "REFUNDED": (Outcome.PENDING, None),  # its rows decide per operation
         "PARTIALLY_REFUNDED": (Outcome.SUCCESS, None),
         "PARTIALLY_REVERSED": (Outcome.SUCCESS, None),
         "PROCESSING": (Outcome.PENDING, None),
@@ -53,7 +53,18 @@ _DATA_STATUS = fallbacks(
     },
 )
 _GATEWAY_OK = "000000"
-_QUERIES = frozenset({Operation.INQUIRY, Operation.REFUND_INQUIRY})
+_STATUS_ROWS = frozenset({"AUTHORIZED", "REFUNDED", "PARTIALLY_REFUNDED", "PARTIALLY_REVERSED"})
+# Operations whose answer carries a status: without one, the call's success says nothing of
+# the result (DESIGN.md 6, rule 1).
+_STATUS_OPERATIONS = frozenset(
+    {
+        Operation.INQUIRY,
+        Operation.REFUND_INQUIRY,
+        Operation.NOTIFICATION,
+        Operation.REFUND_NOTIFICATION,
+        Operation.CAPTURE_NOTIFICATION,
+    }
+)
 _IN_PROCESS = frozenset({"PROCESSING", "PENDING", "INIT"})
 _CANCELLED = frozenset({"CANCELLED", "CANCELED", "CLOSED", "REVERSED"})
 _UNREADABLE_STATUS = pending("data.status")
@@ -64,7 +75,9 @@ _AUTHORIZED = frozenset({"AUTHORIZED", "AUTHORISED"})
 _NOT_DONE_BY = {
     Operation.CAPTURE: _AUTHORIZED,
     Operation.CAPTURE_NOTIFICATION: _AUTHORIZED,
-    Operation.CANCEL: _AUTHORIZED | {"PARTIALLY_REVERSED", "REFUNDED", "PARTIALLY_REFUNDED"},
+    # SUCCESS is the order's "Succeeded": a payment that stands was not cancelled.
+    Operation.CANCEL: _AUTHORIZED
+    | {"SUCCESS", "PARTIALLY_REVERSED", "REFUNDED", "PARTIALLY_REFUNDED"},
     Operation.REFUND: _AUTHORIZED | {"PARTIALLY_REVERSED"},
     Operation.REFUND_INQUIRY: _AUTHORIZED | {"PARTIALLY_REVERSED"},
     Operation.REFUND_NOTIFICATION: _AUTHORIZED | {"PARTIALLY_REVERSED"},
@@ -75,7 +88,11 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
     detail = text_of(body.get("ret_msg"))
     ret_code = code_of(body.get("ret_code"))
     data = body.get("data")
-    expects_data = ret_code == _GATEWAY_OK or "data" in body or operation in _QUERIES
+    expects_data = ret_code in _OK or "data" in body or operation in _STATUS_OPERATIONS
+    if operation is Operation.CANCEL and ret_code == _GATEWAY_OK and data is None:
+        # The void answer documents ret_code and ret_msg only (docs.paykka.com, payments-void):
+        # "000000" is the cancel's success.
+        return table.lookup(_GATEWAY_OK, "ret_code"), detail
     if ret_code in _OK and expects_data and not isinstance(data, dict):
         # The call worked; the business result is in data, which is missing or not an object
         # (still encrypted, say): outcome unknown, never success (DESIGN.md 6, rule 1).
@@ -110,17 +127,27 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
             verdict = decide(table, holder.get(field), name, fallback, must_agree=True)
             if verdict is not None:
                 return verdict, data_detail or detail
-        if status == "SUCCESS":
+        if status == "SUCCESS" and not _NOT_DONE_BY.get(operation, frozenset()) & {status}:
             return table.lookup("0000", "data.status"), data_detail or detail
-        if fallback is not None and fallback.outcome is Outcome.SUCCESS:
-            # AUTHORIZED, REFUNDED ...: the status's own row, in PayKKa's words.
+        if status in _STATUS_ROWS and status not in _NOT_DONE_BY.get(operation, ()):
+            # AUTHORIZED, REFUNDED ...: the status's own rows, in PayKKa's words, decide (a
+            # refunded order is a done refund but no longer a payment to ship).
             row = table.lookup(status, "data.status")
-            if row is not None and row.outcome is Outcome.SUCCESS:
+            if row is not None:
                 return row, data_detail or detail
         if fallback is not None:
             return Unresolved(None, "data.status", fallback, why=why), data_detail or detail
     for field in ("ret_code", "errorCode", "error_code"):
         verdict = decide(table, body.get(field), field)
+        if (
+            operation in _STATUS_OPERATIONS
+            and isinstance(verdict, Classification)
+            and verdict.is_success
+        ):
+            # "0000" says the call worked; a query's result is its data.status, which is
+            # missing: pending (DESIGN.md 6, rule 1).
+            why = "no data.status in the answer"
+            return Unresolved(None, "data.status", _UNREADABLE_STATUS, why=why), detail
         if verdict is not None:
             return verdict, detail
     return None, detail

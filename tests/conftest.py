@@ -7,6 +7,9 @@ import pytest
 import structlog
 
 from payerr.mappings import ENV_VAR, Registry, reset_default_registry
+from payerr.testing import reset
+
+pytest_plugins = ["pytester"]
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[1]
@@ -28,12 +31,10 @@ def _quiet_structlog() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_retry_budgets() -> Iterator[None]:
-    """Each test starts with full process-wide retry budgets."""
-    from payerr import budget
-
-    budget._shared.clear()
+    """Each test starts with full process-wide retry budgets (the public reset users call)."""
+    reset()
     yield
-    budget._shared.clear()
+    reset()
 
 
 @pytest.fixture(autouse=True)

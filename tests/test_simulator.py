@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -155,3 +155,39 @@ def test_the_pytest_fixture_is_registered(payment_simulator: ProviderSimulator) 
 def test_url_needs_a_running_simulator() -> None:
     with pytest.raises(RuntimeError, match="not running"):
         _ = ProviderSimulator().url
+
+
+@pytest.mark.payment_simulator(stall=0.2, latency=0.01)
+def test_the_fixture_takes_its_settings_from_the_marker(
+    payment_simulator: ProviderSimulator,
+) -> None:
+    assert (payment_simulator.stall, payment_simulator.latency) == (0.2, 0.01)
+
+
+def test_the_factory_starts_several_and_stops_them(
+    payment_simulator_factory: Callable[..., ProviderSimulator],
+) -> None:
+    one = payment_simulator_factory(stall=0.1)
+    two = payment_simulator_factory(latency=0.0)
+    assert one.url != two.url
+    assert post(one, "paykka", {}, "f1").status_code == 200
+
+
+def test_a_drained_budget_does_not_starve_the_next_test(pytester: pytest.Pytester) -> None:
+    """Twenty identical user tests, each spending the shared budget: all pass, because the
+    fixture resets payerr's process-wide state around each test."""
+    pytester.makepyfile(
+        """
+        import pytest
+        from payerr.budget import shared_budget
+
+        @pytest.mark.parametrize("n", range(20))
+        def test_spends_the_budget(payment_simulator, n):
+            budget = shared_budget("antom")
+            assert budget.available >= budget.min_retries
+            while budget.try_withdraw():
+                pass
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=20)

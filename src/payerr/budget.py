@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["RetryBudget", "shared_budget"]
+__all__ = ["RetryBudget", "reset_shared_budgets", "shared_budget"]
 
 _BUCKETS = 10
 
@@ -100,3 +100,13 @@ def shared_budget(provider: str) -> RetryBudget:
         with _shared_lock:
             budget = _shared.setdefault(provider, RetryBudget())
     return budget
+
+
+def reset_shared_budgets() -> None:
+    """Forget the process-wide budgets: each provider starts again with a full one.
+
+    For tests (``payerr.testing.reset``): one test that drains a provider's budget must not
+    leave the next one without retries.
+    """
+    with _shared_lock:
+        _shared.clear()

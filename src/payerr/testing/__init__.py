@@ -12,9 +12,13 @@ Use it in your own suite::
                             headers={"Idempotency-Key": "k1", **scenario("stall")})
             assert sim.duplicate_executions == 0
 
-or through the ``payment_simulator`` pytest fixture, registered when payerr is installed.
+or through the ``payment_simulator`` pytest fixture (settings from
+``@pytest.mark.payment_simulator(stall=..., latency=...)``) or ``payment_simulator_factory``,
+registered when payerr is installed. :func:`reset` clears payerr's process-wide state between
+tests (the fixtures call it).
 """
 
+from payerr.budget import reset_shared_budgets
 from payerr.testing._load import SimPayment, send_all
 from payerr.testing._simulator import FAULTS, SIMULATE_HEADER, ProviderSimulator, envelope, scenario
 
@@ -24,6 +28,13 @@ __all__ = [
     "ProviderSimulator",
     "SimPayment",
     "envelope",
+    "reset",
     "scenario",
     "send_all",
 ]
+
+
+def reset() -> None:
+    """Reset payerr's process-wide state, for tests: the shared per-provider retry budgets
+    start full again."""
+    reset_shared_budgets()

@@ -8,7 +8,16 @@ import pytest
 
 from payerr.cli import main
 
-LABELS = {"success", "pending", "retryable", "user-action", "merchant-config", "risk", "final"}
+LABELS = {
+    "success",
+    "pending",
+    "outcome-unknown",
+    "retryable",
+    "user-action",
+    "merchant-config",
+    "risk",
+    "final",
+}
 
 
 def test_demo_json_summary_on_the_last_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -30,5 +39,26 @@ def test_demo_human_output(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "payerr demo summary" in out
     assert "duplicate_executions  0" in out
-    assert "payerr.retry_scheduled" in out  # the structured logs are shown
+    assert "payerr.retry_scheduled" not in out  # logs only with --verbose
+    lines = out.splitlines()
+    scenarios = [line for line in lines if line.startswith(("antom-", "ottpay-", "paykka-"))]
+    assert len(scenarios) >= 3 * 14  # one line per scenario
+    assert all(len(line) < 160 for line in lines)
+    stalled = [line for line in scenarios if "stall" in line and " no " in line]
+    assert stalled
+    # A keyless payment whose answer was lost is never resent; an inquiry settles it.
+    assert all("outcome-unknown -> inquiry:" in line for line in stalled)
+    assert all(line.endswith("(success)") for line in stalled)
+    # An order the caller sent again meets the provider's repeat answer (OTT Pay ORDER_PAID,
+    # PayKKa 4021), which payerr reads as "inquire", and the inquiry finds it paid.
+    twice = [line for line in scenarios if "sent twice" in line and line.startswith("paykka")]
+    assert twice
+    assert all("4021 (repeat) -> inquiry:" in line for line in twice)
+    assert all(line.endswith("(success)") for line in twice)
+
+
+def test_demo_verbose_shows_redacted_logs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--seed", "3", "--verbose"]) == 0
+    out = capsys.readouterr().out
+    assert "payerr.retry_scheduled" in out
     assert "4111111111111111" not in out  # the card numbers in the bodies never leak

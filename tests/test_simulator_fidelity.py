@@ -182,3 +182,15 @@ def test_a_request_signed_with_another_key_is_refused(sim: ProviderSimulator) ->
         answer = client.post(PAY, content=body, headers=headers).json()
     assert answer["result"]["resultCode"] == "SUCCESS"
     assert sim.executions == 1
+
+
+def test_an_order_filed_under_a_key_is_found_by_its_order_number(sim: ProviderSimulator) -> None:
+    """An inquiry names the order (merchant_order_no, paymentRequestId), not the key."""
+    key = {"Idempotency-Key": "k-77"}
+    call(sim, "paykka", "/v1/payments", {"merchant_order_no": "o-77"}, key)
+    answer = call(sim, "paykka", "/v1/payments/query", {"merchant_order_no": "o-77"}).json()
+    assert answer["data"]["status"] == "SUCCESS"
+    call(sim, "antom", PAY, {"paymentRequestId": "p-77"}, key)
+    answer = call(sim, "antom", INQUIRE, {"paymentRequestId": "p-77"}).json()
+    assert answer["paymentStatus"] == "SUCCESS"
+    assert sim.executions == 2

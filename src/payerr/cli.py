@@ -116,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("demo", help="run payments against the built-in provider simulator")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON line")
     p.add_argument("--seed", type=int, default=7, help="workload seed (default 7)")
+    p.add_argument("--verbose", action="store_true", help="also print payerr's structured logs")
     p.set_defaults(handler=_demo)
 
     p = verbs.add_parser("validate", help="check mapping files (default: shipped and user ones)")
@@ -246,7 +247,7 @@ def _cell(value: object) -> str:
 def _demo(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     from payerr.demo import run  # noqa: PLC0415 -- the simulator is loaded only for the demo
 
-    summary = run(seed=args.seed, json_output=args.json, out=out)
+    summary = run(seed=args.seed, json_output=args.json, out=out, verbose=args.verbose)
     return EXIT_OK if summary["duplicate_executions"] == 0 else EXIT_CHECK_FAILED
 
 

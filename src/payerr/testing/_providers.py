@@ -189,6 +189,20 @@ def identity(
     return (f"order:{found}", False) if found is not None else (None, False)
 
 
+def names(provider: str, operation: str, body: dict[str, Any]) -> list[str]:
+    """Every name an executed request's order can be asked after by: its request id and its
+    order number."""
+    flat = _flat(body)
+    found: list[str] = []
+    request_id = _value(flat, _REQUEST_IDS.get(operation, ()))
+    if request_id is not None:
+        found += [f"id:{request_id}", f"order:{request_id}"]
+    order = _value(flat, _REFUND_FIELDS if operation == REFUND else _ORDER_FIELDS)
+    if order is not None:
+        found.append(f"order:{order}")
+    return found
+
+
 def lookup_ids(operation: str, headers: Any, body: dict[str, Any], query: str) -> list[str]:
     """The ids an inquiry may name its order by, most specific first."""
     flat = _flat(body)

@@ -145,6 +145,9 @@ class ProviderSimulator:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._orders: dict[tuple[str, str, str], _Order] = {}
+        # Other names of an order (its request id or order number, when it was filed under an
+        # idempotency key), so an inquiry by order number finds it.
+        self._aliases: dict[tuple[str, str, str], tuple[str, str, str]] = {}
         self._probes: Counter[tuple[str, str, str]] = Counter()
         self.requests = 0
         self.inquiries = 0
@@ -267,6 +270,7 @@ class ProviderSimulator:
         """Forget every order and count."""
         with self._lock:
             self._orders.clear()
+            self._aliases.clear()
             self._probes.clear()
             self.requests = 0
             self.inquiries = 0
@@ -326,10 +330,18 @@ class ProviderSimulator:
             order.answer = answer
             return answer
 
+    def _alias(self, key: tuple[str, str, str], names: list[str]) -> None:
+        with self._lock:
+            for name in names:
+                alias = (key[0], key[1], name)
+                if alias != key:
+                    self._aliases.setdefault(alias, key)
+
     def _state(self, provider: str, space: str, ids: list[str]) -> tuple[str, str] | None:
         with self._lock:
             for ident in ids:
-                order = self._orders.get((provider, space, ident))
+                key = (provider, space, ident)
+                order = self._orders.get(self._aliases.get(key, key))
                 if order is not None and order.answer is not None:
                     return order.outcome, order.code
         return None
@@ -446,6 +458,8 @@ def _handler_for(sim: ProviderSimulator) -> type[BaseHTTPRequestHandler]:
             answer = sim._execute(
                 provider, operation, order, deduplicated=deduplicated, body=body, script=script
             )
+            if key is not None:
+                sim._alias(key, _providers.names(provider, operation, body))
             self._after(fault, answer, provider, path)
 
         def _inquire(

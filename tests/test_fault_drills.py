@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
+from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -12,7 +13,7 @@ import httpx
 import pytest
 
 import payerr
-from payerr import OutcomeUnknownError, PaymentError
+from payerr import Outcome, OutcomeUnknownError, PaymentError
 from payerr.testing import ProviderSimulator, SimPayment, scenario, send_all
 
 PROVIDERS = ["antom", "alipay_plus", "ottpay", "paykka"]
@@ -55,9 +56,7 @@ def settled(result: object) -> bool:
 
 
 def wait_closed(sim: ProviderSimulator) -> None:
-    deadline = time.monotonic() + 5
-    while sim.open_connections and time.monotonic() < deadline:
-        time.sleep(0.02)
+    assert sim.wait_idle(timeout=5)
 
 
 def test_async_chaos_1000_payments_at_concurrency_50() -> None:
@@ -74,6 +73,34 @@ def test_async_chaos_1000_payments_at_concurrency_50() -> None:
         assert sim.faults_played["reset"] > 0
         unknown = [r for r in results if isinstance(r, OutcomeUnknownError)]
         assert unknown  # keyless maybe-executed calls surfaced as outcome unknown
+        audit_against_the_provider(sim, payments, results)
+
+
+def audit_against_the_provider(
+    sim: ProviderSimulator, payments: list[dict[str, Any]], results: Sequence[object]
+) -> None:
+    """Every verdict checked against what the simulated provider really did: a success was
+    done; a failure was not done; outcome unknown is the only answer allowed to be unsure."""
+    checked = Counter[str]()
+    for payment, result in zip(payments, results, strict=True):
+        did = sim.outcome_of(payment["body"]["merchant_order_no"])
+        if isinstance(result, OutcomeUnknownError):
+            checked["unknown"] += 1
+            continue
+        c = (
+            result.classification
+            if isinstance(result, PaymentError)
+            else payerr.classification_of(result)  # type: ignore[arg-type]
+        )
+        assert c is not None
+        if c.outcome is Outcome.SUCCESS:
+            assert did == "success", (payment, c)
+        elif c.outcome is Outcome.FAILED:
+            assert did != "success", (payment, c)  # never "failed" for a payment that ran
+        checked[str(c.outcome)] += 1
+    assert checked["success"] > 0
+    assert checked["failed"] > 0
+    assert checked["pending"] > 0
 
 
 def test_sync_chaos_with_threads() -> None:
@@ -106,6 +133,7 @@ def test_sync_chaos_with_threads() -> None:
         assert sim.duplicate_executions == 0
         assert all(settled(r) for r in results)
         assert sim.open_connections == 0
+        audit_against_the_provider(sim, payments, results)
 
 
 def send(mode: str, url: str, body: dict[str, Any], headers: dict[str, str]) -> None:

@@ -254,6 +254,21 @@ class ProviderSimulator:
                 if kind == space and ident.partition(":")[2] == payment
             )
 
+    def outcome_of(self, payment: str, operation: str = "pay") -> str | None:
+        """What the provider did with one request (by idempotency key, request id or order
+        number): ``"success"``, ``"pending"``, ``"failed"``, or None when it never ran. The
+        ground truth to check a classification against."""
+        space = _providers.SPACE.get(operation, operation)
+        with self._lock:
+            for (_, kind, ident), order in self._orders.items():
+                if kind == space and ident.partition(":")[2] == payment and order.outcome:
+                    return order.outcome
+            for (_, kind, ident), target in self._aliases.items():
+                named = self._orders.get(target)
+                if kind == space and ident.partition(":")[2] == payment and named is not None:
+                    return named.outcome or None
+        return None
+
     @property
     def open_connections(self) -> int:
         """Connections the server is handling now. A client that just closed its socket may

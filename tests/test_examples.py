@@ -9,6 +9,13 @@ import pytest
 from .conftest import REPO
 
 EXPECTED = {
+    "antom_sdk.py": [
+        "pay-001: success (SUCCESS) after 2 sends, executed 1 time",
+        "pay-002: answer lost, resent: success, executed 1 time",
+        "pay-003: UserActionError USER_BALANCE_NOT_ENOUGH",
+        "pay-004: pending (PAYMENT_IN_PROCESS)",
+        "double charges: 0",
+    ],
     "classify_answers.py": ["USER_BALANCE_NOT_ENOUGH", "failed/risk", "retry_after=3.0"],
     "antom_pay_then_inquire.py": ["pay: pending (PAYMENT_IN_PROCESS)", "settled: success"],
     "paykka_checkout_idempotency.py": [

@@ -26,6 +26,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 __all__ = [
     "EXECUTES",
@@ -189,40 +190,32 @@ def identity(
     return (f"order:{found}", False) if found is not None else (None, False)
 
 
-def names(provider: str, operation: str, body: dict[str, Any]) -> list[str]:
-    """Every name an executed request's order can be asked after by: its request id and its
-    order number."""
-    flat = _flat(body)
+def _named(flat: dict[str, Any], ids: tuple[str, ...], space: str) -> list[str]:
+    """The names an order is filed or asked after by: its request id, then its order number."""
     found: list[str] = []
-    request_id = _value(flat, _REQUEST_IDS.get(operation, ()))
+    request_id = _value(flat, ids)
     if request_id is not None:
         found += [f"id:{request_id}", f"order:{request_id}"]
-    order = _value(flat, _REFUND_FIELDS if operation == REFUND else _ORDER_FIELDS)
-    if order is not None:
-        found.append(f"order:{order}")
-    return found
-
-
-def lookup_ids(operation: str, headers: Any, body: dict[str, Any], query: str) -> list[str]:
-    """The ids an inquiry may name its order by, most specific first."""
-    flat = _flat(body)
-    for pair in query.split("&"):
-        name, _, value = pair.partition("=")
-        if name and value:
-            flat.setdefault(name, value)
-    space = INQUIRIES.get(operation, PAY)
-    found: list[str] = []
-    for name in _KEY_HEADERS:
-        key = headers.get(name)
-        if key:
-            found.append(f"key:{key}")
-    ids = _value(flat, _LOOKUP_IDS.get(space, ()))
-    if ids is not None:
-        found += [f"id:{ids}", f"order:{ids}"]
     order = _value(flat, _REFUND_FIELDS if space == REFUND else _ORDER_FIELDS)
     if order is not None:
         found.append(f"order:{order}")
     return found
+
+
+def names(provider: str, operation: str, body: dict[str, Any]) -> list[str]:
+    """Every name an executed request's order can be asked after by."""
+    return _named(_flat(body), _REQUEST_IDS.get(operation, ()), SPACE.get(operation, operation))
+
+
+def lookup_ids(operation: str, headers: Any, body: dict[str, Any], query: str) -> list[str]:
+    """The ids an inquiry may name its order by (its body, then its query), most specific
+    first."""
+    flat = _flat(body)
+    for name, value in parse_qsl(query):
+        flat.setdefault(name, value)
+    space = INQUIRIES.get(operation, PAY)
+    keys = [f"key:{headers.get(name)}" for name in _KEY_HEADERS if headers.get(name)]
+    return keys + _named(flat, _LOOKUP_IDS.get(space, ()), space)
 
 
 def fingerprint(body: dict[str, Any]) -> str:

@@ -7,6 +7,8 @@ import contextlib
 import io
 import json
 import logging
+import subprocess
+import sys
 from typing import Any
 
 import httpx
@@ -297,3 +299,49 @@ def test_stdlib_logging_through_processor_formatter() -> None:
     assert lines[1]["level"] == "warning"
     assert lines[2]["event"] == "card 411111******1111 declined"
     assert PAN not in out.getvalue()
+
+
+QUIET_SCRIPT = """
+import httpx, logging, sys, payerr
+{setup}
+def answer(request):
+    return httpx.Response(200, json={{"result": {{"resultCode": "SUCCESS", "resultStatus": "S"}}}})
+transport = payerr.PaymentTransport("antom", transport=httpx.MockTransport(answer))
+with httpx.Client(transport=transport) as client:
+    for _ in range(50):
+        client.post("https://p.example/ams/api/v1/payments/pay", json={{"paymentRequestId": "p"}})
+payerr.classify("antom", "BRAND_NEW_CODE")  # an unknown code: payerr.unknown_code, a warning
+print("END")
+"""
+
+
+def run_app(setup: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", QUIET_SCRIPT.format(setup=setup)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+
+def test_an_application_that_configured_nothing_sees_nothing() -> None:
+    """structlog not configured, logging not configured: payerr prints nothing anywhere."""
+    done = run_app("")
+    assert done.stdout == "END\n"
+    assert done.stderr == ""
+
+
+def test_an_application_on_stdlib_logging_gets_warnings_on_its_handlers_only() -> None:
+    """logging.basicConfig(level=WARNING): payerr behaves as a stdlib-logging library."""
+    done = run_app("logging.basicConfig(level=logging.WARNING, stream=sys.stderr)")
+    assert done.stdout == "END\n"
+    assert "payerr.unknown_code" in done.stderr
+    assert "payment.code=BRAND_NEW_CODE" in done.stderr
+    assert "request_succeeded" not in done.stderr  # debug stays below the app's level
+
+
+def test_stdlib_debug_level_shows_every_request() -> None:
+    done = run_app("logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)")
+    assert done.stdout == "END\n"
+    assert done.stderr.count("payerr.request_succeeded") == 50

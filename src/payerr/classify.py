@@ -9,14 +9,15 @@ unknown codes and measure dates. Mapping files are read once, on a provider's fi
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Iterable, Mapping
 from email.message import Message
 from typing import Any
 
 import httpx
-import structlog
 
+from payerr import _log
 from payerr._http import parse_json_object, read_retry_after, status_fallback
 from payerr.adapters import READERS, Unresolved
 from payerr.mappings import ProviderTable, Registry, default_registry, normalize_code
@@ -38,7 +39,6 @@ __all__ = [
 EXTENSION_KEY = "payerr.classification"
 """The ``response.extensions`` key under which payerr's transports store the Classification."""
 
-_log = structlog.get_logger("payerr")
 _DEFAULT = default_registry()
 _FAST = _DEFAULT.fast  # provider -> code -> Classification, filled on first use per provider
 _MAX_RAW = 128
@@ -412,7 +412,8 @@ def log_unknown(result: Classification) -> Classification:
     """Log ``payerr.unknown_code`` when no mapping knew the code; the shells call this."""
     if result.known or result.raw_code is None:
         return result
-    _log.warning(
+    _log.emit(
+        logging.WARNING,
         "payerr.unknown_code",
         **{
             "payment.provider": result.provider,

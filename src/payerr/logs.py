@@ -1,6 +1,8 @@
 """payerr's log events and the processor that adds the same fields to yours.
 
-payerr logs through ``structlog.get_logger("payerr")`` and never configures structlog. Every
+payerr logs through ``structlog.get_logger("payerr")`` when the application configured
+structlog, and through the stdlib ``logging.getLogger("payerr")`` (a ``NullHandler``: silent
+unless the application configured logging) when it did not; it never configures either. Every
 retry and failure carries the same keys whatever the provider: ``payment.provider``,
 ``payment.code``, ``payment.outcome``, ``payment.category``, ``payment.retryable``,
 ``payment.known``, ``payment.attempt``, and where they apply ``payment.wait``, ``http.method``,
@@ -15,8 +17,8 @@ import sys
 from typing import Any
 
 import httpx
-import structlog
 
+from payerr import _log
 from payerr.decide import Attempt
 from payerr.exceptions import PaymentError
 from payerr.taxonomy import Category, Classification, Outcome
@@ -37,8 +39,6 @@ BUDGET_EXHAUSTED = "payerr.retry_budget_exhausted"
 FAILED = "payerr.request_failed"
 SUCCEEDED = "payerr.request_succeeded"
 PENDING = "payerr.request_pending"
-
-_log = structlog.get_logger("payerr")
 
 # A card decline is business as usual; a broken integration or an unknown outcome needs a human.
 _LEVELS: dict[Category | None, int] = {
@@ -97,7 +97,8 @@ def safe_url(url: httpx.URL) -> str:
 
 def warn_attempt(event: str, attempt: Attempt, *, number: int, wait: float | None = None) -> None:
     """A warning about one attempt of a call: a retry scheduled, or a retry the budget refused."""
-    _log.warning(
+    _log.emit(
+        logging.WARNING,
         event,
         **payment_fields(
             attempt.classification,
@@ -114,29 +115,18 @@ def request_failed(error: PaymentError) -> None:
     fields = payment_fields(
         c, attempt=error.attempts, request=error.request, response=error.response
     )
-    _log.log(failure_level(c), FAILED, error=type(error).__name__, **fields)
+    _log.emit(failure_level(c), FAILED, error=type(error).__name__, **fields)
 
 
 def request_completed(
     c: Classification, *, attempt: int, request: httpx.Request, response: httpx.Response
 ) -> None:
     pending = c.outcome is Outcome.PENDING
-    if not _enabled(logging.INFO if pending else logging.DEBUG):
+    level = logging.INFO if pending else logging.DEBUG
+    if not _log.enabled(level):
         return  # the hot path: no fields built for an event that would be dropped
     fields = payment_fields(c, attempt=attempt, request=request, response=response)
-    if pending:
-        _log.info(PENDING, **fields)
-    else:
-        _log.debug(SUCCEEDED, **fields)
-
-
-def _enabled(level: int) -> bool:
-    """Whether payerr's logger would emit at ``level`` (structlog's filtering loggers and its
-    stdlib BoundLogger say; any other wrapper is asked by logging the event)."""
-    try:
-        return bool(_log.is_enabled_for(level))
-    except Exception:  # a wrapper class without is_enabled_for, or one that fails
-        return True
+    _log.emit(level, PENDING if pending else SUCCEEDED, **fields)
 
 
 # -- the processor for users' pipelines -------------------------------------------------------

@@ -1,0 +1,48 @@
+"""Where payerr's events go: quiet unless the application asks.
+
+When the application has configured structlog (``structlog.configure``), events go through
+``structlog.get_logger("payerr")`` with their ``payment.*`` fields, as structlog users expect.
+Otherwise payerr behaves as a stdlib-logging library does: events go to
+``logging.getLogger("payerr")``, which has only a ``NullHandler``, so nothing is printed unless
+the application configured logging, and then only at the levels it enabled (never below its
+level, never on stdout by payerr's doing). structlog's own unconfigured default, which prints
+every event to stdout, is never used.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import structlog
+
+__all__ = ["STDLIB_LOGGER", "emit", "enabled"]
+
+STDLIB_LOGGER = logging.getLogger("payerr")
+STDLIB_LOGGER.addHandler(logging.NullHandler())
+
+_struct = structlog.get_logger("payerr")
+
+
+def enabled(level: int) -> bool:
+    """Whether an event at ``level`` would be kept (so that the fields are worth building)."""
+    if structlog.is_configured():
+        try:
+            return bool(_struct.is_enabled_for(level))
+        except Exception:  # a wrapper class without is_enabled_for, or one that fails
+            return True
+    return STDLIB_LOGGER.isEnabledFor(level)
+
+
+def emit(level: int, event: str, **fields: Any) -> None:
+    """Log ``event`` with its fields at the stdlib ``level``."""
+    if structlog.is_configured():
+        _struct.log(level, event, **fields)
+        return
+    if STDLIB_LOGGER.isEnabledFor(level):
+        # The message carries the fields as key=value; extra carries them as data
+        # (record.payerr) for handlers that format their own.
+        pairs = " ".join(f"{key}={value}" for key, value in fields.items())
+        STDLIB_LOGGER.log(
+            level, "%s %s", event, pairs, extra={"payerr": {"event": event, **fields}}
+        )

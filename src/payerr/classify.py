@@ -19,6 +19,7 @@ import httpx
 
 from payerr import _log
 from payerr._http import parse_json_object, read_retry_after, status_fallback
+from payerr._text import clean, int_text
 from payerr.adapters import READERS, Unresolved
 from payerr.mappings import ProviderTable, Registry, default_registry, normalize_code
 from payerr.operations import fit_message, operation_of_body, operation_of_request
@@ -82,10 +83,11 @@ def classify(
         op = as_operation(operation)
         c = classify(provider, code, registry=registry)
         table = (registry or _DEFAULT).table(provider)
-        if op is not Operation.UNKNOWN and isinstance(code, str | int):
-            scoped = table.scoped.get((normalize_code(str(code)), op))
+        text = c.raw_code
+        if op is not Operation.UNKNOWN and text is not None:
+            scoped = table.scoped.get((normalize_code(text), op))
             if scoped is not None:
-                c = scoped.classification(raw_code=str(code)[:_MAX_RAW])
+                c = scoped.classification(raw_code=text)
         return fit_message(dataclasses.replace(c, operation=op), op)
     if registry is None:
         try:
@@ -97,11 +99,14 @@ def classify(
     hit = table.lookup(code)
     if hit is not None:
         return hit
-    if type(code) is int or isinstance(code, str):
-        raw: str | None = str(code)[:_MAX_RAW]
+    raw: str | None = None
+    if isinstance(code, str):
+        raw = clean(code[:_MAX_RAW])
+    elif type(code) is int:
+        raw = int_text(code)
+    if raw is not None:
         message = f"Code {raw!r} is not in payerr's {provider} mapping."
     else:
-        raw = None
         message = f"Not a code: got a {type(code).__name__}."
     return log_unknown(
         table.unknown(

@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+from payerr._text import clean, int_text
 from payerr.exceptions import MappingError, UnknownProviderError
 from payerr.taxonomy import (
     DEFAULT_ACTIONS,
@@ -221,9 +222,12 @@ class ProviderTable:
         if hit is not None:
             return hit
         if type(code) is int:
-            raw = str(code)
+            text = int_text(code)
+            if text is None:
+                return None
+            raw = text
         elif isinstance(code, str) and len(code) <= _MAX_CODE_LEN:
-            raw = code
+            raw = clean(code)
         else:
             return None
         entry = self.entries.get(normalize_code(raw))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
+from payerr._text import clean, int_text
 from payerr.mappings import ProviderTable, normalize_code
 from payerr.taxonomy import Category, Classification, Outcome
 
@@ -85,19 +86,19 @@ def code_of(value: object) -> str | _Invalid | None:
     if value is None:
         return None
     if isinstance(value, str):
-        stripped = value.strip()
-        if not stripped:
-            return None
-        return value[:_MAX_CODE] if len(value) > _MAX_CODE else value
+        value = clean(value[:_MAX_CODE] if len(value) > _MAX_CODE else value)
+        return value if value.strip() else None
     if type(value) is int:
-        return str(value)
+        text = int_text(value)
+        return INVALID if text is None else text
     return INVALID
 
 
 def text_of(value: object) -> str | None:
     """A message field's value, if it is a string (capped at 1,000 characters)."""
     if isinstance(value, str) and value:
-        return value if len(value) <= _MAX_TEXT else value[:_MAX_TEXT] + "..."
+        value = clean(value if len(value) <= _MAX_TEXT else value[:_MAX_TEXT] + "...")
+        return value or None
     return None
 
 

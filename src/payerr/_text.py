@@ -1,0 +1,41 @@
+"""Provider text made safe once, at the edge (DESIGN.md section 6, rule 7).
+
+Codes and messages come from the provider and are hostile input: lone surrogates make every
+UTF-8 writer raise, control characters (ANSI escapes, NUL, carriage returns) rewrite terminals
+and log lines, bidirectional and zero-width format characters disguise text. What payerr keeps
+of them is valid UTF-8 without control or format characters.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+__all__ = ["MAX_INT_BITS", "clean", "int_text"]
+
+MAX_INT_BITS = 256
+"""An int code wider than this is no code (``str()`` of a 5,000-digit int raises)."""
+
+
+def clean(text: str) -> str:
+    """``text`` with control and format characters dropped, other white space made a space and
+    lone surrogates replaced by U+FFFD. Printable text comes back as it is."""
+    if text.isprintable():
+        return text
+    out: list[str] = []
+    for char in text:
+        if char.isprintable():
+            out.append(char)
+        elif char.isspace():
+            out.append(" ")
+        elif unicodedata.category(char) == "Cs":
+            out.append("\ufffd")
+        elif unicodedata.category(char) in ("Co", "Cn"):
+            out.append(char)  # private use, or newer than this Python's tables: harmless
+    return "".join(out)
+
+
+def int_text(value: int) -> str | None:
+    """An int code as text, or None when it is too wide to be a code."""
+    if value.bit_length() > MAX_INT_BITS:
+        return None
+    return str(value)

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 import payerr
@@ -369,3 +370,33 @@ def test_import_payerr_never_imports_the_sdk() -> None:
         check=True,
     )
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("keep", [(), ("response-time", "client-id")])
+def test_an_unsigned_decline_is_refused_as_the_sdk_refuses_it(
+    sim: ProviderSimulator, waits: list[float], keep: tuple[str, ...]
+) -> None:
+    """A man in the middle strips the signature and turns Antom's SUCCESS into a decline. The
+    SDK's own execute() refuses any 200 without a verified signature (``__parse_header``:
+    "signature not exist"); so does this client, instead of raising a decline that would send
+    the merchant to start over under a new paymentRequestId."""
+
+    def forge(request: httpx.Request) -> httpx.Response:
+        real = httpx.post(str(request.url), content=request.content, headers=request.headers)
+        decline = {
+            "result": {
+                "resultCode": "USER_BALANCE_NOT_ENOUGH",
+                "resultStatus": "F",
+                "resultMessage": "forged",
+            }
+        }
+        headers = {name: real.headers[name] for name in keep}
+        return httpx.Response(200, json=decline, headers=headers)
+
+    with make_client(sim, waits) as antom:
+        antom._http = httpx.Client(
+            transport=payerr.PaymentTransport("antom", transport=httpx.MockTransport(forge))
+        )
+        with pytest.raises(AlipayApiException):
+            antom.execute(pay_request("forged-1"))
+    assert sim.outcome_of("forged-1") == "success"  # the payment ran: never call it failed

@@ -57,8 +57,9 @@ def test_demo_human_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert all(line.endswith("(success)") for line in twice)
 
 
-def test_demo_verbose_shows_redacted_logs(capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_verbose_shows_redacted_logs_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--seed", "3", "--verbose"]) == 0
-    out = capsys.readouterr().out
-    assert "payerr.retry_scheduled" in out
-    assert "4111111111111111" not in out  # the card numbers in the bodies never leak
+    captured = capsys.readouterr()
+    assert "payerr.retry_scheduled" in captured.err
+    assert "payerr.retry_scheduled" not in captured.out
+    assert "4111111111111111" not in captured.err + captured.out  # card numbers never leak

@@ -86,13 +86,98 @@ def test_get_polling_never_executes(sim: ProviderSimulator) -> None:
 def test_refund_ids_live_apart_from_payment_ids(sim: ProviderSimulator) -> None:
     """DESIGN.md section 7: refund is idempotent on refundRequestId, a separate id space."""
     call(sim, "antom", PAY, {"paymentRequestId": "same-id"}, scenario(code="PAYMENT_IN_PROCESS"))
-    refund = call(sim, "antom", REFUND, {"refundRequestId": "same-id", "paymentId": "x"}).json()
+    paid = call(sim, "antom", PAY, {"paymentRequestId": "paid-1"}).json()["paymentId"]
+    refund = call(sim, "antom", REFUND, {"refundRequestId": "same-id", "paymentId": paid}).json()
     assert refund["result"]["resultCode"] == "SUCCESS"
     assert refund.get("refundRequestId") == "same-id"
     answer = call(sim, "antom", INQUIRE_REFUND, {"refundRequestId": "same-id"}).json()
     assert answer["refundStatus"] == "SUCCESS"
     assert sim.executions_of("same-id", "refund") == 1
     assert sim.executions_of("same-id", "pay") == 1
+
+
+def test_a_refund_of_a_payment_that_never_ran_is_refused(sim: ProviderSimulator) -> None:
+    """refund: ORDER_NOT_EXIST | F | "The order does not exist." Nothing is refunded."""
+    refund = call(sim, "antom", REFUND, {"refundRequestId": "r-0", "paymentId": "nope"}).json()
+    assert refund["result"]["resultCode"] == "ORDER_NOT_EXIST"
+    answer = call(sim, "paykka", "/v1/refunds", {"merchant_order_no": "never-paid"}).json()
+    assert answer["data"]["error_code"] == "4008"  # seed 003: "Order does not exist"
+    assert sim.executions == 0
+
+
+def test_an_antom_call_without_its_request_id_runs_nothing(sim: ProviderSimulator) -> None:
+    """paymentRequestId is required (pay); without it Antom answers PARAM_ILLEGAL."""
+    answer = call(sim, "antom", PAY, {"paymentAmount": {"value": "100"}}).json()
+    assert answer["result"]["resultCode"] == "PARAM_ILLEGAL"
+    assert sim.executions == 0
+
+
+def test_a_cancelled_payment_is_reported_cancelled(sim: ProviderSimulator) -> None:
+    """inquiryPayment's paymentStatus CANCELLED; PayKKa's Gateway Order Status CANCELED."""
+    paid = call(sim, "antom", PAY, {"paymentRequestId": "c-1"}).json()["paymentId"]
+    cancel = call(sim, "antom", "/ams/api/v1/payments/cancel", {"paymentId": paid}).json()
+    assert cancel["result"]["resultCode"] == "SUCCESS"
+    answer = call(sim, "antom", INQUIRE, {"paymentRequestId": "c-1"}).json()
+    assert answer["paymentStatus"] == "CANCELLED"
+    call(sim, "paykka", "/v1/payments", {"merchant_order_no": "c-2"})
+    call(sim, "paykka", "/v1/payments/void", {"merchant_order_no": "c-2"})
+    status = call(sim, "paykka", "/v1/payments/query", {"merchant_order_no": "c-2"}).json()
+    assert status["data"]["status"] == "CANCELED"
+    assert sim.outcome_of("c-2") == "cancelled"
+
+
+@pytest.mark.parametrize("provider", ["ottpay", "paykka"])
+def test_an_order_under_a_second_key_is_a_repeat_not_a_second_charge(
+    sim: ProviderSimulator, provider: str
+) -> None:
+    """Providers know their order numbers, whatever idempotency key a client sends."""
+    body = {"merchant_order_no": "twice", "amount": 1}
+    call(sim, provider, "/v1/payments", body, {"Idempotency-Key": "first"})
+    again = call(sim, provider, "/v1/payments", body, {"Idempotency-Key": "second"}).json()
+    code = again.get("rsp_code") or again["data"]["error_code"]
+    assert code in ("ORDER_PAID", "4021")
+    assert sim.executions_of("twice") == 1
+    assert sim.duplicate_executions == 0
+
+
+def test_call_the_interface_again_means_the_next_call_is_taken_up(sim: ProviderSimulator) -> None:
+    """UNKNOWN_EXCEPTION | U | "Call the interface again to resolve the issue." """
+    first = call(sim, "antom", PAY, {"paymentRequestId": "u-1"}, scenario(code="UNKNOWN_EXCEPTION"))
+    assert first.json()["result"]["resultCode"] == "UNKNOWN_EXCEPTION"
+    again = call(sim, "antom", PAY, {"paymentRequestId": "u-1"}).json()
+    assert again["result"]["resultCode"] == "SUCCESS"
+    assert sim.executions_of("u-1") == 1
+
+
+def test_get_inquiries_read_the_path_and_percent_encoded_ids(sim: ProviderSimulator) -> None:
+    call(sim, "paykka", "/v1/payments", {"merchant_order_no": "o 1/é"})
+    with httpx.Client(base_url=sim.url_for("paykka"), timeout=2.0) as client:
+        by_query = client.get("/v1/payments", params={"merchant_order_no": "o 1/é"}).json()
+        call(sim, "paykka", "/v1/payments", {"merchant_order_no": "o-2"})
+        by_path = client.get("/v1/payments/o-2").json()
+    assert by_query["data"]["status"] == "SUCCESS"
+    assert by_path["data"]["status"] == "SUCCESS"
+
+
+def test_a_stopped_simulator_closes_kept_alive_connections_and_runs_nothing() -> None:
+    sim = ProviderSimulator().start()
+    client = httpx.Client(base_url=sim.url_for("paykka"), timeout=2.0)
+    try:
+        client.post("/v1/payments", json={"merchant_order_no": "k-1"})
+        sim.stop()
+        assert sim.open_connections == 0
+        with pytest.raises(httpx.TransportError):
+            client.post("/v1/payments", json={"merchant_order_no": "k-2"})
+        assert sim.executions == 1
+    finally:
+        client.close()
+
+
+def test_a_deeply_nested_body_is_answered_not_dropped(sim: ProviderSimulator) -> None:
+    with httpx.Client(base_url=sim.url_for("paykka"), timeout=2.0) as client:
+        answer = client.post("/v1/payments", content=b"[" * 100_000 + b"]" * 100_000)
+    assert answer.status_code == 400
+    assert sim.executions == 0
 
 
 def test_a_changed_body_under_the_same_request_id_is_refused(sim: ProviderSimulator) -> None:

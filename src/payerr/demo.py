@@ -44,21 +44,21 @@ CODES: dict[str, dict[str, str]] = {
         "user-action": "USER_BALANCE_NOT_ENOUGH",
         "merchant-config": "INVALID_SIGNATURE",
         "risk": "RISK_REJECT",
-        "final": "ORDER_IS_CLOSED",
+        "final": "PROCESS_FAIL",
     },
     "ottpay": {
         "pending": "PROCESSING",
         "user-action": "AMOUNT_NOT_ENOUGH",
         "merchant-config": "SIGN_FAIL",
         "risk": "REASON_TRADE_BEEN_FREEZEN",
-        "final": "ORDER_PAID",
+        "final": "PAYERROR",
     },
     "paykka": {
         "pending": "4000",
         "user-action": "5004",
         "merchant-config": "2000",
         "risk": "5019",
-        "final": "4024",
+        "final": "4026",
     },
 }
 CODES["alipay_plus"] = CODES["antom"]  # Alipay+ server APIs answer the same result codes
@@ -157,7 +157,7 @@ def run(
     """Run the demo; print a line per scenario and the summary; return the summary."""
     out = out or sys.stdout
     retries = Counter[str]()
-    _configure_logs(retries, sys.stderr if json_output else out, verbose=verbose)
+    _configure_logs(retries, sys.stderr, verbose=verbose)  # logs on stderr, results on stdout
     payments = workload(seed)
     start = time.perf_counter()
     with ProviderSimulator(stall=0.6) as sim:
@@ -310,7 +310,7 @@ def _report(
     lines += [header, "-" * len(header)]
     rows = sorted(
         ((p, r) for p, r in zip(payments, results, strict=True) if p.scenario != "filler"),
-        key=lambda row: row[0].order,
+        key=lambda row: (PROVIDERS.index(row[0].provider), row[0].order),
     )
     for payment, result in rows:
         injected = ",".join(payment.faults) or "-"

@@ -27,9 +27,10 @@ under the :class:`~payerr.RetryPolicy`, byte for byte (same body, ``Request-Time
 
 What stays the SDK's: request signing, headers, the ``SANDBOX_`` path rewrite, the return value
 (the response body as a ``str``) and response-signature verification. An answer that fails
-verification raises the SDK's ``AlipayApiException``: success and pending answers are verified
-before they are returned, and a signed failure before its typed error is raised (a forged
-decline must not lead you to start over under a new ``paymentRequestId``). A success answer
+verification raises the SDK's ``AlipayApiException``: every answer Antom gave (HTTP 200) is
+verified, success and pending before they are returned and a decline before its typed error
+is raised; one without a signature is refused, as the SDK refuses it (a forged decline must
+not lead you to start over under a new ``paymentRequestId``). A success answer
 that fails verification says nothing trustworthy: treat the payment as unknown and inquire.
 """
 
@@ -46,7 +47,7 @@ from payerr.classify import classification_of, classify_http
 from payerr.exceptions import PaymentError
 from payerr.operations import operation_of_path
 from payerr.policy import RetryPolicy
-from payerr.taxonomy import Classification, Outcome
+from payerr.taxonomy import Classification
 from payerr.transport import PaymentTransport
 
 __all__ = ["DEFAULT_TIMEOUT", "AlipayApiException", "AntomAnswer", "PayerrAlipayClient"]
@@ -213,15 +214,14 @@ class PayerrAlipayClient(DefaultAlipayClient):  # type: ignore[misc]  # the SDK'
         try:
             response = self._http.send(sent)
         except PaymentError as error:
-            refusal = error.response
-            if (
-                not unsigned_ok
-                and refusal is not None
-                and error.classification.outcome is Outcome.FAILED
-                and "signature" in refusal.headers
-            ):
-                try:  # a signed refusal must be Antom's; an unsigned one the SDK accepts
-                    self._verify(http_method, path, refusal)
+            answer = error.response
+            if not unsigned_ok and answer is not None and answer.status_code == 200:
+                # An answer the provider gave (a decline, a U that outlasted the retries) is
+                # Antom's only if its signature says so: the SDK refuses any 200 whose
+                # signature is missing or wrong, and so does this client, before a forged
+                # decline can send you to start over under a new paymentRequestId.
+                try:
+                    self._verify(http_method, path, answer)
                 except AlipayApiException as forged:
                     raise forged from error
             raise

@@ -26,7 +26,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 __all__ = [
     "EXECUTES",
@@ -96,6 +96,9 @@ _AMS_UNKNOWN = frozenset(
         "VERIFICATION_IN_PROCESS",
     }
 )
+# U codes whose further action is "call the interface again" (UNKNOWN_EXCEPTION,
+# REQUEST_TRAFFIC_EXCEED_LIMIT): the request was not taken up, so the next one is.
+RESEND_CODES = frozenset({"UNKNOWN_EXCEPTION", "REQUEST_TRAFFIC_EXCEED_LIMIT"})
 # OTT Pay (seed 002) codes that report a transaction still under way.
 _OTT_UNDER_WAY = frozenset({"PROCESSING", "NOTPAY", "UNKNOW", "USERPAYING", "TIMEOUT", "REFUND"})
 # PayKKa (seed 003): 4000 "Payment order is processing", 5010 "Transaction entered security review".
@@ -130,6 +133,19 @@ class Answer:
 
 def _json(payload: dict[str, Any], status: int = 200) -> Answer:
     return Answer(status, json.dumps(payload).encode())
+
+
+def is_ams(provider: str, path: str) -> bool:
+    """Whether the request goes to an Antom / Alipay+ API endpoint (``/ams/api/v1/...``)."""
+    return provider in ("antom", "alipay_plus") and _AMS.search(path) is not None
+
+
+def missing_request_id(provider: str, operation: str, path: str, body: dict[str, Any]) -> bool:
+    """An Antom API call without the request id its API requires (``paymentRequestId`` for pay,
+    ``refundRequestId`` for refund ...): Antom answers PARAM_ILLEGAL and runs nothing."""
+    if not is_ams(provider, path) or operation not in _REQUEST_IDS:
+        return False
+    return _value(body, _REQUEST_IDS[operation]) is None
 
 
 def operation_of(provider: str, method: str, path: str, body: dict[str, Any]) -> str:
@@ -207,15 +223,66 @@ def names(provider: str, operation: str, body: dict[str, Any]) -> list[str]:
     return _named(_flat(body), _REQUEST_IDS.get(operation, ()), SPACE.get(operation, operation))
 
 
-def lookup_ids(operation: str, headers: Any, body: dict[str, Any], query: str) -> list[str]:
-    """The ids an inquiry may name its order by (its body, then its query), most specific
-    first."""
+def lookup_ids(
+    operation: str, headers: Any, body: dict[str, Any], query: str, path: str = ""
+) -> list[str]:
+    """The ids an inquiry may name its order by (its body, its query, the end of its path),
+    most specific first."""
     flat = _flat(body)
     for name, value in parse_qsl(query):
         flat.setdefault(name, value)
     space = INQUIRIES.get(operation, PAY)
     keys = [f"key:{headers.get(name)}" for name in _KEY_HEADERS if headers.get(name)]
-    return keys + _named(flat, _LOOKUP_IDS.get(space, ()), space)
+    named = keys + _named(flat, _LOOKUP_IDS.get(space, ()), space)
+    from_path = path_id(path) if path else None
+    return [*named, from_path] if from_path is not None else named
+
+
+_TARGET_IDS = ("paymentId", "paymentRequestId")
+_PATH_WORDS = frozenset(
+    {"v1", "v2", "v3", "payments", "payment", "query", "inquiry", "status", "orders", "order"}
+)
+
+
+def target_ids(operation: str, body: dict[str, Any]) -> list[str]:
+    """The names of the payment a refund, capture or cancel acts on (empty: none named)."""
+    if operation not in (REFUND, CAPTURE, CANCEL):
+        return []
+    flat = _flat(body)
+    found: list[str] = []
+    payment = _value(flat, _TARGET_IDS)
+    if payment is not None:
+        found += [f"id:{payment}", f"order:{payment}"]
+    order = _value(flat, _ORDER_FIELDS)
+    if order is not None:
+        found.append(f"order:{order}")
+    return found
+
+
+def path_id(path: str) -> str | None:
+    """The last segment of a GET's path when it names an order (``/v1/payments/o-1``)."""
+    last = unquote(path.rstrip("/").rsplit("/", 1)[-1])
+    return None if not last or last.lower() in _PATH_WORDS else f"order:{last}"
+
+
+def no_such_order(provider: str) -> Answer:
+    """The refund, capture or cancel names a payment the provider does not have."""
+    if provider in ("antom", "alipay_plus"):
+        result = {
+            "resultCode": "ORDER_NOT_EXIST",
+            "resultStatus": "F",
+            "resultMessage": "The order does not exist.",
+        }
+        return _json({"result": result})
+    if provider == "ottpay":
+        return _json({"rsp_code": "ORDER_NOT_EXIST", "rsp_msg": "original order not exist"})
+    data = {"status": "FAILURE", "error_code": "4008", "error_description": "Order does not exist"}
+    return _json({"ret_code": "000000", "ret_msg": "success", "data": data})
+
+
+def payment_id(order_name: str) -> str:
+    """The provider's own id for an executed payment (Antom's ``paymentId``)."""
+    return "2026" + hashlib.sha256(order_name.encode()).hexdigest()[:20]
 
 
 def fingerprint(body: dict[str, Any]) -> str:
@@ -258,9 +325,11 @@ def _executed(
         letter = {"success": "S", "pending": "U", "failed": "F"}[outcome]
         result = {"resultCode": code, "resultStatus": letter, "resultMessage": message}
         payload: dict[str, Any] = {"result": result}
-        for name in ("paymentRequestId", "refundRequestId", "captureRequestId"):
+        for name in ("paymentRequestId", "refundRequestId", "captureRequestId", "paymentId"):
             if isinstance(body.get(name), str):
                 payload[name] = body[name]
+        if operation == PAY and outcome != "failed" and "paymentRequestId" in payload:
+            payload["paymentId"] = payment_id(payload["paymentRequestId"])
         return _json(payload)
     if provider == "ottpay":
         return _json({"rsp_code": code, "rsp_msg": message})
@@ -349,7 +418,12 @@ def inquiry(
         outcome, code = found
         ok = {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "Success."}
         field = {PAY: "paymentStatus", REFUND: "refundStatus", VAULT: "vaultingStatus"}[space]
-        value = {"success": "SUCCESS", "failed": "FAIL", "pending": "PROCESSING"}[outcome]
+        value = {
+            "success": "SUCCESS",
+            "failed": "FAIL",
+            "pending": "PROCESSING",
+            "cancelled": "CANCELLED",
+        }[outcome]
         payload: dict[str, Any] = {"result": ok, field: value}
         if space == PAY:
             payload["paymentResultCode"] = code
@@ -364,12 +438,22 @@ def inquiry(
         if found is None:
             return _json({"rsp_code": "ORDER_NOT_EXIST", "rsp_msg": "order not exist"})
         outcome, code = found
-        respcode = {"success": "SUCCESS", "failed": "FAIL", "pending": "PROCESSING"}[outcome]
+        respcode = {
+            "success": "SUCCESS",
+            "failed": "FAIL",
+            "pending": "PROCESSING",
+            "cancelled": "ORDER_REVERSED",
+        }[outcome]
         return _json({"rsp_code": "SUCCESS", "rsp_msg": "success", "data": {"respcode": respcode}})
     if found is None:
         return _json({"ret_code": "206024", "ret_msg": "the order doesn't exist"}, 400)
     outcome, code = found
-    status = {"success": "SUCCESS", "failed": "FAILURE", "pending": "PROCESSING"}[outcome]
+    status = {
+        "success": "SUCCESS",
+        "failed": "FAILURE",
+        "pending": "PROCESSING",
+        "cancelled": "CANCELED",
+    }[outcome]
     data: dict[str, Any] = {"status": status}
     if outcome != "success" and code not in _PAYKKA_OK:
         data["error_code"] = code

@@ -153,6 +153,7 @@ class ProviderSimulator:
         self.inquiries = 0
         self._open = 0
         self._idle = threading.Condition(self._lock)
+        self._sockets: set[socket.socket] = set()
         self.faults_played: Counter[str] = Counter()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -177,12 +178,19 @@ class ProviderSimulator:
         return self
 
     def stop(self) -> None:
+        """Stop serving and close every connection still open (kept-alive ones included)."""
         self._stopping.set()  # cut stalls short
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+        with self._lock:
+            open_sockets = list(self._sockets)
+        for connection in open_sockets:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self.wait_idle(timeout=2)
         self._server = self._thread = None
 
     def __enter__(self) -> ProviderSimulator:
@@ -244,30 +252,33 @@ class ProviderSimulator:
         with self._lock:
             return sum(max(0, o.executions - 1) for o in self._orders.values())
 
+    def _named(self, payment: str, operation: str) -> list[_Order]:
+        """The distinct orders of ``operation``'s id space filed under ``payment`` (an
+        idempotency key, request id or order number), directly or as an alias."""
+        space = _providers.SPACE.get(operation, operation)
+        found: dict[int, _Order] = {}
+        for (_, kind, ident), order in self._orders.items():
+            if kind == space and ident.partition(":")[2] == payment:
+                found[id(order)] = order
+        for (_, kind, ident), target in self._aliases.items():
+            aliased = self._orders.get(target)
+            if kind == space and ident.partition(":")[2] == payment and aliased is not None:
+                found[id(aliased)] = aliased
+        return list(found.values())
+
     def executions_of(self, payment: str, operation: str = "pay") -> int:
         """Executions of one request, by idempotency key, request id or order number."""
-        space = _providers.SPACE.get(operation, operation)
         with self._lock:
-            return sum(
-                order.executions
-                for (_, kind, ident), order in self._orders.items()
-                if kind == space and ident.partition(":")[2] == payment
-            )
+            return sum(order.executions for order in self._named(payment, operation))
 
     def outcome_of(self, payment: str, operation: str = "pay") -> str | None:
         """What the provider did with one request (by idempotency key, request id or order
-        number): ``"success"``, ``"pending"``, ``"failed"``, or None when it never ran. The
-        ground truth to check a classification against."""
-        space = _providers.SPACE.get(operation, operation)
+        number): ``"success"``, ``"pending"``, ``"failed"``, ``"cancelled"`` (a payment
+        cancelled since), or None when it never ran. The ground truth to check a
+        classification against."""
         with self._lock:
-            for (_, kind, ident), order in self._orders.items():
-                if kind == space and ident.partition(":")[2] == payment and order.outcome:
-                    return order.outcome
-            for (_, kind, ident), target in self._aliases.items():
-                named = self._orders.get(target)
-                if kind == space and ident.partition(":")[2] == payment and named is not None:
-                    return named.outcome or None
-        return None
+            outcomes = [o.outcome for o in self._named(payment, operation) if o.outcome]
+        return outcomes[0] if outcomes else None
 
     @property
     def open_connections(self) -> int:
@@ -298,15 +309,15 @@ class ProviderSimulator:
 
     # -- the provider -------------------------------------------------------------------------
 
-    def _arrive(self, key: tuple[str, str, str] | None) -> tuple[_Order | None, int]:
-        """Count a request; its order (None for one without identity) and its arrival number."""
+    def _arrive(self, key: tuple[str, str, str] | None) -> int:
+        """Count a request; its arrival number (1 for one without identity)."""
         with self._lock:
             self.requests += 1
             if key is None:
-                return None, 1
+                return 1
             order = self._orders.setdefault(key, _Order())
             order.arrivals += 1
-            return order, order.arrivals
+            return order.arrivals
 
     def _probe(self, key: tuple[str, str, str]) -> int:
         with self._lock:
@@ -315,11 +326,20 @@ class ProviderSimulator:
             self._probes[key] += 1
             return self._probes[key]
 
+    def _find(self, provider: str, space: str, names: list[str]) -> _Order | None:
+        """An executed order filed under one of ``names`` (directly or as an alias)."""
+        for name in names:
+            key = (provider, space, name)
+            order = self._orders.get(self._aliases.get(key, key))
+            if order is not None and order.answer is not None:
+                return order
+        return None
+
     def _execute(
         self,
         provider: str,
         operation: str,
-        order: _Order | None,
+        key: tuple[str, str, str] | None,
         *,
         deduplicated: bool,
         body: dict[str, Any],
@@ -327,30 +347,52 @@ class ProviderSimulator:
     ) -> _providers.Answer:
         """Run the operation, or answer the way the provider answers a repeat or a conflict."""
         shape = _providers.fingerprint(body)
+        space = _providers.SPACE[operation]
+        names = _providers.names(provider, operation, body)
         with self._lock:
+            order = self._orders.get(key) if key is not None else None
             if order is not None and order.answer is not None:
                 if deduplicated:
                     if shape != order.fingerprint:
                         return _providers.conflict(provider, keyed=True)
                     return order.answer
                 return _providers.repeat(provider, operation, order.outcome)
-            answer = _providers.executed(provider, operation, script.code, body)
+            known = self._find(provider, space, names)
+            if known is not None and known is not order:
+                # The same order (request id, order number) under another key: the provider
+                # knows its orders, whatever key the client sends.
+                if provider in ("antom", "alipay_plus") and names[0].startswith("id:"):
+                    if shape != known.fingerprint:
+                        return _providers.conflict(provider, keyed=True)
+                    return known.answer  # type: ignore[return-value]  # found executed
+                return _providers.repeat(provider, operation, known.outcome)
+            targets = _providers.target_ids(operation, body)
+            paid = self._find(provider, _providers.PAY, targets) if targets else None
+            if targets and (paid is None or paid.outcome != "success"):
+                return _providers.no_such_order(provider)
+            code = script.code or _providers.SUCCESS_CODES[provider]
+            answer = _providers.executed(provider, operation, code, body)
+            if code.strip().upper() in _providers.RESEND_CODES:
+                return answer  # "call the interface again": nothing was taken up
             if order is None:
-                order = _Order()
-                self._orders[(provider, "anonymous", uuid.uuid4().hex)] = order
+                key = key or (provider, "anonymous", uuid.uuid4().hex)
+                order = self._orders.setdefault(key, _Order())
             order.executions += 1
             order.fingerprint = shape
-            order.code = script.code or _providers.SUCCESS_CODES[provider]
-            order.outcome = _providers.doc_outcome(provider, order.code)
+            order.code = code
+            order.outcome = _providers.doc_outcome(provider, code)
             order.answer = answer
+            if key is not None:
+                for name in names:
+                    alias = (provider, space, name)
+                    if alias != key:
+                        self._aliases.setdefault(alias, key)
+                if operation == _providers.PAY and names and names[0].startswith("id:"):
+                    paid_id = _providers.payment_id(names[0].partition(":")[2])
+                    self._aliases.setdefault((provider, space, f"id:{paid_id}"), key)
+            if paid is not None and operation == _providers.CANCEL and order.outcome == "success":
+                paid.outcome = "cancelled"
             return answer
-
-    def _alias(self, key: tuple[str, str, str], names: list[str]) -> None:
-        with self._lock:
-            for name in names:
-                alias = (key[0], key[1], name)
-                if alias != key:
-                    self._aliases.setdefault(alias, key)
 
     def _state(self, provider: str, space: str, ids: list[str]) -> tuple[str, str] | None:
         with self._lock:
@@ -361,9 +403,13 @@ class ProviderSimulator:
                     return order.outcome, order.code
         return None
 
-    def _connection(self, delta: int) -> None:
+    def _connection(self, delta: int, connection: socket.socket) -> None:
         with self._idle:
             self._open += delta
+            if delta > 0:
+                self._sockets.add(connection)
+            else:
+                self._sockets.discard(connection)
             if self._open == 0:
                 self._idle.notify_all()
 
@@ -385,14 +431,14 @@ def _handler_for(sim: ProviderSimulator) -> type[BaseHTTPRequestHandler]:
 
         def setup(self) -> None:
             super().setup()
-            sim._connection(+1)
+            sim._connection(+1, self.connection)
 
         def finish(self) -> None:
             try:
                 with contextlib.suppress(OSError):  # resets and stalls break sockets on purpose
                     super().finish()
             finally:
-                sim._connection(-1)
+                sim._connection(-1, self.connection)
 
         def log_message(self, format: str, *args: Any) -> None:
             return
@@ -426,6 +472,9 @@ def _handler_for(sim: ProviderSimulator) -> type[BaseHTTPRequestHandler]:
             return self.rfile.read(length) if length else b""
 
         def do_POST(self) -> None:
+            if sim._stopping.is_set():
+                self.close_connection = True  # a stopped provider runs nothing
+                return
             # An absolute-form target (``POST http://host:port/antom/...``, as http.client
             # sends through a proxy and Antom's SDK always) is the same resource.
             target = urlsplit(self.path) if "://" in self.path else urlsplit("//x" + self.path)
@@ -442,7 +491,7 @@ def _handler_for(sim: ProviderSimulator) -> type[BaseHTTPRequestHandler]:
                 return
             try:
                 body = json.loads(raw or b"{}")
-            except ValueError:
+            except (ValueError, RecursionError):
                 body = None
             if not isinstance(body, dict):
                 self._send(_providers.bad_request(provider, "the body must be a JSON object"))
@@ -463,18 +512,22 @@ def _handler_for(sim: ProviderSimulator) -> type[BaseHTTPRequestHandler]:
         def _run(
             self, provider: str, path: str, operation: str, body: dict[str, Any], script: _Script
         ) -> None:
+            if _providers.missing_request_id(provider, operation, path, body):
+                with sim._lock:
+                    sim.requests += 1
+                why = "A required request id (paymentRequestId, refundRequestId ...) is missing."
+                self._send(_providers.bad_request(provider, why), provider, path)
+                return
             ident, deduplicated = _providers.identity(provider, operation, self.headers, body)
             space = _providers.SPACE[operation]
             key = (provider, space, ident) if ident is not None else None
-            order, arrival = sim._arrive(key)
+            arrival = sim._arrive(key)
             fault = self._fault(script, arrival)
             if fault is _GONE:
                 return
             answer = sim._execute(
-                provider, operation, order, deduplicated=deduplicated, body=body, script=script
+                provider, operation, key, deduplicated=deduplicated, body=body, script=script
             )
-            if key is not None:
-                sim._alias(key, _providers.names(provider, operation, body))
             self._after(fault, answer, provider, path)
 
         def _inquire(
@@ -488,7 +541,9 @@ def _handler_for(sim: ProviderSimulator) -> type[BaseHTTPRequestHandler]:
             script: _Script,
         ) -> None:
             space = _providers.INQUIRIES.get(operation, _providers.PAY)
-            ids = _providers.lookup_ids(operation, self.headers, body, query)
+            ids = _providers.lookup_ids(
+                operation, self.headers, body, query, path if self.command == "GET" else ""
+            )
             arrival = sim._probe((provider, operation, ids[0] if ids else ""))
             fault = self._fault(script, arrival)
             if fault is _GONE:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,17 @@ pytest_plugins = ["pytester"]
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[1]
 PROVIDERS = ("alipay_plus", "antom", "ottpay", "paykka")
+
+
+def row_counts() -> dict[str, int]:
+    """Rows per shipped mapping file, counted by tomllib, not by payerr's own loader."""
+    counts = {}
+    for path in sorted((REPO / "mappings").glob("*.toml")):
+        with path.open("rb") as f:
+            counts[path.stem] = len(tomllib.load(f)["code"])
+    return counts
+
+
 CONTRACT_KEYS = frozenset(
     {"provider", "code", "known", "outcome", "category", "retryable", "message", "action"}
 )

@@ -7,13 +7,14 @@ import io
 import json
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from payerr.cli import main
 
-from .conftest import CONTRACT_KEYS
+from .conftest import CONTRACT_KEYS, row_counts
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -124,7 +125,7 @@ def test_list_json_is_an_array_of_contract_objects(capsys: pytest.CaptureFixture
     code, out, _ = run(capsys, "list", "ottpay", "--json")
     rows = json.loads(out)
     assert code == 0
-    assert len(rows) == 63  # 56 rows for every operation, 7 scoped
+    assert len(rows) == row_counts()["ottpay"]  # every row, scoped ones included
     assert all(r.keys() >= CONTRACT_KEYS for r in rows)
 
 
@@ -143,7 +144,7 @@ def test_list_filters_by_category(capsys: pytest.CaptureFixture[str]) -> None:
 def test_export_formats(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
     code, out, _ = run(capsys, "export", "--format", fmt)
     assert code == 0
-    total = 76 + 110 + 63 + 173
+    total = sum(row_counts().values())
     if fmt == "json":
         assert len(json.loads(out)) == total
     elif fmt == "csv":
@@ -175,7 +176,9 @@ def test_validate_reports_every_problem_in_files(
     assert code == 1
     assert f"ok  {good}" in out
     assert "bad.toml: code 'A': field 'outcome': unknown outcome 'meh'" in err
-    assert "1 problem found" in out
+    # The invalid first copy still claims its code: the second is a duplicate (issue 11).
+    assert "code 'a': field 'code': duplicate of 'A'" in err
+    assert "2 problems found" in out
 
 
 def test_validate_with_broken_user_mappings(
@@ -213,3 +216,78 @@ def test_python_dash_m_and_version() -> None:
         timeout=60,
     )
     assert version.stdout.startswith("payerr ")
+
+
+# -- issue 11: the CLI's rough edges ----------------------------------------------------------
+
+
+def test_classify_on_a_terminal_without_a_file_says_what_it_needs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    code, out, err = run(capsys, "classify", "antom")
+    assert code == 2
+    assert out == ""
+    assert "no answer to classify" in err
+
+
+def test_json_code_is_null_when_the_answer_has_none(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.json"
+    empty.write_bytes(b"")
+    code, out, _ = run(capsys, "classify", "antom", "--status", "503", str(empty), "--json")
+    assert code == 0
+    assert json.loads(out)["code"] is None
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"result": {"resultCode": "X\\u001b[2J\\ud800", "resultStatus": "F",'
+        b' "resultMessage": "\\u001b[31mred\\u009b1m\\u202e"}}',
+        b"\x1b[2J\xff\xfe\x00 not json at all",
+        b"[" * 50_000,
+    ],
+)
+def test_no_control_character_ever_reaches_the_terminal(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: bytes
+) -> None:
+    answer = tmp_path / "answer.json"
+    answer.write_bytes(content)
+    for extra in ((), ("--json",)):
+        code, out, err = run(capsys, "classify", "antom", str(answer), *extra)
+        assert code == 0
+        for text in (out, err):
+            assert not any(
+                unicodedata.category(ch) in ("Cc", "Cf", "Cs") and ch != "\n" for ch in text
+            ), text
+
+
+def test_no_traceback_for_any_input_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    huge = tmp_path / "huge.json"
+    huge.write_bytes(b'{"a": "' + b"x" * (3 << 20) + b'"}')
+    for target in (str(tmp_path), str(huge), str(tmp_path / "missing.json")):
+        code, _, err = run(capsys, "classify", "antom", target)
+        assert code in (0, 2)
+        assert "Traceback" not in err
+
+
+def test_an_unknown_provider_name_is_shown_without_its_escapes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(capsys, "explain", "no\x1b[2Jpe", "X")
+    assert code == 2
+    assert "\x1b" not in err
+
+
+def test_explain_names_the_providers_document_not_a_file_hash(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "explain", "paykka", "5004")
+    assert code == 0
+    assert "PayKKa transaction errorCode table" in out
+    _, exported, _ = run(capsys, "export", "paykka", "--format", "json")
+    assert all(row["document"] for row in json.loads(exported))

@@ -13,7 +13,7 @@ import pytest
 
 import payerr
 
-from .conftest import REPO
+from .conftest import REPO, row_counts
 
 PROBE = """
 import json, pathlib, sys
@@ -26,7 +26,7 @@ print(json.dumps({
     "fraud": payerr.classify("antom", "FRAUD_REJECT").category,
 }))
 """
-EXPECTED_ROWS = {"alipay_plus": 76, "antom": 110, "ottpay": 63, "paykka": 173}
+EXPECTED_ROWS = row_counts()
 
 
 def run_probe(cwd: Path, env: dict[str, str]) -> dict[str, object]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -26,6 +27,7 @@ from payerr import (
     UserActionError,
 )
 
+from .conftest import REPO
 from .loopback import Script, serve
 from .scripted import Answer, Scripted
 
@@ -516,10 +518,25 @@ def test_policy_validates_its_settings(bad: dict[str, Any]) -> None:
 
 
 def test_policy_defaults_are_documented() -> None:
+    """The README's "RetryPolicy and its defaults" table says what RetryPolicy() does."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### RetryPolicy and its defaults", 1)[1].split("\n\n", 2)[1]
+    documented = {}
+    for line in table.splitlines()[2:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        name, default = cells[0].strip("`"), cells[1]
+        number = re.fullmatch(r"([0-9.]+)( s)?", default)
+        if number:
+            documented[name] = float(number.group(1))
     p = RetryPolicy()
-    settings = (p.attempts, p.timeout, p.wait_initial, p.wait_max, p.wait_jitter)
-    assert settings == (3, 30.0, 0.5, 8.0, 0.5)
-    assert p.max_retry_after == 60.0
+    assert documented == {
+        "attempts": p.attempts,
+        "timeout": p.timeout,
+        "wait_initial": p.wait_initial,
+        "wait_max": p.wait_max,
+        "wait_jitter": p.wait_jitter,
+        "max_retry_after": p.max_retry_after,
+    }
     with pytest.raises(TypeError):
         RetryPolicy(3)  # type: ignore[call-arg]
 

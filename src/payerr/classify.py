@@ -94,8 +94,7 @@ def classify(
             return _FAST[provider][code]
         except (KeyError, TypeError):
             registry = _DEFAULT
-    table = registry.table(provider)
-    registry.fast.setdefault(provider, table.codes())
+    table = registry.fast_table(provider)
     hit = table.lookup(code)
     if hit is not None:
         return hit

@@ -19,6 +19,8 @@ from typing import Any, TextIO
 
 import httpx
 
+from payerr._http import MAX_BODY_BYTES
+from payerr._text import clean
 from payerr.classify import classify, classify_http
 from payerr.exceptions import MappingError, UnknownProviderError
 from payerr.mappings import Registry, normalize_code, parse_file
@@ -48,13 +50,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     _quiet_logs()
     try:
         registry = Registry(args.mappings or ())
-        status: int = args.handler(args, registry, sys.stdout)
+        status: int = args.handler(args, registry, _SafeOutput(sys.stdout))
     except (_UsageError, UnknownProviderError) as exc:
-        print(f"payerr: error: {exc}", file=sys.stderr)
+        print(f"payerr: error: {_terminal_safe(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except MappingError as exc:
         for line in exc.errors:
-            print(f"payerr: error: {line}", file=sys.stderr)
+            print(f"payerr: error: {_terminal_safe(line)}", file=sys.stderr)
         return EXIT_CHECK_FAILED
     except BrokenPipeError:  # `payerr list | head`
         sys.stderr.close()
@@ -199,12 +201,13 @@ def _list(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
 _EXPORT_FIELDS = (
     "provider", "code", "outcome", "category", "retryable", "message", "description",
     "provider_action", "action", "user_message", "retry_after", "retry_hint", "group", "note",
-    "seed", "doc_url", "spellings", "operations",
+    "document", "seed", "doc_url", "spellings", "operations",
 )  # fmt: skip
 
 
 def _export(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
-    rows = [e.as_dict() for e in _entries(registry, args.provider)]
+    entries = _entries(registry, args.provider)
+    rows = [{**e.as_dict(), "document": document_of(e)} for e in entries]
     if args.format == "json":
         _print_json(rows, out)
     elif args.format == "csv":
@@ -224,7 +227,7 @@ def _export(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
             "category",
             "message",
             "action",
-            "seed",
+            "document",
         )
         out.write("| " + " | ".join(cols) + " |\n")
         out.write("|" + "---|" * len(cols) + "\n")
@@ -317,11 +320,25 @@ def _render(result: Classification, entry: CodeEntry | None) -> str:
     add("hint", result.retry_hint)
     if entry is not None:
         add("note", entry.note)
-        add(
-            "source",
-            " ".join(x for x in (entry.seed and f"seed {entry.seed};", entry.doc_url) if x),
-        )
+        add("source", document_of(entry))
     return "\n".join(lines) + "\n"
+
+
+_SEED_DOCUMENTS = {
+    "alipay_plus": "Alipay+ MPP SDK result codes (callbacks)",
+    "antom": "Antom web/app checkout SDK reference (event codes, paymentResultCode)",
+    "ottpay": "OTT Pay API Appendix B (Response Code)",
+    "paykka": "PayKKa transaction errorCode table",
+}
+
+
+def document_of(entry: CodeEntry) -> str:
+    """Where a row's words come from, named as the provider's document (not a file hash)."""
+    if entry.seed:
+        name = _SEED_DOCUMENTS.get(entry.provider, f"{entry.provider} code table")
+        seed = f"{name} (the project's copy: seeds/{entry.seed})"
+        return f"{seed}; {entry.doc_url}" if entry.doc_url else seed
+    return entry.doc_url
 
 
 def _parse_header(text: str) -> tuple[str, str]:
@@ -331,15 +348,43 @@ def _parse_header(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+_MAX_READ = MAX_BODY_BYTES + 1
+"""Read no more than this: a larger answer is not parsed anyway (and a huge file must not
+fill memory)."""
+
+
 def _read_body(name: str | None) -> bytes:
     if name == "-" or (name is None and not sys.stdin.isatty()):
-        return sys.stdin.buffer.read()
+        return sys.stdin.buffer.read(_MAX_READ)
     if name is None:
-        return b""
+        raise _UsageError(
+            "no answer to classify: give a FILE, '-' for standard input, or pipe one in "
+            "(for a bare status: --status N /dev/null)"
+        )
     try:
-        return Path(name).read_bytes()
+        with Path(name).open("rb") as f:
+            return f.read(_MAX_READ)
     except OSError as exc:
-        raise _UsageError(f"cannot read {name}: {exc.strerror or exc}") from exc
+        raise _UsageError(f"cannot read {clean(name)}: {exc.strerror or exc}") from exc
+
+
+def _terminal_safe(text: str) -> str:
+    """``text`` without control or format characters (a provider's or a file's ANSI escapes
+    never reach the terminal); line breaks are kept."""
+    return "\n".join(clean(line) for line in text.split("\n"))
+
+
+class _SafeOutput:
+    """Standard output that writes only terminal-safe text."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(_terminal_safe(text))
+
+    def flush(self) -> None:
+        self._stream.flush()
 
 
 def _print_json(data: object, out: TextIO) -> None:

@@ -419,6 +419,15 @@ class Registry:
             )
         return sorted(ids)
 
+    def fast_table(self, provider: str) -> ProviderTable:
+        """The provider's table, with its code cache installed as the fast path, atomically
+        with respect to loading files: a load racing the first classify() can never leave the
+        old table's verdicts in the fast path."""
+        with self._lock:
+            table = self.table(provider)
+            self.fast.setdefault(provider, table.codes())
+            return table
+
     def table(self, provider: str) -> ProviderTable:
         """The merged table for one provider, loading it on first use.
 
@@ -507,6 +516,14 @@ def parse_document(data: Mapping[str, Any], origin: str) -> _Document:
             row_data, index=index, provider=provider, header=header, origin=origin, errors=errors
         )
         if entry is None:
+            # An invalid row still claims its code: a second copy is reported as a duplicate.
+            raw = row_data.get("code") if isinstance(row_data, Mapping) else None
+            if isinstance(raw, str) and raw.strip():
+                ops = row_data.get("operations")
+                scoped = [o for o in ops if isinstance(o, str)] if isinstance(ops, list) else []
+                claim = normalize_code(raw)
+                for k in [f"{claim}@{o}" for o in scoped] or [claim]:
+                    seen.setdefault(k, raw)
             continue
         code = normalize_code(entry.code)
         keys = [f"{code}@{o}" for o in entry.operations] or [code]

@@ -206,7 +206,7 @@ class Classification:
         """The JSON-ready form used by ``payerr ... --json``; keys are a stable contract."""
         return {
             "provider": self.provider,
-            "code": self.code,
+            "code": self.code or None,  # no code at all (an unreadable answer): null, not ""
             "raw_code": self.raw_code,
             "known": self.known,
             "outcome": str(self.outcome),

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 import payerr
-from payerr import Outcome, OutcomeUnknownError, PaymentError
+from payerr import Category, Outcome, OutcomeUnknownError, PaymentError
 from payerr.testing import ProviderSimulator, SimPayment, scenario, send_all
 
 PROVIDERS = ["antom", "alipay_plus", "ottpay", "paykka"]
@@ -48,11 +48,29 @@ def plan(count: int, seed: int) -> list[dict[str, Any]]:
     return payments
 
 
+ERROR_FOR = {
+    Category.RETRYABLE: payerr.RetryableError,
+    Category.USER_ACTION: payerr.UserActionError,
+    Category.MERCHANT_CONFIG: payerr.MerchantConfigError,
+    Category.RISK: payerr.RiskError,
+    Category.FINAL: payerr.FinalError,
+}
+
+
 def settled(result: object) -> bool:
-    """A returned response carries its Classification; a failure is a typed PaymentError."""
+    """A returned response is success or pending and says so; a raised error is the typed
+    error its classification names (outcome unknown: OutcomeUnknownError, pending)."""
+    if isinstance(result, OutcomeUnknownError):
+        return result.classification.outcome is Outcome.PENDING
     if isinstance(result, PaymentError):
-        return result.classification is not None
-    return isinstance(result, httpx.Response) and payerr.classification_of(result) is not None
+        c = result.classification
+        if c.outcome is not Outcome.FAILED or c.category is None:
+            return False
+        return type(result) is ERROR_FOR[c.category]
+    if not isinstance(result, httpx.Response):
+        return False
+    answered = payerr.classification_of(result)
+    return answered is not None and answered.outcome in (Outcome.SUCCESS, Outcome.PENDING)
 
 
 def wait_closed(sim: ProviderSimulator) -> None:

@@ -15,7 +15,6 @@ own (``|``, ``&``, ``+``) in a loop of your own::
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 import weakref
@@ -23,6 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import httpx
 import tenacity
 
@@ -81,7 +81,9 @@ class RetryPolicy:
             :class:`~payerr.RetryBudget`: that one; ``False``: no budget. A spent budget gives up
             at once, as when attempts run out, and logs ``payerr.retry_budget_exhausted``.
         sleep, async_sleep, clock, random: injectable for tests (``time.sleep``,
-            ``asyncio.sleep``, ``time.monotonic``, ``random.random``).
+            ``anyio.sleep``, ``time.monotonic``, ``random.random``). The default async sleep
+            waits through whichever async library is running, asyncio or trio, as stamina
+            does (anyio, which httpx already requires, asks sniffio, else assumes asyncio).
     """
 
     attempts: int = 3
@@ -93,7 +95,7 @@ class RetryPolicy:
     max_retry_after: float = 60.0
     budget: RetryBudget | bool = True
     sleep: Callable[[float], None] = time.sleep
-    async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    async_sleep: Callable[[float], Awaitable[None]] = anyio.sleep  # asyncio's or trio's
     clock: Callable[[], float] = time.monotonic
     random: Callable[[], float] = random.random
 
@@ -138,7 +140,7 @@ class RetryPolicy:
         return tenacity.Retrying(sleep=self.sleep, **self._loop(budget))
 
     def async_retrying(self, budget: RetryBudget | None = None) -> tenacity.AsyncRetrying:
-        """The asyncio twin of :meth:`retrying`."""
+        """The async twin of :meth:`retrying` (asyncio or trio: see ``async_sleep``)."""
         return tenacity.AsyncRetrying(sleep=self.async_sleep, **self._loop(budget))
 
     def _loop(self, budget: RetryBudget | None) -> dict[str, Any]:

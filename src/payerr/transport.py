@@ -351,7 +351,11 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
 
 
 class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport):
-    """The asyncio twin of :class:`PaymentTransport`; same arguments, same decisions."""
+    """The async twin of :class:`PaymentTransport`; same arguments, same decisions.
+
+    Runs under asyncio or trio, as httpx does: a retry's wait sleeps through whichever is
+    running (the policy's ``async_sleep``); the first attempt never sleeps.
+    """
 
     def _default(self) -> httpx.AsyncBaseTransport:
         return httpx.AsyncHTTPTransport()

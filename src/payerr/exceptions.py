@@ -1,14 +1,19 @@
 """payerr's exceptions, in their own module so every other module can import them.
 
-A failed payment raises one of six :class:`PaymentError` subclasses, one per category plus one for
-an outcome nobody knows. Configuration problems refine ``ValueError`` (attrs' habit), so code that
-already catches ``ValueError`` keeps working.
+Every exception class payerr defines derives from :class:`PayerrError`. A failed payment raises
+one of six :class:`PaymentError` subclasses, one per category plus one for an outcome nobody
+knows. Configuration problems (:class:`MappingError`, :class:`UnknownProviderError`) refine
+``ValueError`` too (attrs' habit), so code that already catches ``ValueError`` keeps working;
+a bad argument to a constructor (``RetryPolicy(attempts=0)``) is a plain ``ValueError``.
+
+Every payerr exception pickles (Celery results, process pools, queues): its text, its
+classification, attempt history and request facts travel; the live httpx objects do not.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import httpx
@@ -21,6 +26,7 @@ __all__ = [
     "MappingError",
     "MerchantConfigError",
     "OutcomeUnknownError",
+    "PayerrError",
     "PaymentError",
     "RetryableError",
     "RiskError",
@@ -29,13 +35,45 @@ __all__ = [
 ]
 
 
-class PaymentError(Exception):
+class PayerrError(Exception):
+    """The root of payerr's exceptions: ``except payerr.PayerrError`` catches every
+    :class:`PaymentError`, :class:`MappingError` and :class:`UnknownProviderError`.
+
+    Its subclasses pickle with their own attributes (not by calling ``__init__`` again), so an
+    error raised in a worker process or a Celery task arrives whole in the parent.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore, (type(self), self.args), self._portable_state()
+
+    def _portable_state(self) -> dict[str, Any]:
+        """The attributes to pickle: the instance's own, minus what cannot travel."""
+        return dict(vars(self))
+
+
+def _restore(cls: type[PayerrError], args: tuple[Any, ...]) -> PayerrError:
+    """Unpickle a payerr exception without calling its ``__init__`` (pickle sets its state)."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    return error
+
+
+class PaymentError(PayerrError):
     """A payment call that did not succeed, carrying its unified ``classification``.
 
     Attributes:
         classification: what payerr made of the last answer (or transport failure).
         response: the provider's last response, already read (None for transport failures).
-        request: the request that was sent.
+            Not pickled: None after unpickling (use ``status_code``).
+        request: the request that was sent. Not pickled: None after unpickling (use
+            ``request_method`` and ``request_url``).
+        request_method: the request's HTTP method (``"POST"``), or None when no request is
+            known. Survives pickling.
+        request_url: the request's URL without query string, fragment or user info (they may
+            carry secrets), or None when no request is known. Survives pickling.
+        status_code: the HTTP status of the last response, or the classification's
+            ``http_status`` when there was no response (None for transport failures).
+            Survives pickling.
         attempts: how many times it was sent.
         history: every attempt of the call, in order: status or exception, code, outcome and
             the wait after it (urllib3's ``RequestHistory``).
@@ -54,6 +92,9 @@ class PaymentError(Exception):
     classification: Classification
     response: httpx.Response | None
     request: httpx.Request | None
+    request_method: str | None
+    request_url: str | None
+    status_code: int | None
     attempts: int
     history: tuple[AttemptRecord, ...]
     executed: AttemptRecord | None
@@ -76,12 +117,53 @@ class PaymentError(Exception):
         self.classification = classification
         self.response = response
         self.request = request
+        if request is None and response is not None:
+            request = _request_of(response)
+        self.request_method = request.method if request is not None else None
+        self.request_url = _safe_url(request.url) if request is not None else None
+        self.status_code = (
+            response.status_code if response is not None else classification.http_status
+        )
         self.attempts = attempts
         self.history = tuple(history)
         self.executed = executed
         self.idempotency_key = idempotency_key
         self.safe_to_resend = isinstance(self, RetryableError) or bool(safe_to_resend)
         super().__init__(message or _describe(classification, attempts, executed))
+
+    def _portable_state(self) -> dict[str, Any]:
+        state = super()._portable_state()
+        state["response"] = None
+        state["request"] = None
+        if "history" in state:
+            state["history"] = tuple(_portable_record(r) for r in state["history"])
+        if state.get("executed") is not None:
+            state["executed"] = _portable_record(state["executed"])
+        return state
+
+
+def _request_of(response: httpx.Response) -> httpx.Request | None:
+    try:
+        return response.request
+    except RuntimeError:  # a response built by hand has no request
+        return None
+
+
+def _safe_url(url: httpx.URL) -> str:
+    from payerr.logs import safe_url  # noqa: PLC0415 -- payerr.logs imports this module
+
+    return safe_url(url)
+
+
+def _portable_record(record: AttemptRecord) -> AttemptRecord:
+    """The record with an exception in ``error`` replaced by its class name, as payerr records it.
+
+    payerr itself stores the name; a record built by hand may hold the exception, which may not
+    pickle (httpx's carry their request).
+    """
+    if isinstance(record.error, BaseException):
+        return record._replace(error=type(record.error).__name__)
+    return record
 
 
 def _describe(c: Classification, attempts: int, executed: AttemptRecord | None) -> str:
@@ -131,7 +213,7 @@ class OutcomeUnknownError(PaymentError):
     """
 
 
-class UnknownProviderError(ValueError):
+class UnknownProviderError(PayerrError, ValueError):
     """Raised for a provider id payerr has no mapping for; names the providers it knows."""
 
     def __init__(self, provider: object, known: Sequence[str]) -> None:
@@ -142,7 +224,7 @@ class UnknownProviderError(ValueError):
         )
 
 
-class MappingError(ValueError):
+class MappingError(PayerrError, ValueError):
     """A mapping file that cannot be used: bad TOML, a missing or mistyped field, a duplicate code.
 
     ``errors`` lists every problem found, each naming the file, the code and the field; the

@@ -1,16 +1,23 @@
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import structlog
+from hypothesis import settings
 
 from payerr.mappings import ENV_VAR, Registry, reset_default_registry
 from payerr.testing import reset
 
 pytest_plugins = ["pytester"]
+
+# In CI, property tests draw the same examples every run: a red build is our change, not luck.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[1]

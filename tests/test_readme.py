@@ -20,10 +20,13 @@ def test_readme_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_readme_names_the_ci_test_command() -> None:
+    """.ci/run runs exactly the README's test command (then the lowest-versions run)."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    command = ci.strip().splitlines()[-1]
-    assert command in readme
+    test_command = readme.split("Install and run the whole test suite", 1)[1]
+    test_command = test_command.split("```sh\n", 1)[1].split("\n```", 1)[0].strip()
+    assert test_command in ci.splitlines()
+    assert "lowest.txt" in ci
 
 
 def test_readme_logging_configurations_run_and_redact(capsys: pytest.CaptureFixture[str]) -> None:

@@ -200,7 +200,7 @@ def _configure_logs(retries: Counter[str], stream: TextIO, *, verbose: bool) -> 
             structlog.processors.add_log_level,
             add_payment_context,
             RedactSensitive(),
-            structlog.dev.ConsoleRenderer(colors=False, pad_event_to=30),
+            structlog.dev.ConsoleRenderer(colors=False),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
         logger_factory=lambda *_: structlog.PrintLogger(stream),

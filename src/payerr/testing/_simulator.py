@@ -417,6 +417,9 @@ class ProviderSimulator:
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    # A burst of new connections (an async client with httpx's default pool of 100) must not
+    # overflow the listen backlog (socketserver's default is 5) and be reset.
+    request_queue_size = 256
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         return  # resets and stalls break connections on purpose

@@ -13,6 +13,7 @@ Request arguments and bodies are never logged.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Any
 
@@ -21,6 +22,7 @@ import httpx
 from payerr import _log
 from payerr.decide import Attempt
 from payerr.exceptions import PaymentError
+from payerr.redaction import _mask_card_numbers
 from payerr.taxonomy import Category, Classification, Outcome
 
 __all__ = [
@@ -39,6 +41,8 @@ BUDGET_EXHAUSTED = "payerr.retry_budget_exhausted"
 FAILED = "payerr.request_failed"
 SUCCEEDED = "payerr.request_succeeded"
 PENDING = "payerr.request_pending"
+
+_FOUR_DIGITS = re.compile(r"[0-9]{4}")  # every card number, plain or grouped, has these
 
 # A card decline is business as usual; a broken integration or an unknown outcome needs a human.
 _LEVELS: dict[Category | None, int] = {
@@ -87,9 +91,15 @@ def payment_fields(
 
 
 def safe_url(url: httpx.URL) -> str:
-    """The URL without query string, fragment or user info (they may carry secrets)."""
+    """The URL without query string, fragment or user info (they may carry secrets), and with
+    any card number in the path masked to its first six and last four digits."""
     port = f":{url.port}" if url.port is not None else ""
-    return f"{url.scheme}://{url.host}{port}{url.path}"
+    path = url.path
+    # payerr's own events never carry a card number, whatever processors the application
+    # configured; most paths have no four digits in a row, and pay one regex scan for that.
+    if _FOUR_DIGITS.search(path):
+        path = _mask_card_numbers(path)
+    return f"{url.scheme}://{url.host}{port}{path}"
 
 
 # -- the transport's events -------------------------------------------------------------------

@@ -1,11 +1,13 @@
 """PCI-safe redaction for log events: a structlog processor that never raises.
 
-Card numbers (13-19 digits passing the Luhn check, also written with spaces or dashes) are
-masked to their first six and last four digits wherever they appear: strings, bytes, integers,
-nested dicts and lists, JSON inside strings, ``key=value`` text and exception text. CVV/CVC,
-PIN and secret values (authorization headers, signatures, cookies, tokens, API keys, passwords)
-are replaced by ``[REDACTED]`` by key. Amounts, currencies, order ids and payment codes pass
-untouched.
+Card numbers (12-19 digits passing the Luhn check) are masked to their first six and last four
+digits wherever they appear: strings, bytes, integers, nested dicts and lists, JSON inside
+strings, ``key=value`` text and exception text. A card number is written plain or grouped by
+single spaces or dashes (``4111 1111 1111 1111``, ``3782-822463-10005``); digit groups next to
+it (a CVV, an expiry, a quantity) do not hide it. CVV/CVC, PIN and secret values (authorization
+headers, signatures, cookies, tokens, API keys, passwords) are replaced by ``[REDACTED]`` by
+key, and so is the header value httpx (h11) quotes in "Illegal header value b'...'". Amounts,
+currencies, order ids, payment codes, timestamps and phone numbers pass untouched.
 """
 
 from __future__ import annotations
@@ -33,35 +35,84 @@ SECRET_KEY_PARTS = (
 SECRET_KEY_SUFFIXES = ("pin", "pinblock", "sign", "cid", "csc", "auth", "sessionid")
 SECRET_KEYS = frozenset({"pin", "pincode", "sign", "xpaykkasign", "csc", "cid", "cvd", "session"})
 
-# A run of 13-19 digits, single spaces or dashes allowed between them, not inside a longer run.
-_PAN = re.compile(r"(?<![\d])(?:\d[ \-]?){12,18}\d(?![\d])")
+# Card numbers: a "run" is digit groups joined by single spaces or dashes ("4111 1111 1111 1111
+# 737", "2026-11-22", "20261122000123"), with at least twelve digits in all. Inside a run, a card
+# number is whole groups, never part of one: either one group of 12-19 digits, or consecutive
+# groups of 4-6 digits (the last may be shorter) as cards are printed (4-4-4-4, 4-6-5, 4-4-4-4-3);
+# it starts with 1-9 (ISO/IEC 7812 issues no card number starting with 0) and passes Luhn. So a
+# CVV, an expiry or a quantity next to a card number never hides it, while a 22-digit payment id,
+# a zero-padded code, a date or "+86 138 0013 8000" never holds one.
+_PAN_MIN, _PAN_MAX = 12, 19
+_GROUP_MIN, _GROUP_MAX = 4, 6
+# (The first digit is matched before the look-behind so that the scan can skip to digits.)
+_DIGIT_RUN = re.compile(r"[0-9](?<![0-9]{2})(?=(?:[ \-]?[0-9]){11})[0-9]*(?:[ \-][0-9]+)*")
 _KEYWORDS = (
-    r"cvv2?|cvc2?|cvd|csc|pin|pin_?code|password|passwd|secret|client_secret|api_?key|"
-    r"access_?token|refresh_?token|token|authorization|signature|sign|x-paykka-sign|cookie"
+    r"cvv2?|cvc2?|cvd|csc|pin|pin[_-]?code|password|passwd|secret|client[_-]?secret|"
+    r"api[_-]?key|access[_-]?token|refresh[_-]?token|auth[_-]?token|token|authorization|"
+    r"signature|sign|x-paykka-sign|cookies?"
 )
-# key=value, key: value, "key": "value" in free text (exception messages, query strings, JSON text)
+# key=value, key: value, "key": "value" in free text (exception messages, reprs, query strings,
+# JSON text), and header tuples as httpx and h11 print them: (b'authorization', b'Bearer x').
+# An Authorization or Cookie header written as a line ("Authorization: Digest a=1, b=2",
+# "Cookie: a=1; b=2") loses everything up to the end of the line; a quoted value left open (a
+# truncated repr) loses the rest of the line too.
 _KEY_VALUE = re.compile(
     rf"""(?ix)
-    (?P<key>["']?\b(?:{_KEYWORDS})\b["']?\s*[=:]\s*)
-    (?P<value>"(?:[^"\\]|\\.)*"|'[^']*'|(?:Bearer|Basic)\s+\S+|[^\s&,;"'}}\]]+)
+    (?P<key>
+        \(\s*b?["'](?:\w+-)*(?:{_KEYWORDS})(?:-\w+)*["']\s*,\s*
+      | ["']?\b(?:(?P<header>authorization|cookies?)|{_KEYWORDS})\b["']?\s*[=:]\s*
+    )
+    (?P<value>
+        b?"(?:[^"\\]|\\.)*" | b?'(?:[^'\\]|\\.)*'
+      | (?(header)[^\r\n&']+|(?:(?:Bearer|Basic)\s+\S+|[^\s&,;"'}}\]]+))
+      | b?["'][^\r\n"']*
+    )
     """
 )
-# Cheap tests first (these run on every string of every event): a card number needs 13 digits,
-# and a key=value secret needs "=" or ":" and a keyword (searched in lower case: (?i) is slow).
-# In bytes: every ASCII digit becomes "0", everything else "x", spaces and dashes vanish. A card
-# number then shows as thirteen "0"s in a row: a C-speed substring test, and a superset of
-# what _PAN can match (so it never misses one).
-_DIGIT_MAP = bytes(ord("0") if chr(i).isdigit() else ord("x") for i in range(256))
-_THIRTEEN = b"0" * 13
-_KEYWORD = re.compile(r"cvv|cvc|cvd|csc|pin|pass|secret|api.?key|token|authori|sign|cookie")
+# h11 (under httpx) rejects a header value with a newline or another control character as
+# "Illegal header value b'Bearer secret\n'", naming no header: the value goes, whatever the
+# quoting around it (str, repr, repr of a repr); the control characters that made it illegal stay.
+_HEADER_VALUE = re.compile(r"(?P<key>[Hh]eader value\b[^\r\n'\"]{0,40}?\s)(?P<value>b?\\*['\"].*)")
+_QUOTE = re.compile(r"b?\\*['\"]")
+_CONTROL = r"(?:\\+(?:[nrtvf0]|x[01][0-9a-fA-F]|x7[fF])|\s)*"
+_CONTROL_LEAD = re.compile(_CONTROL)
+_CONTROL_TRAIL = re.compile(_CONTROL + r"\Z")
+# Cheap tests first (these run on every string of every event). In bytes, every ASCII digit
+# becomes "0", a space or a dash "-", anything else "x": C-speed substring tests then find every
+# text where _DIGIT_RUN could find a card number, and few others. A card number written plain
+# shows as twelve "0"s in a row; grouped, its first two groups are 4-6 digits and followed by a
+# separator ("0000-0000-"), or it is two groups of six. A key=value secret needs "=", ":" or ","
+# (or h11's "header value") and a keyword (searched in lower case: (?i) is slow).
+_SHAPES = bytes(
+    ord("0") if chr(i).isdigit() else ord("-") if chr(i) in " -" else ord("x") for i in range(256)
+)
+_PLAIN, _SIX_SIX = "0" * _PAN_MIN, "000000-000000"
+_GROUPED = ("0000-0000-", "0000-00000-", "0000-000000-")
+# (cvv, cvc, cvd, csc, cookie, pin, pass, secret, sign, api key, authori..., token, and h11's
+# "header value", factored by first letter: a third faster than the plain alternation.)
+_KEYWORD = re.compile(
+    r"c(?:v[vcd]|sc|ookie)|p(?:in|ass)|s(?:ecret|ign)|a(?:pi.?key|uthori)|token|header value"
+)
 
 
 def _may_hold_pan(text: str) -> bool:
-    return _THIRTEEN in text.encode("utf-8", "replace").translate(_DIGIT_MAP, b" -")
+    if len(text) < _PAN_MIN:
+        return False
+    # Back to str for the tests: "in" on str is several times faster than on bytes.
+    shape = text.encode("utf-8", "replace").translate(_SHAPES).decode("latin-1")
+    return (
+        _PLAIN in shape
+        or _GROUPED[0] in shape
+        or _GROUPED[1] in shape
+        or _GROUPED[2] in shape
+        or _SIX_SIX in shape
+    )
 
 
 def _may_hold_key_value(text: str) -> bool:
-    return ("=" in text or ":" in text) and _KEYWORD.search(text.lower()) is not None
+    return ("=" in text or ":" in text or "," in text or "eader value" in text) and (
+        _KEYWORD.search(text.lower()) is not None
+    )
 
 
 def _suspect(text: str) -> bool:
@@ -72,18 +123,17 @@ def _suspect(text: str) -> bool:
 _JSON_STARTS = ("{", "[")
 _SAFE_SCALARS = (bool, float, Decimal, date, datetime, time, timedelta, Enum, type(None))
 _MAX_DEPTH = 24
+_SMALL = 10 ** (_PAN_MIN - 1)  # integers below this have too few digits for a card number
+
+
+_DOUBLED = bytes.maketrans(b"0123456789", b"0246813579")  # 2d, less 9 when it passes 9
 
 
 def luhn_ok(digits: str) -> bool:
     """The Luhn check (ISO/IEC 7812) over a string of digits."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        d = ord(char) - 48
-        if index % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
+    # Digit sums in C (sum over bytes) rather than a Python loop: three times faster.
+    raw = digits.encode()
+    total = sum(raw[-1::-2]) + sum(raw[-2::-2].translate(_DOUBLED)) - 48 * len(raw)
     return total % 10 == 0
 
 
@@ -92,21 +142,128 @@ def mask_pan(digits: str) -> str:
     return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
 
 
-def _mask_match(match: re.Match[str]) -> str:
-    text = match.group(0)
-    digits = text.replace(" ", "").replace("-", "")
-    if 13 <= len(digits) <= 19 and luhn_ok(digits):
-        return mask_pan(digits)
-    return text
+def _is_pan(digits: str) -> bool:
+    return _PAN_MIN <= len(digits) <= _PAN_MAX and digits[0] != "0" and luhn_ok(digits)
+
+
+def _pan_spans(groups: list[str]) -> list[tuple[int, int]]:
+    """(first, last) group indexes of the card numbers in a run: for each first group, the
+    longest reading, and only readings that reach past the ones before (a reading inside
+    another hides nothing more)."""
+    spans: list[tuple[int, int]] = []
+    covered = -1  # the readings found so far end here
+    for first, group in enumerate(groups):
+        if covered == len(groups) - 1:
+            break  # nothing left to reach
+        size = len(group)
+        if group[0] == "0" or size < _GROUP_MIN or _GROUP_MAX < size < _PAN_MIN:
+            continue
+        if size >= _PAN_MIN:  # a card number written plain: this group alone
+            if size <= _PAN_MAX and luhn_ok(group):
+                spans.append((first, first))
+                covered = first
+            continue
+        digits, longest = group, -1
+        for last in range(first + 1, len(groups)):
+            following = groups[last]
+            digits += following
+            if len(following) > _GROUP_MAX or len(digits) > _PAN_MAX:
+                break
+            if last > covered and len(digits) >= _PAN_MIN and luhn_ok(digits):
+                longest = last
+            if len(following) < _GROUP_MIN:  # a short group only ends a card number
+                break
+        if longest >= 0:
+            spans.append((first, longest))
+            covered = longest
+    return spans
+
+
+def _mask_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if run.isdigit():  # one group, the common case
+        return mask_pan(run) if _is_pan(run) else run
+    groups = run.replace("-", " ").split(" ")
+    spans = _pan_spans(groups)
+    if not spans:
+        return run
+    ends = []  # where each group ends in run (one separator follows it)
+    position = -1
+    for group in groups:
+        position += len(group) + 1
+        ends.append(position)
+    # Overlapping readings (a card number and the same digits plus a CVV, or a group before
+    # it) make one region, and a digit shows only if every reading lets it show: no reading
+    # ever shows more than its first six and last four.
+    out: list[str] = []
+    done = 0  # run[:done] is written
+    index = 0
+    while index < len(spans):
+        first, last = spans[index]
+        region = [spans[index]]
+        index += 1
+        while index < len(spans) and spans[index][0] <= last:
+            region.append(spans[index])
+            last = max(last, spans[index][1])
+            index += 1
+        begin = ends[first] - len(groups[first])
+        out.append(run[done:begin])
+        text = run[begin : ends[last]]
+        if len(region) == 1:
+            out.append(mask_pan(text.replace(" ", "").replace("-", "")))
+        else:
+            out.append(_mask_region(text, groups[first : last + 1], first, region))
+        done = ends[last]
+    out.append(run[done:])
+    return "".join(out)
+
+
+def _mask_region(text: str, groups: list[str], start: int, spans: list[tuple[int, int]]) -> str:
+    """``text`` (groups ``start``... and their separators), with every digit any reading hides
+    starred and the separators kept."""
+    offsets = [0]  # digit offset of each group in text
+    for group in groups:
+        offsets.append(offsets[-1] + len(group))
+    hidden: set[int] = set()
+    for first, last in spans:
+        begin, stop = offsets[first - start], offsets[last - start + 1]
+        hidden.update(range(begin + 6, stop - 4))
+    chars = list(text)
+    position = 0
+    for index, char in enumerate(text):
+        if char.isdigit():
+            if position in hidden:
+                chars[index] = "*"
+            position += 1
+    return "".join(chars)
+
+
+def _mask_header_value(match: re.Match[str], mask: str) -> str:
+    value = match.group("value")
+    opening = _QUOTE.match(value)
+    close = value.rfind(value[opening.end() - 1]) if opening else -1
+    if opening is None or close < opening.end():
+        return match.group("key") + mask
+    content = value[opening.end() : close]
+    lead = _CONTROL_LEAD.match(content)
+    head = lead.group(0) if lead else ""
+    trail = _CONTROL_TRAIL.search(content, len(head))
+    tail = trail.group(0) if trail else ""
+    return f"{match.group('key')}{value[: opening.end()]}{head}{mask}{tail}{value[close:]}"
+
+
+def _mask_card_numbers(text: str) -> str:
+    """``text`` with every card number masked to its first six and last four digits."""
+    return _DIGIT_RUN.sub(_mask_run, text) if _may_hold_pan(text) else text
 
 
 def redact_text(text: str, extra: Iterable[re.Pattern[str]] = (), mask: str = REDACTED) -> str:
     """Mask card numbers and ``key=value`` secrets in free text, and anything ``extra`` matches."""
-    result = text
-    if _may_hold_pan(result):
-        result = _PAN.sub(_mask_match, result)
+    result = _DIGIT_RUN.sub(_mask_run, text) if _may_hold_pan(text) else text
     if _may_hold_key_value(result):
         result = _KEY_VALUE.sub(lambda m: m.group("key") + mask, result)
+        if "eader value" in result:
+            result = _HEADER_VALUE.sub(lambda m: _mask_header_value(m, mask), result)
     for pattern in extra:
         result = pattern.sub(mask, result)
     return result
@@ -162,7 +319,7 @@ class RedactSensitive:
                 if kind is str:
                     strings.append((key, value))
                     continue
-                if kind is bool or kind is float or (kind is int and -(10**12) < value < 10**12):
+                if kind is bool or kind is float or (kind is int and -_SMALL < value < _SMALL):
                     continue
                 redacted = self._value(value, 0, set())
                 if redacted is not value:
@@ -221,7 +378,7 @@ class RedactSensitive:
         if isinstance(value, str):
             return self._text(value, depth, seen)
         if isinstance(value, int) and not isinstance(value, bool):
-            if value >= 10**12 or value <= -(10**12):
+            if value >= _SMALL or value <= -_SMALL:
                 masked = redact_text(str(value))
                 return value if masked == str(value) else masked
             return value

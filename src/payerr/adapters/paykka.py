@@ -53,6 +53,7 @@ _DATA_STATUS = fallbacks(
     },
 )
 _GATEWAY_OK = "000000"
+_CODE_FIELDS = frozenset({"error_code", "errorCode"})
 _STATUS_ROWS = frozenset({"AUTHORIZED", "REFUNDED", "PARTIALLY_REFUNDED", "PARTIALLY_REVERSED"})
 # Operations whose answer carries a status: without one, the call's success says nothing of
 # the result (DESIGN.md 6, rule 1).
@@ -85,9 +86,21 @@ _NOT_DONE_BY = {
 
 
 def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Reading:
+    data = body.get("data")
+    if (
+        body.get("ret_code") == _GATEWAY_OK
+        and type(data) is dict
+        and data.get("status") == "SUCCESS"
+        and operation is not Operation.CANCEL
+        and not (_CODE_FIELDS & data.keys())
+        and "errorCode" not in body
+    ):
+        # The common answer, read without the general path: the gateway's success and an
+        # order status SUCCESS with no business code beside it.
+        detail = data.get("error_description") or body.get("ret_msg")
+        return table.lookup("0000", "data.status"), text_of(detail)
     detail = text_of(body.get("ret_msg"))
     ret_code = code_of(body.get("ret_code"))
-    data = body.get("data")
     expects_data = ret_code in _OK or "data" in body or operation in _STATUS_OPERATIONS
     if operation is Operation.CANCEL and ret_code == _GATEWAY_OK and data is None:
         # The void answer documents ret_code and ret_msg only (docs.paykka.com, payments-void):

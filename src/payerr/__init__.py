@@ -19,6 +19,7 @@ from payerr.exceptions import (
     RetryableError,
     RiskError,
     UnknownProviderError,
+    UsageError,
     UserActionError,
 )
 from payerr.logs import add_payment_context
@@ -56,6 +57,7 @@ __all__ = [
     "RetryableError",
     "RiskError",
     "UnknownProviderError",
+    "UsageError",
     "UserActionError",
     "add_payment_context",
     "classification_of",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from payerr.redaction import _mask_card_numbers
+
 __all__ = ["MAX_INT_BITS", "clean", "int_text"]
 
 MAX_INT_BITS = 256
@@ -17,10 +19,11 @@ MAX_INT_BITS = 256
 
 
 def clean(text: str) -> str:
-    """``text`` with control and format characters dropped, other white space made a space and
-    lone surrogates replaced by U+FFFD. Printable text comes back as it is."""
+    """``text`` with control and format characters dropped, other white space made a space,
+    lone surrogates replaced by U+FFFD and card numbers masked (first six, last four).
+    Printable text without a long digit run comes back as it is."""
     if text.isprintable():
-        return text
+        return _mask_card_numbers(text)
     out: list[str] = []
     for char in text:
         if char.isprintable():
@@ -31,7 +34,7 @@ def clean(text: str) -> str:
             out.append("\ufffd")
         elif unicodedata.category(char) in ("Co", "Cn"):
             out.append(char)  # private use, or newer than this Python's tables: harmless
-    return "".join(out)
+    return _mask_card_numbers("".join(out))
 
 
 def int_text(value: int) -> str | None:

@@ -13,6 +13,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from payerr.exceptions import UsageError
+
 __all__ = ["RetryBudget", "reset_shared_budgets", "shared_budget"]
 
 _BUCKETS = 10
@@ -37,9 +39,9 @@ class RetryBudget:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not 0 <= percent <= 1:
-            raise ValueError(f"percent must be between 0 and 1, got {percent!r}")
+            raise UsageError(f"percent must be between 0 and 1, got {percent!r}")
         if min_retries < 0 or ttl <= 0:
-            raise ValueError("min_retries must be >= 0 and ttl > 0")
+            raise UsageError("min_retries must be >= 0 and ttl > 0")
         self.percent = percent
         self.min_retries = min_retries
         self.ttl = ttl

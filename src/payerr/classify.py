@@ -21,6 +21,7 @@ from payerr import _log
 from payerr._http import parse_json_object, read_retry_after, status_fallback
 from payerr._text import clean, int_text
 from payerr.adapters import READERS, Unresolved
+from payerr.exceptions import UsageError
 from payerr.mappings import ProviderTable, Registry, default_registry, normalize_code
 from payerr.operations import fit_message, operation_of_body, operation_of_request
 from payerr.taxonomy import Classification, Operation, Outcome
@@ -128,7 +129,7 @@ def _as_bytes(body: object) -> bytes:
         return body.encode("utf-8", "surrogatepass")
     if body is None:
         return b""
-    raise TypeError(
+    raise UsageError(
         "body must be bytes, str or an already parsed JSON object (a dict), "
         f"not {type(body).__name__}"
     )
@@ -267,7 +268,7 @@ def as_operation(operation: Operation | str | None) -> Operation:
         return Operation(operation.strip().lower() if isinstance(operation, str) else operation)
     except ValueError:
         known = ", ".join(o.value for o in Operation)
-        raise ValueError(f"unknown operation {operation!r}; known: {known}") from None
+        raise UsageError(f"unknown operation {operation!r}; known: {known}") from None
 
 
 def classification_of(response: httpx.Response) -> Classification | None:

@@ -66,8 +66,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, writing its usage errors without control characters (they echo arguments)."""
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        super()._print_message(_terminal_safe(message), file)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="payerr",
         description="Translate payment providers' failure codes into one taxonomy.",
     )
@@ -274,7 +281,7 @@ def _validate(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     for origin, count in checked:
         out.write(f"ok  {origin}  ({count} codes)\n")
     for line in problems:
-        print(f"payerr: error: {line}", file=sys.stderr)
+        print(f"payerr: error: {_terminal_safe(line)}", file=sys.stderr)
     if problems:
         out.write(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found\n")
         return EXIT_CHECK_FAILED
@@ -295,7 +302,7 @@ def _provenance(entry: CodeEntry) -> dict[str, Any]:
         "operations",
     )
     data = entry.as_dict()
-    return {k: data[k] for k in keys}
+    return {**{k: data[k] for k in keys}, "document": document_of(entry)}
 
 
 def _render(result: Classification, entry: CodeEntry | None) -> str:

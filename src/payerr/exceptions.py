@@ -213,6 +213,12 @@ class OutcomeUnknownError(PaymentError):
     """
 
 
+class UsageError(PayerrError, ValueError, TypeError):
+    """payerr was handed something it cannot use: an unknown operation, a policy setting out
+    of range, a body of the wrong type. A ``ValueError`` (and a ``TypeError``), as Python's
+    conventions ask, and a :class:`PayerrError` like everything payerr raises."""
+
+
 class UnknownProviderError(PayerrError, ValueError):
     """Raised for a provider id payerr has no mapping for; names the providers it knows."""
 

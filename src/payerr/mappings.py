@@ -97,6 +97,11 @@ _ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
 """Zero-width characters: Antom's own SDK docstrings carry U+200B around PAYMENT_IN_PROCESS."""
 
 
+def _garbled(code: str) -> bool:
+    """Whether a code holds characters a code never does (controls, format characters)."""
+    return not code.strip().isprintable()
+
+
 def normalize_code(code: str) -> str:
     """The form codes are compared in: zero-width characters and surrounding white space
     dropped, ASCII letters upper-cased.
@@ -233,6 +238,10 @@ class ProviderTable:
         entry = self.entries.get(normalize_code(raw))
         if entry is None:
             return None
+        if entry.outcome is Outcome.SUCCESS and isinstance(code, str) and _garbled(code):
+            # "SUCCESS\x00", "SUC\u200bCESS": invisible or control characters inside a code
+            # may help recognise an in-process or failed code, never a success.
+            return None
         result = entry.classification(raw_code=raw, source=source)
         if len(cache) < _CACHE_LIMIT:
             cache[code] = result
@@ -281,7 +290,7 @@ class ProviderTable:
     def entry(self, code: object) -> CodeEntry | None:
         """The mapping row for a code (any accepted spelling), or None."""
         if type(code) is int:
-            code = str(code)
+            code = int_text(code)
         if not isinstance(code, str):
             return None
         return self.entries.get(normalize_code(code))
@@ -393,11 +402,13 @@ class Registry:
     def _load_env(self) -> None:
         if not self._env_pending:
             return
-        self._env_pending = False
         value = os.environ.get(ENV_VAR, "")
         docs = [
             parse_file(p) for part in value.split(os.pathsep) if part for p in _expand(Path(part))
         ]
+        # Only once they all loaded: a broken file raises on every use, never falls back
+        # silently on the shipped tables without the operator's overrides.
+        self._env_pending = False
         self._user_docs[:0] = docs  # env files come before files added in code
 
     # -- queries --------------------------------------------------------------------------
@@ -472,19 +483,31 @@ def _expand(path: Path) -> list[Path]:
 # -- parsing and validation -----------------------------------------------------------------
 
 
+_MAX_FILE_BYTES = 16 << 20
+"""A mapping file larger than this is refused unread (``/dev/zero`` must not fill memory)."""
+
+
 def parse_file(path: Path) -> _Document:
     """Read and validate one mapping file; raise :class:`MappingError` listing every problem."""
     origin = str(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            raw = f.read(_MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise MappingError([f"{origin}: cannot read: {exc.strerror or exc}"]) from exc
+    if len(raw) > _MAX_FILE_BYTES:
+        raise MappingError(
+            [f"{origin}: larger than {_MAX_FILE_BYTES >> 20} MiB: not a mapping file"]
+        )
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise MappingError([f"{origin}: not UTF-8 text: {exc.reason} at byte {exc.start}"]) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise MappingError([f"{origin}: invalid TOML: {exc}"]) from exc
+    except (ValueError, RecursionError) as exc:
+        # TOMLDecodeError, and what tomllib lets through: a 5,000-digit integer's ValueError,
+        # a RecursionError for arrays nested thousands deep.
+        why = str(exc) if isinstance(exc, tomllib.TOMLDecodeError) else type(exc).__name__
+        raise MappingError([f"{origin}: invalid TOML: {why}"]) from exc
     return parse_document(data, origin)
 
 

@@ -14,6 +14,7 @@ import dataclasses
 import re
 from typing import Any
 
+from payerr.exceptions import UsageError
 from payerr.mappings import normalize_code
 from payerr.taxonomy import Category, Classification, Operation, Outcome
 
@@ -122,7 +123,7 @@ def operation_of_request(request: Any) -> Operation:
             return Operation(named.strip().lower() if isinstance(named, str) else named)
         except ValueError:
             known = ", ".join(o.value for o in Operation)
-            raise ValueError(
+            raise UsageError(
                 f"unknown operation {named!r} in request.extensions[{OPERATION_EXTENSION!r}]; "
                 f"known: {known}"
             ) from None

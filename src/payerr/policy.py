@@ -42,7 +42,7 @@ from payerr.decide import (
     record,
     verdict,
 )
-from payerr.exceptions import PaymentError
+from payerr.exceptions import PaymentError, UsageError
 from payerr.mappings import Registry, default_registry
 from payerr.safety import DEFAULT_KEY_HEADERS, Sent, classify_transport_error, is_replay_safe
 from payerr.taxonomy import Classification
@@ -101,15 +101,15 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if not isinstance(self.attempts, int) or self.attempts < 1:
-            raise ValueError(f"attempts must be an int >= 1, got {self.attempts!r}")
+            raise UsageError(f"attempts must be an int >= 1, got {self.attempts!r}")
         for name in ("timeout", "wait_initial", "wait_max", "wait_jitter", "max_retry_after"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or value < 0:
-                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+                raise UsageError(f"{name} must be a number >= 0, got {value!r}")
         if self.wait_exp_base < 1:
-            raise ValueError(f"wait_exp_base must be >= 1, got {self.wait_exp_base!r}")
+            raise UsageError(f"wait_exp_base must be >= 1, got {self.wait_exp_base!r}")
         if not isinstance(self.budget, bool | RetryBudget):
-            raise ValueError(f"budget must be True, False or a RetryBudget, got {self.budget!r}")
+            raise UsageError(f"budget must be True, False or a RetryBudget, got {self.budget!r}")
 
     def budget_for(self, provider: str) -> RetryBudget | None:
         """The budget a transport for ``provider`` draws retries from (None: unlimited)."""

@@ -15,6 +15,8 @@ from enum import Enum
 
 import httpx
 
+from payerr._text import clean
+from payerr.redaction import redact_text
 from payerr.taxonomy import (
     DEFAULT_ACTIONS,
     DEFAULT_USER_MESSAGES,
@@ -156,7 +158,9 @@ _MAYBE_SENT_ACTION = "Resend only if the request is replay-safe; otherwise inqui
 
 def classify_transport_error(provider: str, exc: Exception) -> tuple[Classification, Sent]:
     """What a transport exception means, and whether the request may have been sent."""
-    message = f"{type(exc).__name__}: {exc}"[:300]
+    # Exception text is hostile too: httpx's "Illegal header value b'Bearer ...\\n'" carries a
+    # secret, a proxy's error may carry escapes or a card number.
+    message = clean(redact_text(f"{type(exc).__name__}: {exc}"[:300]))
     if isinstance(exc, _NOT_SENDABLE):
         category, sent, action = (
             Category.MERCHANT_CONFIG,

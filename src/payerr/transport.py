@@ -38,6 +38,7 @@ from payerr.decide import (
     record,
     verdict,
 )
+from payerr.exceptions import UsageError
 from payerr.mappings import Registry, default_registry
 from payerr.operations import operation_of_request
 from payerr.policy import RetryPolicy
@@ -111,7 +112,7 @@ class _Core:
         self.policy = policy or RetryPolicy()
         self.key_headers = tuple(key_headers)
         if not self.key_headers:
-            raise ValueError("idempotency_headers needs at least one header name")
+            raise UsageError("idempotency_headers needs at least one header name")
         self.auto_idempotency_key = auto_idempotency_key
         self.budget = self.policy.budget_for(provider)
         self._calls: dict[Identity, Call] = {}

@@ -105,6 +105,8 @@ def text_of(value: object) -> str | None:
 def upper_of(value: object) -> str | None:
     """A status field's value, normalised, or None."""
     if isinstance(value, str):
+        if not value.strip().isprintable():
+            return None  # a status with invisible or control characters is unreadable
         return normalize_code(value) or None
     return None
 

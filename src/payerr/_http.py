@@ -33,7 +33,9 @@ def parse_json_object(body: bytes, limit: int = MAX_BODY_BYTES) -> dict[str, Any
     if not body or len(body) > limit:
         return None
     try:
-        value = json.loads(body, object_pairs_hook=_unique)
+        # json.loads(body, object_pairs_hook=...) builds a new decoder per call; one is enough.
+        encoding = "utf-8" if body[:1] == b"{" else json.detect_encoding(body)
+        value = _DECODER.decode(body.decode(encoding, "surrogatepass"))
     except (ValueError, RecursionError):  # ValueError covers JSONDecodeError and UnicodeDecodeError
         return None
     return value if isinstance(value, dict) else None
@@ -47,6 +49,9 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(obj) != len(pairs):
         raise ValueError("duplicate names in a JSON object")
     return obj
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

@@ -8,11 +8,14 @@ of them is valid UTF-8 without control or format characters.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from payerr.redaction import _mask_card_numbers
 
 __all__ = ["MAX_INT_BITS", "clean", "int_text"]
+
+_DIGITS = re.compile(r"\d{4}")
 
 MAX_INT_BITS = 256
 """An int code wider than this is no code (``str()`` of a 5,000-digit int raises)."""
@@ -23,7 +26,8 @@ def clean(text: str) -> str:
     lone surrogates replaced by U+FFFD and card numbers masked (first six, last four).
     Printable text without a long digit run comes back as it is."""
     if text.isprintable():
-        return _mask_card_numbers(text)
+        # A card number needs at least four digits in a row: most text has none.
+        return _mask_card_numbers(text) if _DIGITS.search(text) else text
     out: list[str] = []
     for char in text:
         if char.isprintable():

@@ -432,3 +432,20 @@ def test_payerr_url_field_never_carries_a_card_number() -> None:
     assert events
     assert events[0]["url"] == "https://api.example-psp.test:8443/v1/cards/411111******1111/pay"
     assert "4111111111111111" not in repr(events)
+
+
+def test_secrets_in_header_pairs_and_bytes_keys_are_masked() -> None:
+    """httpx's headers.raw and http.client's getheaders() are lists of (name, value) pairs;
+    raw header dicts have bytes keys. The names stay, the secret values go."""
+    event = {
+        "event": "x",
+        "headers": [("authorization", "Bearer s3cret"), ("accept", "json")],
+        "raw": [(b"Authorization", b"Bearer s3cret")],
+        "as_lists": [["X-Api-Key", "k3y"]],
+        "by_bytes": {b"authorization": b"Bearer s3cret"},
+    }
+    out = redact(None, "info", event)
+    assert "s3cret" not in repr(out)
+    assert "k3y" not in repr(out)
+    assert out["headers"][1] == ("accept", "json")
+    assert out["headers"][0][0] == "authorization"

@@ -345,7 +345,10 @@ class RedactSensitive:
     # -- keys ---------------------------------------------------------------------------------
 
     def is_secret_key(self, key: object) -> bool:
-        """Whether values under ``key`` are removed."""
+        """Whether values under ``key`` are removed (a ``str`` or ``bytes`` key, as httpx's raw
+        headers carry them)."""
+        if isinstance(key, bytes | bytearray):
+            key = bytes(key).decode("latin-1")
         if not isinstance(key, str):
             return False
         cached = self._key_cache.get(key)
@@ -366,6 +369,19 @@ class RedactSensitive:
     def _item(self, key: object, value: Any, depth: int, seen: set[int]) -> Any:
         if value is not None and value != "" and self.is_secret_key(key):
             return self._mask
+        return self._value(value, depth, seen)
+
+    def _member(self, value: Any, depth: int, seen: set[int]) -> Any:
+        """An item of a list: a ``(name, value)`` pair whose name is a secret header or key
+        (``headers.raw``, ``http.client``'s ``getheaders()``) keeps its name, not its value."""
+        if (
+            isinstance(value, tuple | list)
+            and len(value) == 2
+            and value[1] not in (None, "", b"")
+            and self.is_secret_key(value[0])
+        ):
+            pair = (value[0], self._mask)
+            return pair if isinstance(value, tuple) else list(pair)
         return self._value(value, depth, seen)
 
     def _value(self, value: Any, depth: int, seen: set[int]) -> Any:
@@ -403,7 +419,7 @@ class RedactSensitive:
         if isinstance(value, list | tuple | set | frozenset):
             seen.add(marker)
             try:
-                items = [self._value(v, depth + 1, seen) for v in value]
+                items = [self._member(v, depth + 1, seen) for v in value]
             finally:
                 seen.discard(marker)
             # Plain tuples stay tuples; sets and named tuples become lists (renderers take lists).

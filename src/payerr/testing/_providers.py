@@ -135,6 +135,11 @@ def _json(payload: dict[str, Any], status: int = 200) -> Answer:
     return Answer(status, json.dumps(payload).encode())
 
 
+def _ams_failure(code: str, message: str) -> Answer:
+    """An Antom / Alipay+ answer with resultStatus F: the call did nothing."""
+    return _json({"result": {"resultCode": code, "resultStatus": "F", "resultMessage": message}})
+
+
 def is_ams(provider: str, path: str) -> bool:
     """Whether the request goes to an Antom / Alipay+ API endpoint (``/ams/api/v1/...``)."""
     return provider in ("antom", "alipay_plus") and _AMS.search(path) is not None
@@ -268,12 +273,7 @@ def path_id(path: str) -> str | None:
 def no_such_order(provider: str) -> Answer:
     """The refund, capture or cancel names a payment the provider does not have."""
     if provider in ("antom", "alipay_plus"):
-        result = {
-            "resultCode": "ORDER_NOT_EXIST",
-            "resultStatus": "F",
-            "resultMessage": "The order does not exist.",
-        }
-        return _json({"result": result})
+        return _ams_failure("ORDER_NOT_EXIST", "The order does not exist.")
     if provider == "ottpay":
         return _json({"rsp_code": "ORDER_NOT_EXIST", "rsp_msg": "original order not exist"})
     data = {"status": "FAILURE", "error_code": "4008", "error_description": "Order does not exist"}
@@ -351,12 +351,10 @@ def executed(provider: str, operation: str, code: str | None, body: dict[str, An
 def conflict(provider: str, keyed: bool) -> Answer:
     """A changed body under an idempotency key or request id the provider already has."""
     if provider in ("antom", "alipay_plus"):
-        result = {
-            "resultCode": "REPEAT_REQ_INCONSISTENT",
-            "resultStatus": "F",
-            "resultMessage": "The amount or currency is different from the previous request.",
-        }
-        return _json({"result": result})
+        return _ams_failure(
+            "REPEAT_REQ_INCONSISTENT",
+            "The amount or currency is different from the previous request.",
+        )
     message = "the idempotency key was used with a different request body"
     if not keyed and provider == "paykka":
         return _json({"ret_code": "000000", "ret_msg": "success", "data": _paykka_duplicate()})
@@ -463,15 +461,9 @@ def inquiry(
 def bad_request(provider: str, why: str) -> Answer:
     """A request the provider cannot read."""
     if provider in ("antom", "alipay_plus"):
-        result = {"resultCode": "PARAM_ILLEGAL", "resultStatus": "F", "resultMessage": why}
-        return _json({"result": result})
+        return _ams_failure("PARAM_ILLEGAL", why)
     return _json({"error": why}, 400)
 
 
 def invalid_signature() -> Answer:
-    result = {
-        "resultCode": "INVALID_SIGNATURE",
-        "resultStatus": "F",
-        "resultMessage": "The signature is not validated.",
-    }
-    return _json({"result": result})
+    return _ams_failure("INVALID_SIGNATURE", "The signature is not validated.")

@@ -141,7 +141,7 @@ def label(result: httpx.Response | PaymentError) -> str:
     whether the payment ran, the category for other failures."""
     if isinstance(result, OutcomeUnknownError):
         return "outcome-unknown"
-    c = result.classification if isinstance(result, PaymentError) else classification_of(result)
+    c = _classification(result)
     if c is None:
         return "unclassified"
     return str(c.category) if c.category is not None else str(c.outcome)

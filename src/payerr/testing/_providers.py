@@ -396,6 +396,31 @@ def repeat(provider: str, operation: str, outcome: str) -> Answer:
     return _json({"error": "conflict", "message": "this order was already submitted"}, 409)
 
 
+# How each provider names an order's state in an inquiry's answer: Antom paymentStatus /
+# refundStatus / vaultingStatus (DESIGN.md 7), OTT Pay respcode (seed 002: ORDER_REVERSED "order
+# cancelled"), PayKKa's Gateway Order Status (docs.paykka.com).
+_STATE_WORDS = {
+    "antom": {
+        "success": "SUCCESS",
+        "failed": "FAIL",
+        "pending": "PROCESSING",
+        "cancelled": "CANCELLED",
+    },
+    "ottpay": {
+        "success": "SUCCESS",
+        "failed": "FAIL",
+        "pending": "PROCESSING",
+        "cancelled": "ORDER_REVERSED",
+    },
+    "paykka": {
+        "success": "SUCCESS",
+        "failed": "FAILURE",
+        "pending": "PROCESSING",
+        "cancelled": "CANCELED",
+    },
+}
+
+
 def inquiry(
     provider: str, operation: str, found: tuple[str, str] | None, body: dict[str, Any]
 ) -> Answer:
@@ -416,12 +441,7 @@ def inquiry(
         outcome, code = found
         ok = {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "Success."}
         field = {PAY: "paymentStatus", REFUND: "refundStatus", VAULT: "vaultingStatus"}[space]
-        value = {
-            "success": "SUCCESS",
-            "failed": "FAIL",
-            "pending": "PROCESSING",
-            "cancelled": "CANCELLED",
-        }[outcome]
+        value = _STATE_WORDS["antom"][outcome]
         payload: dict[str, Any] = {"result": ok, field: value}
         if space == PAY:
             payload["paymentResultCode"] = code
@@ -436,22 +456,12 @@ def inquiry(
         if found is None:
             return _json({"rsp_code": "ORDER_NOT_EXIST", "rsp_msg": "order not exist"})
         outcome, code = found
-        respcode = {
-            "success": "SUCCESS",
-            "failed": "FAIL",
-            "pending": "PROCESSING",
-            "cancelled": "ORDER_REVERSED",
-        }[outcome]
+        respcode = _STATE_WORDS["ottpay"][outcome]
         return _json({"rsp_code": "SUCCESS", "rsp_msg": "success", "data": {"respcode": respcode}})
     if found is None:
         return _json({"ret_code": "206024", "ret_msg": "the order doesn't exist"}, 400)
     outcome, code = found
-    status = {
-        "success": "SUCCESS",
-        "failed": "FAILURE",
-        "pending": "PROCESSING",
-        "cancelled": "CANCELED",
-    }[outcome]
+    status = _STATE_WORDS["paykka"][outcome]
     data: dict[str, Any] = {"status": status}
     if outcome != "success" and code not in _PAYKKA_OK:
         data["error_code"] = code

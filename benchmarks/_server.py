@@ -1,14 +1,14 @@
-"""A minimal keep-alive HTTP/1.1 server in its own process, answering every request at once.
+"""A minimal asyncio HTTP/1.1 keep-alive server in its own process, answering every request at once.
 
-As fast as Python serves (no framework), so the client's own cost dominates what is measured.
+As fast as plain Python serves (one event loop, no framework, no thread per connection), so the
+client's own cost dominates what is measured.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import multiprocessing
-import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,39 +23,42 @@ RESPONSE = (
 )
 
 
-def _serve_connection(conn: socket.socket) -> None:
-    buffer = b""
-    with conn:
+class _Answer(asyncio.Protocol):
+    """Answers each complete request (head and Content-Length body) on its connection."""
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
         while True:
-            while b"\r\n\r\n" not in buffer:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                buffer += chunk
-            head, _, buffer = buffer.partition(b"\r\n\r\n")
+            end = self._buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
             length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            while len(buffer) < length:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                buffer += chunk
-            buffer = buffer[length:]
-            conn.sendall(RESPONSE)
+            for line in self._buffer[:end].split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            if len(self._buffer) < end + 4 + length:
+                return
+            self._buffer = self._buffer[end + 4 + length :]
+            assert self._transport is not None
+            self._transport.write(RESPONSE)
 
 
 def _main(port_out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(128)
-    port_out.put(listener.getsockname()[1])
-    while True:
-        conn, _ = listener.accept()
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        threading.Thread(target=_serve_connection, args=(conn,), daemon=True).start()
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        listener = await loop.create_server(_Answer, "127.0.0.1", 0, backlog=512)
+        port_out.put(listener.sockets[0].getsockname()[1])
+        await listener.serve_forever()
+
+    asyncio.run(serve())
 
 
 @contextmanager

@@ -33,7 +33,14 @@ from payerr.policy import (
 )
 from payerr.redaction import RedactSensitive
 from payerr.safety import is_replay_safe
-from payerr.taxonomy import Category, Classification, CodeEntry, Operation, Outcome
+from payerr.taxonomy import (
+    Category,
+    Classification,
+    CodeEntry,
+    NetworkAdvice,
+    Operation,
+    Outcome,
+)
 from payerr.transport import AsyncPaymentTransport, PaymentTransport
 
 __all__ = [
@@ -44,6 +51,7 @@ __all__ = [
     "FinalError",
     "MappingError",
     "MerchantConfigError",
+    "NetworkAdvice",
     "Operation",
     "Outcome",
     "OutcomeUnknownError",

@@ -264,8 +264,11 @@ class ProviderTable:
         if hit is not None and hit[0] is c:  # the cache holds c, so its id cannot be reused
             return hit[1]
         result = c.in_response(detail, status, operation)
-        if len(self._in_response) < _CACHE_LIMIT:
-            self._in_response[key] = (c, result)
+        if len(self._in_response) >= _CACHE_LIMIT:
+            # Full (messages that carry order ids never repeat): start again, so the answers
+            # that do repeat are cached again at once, and memory stays bounded.
+            self._in_response.clear()
+        self._in_response[key] = (c, result)
         return result
 
     def all_entries(self) -> list[CodeEntry]:

@@ -78,8 +78,9 @@ def operation_of_path(path: str, method: str = "POST") -> Operation:
     if hit is not None:
         return hit
     operation = _read_path(path, method.upper())
-    if len(_cache) < _CACHE_LIMIT:
-        _cache[key] = operation
+    if len(_cache) >= _CACHE_LIMIT:
+        _cache.clear()  # paths with ids in them never repeat: start again, bounded
+    _cache[key] = operation
     return operation
 
 

@@ -12,6 +12,7 @@ __all__ = [
     "DEFAULT_ACTIONS",
     "DEFAULT_USER_MESSAGES",
     "Category",
+    "NetworkAdvice",
     "Classification",
     "CodeEntry",
     "Operation",
@@ -118,6 +119,29 @@ DEFAULT_USER_MESSAGES: dict[Outcome | Category, str] = {
 
 
 @dataclass(frozen=True, slots=True)
+class NetworkAdvice:
+    """What the card network and the issuer said about a declined card payment.
+
+    The provider's code decides the taxonomy verdict; this refines the advice for a later
+    reattempt (a renewal tomorrow, a dunning run next week): whether the card may be tried
+    again at all, and when.
+    """
+
+    brand: str
+    """The card network, lower-case: ``visa``, ``mastercard``, ``amex``, ...; ``""`` if unknown."""
+    issuer_code: str | None = None
+    """The issuer's response code as the provider relayed it (Antom ``refusalCodeRaw``)."""
+    advice_code: str | None = None
+    """Mastercard's Merchant Advice Code (two digits), where one was sent."""
+    never_retry: bool = False
+    """The network or issuer says this card must not be tried again for this payment."""
+    category: str | None = None
+    """The network's decline category where one applies (Visa's ``"1"`` to ``"4"``)."""
+    issuer_message: str | None = None
+    """The issuer's reason text as relayed (Antom ``refusalReasonRaw``), cleaned."""
+
+
+@dataclass(frozen=True, slots=True)
 class Classification:
     """One provider answer, translated into the unified taxonomy.
 
@@ -164,6 +188,8 @@ class Classification:
 
     operation: Operation = Operation.UNKNOWN
     """What was classified (see :class:`Operation`)."""
+    network: NetworkAdvice | None = None
+    """The card network's advice on a declined card payment, where the answer carried it."""
 
     def in_response(
         self, detail: str | None, http_status: int, operation: Operation = Operation.UNKNOWN
@@ -188,6 +214,7 @@ class Classification:
             self.repeat or http_status == 409,
             self.retry_at,
             operation,
+            self.network,
         )
 
     @property

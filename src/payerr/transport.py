@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Iterable
 from functools import partial
 from typing import Generic, TypeVar
@@ -115,9 +116,10 @@ class _Core:
             raise UsageError("idempotency_headers needs at least one header name")
         self.auto_idempotency_key = auto_idempotency_key
         self.budget = self.policy.budget_for(provider)
-        self._calls: dict[Identity, Call] = {}
+        self._calls: OrderedDict[Identity, Call] = OrderedDict()
         """Key or request id -> the first call under it that may have executed, or may still
-        be executing (oldest forgotten first, past _REMEMBERED)."""
+        be executing (oldest forgotten first, past _REMEMBERED; ordered so that forgetting
+        the oldest costs the same after a million calls as after ten)."""
         self._lock = threading.Lock()
 
     def start(self, request: httpx.Request) -> _Flight:
@@ -186,6 +188,21 @@ class _Core:
             executed_before=flight.call.executed,
         )
         return self._attempt(flight, decision, None, None, exc)
+
+    def interrupted(self, flight: _Flight, exc: BaseException, *, sending: bool) -> None:
+        """The call ended in an exception no decision was made on: a cancellation (asyncio,
+        trio, a timeout scope), KeyboardInterrupt, or a custom inner transport's own error.
+        Mid-send it may have executed, and a later call under the same key hears so; either
+        way it is over, so the memory's bound can forget it."""
+        call = flight.call
+        if sending and not call.done:
+            number = len(call.records) + 1
+            call.add(
+                AttemptRecord(
+                    number, None, type(exc).__name__, "", Outcome.PENDING, None, executed=True
+                )
+            )
+        call.done = True
 
     def _attempt(
         self,
@@ -326,15 +343,19 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
         core = self._core
         request.read()  # a body that can be sent again, and read for its request id
         flight = core.start(request)
-        first = self._attempt(flight)
-        if not core.needs_retry(first):
-            return core.conclude(first, flight)
-        made = [first]
+        try:
+            first = self._attempt(flight)
+            if not core.needs_retry(first):
+                return core.conclude(first, flight)
+            made = [first]
 
-        def attempt() -> Attempt:  # tenacity's attempt 1 is the one already made
-            return made.pop() if made else self._attempt(flight)
+            def attempt() -> Attempt:  # tenacity's attempt 1 is the one already made
+                return made.pop() if made else self._attempt(flight)
 
-        return core.conclude(core.policy.retrying(core.budget)(attempt), flight)
+            return core.conclude(core.policy.retrying(core.budget)(attempt), flight)
+        except BaseException as exc:
+            core.interrupted(flight, exc, sending=False)
+            raise
 
     def _attempt(self, flight: _Flight) -> Attempt:
         try:
@@ -345,6 +366,9 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
                 response.close()  # the connection goes back to the pool
         except _FAILURES as exc:
             return self._core.failed(flight, exc)
+        except BaseException as exc:
+            self._core.interrupted(flight, exc, sending=True)
+            raise
         return self._core.answered(flight, response)
 
     def close(self) -> None:
@@ -365,15 +389,19 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
         core = self._core
         await request.aread()
         flight = core.start(request)
-        first = await self._attempt(flight)
-        if not core.needs_retry(first):
-            return core.conclude(first, flight)
-        made = [first]
+        try:
+            first = await self._attempt(flight)
+            if not core.needs_retry(first):
+                return core.conclude(first, flight)
+            made = [first]
 
-        async def attempt() -> Attempt:  # tenacity's attempt 1 is the one already made
-            return made.pop() if made else await self._attempt(flight)
+            async def attempt() -> Attempt:  # tenacity's attempt 1 is the one already made
+                return made.pop() if made else await self._attempt(flight)
 
-        return core.conclude(await core.policy.async_retrying(core.budget)(attempt), flight)
+            return core.conclude(await core.policy.async_retrying(core.budget)(attempt), flight)
+        except BaseException as exc:  # cancelled while waiting to retry, or mid-send
+            core.interrupted(flight, exc, sending=False)
+            raise
 
     async def _attempt(self, flight: _Flight) -> Attempt:
         try:
@@ -384,6 +412,9 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
                 await response.aclose()
         except _FAILURES as exc:
             return self._core.failed(flight, exc)
+        except BaseException as exc:  # cancelled mid-send: it may have executed
+            self._core.interrupted(flight, exc, sending=True)
+            raise
         return self._core.answered(flight, response)
 
     async def aclose(self) -> None:

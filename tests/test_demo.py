@@ -7,6 +7,9 @@ import json
 import pytest
 
 from payerr.cli import main
+from payerr.demo import workload
+
+from .otel import installed
 
 LABELS = {
     "success",
@@ -63,3 +66,34 @@ def test_demo_verbose_shows_redacted_logs_on_stderr(capsys: pytest.CaptureFixtur
     assert "payerr.retry_scheduled" in captured.err
     assert "payerr.retry_scheduled" not in captured.out
     assert "4111111111111111" not in captured.err + captured.out  # card numbers never leak
+
+
+def test_demo_metrics_agree_with_what_the_simulator_saw(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """payerr's attempts counter against the simulator's own request count, its retries
+    histogram against the retries the logs announced, one call point per logical call."""
+    with installed(meters=False, traces=False):  # the demo installs its own, as an app would
+        assert main(["demo", "--json", "--metrics"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    points = summary["metrics"]
+
+    def total(name: str, field: str) -> float:
+        return float(sum(p[field] for p in points if p["name"] == name))
+
+    assert total("payerr.client.attempts", "value") == summary["requests"]
+    assert total("payerr.client.call.retries", "sum") == summary["retries"]
+    calls = total("payerr.client.call.duration", "count")
+    resent = sum(p.resend for p in workload(7))  # "sent twice by the caller" payments
+    assert calls == summary["payments"] + resent + summary["inquiries"]
+    units = {p["name"]: p["unit"] for p in points}
+    assert units["payerr.client.call.duration"] == "s"
+    assert units["payerr.client.retry.delay"] == "s"
+
+
+def test_demo_metrics_text(capsys: pytest.CaptureFixture[str]) -> None:
+    with installed(meters=False, traces=False):
+        assert main(["demo", "--metrics"]) == 0
+    out = capsys.readouterr().out
+    assert "metrics (OpenTelemetry, meter 'payerr')" in out
+    assert "payerr.client.call.duration{" in out

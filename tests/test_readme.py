@@ -71,3 +71,57 @@ def test_readme_simulator_example_passes() -> None:
     test = namespace["test_a_stalled_checkout_is_not_charged_twice"]
     assert callable(test)
     test()
+
+
+def test_readme_prometheus_scrape_serves_payerrs_metrics() -> None:
+    """The README's Prometheus setup, as written but on a free port: a payment, then a scrape."""
+    import socket
+    import urllib.request
+
+    import httpx
+    from opentelemetry import metrics
+    from prometheus_client import REGISTRY
+
+    import payerr
+
+    from .otel import installed
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = next(
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "PrometheusMetricReader" in b
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert "port=9464" in block
+    before = set(REGISTRY._collector_to_names)
+    with installed(meters=False, traces=False):  # the block installs the provider
+        namespace: dict[str, object] = {"__name__": "readme"}
+        exec(compile(block.replace("9464", str(port)), "README.md", "exec"), namespace)
+        answers = iter(
+            [
+                httpx.Response(503),  # RFC 9110 15.6.4: try again later
+                httpx.Response(
+                    200, json={"ret_code": "000000", "data": {"status": "SUCCESS"}}
+                ),  # PayKKa's success envelope (seeds/003)
+            ]
+        )
+        transport = payerr.PaymentTransport(
+            "paykka",
+            transport=httpx.MockTransport(lambda request: next(answers)),
+            policy=payerr.RetryPolicy(sleep=lambda seconds: None, budget=False),
+        )
+        with httpx.Client(transport=transport) as http:
+            http.post(
+                "https://api.paykka.example/api/v1/payments",
+                json={},
+                headers={"Idempotency-Key": "order-1"},
+            )
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as page:
+            scraped = page.read().decode()
+        metrics.get_meter_provider().shutdown()  # type: ignore[attr-defined]  # the SDK's
+    assert set(REGISTRY._collector_to_names) == before  # the reader unregistered itself
+    assert 'payerr_client_attempts_total{http_response_status_code="503"' in scraped
+    assert "payerr_client_call_duration_seconds_count{" in scraped
+    assert "payerr_client_call_retries_count{" in scraped
+    assert 'payment_provider="paykka"' in scraped

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from payerr import _log
+from payerr import _log, _telemetry
 from payerr._http import parse_json_object, read_retry_after, status_fallback
 from payerr._text import clean, int_text
 from payerr.adapters import READERS, Unresolved
@@ -417,6 +417,7 @@ def log_unknown(result: Classification) -> Classification:
     """Log ``payerr.unknown_code`` when no mapping knew the code; the shells call this."""
     if result.known or result.raw_code is None:
         return result
+    _telemetry.unknown_code(result.provider, result.operation.value)
     _log.emit(
         logging.WARNING,
         "payerr.unknown_code",

@@ -22,7 +22,7 @@ import httpx
 from payerr._http import MAX_BODY_BYTES
 from payerr._text import clean
 from payerr.classify import classify, classify_http
-from payerr.exceptions import MappingError, UnknownProviderError
+from payerr.exceptions import MappingError, UnknownProviderError, UsageError
 from payerr.mappings import Registry, normalize_code, parse_file
 from payerr.taxonomy import Category, Classification, CodeEntry, Operation, Outcome
 
@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         registry = Registry(args.mappings or ())
         status: int = args.handler(args, registry, _SafeOutput(sys.stdout))
-    except (_UsageError, UnknownProviderError) as exc:
+    except (_UsageError, UnknownProviderError, UsageError) as exc:
         print(f"payerr: error: {_terminal_safe(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except MappingError as exc:
@@ -126,6 +126,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary as one JSON line")
     p.add_argument("--seed", type=int, default=7, help="workload seed (default 7)")
     p.add_argument("--verbose", action="store_true", help="also print payerr's structured logs")
+    p.add_argument(
+        "--metrics",
+        action="store_true",
+        help="also print the OpenTelemetry metric points the demo produced (needs the SDK)",
+    )
     p.set_defaults(handler=_demo)
 
     p = verbs.add_parser("validate", help="check mapping files (default: shipped and user ones)")
@@ -257,7 +262,13 @@ def _cell(value: object) -> str:
 def _demo(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     from payerr.demo import run  # noqa: PLC0415 -- the simulator is loaded only for the demo
 
-    summary = run(seed=args.seed, json_output=args.json, out=out, verbose=args.verbose)
+    summary = run(
+        seed=args.seed,
+        json_output=args.json,
+        out=out,
+        verbose=args.verbose,
+        metrics=args.metrics,
+    )
     return EXIT_OK if summary["duplicate_executions"] == 0 else EXIT_CHECK_FAILED
 
 

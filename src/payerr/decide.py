@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -286,7 +286,16 @@ class Call:
     its redirect hops: ``hop`` counts them, and the hop that may have executed is kept.
     """
 
-    __slots__ = ("done", "executed", "executed_hop", "generated_key", "hop", "records")
+    __slots__ = (
+        "done",
+        "executed",
+        "executed_hop",
+        "generated_key",
+        "hop",
+        "records",
+        "started",
+        "trace",
+    )
 
     def __init__(
         self, *, generated_key: str | None = None, executed: AttemptRecord | None = None
@@ -299,6 +308,10 @@ class Call:
         self.executed_hop: int | None = None
         self.done = False
         """Set when the call has returned or raised (until then it may be executing)."""
+        self.started = 0.0
+        """When the call's first attempt started, on the policy's clock."""
+        self.trace: Any = None
+        """The call's telemetry (``payerr._telemetry.CallTrace``), when OpenTelemetry records."""
 
     def add(self, entry: AttemptRecord) -> AttemptRecord:
         self.records.append(entry)

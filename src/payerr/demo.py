@@ -25,7 +25,7 @@ import structlog
 from payerr.budget import RetryBudget
 from payerr.classify import classification_of
 from payerr.decide import AttemptRecord
-from payerr.exceptions import OutcomeUnknownError, PaymentError
+from payerr.exceptions import OutcomeUnknownError, PaymentError, UsageError
 from payerr.logs import RETRY_SCHEDULED, add_payment_context
 from payerr.policy import RetryPolicy
 from payerr.redaction import RedactSensitive
@@ -153,9 +153,15 @@ def run(
     json_output: bool = False,
     out: TextIO | None = None,
     verbose: bool = False,
+    metrics: bool = False,
 ) -> dict[str, Any]:
-    """Run the demo; print a line per scenario and the summary; return the summary."""
+    """Run the demo; print a line per scenario and the summary; return the summary.
+
+    ``metrics``: record payerr's OpenTelemetry metrics with the SDK's in-memory reader (needs
+    ``opentelemetry-sdk``) and print their points after the summary (in JSON: ``metrics``).
+    """
     out = out or sys.stdout
+    reader = _metric_reader() if metrics else None
     retries = Counter[str]()
     _configure_logs(retries, sys.stderr, verbose=verbose)  # logs on stderr, results on stdout
     payments = workload(seed)
@@ -177,13 +183,73 @@ def run(
             "faults_played": dict(sorted(sim.faults_played.items())),
             "seconds": round(time.perf_counter() - start, 2),
         }
+    if reader is not None:
+        summary["metrics"] = metric_points(reader)
     if json_output:
         out.write(json.dumps(summary) + "\n")
     else:
         out.write(
             _report(summary, payments, results, dict(zip(resends, again, strict=True)), settled)
         )
+        if reader is not None:
+            out.write(_metrics_report(summary["metrics"]))
     return summary
+
+
+def _metric_reader() -> Any:
+    """An in-memory reader on a new global MeterProvider, as an application would install."""
+    try:
+        from opentelemetry import metrics  # noqa: PLC0415 -- only for --metrics
+        from opentelemetry.sdk.metrics import MeterProvider  # noqa: PLC0415
+        from opentelemetry.sdk.metrics.export import InMemoryMetricReader  # noqa: PLC0415
+    except ImportError:
+        raise UsageError(
+            "--metrics needs the OpenTelemetry SDK: pip install 'payerr[otel]' opentelemetry-sdk"
+        ) from None
+    reader = InMemoryMetricReader()
+    metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
+    return reader
+
+
+def metric_points(reader: Any) -> list[dict[str, Any]]:
+    """Every point payerr recorded: name, unit, attributes, and a counter's value or a
+    histogram's count and sum."""
+    points: list[dict[str, Any]] = []
+    data = reader.get_metrics_data()
+    for resource in data.resource_metrics if data is not None else ():
+        for scope in resource.scope_metrics:
+            if scope.scope.name != "payerr":
+                continue
+            for metric in scope.metrics:
+                for p in metric.data.data_points:
+                    point: dict[str, Any] = {
+                        "name": metric.name,
+                        "unit": metric.unit,
+                        "attributes": dict(sorted((p.attributes or {}).items())),
+                    }
+                    if hasattr(p, "value"):
+                        point["value"] = p.value
+                    else:
+                        point["count"] = p.count
+                        point["sum"] = round(p.sum, 6)
+                    points.append(point)
+    return sorted(points, key=lambda p: (p["name"], json.dumps(p["attributes"])))
+
+
+def _metrics_report(points: list[dict[str, Any]]) -> str:
+    lines = [
+        "",
+        "metrics (OpenTelemetry, meter 'payerr')",
+        "=======================================",
+    ]
+    for p in points:
+        labels = ",".join(f"{k}={v}" for k, v in p["attributes"].items())
+        if "value" in p:
+            figure = f"{p['value']}"
+        else:
+            figure = f"count={p['count']} sum={p['sum']:.3f}{p['unit'] if p['unit'] == 's' else ''}"
+        lines.append(f"{p['name']}{{{labels}}} {figure}")
+    return "\n".join(lines) + "\n"
 
 
 def _configure_logs(retries: Counter[str], stream: TextIO, *, verbose: bool) -> None:

@@ -26,7 +26,7 @@ import anyio
 import httpx
 import tenacity
 
-from payerr import logs
+from payerr import _telemetry, logs
 from payerr._http import parse_retry_after
 from payerr.budget import RetryBudget, shared_budget
 from payerr.classify import EXTENSION_KEY, classification_of, classify_response
@@ -159,6 +159,7 @@ def _log_retry(state: tenacity.RetryCallState) -> None:
     if isinstance(result, Attempt):
         if result.call is not None:
             result.call.waited(state.upcoming_sleep)
+            _telemetry.waiting(result.call.trace, state.attempt_number, state.upcoming_sleep)
         logs.warn_attempt(
             logs.RETRY_SCHEDULED, result, number=state.attempt_number, wait=state.upcoming_sleep
         )
@@ -424,6 +425,7 @@ class stop_when_budget_spent(tenacity.stop.stop_base):  # noqa: N801 -- tenacity
         result = _result(retry_state)
         if isinstance(result, Attempt):
             logs.warn_attempt(logs.BUDGET_EXHAUSTED, result, number=retry_state.attempt_number)
+            _telemetry.budget_exhausted(result.classification.provider)
         return True
 
 

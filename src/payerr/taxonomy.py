@@ -12,9 +12,9 @@ __all__ = [
     "DEFAULT_ACTIONS",
     "DEFAULT_USER_MESSAGES",
     "Category",
-    "NetworkAdvice",
     "Classification",
     "CodeEntry",
+    "NetworkAdvice",
     "Operation",
     "Outcome",
 ]

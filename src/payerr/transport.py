@@ -27,7 +27,7 @@ from typing import Generic, TypeVar
 
 import httpx
 
-from payerr import logs
+from payerr import _telemetry, logs
 from payerr.classify import EXTENSION_KEY, log_unknown, read_answer
 from payerr.decide import (
     Action,
@@ -52,7 +52,7 @@ from payerr.safety import (
     has_idempotency_key,
     request_identity,
 )
-from payerr.taxonomy import Outcome
+from payerr.taxonomy import Classification, Outcome
 
 __all__ = ["AsyncPaymentTransport", "PaymentTransport"]
 
@@ -149,6 +149,9 @@ class _Core:
         if self.budget is not None:
             self.budget.deposit()
         flight = _Flight(request, self.policy.clock(), call)
+        if call.hop == 0:
+            call.started = flight.started
+            call.trace = _telemetry.start(self.provider, flight.operation.value, request.method)
         if request.method.upper() not in IDEMPOTENT_METHODS:
             self._register(flight)
         return flight
@@ -195,14 +198,22 @@ class _Core:
         Mid-send it may have executed, and a later call under the same key hears so; either
         way it is over, so the memory's bound can forget it."""
         call = flight.call
-        if sending and not call.done:
+        if call.done:
+            return  # concluded already: this is the typed error on its way out
+        if sending:
             number = len(call.records) + 1
             call.add(
                 AttemptRecord(
                     number, None, type(exc).__name__, "", Outcome.PENDING, None, executed=True
                 )
             )
+            _telemetry.attempt(call.trace, number, None, type(exc).__name__)
         call.done = True
+        self._ended(call, None, type(exc).__name__)
+
+    def _ended(self, call: Call, c: Classification | None, error: str | None) -> None:
+        if call.trace is not None:
+            _telemetry.end(call.trace, call, c, error, self.policy.clock() - call.started)
 
     def _attempt(
         self,
@@ -213,7 +224,12 @@ class _Core:
         exc: Exception | None,
     ) -> Attempt:
         call = flight.call
-        call.add(record(len(call.records) + 1, decision, status, exc))
+        number = len(call.records) + 1
+        call.add(record(number, decision, status, exc))
+        if call.trace is not None:
+            _telemetry.attempt(
+                call.trace, number, status, None if exc is None else type(exc).__name__
+            )
         return Attempt(decision, flight.request, response, exc, flight.started, call)
 
     def _register(self, flight: _Flight) -> None:
@@ -271,6 +287,7 @@ class _Core:
                     request=attempt.request,
                     response=response,
                 )
+                self._ended(call, attempt.classification, None)
             return response
         call.done = True
         if call.executed is None:  # an earlier call with the same key may have executed
@@ -289,6 +306,7 @@ class _Core:
             safe_to_resend=safe,
         )
         logs.request_failed(error)
+        self._ended(call, c, cls.__name__)
         raise error from attempt.error
 
 
@@ -344,18 +362,23 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
         request.read()  # a body that can be sent again, and read for its request id
         flight = core.start(request)
         try:
-            first = self._attempt(flight)
-            if not core.needs_retry(first):
-                return core.conclude(first, flight)
-            made = [first]
-
-            def attempt() -> Attempt:  # tenacity's attempt 1 is the one already made
-                return made.pop() if made else self._attempt(flight)
-
-            return core.conclude(core.policy.retrying(core.budget)(attempt), flight)
+            with _telemetry.current(flight.call.trace):
+                return self._call(flight)
         except BaseException as exc:
             core.interrupted(flight, exc, sending=False)
             raise
+
+    def _call(self, flight: _Flight) -> httpx.Response:
+        core = self._core
+        first = self._attempt(flight)
+        if not core.needs_retry(first):
+            return core.conclude(first, flight)
+        made = [first]
+
+        def attempt() -> Attempt:  # tenacity's attempt 1 is the one already made
+            return made.pop() if made else self._attempt(flight)
+
+        return core.conclude(core.policy.retrying(core.budget)(attempt), flight)
 
     def _attempt(self, flight: _Flight) -> Attempt:
         try:
@@ -390,18 +413,23 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
         await request.aread()
         flight = core.start(request)
         try:
-            first = await self._attempt(flight)
-            if not core.needs_retry(first):
-                return core.conclude(first, flight)
-            made = [first]
-
-            async def attempt() -> Attempt:  # tenacity's attempt 1 is the one already made
-                return made.pop() if made else await self._attempt(flight)
-
-            return core.conclude(await core.policy.async_retrying(core.budget)(attempt), flight)
+            with _telemetry.current(flight.call.trace):
+                return await self._call(flight)
         except BaseException as exc:  # cancelled while waiting to retry, or mid-send
             core.interrupted(flight, exc, sending=False)
             raise
+
+    async def _call(self, flight: _Flight) -> httpx.Response:
+        core = self._core
+        first = await self._attempt(flight)
+        if not core.needs_retry(first):
+            return core.conclude(first, flight)
+        made = [first]
+
+        async def attempt() -> Attempt:  # tenacity's attempt 1 is the one already made
+            return made.pop() if made else await self._attempt(flight)
+
+        return core.conclude(await core.policy.async_retrying(core.budget)(attempt), flight)
 
     async def _attempt(self, flight: _Flight) -> Attempt:
         try:

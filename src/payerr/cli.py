@@ -35,7 +35,14 @@ from payerr.network_tables import (
     parse_network_file,
     shipped_networks_dir,
 )
-from payerr.taxonomy import Category, Classification, CodeEntry, Operation, Outcome
+from payerr.taxonomy import (
+    Category,
+    Classification,
+    CodeEntry,
+    NetworkAdvice,
+    Operation,
+    Outcome,
+)
 
 __all__ = ["main"]
 
@@ -196,7 +203,9 @@ def _classify(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     )
     entry = registry.table(args.provider).entry(result.code) if result.known else None
     if args.json:
-        _print_json(result.as_dict(), out)
+        data = result.as_dict()
+        data["network"] = None if result.network is None else result.network.as_dict()
+        _print_json(data, out)
     else:
         out.write(_render(result, entry))
     return EXIT_OK
@@ -442,6 +451,21 @@ def _duration(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
+def _network_line(advice: NetworkAdvice) -> str:
+    """One line of a classification's network advice (``payerr classify``)."""
+    parts = [advice.brand or "unknown brand"]
+    if advice.issuer_code:
+        category = f" (category {advice.category})" if advice.category else ""
+        parts.append(f"issuer code {advice.issuer_code}{category}")
+    if advice.advice_code:
+        parts.append(f"advice code {advice.advice_code}")
+    if advice.never_retry:
+        parts.append("never reattempt this card")
+    elif advice.retry_after is not None:
+        parts.append(f"reattempt after {_duration(advice.retry_after)} at the earliest")
+    return ", ".join(parts)
+
+
 def _counts(table: NetworkTable) -> str:
     return (
         f"{len(table.codes)} issuer codes, {len(table.advice)} advice codes, "
@@ -496,6 +520,8 @@ def _render(result: Classification, entry: CodeEntry | None) -> str:
     if result.retry_after is not None:
         add("retry", f"after {result.retry_after:g} s (a hint, not an automatic retry)")
     add("hint", result.retry_hint)
+    if result.network is not None:
+        add("network", _network_line(result.network))
     if entry is not None:
         add("note", entry.note)
         add("source", document_of(entry))

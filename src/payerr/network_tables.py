@@ -332,17 +332,17 @@ def parse_network_document(data: Mapping[str, Any], origin: str) -> NetworkTable
     for where, row in _rows(data, "code", origin, errors):
         entry = _issuer_row(row, network, where, errors)
         if entry is not None:
-            _add(codes, entry.code, entry, where, errors)
+            codes[entry.code] = entry
     advice: dict[str, AdviceCode] = {}
     for where, row in _rows(data, "advice", origin, errors):
         adv = _advice_row(row, network, where, errors)
         if adv is not None:
-            _add(advice, adv.code, adv, where, errors)
+            advice[adv.code] = adv
     limits: dict[str, ReattemptLimit] = {}
     for where, row in _rows(data, "limit", origin, errors):
         limit = _limit_row(row, network, where, errors)
         if limit is not None:
-            _add(limits, limit.id, limit, where, errors)
+            limits[limit.id] = limit
     for limit in limits.values():
         for code in limit.advice_codes:
             if code not in advice:
@@ -360,13 +360,6 @@ def parse_network_document(data: Mapping[str, Any], origin: str) -> NetworkTable
         limits=tuple(limits.values()),
         origin=origin,
     )
-
-
-def _add(into: dict[str, Any], key: str, value: object, where: str, errors: list[str]) -> None:
-    if key in into:
-        errors.append(f"{where}: duplicate of an earlier row")
-    else:
-        into[key] = value
 
 
 def _header(value: object, origin: str, errors: list[str]) -> dict[str, Any]:
@@ -401,13 +394,22 @@ def _rows(
         errors.append(f"{origin}: {name!r} must be an array of tables ([[{name}]])")
         return []
     out: list[tuple[str, Mapping[str, Any]]] = []
+    seen: set[str] = set()
     for index, row in enumerate(rows):
         if not isinstance(row, Mapping):
             errors.append(f"{origin}: [[{name}]] #{index + 1}: must be a table")
             continue
-        label = row.get("code", row.get("id"))
+        label = row.get("id" if name == "limit" else "code")
         shown = repr(label) if isinstance(label, str) else f"#{index + 1}"
-        out.append((f"{origin}: {name} {shown}", row))
+        where = f"{origin}: {name} {shown}"
+        if isinstance(label, str):
+            # A row claims its code even when it is invalid: a second copy is a duplicate.
+            key = label.strip().upper()
+            if key in seen:
+                errors.append(f"{where}: duplicate of an earlier row")
+                continue
+            seen.add(key)
+        out.append((where, row))
     return out
 
 

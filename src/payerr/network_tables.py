@@ -205,13 +205,13 @@ class NetworkTable:
     def issuer_code(self, code: object) -> IssuerCode | None:
         """The row for an issuer response code exactly as listed (two characters, any ASCII
         case, surrounding white space ignored); None for anything else. Never raises."""
-        key = _code_key(code, ISSUER_CODE)
+        key = _code_key(code)
         return None if key is None else self.codes.get(key)
 
     def advice_code(self, code: object) -> AdviceCode | None:
         """The row for a Merchant Advice Code: exactly two digits (``"4"`` is not ``"04"``:
         some processors send their own one-digit scheme). None for anything else."""
-        key = _code_key(code, ADVICE_CODE)
+        key = _code_key(code)
         return None if key is None else self.advice.get(key)
 
     @property
@@ -219,11 +219,12 @@ class NetworkTable:
         return len(self.codes) + len(self.advice)
 
 
-def _code_key(code: object, pattern: re.Pattern[str]) -> str | None:
-    if not isinstance(code, str) or len(code) > 8:
+def _code_key(code: object) -> str | None:
+    """A code as the tables key it (the rows were validated to two characters): ASCII only,
+    white space around it dropped, upper-cased; None for anything that cannot be a code."""
+    if not isinstance(code, str) or len(code) > 8 or not code.isascii():
         return None
-    key = code.strip().upper() if code.isascii() else ""
-    return key if pattern.match(key) else None
+    return code.strip().upper()
 
 
 # -- loading ------------------------------------------------------------------------------------

@@ -165,6 +165,11 @@ def classify_http(
     ``paymentStatus``). The operation's own status field decides over the wrapper, and a
     value payerr does not know is pending.
 
+    A failed card payment whose answer carries what the issuer and the card network said
+    (Antom ``paymentResultInfo``) gets it as ``Classification.network``; a Merchant Advice
+    Code's wait may lengthen ``retry_after`` on a decline (see :mod:`payerr.networks`). The
+    verdict stays the provider code's.
+
     Pure: logs nothing and reads no clock (``classify_response`` and the transports log
     ``payerr.unknown_code``).
 

@@ -24,6 +24,8 @@ from payerr.exceptions import (
 )
 from payerr.logs import add_payment_context
 from payerr.mappings import Registry, default_registry, load_mappings
+from payerr.network_tables import NetworkTable, card_networks, network_table
+from payerr.networks import network_advice
 from payerr.policy import (
     RetryPolicy,
     retry_if_retryable,
@@ -52,6 +54,7 @@ __all__ = [
     "MappingError",
     "MerchantConfigError",
     "NetworkAdvice",
+    "NetworkTable",
     "Operation",
     "Outcome",
     "OutcomeUnknownError",
@@ -68,6 +71,7 @@ __all__ = [
     "UsageError",
     "UserActionError",
     "add_payment_context",
+    "card_networks",
     "classification_of",
     "classify",
     "classify_http",
@@ -76,6 +80,8 @@ __all__ = [
     "explain",
     "is_replay_safe",
     "load_mappings",
+    "network_advice",
+    "network_table",
     "providers",
     "retry_if_retryable",
     "stop_before_timeout",

@@ -20,9 +20,10 @@ import httpx
 from payerr import _log, _telemetry
 from payerr._http import parse_json_object, read_retry_after, status_fallback
 from payerr._text import clean, int_text
-from payerr.adapters import READERS, Unresolved
+from payerr.adapters import CARD_READERS, READERS, Unresolved
 from payerr.exceptions import UsageError
 from payerr.mappings import ProviderTable, Registry, default_registry, normalize_code
+from payerr.networks import refine
 from payerr.operations import fit_message, operation_of_body, operation_of_request
 from payerr.taxonomy import Classification, Operation, Outcome
 
@@ -164,6 +165,11 @@ def classify_http(
     ``paymentStatus``). The operation's own status field decides over the wrapper, and a
     value payerr does not know is pending.
 
+    A failed card payment whose answer carries what the issuer and the card network said
+    (Antom ``paymentResultInfo``) gets it as ``Classification.network``; a Merchant Advice
+    Code's wait may lengthen ``retry_after`` on a decline (see :mod:`payerr.networks`). The
+    verdict stays the provider code's.
+
     Pure: logs nothing and reads no clock (``classify_response`` and the transports log
     ``payerr.unknown_code``).
 
@@ -213,7 +219,18 @@ def read_answer(
             )
         elif seconds is not None:
             result = dataclasses.replace(result, retry_after=seconds)
+    if result.outcome is Outcome.FAILED and obj is not None and operation in _CARD_OPERATIONS:
+        # A declined card payment: the network's advice refines it (payerr.networks).
+        card = CARD_READERS.get(table.adapter)
+        if card is not None:
+            result = refine(result, card(obj))
     return result
+
+
+_CARD_OPERATIONS = frozenset(
+    {Operation.PAY, Operation.INQUIRY, Operation.NOTIFICATION, Operation.UNKNOWN}
+)
+"""Where a failure is a payment's: a refund's or a capture's is not the issuer's decline."""
 
 
 def classify_response(

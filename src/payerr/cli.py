@@ -13,6 +13,7 @@ import json
 import logging
 import sys
 import time
+import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -24,7 +25,24 @@ from payerr._text import clean
 from payerr.classify import classify, classify_http
 from payerr.exceptions import MappingError, UnknownProviderError, UsageError
 from payerr.mappings import Registry, normalize_code, parse_file
-from payerr.taxonomy import Category, Classification, CodeEntry, Operation, Outcome
+from payerr.network_tables import (
+    AdviceCode,
+    IssuerCode,
+    NetworkTable,
+    ReattemptLimit,
+    card_networks,
+    network_table,
+    parse_network_file,
+    shipped_networks_dir,
+)
+from payerr.taxonomy import (
+    Category,
+    Classification,
+    CodeEntry,
+    NetworkAdvice,
+    Operation,
+    Outcome,
+)
 
 __all__ = ["main"]
 
@@ -88,8 +106,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
-    p = verbs.add_parser("explain", help="what a provider code means and what to do")
-    p.add_argument("provider")
+    p = verbs.add_parser(
+        "explain", help="what a provider code, or a card network's code, means and what to do"
+    )
+    p.add_argument("provider", help="a provider, or a card network (visa, mastercard)")
     p.add_argument("code")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _operation_option(p)
@@ -111,7 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_classify)
 
     p = verbs.add_parser("list", help="list mapped codes")
-    p.add_argument("provider", nargs="?")
+    p.add_argument("provider", nargs="?", help="a provider, or a card network (visa, mastercard)")
     p.add_argument("--category", choices=[c.value for c in Category])
     p.add_argument("--outcome", choices=[o.value for o in Outcome])
     p.add_argument("--json", action="store_true", help="print a JSON array")
@@ -151,6 +171,10 @@ def _operation_option(p: argparse.ArgumentParser) -> None:
 
 
 def _explain(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    if args.provider in card_networks():
+        if args.operation:
+            raise _UsageError("--operation applies to provider codes, not to a card network's")
+        return _explain_network(network_table(args.provider), args.code, args.json, out)
     result = classify(args.provider, args.code, registry=registry, operation=args.operation)
     table = registry.table(args.provider)
     key = normalize_code(args.code)
@@ -184,13 +208,19 @@ def _classify(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     )
     entry = registry.table(args.provider).entry(result.code) if result.known else None
     if args.json:
-        _print_json(result.as_dict(), out)
+        data = result.as_dict()
+        data["network"] = None if result.network is None else result.network.as_dict()
+        _print_json(data, out)
     else:
         out.write(_render(result, entry))
     return EXIT_OK
 
 
 def _list(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    if args.provider in card_networks():
+        if args.category or args.outcome:
+            raise _UsageError("--category and --outcome filter provider codes, not a network's")
+        return _list_network(network_table(args.provider), args.json, out)
     entries = _entries(registry, args.provider)
     if args.category:
         entries = [e for e in entries if e.category == args.category]
@@ -275,8 +305,12 @@ def _demo(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
 def _validate(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     problems: list[str] = []
     checked: list[tuple[str, int]] = []
+    networks: list[Path] = []
     if args.files:
         for name in args.files:
+            if _is_network_file(Path(name)):
+                networks.append(Path(name))
+                continue
             try:
                 doc = parse_file(Path(name))
             except MappingError as exc:
@@ -289,14 +323,175 @@ def _validate(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
                 checked.extend(registry.table(provider).origins)
             except MappingError as exc:
                 problems.extend(exc.errors)
+        networks.extend(sorted(shipped_networks_dir().glob("*.toml")))
     for origin, count in checked:
         out.write(f"ok  {origin}  ({count} codes)\n")
+    for path in networks:
+        try:
+            table = parse_network_file(path)
+        except MappingError as exc:
+            problems.extend(exc.errors)
+        else:
+            out.write(f"ok (card network)  {table.origin}  ({_counts(table)})\n")
     for line in problems:
         print(f"payerr: error: {_terminal_safe(line)}", file=sys.stderr)
     if problems:
         out.write(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found\n")
         return EXIT_CHECK_FAILED
     return EXIT_OK
+
+
+# -- card networks ----------------------------------------------------------------------------
+
+
+def _explain_network(table: NetworkTable, code: str, as_json: bool, out: TextIO) -> int:
+    """``payerr explain visa 05``: the issuer code's row and, for Mastercard, the MAC's."""
+    issuer, advice = table.issuer_code(code), table.advice_code(code)
+    if as_json:
+        _print_json(
+            {
+                "network": table.id,
+                "code": code,
+                "known": issuer is not None or advice is not None,
+                "issuer_code": None if issuer is None else issuer.as_dict(),
+                "advice_code": None if advice is None else advice.as_dict(),
+                "limits": [limit.as_dict() for limit in _limits_for(table, issuer, advice)],
+            },
+            out,
+        )
+    if not as_json:
+        if issuer is not None:
+            out.write(_render_network_row(issuer, _limits_for(table, issuer, None)))
+        if advice is not None:
+            out.write(_render_network_row(advice, _limits_for(table, None, advice)))
+    if issuer is None and advice is None:
+        if not as_json:
+            out.write(
+                f"{table.id} {code}: not in payerr's {table.title} table (codes are two "
+                f"characters, as the network lists them: 05, N7, R0)\n"
+            )
+        return EXIT_CHECK_FAILED
+    return EXIT_OK
+
+
+def _list_network(table: NetworkTable, as_json: bool, out: TextIO) -> int:
+    """``payerr list mastercard``: issuer codes, advice codes, then reattempt limits."""
+    rows: list[IssuerCode | AdviceCode | ReattemptLimit] = [
+        *table.codes.values(),
+        *table.advice.values(),
+        *table.limits,
+    ]
+    if as_json:
+        _print_json([row.as_dict() for row in rows], out)
+        return EXIT_OK
+    for row in rows:
+        if isinstance(row, ReattemptLimit):
+            out.write(f"{'limit':<7} {row.id:<30}  {_limit_words(row)}\n")
+        else:
+            kind = "issuer" if isinstance(row, IssuerCode) else "advice"
+            verdict = _network_verdict(row)
+            out.write(f"{kind:<7} {row.code:<4}  {verdict:<28}  {_shorten(row.message, 60)}\n")
+    out.write(f"{_counts(table)}\n")
+    return EXIT_OK
+
+
+def _network_verdict(row: IssuerCode | AdviceCode) -> str:
+    if row.never_retry:
+        prefix = (
+            f"category {row.category}, " if isinstance(row, IssuerCode) and row.category else ""
+        )
+        return prefix + "never reattempt"
+    if isinstance(row, AdviceCode):
+        if row.retry_after is not None:
+            return f"reattempt after {_duration(row.retry_after)}"
+        return "no wait given"
+    if row.category:
+        return f"category {row.category}, may reattempt"
+    return row.group or "no reattempt advice"
+
+
+def _render_network_row(row: IssuerCode | AdviceCode, limits: list[ReattemptLimit]) -> str:
+    kind = "issuer response code" if isinstance(row, IssuerCode) else "Merchant Advice Code"
+    lines = [f"{row.network} {row.code}: {row.message}  ({kind}: {_network_verdict(row)})"]
+
+    def add(label: str, value: str) -> None:
+        if value:
+            lines.append(f"  {label + ':':<10} {value}")
+
+    if isinstance(row, IssuerCode):
+        add("group", row.group)
+    add("note", row.note)
+    add("disputed", row.disputed)
+    for limit in limits:
+        add("limit", f"{limit.id}: {_limit_words(limit)}")
+    for source in row.sources:
+        add("source", f"{source.url}\n  {'':<10} {_shorten(source.says, 160)!r}")
+    return "\n".join(lines) + "\n"
+
+
+def _limits_for(
+    table: NetworkTable, issuer: IssuerCode | None, advice: AdviceCode | None
+) -> list[ReattemptLimit]:
+    """The limits that name this code's category or advice code."""
+    category = issuer.category if issuer is not None else None
+    code = advice.code if advice is not None else None
+    return [
+        limit
+        for limit in table.limits
+        if (category is not None and category in limit.categories)
+        or (code is not None and code in limit.advice_codes)
+    ]
+
+
+def _limit_words(limit: ReattemptLimit) -> str:
+    if limit.max_reattempts == 0:
+        words = "never reattempt"
+    else:
+        window = "" if limit.window_seconds is None else f" in {_duration(limit.window_seconds)}"
+        words = f"at most {limit.max_reattempts} reattempts{window}"
+    if limit.effective:
+        words += f" (from {limit.effective})"
+    return words + (" [disputed]" if limit.disputed else "")
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 172800 and seconds % 86400 == 0:
+        return f"{seconds / 86400:g} days"
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds / 3600:g} h"
+    return f"{seconds:g} s"
+
+
+def _network_line(advice: NetworkAdvice) -> str:
+    """One line of a classification's network advice (``payerr classify``)."""
+    parts = [advice.brand or "unknown brand"]
+    if advice.issuer_code:
+        category = f" (category {advice.category})" if advice.category else ""
+        parts.append(f"issuer code {advice.issuer_code}{category}")
+    if advice.advice_code:
+        parts.append(f"advice code {advice.advice_code}")
+    if advice.never_retry:
+        parts.append("never reattempt this card")
+    elif advice.retry_after is not None:
+        parts.append(f"reattempt after {_duration(advice.retry_after)} at the earliest")
+    return ", ".join(parts)
+
+
+def _counts(table: NetworkTable) -> str:
+    return (
+        f"{len(table.codes)} issuer codes, {len(table.advice)} advice codes, "
+        f"{len(table.limits)} limits"
+    )
+
+
+def _is_network_file(path: Path) -> bool:
+    """Whether a file is a card network table (a ``[network]`` header, no ``[provider]``)."""
+    try:
+        with path.open("rb") as f:
+            data = tomllib.loads(f.read(_MAX_READ).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return False  # parse_file reports it
+    return "network" in data and "provider" not in data
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -336,6 +531,8 @@ def _render(result: Classification, entry: CodeEntry | None) -> str:
     if result.retry_after is not None:
         add("retry", f"after {result.retry_after:g} s (a hint, not an automatic retry)")
     add("hint", result.retry_hint)
+    if result.network is not None:
+        add("network", _network_line(result.network))
     if entry is not None:
         add("note", entry.note)
         add("source", document_of(entry))

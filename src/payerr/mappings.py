@@ -43,6 +43,7 @@ __all__ = [
     "Registry",
     "default_registry",
     "load_mappings",
+    "network_ids",
     "normalize_code",
     "reset_default_registry",
     "shipped_mappings_dir",
@@ -113,6 +114,15 @@ def normalize_code(code: str) -> str:
     if code.isascii():
         return code.strip().upper()
     return code.translate(_INVISIBLE).strip().translate(_ASCII_UPPER)
+
+
+def network_ids() -> frozenset[str]:
+    """The card networks with a shipped table (``mappings/networks/*.toml``): ids no provider
+    may take, so ``payerr explain visa 05`` can only mean the network (payerr.network_tables)."""
+    folder = shipped_mappings_dir() / "networks"
+    if not folder.is_dir():
+        return frozenset()
+    return frozenset(p.stem for p in folder.glob("*.toml"))
 
 
 def shipped_mappings_dir() -> Path:
@@ -599,6 +609,12 @@ def _parse_header(value: object, origin: str, errors: list[str]) -> dict[str, An
         errors.append(
             f"{origin}: [provider]: field 'id': {pid!r} is not a provider id "
             "(lower-case letters, digits and _; starts with a letter)"
+        )
+        del header["id"]
+    elif pid in network_ids():
+        errors.append(
+            f"{origin}: [provider]: field 'id': {pid!r} names a card network's table "
+            f"(payerr explain {pid} CODE), not a provider"
         )
         del header["id"]
     adapter = header.get("adapter")

@@ -139,6 +139,26 @@ class NetworkAdvice:
     """The network's decline category where one applies (Visa's ``"1"`` to ``"4"``)."""
     issuer_message: str | None = None
     """The issuer's reason text as relayed (Antom ``refusalReasonRaw``), cleaned."""
+    retry_after: float | None = None
+    """Seconds the network says to wait before reattempting (Mastercard MAC 24: 3600, MAC 02:
+    the acquirers' 72 hours); None when it names no wait. About a new attempt later, never
+    about resending this request."""
+    fingerprint: str | None = None
+    """The provider's fingerprint of the card (Antom ``fingerprint``): the same card gives the
+    same value, so it can key per-card reattempt counts. Not a card number."""
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON-ready form."""
+        return {
+            "brand": self.brand,
+            "issuer_code": self.issuer_code,
+            "advice_code": self.advice_code,
+            "never_retry": self.never_retry,
+            "category": self.category,
+            "issuer_message": self.issuer_message,
+            "retry_after": self.retry_after,
+            "fingerprint": self.fingerprint,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,12 @@ from typing import Any
 from payerr.adapters import antom, fields, ottpay, paykka
 from payerr.adapters._base import Fallback, Reading, Unresolved
 from payerr.mappings import ProviderTable
-from payerr.taxonomy import Operation
+from payerr.taxonomy import NetworkAdvice, Operation
 
-__all__ = ["READERS", "Fallback", "Reading", "Unresolved"]
+__all__ = ["CARD_READERS", "READERS", "Fallback", "Reading", "Unresolved"]
 
 Reader = Callable[[ProviderTable, dict[str, Any], Operation], Reading]
+CardReader = Callable[[dict[str, Any]], NetworkAdvice | None]
 
 READERS: dict[str, Reader] = {
     "antom": antom.read,
@@ -21,3 +22,10 @@ READERS: dict[str, Reader] = {
     "paykka": paykka.read,
     "fields": fields.read,
 }
+
+CARD_READERS: dict[str, CardReader] = {
+    # Only Antom documents the issuer's codes in its answers (paymentResultInfo). Alipay+
+    # (wallets), OTT Pay and PayKKa answers carry no network or issuer code.
+    "antom": antom.read_card,
+}
+"""Per adapter: where a failed card payment's answer carries the network's advice."""

@@ -32,17 +32,19 @@ from payerr.adapters._base import (
     upper_of,
 )
 from payerr.mappings import ProviderTable
+from payerr.networks import network_advice
 from payerr.operations import operation_of_body
 from payerr.taxonomy import (
     DEFAULT_ACTIONS,
     DEFAULT_USER_MESSAGES,
     Category,
     Classification,
+    NetworkAdvice,
     Operation,
     Outcome,
 )
 
-__all__ = ["read"]
+__all__ = ["read", "read_card"]
 
 _RESULT_STATUS = {
     "S": (Outcome.SUCCESS, None),
@@ -328,3 +330,25 @@ def _payment(
             raw, "paymentResultCode" if raw else "paymentStatus", fallback, why
         ), detail
     return None
+
+
+def read_card(body: dict[str, Any]) -> NetworkAdvice | None:
+    """What the card network and the issuer said, from ``paymentResultInfo``.
+
+    Antom returns it on card payments in the answers to pay and inquiryPayment and in
+    notifyPayment (SDK 1.7.1: ``AlipayPayResponse`` / ``AlipayPayQueryResponse``
+    ``payment_result_info``, model ``PaymentResultInfo``): ``cardBrand``, ``refusalCodeRaw``
+    (the channel's raw refusal code), ``refusalReasonRaw``, ``merchantAdviceCode`` and
+    ``fingerprint``. Antom sends every field as a string (docs.antom.com/ac/ams/api_fund);
+    anything else is no advice.
+    """
+    info = body.get("paymentResultInfo")
+    if not isinstance(info, dict):
+        return None
+    return network_advice(
+        info.get("cardBrand"),
+        info.get("refusalCodeRaw"),
+        info.get("merchantAdviceCode"),
+        issuer_message=info.get("refusalReasonRaw"),
+        fingerprint=info.get("fingerprint"),
+    )

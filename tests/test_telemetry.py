@@ -353,3 +353,37 @@ def test_without_opentelemetry_installed_payments_go_through() -> None:
         "assert payerr.classification_of(r).outcome == 'success'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_without_a_provider_the_first_payment_imports_no_opentelemetry() -> None:
+    """With opentelemetry-api installed but never imported by the application, no provider
+    can be installed: payerr imports nothing (tens of milliseconds on a first payment)."""
+    code = (
+        "import sys, httpx, payerr\n"
+        "ok = httpx.Response(200, json={'ret_code': '000000', 'data': {'status': 'SUCCESS'}})\n"
+        "t = payerr.PaymentTransport('paykka', transport=httpx.MockTransport(lambda r: ok))\n"
+        "httpx.Client(transport=t).post('https://x/api/v1/payments', json={})\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('opentelemetry'))\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_a_provider_installed_after_the_first_payment_starts_recording() -> None:
+    code = (
+        "import httpx, payerr\n"
+        "ok = httpx.Response(200, json={'ret_code': '000000', 'data': {'status': 'SUCCESS'}})\n"
+        "t = payerr.PaymentTransport('paykka', transport=httpx.MockTransport(lambda r: ok))\n"
+        "http = httpx.Client(transport=t)\n"
+        "http.post('https://x/api/v1/payments', json={})\n"
+        "from opentelemetry import metrics\n"
+        "from opentelemetry.sdk.metrics import MeterProvider\n"
+        "from opentelemetry.sdk.metrics.export import InMemoryMetricReader\n"
+        "reader = InMemoryMetricReader()\n"
+        "metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))\n"
+        "http.post('https://x/api/v1/payments', json={})\n"
+        "names = [m.name for r in reader.get_metrics_data().resource_metrics\n"
+        "         for s in r.scope_metrics for m in s.metrics]\n"
+        "assert 'payerr.client.attempts' in names, names\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

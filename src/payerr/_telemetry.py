@@ -26,6 +26,7 @@ A recording failure inside a badly behaved SDK is swallowed: telemetry never bre
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -132,12 +133,8 @@ class _State:
         self.trace = trace
         self.seen: tuple[Any, Any] | None = None
         self.bound: _Instruments | None = None
-        try:
-            from importlib.metadata import version  # noqa: PLC0415
-
-            self.version = version("payerr")
-        except Exception:  # pragma: no cover -- an uninstalled tree
-            self.version = ""
+        self.version: str | None = None
+        """payerr's version, the instrumentation scope's: read once a provider is installed."""
         # The public getters read the environment on every call (~5 us for both), too much
         # for every payment; the globals they return are read directly where the API has them
         # (it has since 1.0), after one public call has loaded any provider named by
@@ -170,28 +167,50 @@ class _State:
         if meter_provider is None and tracer_provider is None:
             self.bound = None
         else:
+            if self.version is None:
+                self.version = _payerr_version()
             self.bound = _Instruments(meter_provider, tracer_provider, self.version)
         return self.bound
 
 
+def _payerr_version() -> str:
+    try:
+        from importlib.metadata import version  # noqa: PLC0415 -- paid once, with a provider
+
+        return version("payerr")
+    except Exception:  # pragma: no cover -- an uninstalled tree
+        return ""
+
+
 class _Lookup:
-    """Whether opentelemetry-api is importable, found out on first use (never at import)."""
+    """Whether OpenTelemetry can record, found out without importing it for nothing.
+
+    An application that installed a provider has imported ``opentelemetry.metrics`` or
+    ``opentelemetry.trace`` (``set_meter_provider`` lives there; so does auto-instrumentation's
+    setup). Until one of them is in ``sys.modules`` no provider can be installed, so payerr
+    imports nothing (importing the API costs tens of milliseconds, which would land on a
+    worker's first payment and block its event loop) and records nothing.
+    """
 
     def __init__(self) -> None:
         self.state: _State | None = None
-        self.looked_up = False
+        self.unavailable = False
 
     def active(self) -> _Instruments | None:
-        if not self.looked_up:
+        state = self.state
+        if state is None:
+            if self.unavailable:
+                return None
+            modules = sys.modules
+            if "opentelemetry.metrics" not in modules and "opentelemetry.trace" not in modules:
+                return None
             try:
-                self.state = _State()
-            except ImportError:
-                self.state = None
-            self.looked_up = True
-        if self.state is None:
-            return None
+                state = self.state = _State()
+            except ImportError:  # pragma: no cover -- a half-installed opentelemetry
+                self.unavailable = True
+                return None
         try:
-            return self.state.active()
+            return state.active()
         except Exception:  # a provider that fails to build instruments: no telemetry
             return None
 

@@ -125,3 +125,11 @@ def test_readme_prometheus_scrape_serves_payerrs_metrics() -> None:
     assert "payerr_client_call_duration_seconds_count{" in scraped
     assert "payerr_client_call_retries_count{" in scraped
     assert 'payment_provider="paykka"' in scraped
+
+
+def test_readme_network_advice_example_runs() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = next(
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "paymentResultInfo" in b
+    )
+    exec(compile(block, "README.md", "exec"), {"__name__": "readme"})

@@ -208,9 +208,7 @@ def _classify(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     )
     entry = registry.table(args.provider).entry(result.code) if result.known else None
     if args.json:
-        data = result.as_dict()
-        data["network"] = None if result.network is None else result.network.as_dict()
-        _print_json(data, out)
+        _print_json(result.as_dict(), out)
     else:
         out.write(_render(result, entry))
     return EXIT_OK

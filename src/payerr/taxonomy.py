@@ -270,6 +270,7 @@ class Classification:
             "repeat": self.repeat,
             "retry_at": self.retry_at,
             "operation": str(self.operation),
+            "network": None if self.network is None else self.network.as_dict(),
         }
 
 

@@ -16,14 +16,9 @@ import payerr
 from payerr import OutcomeUnknownError, RetryPolicy, operations
 from payerr.operations import operation_of_path
 
+from .answers import ok
+
 URL = "https://api.paykka.example/api/v1/payments"
-
-
-def paykka_success() -> httpx.Response:
-    # PayKKa's success envelope (seeds/paykka.md): ret_code 000000, the payment's status in data.
-    return httpx.Response(
-        200, json={"ret_code": "000000", "ret_msg": "success", "data": {"status": "SUCCESS"}}
-    )
 
 
 def remembered(transport: payerr.PaymentTransport | payerr.AsyncPaymentTransport) -> int:
@@ -36,7 +31,7 @@ def test_a_long_lived_client_remembers_a_bounded_number_of_calls(
     monkeypatch.setattr("payerr.transport._REMEMBERED", 50)
     transport = payerr.PaymentTransport(
         "paykka",
-        transport=httpx.MockTransport(lambda request: paykka_success()),
+        transport=httpx.MockTransport(lambda request: ok()),
         policy=RetryPolicy(budget=False),
     )
     with httpx.Client(transport=transport) as http:
@@ -61,7 +56,7 @@ def test_a_cancelled_call_may_have_executed_and_is_then_forgotten(
             await stall.wait()  # never set: the provider is slow to answer
         if key.startswith("slow"):
             return httpx.Response(409)  # the provider has this key already
-        return paykka_success()
+        return ok()
 
     transport = payerr.AsyncPaymentTransport(
         "paykka", transport=httpx.MockTransport(provider), policy=RetryPolicy(budget=False)

@@ -13,7 +13,7 @@ import payerr
 from payerr import PaymentError, RetryBudget
 from payerr.budget import shared_budget
 
-from .test_transport import URL
+from .clients import URL
 
 
 class Clock:

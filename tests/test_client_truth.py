@@ -29,6 +29,7 @@ from payerr import (
 )
 from payerr.decide import AttemptRecord
 
+from .answers import antom, ok, ottpay, paykka_failure
 from .scripted import Scripted
 
 URL = "https://provider.example/pay"
@@ -50,37 +51,19 @@ def client(provider: str, answers: Scripted, **kwargs: Any) -> httpx.Client:
     return httpx.Client(transport=transport, follow_redirects=follow)
 
 
-def body(status: int, payload: dict[str, Any]) -> httpx.Response:
-    return httpx.Response(status, json=payload)
-
-
-def paykka(code: str, text: str) -> httpx.Response:
-    data = {"status": "FAILURE", "error_code": code, "error_description": text}
-    return body(200, {"ret_code": "000000", "ret_msg": "success", "data": data})
-
-
-def ottpay(code: str, text: str) -> httpx.Response:
-    return body(200, {"rsp_code": code, "rsp_msg": text})
-
-
-def antom(code: str, status: str, text: str = "") -> httpx.Response:
-    return body(
-        200, {"result": {"resultCode": code, "resultStatus": status, "resultMessage": text}}
-    )
-
-
-def paykka_success() -> httpx.Response:
-    data = {"status": "SUCCESS", "merchant_order_no": "o-7"}
-    return body(200, {"ret_code": "000000", "ret_msg": "success", "data": data})
-
-
 # The answers providers give a repeated request or order, in their own words.
 REPEATS = [
-    ("paykka", paykka("4002", "Transaction is completed, duplicate submission is not allowed")),
-    ("paykka", paykka("4003", "Refund is completed, duplicate submission is not allowed")),
-    ("paykka", paykka("4007", "Checkout is completed, duplicate submission is not allowed")),
-    ("paykka", paykka("4020", "Duplicate transaction")),
-    ("paykka", paykka("4021", "Transaction number is duplicate")),
+    (
+        "paykka",
+        paykka_failure("4002", "Transaction is completed, duplicate submission is not allowed"),
+    ),
+    ("paykka", paykka_failure("4003", "Refund is completed, duplicate submission is not allowed")),
+    (
+        "paykka",
+        paykka_failure("4007", "Checkout is completed, duplicate submission is not allowed"),
+    ),
+    ("paykka", paykka_failure("4020", "Duplicate transaction")),
+    ("paykka", paykka_failure("4021", "Transaction number is duplicate")),
     ("ottpay", ottpay("ORDER_USED", "order number duplicated")),
     ("ottpay", ottpay("ORDER_PAID", "order paid")),
     (
@@ -141,7 +124,7 @@ def test_paykka_4000_in_process_after_a_stall_is_never_failed(status: str) -> No
     """Seed 003: 4000 "Payment order is processing, please do not pay again", with either
     status beside it: the earlier attempt is being processed."""
     data = {"status": status, "error_code": "4000", "error_description": "processing"}
-    answer = body(200, {"ret_code": "000000", "data": data})
+    answer = httpx.Response(200, json={"ret_code": "000000", "data": data})
     answers = Scripted(httpx.ReadTimeout("stalled"), answer)
     try:
         response = client("paykka", answers).post(URL, json={}, headers=KEY)
@@ -162,7 +145,9 @@ def test_a_repeat_after_a_refusal_is_still_a_real_failure() -> None:
 
 def test_a_callers_own_loop_is_judged_with_the_earlier_calls() -> None:
     """The README loop: call 1 stalls (executed), call 2 under the same key gets 4020."""
-    answers = Scripted(httpx.ReadTimeout("stalled"), paykka("4020", "Duplicate transaction"))
+    answers = Scripted(
+        httpx.ReadTimeout("stalled"), paykka_failure("4020", "Duplicate transaction")
+    )
     http = client("paykka", answers, policy=RetryPolicy(attempts=1, budget=False))
 
     @tenacity.retry(
@@ -220,7 +205,7 @@ def test_a_keyed_call_out_of_retries_after_a_stall_is_outcome_unknown_but_resend
 @pytest.mark.parametrize("status", [429, 500, 502, 503])
 def test_an_error_status_whose_body_says_executed_is_not_resent(status: int) -> None:
     """Rule 3: a keyless POST whose 429/5xx body carries the success result executed."""
-    answers = Scripted(httpx.Response(status, content=paykka_success().content), paykka_success())
+    answers = Scripted(httpx.Response(status, content=ok().content), ok())
     response = client("paykka", answers).post(URL, json={"n": 7})
     c = payerr.classification_of(response)
     assert c is not None
@@ -231,7 +216,7 @@ def test_an_error_status_whose_body_says_executed_is_not_resent(status: int) -> 
 
 def test_an_error_status_whose_body_carries_a_decline_is_that_decline() -> None:
     """Seed 003: 5004 "Insufficient funds" is the answer, not the 503 around it."""
-    decline = paykka("5004", "Insufficient funds")
+    decline = paykka_failure("5004", "Insufficient funds")
     answers = Scripted(httpx.Response(503, content=decline.content))
     with pytest.raises(UserActionError):
         client("paykka", answers).post(URL, json={"n": 7}, headers=KEY)
@@ -239,7 +224,7 @@ def test_an_error_status_whose_body_carries_a_decline_is_that_decline() -> None:
 
 
 def test_only_a_bare_429_is_resent_without_a_key() -> None:
-    answers = Scripted(httpx.Response(429, headers={"Retry-After": "0"}), paykka_success())
+    answers = Scripted(httpx.Response(429, headers={"Retry-After": "0"}), ok())
     assert client("paykka", answers).post(URL, json={"n": 7}).status_code == 200
     assert len(answers.requests) == 2
 
@@ -251,7 +236,7 @@ def test_only_a_bare_429_is_resent_without_a_key() -> None:
 def test_307_and_308_are_followed_with_method_and_body(status: int) -> None:
     answers = Scripted(
         httpx.Response(status, headers={"Location": "https://provider.example/v2/pay"}),
-        paykka_success(),
+        ok(),
     )
     response = client("paykka", answers, follow_redirects=True).post(URL, json={"n": 7})
     assert response.status_code == 200
@@ -264,7 +249,7 @@ def test_307_and_308_are_followed_with_method_and_body(status: int) -> None:
 @pytest.mark.parametrize("status", [301, 302, 303])
 def test_301_302_303_after_a_post_are_followed_with_get(status: int) -> None:
     """A 303 after a POST that executed points at its result: followed, never "failed"."""
-    answers = Scripted(httpx.Response(status, headers={"Location": "/result/7"}), paykka_success())
+    answers = Scripted(httpx.Response(status, headers={"Location": "/result/7"}), ok())
     response = client("paykka", answers, follow_redirects=True).post(URL, json={"n": 7})
     c = payerr.classification_of(response)
     assert c is not None
@@ -289,7 +274,7 @@ def test_without_follow_redirects_a_redirect_is_returned_not_raised(status: int)
 
 @pytest.mark.parametrize("garbled", [b"", b"<html>bad gateway</html>", b'{"ret_code": "0'])
 def test_a_garbled_answer_to_a_keyed_request_is_resent_for_a_readable_one(garbled: bytes) -> None:
-    answers = Scripted(httpx.Response(200, content=garbled), paykka_success())
+    answers = Scripted(httpx.Response(200, content=garbled), ok())
     response = client("paykka", answers).post(URL, json={"n": 7}, headers=KEY)
     c = payerr.classification_of(response)
     assert c is not None
@@ -298,7 +283,7 @@ def test_a_garbled_answer_to_a_keyed_request_is_resent_for_a_readable_one(garble
 
 
 def test_a_garbled_answer_to_a_keyless_request_is_outcome_unknown() -> None:
-    answers = Scripted(httpx.Response(200, content=b"<html>"), paykka_success())
+    answers = Scripted(httpx.Response(200, content=b"<html>"), ok())
     with pytest.raises(OutcomeUnknownError) as info:
         client("paykka", answers).post(URL, json={"n": 7})
     assert info.value.classification.outcome == "pending"
@@ -405,7 +390,7 @@ RESULT_FAILURES = [
     httpx.Response(404),
     httpx.Response(401),
     httpx.Response(409),
-    paykka("4020", "Duplicate transaction"),
+    paykka_failure("4020", "Duplicate transaction"),
     httpx.ReadTimeout("stalled"),
 ]
 
@@ -452,7 +437,8 @@ def test_the_readme_loop_with_auto_keys_never_resends_a_redirected_post() -> Non
 def test_a_307_resends_the_same_request_whose_answer_decides() -> None:
     """RFC 9110 15.4.8: a 307 asks for the same request elsewhere; a decline there is real."""
     answers = Scripted(
-        httpx.Response(307, headers={"Location": "/v2/pay"}), paykka("5004", "Insufficient funds")
+        httpx.Response(307, headers={"Location": "/v2/pay"}),
+        paykka_failure("5004", "Insufficient funds"),
     )
     with pytest.raises(UserActionError):
         client("paykka", answers, follow_redirects=True).post(URL, json={"n": 7}, headers=KEY)
@@ -470,8 +456,8 @@ def test_a_duplicate_answer_while_a_call_under_the_same_key_is_in_flight_is_unkn
         if request.headers.get("X-Call") == "A":
             arrived.set()
             release.wait(5)
-            return paykka_success()
-        return paykka("4020", "Duplicate transaction")
+            return ok()
+        return paykka_failure("4020", "Duplicate transaction")
 
     transport = payerr.PaymentTransport(
         "paykka", transport=httpx.MockTransport(provider), policy=RetryPolicy(budget=False)
@@ -490,7 +476,9 @@ def test_a_duplicate_answer_while_a_call_under_the_same_key_is_in_flight_is_unkn
 def test_a_call_that_ended_declined_leaves_no_mark() -> None:
     """Nothing of call A executed (a decline): a later 4020 under its key is the merchant's
     reused order number, a real failure."""
-    answers = Scripted(paykka("5004", "Insufficient funds"), paykka("4020", "Duplicate"))
+    answers = Scripted(
+        paykka_failure("5004", "Insufficient funds"), paykka_failure("4020", "Duplicate")
+    )
     http = client("paykka", answers)
     with pytest.raises(UserActionError):
         http.post(URL, json={"n": 7}, headers=KEY)
@@ -519,7 +507,7 @@ def test_a_keyless_post_answered_303_then_garbled_is_not_safe_to_resend() -> Non
 
 def test_a_decline_at_the_result_location_is_the_answer() -> None:
     """Seed 003 5004 "Insufficient funds" where the 303 pointed: the payment's own result."""
-    server = ExecuteThenRedirect(paykka("5004", "Insufficient funds"))
+    server = ExecuteThenRedirect(paykka_failure("5004", "Insufficient funds"))
     with redirecting(server) as http, pytest.raises(UserActionError):
         http.post(URL, json={"n": 7}, headers=KEY)
 
@@ -550,9 +538,9 @@ def test_a_call_in_flight_is_never_forgotten(monkeypatch: pytest.MonkeyPatch) ->
             if not arrived.is_set():
                 arrived.set()
                 release.wait(5)
-                return paykka_success()
+                return ok()
             return httpx.Response(409)
-        return paykka_success()
+        return ok()
 
     transport = payerr.PaymentTransport(
         "paykka", transport=httpx.MockTransport(provider), policy=RetryPolicy(budget=False)
@@ -595,7 +583,7 @@ def test_a_rejected_resend_after_a_stall_is_outcome_unknown(
 
 def test_a_decline_answering_the_resend_is_the_providers_stored_answer() -> None:
     """Keyed resends are answered from the provider's store: a decline there is the result."""
-    answers = Scripted(httpx.ReadTimeout("stalled"), paykka("5004", "Insufficient funds"))
+    answers = Scripted(httpx.ReadTimeout("stalled"), paykka_failure("5004", "Insufficient funds"))
     with pytest.raises(UserActionError):
         client("paykka", answers).post(URL, json={"n": 7}, headers=KEY)
 

@@ -30,8 +30,11 @@ from payerr import (
 )
 from payerr.decide import AttemptRecord
 
-URL = "https://api.example-psp.test/v1/payments"
+from .answers import paykka_failure
+from .clients import URL
+
 SECRET_URL = "https://user:pw@api.example-psp.test/v1/payments?sign=s3cret#frag"
+"""URL with user info, a query and a fragment: none of them may travel with an error."""
 PROTOCOLS = range(2, pickle.HIGHEST_PROTOCOL + 1)
 PAYMENT_ERRORS: tuple[type[PaymentError], ...] = (
     PaymentError,
@@ -265,11 +268,6 @@ def test_unknown_provider_error_round_trips(protocol: int) -> None:
 def quick_policy() -> payerr.RetryPolicy:
     """Three attempts, no sleeping, no jitter, no process-wide budget."""
     return payerr.RetryPolicy(attempts=3, sleep=lambda _: None, random=lambda: 0.0, budget=False)
-
-
-def paykka_failure(code: str) -> httpx.Response:
-    data = {"status": "FAILURE", "error_code": code, "error_description": "from PayKKa"}
-    return httpx.Response(200, json={"ret_code": "000000", "data": data})
 
 
 def _storm_503(_: httpx.Request) -> httpx.Response:

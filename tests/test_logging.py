@@ -19,8 +19,10 @@ from structlog.testing import capture_logs
 import payerr
 from payerr import RedactSensitive, add_payment_context
 
+from .answers import antom, ok, paykka_failure
+from .clients import KEY, URL, policy
+from .clock import FakeTime
 from .scripted import Scripted
-from .test_transport import KEY, URL, FakeTime, antom, ok, paykka_failure, policy
 
 PAYMENT_KEYS = {
     "payment.provider", "payment.code", "payment.outcome", "payment.category",

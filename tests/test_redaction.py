@@ -20,10 +20,12 @@ from payerr import RedactSensitive
 from payerr.logs import safe_url
 from payerr.redaction import REDACTED, luhn_ok, mask_pan
 
+from .answers import paykka_failure
+from .clients import policy
+from .clock import FakeTime
 from .loopback import Script, serve
 from .scripted import Scripted
 from .strategies import card_numbers, hide, written_card_numbers
-from .test_transport import FakeTime, paykka_failure, policy
 
 redact = RedactSensitive()
 

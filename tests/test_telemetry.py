@@ -18,56 +18,24 @@ import pytest
 from opentelemetry import trace
 
 import payerr
-from payerr import OutcomeUnknownError, RetryBudget, RetryPolicy, UserActionError
+from payerr import OutcomeUnknownError, RetryBudget, UserActionError
 
+from .answers import ok, paykka_failure
+from .clients import policy
+from .clock import FakeTime
 from .otel import installed
 from .scripted import Scripted
 
 URL = "https://api.paykka.example/api/v1/payments?token=sk_live_query_secret"
-SUCCESS = httpx.Response(
-    200, json={"ret_code": "000000", "ret_msg": "success", "data": {"status": "SUCCESS"}}
-)
+SUCCESS = ok()
 # PayKKa answers a declined transaction with ret_code 000000 and the transaction's errorCode in
 # data (seeds/003: 5004 "Insufficient funds").
-DECLINED = httpx.Response(
-    200,
-    json={
-        "ret_code": "000000",
-        "data": {"status": "FAILURE", "error_code": "5004", "error_description": "Insufficient"},
-    },
-)
+DECLINED = paykka_failure("5004", "Insufficient")
 SECRET_HEADERS = {"Idempotency-Key": "order-1", "Authorization": "Bearer sk_live_header_secret"}
 CARD = "4111111111111111"
 
 
-class Clock:
-    """Time that moves only when payerr sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-    async def async_sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
-def policy(clock: Clock, **overrides: Any) -> RetryPolicy:
-    overrides.setdefault("budget", False)
-    return RetryPolicy(
-        sleep=clock.sleep,
-        async_sleep=clock.async_sleep,
-        clock=clock.clock,
-        random=lambda: 0.0,
-        **overrides,
-    )
-
-
-def send(handler: Any, clock: Clock, *, mode: str, **options: Any) -> httpx.Response | Exception:
+def send(handler: Any, clock: FakeTime, *, mode: str, **options: Any) -> httpx.Response | Exception:
     """One POST through the sync or the async transport; the response or the raised error."""
     if mode == "sync":
         transport = payerr.PaymentTransport(
@@ -98,7 +66,7 @@ PAY = {"payment.provider": "paykka", "payment.operation": "pay"}
 
 @MODES
 def test_a_retried_call_records_its_attempts_retries_waits_and_duration(mode: str) -> None:
-    clock = Clock()
+    clock = FakeTime()
     with installed() as otel:
         result = send(Scripted(httpx.Response(503), SUCCESS), clock, mode=mode)
         assert isinstance(result, httpx.Response)
@@ -141,7 +109,7 @@ def test_a_retried_call_records_its_attempts_retries_waits_and_duration(mode: st
 @MODES
 def test_a_decline_is_one_failed_call_with_its_category_and_error_type(mode: str) -> None:
     with installed() as otel:
-        result = send(Scripted(DECLINED), Clock(), mode=mode)
+        result = send(Scripted(DECLINED), FakeTime(), mode=mode)
         assert isinstance(result, UserActionError)
         (duration,) = otel.points("payerr.client.call.duration")
         assert duration.attributes == {
@@ -164,7 +132,7 @@ def test_a_decline_is_one_failed_call_with_its_category_and_error_type(mode: str
 @MODES
 def test_a_timeout_is_an_attempt_with_its_error_type(mode: str) -> None:
     with installed() as otel:
-        result = send(Scripted(httpx.ReadTimeout("stalled"), SUCCESS), Clock(), mode=mode)
+        result = send(Scripted(httpx.ReadTimeout("stalled"), SUCCESS), FakeTime(), mode=mode)
         assert isinstance(result, httpx.Response)  # keyed: the resend is safe
         points = otel.points("payerr.client.attempts")
         assert sorted(map(str, (p.attributes for p in points))) == sorted(
@@ -182,7 +150,7 @@ def test_an_outcome_unknown_call_is_pending_with_its_error_type() -> None:
     answers = Scripted(httpx.ReadTimeout("stalled"))
     with installed() as otel:
         transport = payerr.PaymentTransport(
-            "paykka", transport=httpx.MockTransport(answers), policy=policy(Clock())
+            "paykka", transport=httpx.MockTransport(answers), policy=policy(FakeTime())
         )
         with httpx.Client(transport=transport) as http, pytest.raises(OutcomeUnknownError):
             http.post(URL, json={})  # no key: the timeout cannot be resent
@@ -197,7 +165,9 @@ def test_an_outcome_unknown_call_is_pending_with_its_error_type() -> None:
 def test_a_spent_budget_is_counted_per_provider() -> None:
     budget = RetryBudget(percent=0.0, min_retries=0)
     with installed() as otel:
-        result = send(Scripted(httpx.Response(503), SUCCESS), Clock(), mode="sync", budget=budget)
+        result = send(
+            Scripted(httpx.Response(503), SUCCESS), FakeTime(), mode="sync", budget=budget
+        )
         assert isinstance(result, payerr.PaymentError)
         (point,) = otel.points("payerr.retry_budget.exhausted")
         assert (point.attributes, point.value) == ({"payment.provider": "paykka"}, 1)
@@ -208,7 +178,7 @@ def test_an_unknown_code_is_counted_without_the_code() -> None:
         200, json={"ret_code": "000000", "data": {"status": "FAILURE", "error_code": "9X-NEW"}}
     )
     with installed() as otel:
-        send(Scripted(unknown), Clock(), mode="sync")
+        send(Scripted(unknown), FakeTime(), mode="sync")
         payerr.classify_http("antom", 200, b'{"result": {"resultCode": "BRAND_NEW_CODE"}}')
         points = {
             tuple(sorted(p.attributes.items())): p.value
@@ -230,7 +200,7 @@ def test_an_unknown_code_is_counted_without_the_code() -> None:
 
 def test_bodies_secrets_and_card_numbers_never_become_attributes() -> None:
     with installed() as otel:
-        send(Scripted(httpx.Response(503), DECLINED), Clock(), mode="sync")
+        send(Scripted(httpx.Response(503), DECLINED), FakeTime(), mode="sync")
         seen = [
             str(p.attributes)
             for name in (
@@ -256,7 +226,7 @@ def test_an_instrumented_inner_transport_nests_its_spans_under_the_call() -> Non
             with tracer.start_as_current_span("POST", kind=trace.SpanKind.CLIENT):
                 return SUCCESS
 
-        send(handler, Clock(), mode="sync")
+        send(handler, FakeTime(), mode="sync")
         inner, call = otel.spans()
         assert call.name == "payerr pay"
         assert inner.parent is not None
@@ -291,16 +261,16 @@ def test_a_cancelled_call_ends_its_span_and_records_its_duration() -> None:
 
 def test_metrics_alone_or_traces_alone() -> None:
     with installed(traces=False) as otel:
-        send(Scripted(SUCCESS), Clock(), mode="sync")
+        send(Scripted(SUCCESS), FakeTime(), mode="sync")
         assert len(otel.points("payerr.client.call.duration")) == 1
     with installed(meters=False) as otel:
-        send(Scripted(SUCCESS), Clock(), mode="sync")
+        send(Scripted(SUCCESS), FakeTime(), mode="sync")
         assert [s.name for s in otel.spans()] == ["payerr pay"]
 
 
 def test_a_broken_sdk_never_breaks_a_payment(monkeypatch: pytest.MonkeyPatch) -> None:
     with installed() as otel:
-        send(Scripted(SUCCESS), Clock(), mode="sync")  # instruments bound to the providers
+        send(Scripted(SUCCESS), FakeTime(), mode="sync")  # instruments bound to the providers
 
         def broken(*args: object, **kwargs: object) -> None:
             raise RuntimeError("exporter on fire")
@@ -312,7 +282,7 @@ def test_a_broken_sdk_never_breaks_a_payment(monkeypatch: pytest.MonkeyPatch) ->
 
         monkeypatch.setattr(_Counter, "add", broken)
         monkeypatch.setattr(_Histogram, "record", broken)
-        result = send(Scripted(httpx.Response(503), SUCCESS), Clock(), mode="sync")
+        result = send(Scripted(httpx.Response(503), SUCCESS), FakeTime(), mode="sync")
         assert isinstance(result, httpx.Response)
         assert result.status_code == 200
         assert len(otel.spans()) == 2
@@ -323,7 +293,7 @@ def test_without_a_provider_nothing_is_recorded_and_nothing_breaks() -> None:
 
     with installed(meters=False, traces=False):
         assert _telemetry._active() is None
-        result = send(Scripted(httpx.Response(503), SUCCESS), Clock(), mode="async")
+        result = send(Scripted(httpx.Response(503), SUCCESS), FakeTime(), mode="async")
         assert isinstance(result, httpx.Response)
 
 

@@ -9,8 +9,10 @@ import tenacity
 import payerr
 from payerr import OutcomeUnknownError, RetryableError, RetryPolicy
 
+from .answers import ok
+from .clients import KEY, URL
+from .clock import FakeTime
 from .scripted import Scripted
-from .test_transport import KEY, URL, FakeTime, ok
 
 
 def payerr_client(handler: Scripted) -> httpx.Client:

@@ -1,7 +1,10 @@
-"""The tree stays mypy-strict and ruff-clean: CI runs these with the rest of the suite."""
+"""The tree stays tidy: mypy-strict, ruff-clean, and test modules that share helpers through
+helper modules (tests/answers.py, clients.py, clock.py ...), never through each other. CI runs
+these with the rest of the suite."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import subprocess
 import sys
@@ -9,6 +12,8 @@ import sys
 import pytest
 
 from .conftest import REPO
+
+TESTS = REPO / "tests"
 
 
 @pytest.mark.parametrize(
@@ -32,3 +37,38 @@ def test_tool_is_clean(argv: list[str]) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def imported_test_modules(source: str) -> list[str]:
+    """The ``tests/test_*`` modules a module imports, however it names them."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            # `from . import test_x` and `from tests import test_x` import the module by name.
+            package = module in ("", "tests")
+            names = [alias.name for alias in node.names] if package else [module]
+        else:
+            continue
+        for name in names:
+            first = name.removeprefix("tests.").split(".")[0]
+            if first.startswith("test_"):
+                found.append(first)
+    return found
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared helpers live in helper modules: no module under tests/ imports a test module."""
+    assert imported_test_modules(
+        "from .test_a import x\nfrom . import test_b\nimport tests.test_c\n"
+        "from tests.test_d import y\nfrom test_e import z\nfrom tests import test_f\n"
+        "from .answers import ok\nfrom payerr.testing import reset\n"
+    ) == ["test_a", "test_b", "test_c", "test_d", "test_e", "test_f"]  # the check can fail
+    offenders = {
+        path.name: imports
+        for path in sorted(TESTS.glob("*.py"))
+        if (imports := imported_test_modules(path.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -27,73 +27,17 @@ from payerr import (
     UserActionError,
 )
 
+from .answers import antom, ok, paykka_failure
+from .clients import KEY, URL, client, policy
+from .clock import FakeTime
 from .conftest import REPO
 from .loopback import Script, serve
 from .scripted import Answer, Scripted
-
-URL = "https://api.example-psp.test/v1/payments"
-KEY = {"Idempotency-Key": "order-42-attempt"}
-
-
-class FakeTime:
-    """A clock that only moves when payerr sleeps (or a test says so)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-    async def async_sleep(self, seconds: float) -> None:
-        self.sleep(seconds)
 
 
 @pytest.fixture
 def fake() -> FakeTime:
     return FakeTime()
-
-
-def policy(fake: FakeTime, **overrides: Any) -> RetryPolicy:
-    """Injected time, no jitter; no retry budget unless a test asks (tests/test_budget.py)."""
-    overrides.setdefault("budget", False)
-    return RetryPolicy(
-        sleep=fake.sleep,
-        async_sleep=fake.async_sleep,
-        clock=fake.clock,
-        random=lambda: 0.0,
-        **overrides,
-    )
-
-
-def client(provider: str, handler: Scripted, fake: FakeTime, **kwargs: Any) -> httpx.Client:
-    pol = kwargs.pop("policy", None) or policy(fake)
-    transport = payerr.PaymentTransport(
-        provider, transport=httpx.MockTransport(handler), policy=pol, **kwargs
-    )
-    return httpx.Client(transport=transport)
-
-
-def ok(provider: str = "paykka") -> httpx.Response:
-    bodies: dict[str, Any] = {
-        "paykka": {"ret_code": "000000", "ret_msg": "success", "data": {"status": "SUCCESS"}},
-        "antom": {"result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "ok"}},
-        "ottpay": {"rsp_code": "SUCCESS", "rsp_msg": "success"},
-    }
-    return httpx.Response(200, json=bodies[provider])
-
-
-def antom(code: str, status: str) -> httpx.Response:
-    return httpx.Response(200, json={"result": {"resultCode": code, "resultStatus": status}})
-
-
-def paykka_failure(code: str) -> httpx.Response:
-    data = {"status": "FAILURE", "error_code": code, "error_description": "from PayKKa"}
-    return httpx.Response(200, json={"ret_code": "000000", "data": data})
 
 
 # -- answers that are not retried ------------------------------------------------------------
@@ -544,6 +488,3 @@ def test_policy_defaults_are_documented() -> None:
 def test_empty_idempotency_header_list_is_rejected() -> None:
     with pytest.raises(ValueError, match="idempotency_headers"):
         payerr.PaymentTransport("paykka", idempotency_headers=[])
-
-
-_: Callable[..., object] = serve  # the loopback helper is shared with the async tests

@@ -12,8 +12,10 @@ import pytest
 import payerr
 from payerr import OutcomeUnknownError, PaymentError, RetryableError, RiskError, UserActionError
 
+from .answers import antom, ok, paykka_failure
+from .clients import KEY, URL, policy
+from .clock import FakeTime
 from .scripted import Scripted
-from .test_transport import KEY, URL, FakeTime, antom, ok, paykka_failure, policy
 
 
 @dataclass

@@ -22,9 +22,10 @@ from payerr import RetryPolicy
 from payerr.decide import Call
 from payerr.transport import CALL_KEY
 
+from .answers import ok
+from .clients import KEY, URL
 from .loopback import Script, serve
 from .scripted import Scripted
-from .test_transport import KEY, URL, ok
 
 T = TypeVar("T")
 

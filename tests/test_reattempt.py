@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import payerr
 from payerr.reattempt import (
@@ -496,6 +498,31 @@ def test_a_card_number_is_refused_as_card_id(pan: str) -> None:
         with pytest.raises(payerr.UsageError, match="card number") as caught:
             call(pan, SUCCESS)
         assert not any(ch.isdigit() for ch in str(caught.value))
+
+
+def _with_check_digit(digits: str) -> str:
+    """``digits`` and the Luhn check digit that makes them a valid card number."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return digits + str((10 - total % 10) % 10)
+
+
+@given(
+    first=st.integers(1, 9),
+    rest=st.text(alphabet="0123456789", min_size=11, max_size=17),
+    separator=st.sampled_from(["", " ", "-"]),
+    around=st.tuples(st.sampled_from(["", "tok_", "card:", "x"]), st.sampled_from(["", "_v2"])),
+)
+def test_every_card_number_is_refused(
+    first: int, rest: str, separator: str, around: tuple[str, str]
+) -> None:
+    """Any Luhn-valid 13-19 digit run, plain or printed in groups of four, inside any id."""
+    pan = _with_check_digit(f"{first}{rest}")
+    printed = separator.join(pan[i : i + 4] for i in range(0, len(pan), 4))
+    with pytest.raises(payerr.UsageError, match="card number"):
+        card_key(f"{around[0]}{printed}{around[1]}")
 
 
 @pytest.mark.parametrize(

@@ -61,6 +61,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from itertools import islice
 from types import MappingProxyType
 from typing import Protocol
@@ -637,10 +638,15 @@ _BRANDS = {
 
 
 def _brand(network: NetworkAdvice | None) -> str:
-    if network is None or not isinstance(network.brand, str):
+    if network is None or not isinstance(network.brand, str) or len(network.brand) > 32:
         return ""
-    brand = " ".join(network.brand.replace("_", " ").replace("-", " ").split()).lower()
-    if not brand.isascii() or not brand.replace(" ", "").isalnum() or len(brand) > 32:
+    return _normal_brand(network.brand)
+
+
+@lru_cache(maxsize=64)
+def _normal_brand(raw: str) -> str:
+    brand = " ".join(raw.replace("_", " ").replace("-", " ").split()).lower()
+    if not brand.isascii() or not brand.replace(" ", "").isalnum():
         return ""  # not a brand name payerr can repeat in a reason
     return _BRANDS.get(brand, brand)
 

@@ -561,12 +561,24 @@ def test_keys_are_hashes_that_do_not_collide() -> None:
         lambda: payerr.ReattemptLimits(visa=[payerr.DeclineLimit(1, DAY)]),  # type: ignore[arg-type]
         lambda: payerr.ReattemptLimits(mac_waits={"24": -1}),
         lambda: payerr.ReattemptLimits(never_retry_for=0),
+        lambda: payerr.ReattemptLimits(never_retry_for=float("inf")),
+        lambda: payerr.ReattemptLimits(mac_waits={"4": HOUR}),
         lambda: MemoryReattemptStore(max_cards=0),
     ],
 )
 def test_bad_configuration_is_a_usage_error(build: Callable[[], object]) -> None:
     with pytest.raises(payerr.UsageError):
         build()
+
+
+def test_limits_are_values() -> None:
+    """Equal configurations are equal and hash alike (a dict key, a cache key)."""
+    twenty = payerr.ReattemptLimits(visa=(payerr.DeclineLimit(20, 30 * DAY, "Visa"),))
+    same = payerr.ReattemptLimits(visa=(payerr.DeclineLimit(20, 30 * DAY, "Visa"),))
+    assert twenty == same
+    assert hash(twenty) == hash(same)
+    assert twenty != payerr.ReattemptLimits()
+    assert (twenty.horizon, twenty.keep) == (30 * DAY, 35)
 
 
 def test_hostile_advice_never_reaches_a_reason() -> None:

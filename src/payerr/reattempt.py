@@ -175,15 +175,21 @@ class ReattemptLimits:
                 raise UsageError(f"{name} must be a tuple of DeclineLimit")
         waits = dict(self.mac_waits)
         for code, wait in waits.items():
+            if not isinstance(code, str) or _two_digits(code) != code:
+                raise UsageError(f"mac_waits keys must be two-digit codes, got {code!r}")
             if not (isinstance(wait, int | float) and 0 <= wait < math.inf):
                 raise UsageError(f"mac_waits[{code!r}] must be seconds >= 0, got {wait!r}")
-        if not (isinstance(self.never_retry_for, int | float) and self.never_retry_for > 0):
+        if not (isinstance(self.never_retry_for, int | float) and 0 < self.never_retry_for < 1e10):
             raise UsageError(f"never_retry_for must be > 0 seconds, got {self.never_retry_for!r}")
         every = self._every()
         object.__setattr__(self, "mac_waits", MappingProxyType(waits))
         object.__setattr__(self, "never_retry_macs", frozenset(self.never_retry_macs))
         object.__setattr__(self, "horizon", max((x.window for x in every), default=DAY))
         object.__setattr__(self, "keep", max((x.declines for x in every), default=1))
+
+    def __hash__(self) -> int:
+        waits = tuple(sorted(self.mac_waits.items()))
+        return hash((self._every(), self.other is None, waits, self.never_retry_macs))
 
     def _every(self) -> tuple[DeclineLimit, ...]:
         return self.visa + self.mastercard + (self.other or ())

@@ -46,8 +46,10 @@ goes one too far costs a fee.
 Counting. A limit is "at most N declined attempts of one card within any sliding window": the
 next attempt is allowed while fewer than N declines are in the window. Visa's "15 reattempts"
 follow an original decline, so payerr (which cannot tell an original from a reattempt in a sliding
-window) stops one attempt before Visa would charge. Declines are counted per card across networks:
-a ``card_id`` is one card, and co-badged declines count for both brands.
+window) stops one attempt before Visa would charge. Declines are counted per card, not per
+transaction and not per network: Visa and Mastercard watch one card at one merchant (some
+readings add "for the same amount"), so two subscriptions on one card share one count, and a
+co-badged card's declines count for both brands; both err on the side of fewer attempts.
 """
 
 from __future__ import annotations

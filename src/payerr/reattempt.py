@@ -629,6 +629,8 @@ def _advice(c: Classification, limits: ReattemptLimits) -> _Advice | None:
         if mac is not None and mac in limits.mac_waits:
             wait = limits.mac_waits[mac]
             wait_reason = f"Mastercard merchant advice code {mac}: wait {_span(wait)}"
+            if mac == "02":
+                wait_reason += " (02 names no time; see ReattemptLimits.mac_waits)"
     retry_after = c.retry_after
     if retry_after is not None and wait < retry_after < math.inf:
         wait, wait_reason = retry_after, f"the provider asked to wait {_span(retry_after)}"

@@ -1,11 +1,13 @@
 """ReattemptLimiter per call: ``allowed`` + ``record``, and ``reserve`` + ``record``, in memory and
-on Redis over loopback, as ratios to a bare redis-py round trip (PING, and GET of a missing key)
-measured in the same run against the same server.
+on Redis over loopback, as ratios to a bare redis-py round trip (PING, GET of a missing key, and
+EVALSHA of a no-op script) measured in the same run against the same server.
 
 A dunning run asks ``allowed`` and records the answer for each card it tries: that pair is the
-unit. On Redis each call is one Lua script (one round trip), so the pair should cost about two
-bare round trips; in memory it should cost well under one. Figures are reported, not judged: a
-round trip's cost depends on the machine more than on payerr.
+unit. On Redis each call is one Lua script (one round trip), so the pair costs two script calls:
+a third baseline, ``EVALSHA`` of a script that does nothing, shows that floor (a script call
+costs more than a PING in Redis itself). In memory the pair should cost well under one round
+trip. Figures are reported, not judged: a round trip's cost depends on the machine more than on
+payerr.
 
 Starts its own ``redis-server`` (persistence off) on a free loopback port; without one on PATH
 the Redis rows are skipped with a message. Run: python benchmarks/bench_reattempt.py
@@ -110,16 +112,19 @@ def main() -> int:
                 reserve=True,
             ),
         }
+        noop = client.script_load("return 1")
         baselines: dict[str, Callable[[], object]] = {
             "PING": client.ping,
             "GET": lambda: client.get("payerr-bench-missing"),
+            # The floor for anything atomic: one script call that does nothing.
+            "EVALSHA": lambda: client.evalsha(noop, 0),
         }
         print(f"redis-server on 127.0.0.1:{port}; best of {ROUNDS} rounds of {NUMBER} calls")
         for name, subject in subjects.items():
             for base_name, baseline in baselines.items():
                 base, subj = compare(baseline, subject, number=NUMBER, rounds=ROUNDS)
                 print(
-                    f"{name:<28} {subj:8.1f} us  vs bare {base_name:<4} {base:6.1f} us  "
+                    f"{name:<28} {subj:8.1f} us  vs bare {base_name:<7} {base:6.1f} us  "
                     f"ratio {subj / base:5.2f}x"
                 )
         client.close()

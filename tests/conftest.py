@@ -4,6 +4,7 @@ import os
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import structlog
@@ -11,6 +12,11 @@ from hypothesis import settings
 
 from payerr.mappings import ENV_VAR, Registry, reset_default_registry
 from payerr.testing import reset
+
+from .redis_server import missing, running_redis
+
+if TYPE_CHECKING:
+    import redis
 
 pytest_plugins = ["pytester"]
 
@@ -74,3 +80,27 @@ def registry() -> Registry:
 def seed_codes(provider: str) -> list[str]:
     lines = (DATA / "seed_codes" / f"{provider}.txt").read_text(encoding="utf-8").splitlines()
     return [line for line in lines if line and not line.startswith("#")]
+
+
+@pytest.fixture(scope="session")
+def redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A real redis-server for this session: skipped where none is installed, except in CI,
+    which must run the Redis tests (.ci/run installs redis-server)."""
+    reason = missing()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the Redis tests: {reason}")
+        pytest.skip(reason)
+    with running_redis(tmp_path_factory.mktemp("redis")) as port:
+        yield port
+
+
+@pytest.fixture
+def redis_client(redis_port: int) -> Iterator[redis.Redis]:
+    """A client of the session's server, on an empty database."""
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=redis_port)
+    client.flushdb()
+    yield client
+    client.close()

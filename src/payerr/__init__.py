@@ -33,6 +33,15 @@ from payerr.policy import (
     stop_when_budget_spent,
     wait_retry_after,
 )
+from payerr.reattempt import (
+    DeclineLimit,
+    MemoryReattemptStore,
+    ReattemptDecision,
+    ReattemptLimiter,
+    ReattemptLimits,
+    ReattemptStore,
+)
+from payerr.reattempt_redis import RedisReattemptStore
 from payerr.redaction import RedactSensitive
 from payerr.safety import is_replay_safe
 from payerr.taxonomy import (
@@ -50,8 +59,10 @@ __all__ = [
     "Category",
     "Classification",
     "CodeEntry",
+    "DeclineLimit",
     "FinalError",
     "MappingError",
+    "MemoryReattemptStore",
     "MerchantConfigError",
     "NetworkAdvice",
     "NetworkTable",
@@ -61,7 +72,12 @@ __all__ = [
     "PayerrError",
     "PaymentError",
     "PaymentTransport",
+    "ReattemptDecision",
+    "ReattemptLimiter",
+    "ReattemptLimits",
+    "ReattemptStore",
     "RedactSensitive",
+    "RedisReattemptStore",
     "Registry",
     "RetryBudget",
     "RetryPolicy",

@@ -1,0 +1,722 @@
+"""Reattempts of declined card payments within the card networks' rules (DESIGN.md section 8).
+
+A declined renewal is tried again later (tomorrow's renewal run, next week's dunning), and the
+networks say when that is allowed and how often:
+
+- Never again. Visa decline category 1 ("the issuer will never approve": pick up card, lost,
+  stolen, closed account, R0/R1/R3 stop-payment orders): any reattempt draws a fee. Mastercard
+  Merchant Advice Codes 03 ("do not try again") and 21 ("payment cancelled": the cardholder
+  stopped the recurring payment): a resubmission within 30 days draws a fee. And whatever the
+  provider marked ``NetworkAdvice.never_retry``.
+- Not yet. Mastercard MACs 24-30: retry after 1 h, 24 h, 2, 4, 6, 8, 10 days; MAC 02 "try again
+  later" names no time (72 h is the common default). ``Classification.retry_after``, where set,
+  is a wait too; the longer one wins.
+- Not so often. Visa: categories 2-4 may be reattempted at most 15 times in 30 days (several
+  acquirers report 20 since 2025). Mastercard's Excessive Authorization Attempts: more than 10
+  declines of one card at one merchant in 24 h, or 35 in 30 days, draw fees.
+
+Sources (read in 2026; the networks' own rule books are not public), one URL a line:
+
+- Visa categories, category 1 never, 15 reattempts in 30 days (Payvision, Fiserv CardPointe,
+  Stripe):
+  https://www.payvision.com/scheme-updates/visa-new-fees-for-declined-transactions-reattempts/
+  https://support.cardpointe.com/compliance/visa-decline-rules
+  https://support.stripe.com/questions/payment-blocked-due-to-excessive-retries
+- Visa 20 in 30 days (Cielo, from 25 May 2025; Checkout.com; TabaPay, "20 consecutive declines
+  for the same amount"):
+  https://docs.cielo.com.br/ecommerce-cielo-en/changelog/new-limit-for-visa-retries-starting-may-25-2025
+  https://www.checkout.com/merchant-communications/changes-to-visa-system-integrity-fees
+  https://developers.tabapay.com/docs/excessive-retry-rules
+- Mastercard MACs 01-41 (Braintree) and 02 -> 72 h (Everon); a fee for a resubmission within 30
+  days of a MAC 03 or 21 decline (Maast, TabaPay):
+  https://developer.paypal.com/braintree/docs/reference/general/merchant-responses/merchant-advice-codes
+  https://docs.everonet.com/en-us/gateway/developer-portal/appendix/mastercard-merchant-advice-code
+  https://help.maast.com/help/mastercards-decline-code-grouping-and-mac
+  https://developers.tabapay.com/docs/merchant-advice-code
+- Mastercard 10 declines in 24 h and 35 in 30 days (TabaPay above; Dintero; Braintree for 35):
+  https://docs.dintero.com/docs/checkout/tokenization-error-handling
+  https://developer.paypal.com/braintree/articles/risk-and-security/compliance/network-updates/2023/mastercard-f23
+  Forte reports an older US/Canada threshold of 20 declines in 24 h:
+  https://support.forte.net/support/solutions/articles/11000081270-mastercard-excessive-authorization-attempts-fee
+
+The sources disagree, so every number is configuration (:class:`ReattemptLimits`), and the
+defaults are the strictest reading: a limiter that stops one attempt early costs a retry; one that
+goes one too far costs a fee.
+
+Counting. A limit is "at most N declined attempts of one card within any sliding window": the
+next attempt is allowed while fewer than N declines are in the window. Visa's "15 reattempts"
+follow an original decline, so payerr (which cannot tell an original from a reattempt in a sliding
+window) stops one attempt before Visa would charge. Declines are counted per card, not per
+transaction and not per network: Visa and Mastercard watch one card at one merchant (some
+readings add "for the same amount"), so two subscriptions on one card share one count, and a
+co-badged card's declines count for both brands; both err on the side of fewer attempts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from itertools import islice
+from types import MappingProxyType
+from typing import Protocol
+
+from payerr.exceptions import UsageError
+from payerr.redaction import _DIGIT_RUN, _pan_spans
+from payerr.taxonomy import Category, Classification, NetworkAdvice, Outcome
+
+__all__ = [
+    "DAY",
+    "HOUR",
+    "MAC_WAITS",
+    "MASTERCARD_LIMITS",
+    "MAX_CARD_ID_LENGTH",
+    "NEVER_RETRY_MACS",
+    "VISA_LIMITS",
+    "CardState",
+    "DeclineLimit",
+    "MemoryReattemptStore",
+    "ReattemptDecision",
+    "ReattemptLimiter",
+    "ReattemptLimits",
+    "ReattemptStore",
+    "ReserveCheck",
+    "StoreWrite",
+    "card_key",
+]
+
+HOUR = 3600.0
+DAY = 24 * HOUR
+
+MAX_CARD_ID_LENGTH = 256
+"""A ``card_id`` is a token or a fingerprint: longer text is a mistake, not an id."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeclineLimit:
+    """At most ``declines`` declined attempts of one card within any ``window`` seconds."""
+
+    declines: int
+    window: float
+    name: str = ""
+    """Who set it, for reasons: ``"Visa"``, ``"Mastercard"``."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.declines, bool) or not isinstance(self.declines, int):
+            raise UsageError(f"declines must be an int, got {self.declines!r}")
+        if self.declines < 1:
+            raise UsageError(f"declines must be at least 1, got {self.declines}")
+        if not (isinstance(self.window, int | float) and 0 < self.window < math.inf):
+            raise UsageError(f"window must be a positive number of seconds, got {self.window!r}")
+
+    def describe(self) -> str:
+        """``"15 declines in 30 days (Visa)"``."""
+        who = f" ({self.name})" if self.name else ""
+        return f"{self.declines} declines in {_span(self.window)}{who}"
+
+
+VISA_LIMITS = (DeclineLimit(15, 30 * DAY, "Visa"),)
+"""Visa categories 2-4: 15 reattempts in 30 days (20 by some acquirers' reading since 2025)."""
+MASTERCARD_LIMITS = (DeclineLimit(10, DAY, "Mastercard"), DeclineLimit(35, 30 * DAY, "Mastercard"))
+"""Mastercard Excessive Authorization Attempts: 10 declines in 24 h, 35 in 30 days."""
+MAC_WAITS: Mapping[str, float] = MappingProxyType(
+    {
+        "02": 72 * HOUR,  # "try again later", no time given: 72 h is the common default
+        "24": HOUR,
+        "25": 24 * HOUR,
+        "26": 2 * DAY,
+        "27": 4 * DAY,
+        "28": 6 * DAY,
+        "29": 8 * DAY,
+        "30": 10 * DAY,
+    }
+)
+"""Mastercard Merchant Advice Codes that say when to retry, in seconds after the decline."""
+NEVER_RETRY_MACS = frozenset({"03", "21"})
+"""Mastercard MAC 03 "do not try again", 21 "payment cancelled" (recurring stopped)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReattemptLimits:
+    """The card networks' reattempt rules as configuration; defaults are the strictest reading.
+
+    Args:
+        visa: limits for cards whose brand is ``visa``.
+        mastercard: limits for ``mastercard``.
+        other: limits for any other known brand (``amex``, ``jcb``, ...); ``None`` (the
+            default) applies every limit above, as for a card whose brand is unknown.
+        mac_waits: Merchant Advice Code -> seconds to wait after the decline.
+        never_retry_macs: Merchant Advice Codes after which the card is never tried again.
+        never_retry_for: how long a never-retry answer is remembered (default 365 days). The
+            networks say "never"; a store must forget something eventually (bounded memory),
+            and Mastercard's MAC 03/21 fee looks back 30 days.
+    """
+
+    visa: tuple[DeclineLimit, ...] = VISA_LIMITS
+    mastercard: tuple[DeclineLimit, ...] = MASTERCARD_LIMITS
+    other: tuple[DeclineLimit, ...] | None = None
+    mac_waits: Mapping[str, float] = field(default_factory=lambda: MAC_WAITS)
+    never_retry_macs: frozenset[str] = NEVER_RETRY_MACS
+    never_retry_for: float = 365 * DAY
+    horizon: float = field(init=False, repr=False)
+    """The longest window: declines older than this count for nothing."""
+    keep: int = field(init=False, repr=False)
+    """The most declines any limit needs to see: a store keeps no more per card."""
+
+    def __post_init__(self) -> None:
+        groups = {"visa": self.visa, "mastercard": self.mastercard, "other": self.other or ()}
+        for name, group in groups.items():
+            if not isinstance(group, tuple) or not all(isinstance(x, DeclineLimit) for x in group):
+                raise UsageError(f"{name} must be a tuple of DeclineLimit")
+        waits = dict(self.mac_waits)
+        for code, wait in waits.items():
+            if not isinstance(code, str) or _two_digits(code) != code:
+                raise UsageError(f"mac_waits keys must be two-digit codes, got {code!r}")
+            if not (isinstance(wait, int | float) and 0 <= wait < math.inf):
+                raise UsageError(f"mac_waits[{code!r}] must be seconds >= 0, got {wait!r}")
+        if not (isinstance(self.never_retry_for, int | float) and 0 < self.never_retry_for < 1e10):
+            raise UsageError(f"never_retry_for must be > 0 seconds, got {self.never_retry_for!r}")
+        every = self._every()
+        object.__setattr__(self, "mac_waits", MappingProxyType(waits))
+        object.__setattr__(self, "never_retry_macs", frozenset(self.never_retry_macs))
+        object.__setattr__(self, "horizon", max((x.window for x in every), default=DAY))
+        object.__setattr__(self, "keep", max((x.declines for x in every), default=1))
+
+    def __hash__(self) -> int:
+        waits = tuple(sorted(self.mac_waits.items()))
+        return hash((self._every(), self.other is None, waits, self.never_retry_macs))
+
+    def _every(self) -> tuple[DeclineLimit, ...]:
+        return self.visa + self.mastercard + (self.other or ())
+
+    def for_brand(self, brand: str) -> tuple[tuple[DeclineLimit, ...], str]:
+        """The limits for a normalised brand, and a note when they are a conservative guess."""
+        if brand == "visa":
+            return self.visa, ""
+        if brand == "mastercard":
+            return self.mastercard, ""
+        if not brand:
+            return self._every(), "card brand unknown: every configured limit applies"
+        if self.other is not None:
+            return self.other, ""
+        return self._every(), f"no limits configured for {brand}: every configured limit applies"
+
+
+@dataclass(frozen=True, slots=True)
+class ReattemptDecision:
+    """Whether a card may be tried again now, and if not, from when.
+
+    Truthy exactly when ``allowed``, so ``if limiter.allowed(card, last):`` reads as it should.
+    """
+
+    allowed: bool
+    not_before: float | None
+    """When ``allowed`` is false: the earliest POSIX time a reattempt may be allowed, or
+    ``None`` when no waiting helps (never retry, or the last outcome is unknown)."""
+    reason: str
+    """Why, in a sentence an operator can read; never the card id or provider text."""
+    brand: str = ""
+    """The brand whose rules applied (``""``: unknown, every limit applied)."""
+    reservation: str | None = None
+    """From :meth:`ReattemptLimiter.reserve` when allowed: pass it to ``record``."""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+# -- the store ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CardState:
+    """What a store remembers of one card."""
+
+    declines: tuple[float, ...] = ()
+    """Times of declined (and reserved) attempts within the horizon, oldest first."""
+    never_until: float | None = None
+    never_reason: str = ""
+    wait_until: float | None = None
+    wait_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreWrite:
+    """One recorded answer, applied by a store atomically."""
+
+    add: str | None = None
+    """Count a declined attempt under this id (a reservation's id keeps its reserved time)."""
+    remove: str | None = None
+    """Release a reservation (the attempt was not a decline)."""
+    never_until: float | None = None
+    never_reason: str = ""
+    wait_until: float | None = None
+    wait_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReserveCheck:
+    """What admits an attempt, in terms a store can check atomically (a Lua script too)."""
+
+    now: float
+    windows: tuple[tuple[float, DeclineLimit], ...]
+    """(bound, limit): declines later than ``bound`` (exclusive) count against the limit."""
+    wait: float = 0.0
+    """Seconds the last answer asks to wait after the newest decline (or after now, when
+    none is recorded)."""
+    wait_reason: str = ""
+
+
+class ReattemptStore(Protocol):
+    """Where a limiter keeps each card's declines; keys are payerr's hashes, never card ids.
+
+    Every method is atomic with respect to every other caller of the same store (threads,
+    processes, hosts). ``since`` and ``now`` are the limiter's clock; stores read none.
+    """
+
+    def read(self, key: str, since: float) -> CardState:
+        """The card's state, declines later than ``since`` only."""
+        ...
+
+    def write(self, key: str, now: float, limits: ReattemptLimits, change: StoreWrite) -> None:
+        """Apply one recorded answer; keep at most ``limits.keep`` declines and forget those
+        older than ``limits.horizon``."""
+        ...
+
+    def reserve(
+        self, key: str, check: ReserveCheck, limits: ReattemptLimits, member: str
+    ) -> tuple[bool, CardState]:
+        """If ``check`` admits an attempt, count one under ``member`` at once. Returns whether
+        it did, and the state it decided on (before the reservation)."""
+        ...
+
+    def forget(self, key: str) -> None:
+        """Drop everything about the card."""
+        ...
+
+
+def blocks(state: CardState, check: ReserveCheck) -> list[tuple[float | None, str]]:
+    """What stops an attempt now: (until, why) pairs, ``None`` for "no waiting helps".
+
+    The one rule every store applies (the Redis store's Lua script mirrors it line by line).
+    """
+    now = check.now
+    if state.never_until is not None and state.never_until > now:
+        return [(None, state.never_reason or "never retry")]
+    found: list[tuple[float | None, str]] = []
+    if state.wait_until is not None and state.wait_until > now:
+        found.append((state.wait_until, state.wait_reason or "wait"))
+    if check.wait > 0:
+        last = state.declines[-1] if state.declines else now
+        stored = state.wait_until if state.wait_until is not None else -math.inf
+        if stored < last + check.wait > now:  # (a stored wait as long already says it)
+            why = check.wait_reason
+            if not state.declines:
+                why += ", counted from now (no decline of this card is recorded)"
+            found.append((last + check.wait, why))
+    for bound, limit in check.windows:
+        recent = [t for t in state.declines if t > bound]
+        if len(recent) >= limit.declines:
+            # The limit-th newest decline has to leave the window.
+            until = recent[len(recent) - limit.declines] + limit.window
+            who = f"{limit.name} " if limit.name else ""
+            why = f"{len(recent)} declines in the last {_span(limit.window)} ({who}limit: "
+            found.append((until, f"{why}{limit.declines})"))
+    return found
+
+
+class MemoryReattemptStore:
+    """The embedded store: one process, thread-safe, bounded memory.
+
+    A card is forgotten once its newest decline has left every window and its waits are over.
+    Past ``max_cards`` cards, the one written least recently is forgotten (its declines no
+    longer count): size it above the number of cards you retry within the longest window.
+    """
+
+    def __init__(self, *, max_cards: int = 100_000) -> None:
+        if isinstance(max_cards, bool) or not isinstance(max_cards, int) or max_cards < 1:
+            raise UsageError(f"max_cards must be a positive int, got {max_cards!r}")
+        self.max_cards = max_cards
+        self._cards: OrderedDict[str, _Card] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._cards)
+
+    def read(self, key: str, since: float) -> CardState:
+        with self._lock:
+            card = self._cards.get(key)
+            return _EMPTY if card is None else card.state(since)
+
+    def write(self, key: str, now: float, limits: ReattemptLimits, change: StoreWrite) -> None:
+        with self._lock:
+            card = self._cards.get(key)
+            if card is None:
+                if change.add is None and change.never_until is None and change.wait_until is None:
+                    return  # nothing to release on a card we do not know
+                card = self._cards[key] = _Card()
+            card.apply(now, change)
+            self._settle(key, card, now, limits)
+
+    def reserve(
+        self, key: str, check: ReserveCheck, limits: ReattemptLimits, member: str
+    ) -> tuple[bool, CardState]:
+        since = check.now - limits.horizon
+        with self._lock:
+            card = self._cards.get(key)
+            state = _EMPTY if card is None else card.state(since)
+            if blocks(state, check):
+                return False, state
+            if card is None:
+                card = self._cards[key] = _Card()
+            card.apply(check.now, StoreWrite(add=member))
+            self._settle(key, card, check.now, limits)
+            return True, state
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._cards.pop(key, None)
+
+    def _settle(self, key: str, card: _Card, now: float, limits: ReattemptLimits) -> None:
+        """Trim the card, drop it if empty, and keep the whole store within its bounds."""
+        card.trim(now, limits)
+        if card.expires <= now:
+            del self._cards[key]
+        else:
+            self._cards.move_to_end(key)
+        # Forget a few cards whose windows are over (the least recently written come first),
+        # then the least recently written beyond max_cards.
+        for old in [k for k in islice(self._cards, 4) if self._cards[k].expires <= now]:
+            del self._cards[old]
+        while len(self._cards) > self.max_cards:
+            self._cards.popitem(last=False)
+
+
+_EMPTY = CardState()
+
+
+class _Card:
+    __slots__ = ("declines", "expires", "never_reason", "never_until", "wait_reason", "wait_until")
+
+    def __init__(self) -> None:
+        self.declines: list[tuple[float, str]] = []  # (time, member), oldest first
+        self.never_until: float | None = None
+        self.never_reason = ""
+        self.wait_until: float | None = None
+        self.wait_reason = ""
+        self.expires = -math.inf
+
+    def state(self, since: float) -> CardState:
+        return CardState(
+            tuple(t for t, _ in self.declines if t > since),
+            self.never_until,
+            self.never_reason,
+            self.wait_until,
+            self.wait_reason,
+        )
+
+    def apply(self, now: float, change: StoreWrite) -> None:
+        if change.remove is not None:
+            self.declines = [d for d in self.declines if d[1] != change.remove]
+        if change.add is not None and all(m != change.add for _, m in self.declines):
+            self.declines.append((now, change.add))
+            self.declines.sort()
+        if change.never_until is not None and (
+            self.never_until is None or change.never_until > self.never_until
+        ):
+            self.never_until, self.never_reason = change.never_until, change.never_reason
+        if change.wait_until is not None and (
+            self.wait_until is None or change.wait_until > self.wait_until
+        ):
+            self.wait_until, self.wait_reason = change.wait_until, change.wait_reason
+
+    def trim(self, now: float, limits: ReattemptLimits) -> None:
+        since = now - limits.horizon
+        self.declines = [d for d in self.declines if d[0] > since][-limits.keep :]
+        if self.never_until is not None and self.never_until <= now:
+            self.never_until, self.never_reason = None, ""
+        if self.wait_until is not None and self.wait_until <= now:
+            self.wait_until, self.wait_reason = None, ""
+        newest = self.declines[-1][0] + limits.horizon if self.declines else -math.inf
+        self.expires = max(newest, self.never_until or -math.inf, self.wait_until or -math.inf)
+
+
+# -- the limiter --------------------------------------------------------------------------------
+
+
+class ReattemptLimiter:
+    """Decides whether a declined card may be tried again, under the networks' rules.
+
+    ``allowed(card_id, last)`` answers for the answer ``last`` (usually the decline you want to
+    reattempt after); ``record(card_id, answer)`` remembers each answer. For a fleet,
+    ``allowed`` then ``record`` is a race (two workers can both see 9 of 10 declines and both
+    try); :meth:`reserve` checks and counts in one atomic step.
+
+    What ``record`` counts: a declined attempt, that is a *failed* answer that carries
+    ``network`` advice or whose category is user-action, risk or final. A failed answer that is
+    retryable or merchant-config without network advice (a timeout before sending, a 5xx, a rate
+    limit, a bad signature) never reached an issuer: not counted. *Success* changes nothing: the
+    networks count declines, and an approval does not un-count one (Mastercard's 24 h count is
+    per card "for any amount"); nor does it lift a never-retry (MAC 21 means the cardholder
+    stopped the recurring payment, and a one-off approval on the same card does not restart it):
+    call :meth:`forget` when the cardholder gives new card details or agrees again. *Pending*
+    (outcome unknown) is not a decline and is not counted, but ``allowed`` refuses after it:
+    inquire first, or a reattempt may charge twice. A reserved attempt counts as a decline until
+    its answer is recorded, and while that answer is pending.
+
+    Args:
+        store: where declines are kept (default: a new :class:`MemoryReattemptStore`); a
+            :class:`~payerr.RedisReattemptStore` shares them across a fleet. Limiters sharing a
+            store should share their limits.
+        clock: POSIX time (default ``time.time``); injectable for tests.
+        limits: the rules (default :class:`ReattemptLimits`, the strictest reading).
+    """
+
+    def __init__(
+        self,
+        store: ReattemptStore | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        limits: ReattemptLimits | None = None,
+    ) -> None:
+        self.store: ReattemptStore = MemoryReattemptStore() if store is None else store
+        self.limits = ReattemptLimits() if limits is None else limits
+        self._clock = clock
+
+    def allowed(self, card_id: str, classification: Classification) -> ReattemptDecision:
+        """Whether ``card_id`` may be tried again now, after the answer ``classification``."""
+        key = card_key(card_id)
+        plan = self._plan(classification)
+        if isinstance(plan, ReattemptDecision):
+            return plan
+        return plan.decide(self.store.read(key, plan.check.now - self.limits.horizon))
+
+    def reserve(self, card_id: str, classification: Classification) -> ReattemptDecision:
+        """Like :meth:`allowed`, and when allowed, count the attempt at once (atomically in the
+        store), so concurrent workers cannot all pass the same last slot. Record the attempt's
+        answer with ``record(card_id, answer, reservation=decision.reservation)``: a decline
+        keeps the slot, a success or a non-decline releases it, a pending answer keeps it until
+        the settled answer is recorded. A reservation never settled counts as a decline until
+        it leaves the windows."""
+        key = card_key(card_id)
+        plan = self._plan(classification)
+        if isinstance(plan, ReattemptDecision):
+            return plan
+        member = _member()
+        granted, state = self.store.reserve(key, plan.check, self.limits, member)
+        decision = plan.decide(state)
+        if granted and decision.allowed:
+            return ReattemptDecision(True, None, decision.reason, plan.brand, member)
+        if granted:  # the store admitted what the rule refuses: give the slot back
+            self.store.write(key, plan.check.now, self.limits, StoreWrite(remove=member))
+        if decision.allowed:
+            return ReattemptDecision(False, None, "the store refused the reservation", plan.brand)
+        return decision
+
+    def record(
+        self, card_id: str, classification: Classification, *, reservation: str | None = None
+    ) -> None:
+        """Remember the answer to an attempt on ``card_id`` (see the class docstring for what
+        counts). ``reservation`` settles an attempt :meth:`reserve` admitted."""
+        key = card_key(card_id)
+        if reservation is not None and not (
+            isinstance(reservation, str) and 0 < len(reservation) <= 64
+        ):
+            raise UsageError("reservation must be the id a ReattemptDecision carried")
+        advice = _advice(classification, self.limits)
+        now = self._clock()
+        if advice is not None and advice.decline:
+            change = StoreWrite(
+                add=reservation or _member(),
+                never_until=None if advice.never is None else now + self.limits.never_retry_for,
+                never_reason=advice.never or "",
+                wait_until=now + advice.wait if advice.wait > 0 else None,
+                wait_reason=advice.wait_reason,
+            )
+        elif classification.outcome is Outcome.PENDING or reservation is None:
+            return  # pending: a reserved slot stays counted until the outcome is known
+        else:
+            change = StoreWrite(remove=reservation)
+        self.store.write(key, now, self.limits, change)
+
+    def forget(self, card_id: str) -> None:
+        """Forget the card: the cardholder gave new details or agreed to be charged again."""
+        self.store.forget(card_key(card_id))
+
+    def _plan(self, classification: Classification) -> ReattemptDecision | _Plan:
+        """What the answer alone decides, or what the store has to check."""
+        brand = _brand(classification.network)
+        if classification.outcome is Outcome.PENDING:
+            return ReattemptDecision(
+                False,
+                None,
+                "the last attempt's outcome is unknown (pending): inquire before a reattempt, "
+                "which could charge twice",
+                brand,
+            )
+        advice = _advice(classification, self.limits)
+        if advice is not None and advice.never is not None:
+            return ReattemptDecision(False, None, f"{advice.never}: do not reattempt", brand)
+        limits, note = self.limits.for_brand(brand)
+        now = self._clock()
+        windows = tuple((now - limit.window, limit) for limit in limits)
+        wait, why = (advice.wait, advice.wait_reason) if advice is not None else (0.0, "")
+        return _Plan(ReserveCheck(now, windows, wait, why), brand, note)
+
+    def __repr__(self) -> str:
+        return f"ReattemptLimiter(store={type(self.store).__name__}, limits={self.limits!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    check: ReserveCheck
+    brand: str
+    note: str
+
+    def decide(self, state: CardState) -> ReattemptDecision:
+        found = blocks(state, self.check)
+        prefix = f"{self.note}; " if self.note else ""
+        if not found:
+            counts = ", ".join(
+                f"{sum(1 for t in state.declines if t > bound)} of {limit.describe()}"
+                for bound, limit in self.check.windows
+            )
+            reason = f"{prefix}allowed: {counts or 'no limits apply'}"
+            return ReattemptDecision(True, None, reason, self.brand)
+        whys = "; ".join(why for _, why in found)
+        if any(until is None for until, _ in found):
+            return ReattemptDecision(False, None, f"{prefix}{whys}: do not reattempt", self.brand)
+        not_before = max(until for until, _ in found if until is not None)
+        reason = f"{prefix}{whys}; next attempt from {_when(not_before)}"
+        return ReattemptDecision(False, not_before, reason, self.brand)
+
+
+@dataclass(frozen=True, slots=True)
+class _Advice:
+    brand: str
+    decline: bool
+    never: str | None
+    wait: float
+    wait_reason: str
+
+
+def _advice(c: Classification, limits: ReattemptLimits) -> _Advice | None:
+    """What a failed answer says about reattempts; ``None`` for any other outcome."""
+    if c.outcome is not Outcome.FAILED:
+        return None
+    network = c.network
+    brand = _brand(network)
+    if network is None and c.category not in _DECLINES:
+        return _Advice(brand, False, None, 0.0, "")  # never reached an issuer
+    never: str | None = None
+    wait, wait_reason = 0.0, ""
+    if network is not None:
+        mac = _two_digits(network.advice_code)
+        if brand == "visa" and network.category == "1":
+            never = "Visa decline category 1 (the issuer will never approve)"
+        elif mac is not None and mac in limits.never_retry_macs:
+            words = _MAC_WORDS.get(mac, "never retry")
+            never = f"Mastercard merchant advice code {mac} ({words})"
+        elif network.never_retry:
+            never = "the network or issuer said never retry this card"
+        if mac is not None and mac in limits.mac_waits:
+            wait = limits.mac_waits[mac]
+            wait_reason = f"Mastercard merchant advice code {mac}: wait {_span(wait)}"
+            if mac == "02":
+                wait_reason += " (02 names no time; see ReattemptLimits.mac_waits)"
+    retry_after = c.retry_after
+    if retry_after is not None and wait < retry_after < math.inf:
+        wait, wait_reason = retry_after, f"the provider asked to wait {_span(retry_after)}"
+    return _Advice(brand, True, never, wait, wait_reason)
+
+
+_DECLINES = (Category.USER_ACTION, Category.RISK, Category.FINAL)
+_MAC_WORDS = {"03": "do not try again", "21": "payment cancelled by the cardholder"}
+_BRANDS = {
+    "visa": "visa",
+    "mastercard": "mastercard",
+    "mc": "mastercard",
+    "master card": "mastercard",
+}
+
+
+def _brand(network: NetworkAdvice | None) -> str:
+    if network is None or not isinstance(network.brand, str) or len(network.brand) > 32:
+        return ""
+    return _normal_brand(network.brand)
+
+
+@lru_cache(maxsize=64)
+def _normal_brand(raw: str) -> str:
+    brand = " ".join(raw.replace("_", " ").replace("-", " ").split()).lower()
+    if not brand.isascii() or not brand.replace(" ", "").isalnum():
+        return ""  # not a brand name payerr can repeat in a reason
+    return _BRANDS.get(brand, brand)
+
+
+def _two_digits(code: str | None) -> str | None:
+    """A Merchant Advice Code as two ASCII digits (``"3"`` -> ``"03"``), else None."""
+    if not isinstance(code, str):
+        return None
+    code = code.strip()
+    if not (code.isascii() and code.isdigit() and 1 <= len(code) <= 2):
+        return None
+    return code.zfill(2)
+
+
+def card_key(card_id: str) -> str:
+    """The store key for ``card_id``: a hash, so no card id reaches a store, a key cannot
+    collide with another's or inject anything, and every key has the same length.
+
+    Raises :class:`~payerr.UsageError` for anything but a printable str of 1 to
+    ``MAX_CARD_ID_LENGTH`` characters, and for anything holding a card number (a Luhn-valid
+    run of 13 to 19 digits, plain or grouped): pass the provider's card fingerprint or token
+    id, never a PAN. The message never repeats the id.
+    """
+    if not isinstance(card_id, str):
+        raise UsageError(f"card_id must be a str (a token or fingerprint), not {type(card_id)}")
+    if not 0 < len(card_id) <= MAX_CARD_ID_LENGTH:
+        raise UsageError(f"card_id must have 1 to {MAX_CARD_ID_LENGTH} characters")
+    if not card_id.isprintable():
+        raise UsageError("card_id must be printable text")
+    if _holds_card_number(card_id):
+        raise UsageError(
+            "card_id looks like a card number: pass the provider's card fingerprint or token "
+            "id, never a PAN"
+        )
+    return hashlib.sha256(card_id.encode()).hexdigest()[:32]
+
+
+def _holds_card_number(text: str) -> bool:
+    """A card number as payerr's redaction reads one (digit groups as cards are printed, Luhn,
+    no leading zero), of 13 digits or more."""
+    for match in _DIGIT_RUN.finditer(text):
+        groups = match.group(0).replace("-", " ").split(" ")
+        for first, last in _pan_spans(groups):
+            if sum(len(g) for g in groups[first : last + 1]) >= 13:
+                return True
+    return False
+
+
+def _member() -> str:
+    """A unique id for one counted attempt (a reservation's id)."""
+    return secrets.token_hex(12)
+
+
+def _span(seconds: float) -> str:
+    if seconds >= DAY and seconds % DAY == 0 and seconds != DAY:
+        return f"{seconds / DAY:g} days"
+    if seconds >= HOUR and seconds % HOUR == 0:
+        return f"{seconds / HOUR:g} h"
+    return f"{seconds:g} s"
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")

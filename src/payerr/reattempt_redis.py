@@ -1,0 +1,215 @@
+"""The reattempt limits shared by every process of a fleet, on one Redis (``payerr[redis]``).
+
+Each card is two keys in one cluster hash slot: a sorted set of its declined (and reserved)
+attempts, scored by time, and a hash with its never-retry and wait deadlines. Every operation is
+one Lua script (``EVALSHA``, with redis-py's fallback to ``EVAL`` when the server's script cache
+is empty), and Redis runs a script atomically: no other command runs while it does
+(https://redis.io/docs/latest/develop/interact/programmability/eval-intro/). So ``reserve``'s
+check and count cannot interleave with another process's, and no record is lost.
+
+Memory is bounded: a write trims declines older than the longest window and keeps at most as many
+as the largest limit needs, then sets both keys to expire (``PEXPIRE``) when the longest window,
+or a never-retry or wait deadline, is over. Times are the limiter's clock, passed in: Redis's own
+``TIME`` is not read, so an injected clock works and every process of a fleet must keep its clock
+in sync (NTP); a skew of a few seconds moves a window of hours or days by as much.
+
+This module does not import ``redis``: the client you pass brings it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from payerr.exceptions import UsageError
+from payerr.reattempt import CardState, ReattemptLimits, ReserveCheck, StoreWrite
+
+if TYPE_CHECKING:
+    from redis import Redis
+    from redis.commands.core import Script
+
+__all__ = ["DEFAULT_PREFIX", "RedisReattemptStore"]
+
+DEFAULT_PREFIX = "payerr:reattempt:"
+
+# KEYS[1] declines (sorted set), KEYS[2] deadlines (hash). ARGV[1]: since (exclusive).
+# Numbers travel as strings both ways: Redis turns a Lua number into an integer reply. The
+# decline times come back as one string ("t1 t2 ..."): one reply to parse, not one per decline
+# (redis-py's parser pays per element: 35 declines cost more than the round trip).
+_STATE = """
+local function state(since)
+  local d = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. since, '+inf', 'WITHSCORES')
+  local times = {}
+  for i = 2, #d, 2 do times[#times + 1] = d[i] end
+  local s = redis.call('HMGET', KEYS[2], 'never_until', 'never_reason', 'wait_until', 'wait_reason')
+  return times, {table.concat(times, ' '), s[1], s[2], s[3], s[4]}
+end
+"""
+_READ = (
+    _STATE
+    + """
+local _, reply = state(ARGV[1])
+return reply
+"""
+)
+
+# Shared by the write and reserve scripts: trim, then expire both keys when nothing is left to
+# remember. ARGV[1] now, ARGV[2] since, ARGV[3] keep, ARGV[4] the longest window in ms.
+_SETTLE = """
+local function settle(now)
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
+  local ttl = tonumber(ARGV[4])
+  for _, name in ipairs({'never', 'wait'}) do
+    local untl = tonumber(redis.call('HGET', KEYS[2], name .. '_until'))
+    if untl ~= nil and untl <= now then
+      redis.call('HDEL', KEYS[2], name .. '_until', name .. '_reason')
+    elseif untl ~= nil then
+      ttl = math.max(ttl, math.ceil((untl - now) * 1000))
+    end
+  end
+  for _, key in ipairs(KEYS) do
+    if redis.call('EXISTS', key) == 1 then redis.call('PEXPIRE', key, ttl) end
+  end
+end
+"""
+
+# ARGV[5] member to count ('' none), ARGV[6] member to release ('' none),
+# ARGV[7..10] never_until, never_reason, wait_until, wait_reason ('' for no deadline).
+_WRITE = (
+    _SETTLE
+    + """
+local now = tonumber(ARGV[1])
+if ARGV[6] ~= '' then redis.call('ZREM', KEYS[1], ARGV[6]) end
+if ARGV[5] ~= '' then redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[5]) end
+for i, name in ipairs({'never', 'wait'}) do
+  local value = ARGV[5 + 2 * i]
+  if value ~= '' then
+    local old = tonumber(redis.call('HGET', KEYS[2], name .. '_until'))
+    if old == nil or tonumber(value) > old then
+      redis.call('HSET', KEYS[2], name .. '_until', value, name .. '_reason', ARGV[6 + 2 * i])
+    end
+  end
+end
+settle(now)
+return 1
+"""
+)
+
+# The rule of payerr.reattempt.blocks, checked and counted in one step. ARGV[5] member,
+# ARGV[6] the answer's own wait in seconds, ARGV[7] n, then n pairs (bound, declines).
+_RESERVE = (
+    _SETTLE
+    + _STATE
+    + """
+local now = tonumber(ARGV[1])
+local times, reply = state(ARGV[2])
+local ok = true
+local never, waits = tonumber(reply[2]), tonumber(reply[4])
+if never ~= nil and never > now then ok = false end
+if waits ~= nil and waits > now then ok = false end
+local wait = tonumber(ARGV[6])
+if ok and wait > 0 then
+  local last = now
+  if #times > 0 then last = tonumber(times[#times]) end
+  if last + wait > now then ok = false end
+end
+local n = tonumber(ARGV[7])
+for i = 1, n do
+  if ok then
+    local bound, limit = ARGV[6 + 2 * i], tonumber(ARGV[7 + 2 * i])
+    if redis.call('ZCOUNT', KEYS[1], '(' .. bound, '+inf') >= limit then ok = false end
+  end
+end
+if ok then
+  redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[5])
+  settle(now)
+end
+table.insert(reply, 1, ok and 1 or 0)
+return reply
+"""
+)
+
+
+class RedisReattemptStore:
+    """A :class:`~payerr.reattempt.ReattemptStore` on Redis, shared by a fleet.
+
+    ``RedisReattemptStore(redis.Redis(...))``; any redis-py client with ``register_script``
+    works (``decode_responses`` either way). Construction sends nothing. Redis errors propagate:
+    a limiter that cannot reach its store never guesses "allowed".
+
+    Args:
+        redis_client: a ``redis.Redis`` (or cluster) client.
+        prefix: the key prefix; one per merchant (card acceptor) whose limits are counted
+            apart, shared only by limiters with the same :class:`~payerr.ReattemptLimits`.
+    """
+
+    def __init__(self, redis_client: Redis, *, prefix: str = DEFAULT_PREFIX) -> None:
+        if not isinstance(prefix, str) or len(prefix) > 100 or not prefix.isprintable():
+            raise UsageError("prefix must be printable text of at most 100 characters")
+        if "{" in prefix or "}" in prefix:
+            raise UsageError("prefix must not contain braces (payerr sets the cluster hash tag)")
+        self.client = redis_client
+        self.prefix = prefix
+        self._read: Script = redis_client.register_script(_READ)
+        self._write: Script = redis_client.register_script(_WRITE)
+        self._reserve: Script = redis_client.register_script(_RESERVE)
+
+    def _keys(self, key: str) -> list[str]:
+        # The card's hash in braces: both keys land in one cluster slot, as a script needs.
+        return [f"{self.prefix}{{{key}}}:d", f"{self.prefix}{{{key}}}:s"]
+
+    def read(self, key: str, since: float) -> CardState:
+        return _state(self._read(keys=self._keys(key), args=[repr(since)]))
+
+    def write(self, key: str, now: float, limits: ReattemptLimits, change: StoreWrite) -> None:
+        args = [
+            *_settle_args(now, limits),
+            change.add or "",
+            change.remove or "",
+            "" if change.never_until is None else repr(change.never_until),
+            change.never_reason,
+            "" if change.wait_until is None else repr(change.wait_until),
+            change.wait_reason,
+        ]
+        self._write(keys=self._keys(key), args=args)
+
+    def reserve(
+        self, key: str, check: ReserveCheck, limits: ReattemptLimits, member: str
+    ) -> tuple[bool, CardState]:
+        args: list[str | int] = [
+            *_settle_args(check.now, limits),
+            member,
+            repr(check.wait),
+            len(check.windows),
+        ]
+        for bound, limit in check.windows:
+            args += [repr(bound), limit.declines]
+        granted, *reply = self._reserve(keys=self._keys(key), args=args)
+        return int(granted) == 1, _state(reply)
+
+    def forget(self, key: str) -> None:
+        self.client.delete(*self._keys(key))
+
+    def __repr__(self) -> str:
+        return f"RedisReattemptStore(prefix={self.prefix!r})"
+
+
+def _settle_args(now: float, limits: ReattemptLimits) -> list[str | int]:
+    ttl_ms = max(1, int(limits.horizon * 1000) + 1)
+    return [repr(now), repr(now - limits.horizon), limits.keep, ttl_ms]
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _state(reply: list[Any]) -> CardState:
+    """A CardState from the scripts' reply: the decline times as one string, then the HMGET."""
+    times, never, never_reason, wait, wait_reason = (None if v is None else _text(v) for v in reply)
+    return CardState(
+        tuple(map(float, times.split())) if times else (),
+        None if never is None else float(never),
+        never_reason or "",
+        None if wait is None else float(wait),
+        wait_reason or "",
+    )

@@ -1,0 +1,68 @@
+"""A real ``redis-server`` for the tests: one per session, on a free loopback port, in a temp dir,
+with persistence off. The Redis store is only as good as the server it runs on: no fakes."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+START_TIMEOUT = 10.0
+
+
+def missing() -> str | None:
+    """Why the Redis tests cannot run here, or None when they can."""
+    if shutil.which("redis-server") is None:
+        return "redis-server is not on PATH (apt-get install redis-server; .ci/run installs it)"
+    if importlib.util.find_spec("redis") is None:
+        return "the redis client is not installed (pip install -e '.[test]')"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextmanager
+def running_redis(directory: Path) -> Iterator[int]:
+    """Start ``redis-server`` and yield its port; stop it on the way out."""
+    for _ in range(3):  # another process may take the free port before the server binds it
+        port = _free_port()
+        argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+        argv += ["--appendonly", "no", "--dir", str(directory), "--loglevel", "warning"]
+        server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + START_TIMEOUT
+        while server.poll() is None and time.monotonic() < deadline and not _answers(port):
+            time.sleep(0.02)
+        if server.poll() is None and _answers(port):
+            break
+        server.kill()
+        server.wait()
+    else:
+        raise RuntimeError("redis-server did not start")
+    try:
+        yield port
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

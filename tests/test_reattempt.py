@@ -1,0 +1,599 @@
+"""ReattemptLimiter: the card networks' reattempt rules, on the embedded store and on Redis.
+
+Every behaviour test runs on both stores (``store`` is parametrized): the same rules, the same
+decisions. Each cites the public page the rule is read from (see payerr/reattempt.py).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import payerr
+from payerr.reattempt import (
+    DAY,
+    HOUR,
+    MemoryReattemptStore,
+    ReattemptLimiter,
+    ReattemptStore,
+    card_key,
+)
+
+if TYPE_CHECKING:
+    import redis
+
+from .reattempt_cases import CARD, PENDING, SUCCESS, T0, Clock, answer, mastercard, visa
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store(request: pytest.FixtureRequest) -> ReattemptStore:
+    if request.param == "memory":
+        return MemoryReattemptStore()
+    from payerr import RedisReattemptStore
+
+    client: redis.Redis = request.getfixturevalue("redis_client")
+    return RedisReattemptStore(client)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+Make = Callable[..., ReattemptLimiter]
+
+
+@pytest.fixture
+def make(store: ReattemptStore, clock: Clock) -> Make:
+    def build(limits: payerr.ReattemptLimits | None = None) -> ReattemptLimiter:
+        return ReattemptLimiter(store, clock=clock, limits=limits)
+
+    return build
+
+
+# -- never ----------------------------------------------------------------------------------
+
+
+def test_visa_category_1_is_never_reattempted(make: Make, clock: Clock) -> None:
+    """Visa category 1, "issuer will never approve": any reattempt draws a fee.
+    https://www.payvision.com/scheme-updates/visa-new-fees-for-declined-transactions-reattempts/
+    """
+    limiter = make()
+    last = visa(category="1")
+    limiter.record(CARD, last)
+    clock.advance(300 * DAY)
+    for asked_with in (last, visa(category="2"), SUCCESS):
+        decision = limiter.allowed(CARD, asked_with)
+        assert not decision.allowed
+        assert decision.not_before is None
+    assert "category 1" in limiter.allowed(CARD, SUCCESS).reason
+
+
+@pytest.mark.parametrize(("mac", "words"), [("03", "do not try again"), ("21", "cancelled")])
+def test_mastercard_mac_03_and_21_are_never_reattempted(make: Make, mac: str, words: str) -> None:
+    """MAC 03 "do not try again", 21 "payment cancellation": a resubmission within 30 days
+    draws a fee. https://help.maast.com/help/mastercards-decline-code-grouping-and-mac
+    """
+    limiter = make()
+    limiter.record(CARD, mastercard(mac))
+    decision = limiter.allowed(CARD, mastercard())
+    assert (decision.allowed, decision.not_before) == (False, None)
+    assert f"merchant advice code {mac}" in decision.reason
+    assert words in decision.reason
+
+
+def test_the_answer_itself_says_never_even_unrecorded(make: Make) -> None:
+    """A never-retry answer refuses at once, before anything is recorded (Stripe's
+    do_not_try_again advice). https://help.maast.com/help/mastercards-decline-code-grouping-and-mac
+    """
+    limiter = make()
+    for last in (
+        visa(category="1"),
+        mastercard("03"),
+        answer(network=payerr.NetworkAdvice("amex", "05", never_retry=True)),
+    ):
+        decision = limiter.allowed(CARD, last)
+        assert (decision.allowed, decision.not_before) == (False, None)
+        assert "do not reattempt" in decision.reason
+
+
+def test_a_success_does_not_lift_never_retry_but_forget_does(make: Make) -> None:
+    """MAC 21: the cardholder stopped the recurring payment; a one-off approval on the same
+    card does not restart it.
+    https://developer.paypal.com/braintree/docs/reference/general/merchant-responses/merchant-advice-codes
+    """
+    limiter = make()
+    limiter.record(CARD, mastercard("21"))
+    limiter.record(CARD, SUCCESS)
+    assert not limiter.allowed(CARD, SUCCESS)
+    limiter.forget(CARD)  # the cardholder agreed again, or gave new card details
+    assert limiter.allowed(CARD, SUCCESS)
+
+
+def test_never_retry_is_remembered_for_never_retry_for(make: Make, clock: Clock) -> None:
+    """Visa says never; a store must forget eventually (bounded memory): one year by default.
+    https://support.cardpointe.com/compliance/visa-decline-rules
+    """
+    limiter = make()
+    limiter.record(CARD, visa(category="1"))
+    clock.advance(365 * DAY - 1)
+    assert not limiter.allowed(CARD, SUCCESS)
+    clock.advance(1)
+    assert limiter.allowed(CARD, SUCCESS)
+
+
+# -- waits ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mac", "wait"),
+    [
+        ("24", HOUR),
+        ("25", 24 * HOUR),
+        ("26", 2 * DAY),
+        ("27", 4 * DAY),
+        ("28", 6 * DAY),
+        ("29", 8 * DAY),
+        ("30", 10 * DAY),
+        ("02", 72 * HOUR),
+    ],
+)
+def test_mac_waits_set_not_before(make: Make, clock: Clock, mac: str, wait: float) -> None:
+    """MAC 24-30: retry after 1 h, 24 h, 2, 4, 6, 8, 10 days; 02 names no time (72 h).
+    https://docs.everonet.com/en-us/gateway/developer-portal/appendix/mastercard-merchant-advice-code
+    """
+    limiter = make()
+    last = mastercard(mac)
+    limiter.record(CARD, last)
+    decision = limiter.allowed(CARD, last)
+    assert (decision.allowed, decision.not_before) == (False, T0 + wait)
+    assert f"merchant advice code {mac}" in decision.reason
+    clock.advance(wait - 0.5)
+    assert limiter.allowed(CARD, last).not_before == T0 + wait
+    clock.advance(0.5)
+    assert limiter.allowed(CARD, last)
+
+
+def test_the_longer_of_mac_wait_and_retry_after_wins(make: Make, clock: Clock) -> None:
+    """Classification.retry_after is a wait too (set from the MAC or the provider's hint).
+    https://developer.paypal.com/braintree/docs/reference/general/merchant-responses/merchant-advice-codes
+    """
+    limiter = make()
+    longer = mastercard("24", retry_after=5 * HOUR)
+    limiter.record(CARD, longer)
+    assert limiter.allowed(CARD, longer).not_before == T0 + 5 * HOUR
+    limiter.forget(CARD)
+    shorter = mastercard("25", retry_after=60)
+    limiter.record(CARD, shorter)
+    assert limiter.allowed(CARD, shorter).not_before == T0 + 24 * HOUR
+
+
+def test_a_wait_counts_from_the_last_decline_not_from_the_question(
+    make: Make, clock: Clock
+) -> None:
+    """MAC 25 "retry after 24 hours" after the decline, however late one asks.
+    https://developer.paypal.com/braintree/docs/reference/general/merchant-responses/merchant-advice-codes
+    """
+    limiter = make()
+    last = mastercard("25")
+    limiter.record(CARD, last)
+    clock.advance(20 * HOUR)
+    assert limiter.allowed(CARD, last).not_before == T0 + 24 * HOUR
+
+
+def test_an_unrecorded_wait_counts_from_now_and_says_so(make: Make) -> None:
+    """Without a recorded decline the limiter cannot know when it was: from now, honestly.
+    https://docs.everonet.com/en-us/gateway/developer-portal/appendix/mastercard-merchant-advice-code
+    """
+    decision = make().allowed(CARD, mastercard("26"))
+    assert decision.not_before == T0 + 2 * DAY
+    assert "no decline of this card is recorded" in decision.reason
+
+
+# -- counts ---------------------------------------------------------------------------------
+
+
+def test_visa_15_declines_in_30_days_sliding(make: Make, clock: Clock) -> None:
+    """Visa categories 2-4: at most 15 reattempts in 30 days; payerr counts the original too.
+    https://www.payvision.com/scheme-updates/visa-new-fees-for-declined-transactions-reattempts/
+    """
+    limiter = make()
+    for _ in range(14):
+        limiter.record(CARD, visa())
+        clock.advance(DAY)
+    assert limiter.allowed(CARD, visa())
+    limiter.record(CARD, visa())
+    decision = limiter.allowed(CARD, visa())
+    assert (decision.allowed, decision.not_before) == (False, T0 + 30 * DAY)
+    assert "15 declines in the last 30 days (Visa limit: 15)" in decision.reason
+    clock.now = T0 + 30 * DAY  # the first decline leaves the window
+    assert limiter.allowed(CARD, visa())
+
+
+def test_mastercard_10_declines_in_24_hours(make: Make, clock: Clock) -> None:
+    """Mastercard: more than 10 declines of one card in 24 h draw fees.
+    https://developers.tabapay.com/docs/excessive-retry-rules
+    """
+    limiter = make()
+    for _ in range(10):
+        assert limiter.allowed(CARD, mastercard())
+        limiter.record(CARD, mastercard())
+        clock.advance(HOUR)
+    decision = limiter.allowed(CARD, mastercard())
+    assert (decision.allowed, decision.not_before) == (False, T0 + DAY)
+    assert "Mastercard limit: 10" in decision.reason
+
+
+def test_mastercard_35_declines_in_30_days(make: Make, clock: Clock) -> None:
+    """Mastercard: 35 declines in 30 days, however spread out.
+    https://developer.paypal.com/braintree/articles/risk-and-security/compliance/network-updates/2023/mastercard-f23
+    """
+    limiter = make()
+    for _ in range(35):
+        limiter.record(CARD, mastercard())
+        clock.advance(18 * HOUR)  # 35 declines in 26.25 days, never 10 in a day
+    decision = limiter.allowed(CARD, mastercard())
+    assert (decision.allowed, decision.not_before) == (False, T0 + 30 * DAY)
+    assert "35 declines in the last 30 days" in decision.reason
+
+
+def test_every_limit_is_configuration(make: Make) -> None:
+    """Sources disagree on Visa's newest limit (15 or 20 in 30 days).
+    https://docs.cielo.com.br/ecommerce-cielo-en/changelog/new-limit-for-visa-retries-starting-may-25-2025
+    """
+    limits = payerr.ReattemptLimits(visa=(payerr.DeclineLimit(20, 30 * DAY, "Visa"),))
+    limiter = make(limits)
+    for _ in range(19):
+        limiter.record(CARD, visa())
+    assert limiter.allowed(CARD, visa())
+    limiter.record(CARD, visa())
+    assert not limiter.allowed(CARD, visa())
+
+
+def test_an_unknown_brand_gets_every_limit_and_is_told_so(make: Make) -> None:
+    """No brand, no way to know whose rule applies: the strictest (Mastercard's 10 in 24 h).
+    https://developers.tabapay.com/docs/excessive-retry-rules
+    """
+    limiter = make()
+    unknown = answer()  # a card decline that carried no network advice
+    for _ in range(10):
+        assert limiter.allowed(CARD, unknown)
+        limiter.record(CARD, unknown)
+    decision = limiter.allowed(CARD, unknown)
+    assert not decision.allowed
+    assert decision.reason.startswith("card brand unknown: every configured limit applies")
+    assert decision.brand == ""
+
+
+def test_another_brand_gets_every_limit_unless_configured(make: Make) -> None:
+    """No public rule was confirmed for other networks: every limit, unless ``other`` is set.
+    https://developers.tabapay.com/docs/excessive-retry-rules
+    """
+    amex = answer(network=payerr.NetworkAdvice("amex", "05"))
+    limiter = make()
+    for _ in range(10):
+        limiter.record(CARD, amex)
+    decision = limiter.allowed(CARD, amex)
+    assert not decision.allowed
+    assert "no limits configured for amex" in decision.reason
+    assert make(payerr.ReattemptLimits(other=())).allowed(CARD, amex).reason == (
+        "allowed: no limits apply"
+    )
+
+
+def test_declines_count_per_card(make: Make) -> None:
+    """The networks count per card number at one merchant.
+    https://docs.dintero.com/docs/checkout/tokenization-error-handling
+    """
+    limiter = make()
+    for _ in range(10):
+        limiter.record(CARD, mastercard())
+    assert not limiter.allowed(CARD, mastercard())
+    assert limiter.allowed("tok_other", mastercard())
+
+
+def test_brand_spellings_are_normalised(make: Make) -> None:
+    """Providers write MC, Mastercard, MASTERCARD.
+    https://developers.tabapay.com/docs/merchant-advice-code-mac
+    """
+    limiter = make()
+    for spelling in ("MC", "Master_Card", " MASTERCARD "):
+        decision = limiter.allowed(CARD, answer(network=payerr.NetworkAdvice(spelling)))
+        assert decision.brand == "mastercard"
+
+
+# -- what counts ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "not_a_decline",
+    [
+        payerr.classify_http("antom", 503, b""),  # retryable: the provider's trouble
+        answer("INVALID_SIGNATURE"),  # merchant-config: never reached an issuer
+    ],
+    ids=["http-503", "invalid-signature"],
+)
+def test_failures_that_never_reached_an_issuer_do_not_count(
+    make: Make, not_a_decline: payerr.Classification
+) -> None:
+    """Mastercard counts declined attempts; a 5xx or a bad signature is no decline.
+    https://developers.tabapay.com/docs/mastercard-1
+    """
+    limiter = make()
+    for _ in range(30):
+        limiter.record(CARD, not_a_decline)
+    assert limiter.allowed(CARD, mastercard())
+
+
+def test_a_pending_answer_is_no_decline_but_refuses_a_reattempt(make: Make) -> None:
+    """Outcome unknown: not a decline (Mastercard counts declines), and a reattempt could
+    charge twice (DESIGN.md section 3). https://developers.tabapay.com/docs/mastercard-1
+    """
+    limiter = make()
+    for _ in range(30):
+        limiter.record(CARD, PENDING)
+    decision = limiter.allowed(CARD, PENDING)
+    assert (decision.allowed, decision.not_before) == (False, None)
+    assert "inquire" in decision.reason
+    assert limiter.allowed(CARD, mastercard())
+
+
+def test_a_success_does_not_uncount_declines(make: Make) -> None:
+    """Mastercard's 24 h count is per card "for any dollar amount": an approval between
+    declines does not reset it.
+    https://support.forte.net/support/solutions/articles/11000081270-mastercard-excessive-authorization-attempts-fee
+    """
+    limiter = make()
+    for _ in range(10):
+        limiter.record(CARD, mastercard())
+    limiter.record(CARD, SUCCESS)
+    assert not limiter.allowed(CARD, SUCCESS)
+
+
+# -- reserve --------------------------------------------------------------------------------
+
+
+def test_reserve_counts_the_attempt_until_its_answer_is_recorded(make: Make) -> None:
+    """A reserved attempt holds a slot: a decline keeps it, a success gives it back.
+    https://developers.tabapay.com/docs/excessive-retry-rules
+    """
+    limiter = make()
+    held = [limiter.reserve(CARD, mastercard()) for _ in range(10)]
+    assert all(held)
+    assert all(d.reservation for d in held)
+    assert not limiter.reserve(CARD, mastercard())
+    limiter.record(CARD, SUCCESS, reservation=held[0].reservation)
+    again = limiter.reserve(CARD, mastercard())
+    assert again
+    limiter.record(CARD, mastercard(), reservation=again.reservation)  # a decline: kept
+    limiter.record(CARD, mastercard(), reservation=again.reservation)  # twice: still one
+    assert not limiter.allowed(CARD, mastercard())
+
+
+def test_a_pending_reservation_stays_counted_until_settled(make: Make) -> None:
+    """Outcome unknown may be a decline the network counts: held until the answer is known.
+    https://developers.tabapay.com/docs/mastercard-1
+    """
+    limits = payerr.ReattemptLimits(mastercard=(payerr.DeclineLimit(1, DAY, "Mastercard"),))
+    limiter = make(limits)
+    held = limiter.reserve(CARD, mastercard())
+    limiter.record(CARD, PENDING, reservation=held.reservation)
+    assert not limiter.allowed(CARD, mastercard())
+    limiter.record(CARD, SUCCESS, reservation=held.reservation)  # the inquiry said: paid
+    assert limiter.allowed(CARD, mastercard())
+
+
+def test_reserve_refuses_what_allowed_refuses(make: Make) -> None:
+    """Never-retry, waits and pending refuse a reservation as they refuse ``allowed``.
+    https://help.maast.com/help/mastercards-decline-code-grouping-and-mac
+    """
+    limiter = make()
+    assert not limiter.reserve(CARD, PENDING)
+    assert not limiter.reserve(CARD, mastercard("03"))
+    limiter.record(CARD, mastercard("24"))
+    decision = limiter.reserve(CARD, mastercard())
+    assert (decision.allowed, decision.not_before, decision.reservation) == (
+        False,
+        T0 + HOUR,
+        None,
+    )
+
+
+def test_record_refuses_a_reservation_that_is_no_id(make: Make) -> None:
+    """A reservation is the id a decision carried, nothing else."""
+    with pytest.raises(payerr.UsageError):
+        make().record(CARD, SUCCESS, reservation="x" * 65)
+
+
+def test_threads_never_over_admit(make: Make) -> None:
+    """8 threads racing for Mastercard's 10 daily slots on one card get exactly 10.
+    https://developers.tabapay.com/docs/excessive-retry-rules
+    """
+    limiter = make()
+    granted: list[bool] = []
+    start = threading.Barrier(8)
+
+    def work() -> None:
+        start.wait()
+        for _ in range(5):
+            decision = limiter.reserve(CARD, mastercard())
+            if decision:
+                limiter.record(CARD, mastercard(), reservation=decision.reservation)
+            granted.append(decision.allowed)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert granted.count(True) == 10
+    assert len(granted) == 40
+
+
+# -- the decision, the card id, the limits --------------------------------------------------
+
+
+def test_a_decision_is_truthy_exactly_when_allowed() -> None:
+    """``if limiter.allowed(card, last):`` must not always be true (a retry storm)."""
+    limiter = ReattemptLimiter(clock=Clock())
+    limiter.record(CARD, mastercard("03"))
+    assert not limiter.allowed(CARD, SUCCESS)
+    assert limiter.allowed("tok_fresh", SUCCESS)
+
+
+@pytest.mark.parametrize(
+    "pan",
+    ["4111111111111111", "4111 1111 1111 1111", "cus_5555-5555-5555-4444", "378282246310005"],
+)
+def test_a_card_number_is_refused_as_card_id(pan: str) -> None:
+    """A card id is a token or a fingerprint; the error never repeats it."""
+    limiter = ReattemptLimiter(clock=Clock())
+    for call in (limiter.allowed, limiter.record, limiter.reserve):
+        with pytest.raises(payerr.UsageError, match="card number") as caught:
+            call(pan, SUCCESS)
+        assert not any(ch.isdigit() for ch in str(caught.value))
+
+
+def _with_check_digit(digits: str) -> str:
+    """``digits`` and the Luhn check digit that makes them a valid card number."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return digits + str((10 - total % 10) % 10)
+
+
+@given(
+    first=st.integers(1, 9),
+    rest=st.text(alphabet="0123456789", min_size=11, max_size=17),
+    separator=st.sampled_from(["", " ", "-"]),
+    around=st.tuples(st.sampled_from(["", "tok_", "card:", "x"]), st.sampled_from(["", "_v2"])),
+)
+def test_every_card_number_is_refused(
+    first: int, rest: str, separator: str, around: tuple[str, str]
+) -> None:
+    """Any Luhn-valid 13-19 digit run, plain or printed in groups of four, inside any id."""
+    pan = _with_check_digit(f"{first}{rest}")
+    printed = separator.join(pan[i : i + 4] for i in range(0, len(pan), 4))
+    with pytest.raises(payerr.UsageError, match="card number"):
+        card_key(f"{around[0]}{printed}{around[1]}")
+
+
+@pytest.mark.parametrize(
+    "card_id",
+    ["", "x" * 257, "tok\n1", "tok\x1b[2J", 4111111111111111, b"tok_1", None],
+)
+def test_a_card_id_must_be_short_printable_text(card_id: object) -> None:
+    with pytest.raises(payerr.UsageError):
+        card_key(card_id)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "card_id",
+    ["tok_9b7f3c2a", "x" * 256, "424242424242", "4111111111111112", "2" * 22, "Ωmega"],
+    ids=["token", "longest", "12-digits", "not-luhn", "22-digits", "unicode"],
+)
+def test_ids_that_are_no_card_number_are_accepted(card_id: str) -> None:
+    key = card_key(card_id)
+    assert len(key) == 32
+    assert card_id not in key
+
+
+def test_keys_are_hashes_that_do_not_collide() -> None:
+    keys = {card_key(f"tok_{n}") for n in range(10_000)}
+    assert len(keys) == 10_000
+    assert card_key("a:b") != card_key("a") != card_key("a}b")
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: payerr.DeclineLimit(0, DAY),
+        lambda: payerr.DeclineLimit(True, DAY),
+        lambda: payerr.DeclineLimit(10, 0),
+        lambda: payerr.DeclineLimit(10, float("inf")),
+        lambda: payerr.ReattemptLimits(visa=[payerr.DeclineLimit(1, DAY)]),  # type: ignore[arg-type]
+        lambda: payerr.ReattemptLimits(mac_waits={"24": -1}),
+        lambda: payerr.ReattemptLimits(never_retry_for=0),
+        lambda: payerr.ReattemptLimits(never_retry_for=float("inf")),
+        lambda: payerr.ReattemptLimits(mac_waits={"4": HOUR}),
+        lambda: MemoryReattemptStore(max_cards=0),
+    ],
+)
+def test_bad_configuration_is_a_usage_error(build: Callable[[], object]) -> None:
+    with pytest.raises(payerr.UsageError):
+        build()
+
+
+def test_limits_are_values() -> None:
+    """Equal configurations are equal and hash alike (a dict key, a cache key)."""
+    twenty = payerr.ReattemptLimits(visa=(payerr.DeclineLimit(20, 30 * DAY, "Visa"),))
+    same = payerr.ReattemptLimits(visa=(payerr.DeclineLimit(20, 30 * DAY, "Visa"),))
+    assert twenty == same
+    assert hash(twenty) == hash(same)
+    assert twenty != payerr.ReattemptLimits()
+    assert (twenty.horizon, twenty.keep) == (30 * DAY, 35)
+
+
+def test_hostile_advice_never_reaches_a_reason() -> None:
+    """An advice code or a brand with escape sequences is no code: the reason stays clean."""
+    limiter = ReattemptLimiter(clock=Clock())
+    evil = answer(network=payerr.NetworkAdvice("\x1b[31mvisa", advice_code="\x1b[2J03"))
+    limiter.record(CARD, evil)
+    reason = limiter.allowed(CARD, evil).reason
+    assert reason.isprintable()
+    assert "\x1b" not in reason
+
+
+# -- the embedded store ---------------------------------------------------------------------
+
+
+def test_the_memory_store_forgets_cards_whose_windows_are_over() -> None:
+    """Bounded memory: a card whose declines left every window is dropped as others are written."""
+    store = MemoryReattemptStore()
+    clock = Clock()
+    limiter = ReattemptLimiter(store, clock=clock)
+    for n in range(50):
+        limiter.record(f"tok_{n}", mastercard())
+    assert len(store) == 50
+    clock.advance(30 * DAY)
+    for n in range(50):
+        assert limiter.allowed(f"tok_{n}", mastercard())
+        limiter.record(f"tok_new_{n}", mastercard())
+    assert len(store) == 50  # the new cards only
+
+
+def test_the_memory_store_is_bounded() -> None:
+    store = MemoryReattemptStore(max_cards=100)
+    limiter = ReattemptLimiter(store, clock=Clock())
+    for n in range(1_000):
+        limiter.record(f"tok_{n}", mastercard())
+    assert len(store) == 100
+    assert limiter.allowed("tok_999", mastercard("25")).not_before == T0 + 24 * HOUR
+
+
+def test_the_memory_store_keeps_no_more_declines_than_a_limit_needs() -> None:
+    store = MemoryReattemptStore()
+    limiter = ReattemptLimiter(store, clock=Clock())
+    for _ in range(500):
+        limiter.record(CARD, mastercard())
+    assert len(store.read(card_key(CARD), 0).declines) == 35
+
+
+def test_import_payerr_does_not_import_redis() -> None:
+    """redis is an extra: ``import payerr`` (and the Redis store's module) never loads it."""
+    probe = (
+        "import sys, payerr, payerr.reattempt_redis; "
+        "print(any(m == 'redis' or m.startswith('redis.') for m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "False"

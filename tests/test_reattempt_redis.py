@@ -1,0 +1,254 @@
+"""RedisReattemptStore against a real redis-server: shared, atomic, bounded, and the same
+decisions as the embedded store (tests/test_reattempt.py runs every rule on both)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import uuid
+from typing import TYPE_CHECKING
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import payerr
+from payerr.reattempt import DAY, HOUR, MemoryReattemptStore, ReattemptLimiter, card_key
+
+from .reattempt_cases import CARD, PENDING, SUCCESS, T0, Clock, answer, mastercard, visa
+
+if TYPE_CHECKING:
+    from multiprocessing.queues import Queue
+    from multiprocessing.synchronize import Barrier
+
+    import redis
+
+PROCESSES = 4
+
+
+def _limiter(client: redis.Redis, clock: Clock | None = None, **kw: object) -> ReattemptLimiter:
+    store = payerr.RedisReattemptStore(client, **kw)  # type: ignore[arg-type]
+    return ReattemptLimiter(store, clock=clock or Clock())
+
+
+def test_keys_hold_no_card_id_and_expire(redis_client: redis.Redis) -> None:
+    """Bounded memory: every key expires once the longest window (or a deadline) is over."""
+    limiter = _limiter(redis_client)
+    limiter.record(CARD, mastercard("25"))
+    keys = sorted(k.decode() if isinstance(k, bytes) else k for k in redis_client.keys("*"))
+    hashed = card_key(CARD)
+    assert keys == [f"payerr:reattempt:{{{hashed}}}:d", f"payerr:reattempt:{{{hashed}}}:s"]
+    for key in keys:
+        assert 0 < redis_client.pttl(key) <= 30 * DAY * 1000 + 1
+    limiter.record(CARD, visa(category="1"))
+    assert redis_client.pttl(keys[1]) > 300 * DAY * 1000  # never-retry is kept a year
+
+
+def test_a_card_keeps_no_more_declines_than_a_limit_needs(redis_client: redis.Redis) -> None:
+    limiter = _limiter(redis_client)
+    for _ in range(200):
+        limiter.record(CARD, mastercard())
+    assert redis_client.zcard(f"payerr:reattempt:{{{card_key(CARD)}}}:d") == 35
+
+
+def test_declines_older_than_every_window_are_trimmed(redis_client: redis.Redis) -> None:
+    clock = Clock()
+    limiter = _limiter(redis_client, clock)
+    for _ in range(5):
+        limiter.record(CARD, mastercard())
+    clock.advance(30 * DAY)
+    limiter.record(CARD, mastercard())
+    assert redis_client.zcard(f"payerr:reattempt:{{{card_key(CARD)}}}:d") == 1
+
+
+def test_the_script_cache_may_be_flushed(redis_client: redis.Redis) -> None:
+    """EVALSHA falls back to EVAL after a restart or SCRIPT FLUSH (redis-py's Script)."""
+    limiter = _limiter(redis_client)
+    limiter.record(CARD, mastercard("24"))
+    redis_client.script_flush()
+    assert limiter.allowed(CARD, mastercard()).not_before == T0 + HOUR
+    redis_client.script_flush()
+    assert not limiter.reserve(CARD, mastercard())
+
+
+def test_a_decoding_client_works_too(redis_port: int) -> None:
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=redis_port, decode_responses=True)
+    try:
+        limiter = _limiter(client, prefix=f"t:{uuid.uuid4().hex}:")
+        limiter.record(CARD, visa(category="1"))
+        decision = limiter.allowed(CARD, SUCCESS)
+        assert (decision.allowed, decision.not_before) == (False, None)
+        assert "category 1" in decision.reason
+    finally:
+        client.close()
+
+
+def test_prefixes_keep_merchants_apart(redis_client: redis.Redis) -> None:
+    """The networks count per card at one merchant (card acceptor): one prefix each."""
+    first = _limiter(redis_client, prefix="m1:")
+    second = _limiter(redis_client, prefix="m2:")
+    for _ in range(10):
+        first.record(CARD, mastercard())
+    assert not first.allowed(CARD, mastercard())
+    assert second.allowed(CARD, mastercard())
+
+
+@pytest.mark.parametrize("prefix", ["a{b}:", "x" * 101, "a\nb", 3])
+def test_a_bad_prefix_is_a_usage_error(redis_client: redis.Redis, prefix: object) -> None:
+    with pytest.raises(payerr.UsageError):
+        payerr.RedisReattemptStore(redis_client, prefix=prefix)  # type: ignore[arg-type]
+
+
+def test_an_unreachable_redis_never_means_allowed(redis_port: int) -> None:
+    """A limiter that cannot ask its store raises; it never guesses "allowed"."""
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    client = redis.Redis(host="127.0.0.1", port=1, retry=Retry(NoBackoff(), 0))
+    limiter = _limiter(client)
+    with pytest.raises(redis.ConnectionError):
+        limiter.allowed(CARD, mastercard())
+    with pytest.raises(redis.ConnectionError):
+        limiter.reserve(CARD, mastercard())
+
+
+# -- a fleet: processes racing on one card ----------------------------------------------------
+
+
+def _fleet_worker(
+    port: int, mode: str, rounds: int, start: Barrier, results: Queue[tuple[int, int]]
+) -> None:
+    """One process of the fleet: ``rounds`` reserve-then-record, or plain records."""
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=port)
+    limits = payerr.ReattemptLimits(mastercard=(payerr.DeclineLimit(LIMIT[mode], DAY, "test"),))
+    store = payerr.RedisReattemptStore(client, prefix=f"fleet-{mode}:")
+    limiter = ReattemptLimiter(store, clock=lambda: T0, limits=limits)
+    decline = mastercard()
+    start.wait(timeout=60)  # every process is ready: they race from here
+    granted = 0
+    for _ in range(rounds):
+        if mode == "record":
+            limiter.record(CARD, decline)
+            continue
+        decision = limiter.reserve(CARD, decline)
+        if decision:
+            granted += 1
+            limiter.record(CARD, decline, reservation=decision.reservation)
+    results.put((granted, rounds))
+    client.close()
+
+
+LIMIT = {"reserve": 50, "record": 1_000}
+
+
+def _run_fleet(port: int, mode: str, rounds: int) -> list[tuple[int, int]]:
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Barrier(PROCESSES)
+    results: Queue[tuple[int, int]] = ctx.Queue()
+    workers = [
+        ctx.Process(target=_fleet_worker, args=(port, mode, rounds, start, results))
+        for _ in range(PROCESSES)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)  # a crashed worker ends the wait at once
+        assert worker.exitcode == 0
+    return [results.get(timeout=10) for _ in workers]
+
+
+def test_a_fleet_reserving_on_one_card_never_over_admits(
+    redis_client: redis.Redis, redis_port: int
+) -> None:
+    """4 processes x 100 reserve-then-record, released together by a barrier, race for 50
+    slots on one card: exactly 50 are granted."""
+    done = _run_fleet(redis_port, "reserve", 100)
+    assert sum(rounds for _, rounds in done) == 400
+    assert sum(granted for granted, _ in done) == LIMIT["reserve"]
+    store = payerr.RedisReattemptStore(redis_client, prefix="fleet-reserve:")
+    assert len(store.read(card_key(CARD), T0 - DAY).declines) == LIMIT["reserve"]
+
+
+def test_a_fleet_recording_on_one_card_loses_no_decline(
+    redis_client: redis.Redis, redis_port: int
+) -> None:
+    """4 processes x 50 records on one card: all 200 declines are counted (no lost update)."""
+    _run_fleet(redis_port, "record", 50)
+    store = payerr.RedisReattemptStore(redis_client, prefix="fleet-record:")
+    assert len(store.read(card_key(CARD), T0 - DAY).declines) == 4 * 50
+
+
+# -- the same decisions as the embedded store -------------------------------------------------
+
+ANSWERS = {
+    "visa-2": visa(),
+    "visa-1": visa(category="1"),
+    "mc": mastercard(),
+    "mc-03": mastercard("03"),
+    "mc-24": mastercard("24"),
+    "mc-25": mastercard("25"),
+    "waits-2h": mastercard(retry_after=2 * HOUR),
+    "unknown-brand": answer(),
+    "success": SUCCESS,
+    "pending": PENDING,
+    "http-503": payerr.classify_http("antom", 503, b""),
+}
+SMALL = payerr.ReattemptLimits(
+    visa=(payerr.DeclineLimit(3, 2 * DAY, "Visa"),),
+    mastercard=(
+        payerr.DeclineLimit(2, 5 * HOUR, "Mastercard"),
+        payerr.DeclineLimit(4, 3 * DAY, "Mastercard"),
+    ),
+    never_retry_for=10 * DAY,
+)
+STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(["allowed", "reserve", "record", "settle", "forget"]),
+        st.sampled_from(sorted(ANSWERS)),
+        st.sampled_from([0.0, 1.0, 1800.0, HOUR, 5 * HOUR, DAY, 2 * DAY, 3 * DAY, 11 * DAY]),
+        st.sampled_from(["tok_a", "tok_b"]),
+    ),
+    max_size=30,
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],  # a fresh prefix each
+)
+@given(steps=STEPS)
+def test_redis_and_memory_decide_alike(
+    redis_client: redis.Redis, steps: list[tuple[str, str, float, str]]
+) -> None:
+    """Any sequence of answers, questions and reservations over time: the same decisions."""
+    clock = Clock()
+    redis_store = payerr.RedisReattemptStore(redis_client, prefix=f"p:{uuid.uuid4().hex}:")
+    limiters = [
+        ReattemptLimiter(MemoryReattemptStore(), clock=clock, limits=SMALL),
+        ReattemptLimiter(redis_store, clock=clock, limits=SMALL),
+    ]
+    held: list[list[str]] = [[], []]
+    for op, name, elapsed, card in steps:
+        clock.advance(elapsed)
+        last = ANSWERS[name]
+        seen = []
+        for limiter, reservations in zip(limiters, held, strict=True):
+            if op in ("allowed", "reserve"):
+                decision = getattr(limiter, op)(card, last)
+                if decision.reservation:
+                    reservations.append(decision.reservation)
+                seen.append(
+                    (decision.allowed, decision.not_before, decision.reason, decision.brand)
+                )
+            elif op == "record":
+                limiter.record(card, last)
+            elif op == "settle" and reservations:
+                limiter.record(card, last, reservation=reservations.pop(0))
+            elif op == "forget":
+                limiter.forget(card)
+        assert not seen or seen[0] == seen[1]

@@ -19,8 +19,10 @@ tests (the fixtures call it).
 """
 
 from payerr.budget import reset_shared_budgets
+from payerr.testing._faults import FAULTS, SIMULATE_HEADER, scenario
 from payerr.testing._load import SimPayment, send_all
-from payerr.testing._simulator import FAULTS, SIMULATE_HEADER, ProviderSimulator, envelope, scenario
+from payerr.testing._providers import envelope
+from payerr.testing._simulator import ProviderSimulator
 
 __all__ = [
     "FAULTS",

@@ -12,11 +12,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
-__all__ = ["KeyPair", "content", "new_key_pair", "sign", "signature_header", "verify"]
+__all__ = [
+    "AntomKeys",
+    "KeyPair",
+    "content",
+    "new_key_pair",
+    "sign",
+    "signature_header",
+    "verify",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +124,35 @@ def available() -> bool:
     except ImportError:
         return False
     return True
+
+
+class AntomKeys:
+    """The simulator's two key pairs, made together on first use: ``antom``, the pair Antom
+    signs its answers with, and ``merchant``, the pair whose signatures it accepts."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pairs: tuple[KeyPair, KeyPair] | None = None
+
+    def pairs(self) -> tuple[KeyPair, KeyPair]:
+        """``(antom, merchant)``, made now if they do not exist yet (RSA takes a moment)."""
+        with self._lock:
+            if self._pairs is None:
+                self._pairs = (new_key_pair(), new_key_pair())
+            return self._pairs
+
+    @property
+    def antom(self) -> KeyPair:
+        return self.pairs()[0]
+
+    @property
+    def merchant(self) -> KeyPair:
+        return self.pairs()[1]
+
+    def sign_as_antom(self, message: str) -> str:
+        """``message`` signed with Antom's private key (URL-encoded base64)."""
+        return sign(self.antom.private, message)
+
+    def signed_by_merchant(self, message: str, signature: str) -> bool:
+        """Whether ``signature`` signs ``message`` with the merchant's private key."""
+        return verify(self.merchant.public, message, signature)

@@ -133,3 +133,11 @@ def test_readme_network_advice_example_runs() -> None:
         b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "paymentResultInfo" in b
     )
     exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
+
+
+def test_readme_dunning_example_runs() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = next(
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "ReattemptLimiter" in b
+    )
+    exec(compile(block, "README.md", "exec"), {"__name__": "readme"})

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 import payerr
-from payerr import OutcomeUnknownError, RetryPolicy, operations
-from payerr.operations import operation_of_path
+from payerr import OutcomeUnknownError, RetryPolicy, _operations
+from payerr._operations import operation_of_path
 
 from .answers import ok
 
@@ -28,7 +28,7 @@ def remembered(transport: payerr.PaymentTransport | payerr.AsyncPaymentTransport
 def test_a_long_lived_client_remembers_a_bounded_number_of_calls(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("payerr.transport._REMEMBERED", 50)
+    monkeypatch.setattr("payerr._transport._REMEMBERED", 50)
     transport = payerr.PaymentTransport(
         "paykka",
         transport=httpx.MockTransport(lambda request: ok()),
@@ -47,7 +47,7 @@ def test_a_cancelled_call_may_have_executed_and_is_then_forgotten(
     """Cancelled mid-send (asyncio.wait_for, a task group, a client disconnect), the payment
     may have reached the provider: a resend answered "duplicate" is outcome unknown, not
     failed. And the cancelled call no longer counts as in flight, so it can be forgotten."""
-    monkeypatch.setattr("payerr.transport._REMEMBERED", 3)
+    monkeypatch.setattr("payerr._transport._REMEMBERED", 3)
     stall = asyncio.Event()
 
     async def provider(request: httpx.Request) -> httpx.Response:
@@ -105,7 +105,7 @@ def test_paths_with_ids_do_not_grow_the_operation_cache() -> None:
 
     for n in range(5000):
         assert operation_of_path(f"/v1/payments/pay_{n}/refunds") == "refund"
-    assert len(operations._cache) <= operations._CACHE_LIMIT
+    assert len(_operations._cache) <= _operations._CACHE_LIMIT
     assert operation_of_path("/v1/payments") == "pay"
 
 

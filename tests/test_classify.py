@@ -1,4 +1,4 @@
-"""payerr.classify on bare codes: matching rules, unknown codes, unknown providers, the value."""
+"""payerr._classify on bare codes: matching rules, unknown codes, unknown providers, the value."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from structlog.testing import capture_logs
 
 import payerr
 from payerr import Category, Classification, Outcome, UnknownProviderError
-from payerr.mappings import Registry
+from payerr._mappings import Registry
 
 from .conftest import CONTRACT_KEYS
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from payerr.cli import main
+from payerr._cli import main
 
 from .conftest import CONTRACT_KEYS, row_counts
 

@@ -27,7 +27,7 @@ from payerr import (
     RetryPolicy,
     UserActionError,
 )
-from payerr.decide import AttemptRecord
+from payerr._decide import AttemptRecord
 
 from .answers import antom, ok, ottpay, paykka_failure
 from .scripted import Scripted
@@ -530,7 +530,7 @@ def test_resending_under_the_generated_key_is_judged_with_its_history() -> None:
 
 def test_a_call_in_flight_is_never_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
     """The memory's bound evicts finished calls only."""
-    monkeypatch.setattr("payerr.transport._REMEMBERED", 3)
+    monkeypatch.setattr("payerr._transport._REMEMBERED", 3)
     release, arrived = threading.Event(), threading.Event()
 
     def provider(request: httpx.Request) -> httpx.Response:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import payerr
-from payerr.decide import (
+from payerr._decide import (
     Action,
     Attempt,
     AttemptRecord,
@@ -20,9 +20,9 @@ from payerr.decide import (
     may_have_executed,
     verdict,
 )
-from payerr.exceptions import RetryableError
-from payerr.safety import Sent
-from payerr.taxonomy import Outcome
+from payerr._exceptions import RetryableError
+from payerr._safety import Sent
+from payerr._taxonomy import Outcome
 
 from .strategies import bodies
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from payerr.cli import main
-from payerr.demo import workload
+from payerr._cli import main
+from payerr._demo import workload
 
 from .otel import installed
 

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import payerr
 from payerr import Category, NetworkAdvice, Outcome
-from payerr.redaction import _mask_card_numbers
+from payerr._redaction import _mask_card_numbers
 
 # Antom's official SDK (the [test] extra): its model of paymentResultInfo.
 _sdk_model = pytest.importorskip("com.alipay.ams.api.model.payment_result_info")
@@ -341,7 +341,7 @@ _DIGIT_RUN = re.compile(r"\d[\d -]{10,}\d")
 
 
 def _no_card_number(text: str | None) -> bool:
-    """No Luhn-valid 12-19 digit run survives (payerr.redaction's own test of a card number)."""
+    """No Luhn-valid 12-19 digit run survives (payerr._redaction's own test of a card number)."""
     return text is None or _mask_card_numbers(text) == text
 
 

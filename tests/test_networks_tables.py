@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 import payerr
-from payerr.cli import main
-from payerr.exceptions import MappingError, UsageError
-from payerr.mappings import Registry
-from payerr.network_tables import parse_network_file, shipped_networks_dir
+from payerr._cli import main
+from payerr._exceptions import MappingError, UsageError
+from payerr._mappings import Registry
+from payerr._network_tables import parse_network_file, shipped_networks_dir
 
 from .conftest import REPO, row_counts
 

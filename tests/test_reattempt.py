@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import payerr
-from payerr.reattempt import (
+from payerr._reattempt import (
     DAY,
     HOUR,
     MemoryReattemptStore,
@@ -590,7 +590,7 @@ def test_the_memory_store_keeps_no_more_declines_than_a_limit_needs() -> None:
 def test_import_payerr_does_not_import_redis() -> None:
     """redis is an extra: ``import payerr`` (and the Redis store's module) never loads it."""
     probe = (
-        "import sys, payerr, payerr.reattempt_redis; "
+        "import sys, payerr, payerr._reattempt_redis; "
         "print(any(m == 'redis' or m.startswith('redis.') for m in sys.modules))"
     )
     done = subprocess.run(

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import payerr
-from payerr.reattempt import DAY, HOUR, MemoryReattemptStore, ReattemptLimiter, card_key
+from payerr._reattempt import DAY, HOUR, MemoryReattemptStore, ReattemptLimiter, card_key
 
 from .reattempt_cases import CARD, PENDING, SUCCESS, T0, Clock, answer, mastercard, visa
 

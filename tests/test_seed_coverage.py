@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import payerr
-from payerr.mappings import Registry
-from payerr.taxonomy import Category, Outcome
+from payerr._mappings import Registry
+from payerr._taxonomy import Category, Outcome
 
 from .conftest import PROVIDERS, REPO, seed_codes
 

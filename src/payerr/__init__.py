@@ -7,9 +7,9 @@ can help.
 
 from __future__ import annotations
 
-from payerr.budget import RetryBudget
-from payerr.classify import classification_of, classify, classify_http, classify_response
-from payerr.exceptions import (
+from payerr._budget import RetryBudget
+from payerr._classify import classification_of, classify, classify_http, classify_response
+from payerr._exceptions import (
     FinalError,
     MappingError,
     MerchantConfigError,
@@ -22,18 +22,18 @@ from payerr.exceptions import (
     UsageError,
     UserActionError,
 )
-from payerr.logs import add_payment_context
-from payerr.mappings import Registry, default_registry, load_mappings
-from payerr.network_tables import NetworkTable, card_networks, network_table
-from payerr.networks import network_advice
-from payerr.policy import (
+from payerr._logs import add_payment_context
+from payerr._mappings import Registry, default_registry, load_mappings
+from payerr._network_tables import NetworkTable, card_networks, network_table
+from payerr._networks import network_advice
+from payerr._policy import (
     RetryPolicy,
     retry_if_retryable,
     stop_before_timeout,
     stop_when_budget_spent,
     wait_retry_after,
 )
-from payerr.reattempt import (
+from payerr._reattempt import (
     DeclineLimit,
     MemoryReattemptStore,
     ReattemptDecision,
@@ -41,10 +41,10 @@ from payerr.reattempt import (
     ReattemptLimits,
     ReattemptStore,
 )
-from payerr.reattempt_redis import RedisReattemptStore
-from payerr.redaction import RedactSensitive
-from payerr.safety import is_replay_safe
-from payerr.taxonomy import (
+from payerr._reattempt_redis import RedisReattemptStore
+from payerr._redaction import RedactSensitive
+from payerr._safety import is_replay_safe
+from payerr._taxonomy import (
     Category,
     Classification,
     CodeEntry,
@@ -52,7 +52,7 @@ from payerr.taxonomy import (
     Operation,
     Outcome,
 )
-from payerr.transport import AsyncPaymentTransport, PaymentTransport
+from payerr._transport import AsyncPaymentTransport, PaymentTransport
 
 __all__ = [
     "AsyncPaymentTransport",

@@ -2,6 +2,6 @@
 
 import sys
 
-from payerr.cli import main
+from payerr._cli import main
 
 sys.exit(main())

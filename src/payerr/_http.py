@@ -9,7 +9,7 @@ import time
 from http import HTTPStatus
 from typing import Any
 
-from payerr.taxonomy import Category, Outcome
+from payerr._taxonomy import Category, Outcome
 
 __all__ = [
     "MAX_BODY_BYTES",

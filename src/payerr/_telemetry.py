@@ -30,10 +30,10 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from payerr.taxonomy import Classification, Outcome
+from payerr._taxonomy import Classification, Outcome
 
 if TYPE_CHECKING:
-    from payerr.decide import Call
+    from payerr._decide import Call
 
 __all__ = ["CallTrace", "attempt", "budget_exhausted", "current", "end", "start", "unknown_code"]
 

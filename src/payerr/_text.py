@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from payerr.redaction import _mask_card_numbers
+from payerr._redaction import _mask_card_numbers
 
 __all__ = ["MAX_INT_BITS", "clean", "int_text"]
 

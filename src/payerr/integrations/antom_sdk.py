@@ -43,12 +43,12 @@ from typing import Any, Self
 
 import httpx
 
-from payerr.classify import classification_of, classify_http
-from payerr.exceptions import PaymentError
-from payerr.operations import operation_of_path
-from payerr.policy import RetryPolicy
-from payerr.taxonomy import Classification
-from payerr.transport import PaymentTransport
+from payerr._classify import classification_of, classify_http
+from payerr._exceptions import PaymentError
+from payerr._operations import operation_of_path
+from payerr._policy import RetryPolicy
+from payerr._taxonomy import Classification
+from payerr._transport import PaymentTransport
 
 __all__ = ["DEFAULT_TIMEOUT", "AlipayApiException", "AntomAnswer", "PayerrAlipayClient"]
 

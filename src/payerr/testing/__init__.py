@@ -18,7 +18,7 @@ registered when payerr is installed. :func:`reset` clears payerr's process-wide 
 tests (the fixtures call it).
 """
 
-from payerr.budget import reset_shared_budgets
+from payerr._budget import reset_shared_budgets
 from payerr.testing._faults import FAULTS, SIMULATE_HEADER, scenario
 from payerr.testing._load import SimPayment, send_all
 from payerr.testing._providers import envelope

@@ -9,10 +9,10 @@ from typing import Any
 
 import httpx
 
-from payerr.exceptions import PaymentError
-from payerr.policy import RetryPolicy
+from payerr._exceptions import PaymentError
+from payerr._policy import RetryPolicy
+from payerr._transport import AsyncPaymentTransport
 from payerr.testing._simulator import ProviderSimulator
-from payerr.transport import AsyncPaymentTransport
 
 __all__ = ["SimPayment", "send_all"]
 

@@ -22,16 +22,16 @@ from typing import Any, TextIO
 import httpx
 import structlog
 
-from payerr.budget import RetryBudget
-from payerr.classify import classification_of
-from payerr.decide import AttemptRecord
-from payerr.exceptions import OutcomeUnknownError, PaymentError, UsageError
-from payerr.logs import RETRY_SCHEDULED, add_payment_context
-from payerr.policy import RetryPolicy
-from payerr.redaction import RedactSensitive
-from payerr.taxonomy import Classification
+from payerr._budget import RetryBudget
+from payerr._classify import classification_of
+from payerr._decide import AttemptRecord
+from payerr._exceptions import OutcomeUnknownError, PaymentError, UsageError
+from payerr._logs import RETRY_SCHEDULED, add_payment_context
+from payerr._policy import RetryPolicy
+from payerr._redaction import RedactSensitive
+from payerr._taxonomy import Classification
+from payerr._transport import CALL_KEY
 from payerr.testing import ProviderSimulator, SimPayment, scenario, send_all
-from payerr.transport import CALL_KEY
 
 __all__ = ["Payment", "run", "workload"]
 

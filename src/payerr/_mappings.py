@@ -7,7 +7,7 @@ provider, with :func:`load_mappings` or the ``PAYERR_MAPPINGS`` environment vari
 file's row replaces an earlier row for the same code.
 
 Lookups are two dict hits: every spelling a row answers to, and every source it may be read
-from, maps to a :class:`~payerr.taxonomy.Classification` built once.
+from, maps to a :class:`~payerr._taxonomy.Classification` built once.
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from payerr._text import clean, int_text
-from payerr.exceptions import MappingError, UnknownProviderError
-from payerr.taxonomy import (
+from payerr._exceptions import MappingError, UnknownProviderError
+from payerr._taxonomy import (
     DEFAULT_ACTIONS,
     DEFAULT_USER_MESSAGES,
     Category,
@@ -36,6 +35,7 @@ from payerr.taxonomy import (
     Operation,
     Outcome,
 )
+from payerr._text import clean, int_text
 
 __all__ = [
     "ENV_VAR",
@@ -53,7 +53,7 @@ ENV_VAR = "PAYERR_MAPPINGS"
 """Extra mapping files or folders, separated by ``os.pathsep``; read on first use."""
 
 ADAPTERS = frozenset({"antom", "alipay_plus", "ottpay", "paykka", "fields"})
-"""Envelope readers a mapping header may name (see ``payerr.adapters``)."""
+"""Envelope readers a mapping header may name (see ``payerr._adapters``)."""
 
 DEFAULT_CODE_FIELDS = ("error.code", "error_code", "errorCode", "code", "result_code", "resultCode")
 
@@ -118,7 +118,7 @@ def normalize_code(code: str) -> str:
 
 def network_ids() -> frozenset[str]:
     """The card networks with a shipped table (``mappings/networks/*.toml``): ids no provider
-    may take, so ``payerr explain visa 05`` can only mean the network (payerr.network_tables)."""
+    may take, so ``payerr explain visa 05`` can only mean the network (payerr._network_tables)."""
     folder = shipped_mappings_dir() / "networks"
     if not folder.is_dir():
         return frozenset()
@@ -355,7 +355,7 @@ class ProviderTable:
 class Registry:
     """The set of mappings payerr classifies with: shipped files plus the user's own.
 
-    Most code uses the process-wide :func:`default_registry` through ``payerr.classify`` and
+    Most code uses the process-wide :func:`default_registry` through ``payerr._classify`` and
     friends; build a Registry of your own for isolation (tests, several configurations).
 
     Args:
@@ -377,7 +377,7 @@ class Registry:
         self._env_pending = use_env
         self._tables: dict[str, ProviderTable] = {}
         self.fast: dict[object, dict[object, Classification]] = {}
-        """provider -> code -> Classification for bare codes; ``payerr.classify``'s fast path."""
+        """provider -> code -> Classification for bare codes; ``payerr._classify``'s fast path."""
         self.add_files(*paths)
 
     # -- registration ---------------------------------------------------------------------
@@ -768,7 +768,7 @@ _default = Registry()
 
 
 def default_registry() -> Registry:
-    """The registry ``payerr.classify`` and friends use."""
+    """The registry ``payerr._classify`` and friends use."""
     return _default
 
 

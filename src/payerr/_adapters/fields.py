@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from payerr.adapters._base import Reading, decide, get_path, text_of
-from payerr.mappings import ProviderTable
-from payerr.taxonomy import Operation
+from payerr._adapters._base import Reading, decide, get_path, text_of
+from payerr._mappings import ProviderTable
+from payerr._taxonomy import Operation
 
 __all__ = ["read"]
 

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from payerr.exceptions import UsageError
+from payerr._exceptions import UsageError
 
 __all__ = ["RetryBudget", "reset_shared_budgets", "shared_budget"]
 

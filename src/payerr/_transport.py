@@ -27,9 +27,9 @@ from typing import Generic, TypeVar
 
 import httpx
 
-from payerr import _telemetry, logs
-from payerr.classify import EXTENSION_KEY, log_unknown, read_answer
-from payerr.decide import (
+from payerr import _logs, _telemetry
+from payerr._classify import EXTENSION_KEY, log_unknown, read_answer
+from payerr._decide import (
     Action,
     Attempt,
     AttemptRecord,
@@ -39,11 +39,11 @@ from payerr.decide import (
     record,
     verdict,
 )
-from payerr.exceptions import UsageError
-from payerr.mappings import Registry, default_registry
-from payerr.operations import operation_of_request
-from payerr.policy import RetryPolicy
-from payerr.safety import (
+from payerr._exceptions import UsageError
+from payerr._mappings import Registry, default_registry
+from payerr._operations import operation_of_request
+from payerr._policy import RetryPolicy
+from payerr._safety import (
     DEFAULT_KEY_HEADERS,
     IDEMPOTENT_METHODS,
     Identity,
@@ -52,7 +52,7 @@ from payerr.safety import (
     has_idempotency_key,
     request_identity,
 )
-from payerr.taxonomy import Classification, Outcome
+from payerr._taxonomy import Classification, Outcome
 
 __all__ = ["AsyncPaymentTransport", "PaymentTransport"]
 
@@ -281,7 +281,7 @@ class _Core:
         if attempt.verdict.action is Action.RETURN and response is not None:
             call.done = not 300 <= response.status_code < 400  # after a redirect it goes on
             if not 300 <= response.status_code < 400:  # a redirect hop is not a result
-                logs.request_completed(
+                _logs.request_completed(
                     attempt.classification,
                     attempt=len(call.records),
                     request=attempt.request,
@@ -305,7 +305,7 @@ class _Core:
             idempotency_key=call.generated_key,
             safe_to_resend=safe,
         )
-        logs.request_failed(error)
+        _logs.request_failed(error)
         self._ended(call, c, cls.__name__)
         raise error from attempt.error
 

@@ -1,7 +1,7 @@
 """The retry policy and its tenacity pieces.
 
 :class:`RetryPolicy` holds the knobs (stamina's names, payments defaults). The pieces are
-ordinary tenacity strategies that defer to ``payerr.decide``, so they compose with tenacity's
+ordinary tenacity strategies that defer to ``payerr._decide``, so they compose with tenacity's
 own (``|``, ``&``, ``+``) in a loop of your own::
 
     @tenacity.retry(
@@ -26,11 +26,10 @@ import anyio
 import httpx
 import tenacity
 
-from payerr import _telemetry, logs
-from payerr._http import parse_retry_after
-from payerr.budget import RetryBudget, shared_budget
-from payerr.classify import EXTENSION_KEY, classification_of, classify_response
-from payerr.decide import (
+from payerr import _logs, _telemetry
+from payerr._budget import RetryBudget, shared_budget
+from payerr._classify import EXTENSION_KEY, classification_of, classify_response
+from payerr._decide import (
     RESEND_ACTION,
     Action,
     Attempt,
@@ -42,10 +41,11 @@ from payerr.decide import (
     record,
     verdict,
 )
-from payerr.exceptions import PaymentError, UsageError
-from payerr.mappings import Registry, default_registry
-from payerr.safety import DEFAULT_KEY_HEADERS, Sent, classify_transport_error, is_replay_safe
-from payerr.taxonomy import Classification
+from payerr._exceptions import PaymentError, UsageError
+from payerr._http import parse_retry_after
+from payerr._mappings import Registry, default_registry
+from payerr._safety import DEFAULT_KEY_HEADERS, Sent, classify_transport_error, is_replay_safe
+from payerr._taxonomy import Classification
 
 __all__ = [
     "RetryPolicy",
@@ -60,7 +60,7 @@ __all__ = [
 class RetryPolicy:
     """How a payerr transport retries: keyword-only, with defaults fit for payment APIs.
 
-    Only replay-safe retryable failures are retried (see ``payerr.decide``); these settings
+    Only replay-safe retryable failures are retried (see ``payerr._decide``); these settings
     say how often and how long.
 
     Args:
@@ -160,8 +160,8 @@ def _log_retry(state: tenacity.RetryCallState) -> None:
         if result.call is not None:
             result.call.waited(state.upcoming_sleep)
             _telemetry.waiting(result.call.trace, state.attempt_number, state.upcoming_sleep)
-        logs.warn_attempt(
-            logs.RETRY_SCHEDULED, result, number=state.attempt_number, wait=state.upcoming_sleep
+        _logs.warn_attempt(
+            _logs.RETRY_SCHEDULED, result, number=state.attempt_number, wait=state.upcoming_sleep
         )
 
 
@@ -180,7 +180,7 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
     retries under the caller's own key), an ``httpx.TransportError`` (retried when nothing
     was sent or the request is replay-safe), and an ``httpx.Response`` (classified with
     ``provider`` unless a payerr transport already did). The decisions are the transports' own
-    (``payerr.decide.verdict``), with the call's history: a "duplicate" answer to a resend
+    (``payerr._decide.verdict``), with the call's history: a "duplicate" answer to a resend
     after an attempt that may have executed is outcome unknown, and the response carries that
     Classification (:func:`~payerr.classification_of`, :func:`~payerr.classify_response`).
 
@@ -424,7 +424,7 @@ class stop_when_budget_spent(tenacity.stop.stop_base):  # noqa: N801 -- tenacity
             return False
         result = _result(retry_state)
         if isinstance(result, Attempt):
-            logs.warn_attempt(logs.BUDGET_EXHAUSTED, result, number=retry_state.attempt_number)
+            _logs.warn_attempt(_logs.BUDGET_EXHAUSTED, result, number=retry_state.attempt_number)
             _telemetry.budget_exhausted(result.classification.provider)
         return True
 

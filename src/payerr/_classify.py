@@ -18,14 +18,14 @@ from typing import Any
 import httpx
 
 from payerr import _log, _telemetry
+from payerr._adapters import CARD_READERS, READERS, Unresolved
+from payerr._exceptions import UsageError
 from payerr._http import parse_json_object, read_retry_after, status_fallback
+from payerr._mappings import ProviderTable, Registry, default_registry, normalize_code
+from payerr._networks import refine
+from payerr._operations import fit_message, operation_of_body, operation_of_request
+from payerr._taxonomy import Classification, Operation, Outcome
 from payerr._text import clean, int_text
-from payerr.adapters import CARD_READERS, READERS, Unresolved
-from payerr.exceptions import UsageError
-from payerr.mappings import ProviderTable, Registry, default_registry, normalize_code
-from payerr.networks import refine
-from payerr.operations import fit_message, operation_of_body, operation_of_request
-from payerr.taxonomy import Classification, Operation, Outcome
 
 __all__ = [
     "EXTENSION_KEY",
@@ -148,7 +148,7 @@ def classify_http(
 ) -> Classification:
     """Classify an HTTP answer from its parts. Never raises on what the provider sent.
 
-    The provider's envelope decides where it has a known code (see ``payerr.adapters``); an
+    The provider's envelope decides where it has a known code (see ``payerr._adapters``); an
     unknown code falls back on the provider's status field, then on the HTTP status. A 2xx
     whose outcome cannot be read is *pending*; an error status is never *success*: a 429,
     5xx or other error status whose body says the operation succeeded is *pending* (outcome
@@ -167,7 +167,7 @@ def classify_http(
 
     A failed card payment whose answer carries what the issuer and the card network said
     (Antom ``paymentResultInfo``) gets it as ``Classification.network``; a Merchant Advice
-    Code's wait may lengthen ``retry_after`` on a decline (see :mod:`payerr.networks`). The
+    Code's wait may lengthen ``retry_after`` on a decline (see :mod:`payerr._networks`). The
     verdict stays the provider code's.
 
     Pure: logs nothing and reads no clock (``classify_response`` and the transports log
@@ -220,7 +220,7 @@ def read_answer(
         elif seconds is not None:
             result = dataclasses.replace(result, retry_after=seconds)
     if result.outcome is Outcome.FAILED and obj is not None and operation in _CARD_OPERATIONS:
-        # A declined card payment: the network's advice refines it (payerr.networks).
+        # A declined card payment: the network's advice refines it (payerr._networks).
         card = CARD_READERS.get(table.adapter)
         if card is not None:
             result = refine(result, card(obj))

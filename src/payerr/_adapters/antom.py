@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from payerr.adapters._base import (
+from payerr._adapters._base import (
     Fallback,
     Reading,
     Unresolved,
@@ -31,10 +31,10 @@ from payerr.adapters._base import (
     text_of,
     upper_of,
 )
-from payerr.mappings import ProviderTable
-from payerr.networks import network_advice
-from payerr.operations import operation_of_body
-from payerr.taxonomy import (
+from payerr._mappings import ProviderTable
+from payerr._networks import network_advice
+from payerr._operations import operation_of_body
+from payerr._taxonomy import (
     DEFAULT_ACTIONS,
     DEFAULT_USER_MESSAGES,
     Category,

@@ -20,12 +20,11 @@ from typing import Any, TextIO
 
 import httpx
 
+from payerr._classify import classify, classify_http
+from payerr._exceptions import MappingError, UnknownProviderError, UsageError
 from payerr._http import MAX_BODY_BYTES
-from payerr._text import clean
-from payerr.classify import classify, classify_http
-from payerr.exceptions import MappingError, UnknownProviderError, UsageError
-from payerr.mappings import Registry, normalize_code, parse_file
-from payerr.network_tables import (
+from payerr._mappings import Registry, normalize_code, parse_file
+from payerr._network_tables import (
     AdviceCode,
     IssuerCode,
     NetworkTable,
@@ -35,7 +34,7 @@ from payerr.network_tables import (
     parse_network_file,
     shipped_networks_dir,
 )
-from payerr.taxonomy import (
+from payerr._taxonomy import (
     Category,
     Classification,
     CodeEntry,
@@ -43,6 +42,7 @@ from payerr.taxonomy import (
     Operation,
     Outcome,
 )
+from payerr._text import clean
 
 __all__ = ["main"]
 
@@ -288,7 +288,7 @@ def _cell(value: object) -> str:
 
 
 def _demo(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
-    from payerr.demo import run  # noqa: PLC0415 -- the simulator is loaded only for the demo
+    from payerr._demo import run  # noqa: PLC0415 -- the simulator is loaded only for the demo
 
     summary = run(
         seed=args.seed,

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import httpx
 
-    from payerr.decide import AttemptRecord
-    from payerr.taxonomy import Classification
+    from payerr._decide import AttemptRecord
+    from payerr._taxonomy import Classification
 
 __all__ = [
     "FinalError",
@@ -150,7 +150,7 @@ def _request_of(response: httpx.Response) -> httpx.Request | None:
 
 
 def _safe_url(url: httpx.URL) -> str:
-    from payerr.logs import safe_url  # noqa: PLC0415 -- payerr.logs imports this module
+    from payerr._logs import safe_url  # noqa: PLC0415 -- payerr._logs imports this module
 
     return safe_url(url)
 

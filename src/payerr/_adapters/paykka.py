@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from payerr.adapters._base import (
+from payerr._adapters._base import (
     Reading,
     Unresolved,
     code_of,
@@ -21,8 +21,8 @@ from payerr.adapters._base import (
     text_of,
     upper_of,
 )
-from payerr.mappings import ProviderTable
-from payerr.taxonomy import Category, Classification, Operation, Outcome
+from payerr._mappings import ProviderTable
+from payerr._taxonomy import Category, Classification, Operation, Outcome
 
 __all__ = ["read"]
 

@@ -68,9 +68,9 @@ from itertools import islice
 from types import MappingProxyType
 from typing import Protocol
 
-from payerr.exceptions import UsageError
-from payerr.redaction import _DIGIT_RUN, _pan_spans
-from payerr.taxonomy import Category, Classification, NetworkAdvice, Outcome
+from payerr._exceptions import UsageError
+from payerr._redaction import _DIGIT_RUN, _pan_spans
+from payerr._taxonomy import Category, Classification, NetworkAdvice, Outcome
 
 __all__ = [
     "DAY",

@@ -20,10 +20,10 @@ from typing import Any
 import httpx
 
 from payerr import _log
-from payerr.decide import Attempt
-from payerr.exceptions import PaymentError
-from payerr.redaction import _mask_card_numbers
-from payerr.taxonomy import Category, Classification, Outcome
+from payerr._decide import Attempt
+from payerr._exceptions import PaymentError
+from payerr._redaction import _mask_card_numbers
+from payerr._taxonomy import Category, Classification, Outcome
 
 __all__ = [
     "BUDGET_EXHAUSTED",

@@ -15,15 +15,15 @@ from enum import Enum
 
 import httpx
 
-from payerr._text import clean
-from payerr.redaction import redact_text
-from payerr.taxonomy import (
+from payerr._redaction import redact_text
+from payerr._taxonomy import (
     DEFAULT_ACTIONS,
     DEFAULT_USER_MESSAGES,
     Category,
     Classification,
     Outcome,
 )
+from payerr._text import clean
 
 __all__ = [
     "DEFAULT_KEY_HEADERS",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from payerr.adapters import antom, fields, ottpay, paykka
-from payerr.adapters._base import Fallback, Reading, Unresolved
-from payerr.mappings import ProviderTable
-from payerr.taxonomy import NetworkAdvice, Operation
+from payerr._adapters import antom, fields, ottpay, paykka
+from payerr._adapters._base import Fallback, Reading, Unresolved
+from payerr._mappings import ProviderTable
+from payerr._taxonomy import NetworkAdvice, Operation
 
 __all__ = ["CARD_READERS", "READERS", "Fallback", "Reading", "Unresolved"]
 

@@ -1,6 +1,6 @@
 """The retry decision, as pure functions: classification + request facts + attempt -> what next.
 
-Shared by the sync and async transports and by the tenacity pieces in ``payerr.policy``; no
+Shared by the sync and async transports and by the tenacity pieces in ``payerr._policy``; no
 I/O, no clock, no randomness of its own (callers pass elapsed time and a jitter draw).
 """
 
@@ -14,8 +14,8 @@ from typing import Any, NamedTuple
 
 import httpx
 
-from payerr.classify import HTTP_STATUS
-from payerr.exceptions import (
+from payerr._classify import HTTP_STATUS
+from payerr._exceptions import (
     FinalError,
     MerchantConfigError,
     OutcomeUnknownError,
@@ -24,9 +24,9 @@ from payerr.exceptions import (
     RiskError,
     UserActionError,
 )
-from payerr.operations import fit_message
-from payerr.safety import Sent
-from payerr.taxonomy import DEFAULT_USER_MESSAGES, Category, Classification, Outcome
+from payerr._operations import fit_message
+from payerr._safety import Sent
+from payerr._taxonomy import DEFAULT_USER_MESSAGES, Category, Classification, Outcome
 
 __all__ = [
     "Action",

@@ -14,9 +14,9 @@ import dataclasses
 import re
 from typing import Any
 
-from payerr.exceptions import UsageError
-from payerr.mappings import normalize_code
-from payerr.taxonomy import Category, Classification, Operation, Outcome
+from payerr._exceptions import UsageError
+from payerr._mappings import normalize_code
+from payerr._taxonomy import Category, Classification, Operation, Outcome
 
 __all__ = [
     "OPERATION_EXTENSION",

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
+from payerr._mappings import ProviderTable, normalize_code
+from payerr._taxonomy import Category, Classification, Outcome
 from payerr._text import clean, int_text
-from payerr.mappings import ProviderTable, normalize_code
-from payerr.taxonomy import Category, Classification, Outcome
 
 __all__ = [
     "INVALID",

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from payerr.exceptions import UsageError
-from payerr.reattempt import CardState, ReattemptLimits, ReserveCheck, StoreWrite
+from payerr._exceptions import UsageError
+from payerr._reattempt import CardState, ReattemptLimits, ReserveCheck, StoreWrite
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -95,7 +95,7 @@ return 1
 """
 )
 
-# The rule of payerr.reattempt.blocks, checked and counted in one step. ARGV[5] member,
+# The rule of payerr._reattempt.blocks, checked and counted in one step. ARGV[5] member,
 # ARGV[6] the answer's own wait in seconds, ARGV[7] n, then n pairs (bound, declines).
 _RESERVE = (
     _SETTLE
@@ -131,7 +131,7 @@ return reply
 
 
 class RedisReattemptStore:
-    """A :class:`~payerr.reattempt.ReattemptStore` on Redis, shared by a fleet.
+    """A :class:`~payerr._reattempt.ReattemptStore` on Redis, shared by a fleet.
 
     ``RedisReattemptStore(redis.Redis(...))``; any redis-py client with ``register_script``
     works (``decode_responses`` either way). Construction sends nothing. Redis errors propagate:

@@ -2,8 +2,8 @@
 
 A provider relays what the issuer and the network said (Antom's ``paymentResultInfo``: card
 brand, the issuer's raw code, Mastercard's Merchant Advice Code). :func:`network_advice` reads
-those values against the network tables (:mod:`payerr.network_tables`) into a
-:class:`~payerr.taxonomy.NetworkAdvice`; :func:`refine` attaches it to a failed
+those values against the network tables (:mod:`payerr._network_tables`) into a
+:class:`~payerr._taxonomy.NetworkAdvice`; :func:`refine` attaches it to a failed
 Classification. The provider's code keeps deciding the verdict: advice never changes an
 outcome, a category or ``retryable`` (DESIGN.md section 6).
 
@@ -26,9 +26,9 @@ import dataclasses
 import re
 from operator import attrgetter
 
+from payerr._network_tables import lookup_table
+from payerr._taxonomy import Classification, NetworkAdvice, Outcome
 from payerr._text import clean
-from payerr.network_tables import lookup_table
-from payerr.taxonomy import Classification, NetworkAdvice, Outcome
 
 __all__ = ["network_advice", "refine"]
 

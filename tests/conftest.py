@@ -10,7 +10,7 @@ import pytest
 import structlog
 from hypothesis import settings
 
-from payerr._mappings import ENV_VAR, Registry, reset_default_registry
+from payerr._registry import ENV_VAR, Registry, reset_default_registry
 from payerr.testing import reset
 
 from .redis_server import missing, running_redis

@@ -9,7 +9,7 @@ from structlog.testing import capture_logs
 
 import payerr
 from payerr import Category, Classification, Outcome, UnknownProviderError
-from payerr._mappings import Registry
+from payerr._registry import Registry
 
 from .conftest import CONTRACT_KEYS
 

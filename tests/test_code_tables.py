@@ -20,7 +20,7 @@ import pytest
 
 import payerr
 from payerr import Category, Outcome
-from payerr._mappings import Registry
+from payerr._registry import Registry
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 PROVIDERS = ("alipay_plus", "antom", "ottpay", "paykka")

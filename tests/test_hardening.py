@@ -11,7 +11,9 @@ import httpx
 import pytest
 
 import payerr
-import payerr._mappings
+import payerr._registry
+import payerr._schema
+import payerr._table
 from payerr import Outcome
 from payerr._cli import main
 
@@ -78,7 +80,7 @@ def test_a_file_that_breaks_the_toml_parser_is_a_mapping_error(
     hostile = tmp_path / "x.toml"
     hostile.write_bytes(content)
     with pytest.raises(payerr.MappingError):
-        payerr._mappings.parse_file(hostile)
+        payerr._schema.parse_file(hostile)
     assert main(["validate", str(hostile)]) == 1
     assert "Traceback" not in capsys.readouterr().err
 
@@ -102,8 +104,8 @@ def test_a_broken_payerr_mappings_file_raises_on_every_use(
 ) -> None:
     broken = tmp_path / "broken.toml"
     broken.write_text("[provider\n", encoding="utf-8")
-    monkeypatch.setenv(payerr._mappings.ENV_VAR, str(broken))
-    payerr._mappings.reset_default_registry()
+    monkeypatch.setenv(payerr._registry.ENV_VAR, str(broken))
+    payerr._registry.reset_default_registry()
     for _ in range(3):
         with pytest.raises(payerr.MappingError):
             payerr.classify("antom", "SUCCESS")

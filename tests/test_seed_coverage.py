@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import payerr
-from payerr._mappings import Registry
+from payerr._registry import Registry
 from payerr._taxonomy import Category, Outcome
 
 from .conftest import PROVIDERS, REPO, seed_codes

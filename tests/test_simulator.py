@@ -9,7 +9,7 @@ import pytest
 
 import payerr
 from payerr import Outcome
-from payerr._mappings import Registry
+from payerr._registry import Registry
 from payerr.testing import ProviderSimulator, envelope, scenario
 from payerr.testing._providers import doc_outcome
 

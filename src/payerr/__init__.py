@@ -23,7 +23,6 @@ from payerr._exceptions import (
     UserActionError,
 )
 from payerr._logs import add_payment_context
-from payerr._mappings import Registry, default_registry, load_mappings
 from payerr._network_tables import NetworkTable, card_networks, network_table
 from payerr._networks import network_advice
 from payerr._policy import (
@@ -43,6 +42,7 @@ from payerr._reattempt import (
 )
 from payerr._reattempt_redis import RedisReattemptStore
 from payerr._redaction import RedactSensitive
+from payerr._registry import Registry, default_registry, load_mappings
 from payerr._safety import is_replay_safe
 from payerr._taxonomy import (
     Category,

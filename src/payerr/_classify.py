@@ -21,9 +21,11 @@ from payerr import _log, _telemetry
 from payerr._adapters import CARD_READERS, READERS, Unresolved
 from payerr._exceptions import UsageError
 from payerr._http import parse_json_object, read_retry_after, status_fallback
-from payerr._mappings import ProviderTable, Registry, default_registry, normalize_code
 from payerr._networks import refine
 from payerr._operations import fit_message, operation_of_body, operation_of_request
+from payerr._registry import Registry, default_registry
+from payerr._schema import normalize_code
+from payerr._table import ProviderTable
 from payerr._taxonomy import Classification, Operation, Outcome
 from payerr._text import clean, int_text
 

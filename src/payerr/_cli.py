@@ -23,7 +23,6 @@ import httpx
 from payerr._classify import classify, classify_http
 from payerr._exceptions import MappingError, UnknownProviderError, UsageError
 from payerr._http import MAX_BODY_BYTES
-from payerr._mappings import Registry, normalize_code, parse_file
 from payerr._network_tables import (
     AdviceCode,
     IssuerCode,
@@ -34,6 +33,8 @@ from payerr._network_tables import (
     parse_network_file,
     shipped_networks_dir,
 )
+from payerr._registry import Registry
+from payerr._schema import normalize_code, parse_file
 from payerr._taxonomy import (
     Category,
     Classification,

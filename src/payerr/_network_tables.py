@@ -7,7 +7,7 @@ Mastercard's Merchant Advice Codes (``[[advice]]``) and the network's reattempt 
 the wheel next to the provider mappings and load once, on first use.
 
 A card network is not a provider: there is no envelope to read and no transport to build, so
-these tables live apart from :class:`~payerr._mappings.Registry` and ``payerr.providers()``.
+these tables live apart from :class:`~payerr._registry.Registry` and ``payerr.providers()``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from payerr._exceptions import MappingError, UsageError
-from payerr._mappings import shipped_mappings_dir
+from payerr._schema import shipped_mappings_dir
 
 __all__ = [
     "AdviceCode",

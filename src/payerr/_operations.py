@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from payerr._exceptions import UsageError
-from payerr._mappings import normalize_code
+from payerr._schema import normalize_code
 from payerr._taxonomy import Category, Classification, Operation, Outcome
 
 __all__ = [

@@ -43,7 +43,7 @@ from payerr._decide import (
 )
 from payerr._exceptions import PaymentError, UsageError
 from payerr._http import parse_retry_after
-from payerr._mappings import Registry, default_registry
+from payerr._registry import Registry, default_registry
 from payerr._safety import DEFAULT_KEY_HEADERS, Sent, classify_transport_error, is_replay_safe
 from payerr._taxonomy import Classification
 

@@ -40,9 +40,9 @@ from payerr._decide import (
     verdict,
 )
 from payerr._exceptions import UsageError
-from payerr._mappings import Registry, default_registry
 from payerr._operations import operation_of_request
 from payerr._policy import RetryPolicy
+from payerr._registry import Registry, default_registry
 from payerr._safety import (
     DEFAULT_KEY_HEADERS,
     IDEMPOTENT_METHODS,

@@ -7,7 +7,7 @@ from typing import Any
 
 from payerr._adapters import antom, fields, ottpay, paykka
 from payerr._adapters._base import Fallback, Reading, Unresolved
-from payerr._mappings import ProviderTable
+from payerr._table import ProviderTable
 from payerr._taxonomy import NetworkAdvice, Operation
 
 __all__ = ["CARD_READERS", "READERS", "Fallback", "Reading", "Unresolved"]

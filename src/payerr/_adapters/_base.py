@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from payerr._mappings import ProviderTable, normalize_code
+from payerr._schema import normalize_code
+from payerr._table import ProviderTable
 from payerr._taxonomy import Category, Classification, Outcome
 from payerr._text import clean, int_text
 

@@ -31,9 +31,9 @@ from payerr._adapters._base import (
     text_of,
     upper_of,
 )
-from payerr._mappings import ProviderTable
 from payerr._networks import network_advice
 from payerr._operations import operation_of_body
+from payerr._table import ProviderTable
 from payerr._taxonomy import (
     DEFAULT_ACTIONS,
     DEFAULT_USER_MESSAGES,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from payerr._adapters._base import Reading, decide, get_path, text_of
-from payerr._mappings import ProviderTable
+from payerr._table import ProviderTable
 from payerr._taxonomy import Operation
 
 __all__ = ["read"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from payerr._adapters._base import Fallback, Reading, Unresolved, decide, pending, text_of
-from payerr._mappings import ProviderTable
+from payerr._table import ProviderTable
 from payerr._taxonomy import Classification, Operation, Outcome
 
 __all__ = ["read"]

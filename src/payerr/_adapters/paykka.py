@@ -21,7 +21,7 @@ from payerr._adapters._base import (
     text_of,
     upper_of,
 )
-from payerr._mappings import ProviderTable
+from payerr._table import ProviderTable
 from payerr._taxonomy import Category, Classification, Operation, Outcome
 
 __all__ = ["read"]

@@ -25,13 +25,7 @@ from payerr._exceptions import (
 from payerr._logs import add_payment_context
 from payerr._network_tables import NetworkTable, card_networks, network_table
 from payerr._networks import network_advice
-from payerr._policy import (
-    RetryPolicy,
-    retry_if_retryable,
-    stop_before_timeout,
-    stop_when_budget_spent,
-    wait_retry_after,
-)
+from payerr._policy import RetryPolicy
 from payerr._reattempt import (
     DeclineLimit,
     MemoryReattemptStore,
@@ -43,6 +37,12 @@ from payerr._reattempt import (
 from payerr._reattempt_redis import RedisReattemptStore
 from payerr._redaction import RedactSensitive
 from payerr._registry import Registry, default_registry, load_mappings
+from payerr._retry_pieces import (
+    retry_if_retryable,
+    stop_before_timeout,
+    stop_when_budget_spent,
+    wait_retry_after,
+)
 from payerr._safety import is_replay_safe
 from payerr._taxonomy import (
     Category,

@@ -26,7 +26,7 @@ from payerr._exceptions import (
 )
 from payerr._operations import fit_message
 from payerr._safety import Sent
-from payerr._taxonomy import DEFAULT_USER_MESSAGES, Category, Classification, Outcome
+from payerr._taxonomy import Category, Classification, Outcome
 
 __all__ = [
     "Action",
@@ -203,15 +203,7 @@ def verdict(
 
 def outcome_unknown(c: Classification, action: str = INQUIRE_ACTION) -> Classification:
     """The same answer, marked outcome unknown: pending, not retryable, inquire first."""
-    unknown = dataclasses.replace(
-        c,
-        outcome=Outcome.PENDING,
-        category=None,
-        retryable=False,
-        action=action,
-        user_message=DEFAULT_USER_MESSAGES[Outcome.PENDING],
-    )
-    return fit_message(unknown, c.operation)
+    return fit_message(c.reclassified(Outcome.PENDING, action=action), c.operation)
 
 
 def repeat_unknown(c: Classification, executed_before: AttemptRecord) -> Classification:

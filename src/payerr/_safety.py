@@ -18,7 +18,6 @@ import httpx
 from payerr._redaction import redact_text
 from payerr._taxonomy import (
     DEFAULT_ACTIONS,
-    DEFAULT_USER_MESSAGES,
     Category,
     Classification,
     Outcome,
@@ -179,10 +178,10 @@ def classify_transport_error(provider: str, exc: Exception) -> tuple[Classificat
             message=message,
             outcome=Outcome.FAILED,
             category=category,
-            retryable=category is Category.RETRYABLE,
+            retryable=category is Category.RETRYABLE,  # checked by Classification itself
             known=False,
             action=action,
-            user_message=DEFAULT_USER_MESSAGES[category],
+            user_message=Classification.defaults(Outcome.FAILED, category)[1],
             source="transport",
         ),
         sent,

@@ -21,8 +21,6 @@ from payerr._schema import (
     normalize_code,
 )
 from payerr._taxonomy import (
-    DEFAULT_ACTIONS,
-    DEFAULT_USER_MESSAGES,
     Category,
     Classification,
     CodeEntry,
@@ -208,18 +206,14 @@ class ProviderTable:
         detail: str | None = None,
         http_status: int | None = None,
         retry_after: float | None = None,
-        known: bool = False,
         repeat: bool = False,
         operation: Operation = Operation.UNKNOWN,
     ) -> Classification:
         """A Classification decided by a fallback rather than a mapping row."""
-        if outcome is Outcome.SUCCESS and not known:
-            outcome = Outcome.PENDING  # an unknown code is never success
-        if outcome is not Outcome.FAILED:
-            category = None
-        elif category is None:
-            category = Category.FINAL
-        key: Outcome | Category = category if category is not None else outcome
+        if outcome is Outcome.SUCCESS:
+            outcome = Outcome.PENDING  # a code no row knows is never success
+        outcome, category, retryable = Classification.verdict(outcome, category)
+        default_action, user_message = Classification.defaults(outcome, category)
         return Classification(
             provider=self.id,
             code=normalize_code(raw_code) if raw_code else "",
@@ -227,10 +221,10 @@ class ProviderTable:
             message=message,
             outcome=outcome,
             category=category,
-            retryable=category is Category.RETRYABLE,
-            known=known,
-            action=action or DEFAULT_ACTIONS[key],
-            user_message=DEFAULT_USER_MESSAGES[key],
+            retryable=retryable,
+            known=False,
+            action=action or default_action,
+            user_message=user_message,
             retry_after=retry_after,
             source=source,
             detail=detail,

@@ -5,6 +5,7 @@ Definitions and tie-breakers are in DESIGN.md §1; this module only holds the vo
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -210,6 +211,58 @@ class Classification:
     """What was classified (see :class:`Operation`)."""
     network: NetworkAdvice | None = None
     """The card network's advice on a declined card payment, where the answer carried it."""
+
+    # -- the invariants, kept here and nowhere else ------------------------------------------
+
+    def __post_init__(self) -> None:
+        """A category exactly when failed, and ``retryable`` exactly when the category is
+        retryable: checked on every construction, ``dataclasses.replace`` included."""
+        if (self.category is not None) != (self.outcome == Outcome.FAILED):
+            raise ValueError(
+                f"a {self.outcome} classification has category {self.category!r}: "
+                "a category is set exactly when the outcome is failed"
+            )
+        if self.retryable != (self.category == Category.RETRYABLE):
+            raise ValueError("retryable is True exactly when the category is retryable")
+
+    @staticmethod
+    def verdict(
+        outcome: Outcome, category: Category | None
+    ) -> tuple[Outcome, Category | None, bool]:
+        """``(outcome, category, retryable)`` made consistent: no category unless failed, a
+        failure without one is final."""
+        if outcome != Outcome.FAILED:
+            return outcome, None, False
+        category = category if category is not None else Category.FINAL
+        return outcome, category, category == Category.RETRYABLE
+
+    @staticmethod
+    def defaults(outcome: Outcome, category: Category | None) -> tuple[str, str]:
+        """``(action, user_message)`` payerr gives where nothing more specific is known."""
+        key: Outcome | Category = category if category is not None else outcome
+        return DEFAULT_ACTIONS[key], DEFAULT_USER_MESSAGES[key]
+
+    def reclassified(
+        self,
+        outcome: Outcome,
+        category: Category | None = None,
+        *,
+        action: str | None = None,
+        **changes: object,
+    ) -> Classification:
+        """This answer with another verdict: the category, ``retryable``, the default action
+        and the shopper message follow from it (``action`` overrides the default)."""
+        outcome, category, retryable = Classification.verdict(outcome, category)
+        default_action, user_message = Classification.defaults(outcome, category)
+        return dataclasses.replace(
+            self,
+            outcome=outcome,
+            category=category,
+            retryable=retryable,
+            action=action or default_action,
+            user_message=user_message,
+            **changes,  # type: ignore[arg-type]  # field names, checked by replace()
+        )
 
     def in_response(
         self, detail: str | None, http_status: int, operation: Operation = Operation.UNKNOWN

@@ -16,7 +16,6 @@ Precedence (DESIGN.md section 2; docs.antom.com/ac/ams/paymentri_online, .../pay
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from payerr._adapters._base import (
@@ -35,8 +34,6 @@ from payerr._networks import network_advice
 from payerr._operations import operation_of_body
 from payerr._table import ProviderTable
 from payerr._taxonomy import (
-    DEFAULT_ACTIONS,
-    DEFAULT_USER_MESSAGES,
     Category,
     Classification,
     NetworkAdvice,
@@ -210,15 +207,7 @@ def _envelope(
         # Unknown result: resend the same request, unless the code itself says pending.
         if verdict.outcome is Outcome.PENDING or verdict.retryable:
             return verdict
-        return dataclasses.replace(
-            verdict,
-            outcome=Outcome.FAILED,
-            category=Category.RETRYABLE,
-            retryable=True,
-            action=DEFAULT_ACTIONS[Category.RETRYABLE],
-            user_message=DEFAULT_USER_MESSAGES[Category.RETRYABLE],
-            source=fallback.source,
-        )
+        return verdict.reclassified(Outcome.FAILED, Category.RETRYABLE, source=fallback.source)
     if fallback.outcome is not verdict.outcome:
         if verdict.outcome is Outcome.PENDING:
             return verdict  # in process beside F: pending, never failed (DESIGN.md 6, rule 5)

@@ -1,0 +1,56 @@
+"""Classification's invariants hold however one is built (docs/ARCHITECTURE.md §7, _taxonomy).
+
+A category exactly when failed; retryable exactly when the category is retryable. Every path
+that builds or rebuilds a verdict goes through the same check, ``dataclasses.replace``
+included, so no path can hand a caller "pending, category risk" or "failed, retryable=False,
+category retryable".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import payerr
+from payerr import Category, Classification, Outcome
+
+BASE = payerr.classify("antom", "SUCCESS")
+
+
+@pytest.mark.parametrize(
+    ("outcome", "category", "retryable"),
+    [
+        (Outcome.PENDING, Category.RISK, False),
+        (Outcome.SUCCESS, Category.FINAL, False),
+        (Outcome.FAILED, None, False),
+        (Outcome.FAILED, Category.RETRYABLE, False),
+        (Outcome.FAILED, Category.RISK, True),
+        (Outcome.PENDING, None, True),
+    ],
+)
+def test_an_inconsistent_classification_cannot_be_built(
+    outcome: Outcome, category: Category | None, retryable: bool
+) -> None:
+    with pytest.raises(ValueError, match=r"category|retryable"):
+        dataclasses.replace(BASE, outcome=outcome, category=category, retryable=retryable)
+
+
+@given(st.sampled_from(list(Outcome)), st.none() | st.sampled_from(list(Category)))
+def test_reclassified_is_always_consistent(outcome: Outcome, category: Category | None) -> None:
+    c = BASE.reclassified(outcome, category)
+    assert (c.category is not None) == (c.outcome is Outcome.FAILED)
+    assert c.retryable == (c.category is Category.RETRYABLE)
+    assert c.user_message or outcome is Outcome.INFO  # info is no outcome to tell a shopper
+    if outcome is Outcome.FAILED and category is None:
+        assert c.category is Category.FINAL  # a failure nobody explained is final
+
+
+def test_every_shipped_row_and_every_fallback_is_consistent() -> None:
+    for provider in payerr.providers():
+        for entry in payerr.default_registry().table(provider).all_entries():
+            Classification.__post_init__(entry.classification())
+    unknown = payerr.classify("antom", "NO_SUCH_CODE_ANYWHERE")
+    assert (unknown.outcome, unknown.category, unknown.retryable) == ("pending", None, False)

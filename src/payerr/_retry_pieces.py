@@ -68,18 +68,18 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
     Args:
         provider: needed to classify plain responses and to know the provider's idempotent
             request-id fields.
-        key_headers: request headers that carry an idempotency key.
+        idempotency_headers: request headers that carry an idempotency key.
     """
 
     def __init__(
         self,
         provider: str | None = None,
         *,
-        key_headers: Iterable[str] = DEFAULT_KEY_HEADERS,
+        idempotency_headers: Iterable[str] = DEFAULT_KEY_HEADERS,
         registry: Registry | None = None,
     ) -> None:
         self.provider = provider
-        self.key_headers = tuple(key_headers)
+        self.idempotency_headers = tuple(idempotency_headers)
         self.registry = registry
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
@@ -167,7 +167,9 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
         fields: tuple[str, ...] = ()
         if self.provider is not None:
             fields = (self.registry or default_registry()).table(self.provider).request_id_fields
-        return is_replay_safe(request, key_headers=self.key_headers, request_id_fields=fields)
+        return is_replay_safe(
+            request, idempotency_headers=self.idempotency_headers, request_id_fields=fields
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,7 +84,7 @@ Identity = tuple[str, str, str]
 def request_identity(
     request: httpx.Request,
     *,
-    key_headers: Iterable[str] = DEFAULT_KEY_HEADERS,
+    idempotency_headers: Iterable[str] = DEFAULT_KEY_HEADERS,
     request_id_fields: Iterable[str] = (),
 ) -> Identity | None:
     """What the provider deduplicates this request on: an idempotency key header, or a
@@ -92,7 +92,7 @@ def request_identity(
     ``paymentRequestId``). None when there is neither: the provider cannot tell a resend from
     a new request."""
     path = request.url.path
-    key = _key_of(request, tuple(key_headers))
+    key = _key_of(request, tuple(idempotency_headers))
     if key is not None:
         return path, "key", key  # the same key under another header name is the same one
     fields = tuple(request_id_fields)
@@ -102,19 +102,19 @@ def request_identity(
 def is_replay_safe(
     request: httpx.Request,
     *,
-    key_headers: Iterable[str] = DEFAULT_KEY_HEADERS,
+    idempotency_headers: Iterable[str] = DEFAULT_KEY_HEADERS,
     request_id_fields: Iterable[str] = (),
 ) -> bool:
     """Whether sending ``request`` twice cannot execute it twice.
 
     Args:
-        key_headers: header names that carry an idempotency key.
+        idempotency_headers: header names that carry an idempotency key.
         request_id_fields: top-level JSON body fields the provider deduplicates on.
     """
     if request.method.upper() in IDEMPOTENT_METHODS:
         return True
     identity = request_identity(
-        request, key_headers=key_headers, request_id_fields=request_id_fields
+        request, idempotency_headers=idempotency_headers, request_id_fields=request_id_fields
     )
     return identity is not None
 

@@ -90,7 +90,7 @@ class _Flight:
         if self._identity is False:
             self._identity = request_identity(
                 self.request,
-                key_headers=core.key_headers,
+                idempotency_headers=core.idempotency_headers,
                 request_id_fields=core.table.request_id_fields,
             )
         return self._identity  # type: ignore[return-value]  # False replaced above
@@ -103,7 +103,7 @@ class _Core:
         self,
         provider: str,
         policy: RetryPolicy | None,
-        key_headers: Iterable[str],
+        idempotency_headers: Iterable[str],
         auto_idempotency_key: bool,
         registry: Registry | None,
     ) -> None:
@@ -111,8 +111,8 @@ class _Core:
         self.table = (registry or default_registry()).table(provider)  # unknown provider: now
         self.provider = provider
         self.policy = policy or RetryPolicy()
-        self.key_headers = tuple(key_headers)
-        if not self.key_headers:
+        self.idempotency_headers = tuple(idempotency_headers)
+        if not self.idempotency_headers:
             raise UsageError("idempotency_headers needs at least one header name")
         self.auto_idempotency_key = auto_idempotency_key
         self.budget = self.policy.budget_for(provider)
@@ -130,7 +130,7 @@ class _Core:
             # A redirect hop: httpx copies the request's extensions onto the next request, so
             # the hops of one client.post() share one history.
             call.hop += 1
-            key, generated = self.key_headers[0], call.generated_key
+            key, generated = self.idempotency_headers[0], call.generated_key
             method = request.method.upper()
             if method in IDEMPOTENT_METHODS and generated and request.headers.get(key) == generated:
                 del request.headers[key]  # a GET that fetches the result needs no key
@@ -139,11 +139,11 @@ class _Core:
             if (
                 self.auto_idempotency_key
                 and request.method.upper() not in IDEMPOTENT_METHODS
-                and not has_idempotency_key(request, self.key_headers)
+                and not has_idempotency_key(request, self.idempotency_headers)
             ):
                 # One key per logical call, reused by every retry of this same request object.
                 generated = uuid.uuid4().hex
-                request.headers[self.key_headers[0]] = generated
+                request.headers[self.idempotency_headers[0]] = generated
             call = Call(generated_key=generated)
             request.extensions[CALL_KEY] = call
         if self.budget is not None:

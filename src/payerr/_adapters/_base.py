@@ -22,10 +22,10 @@ __all__ = [
     "Reading",
     "Unresolved",
     "code_of",
-    "decide",
     "fallbacks",
     "get_path",
     "pending",
+    "resolve",
     "text_of",
     "upper_of",
 ]
@@ -68,8 +68,8 @@ class Unresolved:
     why: str = ""
 
 
-Verdict = Classification | Unresolved | None
-Reading = tuple[Verdict, str | None]
+Finding = Classification | Unresolved | None
+Reading = tuple[Finding, str | None]
 
 
 class _Invalid:
@@ -121,14 +121,14 @@ def get_path(obj: object, path: str) -> Any:
     return obj
 
 
-def decide(
+def resolve(
     table: ProviderTable,
     value: object,
     source: str,
     fallback: Fallback | None = None,
     *,
     must_agree: bool = False,
-) -> Verdict:
+) -> Finding:
     """The verdict for one code field, or None when the field is absent.
 
     Args:

@@ -20,13 +20,13 @@ from typing import Any
 
 from payerr._adapters._base import (
     Fallback,
+    Finding,
     Reading,
     Unresolved,
-    Verdict,
     code_of,
-    decide,
     fallbacks,
     pending,
+    resolve,
     text_of,
     upper_of,
 )
@@ -161,7 +161,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
             return verdict, detail
 
     for field in ("code", "errorCode", "resultCode"):
-        verdict = decide(table, body.get(field), field)
+        verdict = resolve(table, body.get(field), field)
         if verdict is not None:
             return verdict, text_of(body.get("message")) or text_of(
                 body.get("errorMessage")
@@ -171,7 +171,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
 
 def _envelope(
     table: ProviderTable, env: dict[str, Any], prefix: str, *, unknown_is_pending: bool = False
-) -> Verdict:
+) -> Finding:
     """``{resultCode, resultStatus}``: the code decides, read in the light of the status.
 
     ``unknown_is_pending``: a ``U`` here reports a payment's state (a notification, Alipay+'s
@@ -187,7 +187,7 @@ def _envelope(
         return Unresolved(raw, f"{prefix}.resultStatus", pending(prefix))
     fallback = _ENVELOPE_FALLBACKS[prefix].get(status or "")
     source = f"{prefix}.resultCode"
-    verdict = decide(table, env.get("resultCode"), source, fallback)
+    verdict = resolve(table, env.get("resultCode"), source, fallback)
     if verdict is None:
         return Unresolved(None, fallback.source, fallback) if fallback is not None else None
     garbled = fallback is None and "resultStatus" in env
@@ -220,7 +220,7 @@ def _envelope(
     return verdict
 
 
-def _operation_status(table: ProviderTable, body: dict[str, Any], field: str) -> Verdict:
+def _operation_status(table: ProviderTable, body: dict[str, Any], field: str) -> Finding:
     """``refundStatus`` / ``vaultingStatus`` (SUCCESS / FAIL / PROCESSING): the operation's
     result. A value payerr does not know, or none, is pending (DESIGN.md 6, rule 1)."""
     value = upper_of(body.get(field))
@@ -229,7 +229,7 @@ def _operation_status(table: ProviderTable, body: dict[str, Any], field: str) ->
         if code is not None:
             # SUCCESS comes with the code SUCCESS (SDK: vaulting_result_code); any other code
             # is a disagreement, which is never success.
-            verdict = decide(table, code, "vaultingResultCode", _SUCCESS[field], must_agree=True)
+            verdict = resolve(table, code, "vaultingResultCode", _SUCCESS[field], must_agree=True)
             if verdict is not None:
                 return verdict
         return table.lookup("SUCCESS", field) or Unresolved(None, field, _PENDING[field])
@@ -241,7 +241,7 @@ def _operation_status(table: ProviderTable, body: dict[str, Any], field: str) ->
         if field == "vaultingStatus":
             # FAIL carries the card scheme's, issuer's or acquirer's code (SDK 1.7.1,
             # alipay_vaulting_query_response.py: vaultingResultCode).
-            verdict = decide(table, code, "vaultingResultCode", failed, must_agree=True)
+            verdict = resolve(table, code, "vaultingResultCode", failed, must_agree=True)
             if verdict is not None:
                 return verdict
         return Unresolved(None, field, failed)
@@ -303,7 +303,7 @@ def _payment(
         return None
     fallback = _PAYMENT_FALLBACKS.get(payment_status or "")
 
-    verdict = decide(table, code_value, "paymentResultCode", fallback, must_agree=True)
+    verdict = resolve(table, code_value, "paymentResultCode", fallback, must_agree=True)
     if verdict is not None and not (isinstance(verdict, Unresolved) and fallback is not None):
         return verdict, detail
     # No usable code: the documented status decides on its own.

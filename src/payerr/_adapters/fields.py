@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from payerr._adapters._base import Reading, decide, get_path, text_of
+from payerr._adapters._base import Reading, get_path, resolve, text_of
 from payerr._table import ProviderTable
 from payerr._taxonomy import Operation
 
@@ -22,7 +22,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         if detail is not None:
             break
     for path in table.code_fields:
-        verdict = decide(table, get_path(body, path), path)
+        verdict = resolve(table, get_path(body, path), path)
         if verdict is not None:
             return verdict, detail
     return None, detail

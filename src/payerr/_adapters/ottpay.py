@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from payerr._adapters._base import Fallback, Reading, Unresolved, decide, pending, text_of
+from payerr._adapters._base import Fallback, Reading, Unresolved, pending, resolve, text_of
 from payerr._table import ProviderTable
 from payerr._taxonomy import Classification, Operation, Outcome
 
@@ -20,7 +20,7 @@ __all__ = ["read"]
 
 def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Reading:
     detail = text_of(body.get("rsp_msg"))
-    envelope = decide(table, body.get("rsp_code"), "rsp_code")
+    envelope = resolve(table, body.get("rsp_code"), "rsp_code")
     data = body.get("data")
     if isinstance(data, dict):
         fallback = None
@@ -28,7 +28,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
             fallback = Fallback(Outcome.FAILED, envelope.category, "rsp_code")
         found = [name for name in _DATA_FIELDS if name in data]
         data_detail = text_of(data.get("respmsg")) or text_of(data.get("rspMsg")) or detail
-        verdicts = [decide(table, data.get(name), f"data.{name}", fallback) for name in found]
+        verdicts = [resolve(table, data.get(name), f"data.{name}", fallback) for name in found]
         readings = [v for v in verdicts if v is not None]
         if readings:
             verdict = readings[0]

@@ -15,9 +15,9 @@ from payerr._adapters._base import (
     Reading,
     Unresolved,
     code_of,
-    decide,
     fallbacks,
     pending,
+    resolve,
     text_of,
     upper_of,
 )
@@ -137,7 +137,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         # The seed names the field errorCode; it may stand in data or beside it.
         for holder, field in ((data, "error_code"), (data, "errorCode"), (body, "errorCode")):
             name = f"data.{field}" if holder is data else field
-            verdict = decide(table, holder.get(field), name, fallback, must_agree=True)
+            verdict = resolve(table, holder.get(field), name, fallback, must_agree=True)
             if verdict is not None:
                 return verdict, data_detail or detail
         if status == "SUCCESS" and not _NOT_DONE_BY.get(operation, frozenset()) & {status}:
@@ -151,7 +151,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         if fallback is not None:
             return Unresolved(None, "data.status", fallback, why=why), data_detail or detail
     for field in ("ret_code", "errorCode", "error_code"):
-        verdict = decide(table, body.get(field), field)
+        verdict = resolve(table, body.get(field), field)
         if (
             operation in _STATUS_OPERATIONS
             and isinstance(verdict, Classification)

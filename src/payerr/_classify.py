@@ -304,30 +304,10 @@ def _finish(
     operation: Operation,
 ) -> Classification:
     """Turn an adapter's verdict into the final Classification for this response."""
-    error_status = not 200 <= status < 300
     if table.scoped and operation is not Operation.UNKNOWN:
         verdict = _scope(table, verdict, operation)
     if isinstance(verdict, Classification):
-        if not (error_status and verdict.outcome is Outcome.SUCCESS):
-            if (
-                verdict.detail == detail
-                and verdict.http_status == status
-                and verdict.operation is operation
-            ):
-                return verdict
-            return table.in_response(verdict, detail, status, operation)
-        # An error status is never success, and a body that says the operation succeeded
-        # means it may have executed: outcome unknown (DESIGN.md section 6, rule 3).
-        return table.unknown(
-            verdict.raw_code,
-            Outcome.PENDING,
-            None,
-            source=verdict.source,
-            message=f"HTTP {status} contradicts {verdict.code}: outcome unknown.",
-            detail=detail,
-            http_status=status,
-            operation=operation,
-        )
+        return _known(table, verdict, detail, status, operation)
     if isinstance(verdict, Unresolved):
         raw = verdict.raw_code
         why = verdict.why
@@ -335,24 +315,7 @@ def _finish(
         entry = table.entry(raw) if raw else None
         repeat = status == 409 or (entry is not None and entry.repeat)
         if verdict.fallback is not None:
-            fb = verdict.fallback
-            what = (
-                f"code {raw!r} is not in payerr's {table.id} mapping" if raw else why or "no code"
-            )
-            return table.unknown(
-                raw,
-                fb.outcome,
-                fb.category,
-                source=fb.source,
-                message=f"{fb.source} says {fb.outcome}"
-                + (f" ({fb.category})" if fb.category else "")
-                + f"; {what}.",
-                action=UNKNOWN_ACTION if raw else None,
-                detail=detail,
-                http_status=status,
-                repeat=repeat,
-                operation=operation,
-            )
+            return _fallback(table, verdict, detail, status, operation, repeat=repeat)
     else:
         raw, why, repeat = None, "", status == 409
     outcome, category, message = status_fallback(status)
@@ -367,6 +330,66 @@ def _finish(
         source=HTTP_STATUS,
         message=message + ".",
         action=UNKNOWN_ACTION if outcome is Outcome.PENDING else None,
+        detail=detail,
+        http_status=status,
+        repeat=repeat,
+        operation=operation,
+    )
+
+
+def _known(
+    table: ProviderTable,
+    verdict: Classification,
+    detail: str | None,
+    status: int,
+    operation: Operation,
+) -> Classification:
+    """A code the mapping knows, carrying this response's message and status."""
+    if not (not 200 <= status < 300 and verdict.outcome is Outcome.SUCCESS):
+        if (
+            verdict.detail == detail
+            and verdict.http_status == status
+            and verdict.operation is operation
+        ):
+            return verdict
+        return table.in_response(verdict, detail, status, operation)
+    # An error status is never success, and a body that says the operation succeeded means it
+    # may have executed: outcome unknown (docs/ARCHITECTURE.md §3, rule 3).
+    return table.unknown(
+        verdict.raw_code,
+        Outcome.PENDING,
+        None,
+        source=verdict.source,
+        message=f"HTTP {status} contradicts {verdict.code}: outcome unknown.",
+        detail=detail,
+        http_status=status,
+        operation=operation,
+    )
+
+
+def _fallback(
+    table: ProviderTable,
+    verdict: Unresolved,
+    detail: str | None,
+    status: int,
+    operation: Operation,
+    *,
+    repeat: bool,
+) -> Classification:
+    """An unknown code (or none) where the provider's status field still says something."""
+    raw, fb = verdict.raw_code, verdict.fallback
+    assert fb is not None  # the caller checked
+    what = (
+        f"code {raw!r} is not in payerr's {table.id} mapping" if raw else verdict.why or "no code"
+    )
+    category = f" ({fb.category})" if fb.category else ""
+    return table.unknown(
+        raw,
+        fb.outcome,
+        fb.category,
+        source=fb.source,
+        message=f"{fb.source} says {fb.outcome}{category}; {what}.",
+        action=UNKNOWN_ACTION if raw else None,
         detail=detail,
         http_status=status,
         repeat=repeat,

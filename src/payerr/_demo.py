@@ -371,6 +371,8 @@ def _report(
     resent: dict[Payment, httpx.Response | PaymentError],
     settled: dict[Payment, str],
 ) -> str:
+    """The demo's report, top to bottom as it prints. Longer than 60 lines on purpose: it is
+    a layout, and one function keeps every column's width next to its header."""
     lines = ["", "payerr demo: one line per scenario", ""]
     header = f"{'payment':<18}{'key':<5}{'injected':<28}{'payerr did':<26}ended"
     lines += [header, "-" * len(header)]

@@ -298,6 +298,7 @@ def _parse_row(
     origin: str,
     errors: list[str],
 ) -> CodeEntry | None:
+    """One ``[[code]]`` table as a CodeEntry, or None with its problems added to ``errors``."""
     if not isinstance(data, Mapping):
         errors.append(f"{origin}: [[code]] #{index + 1}: must be a table")
         return None
@@ -307,55 +308,16 @@ def _parse_row(
     label = repr(raw_code) if isinstance(raw_code, str) else f"#{index + 1}"
     where = f"{origin}: code {label}"
     before = len(errors)
-
-    for key in data:
-        if key not in _ROW_KEYS:
-            errors.append(
-                f"{where}: unknown field {key!r} (expected one of {', '.join(sorted(_ROW_KEYS))})"
-            )
-    for key in _ROW_REQUIRED:
-        if key not in data:
-            errors.append(f"{where}: field {key!r}: missing")
-    if "code" in data and not (isinstance(raw_code, str) and raw_code.strip()):
-        errors.append(f"{where}: field 'code': must be a non-empty string")
-    elif isinstance(raw_code, str) and len(raw_code) > _MAX_CODE_LEN:
-        errors.append(f"{where}: field 'code': longer than {_MAX_CODE_LEN} characters")
-    for key in _ROW_STR_FIELDS:
-        if key in data and not isinstance(data[key], str):
-            errors.append(
-                f"{where}: field {key!r}: must be a string, not {type(data[key]).__name__}"
-            )
-
+    _check_fields(data, raw_code, where, errors)
     outcome = _enum_field(data, "outcome", Outcome, where, errors)
     category = _enum_field(data, "category", Category, where, errors)
     if outcome is Outcome.FAILED and "category" not in data:
         errors.append(f"{where}: field 'category': missing (required when outcome is failed)")
     if outcome is not None and outcome is not Outcome.FAILED and "category" in data:
         errors.append(f"{where}: field 'category': only failed codes have a category")
-
-    retry_after = data.get("retry_after")
-    if retry_after is not None and (
-        isinstance(retry_after, bool)
-        or not isinstance(retry_after, int | float)
-        or not 0 <= retry_after < 10**9
-    ):
-        errors.append(f"{where}: field 'retry_after': must be a number of seconds >= 0")
-    repeat = data.get("repeat", False)
-    if not isinstance(repeat, bool):
-        errors.append(f"{where}: field 'repeat': must be true or false")
+    retry_after, repeat = _check_hints(data, where, errors)
     operations = _operations_field(data.get("operations", []), where, errors)
-    spellings = data.get("spellings", [])
-    if not isinstance(spellings, list) or not all(isinstance(s, str) for s in spellings):
-        errors.append(f"{where}: field 'spellings': must be a list of strings")
-        spellings = []
-    elif isinstance(raw_code, str):
-        for s in spellings:
-            if normalize_code(s) != normalize_code(raw_code):
-                errors.append(
-                    f"{where}: field 'spellings': {s!r} is not a spelling of {raw_code!r} "
-                    "(add it as a code of its own)"
-                )
-
+    spellings = _spellings(data, raw_code, where, errors)
     if len(errors) > before or outcome is None or not isinstance(raw_code, str):
         return None
     verdict: Outcome | Category = category if category is not None else outcome
@@ -374,7 +336,7 @@ def _parse_row(
         category=category,
         action=text("action") or DEFAULT_ACTIONS[verdict],
         user_message=text("user_message") or DEFAULT_USER_MESSAGES[verdict],
-        retry_after=None if retry_after is None else float(retry_after),
+        retry_after=retry_after,
         retry_hint=text("retry_hint") or None,
         group=text("group"),
         note=text("note"),
@@ -382,9 +344,66 @@ def _parse_row(
         seed=text("seed", str(header.get("seed", ""))),
         spellings=tuple(s for s in spellings if s != raw_code),
         origin=origin,
-        repeat=repeat is True,
+        repeat=repeat,
         operations=operations,
     )
+
+
+def _check_fields(data: Mapping[str, Any], raw_code: object, where: str, errors: list[str]) -> None:
+    """Unknown and missing fields, the code itself, and the fields that must be text."""
+    for key in data:
+        if key not in _ROW_KEYS:
+            errors.append(
+                f"{where}: unknown field {key!r} (expected one of {', '.join(sorted(_ROW_KEYS))})"
+            )
+    for key in _ROW_REQUIRED:
+        if key not in data:
+            errors.append(f"{where}: field {key!r}: missing")
+    if "code" in data and not (isinstance(raw_code, str) and raw_code.strip()):
+        errors.append(f"{where}: field 'code': must be a non-empty string")
+    elif isinstance(raw_code, str) and len(raw_code) > _MAX_CODE_LEN:
+        errors.append(f"{where}: field 'code': longer than {_MAX_CODE_LEN} characters")
+    for key in _ROW_STR_FIELDS:
+        if key in data and not isinstance(data[key], str):
+            errors.append(
+                f"{where}: field {key!r}: must be a string, not {type(data[key]).__name__}"
+            )
+
+
+def _check_hints(
+    data: Mapping[str, Any], where: str, errors: list[str]
+) -> tuple[float | None, bool]:
+    """``retry_after`` (seconds) and ``repeat`` (a bool), checked."""
+    retry_after = data.get("retry_after")
+    if retry_after is not None and (
+        isinstance(retry_after, bool)
+        or not isinstance(retry_after, int | float)
+        or not 0 <= retry_after < 10**9
+    ):
+        errors.append(f"{where}: field 'retry_after': must be a number of seconds >= 0")
+        retry_after = None
+    repeat = data.get("repeat", False)
+    if not isinstance(repeat, bool):
+        errors.append(f"{where}: field 'repeat': must be true or false")
+    return (None if retry_after is None else float(retry_after)), repeat is True
+
+
+def _spellings(
+    data: Mapping[str, Any], raw_code: object, where: str, errors: list[str]
+) -> list[str]:
+    """The other spellings of the code: strings that normalise to it."""
+    spellings = data.get("spellings", [])
+    if not isinstance(spellings, list) or not all(isinstance(s, str) for s in spellings):
+        errors.append(f"{where}: field 'spellings': must be a list of strings")
+        return []
+    if isinstance(raw_code, str):
+        for s in spellings:
+            if normalize_code(s) != normalize_code(raw_code):
+                errors.append(
+                    f"{where}: field 'spellings': {s!r} is not a spelling of {raw_code!r} "
+                    "(add it as a code of its own)"
+                )
+    return spellings
 
 
 def _operations_field(value: object, where: str, errors: list[str]) -> tuple[Operation, ...]:

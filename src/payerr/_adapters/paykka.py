@@ -119,37 +119,60 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         # A cancel (or reverse) whose order is now cancelled or closed: the cancel worked.
         return table.lookup("0000", "data.status"), detail
     if isinstance(data, dict) and (ret_code is None or ret_code in _OK):
-        fallback = _DATA_STATUS.get(status or "")
-        if status in _NOT_DONE_BY.get(operation, ()):
-            fallback = pending("data.status")
-        if fallback is None and ret_code is not None:
-            why = (
-                f"data.status {status!r} is not a status payerr knows"
-                if status
-                else ("data.status is missing")
-            )
-            fallback = pending("data.status")
-        else:
-            why = ""
-        data_detail = text_of(data.get("error_description")) or text_of(
-            data.get("errorDescription")
+        found = _read_data(table, body, data, status, operation, ret_code=ret_code, detail=detail)
+        if found is not None:
+            return found
+    return _read_envelope(table, body, operation, detail)
+
+
+def _read_data(
+    table: ProviderTable,
+    body: dict[str, Any],
+    data: dict[str, Any],
+    status: str | None,
+    operation: Operation,
+    *,
+    ret_code: str | None,
+    detail: str | None,
+) -> Reading | None:
+    """The business result in ``data``: its error code, else its order status (None: the
+    envelope's own codes decide)."""
+    fallback = _DATA_STATUS.get(status or "")
+    if status in _NOT_DONE_BY.get(operation, ()):
+        fallback = pending("data.status")
+    if fallback is None and ret_code is not None:
+        why = (
+            f"data.status {status!r} is not a status payerr knows"
+            if status
+            else ("data.status is missing")
         )
-        # The seed names the field errorCode; it may stand in data or beside it.
-        for holder, field in ((data, "error_code"), (data, "errorCode"), (body, "errorCode")):
-            name = f"data.{field}" if holder is data else field
-            verdict = resolve(table, holder.get(field), name, fallback, must_agree=True)
-            if verdict is not None:
-                return verdict, data_detail or detail
-        if status == "SUCCESS" and not _NOT_DONE_BY.get(operation, frozenset()) & {status}:
-            return table.lookup("0000", "data.status"), data_detail or detail
-        if status in _STATUS_ROWS and status not in _NOT_DONE_BY.get(operation, ()):
-            # AUTHORIZED, REFUNDED ...: the status's own rows, in PayKKa's words, decide (a
-            # refunded order is a done refund but no longer a payment to ship).
-            row = table.lookup(status, "data.status")
-            if row is not None:
-                return row, data_detail or detail
-        if fallback is not None:
-            return Unresolved(None, "data.status", fallback, why=why), data_detail or detail
+        fallback = pending("data.status")
+    else:
+        why = ""
+    data_detail = text_of(data.get("error_description")) or text_of(data.get("errorDescription"))
+    # The seed names the field errorCode; it may stand in data or beside it.
+    for holder, field in ((data, "error_code"), (data, "errorCode"), (body, "errorCode")):
+        name = f"data.{field}" if holder is data else field
+        verdict = resolve(table, holder.get(field), name, fallback, must_agree=True)
+        if verdict is not None:
+            return verdict, data_detail or detail
+    if status == "SUCCESS" and not _NOT_DONE_BY.get(operation, frozenset()) & {status}:
+        return table.lookup("0000", "data.status"), data_detail or detail
+    if status in _STATUS_ROWS and status not in _NOT_DONE_BY.get(operation, ()):
+        # AUTHORIZED, REFUNDED ...: the status's own rows, in PayKKa's words, decide (a
+        # refunded order is a done refund but no longer a payment to ship).
+        row = table.lookup(status, "data.status")
+        if row is not None:
+            return row, data_detail or detail
+    if fallback is not None:
+        return Unresolved(None, "data.status", fallback, why=why), data_detail or detail
+    return None
+
+
+def _read_envelope(
+    table: ProviderTable, body: dict[str, Any], operation: Operation, detail: str | None
+) -> Reading:
+    """The gateway's own codes, where ``data`` said nothing."""
     for field in ("ret_code", "errorCode", "error_code"):
         verdict = resolve(table, body.get(field), field)
         if (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import re
 import subprocess
 import sys
 
@@ -72,3 +73,36 @@ def test_no_test_module_imports_another() -> None:
         if (imports := imported_test_modules(path.read_text(encoding="utf-8")))
     }
     assert offenders == {}
+
+
+def test_the_public_api_is_one_sorted_all_and_every_other_module_is_private() -> None:
+    import pkgutil
+
+    import payerr
+
+    assert payerr.__all__ == sorted(payerr.__all__)
+    for name in payerr.__all__:
+        assert getattr(payerr, name) is not None
+    public = {m.name for m in pkgutil.iter_modules(payerr.__path__) if not m.name.startswith("_")}
+    assert public == {"testing", "integrations"}
+
+
+def test_docstrings_point_inside_the_repository() -> None:
+    """The library's docstrings cite docs/ARCHITECTURE.md (shipped in the sdist), never a
+    design document that is not in the repository."""
+    page = (REPO / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    sections = {int(n) for n in re.findall(r"^## (\d+)\.", page, re.M)}
+    for path in (REPO / "src" / "payerr").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "DESIGN.md" not in text, path
+        for cited in re.findall(r"ARCHITECTURE\.md §(\d+)", text):
+            assert int(cited) in sections, (path, cited)
+
+
+def test_the_architecture_page_names_every_private_module() -> None:
+    page = (REPO / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    src = REPO / "src" / "payerr"
+    modules = {p.stem for p in src.glob("_*.py") if p.stem not in ("__init__", "__main__")}
+    modules |= {p.name for p in src.glob("_*") if p.is_dir() and p.name != "__pycache__"}
+    missing = sorted(m for m in modules if f"`{m}`" not in page and f"`{m}," not in page)
+    assert missing == []

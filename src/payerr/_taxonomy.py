@@ -1,6 +1,6 @@
 """The unified taxonomy: outcomes, failure categories and the Classification value object.
 
-Definitions and tie-breakers are in DESIGN.md §1; this module only holds the vocabulary.
+Definitions and tie-breakers are in the README's taxonomy section; this module only holds the vocabulary.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class Outcome(StrEnum):
 class Operation(StrEnum):
     """What was classified: the provider call or notification the answer belongs to.
 
-    It decides which field decides (DESIGN.md section 7): an inquiry's ``paymentStatus``, a
+    It decides which field decides (docs/ARCHITECTURE.md §5): an inquiry's ``paymentStatus``, a
     refund inquiry's ``refundStatus``, a vaulting inquiry's ``vaultingStatus``; and which words
     a shopper message may use (a refused refund is not "your payment could not be completed").
     """

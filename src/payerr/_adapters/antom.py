@@ -1,6 +1,6 @@
 """Antom and Alipay+ envelopes: ``result`` with ``resultStatus`` S/F/U, and the payment's result.
 
-Precedence (DESIGN.md section 2; docs.antom.com/ac/ams/paymentri_online, .../paymentrn_online):
+Precedence (docs/ARCHITECTURE.md §2; docs.antom.com/ac/ams/paymentri_online, .../paymentrn_online):
 
 1. When ``result.resultStatus`` is S or absent, the payment's own result decides: Alipay+'s
    ``paymentResult`` envelope, else ``paymentResultCode`` checked against ``paymentStatus``
@@ -65,7 +65,7 @@ _PAYMENT_FALLBACKS = fallbacks(
 )
 _NOTIFY_PENDING = pending("notifyType")
 _UNKNOWN_PAYMENT = pending("paymentStatus")
-# The status field that decides each operation (DESIGN.md 7; SDK 1.7.1 response classes).
+# The status field that decides each operation (docs/ARCHITECTURE.md §5; SDK 1.7.1 response classes).
 _STATUS_FIELDS = {
     Operation.REFUND: "refundStatus",
     Operation.REFUND_INQUIRY: "refundStatus",
@@ -82,7 +82,7 @@ _STATUS_FIELDS = {
 _STATUS_REQUIRED = frozenset(
     {Operation.REFUND_INQUIRY, Operation.REFUND_NOTIFICATION, Operation.VAULTING_INQUIRY}
 )
-# Fields that decide whenever an answer carries them (DESIGN.md 6, rule 1).
+# Fields that decide whenever an answer carries them (docs/ARCHITECTURE.md §3, rule 1).
 _OPERATION_FIELDS = ("refundStatus", "vaultingStatus", "captureStatus", "cancelStatus")
 _NEEDS_PAYMENT_RESULT = frozenset({Operation.INQUIRY, Operation.NOTIFICATION})
 _NOTIFIED = frozenset(
@@ -113,7 +113,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         operation = operation_of_body(body)
     if operation is Operation.OTHER and "notifyType" in body:
         # A notification payerr does not know (a new notifyType): what it reports is not known,
-        # so it is never success (DESIGN.md 6, rule 1).
+        # so it is never success (docs/ARCHITECTURE.md §3, rule 1).
         why = f"notifyType {body.get('notifyType')!r} is not one payerr knows"
         return Unresolved(None, "notifyType", _NOTIFY_PENDING, why=why), detail
     own = _STATUS_FIELDS.get(operation)
@@ -121,14 +121,14 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         said = upper_of(body.get(own))
         if said != "FAIL":
             # result says the operation failed (or is unknown) while its own status says
-            # otherwise: a disagreement is pending, never failed (DESIGN.md 6, rule 2).
+            # otherwise: a disagreement is pending, never failed (docs/ARCHITECTURE.md §3, rule 2).
             why = f"resultStatus {status} contradicts {own} {body.get(own)!r}"
             return Unresolved(None, own, _PENDING[own], why=why), detail
 
     if status in (None, "S"):
         if own is not None and (own in body or operation in _STATUS_REQUIRED):
             # The operation's own status decides; result only says the call worked
-            # (DESIGN.md 6, rule 1).
+            # (docs/ARCHITECTURE.md §3, rule 1).
             return _operation_status(table, body, own), detail
         foreign = next((f for f in _OPERATION_FIELDS if f in body and f != own), None)
         if foreign is None and own is not None and "paymentStatus" in body:
@@ -144,7 +144,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
             and ("paymentResult" not in body and "paymentStatus" not in body)
         ):
             # Alipay+ inquiry and notifications carry the payment's result in paymentResult
-            # (DESIGN.md 2); without it, result S only says the call worked.
+            # (docs/ARCHITECTURE.md §2); without it, result S only says the call worked.
             why = "no paymentResult in an Alipay+ inquiry or notification"
             return Unresolved(None, "paymentResult", _UNKNOWN_PAYMENT, why=why), detail
         reading = _payment(table, body, result, operation)
@@ -199,7 +199,7 @@ def _envelope(
     if isinstance(verdict, Unresolved) and status == "U":
         # U with a code payerr does not know: the docs say U "might be successful, in process,
         # or failed". Only the codes whose rows say "call again" are resent; an unmapped one
-        # (PAYMENT_PROCESSING, USER_PAYING ...) may be in process: pending (DESIGN.md 6, rule 5).
+        # (PAYMENT_PROCESSING, USER_PAYING ...) may be in process: pending (docs/ARCHITECTURE.md §3, rule 5).
         return Unresolved(verdict.raw_code, source, pending(source))
     if isinstance(verdict, Unresolved) or fallback is None:
         return verdict
@@ -210,7 +210,7 @@ def _envelope(
         return verdict.reclassified(Outcome.FAILED, Category.RETRYABLE, source=fallback.source)
     if fallback.outcome is not verdict.outcome:
         if verdict.outcome is Outcome.PENDING:
-            return verdict  # in process beside F: pending, never failed (DESIGN.md 6, rule 5)
+            return verdict  # in process beside F: pending, never failed (docs/ARCHITECTURE.md §3, rule 5)
         return Unresolved(
             verdict.raw_code,
             source,
@@ -222,7 +222,7 @@ def _envelope(
 
 def _operation_status(table: ProviderTable, body: dict[str, Any], field: str) -> Finding:
     """``refundStatus`` / ``vaultingStatus`` (SUCCESS / FAIL / PROCESSING): the operation's
-    result. A value payerr does not know, or none, is pending (DESIGN.md 6, rule 1)."""
+    result. A value payerr does not know, or none, is pending (docs/ARCHITECTURE.md §3, rule 1)."""
     value = upper_of(body.get(field))
     code = body.get("vaultingResultCode") if field == "vaultingStatus" else None
     if value == "SUCCESS":
@@ -286,14 +286,14 @@ def _payment(
     detail = text_of(holder.get("paymentResultMessage"))
     if "paymentStatus" in body and payment_status not in _PAYMENT_FALLBACKS:
         # The field that decides holds null or a value payerr does not know: pending, whatever
-        # paymentResultCode says (DESIGN.md 6, rule 1).
+        # paymentResultCode says (docs/ARCHITECTURE.md §3, rule 1).
         raw = code_of(code_value)
         why = f"paymentStatus {body.get('paymentStatus')!r} is not a status payerr knows"
         return Unresolved(
             raw if isinstance(raw, str) else None, "paymentStatus", _UNKNOWN_PAYMENT, why=why
         ), detail
     if operation is Operation.INQUIRY and "paymentStatus" not in body and result is not None:
-        # An inquiry's answer decides by paymentStatus (DESIGN.md 7): a code without it is not
+        # An inquiry's answer decides by paymentStatus (docs/ARCHITECTURE.md §5): a code without it is not
         # enough for success.
         raw = code_of(code_value)
         why = "an inquiry answer without paymentStatus"

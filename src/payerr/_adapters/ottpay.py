@@ -37,7 +37,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
                 len(readings) > 1 and any(isinstance(v, Unresolved) for v in readings)
             ):
                 # Two of the decrypted fields disagree (respcode SUCCESS, status ORDERCLOSE):
-                # never success, nor a claim of failure (DESIGN.md 6, rule 2).
+                # never success, nor a claim of failure (docs/ARCHITECTURE.md §3, rule 2).
                 why = "the decrypted status fields disagree: " + ", ".join(
                     f"{name}={data.get(name)!r}" for name in found
                 )
@@ -49,12 +49,12 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
             return verdict, data_detail
         if found and fallback is None:
             # The decrypted data has the field that decides, and it is empty: a successful
-            # rsp_code (the call worked) says nothing of the payment (DESIGN.md 6, rule 1).
+            # rsp_code (the call worked) says nothing of the payment (docs/ARCHITECTURE.md §3, rule 1).
             why = f"data.{found[0]} is empty"
             return Unresolved(None, f"data.{found[0]}", _NO_RESPCODE, why=why), data_detail
     if operation in _QUERIES and isinstance(envelope, Classification) and envelope.is_success:
         # A query's result is in the decrypted data; rsp_code SUCCESS only says the query
-        # worked (DESIGN.md 2 and 6, rule 1). Without a readable status: pending.
+        # worked (docs/ARCHITECTURE.md §2 and 6, rule 1). Without a readable status: pending.
         why = "no readable status in the decrypted data of a query's answer"
         return Unresolved(None, "data.respcode", _NO_RESPCODE, why=why), detail
     return envelope, detail

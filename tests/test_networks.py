@@ -216,6 +216,9 @@ def test_an_unknown_brand_keeps_the_codes_but_gives_no_advice() -> None:
      ("PAYMENT_IN_PROCESS", "U"), ("SUCCESS", "S"), ("INVALID_CARD", "F")],
 )  # fmt: skip
 def test_advice_never_changes_the_verdict(code: str, status: str) -> None:
+    """Advice comes only with an issuer's decline: Antom's F result codes (DO_NOT_HONOR,
+    SUSPECTED_RISK, INVALID_CARD: docs.antom.com/ac/ams/payment_cashier). U UNKNOWN_EXCEPTION
+    ("An API call has failed, which is caused by unknown reasons") is not a decline."""
     for info in (card(merchantAdviceCode="03"), card(merchantAdviceCode="24"),
                  card("VISA", refusalCodeRaw="43")):  # fmt: skip
         with_info, without = (
@@ -223,7 +226,8 @@ def test_advice_never_changes_the_verdict(code: str, status: str) -> None:
             pay(None, code=code, status=status),
         )
         assert same_verdict(with_info, without), (code, info)
-        assert (with_info.network is None) is (without.outcome is not Outcome.FAILED)
+        declined = status == "F"
+        assert (with_info.network is not None) is declined, (code, info)
 
 
 def test_success_and_pending_carry_no_advice() -> None:
@@ -232,14 +236,93 @@ def test_success_and_pending_carry_no_advice() -> None:
         assert pay(card("VISA", refusalCodeRaw="43"), code=code, status=status).network is None
 
 
-def test_a_retryable_answer_keeps_its_own_wait() -> None:
-    """A MAC wait is about a new attempt later; a retryable answer (U: resend the same
-    paymentRequestId, docs.antom.com/ac/ams/idempotency) is resent by the transport, and a 1 h
-    wait would turn that resend into giving up."""
-    c = pay(card(merchantAdviceCode="24"), code="UNKNOWN_EXCEPTION", status="U")
-    assert c.retryable
+def test_a_retryable_answer_carries_no_network_advice() -> None:
+    """A retryable answer (U UNKNOWN_EXCEPTION: resend the same paymentRequestId,
+    docs.antom.com/ac/ams/idempotency) is not the issuer's decision about the card, whatever
+    paymentResultInfo it carries: no never-retry (the transport resends it) and no MAC wait (a
+    1 h wait would turn that resend into giving up)."""
+    for info in (card(merchantAdviceCode="24"), card(merchantAdviceCode="03"),
+                 card("VISA", refusalCodeRaw="43")):  # fmt: skip
+        c = pay(info, code="UNKNOWN_EXCEPTION", status="U")
+        assert c.retryable
+        assert c.network is None
+        assert c.retry_after is None
+
+
+@pytest.mark.parametrize(
+    ("code", "why"),
+    [
+        ("ACCESS_DENIED", "merchant-config: 'Access is denied.'"),
+        ("ORDER_IS_CLOSED", "a repeat answer: 'The order is closed.' (the paymentRequestId "
+         "names a closed order)"),
+    ],
+)  # fmt: skip
+def test_merchant_config_and_repeat_answers_carry_no_network_advice(code: str, why: str) -> None:
+    """Antom's pay result codes (docs.antom.com/ac/ams/payment_cashier): ACCESS_DENIED and
+    ORDER_IS_CLOSED are F answers about the call or an earlier request, not an issuer's new
+    decline: no advice, no MAC retry_after, however paymentResultInfo reads."""
+    c = pay(card(refusalCodeRaw="51", merchantAdviceCode="24"), code=code)
+    assert c.outcome is Outcome.FAILED, why
+    assert c.network is None, why
+    assert c.retry_after is None, why
+
+
+@pytest.mark.parametrize(
+    "spelling", ["MASTERCARD", "Mastercard", "mastercard", "MC", "mc", "MASTER_CARD",
+                 "MASTER CARD", "Master Card", "master-card", " MASTERCARD "],
+)  # fmt: skip
+def test_mastercard_spellings_read_as_mastercard(spelling: str) -> None:
+    """Providers spell the brand their own way (Antom: 'MASTERCARD', SDK PaymentResultInfo
+    card_brand; others 'MC', 'Mastercard'). MAC 03 'Do not try again' (Braintree's MAC table,
+    developer.paypal.com/braintree/docs/reference/general/merchant-responses/merchant-advice-codes)
+    applies to all of them."""
+    c = pay(card(spelling, merchantAdviceCode="03"))
     assert c.network is not None
-    assert c.network.retry_after == 3600
+    assert (c.network.brand, c.network.never_retry) == ("mastercard", True)
+
+
+@pytest.mark.parametrize("spelling", ["VISA", "Visa", "visa", " VISA ", "ViSa"])
+def test_visa_spellings_read_as_visa(spelling: str) -> None:
+    """43 'Stolen card - pick up' is category 1 (Checkout.com's Visa categories page)."""
+    c = pay(card(spelling, refusalCodeRaw="43"))
+    assert c.network is not None
+    assert (c.network.brand, c.network.never_retry, c.network.category) == ("visa", True, "1")
+
+
+@pytest.mark.parametrize(
+    "spelling", ["MASTER", "garbage", "VISA1", "V I S A", "\uff36\uff29\uff33\uff21",
+                 "V\u0130SA", "VI\x00SA", "M\u0421"],
+)  # fmt: skip
+def test_unknown_or_garbled_brands_read_as_no_brand(spelling: str) -> None:
+    """A brand payerr does not know, or not plain ASCII (full-width letters, a dotted capital
+    I, a Cyrillic C), is no brand: codes whose meaning depends on the brand (Visa's category 1,
+    Mastercard's MAC 03) then say nothing, so never_retry needs a known brand."""
+    for info in (card(spelling, refusalCodeRaw="43"), card(spelling, merchantAdviceCode="03")):
+        c = pay(info)
+        assert c.network is not None
+        assert (c.network.brand, c.network.never_retry) == ("", False)
+
+
+@pytest.mark.parametrize(("value", "read"), [(24, "24"), (3, "03"), (0, "00"), (99, "99")])
+def test_a_mac_sent_as_a_json_integer_reads_as_two_digits(value: int, read: str) -> None:
+    """Antom documents merchantAdviceCode as a string; a processor that drops the quotes drops
+    the leading zero too. MAC 24 'Retry after 1 hour' (Braintree's MAC table)."""
+    c = pay(card(merchantAdviceCode=value))
+    assert c.network is not None
+    assert c.network.advice_code == read
+    if value == 24:
+        assert c.retry_after == 3600
+    if value == 3:
+        assert c.network.never_retry
+
+
+@pytest.mark.parametrize("value", [100, -1, 24.0, True, False, 1e3, "٢٤"])
+def test_other_non_string_macs_give_no_advice_code(value: object) -> None:
+    """Only a string, or a JSON integer 0-99, is an advice code."""
+    c = pay(card(merchantAdviceCode=value))
+    assert c.network is not None
+    assert c.network.advice_code in (None, "٢٤")
+    assert c.network.retry_after is None
     assert c.retry_after is None
 
 
@@ -385,7 +468,7 @@ def test_garbled_codes_and_brands_give_no_advice() -> None:
     assert c.network.never_retry is False
 
 
-@pytest.mark.parametrize("value", [43, 4.3, True, ["43"], {"code": "43"}, None, "", " " * 3])
+@pytest.mark.parametrize("value", [4.3, True, ["43"], {"code": "43"}, None, "", " " * 3])
 def test_non_string_codes_give_no_advice(value: object) -> None:
     """Antom sends every field as a string (docs.antom.com/ac/ams/api_fund: 'Set the data type of
     each field (except array) as String')."""

@@ -400,3 +400,80 @@ def test_classify_shows_the_network_advice(
     assert "network:   visa, issuer code 46 (category 1), never reattempt this card" in out
     code, out, _ = run(capsys, "classify", "antom", str(body), "--json")
     assert json.loads(out)["network"]["never_retry"] is True
+
+
+# -- issue 14 review: Mastercard's never-retry MACs, the CLI's network names ---------------------
+
+MAC_ROW = """
+schema = 1
+[network]
+id = "mastercard"
+[[advice]]
+code = "{code}"
+message = "Do not try again"
+never_retry = {never}
+sources = [{{ url = "https://example.com/mac", says = "{code} Do not try again" }}]
+"""
+
+
+@pytest.mark.parametrize("code", ["03", "21"])
+def test_a_mastercard_never_mac_must_say_never_retry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], code: str
+) -> None:
+    """MAC 03 'Do not try again' and 21 'Payment cancellation' (Braintree's MAC table,
+    https://developer.paypal.com/braintree/docs/reference/general/merchant-responses/merchant-advice-codes;
+    a resubmission within 30 days draws a fee: https://help.maast.com/help/mastercards-decline-code-grouping-and-mac).
+    A table saying otherwise is refused, as a Visa category 1 code without never_retry is."""
+    bad = write(tmp_path, MAC_ROW.format(code=code, never="false"), name="mastercard")
+    with pytest.raises(MappingError, match=f"Mastercard MAC {code} is never reattempted"):
+        parse_network_file(bad)
+    exit_code, _, err = run(capsys, "validate", str(bad))
+    assert exit_code == 1
+    assert f"advice '{code}': field 'never_retry'" in err
+    good = write(tmp_path, MAC_ROW.format(code=code, never="true"), name="mastercard")
+    assert parse_network_file(good).advice[code].never_retry
+
+
+@pytest.mark.parametrize("name", ["VISA", "Visa", "visa", "ViSa"])
+def test_explain_finds_a_network_in_any_case(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    """Brands are written VISA and MASTERCARD by providers (Antom's cardBrand)."""
+    code, out, _ = run(capsys, "explain", name, "05")
+    assert code == 0
+    assert out.startswith("visa 05: Do not honor")
+    code, out, _ = run(capsys, "list", name.replace("isa", "ISA"), "--json")
+    assert code == 0
+
+
+def test_an_unknown_provider_names_the_card_networks_too(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(capsys, "explain", "nope", "05")
+    assert code == 2
+    assert "unknown provider 'nope'" in err
+    assert "card networks: mastercard, visa" in err
+
+
+def test_a_networks_hint_shows_its_own_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    """Mastercard has no letter codes such as Visa's N7 or R0 (Checkout.com's Visa categories
+    page lists R0, R1, R3; Braintree's MAC table lists Mastercard's two-digit MACs)."""
+    code, out, _ = run(capsys, "explain", "mastercard", "99")
+    assert code == 1
+    assert "not in payerr's Mastercard table" in out
+    for visa_only in ("N7", "R0", "R1", "1A", "6P"):
+        assert visa_only not in out
+    assert "Merchant Advice Codes" in out
+    code, out, _ = run(capsys, "explain", "visa", "99")
+    assert code == 1
+    assert "Merchant Advice Codes" not in out
+
+
+def test_visa_54_keeps_category_3_and_says_nexi_disagrees() -> None:
+    """Checkout.com's Visa categories page and Forte list 54 'Expired card' in category 3; Nexi
+    Checkout's 'Manage subscription retries' lists it under 'Issuer will never approve'."""
+    row = payerr.network_table("visa").issuer_code("54")
+    assert row is not None
+    assert (row.category, row.never_retry) == ("3", False)
+    assert "Nexi" in row.disputed
+    assert "Issuer will never approve" in row.disputed
+    nexi = "https://developer.nexigroup.com/nexi-checkout/en-EU/docs/manage-subscription-retries"
+    assert any(s.url == nexi and "Expired card" in s.says for s in row.sources)

@@ -362,19 +362,96 @@ def test_a_success_does_not_uncount_declines(make: Make) -> None:
 
 def test_reserve_counts_the_attempt_until_its_answer_is_recorded(make: Make) -> None:
     """A reserved attempt holds a slot: a decline keeps it, a success gives it back.
-    https://developers.tabapay.com/docs/excessive-retry-rules
+    Mastercard: 10 declines of one card in 24 h (https://developers.tabapay.com/docs/excessive-retry-rules).
     """
     limiter = make()
-    held = [limiter.reserve(CARD, mastercard()) for _ in range(10)]
-    assert all(held)
-    assert all(d.reservation for d in held)
-    assert not limiter.reserve(CARD, mastercard())
-    limiter.record(CARD, SUCCESS, reservation=held[0].reservation)
+    for _ in range(9):
+        held = limiter.reserve(CARD, mastercard())
+        assert held.reservation
+        limiter.record(CARD, mastercard(), reservation=held.reservation)
+    last = limiter.reserve(CARD, mastercard())
+    assert last
+    limiter.record(CARD, SUCCESS, reservation=last.reservation)  # the slot comes back
     again = limiter.reserve(CARD, mastercard())
     assert again
     limiter.record(CARD, mastercard(), reservation=again.reservation)  # a decline: kept
     limiter.record(CARD, mastercard(), reservation=again.reservation)  # twice: still one
-    assert not limiter.allowed(CARD, mastercard())
+    decision = limiter.allowed(CARD, mastercard())
+    assert not decision
+    assert "10 declines in the last 24 h" in decision.reason
+
+
+@pytest.mark.parametrize(
+    "last", [visa(category="2"), mastercard(), mastercard("24")], ids=["visa-2", "mc", "mc-24"]
+)
+def test_a_reservation_holds_the_card_until_its_answer_is_recorded(
+    make: Make, clock: Clock, last: payerr.Classification
+) -> None:
+    """One worker wins a card, whatever the decline said (Visa category 2 has no wait code:
+    https://www.payvision.com/scheme-updates/visa-new-fees-for-declined-transactions-reattempts/;
+    Mastercard without a MAC). Until its answer is recorded, a second reserve and allowed are
+    refused, not_before at the hold's end (15 minutes by default)."""
+    limiter = make()
+    limiter.record(CARD, last)  # the renewal's decline
+    clock.advance(2 * HOUR)  # past MAC 24's hour
+    first = limiter.reserve(CARD, last)
+    assert first
+    for ask in (limiter.reserve, limiter.allowed):
+        second = ask(CARD, last)
+        assert not second
+        assert second.reservation is None
+        # The hold's end; MAC 24's hour counts from the newest attempt, the reserved one.
+        wait = HOUR if last.network and last.network.advice_code == "24" else 15 * 60
+        assert second.not_before == clock.now + wait
+        assert "in flight" in second.reason
+    limiter.record(CARD, SUCCESS, reservation=first.reservation)
+    assert limiter.reserve(CARD, last)
+
+
+def test_a_hold_lapses_after_hold_for(make: Make, clock: Clock) -> None:
+    """A worker that died mid-charge does not block the card for good: the hold ends after
+    ``hold_for`` (configurable); the lost attempt stays counted as a decline (TabaPay counts
+    declines per card: https://developers.tabapay.com/docs/excessive-retry-rules)."""
+    limiter = make(payerr.ReattemptLimits(hold_for=60))
+    lost = limiter.reserve(CARD, visa())
+    assert lost
+    clock.advance(59)
+    assert limiter.reserve(CARD, visa()).not_before == T0 + 60
+    clock.advance(1)
+    decision = limiter.reserve(CARD, visa())
+    assert decision
+    assert "allowed: 1 of 15 declines in 30 days (Visa)" in decision.reason
+    # The lapsed reservation's late answer does not lift the new one's hold.
+    limiter.record(CARD, SUCCESS, reservation=lost.reservation)
+    assert not limiter.allowed(CARD, visa())
+    limiter.record(CARD, visa(), reservation=decision.reservation)
+    assert limiter.allowed(CARD, visa())
+
+
+def test_a_pending_reservation_holds_the_card_until_settled(make: Make, clock: Clock) -> None:
+    """Outcome unknown may have charged the card: no other worker may try it (refused with
+    not_before None: inquire) until the settled answer is recorded, forget, or
+    pending_hold_for. Visa category 2 (no wait code, 15 in 30 days):
+    https://support.cardpointe.com/compliance/visa-decline-rules"""
+    limiter = make(payerr.ReattemptLimits(pending_hold_for=2 * DAY))
+    held = limiter.reserve(CARD, visa())
+    limiter.record(CARD, PENDING, reservation=held.reservation)
+    clock.advance(DAY)  # far past hold_for: a pending answer keeps holding
+    for ask in (limiter.reserve, limiter.allowed):
+        decision = ask(CARD, visa())
+        assert (decision.allowed, decision.not_before) == (False, None)
+        assert "pending" in decision.reason
+    limiter.record(CARD, visa(), reservation=held.reservation)  # the inquiry: declined
+    decision = limiter.reserve(CARD, visa())
+    assert decision
+    assert "1 of 15" in decision.reason
+    limiter.record(CARD, PENDING, reservation=decision.reservation)
+    limiter.forget(CARD)
+    assert limiter.allowed(CARD, visa())
+    third = limiter.reserve(CARD, visa())
+    limiter.record(CARD, PENDING, reservation=third.reservation)
+    clock.advance(2 * DAY)
+    assert limiter.allowed(CARD, visa())  # pending_hold_for is over
 
 
 def test_a_pending_reservation_stays_counted_until_settled(make: Make) -> None:
@@ -413,28 +490,146 @@ def test_record_refuses_a_reservation_that_is_no_id(make: Make) -> None:
 
 
 def test_threads_never_over_admit(make: Make) -> None:
-    """8 threads racing for Mastercard's 10 daily slots on one card get exactly 10.
+    """8 threads racing for Mastercard's 10 daily slots on one card get exactly 10, one at a
+    time (a reservation holds the card until its answer is recorded).
     https://developers.tabapay.com/docs/excessive-retry-rules
     """
     limiter = make()
     granted: list[bool] = []
+    in_flight: list[int] = [0, 0]  # now, most at once
+    lock = threading.Lock()
     start = threading.Barrier(8)
 
     def work() -> None:
         start.wait()
-        for _ in range(5):
+        for _ in range(5_000):
             decision = limiter.reserve(CARD, mastercard())
             if decision:
+                with lock:
+                    in_flight[0] += 1
+                    in_flight[1] = max(in_flight)
+                granted.append(True)
+                with lock:
+                    in_flight[0] -= 1
                 limiter.record(CARD, mastercard(), reservation=decision.reservation)
-            granted.append(decision.allowed)
+            elif "in flight" not in decision.reason:
+                return  # the limit refused
 
     threads = [threading.Thread(target=work) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=60)
     assert granted.count(True) == 10
-    assert len(granted) == 40
+    assert in_flight[1] == 1
+
+
+# -- what counts: issuer declines, once each ----------------------------------------------
+
+
+def _antom(code: str, status: str, brand: str = "MASTERCARD", **info: str) -> payerr.Classification:
+    """An Antom pay answer with paymentResultInfo (SDK PaymentResultInfo field names)."""
+    body = {
+        "result": {"resultCode": code, "resultStatus": status, "resultMessage": "x"},
+        "paymentResultInfo": {"cardBrand": brand, "refusalCodeRaw": "51", **info},
+    }
+    return payerr.classify_http("antom", 200, body, operation="pay")
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("UNKNOWN_EXCEPTION", "U"), ("ACCESS_DENIED", "F"), ("ORDER_IS_CLOSED", "F")],
+)
+def test_only_issuer_declines_count(make: Make, code: str, status: str) -> None:
+    """Antom's result codes (docs.antom.com/ac/ams/payment_cashier): U UNKNOWN_EXCEPTION is
+    transient (resend the same request), ACCESS_DENIED is the merchant's configuration,
+    ORDER_IS_CLOSED answers a request id already used. None is an issuer's decline of the
+    card: never counted, and their MAC (24 'retry after 1 hour', 03 'do not try again') is
+    not applied, even when paymentResultInfo comes with them."""
+    limiter = make()
+    for mac in ("24", "03"):
+        answer_ = _antom(code, status, merchantAdviceCode=mac)
+        for _ in range(10):
+            limiter.record(CARD, answer_)
+        decision = limiter.allowed(CARD, answer_)
+        assert decision, decision.reason
+        assert "0 of 10 declines in 24 h" in decision.reason
+    # A hand-built advice on a retryable answer is ignored too.
+    retryable = answer("UNKNOWN_EXCEPTION", "U", network=mastercard("03").network)
+    limiter.record(CARD, retryable)
+    assert limiter.allowed(CARD, retryable)
+
+
+def test_one_decline_reported_three_times_counts_once(make: Make) -> None:
+    """Antom reports one payment's decline in the pay answer, inquiryPayment and
+    notifyPayment (and may deliver a notification again until it is acknowledged:
+    docs.antom.com/ac/ams/paymentrn_online). With the paymentRequestId as attempt_id it counts
+    once; another payment's decline counts. Mastercard 10 in 24 h:
+    https://developers.tabapay.com/docs/excessive-retry-rules"""
+    limiter = make()
+    pay_answer = _antom("DO_NOT_HONOR", "F")
+    for _ in range(3):
+        limiter.record(CARD, pay_answer, attempt_id="renewal-2026-11-0042")
+    assert "1 of 10" in limiter.allowed(CARD, pay_answer).reason
+    limiter.record(CARD, pay_answer, attempt_id="renewal-2026-12-0042")
+    assert "2 of 10" in limiter.allowed(CARD, pay_answer).reason
+    limiter.record(CARD, pay_answer)  # no id: counted each time
+    assert "3 of 10" in limiter.allowed(CARD, pay_answer).reason
+
+
+def test_a_reserved_decline_reported_again_counts_once(make: Make, clock: Clock) -> None:
+    """A reservation settled with its attempt id, then the notification of the same decline:
+    one decline, at the reserved time."""
+    limiter = make()
+    held = limiter.reserve(CARD, mastercard())
+    clock.advance(60)
+    limiter.record(CARD, mastercard(), reservation=held.reservation, attempt_id="pay-7")
+    clock.advance(60)
+    limiter.record(CARD, mastercard(), attempt_id="pay-7")
+    assert "1 of 10" in limiter.allowed(CARD, mastercard()).reason
+    # Reported first by the notification, then by the reserved attempt's own answer.
+    held = limiter.reserve(CARD, mastercard())
+    limiter.record(CARD, mastercard(), attempt_id="pay-8")
+    limiter.record(CARD, mastercard(), reservation=held.reservation, attempt_id="pay-8")
+    assert "2 of 10" in limiter.allowed(CARD, mastercard()).reason
+
+
+@pytest.mark.parametrize("attempt_id", ["", "x" * 257, "a\nb", 42, b"pay-1"])
+def test_a_bad_attempt_id_is_a_usage_error(attempt_id: object) -> None:
+    limiter = ReattemptLimiter(clock=Clock())
+    with pytest.raises(payerr.UsageError):
+        limiter.record(CARD, mastercard(), attempt_id=attempt_id)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("brand", "mac", "never"),
+    [("MC", "03", True), ("MASTER_CARD", "21", True), ("Mastercard", "03", True),
+     ("AMEX", "21", False), ("", "03", False), ("VISA", "03", False)],
+)  # fmt: skip
+def test_macs_count_on_a_mastercard_only(make: Make, brand: str, mac: str, never: bool) -> None:
+    """MACs are Mastercard's (Peach Payments: 21 and 24-30 'Applicable to Visa: no'; Braintree's
+    MAC table). The limiter reads MAC 03/21 as the advice does: on a Mastercard, however the
+    provider spells it; on another or an unknown brand it is no never-retry."""
+    limiter = make()
+    last = _antom("DO_NOT_HONOR", "F", brand, merchantAdviceCode=mac)
+    assert last.network is not None
+    assert last.network.never_retry is never
+    limiter.record(CARD, last)
+    decision = limiter.allowed(CARD, last)
+    assert decision.allowed is not never
+    if never:
+        assert decision.not_before is None
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_a_clock_that_is_not_a_time_is_a_usage_error(bad: float) -> None:
+    """A NaN clock would compare false with every deadline and allow everything."""
+    limiter = ReattemptLimiter(clock=lambda: bad)
+    for call in (limiter.allowed, limiter.reserve, limiter.record):
+        with pytest.raises(payerr.UsageError, match="clock"):
+            call(CARD, mastercard())
+    with pytest.raises(payerr.UsageError, match="clock"):
+        limiter.allowed(CARD, PENDING)
 
 
 # -- the decision, the card id, the limits --------------------------------------------------
@@ -487,8 +682,22 @@ def test_every_card_number_is_refused(
 
 
 @pytest.mark.parametrize(
+    "pan",
+    ["4111.1111.1111.1111", "4111/1111/1111/1111", "4111_1111_1111_1111",
+     "\uff14\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11"
+     "\uff11\uff11\uff11\uff11", "tok_5555.5555.5555.4444"],
+    ids=["dots", "slashes", "underscores", "full-width", "in-a-token"],
+)  # fmt: skip
+def test_card_numbers_written_other_ways_are_refused(pan: str) -> None:
+    """PCI DSS: a PAN must not be stored unprotected; printed with dots, slashes or
+    underscores, or in full-width digits (NFKC reads them as ASCII), it is still one."""
+    with pytest.raises(payerr.UsageError, match="card number"):
+        card_key(pan)
+
+
+@pytest.mark.parametrize(
     "card_id",
-    ["", "x" * 257, "tok\n1", "tok\x1b[2J", 4111111111111111, b"tok_1", None],
+    ["", " ", "   ", "\u3000", "x" * 257, "tok\n1", "tok\x1b[2J", 4111111111111111, b"tok_1", None],
 )
 def test_a_card_id_must_be_short_printable_text(card_id: object) -> None:
     with pytest.raises(payerr.UsageError):
@@ -524,6 +733,9 @@ def test_keys_are_hashes_that_do_not_collide() -> None:
         lambda: payerr.ReattemptLimits(never_retry_for=0),
         lambda: payerr.ReattemptLimits(never_retry_for=float("inf")),
         lambda: payerr.ReattemptLimits(mac_waits={"4": HOUR}),
+        lambda: payerr.ReattemptLimits(hold_for=0),
+        lambda: payerr.ReattemptLimits(hold_for=float("nan")),
+        lambda: payerr.ReattemptLimits(pending_hold_for=-1),
         lambda: MemoryReattemptStore(max_cards=0),
     ],
 )
@@ -577,6 +789,19 @@ def test_the_memory_store_is_bounded() -> None:
         limiter.record(f"tok_{n}", mastercard())
     assert len(store) == 100
     assert limiter.allowed("tok_999", mastercard("25")).not_before == T0 + 24 * HOUR
+
+
+def test_the_memory_store_forgets_a_never_retry_it_evicts() -> None:
+    """Documented, not a bug: past max_cards the least recently written card is forgotten,
+    never-retry included (Visa category 1 here). Size max_cards, or use Redis."""
+    store = MemoryReattemptStore(max_cards=10)
+    limiter = ReattemptLimiter(store, clock=Clock())
+    limiter.record(CARD, visa(category="1"))
+    assert not limiter.allowed(CARD, SUCCESS)
+    for n in range(10):
+        limiter.record(f"tok_{n}", mastercard())
+    assert limiter.allowed(CARD, SUCCESS)
+    assert "never-retry" in (MemoryReattemptStore.__doc__ or "")
 
 
 def test_the_memory_store_keeps_no_more_declines_than_a_limit_needs() -> None:

@@ -71,7 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         registry = Registry(args.mappings or ())
         status: int = args.handler(args, registry, _SafeOutput(sys.stdout))
     except (_UsageError, UnknownProviderError, UsageError) as exc:
-        print(f"payerr: error: {_terminal_safe(str(exc))}", file=sys.stderr)
+        message = str(exc)
+        if isinstance(exc, UnknownProviderError) and card_networks():
+            message += f"; card networks: {', '.join(card_networks())}"
+        print(f"payerr: error: {_terminal_safe(message)}", file=sys.stderr)
         return EXIT_USAGE
     except MappingError as exc:
         for line in exc.errors:
@@ -171,11 +174,20 @@ def _operation_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _network_named(name: object) -> str | None:
+    """The card network a command line names, in any case (``VISA``, ``Mastercard``)."""
+    if not isinstance(name, str) or not name.isascii():
+        return None
+    network = name.strip().lower()
+    return network if network in card_networks() else None
+
+
 def _explain(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
-    if args.provider in card_networks():
+    network = _network_named(args.provider)
+    if network is not None:
         if args.operation:
             raise _UsageError("--operation applies to provider codes, not to a card network's")
-        return _explain_network(network_table(args.provider), args.code, args.json, out)
+        return _explain_network(network_table(network), args.code, args.json, out)
     result = classify(args.provider, args.code, registry=registry, operation=args.operation)
     table = registry.table(args.provider)
     key = normalize_code(args.code)
@@ -216,10 +228,11 @@ def _classify(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
 
 
 def _list(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
-    if args.provider in card_networks():
+    network = _network_named(args.provider)
+    if network is not None:
         if args.category or args.outcome:
             raise _UsageError("--category and --outcome filter provider codes, not a network's")
-        return _list_network(network_table(args.provider), args.json, out)
+        return _list_network(network_table(network), args.json, out)
     entries = _entries(registry, args.provider)
     if args.category:
         entries = [e for e in entries if e.category == args.category]
@@ -366,11 +379,21 @@ def _explain_network(table: NetworkTable, code: str, as_json: bool, out: TextIO)
     if issuer is None and advice is None:
         if not as_json:
             out.write(
-                f"{table.id} {code}: not in payerr's {table.title} table (codes are two "
-                f"characters, as the network lists them: 05, N7, R0)\n"
+                f"{table.id} {code}: not in payerr's {table.title} table ({_code_hint(table)})\n"
             )
         return EXIT_CHECK_FAILED
     return EXIT_OK
+
+
+def _code_hint(table: NetworkTable) -> str:
+    """What this network's codes look like, from its own table (``payerr list NETWORK``)."""
+    letters = sorted(c for c in table.codes if not c.isdigit())
+    digits = sorted(c for c in table.codes if c.isdigit())
+    examples = ", ".join([*digits[:2], *letters[:2]])
+    hint = f"issuer codes are two characters, as the network lists them: {examples}"
+    if table.advice:
+        hint += f"; Merchant Advice Codes are two digits: {', '.join(sorted(table.advice)[:3])}"
+    return f"{hint}; see payerr list {table.id}"
 
 
 def _list_network(table: NetworkTable, as_json: bool, out: TextIO) -> int:

@@ -45,6 +45,9 @@ ADVICE_CODE = re.compile(r"^[0-9]{2}$")
 """A Merchant Advice Code: two digits, never padded (``4`` is not ``04``)."""
 CATEGORIES = ("1", "2", "3", "4")
 """Visa's decline categories."""
+MASTERCARD_NEVER_MACS = frozenset({"03", "21"})
+"""Mastercard's Merchant Advice Codes after which a card is never tried again: 03 "do not try
+again", 21 "payment cancelled" (a resubmission within 30 days draws a fee; Maast, TabaPay)."""
 
 _TOP_KEYS = frozenset({"schema", "network", "code", "advice", "limit"})
 _HEADER_KEYS = frozenset({"id", "title", "checked", "notes"})
@@ -521,6 +524,10 @@ def _advice_row(
     wait = _seconds(row.get("retry_after"), "retry_after", where, errors)
     if never and wait is not None:
         errors.append(f"{where}: field 'retry_after': a never-retry code has no wait")
+    if network == "mastercard" and code in MASTERCARD_NEVER_MACS and not never:
+        errors.append(
+            f"{where}: field 'never_retry': Mastercard MAC {code} is never reattempted: true"
+        )
     texts = {k: _text(row, k, where, errors) for k in ("note", "disputed")}
     sources = _sources(row, where, errors)
     if len(errors) > before or not isinstance(code, str):

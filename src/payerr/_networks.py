@@ -9,8 +9,21 @@ outcome, a category or ``retryable`` (DESIGN.md section 6).
 
 Rules, each from the tables' public sources:
 
+- Advice is attached only to an issuer's decline: a failed answer whose category is
+  user-action, risk or final and that is not a repeat answer (``Classification.repeat``: the
+  provider answering a request id it already has). A retryable failure (the provider says
+  transient, the transports may resend it) or a merchant-config one (a bad signature, access
+  denied) is about the call, not the card: whatever ``paymentResultInfo`` it carries, it gets
+  no ``network`` advice (and so no never-retry and no MAC wait).
 - ``never_retry`` only from a positive signal: a Visa category 1 issuer code, or Mastercard
   MAC 03 or 21. A code payerr does not know, garbled, or from another network says nothing.
+  So a never-retry needs a known brand: with ``cardBrand`` missing or unrecognised, even issuer
+  code 04 or MAC 03 gives ``never_retry=False`` (the limiter agrees: it reads categories and
+  MACs only for the brand that defines them).
+- Brands are read from the provider's spelling, ASCII only: ``VISA``, ``Visa``, ``visa``;
+  ``MASTERCARD``, ``Mastercard``, ``MC``, ``MASTER_CARD``, ``MASTER CARD``, ``master-card``.
+  Other card brands keep a plain id (``amex``, ``jcb``, ...: no tables, no never-retry); a
+  brand payerr does not know, or garbled, is ``""``.
 - Mastercard's MAC is read only for a ``mastercard`` card; Visa has no MACs of its own (some
   processors put Visa's categories or their own one-digit scheme in the same field), so a
   MAC on another brand is kept but not interpreted.
@@ -23,14 +36,14 @@ Rules, each from the tables' public sources:
 from __future__ import annotations
 
 import dataclasses
-import re
+from functools import lru_cache
 from operator import attrgetter
 
 from payerr._network_tables import lookup_table
-from payerr._taxonomy import Classification, NetworkAdvice, Outcome
+from payerr._taxonomy import Category, Classification, NetworkAdvice, Outcome
 from payerr._text import clean
 
-__all__ = ["network_advice", "refine"]
+__all__ = ["card_brand", "is_issuer_decline", "network_advice", "refine"]
 
 _MAX_BRAND = 32
 _MAX_CODE = 16
@@ -38,7 +51,6 @@ _MAX_FINGERPRINT = 256
 """Antom's documented maximum (SDK 1.7.1, PaymentResultInfo.fingerprint)."""
 _MAX_MESSAGE = 256
 _MAX_RAW_MESSAGE = 4096
-_BRAND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _EDGE = " -0123456789"
 """What a cut may leave of a card number at the end of a truncated message."""
 _MASTERCARD = "mastercard"
@@ -67,7 +79,7 @@ def network_advice(
     Returns:
         None when none of brand, issuer code or advice code is usable.
     """
-    name = _brand(brand)
+    name = card_brand(brand)
     issuer = _short_text(issuer_code, _MAX_CODE)
     advice = _short_text(advice_code, _MAX_CODE)
     if not (name or issuer or advice):
@@ -100,12 +112,24 @@ _NETWORK = _FIELDS.index("network")
 _RETRY_AFTER = _FIELDS.index("retry_after")
 
 
+_DECLINES = frozenset({Category.USER_ACTION, Category.RISK, Category.FINAL})
+
+
+def is_issuer_decline(c: Classification) -> bool:
+    """Whether ``c`` is an issuer's decline of a card payment: failed, user-action, risk or
+    final, and not a repeat answer. Only those carry network advice and count as declines
+    (``payerr.ReattemptLimiter``); a retryable or merchant-config failure never reached an
+    issuer as a decision about the card."""
+    return c.outcome is Outcome.FAILED and c.category in _DECLINES and not c.repeat
+
+
 def refine(c: Classification, advice: NetworkAdvice | None) -> Classification:
-    """``c`` carrying the network's advice, when ``c`` is a failure; otherwise ``c`` as it is.
+    """``c`` carrying the network's advice, when ``c`` is an issuer's decline
+    (:func:`is_issuer_decline`); otherwise ``c`` as it is.
 
     Only ``network`` and, on a failure that is not retryable, a longer ``retry_after`` change.
     """
-    if advice is None or c.outcome is not Outcome.FAILED:
+    if advice is None or not is_issuer_decline(c):
         return c
     # Positional, every field read back by name: half the cost of dataclasses.replace.
     values = list(_VALUES(c))
@@ -116,12 +140,43 @@ def refine(c: Classification, advice: NetworkAdvice | None) -> Classification:
     return Classification(*values)
 
 
-def _brand(value: object) -> str:
-    """The brand lower-case (``visa``), or ``""`` when it is not a plain brand name."""
+_BRANDS = {
+    "visa": "visa",
+    "mastercard": "mastercard",
+    "master card": "mastercard",
+    "mc": "mastercard",
+    # Other brands Antom accepts (docs.antom.com/ac/antomop/card_overview): no tables.
+    "amex": "amex",
+    "american express": "amex",
+    "americanexpress": "amex",
+    "diners": "diners",
+    "diners club": "diners",
+    "discover": "discover",
+    "jcb": "jcb",
+    "maestro": "maestro",
+    "unionpay": "unionpay",
+    "union pay": "unionpay",
+    "china unionpay": "unionpay",
+    "cup": "unionpay",
+    "cartes bancaires": "cartes_bancaires",
+}
+"""Brand spellings (lower-case, ``_`` and ``-`` read as spaces) -> payerr's brand id."""
+
+
+def card_brand(value: object) -> str:
+    """A provider's card brand as payerr's id: ``"VISA"`` -> ``"visa"``, ``"MC"`` or
+    ``"MASTER_CARD"`` -> ``"mastercard"``, ``"AMEX"`` -> ``"amex"``; ``""`` for a brand payerr
+    does not know, anything not ASCII (full-width letters, a dotted capital I) or not a
+    string. Never raises."""
     if not isinstance(value, str) or len(value) > _MAX_BRAND or not value.isascii():
         return ""
-    name = value.strip().lower()
-    return name if _BRAND.match(name) else ""
+    return _normal_brand(value)
+
+
+@lru_cache(maxsize=128)
+def _normal_brand(value: str) -> str:
+    name = " ".join(value.replace("_", " ").replace("-", " ").split()).lower()
+    return _BRANDS.get(name, "")
 
 
 def _short_text(value: object, limit: int) -> str | None:

@@ -59,24 +59,26 @@ import math
 import secrets
 import threading
 import time
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from itertools import islice
 from types import MappingProxyType
 from typing import Protocol
 
 from payerr._exceptions import UsageError
+from payerr._networks import card_brand, is_issuer_decline
 from payerr._redaction import _DIGIT_RUN, _pan_spans
-from payerr._taxonomy import Category, Classification, NetworkAdvice, Outcome
+from payerr._taxonomy import Classification, NetworkAdvice, Outcome
 
 __all__ = [
     "DAY",
     "HOUR",
     "MAC_WAITS",
     "MASTERCARD_LIMITS",
+    "MAX_ATTEMPT_ID_LENGTH",
     "MAX_CARD_ID_LENGTH",
     "NEVER_RETRY_MACS",
     "VISA_LIMITS",
@@ -97,6 +99,8 @@ DAY = 24 * HOUR
 
 MAX_CARD_ID_LENGTH = 256
 """A ``card_id`` is a token or a fingerprint: longer text is a mistake, not an id."""
+MAX_ATTEMPT_ID_LENGTH = 256
+"""An ``attempt_id`` is a payment request id (Antom's ``paymentRequestId`` is at most 64)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +161,13 @@ class ReattemptLimits:
         never_retry_for: how long a never-retry answer is remembered (default 365 days). The
             networks say "never"; a store must forget something eventually (bounded memory),
             and Mastercard's MAC 03/21 fee looks back 30 days.
+        hold_for: how long a granted :meth:`ReattemptLimiter.reserve` holds the card (default
+            15 minutes): until its answer is recorded or this time is over, every other
+            ``reserve`` and ``allowed`` on the card is refused. Set it above your longest
+            charge (timeouts and retries included).
+        pending_hold_for: how long a reserved attempt whose recorded answer was pending keeps
+            holding the card when no settled answer is recorded (default 30 days, the longest
+            window; ``forget`` lifts it at once).
     """
 
     visa: tuple[DeclineLimit, ...] = VISA_LIMITS
@@ -165,6 +176,8 @@ class ReattemptLimits:
     mac_waits: Mapping[str, float] = field(default_factory=lambda: MAC_WAITS)
     never_retry_macs: frozenset[str] = NEVER_RETRY_MACS
     never_retry_for: float = 365 * DAY
+    hold_for: float = 15 * 60
+    pending_hold_for: float = 30 * DAY
     horizon: float = field(init=False, repr=False)
     """The longest window: declines older than this count for nothing."""
     keep: int = field(init=False, repr=False)
@@ -181,8 +194,10 @@ class ReattemptLimits:
                 raise UsageError(f"mac_waits keys must be two-digit codes, got {code!r}")
             if not (isinstance(wait, int | float) and 0 <= wait < math.inf):
                 raise UsageError(f"mac_waits[{code!r}] must be seconds >= 0, got {wait!r}")
-        if not (isinstance(self.never_retry_for, int | float) and 0 < self.never_retry_for < 1e10):
-            raise UsageError(f"never_retry_for must be > 0 seconds, got {self.never_retry_for!r}")
+        for name in ("never_retry_for", "hold_for", "pending_hold_for"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not (isinstance(value, int | float) and 0 < value < 1e10):
+                raise UsageError(f"{name} must be > 0 seconds, got {value!r}")
         every = self._every()
         object.__setattr__(self, "mac_waits", MappingProxyType(waits))
         object.__setattr__(self, "never_retry_macs", frozenset(self.never_retry_macs))
@@ -191,7 +206,8 @@ class ReattemptLimits:
 
     def __hash__(self) -> int:
         waits = tuple(sorted(self.mac_waits.items()))
-        return hash((self._every(), self.other is None, waits, self.never_retry_macs))
+        holds = (self.never_retry_for, self.hold_for, self.pending_hold_for)
+        return hash((self._every(), self.other is None, waits, self.never_retry_macs, holds))
 
     def _every(self) -> tuple[DeclineLimit, ...]:
         return self.visa + self.mastercard + (self.other or ())
@@ -244,6 +260,10 @@ class CardState:
     never_reason: str = ""
     wait_until: float | None = None
     wait_reason: str = ""
+    hold_until: float | None = None
+    """A reserved attempt holds the card until then (its answer is not recorded yet)."""
+    hold_pending: bool = False
+    """The hold is a reserved attempt whose answer was pending (outcome unknown)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,13 +271,21 @@ class StoreWrite:
     """One recorded answer, applied by a store atomically."""
 
     add: str | None = None
-    """Count a declined attempt under this id (a reservation's id keeps its reserved time)."""
+    """Count a declined attempt under this id, unless one is counted under it already (an
+    attempt id seen before: the same decline reported again)."""
     remove: str | None = None
-    """Release a reservation (the attempt was not a decline)."""
+    """Drop the attempt counted under this id (a reservation). With ``add``, the added decline
+    takes the dropped one's time: the reserved attempt, now counted under its attempt id."""
     never_until: float | None = None
     never_reason: str = ""
     wait_until: float | None = None
     wait_reason: str = ""
+    settle: str | None = None
+    """The reservation this answer settles: its hold on the card is lifted (only if the hold
+    is still this reservation's)."""
+    pending_until: float | None = None
+    """With ``settle``: the answer is pending, so the hold stays (marked pending) until then,
+    also when it had lapsed and no other reservation holds the card."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,8 +320,10 @@ class ReattemptStore(Protocol):
     def reserve(
         self, key: str, check: ReserveCheck, limits: ReattemptLimits, member: str
     ) -> tuple[bool, CardState]:
-        """If ``check`` admits an attempt, count one under ``member`` at once. Returns whether
-        it did, and the state it decided on (before the reservation)."""
+        """If ``check`` admits an attempt (:func:`blocks` finds nothing, the card's hold
+        included), count one under ``member`` and hold the card for ``member`` until
+        ``check.now + limits.hold_for``, at once. Returns whether it did, and the state it
+        decided on (before the reservation)."""
         ...
 
     def forget(self, key: str) -> None:
@@ -309,7 +339,12 @@ def blocks(state: CardState, check: ReserveCheck) -> list[tuple[float | None, st
     now = check.now
     if state.never_until is not None and state.never_until > now:
         return [(None, state.never_reason or "never retry")]
+    held = state.hold_until is not None and state.hold_until > now
+    if held and state.hold_pending:
+        return [(None, _PENDING_HOLD)]
     found: list[tuple[float | None, str]] = []
+    if held and state.hold_until is not None:
+        found.append((state.hold_until, _HOLD))
     if state.wait_until is not None and state.wait_until > now:
         found.append((state.wait_until, state.wait_reason or "wait"))
     if check.wait > 0:
@@ -331,12 +366,23 @@ def blocks(state: CardState, check: ReserveCheck) -> list[tuple[float | None, st
     return found
 
 
+_HOLD = "another attempt on this card is in flight (reserved; its answer is not recorded yet)"
+_PENDING_HOLD = (
+    "a reserved attempt on this card is pending (outcome unknown): inquire, then record its "
+    "settled answer with its reservation (or forget the card)"
+)
+
+
 class MemoryReattemptStore:
     """The embedded store: one process, thread-safe, bounded memory.
 
-    A card is forgotten once its newest decline has left every window and its waits are over.
-    Past ``max_cards`` cards, the one written least recently is forgotten (its declines no
-    longer count): size it above the number of cards you retry within the longest window.
+    A card is forgotten once its newest decline has left every window and its waits and hold
+    are over. Past ``max_cards`` cards, the one written least recently is forgotten entirely:
+    its declines no longer count, and a never-retry it carried (Visa category 1, Mastercard
+    MAC 03/21) is forgotten too, so that card would be allowed again. Size ``max_cards`` above
+    the number of cards you decline within ``never_retry_for`` (a year by default), or use
+    :class:`~payerr.RedisReattemptStore`, which forgets a card only when its own deadlines
+    pass. Nothing is shared between processes.
     """
 
     def __init__(self, *, max_cards: int = 100_000) -> None:
@@ -359,7 +405,12 @@ class MemoryReattemptStore:
         with self._lock:
             card = self._cards.get(key)
             if card is None:
-                if change.add is None and change.never_until is None and change.wait_until is None:
+                if (
+                    change.add is None
+                    and change.never_until is None
+                    and change.wait_until is None
+                    and change.pending_until is None
+                ):
                     return  # nothing to release on a card we do not know
                 card = self._cards[key] = _Card()
             card.apply(now, change)
@@ -377,6 +428,8 @@ class MemoryReattemptStore:
             if card is None:
                 card = self._cards[key] = _Card()
             card.apply(check.now, StoreWrite(add=member))
+            card.hold_member, card.hold_pending = member, False
+            card.hold_until = check.now + limits.hold_for
             self._settle(key, card, check.now, limits)
             return True, state
 
@@ -403,7 +456,17 @@ _EMPTY = CardState()
 
 
 class _Card:
-    __slots__ = ("declines", "expires", "never_reason", "never_until", "wait_reason", "wait_until")
+    __slots__ = (
+        "declines",
+        "expires",
+        "hold_member",
+        "hold_pending",
+        "hold_until",
+        "never_reason",
+        "never_until",
+        "wait_reason",
+        "wait_until",
+    )
 
     def __init__(self) -> None:
         self.declines: list[tuple[float, str]] = []  # (time, member), oldest first
@@ -411,6 +474,9 @@ class _Card:
         self.never_reason = ""
         self.wait_until: float | None = None
         self.wait_reason = ""
+        self.hold_member = ""
+        self.hold_until: float | None = None
+        self.hold_pending = False
         self.expires = -math.inf
 
     def state(self, since: float) -> CardState:
@@ -420,14 +486,31 @@ class _Card:
             self.never_reason,
             self.wait_until,
             self.wait_reason,
+            self.hold_until,
+            self.hold_pending,
         )
 
     def apply(self, now: float, change: StoreWrite) -> None:
+        when = now
         if change.remove is not None:
-            self.declines = [d for d in self.declines if d[1] != change.remove]
+            kept = []
+            for decline in self.declines:
+                if decline[1] == change.remove:
+                    when = decline[0]
+                else:
+                    kept.append(decline)
+            self.declines = kept
         if change.add is not None and all(m != change.add for _, m in self.declines):
-            self.declines.append((now, change.add))
+            self.declines.append((when, change.add))
             self.declines.sort()
+        if change.settle is not None:
+            live = self.hold_until is not None and self.hold_until > now
+            if change.pending_until is not None:
+                if self.hold_member == change.settle or not live:
+                    self.hold_member, self.hold_pending = change.settle, True
+                    self.hold_until = change.pending_until
+            elif self.hold_member == change.settle:
+                self.hold_member, self.hold_until, self.hold_pending = "", None, False
         if change.never_until is not None and (
             self.never_until is None or change.never_until > self.never_until
         ):
@@ -444,8 +527,15 @@ class _Card:
             self.never_until, self.never_reason = None, ""
         if self.wait_until is not None and self.wait_until <= now:
             self.wait_until, self.wait_reason = None, ""
+        if self.hold_until is not None and self.hold_until <= now:
+            self.hold_member, self.hold_until, self.hold_pending = "", None, False
         newest = self.declines[-1][0] + limits.horizon if self.declines else -math.inf
-        self.expires = max(newest, self.never_until or -math.inf, self.wait_until or -math.inf)
+        self.expires = max(
+            newest,
+            self.never_until or -math.inf,
+            self.wait_until or -math.inf,
+            self.hold_until or -math.inf,
+        )
 
 
 # -- the limiter --------------------------------------------------------------------------------
@@ -457,19 +547,33 @@ class ReattemptLimiter:
     ``allowed(card_id, last)`` answers for the answer ``last`` (usually the decline you want to
     reattempt after); ``record(card_id, answer)`` remembers each answer. For a fleet,
     ``allowed`` then ``record`` is a race (two workers can both see 9 of 10 declines and both
-    try); :meth:`reserve` checks and counts in one atomic step.
+    try); :meth:`reserve` checks, counts and holds the card in one atomic step: while a granted
+    reservation's answer is not recorded (at most ``limits.hold_for``, 15 minutes by default),
+    every other ``reserve`` and ``allowed`` on that card is refused, with ``not_before`` at the
+    hold's end. A reservation whose answer is recorded pending keeps holding the card (refused
+    with ``not_before=None``) until its settled answer is recorded with the same reservation,
+    :meth:`forget`, or ``limits.pending_hold_for``.
 
-    What ``record`` counts: a declined attempt, that is a *failed* answer that carries
-    ``network`` advice or whose category is user-action, risk or final. A failed answer that is
-    retryable or merchant-config without network advice (a timeout before sending, a 5xx, a rate
-    limit, a bad signature) never reached an issuer: not counted. *Success* changes nothing: the
-    networks count declines, and an approval does not un-count one (Mastercard's 24 h count is
-    per card "for any amount"); nor does it lift a never-retry (MAC 21 means the cardholder
-    stopped the recurring payment, and a one-off approval on the same card does not restart it):
-    call :meth:`forget` when the cardholder gives new card details or agrees again. *Pending*
-    (outcome unknown) is not a decline and is not counted, but ``allowed`` refuses after it:
-    inquire first, or a reattempt may charge twice. A reserved attempt counts as a decline until
-    its answer is recorded, and while that answer is pending.
+    What ``record`` counts: an issuer's decline, that is a *failed* answer whose category is
+    user-action, risk or final and that is not a repeat answer (``Classification.repeat``: the
+    provider answering a request id it has already seen). Only those carry ``network`` advice.
+    A retryable or merchant-config failure (a timeout, a 5xx, a rate limit, a bad signature,
+    access denied) is about the call, not the card: not counted, and no advice in it applies.
+    The same decline reported more than once (the pay answer, an inquiry, a notification, a
+    webhook delivered twice) counts once when each ``record`` passes the payment's request id
+    as ``attempt_id``. *Success* changes nothing: the networks count declines, and an approval
+    does not un-count one (Mastercard's 24 h count is per card "for any amount"); nor does it
+    lift a never-retry (MAC 21 means the cardholder stopped the recurring payment, and a one-off
+    approval on the same card does not restart it): call :meth:`forget` when the cardholder
+    gives new card details or agrees again. *Pending* (outcome unknown) is not a decline and is
+    not counted, but ``allowed`` refuses after it: inquire first, or a reattempt may charge
+    twice. A reserved attempt counts as a decline until its answer is recorded, and while that
+    answer is pending.
+
+    Brands: Visa's category 1 is read only on a ``visa`` card, Mastercard's MACs (03/21 never,
+    02 and 24-30 waits) only on a ``mastercard`` card, as :func:`payerr.network_advice` reads
+    them; a card whose brand is unknown gets every configured count limit, but no never-retry
+    or wait from a code whose meaning depends on the brand.
 
     Args:
         store: where declines are kept (default: a new :class:`MemoryReattemptStore`); a
@@ -491,7 +595,8 @@ class ReattemptLimiter:
         self._clock = clock
 
     def allowed(self, card_id: str, classification: Classification) -> ReattemptDecision:
-        """Whether ``card_id`` may be tried again now, after the answer ``classification``."""
+        """Whether ``card_id`` may be tried again now, after the answer ``classification``.
+        Refused while another worker's reservation holds the card."""
         key = card_key(card_id)
         plan = self._plan(classification)
         if isinstance(plan, ReattemptDecision):
@@ -499,12 +604,15 @@ class ReattemptLimiter:
         return plan.decide(self.store.read(key, plan.check.now - self.limits.horizon))
 
     def reserve(self, card_id: str, classification: Classification) -> ReattemptDecision:
-        """Like :meth:`allowed`, and when allowed, count the attempt at once (atomically in the
-        store), so concurrent workers cannot all pass the same last slot. Record the attempt's
-        answer with ``record(card_id, answer, reservation=decision.reservation)``: a decline
-        keeps the slot, a success or a non-decline releases it, a pending answer keeps it until
-        the settled answer is recorded. A reservation never settled counts as a decline until
-        it leaves the windows."""
+        """Like :meth:`allowed`, and when allowed, count the attempt and hold the card at once
+        (atomically in the store): one worker wins, and until its answer is recorded (or
+        ``limits.hold_for`` passes) every other ``reserve`` or ``allowed`` on the card is
+        refused with ``not_before`` at the hold's end. Record the attempt's answer with
+        ``record(card_id, answer, reservation=decision.reservation)``: a decline keeps the slot
+        and lifts the hold, a success or a non-decline releases both, a pending answer keeps
+        both until the settled answer is recorded (or ``forget``, or
+        ``limits.pending_hold_for``). A reservation never settled counts as a decline until it
+        leaves the windows."""
         key = card_key(card_id)
         plan = self._plan(classification)
         if isinstance(plan, ReattemptDecision):
@@ -515,43 +623,69 @@ class ReattemptLimiter:
         if granted and decision.allowed:
             return ReattemptDecision(True, None, decision.reason, plan.brand, member)
         if granted:  # the store admitted what the rule refuses: give the slot back
-            self.store.write(key, plan.check.now, self.limits, StoreWrite(remove=member))
+            give_back = StoreWrite(remove=member, settle=member)
+            self.store.write(key, plan.check.now, self.limits, give_back)
         if decision.allowed:
             return ReattemptDecision(False, None, "the store refused the reservation", plan.brand)
         return decision
 
     def record(
-        self, card_id: str, classification: Classification, *, reservation: str | None = None
+        self,
+        card_id: str,
+        classification: Classification,
+        *,
+        reservation: str | None = None,
+        attempt_id: str | None = None,
     ) -> None:
         """Remember the answer to an attempt on ``card_id`` (see the class docstring for what
-        counts). ``reservation`` settles an attempt :meth:`reserve` admitted."""
+        counts). ``reservation`` settles an attempt :meth:`reserve` admitted.
+
+        ``attempt_id``: the payment's request id (Antom ``paymentRequestId``). A decline already
+        recorded under it for this card is not counted again, so the pay answer, an inquiry and
+        a notification of one decline (or a webhook delivered twice) count once. Remembered as
+        long as the decline counts (the longest window, and at most as many declines per card
+        as the largest limit); only its hash is stored."""
         key = card_key(card_id)
         if reservation is not None and not (
             isinstance(reservation, str) and 0 < len(reservation) <= 64
         ):
             raise UsageError("reservation must be the id a ReattemptDecision carried")
+        attempt = None if attempt_id is None else _attempt_member(attempt_id)
+        now = self._now()
         advice = _advice(classification, self.limits)
-        now = self._clock()
         if advice is not None and advice.decline:
             change = StoreWrite(
-                add=reservation or _member(),
+                add=attempt or reservation or _member(),
+                remove=reservation,
                 never_until=None if advice.never is None else now + self.limits.never_retry_for,
                 never_reason=advice.never or "",
                 wait_until=now + advice.wait if advice.wait > 0 else None,
                 wait_reason=advice.wait_reason,
+                settle=reservation,
             )
-        elif classification.outcome is Outcome.PENDING or reservation is None:
-            return  # pending: a reserved slot stays counted until the outcome is known
+        elif reservation is None:
+            return  # nothing counted, nothing reserved: nothing to remember
+        elif classification.outcome is Outcome.PENDING:
+            # The reserved slot stays counted and the card held until the outcome is known.
+            pending_until = now + self.limits.pending_hold_for
+            change = StoreWrite(settle=reservation, pending_until=pending_until)
         else:
-            change = StoreWrite(remove=reservation)
+            change = StoreWrite(remove=reservation, settle=reservation)
         self.store.write(key, now, self.limits, change)
 
     def forget(self, card_id: str) -> None:
         """Forget the card: the cardholder gave new details or agreed to be charged again."""
         self.store.forget(card_key(card_id))
 
+    def _now(self) -> float:
+        now = self._clock()
+        if isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now):
+            raise UsageError(f"the limiter's clock must return a finite POSIX time, got {now!r}")
+        return float(now)
+
     def _plan(self, classification: Classification) -> ReattemptDecision | _Plan:
         """What the answer alone decides, or what the store has to check."""
+        now = self._now()
         brand = _brand(classification.network)
         if classification.outcome is Outcome.PENDING:
             return ReattemptDecision(
@@ -565,7 +699,6 @@ class ReattemptLimiter:
         if advice is not None and advice.never is not None:
             return ReattemptDecision(False, None, f"{advice.never}: do not reattempt", brand)
         limits, note = self.limits.for_brand(brand)
-        now = self._clock()
         windows = tuple((now - limit.window, limit) for limit in limits)
         wait, why = (advice.wait, advice.wait_reason) if advice is not None else (0.0, "")
         return _Plan(ReserveCheck(now, windows, wait, why), brand, note)
@@ -613,12 +746,14 @@ def _advice(c: Classification, limits: ReattemptLimits) -> _Advice | None:
         return None
     network = c.network
     brand = _brand(network)
-    if network is None and c.category not in _DECLINES:
-        return _Advice(brand, False, None, 0.0, "")  # never reached an issuer
+    if not is_issuer_decline(c):
+        # Retryable, merchant-config or a repeat answer: about the call, not the card.
+        return _Advice(brand, False, None, 0.0, "")
     never: str | None = None
     wait, wait_reason = 0.0, ""
     if network is not None:
-        mac = _two_digits(network.advice_code)
+        # A MAC is Mastercard's: on another or an unknown brand it is not read (as advice).
+        mac = _two_digits(network.advice_code) if brand == "mastercard" else None
         if brand == "visa" and network.category == "1":
             never = "Visa decline category 1 (the issuer will never approve)"
         elif mac is not None and mac in limits.never_retry_macs:
@@ -637,28 +772,13 @@ def _advice(c: Classification, limits: ReattemptLimits) -> _Advice | None:
     return _Advice(brand, True, never, wait, wait_reason)
 
 
-_DECLINES = (Category.USER_ACTION, Category.RISK, Category.FINAL)
 _MAC_WORDS = {"03": "do not try again", "21": "payment cancelled by the cardholder"}
-_BRANDS = {
-    "visa": "visa",
-    "mastercard": "mastercard",
-    "mc": "mastercard",
-    "master card": "mastercard",
-}
 
 
 def _brand(network: NetworkAdvice | None) -> str:
-    if network is None or not isinstance(network.brand, str) or len(network.brand) > 32:
-        return ""
-    return _normal_brand(network.brand)
-
-
-@lru_cache(maxsize=64)
-def _normal_brand(raw: str) -> str:
-    brand = " ".join(raw.replace("_", " ").replace("-", " ").split()).lower()
-    if not brand.isascii() or not brand.replace(" ", "").isalnum():
-        return ""  # not a brand name payerr can repeat in a reason
-    return _BRANDS.get(brand, brand)
+    """The advice's brand as payerr reads a provider's (``"MC"`` -> ``"mastercard"``); ``""``
+    when unknown (every limit applies)."""
+    return "" if network is None else card_brand(network.brand)
 
 
 def _two_digits(code: str | None) -> str | None:
@@ -676,9 +796,12 @@ def card_key(card_id: str) -> str:
     collide with another's or inject anything, and every key has the same length.
 
     Raises :class:`~payerr.UsageError` for anything but a printable str of 1 to
-    ``MAX_CARD_ID_LENGTH`` characters, and for anything holding a card number (a Luhn-valid
-    run of 13 to 19 digits, plain or grouped): pass the provider's card fingerprint or token
-    id, never a PAN. The message never repeats the id.
+    ``MAX_CARD_ID_LENGTH`` characters that is not only white space, and for anything holding a
+    card number (a Luhn-valid run of 13 to 19 digits, plain or grouped by spaces, ``-``, ``.``,
+    ``/`` or ``_``, full-width digits too: the check reads the id NFKC-normalised): pass the
+    provider's card fingerprint or token id, never a PAN. The message never repeats the id.
+    The hash is of the id as given, unkeyed: the store's keys identify a card to whoever can
+    compute sha256 over candidate ids.
     """
     if not isinstance(card_id, str):
         raise UsageError(f"card_id must be a str (a token or fingerprint), not {type(card_id)}")
@@ -686,7 +809,9 @@ def card_key(card_id: str) -> str:
         raise UsageError(f"card_id must have 1 to {MAX_CARD_ID_LENGTH} characters")
     if not card_id.isprintable():
         raise UsageError("card_id must be printable text")
-    if _holds_card_number(card_id):
+    if not card_id.strip():
+        raise UsageError("card_id must not be only white space")
+    if _holds_card_number(unicodedata.normalize("NFKC", card_id).translate(_SEPARATORS)):
         raise UsageError(
             "card_id looks like a card number: pass the provider's card fingerprint or token "
             "id, never a PAN"
@@ -703,6 +828,21 @@ def _holds_card_number(text: str) -> bool:
             if sum(len(g) for g in groups[first : last + 1]) >= 13:
                 return True
     return False
+
+
+_SEPARATORS = str.maketrans({".": " ", "/": " ", "_": " "})
+"""How card numbers are also written (``4111.1111.1111.1111``): read as spaces for the check."""
+
+
+def _attempt_member(attempt_id: str) -> str:
+    """The counted-attempt id for a payment request id: a hash (the id itself is not stored)."""
+    if not isinstance(attempt_id, str):
+        raise UsageError(f"attempt_id must be a str (a payment request id), not {type(attempt_id)}")
+    if not 0 < len(attempt_id) <= MAX_ATTEMPT_ID_LENGTH or not attempt_id.isprintable():
+        raise UsageError(
+            f"attempt_id must be printable text of 1 to {MAX_ATTEMPT_ID_LENGTH} characters"
+        )
+    return "id:" + hashlib.sha256(attempt_id.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
 def _member() -> str:

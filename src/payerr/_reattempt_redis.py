@@ -1,7 +1,8 @@
 """The reattempt limits shared by every process of a fleet, on one Redis (``payerr[redis]``).
 
 Each card is two keys in one cluster hash slot: a sorted set of its declined (and reserved)
-attempts, scored by time, and a hash with its never-retry and wait deadlines. Every operation is
+attempts, scored by time, and a hash with its never-retry and wait deadlines and the hold of the
+reservation in flight (its member, deadline, and whether its answer was pending). Every operation is
 one Lua script (``EVALSHA``, with redis-py's fallback to ``EVAL`` when the server's script cache
 is empty), and Redis runs a script atomically: no other command runs while it does
 (https://redis.io/docs/latest/develop/interact/programmability/eval-intro/). So ``reserve``'s
@@ -9,7 +10,9 @@ check and count cannot interleave with another process's, and no record is lost.
 
 Memory is bounded: a write trims declines older than the longest window and keeps at most as many
 as the largest limit needs, then sets both keys to expire (``PEXPIRE``) when the longest window,
-or a never-retry or wait deadline, is over. Times are the limiter's clock, passed in: Redis's own
+or a never-retry, wait or hold deadline, is over. An attempt id (``record(..., attempt_id=)``)
+is the member its decline is counted under (a hash of it), so it is remembered exactly as long
+as the decline is kept. Times are the limiter's clock, passed in: Redis's own
 ``TIME`` is not read, so an injected clock works and every process of a fleet must keep its clock
 in sync (NTP); a skew of a few seconds moves a window of hours or days by as much.
 
@@ -40,8 +43,9 @@ local function state(since)
   local d = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. since, '+inf', 'WITHSCORES')
   local times = {}
   for i = 2, #d, 2 do times[#times + 1] = d[i] end
-  local s = redis.call('HMGET', KEYS[2], 'never_until', 'never_reason', 'wait_until', 'wait_reason')
-  return times, {table.concat(times, ' '), s[1], s[2], s[3], s[4]}
+  local s = redis.call('HMGET', KEYS[2], 'never_until', 'never_reason', 'wait_until',
+    'wait_reason', 'hold_until', 'hold_pending')
+  return times, {table.concat(times, ' '), s[1], s[2], s[3], s[4], s[5], s[6]}
 end
 """
 _READ = (
@@ -67,20 +71,47 @@ local function settle(now)
       ttl = math.max(ttl, math.ceil((untl - now) * 1000))
     end
   end
+  local hold = tonumber(redis.call('HGET', KEYS[2], 'hold_until'))
+  if hold ~= nil and hold <= now then
+    redis.call('HDEL', KEYS[2], 'hold_member', 'hold_until', 'hold_pending')
+  elseif hold ~= nil then
+    ttl = math.max(ttl, math.ceil((hold - now) * 1000))
+  end
   for _, key in ipairs(KEYS) do
     if redis.call('EXISTS', key) == 1 then redis.call('PEXPIRE', key, ttl) end
   end
 end
 """
 
-# ARGV[5] member to count ('' none), ARGV[6] member to release ('' none),
-# ARGV[7..10] never_until, never_reason, wait_until, wait_reason ('' for no deadline).
+# ARGV[5] member to count ('' none), ARGV[6] member to drop ('' none; with ARGV[5], the counted
+# one takes its time), ARGV[7..10] never_until, never_reason, wait_until, wait_reason ('' for no
+# deadline), ARGV[11] the reservation whose hold this answer settles ('' none), ARGV[12] pending:
+# keep (or take) the hold until then ('' settled: lift it).
 _WRITE = (
     _SETTLE
     + """
 local now = tonumber(ARGV[1])
-if ARGV[6] ~= '' then redis.call('ZREM', KEYS[1], ARGV[6]) end
-if ARGV[5] ~= '' then redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[5]) end
+local at = ARGV[1]
+if ARGV[6] ~= '' then
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[6])
+  if score then
+    at = score
+    redis.call('ZREM', KEYS[1], ARGV[6])
+  end
+end
+if ARGV[5] ~= '' then redis.call('ZADD', KEYS[1], 'NX', at, ARGV[5]) end
+if ARGV[11] ~= '' then
+  local h = redis.call('HMGET', KEYS[2], 'hold_member', 'hold_until')
+  local live = h[2] and tonumber(h[2]) > now
+  if ARGV[12] ~= '' then
+    if h[1] == ARGV[11] or not live then
+      redis.call('HSET', KEYS[2], 'hold_member', ARGV[11], 'hold_until', ARGV[12],
+        'hold_pending', '1')
+    end
+  elseif h[1] == ARGV[11] then
+    redis.call('HDEL', KEYS[2], 'hold_member', 'hold_until', 'hold_pending')
+  end
+end
 for i, name in ipairs({'never', 'wait'}) do
   local value = ARGV[5 + 2 * i]
   if value ~= '' then
@@ -95,8 +126,9 @@ return 1
 """
 )
 
-# The rule of payerr._reattempt.blocks, checked and counted in one step. ARGV[5] member,
-# ARGV[6] the answer's own wait in seconds, ARGV[7] n, then n pairs (bound, declines).
+# The rule of payerr._reattempt.blocks, checked, counted and held in one step. ARGV[5] member,
+# ARGV[6] the answer's own wait in seconds, ARGV[7] the hold's deadline, ARGV[8] n, then n
+# pairs (bound, declines).
 _RESERVE = (
     _SETTLE
     + _STATE
@@ -105,23 +137,26 @@ local now = tonumber(ARGV[1])
 local times, reply = state(ARGV[2])
 local ok = true
 local never, waits = tonumber(reply[2]), tonumber(reply[4])
+local hold = tonumber(reply[6])
 if never ~= nil and never > now then ok = false end
 if waits ~= nil and waits > now then ok = false end
+if hold ~= nil and hold > now then ok = false end
 local wait = tonumber(ARGV[6])
 if ok and wait > 0 then
   local last = now
   if #times > 0 then last = tonumber(times[#times]) end
   if last + wait > now then ok = false end
 end
-local n = tonumber(ARGV[7])
+local n = tonumber(ARGV[8])
 for i = 1, n do
   if ok then
-    local bound, limit = ARGV[6 + 2 * i], tonumber(ARGV[7 + 2 * i])
+    local bound, limit = ARGV[7 + 2 * i], tonumber(ARGV[8 + 2 * i])
     if redis.call('ZCOUNT', KEYS[1], '(' .. bound, '+inf') >= limit then ok = false end
   end
 end
 if ok then
   redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[5])
+  redis.call('HSET', KEYS[2], 'hold_member', ARGV[5], 'hold_until', ARGV[7], 'hold_pending', '0')
   settle(now)
 end
 table.insert(reply, 1, ok and 1 or 0)
@@ -170,6 +205,8 @@ class RedisReattemptStore:
             change.never_reason,
             "" if change.wait_until is None else repr(change.wait_until),
             change.wait_reason,
+            change.settle or "",
+            "" if change.pending_until is None else repr(change.pending_until),
         ]
         self._write(keys=self._keys(key), args=args)
 
@@ -180,6 +217,7 @@ class RedisReattemptStore:
             *_settle_args(check.now, limits),
             member,
             repr(check.wait),
+            repr(check.now + limits.hold_for),
             len(check.windows),
         ]
         for bound, limit in check.windows:
@@ -205,11 +243,15 @@ def _text(value: Any) -> str:
 
 def _state(reply: list[Any]) -> CardState:
     """A CardState from the scripts' reply: the decline times as one string, then the HMGET."""
-    times, never, never_reason, wait, wait_reason = (None if v is None else _text(v) for v in reply)
+    times, never, never_reason, wait, wait_reason, hold, pending = (
+        None if v is None else _text(v) for v in reply
+    )
     return CardState(
         tuple(map(float, times.split())) if times else (),
         None if never is None else float(never),
         never_reason or "",
         None if wait is None else float(wait),
         wait_reason or "",
+        None if hold is None else float(hold),
+        pending == "1",
     )

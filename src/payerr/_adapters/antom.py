@@ -332,8 +332,10 @@ def read_card(body: dict[str, Any]) -> NetworkAdvice | None:
     notifyPayment (SDK 1.7.1: ``AlipayPayResponse`` / ``AlipayPayQueryResponse``
     ``payment_result_info``, model ``PaymentResultInfo``): ``cardBrand``, ``refusalCodeRaw``
     (the channel's raw refusal code), ``refusalReasonRaw``, ``merchantAdviceCode`` and
-    ``fingerprint``. Antom sends every field as a string (docs.antom.com/ac/ams/api_fund);
-    anything else is no advice.
+    ``fingerprint``. Antom documents every field as a string (docs.antom.com/ac/ams/api_fund);
+    a ``merchantAdviceCode`` sent as a JSON integer 0-99 (a processor that dropped the quotes,
+    and the leading zero with them) is read as its two digits (``24`` -> ``"24"``, ``3`` ->
+    ``"03"``); any other value that is not a string is no advice code.
     """
     info = body.get("paymentResultInfo")
     if not isinstance(info, dict):
@@ -341,7 +343,14 @@ def read_card(body: dict[str, Any]) -> NetworkAdvice | None:
     return network_advice(
         info.get("cardBrand"),
         info.get("refusalCodeRaw"),
-        info.get("merchantAdviceCode"),
+        _advice_code(info.get("merchantAdviceCode")),
         issuer_message=info.get("refusalReasonRaw"),
         fingerprint=info.get("fingerprint"),
     )
+
+
+def _advice_code(value: object) -> object:
+    """A Merchant Advice Code as Antom's string; a JSON integer 0-99 as its two digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:02d}" if 0 <= value <= 99 else None
+    return value if isinstance(value, str) else None

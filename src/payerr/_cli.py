@@ -96,6 +96,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    """Every verb and its options. Longer than 60 lines on purpose: a declaration per verb,
+    read top to bottom like the CLI reference in the README."""
     parser = _Parser(
         prog="payerr",
         description="Translate payment providers' failure codes into one taxonomy.",

@@ -15,14 +15,13 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import threading
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from payerr._exceptions import MappingError, UsageError
-from payerr._schema import shipped_mappings_dir
+from payerr._schema import read_toml, shipped_mappings_dir
 
 __all__ = [
     "AdviceCode",
@@ -302,22 +301,7 @@ def lookup_table(network: object) -> NetworkTable | None:
 
 def parse_network_file(path: Path) -> NetworkTable:
     """Read and validate one network table; raise :class:`MappingError` listing every problem."""
-    origin = str(path)
-    try:
-        with path.open("rb") as f:
-            raw = f.read(_MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise MappingError([f"{origin}: cannot read: {exc.strerror or exc}"]) from exc
-    if len(raw) > _MAX_FILE_BYTES:
-        raise MappingError([f"{origin}: larger than 4 MiB: not a network table"])
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise MappingError([f"{origin}: not UTF-8 text: {exc.reason} at byte {exc.start}"]) from exc
-    except (ValueError, RecursionError) as exc:
-        why = str(exc) if isinstance(exc, tomllib.TOMLDecodeError) else type(exc).__name__
-        raise MappingError([f"{origin}: invalid TOML: {why}"]) from exc
-    return parse_network_document(data, origin)
+    return parse_network_document(read_toml(path, _MAX_FILE_BYTES, "a network table"), str(path))
 
 
 def parse_network_document(data: Mapping[str, Any], origin: str) -> NetworkTable:

@@ -149,7 +149,8 @@ _VAULTING = frozenset(
 )
 _CAPTURE = frozenset({Operation.CAPTURE, Operation.CAPTURE_NOTIFICATION})
 
-# Shopper messages that fit the operation (docs/ARCHITECTURE.md §5: a refused refund or cancel is not "your
+# Shopper messages that fit the operation (docs/ARCHITECTURE.md §5: a refused refund or cancel is
+# not "your
 # payment could not be completed").
 _MESSAGES = {
     "refund": {

@@ -146,18 +146,22 @@ _MAX_FILE_BYTES = 16 << 20
 
 def parse_file(path: Path) -> _Document:
     """Read and validate one mapping file; raise :class:`MappingError` listing every problem."""
+    return parse_document(read_toml(path, _MAX_FILE_BYTES, "a mapping file"), str(path))
+
+
+def read_toml(path: Path, limit: int, what: str) -> dict[str, Any]:
+    """A TOML file's data, read no further than ``limit`` bytes; :class:`MappingError` saying
+    why for a file that cannot be read, is too large, is not UTF-8 or is not TOML."""
     origin = str(path)
     try:
         with path.open("rb") as f:
-            raw = f.read(_MAX_FILE_BYTES + 1)
+            raw = f.read(limit + 1)
     except OSError as exc:
         raise MappingError([f"{origin}: cannot read: {exc.strerror or exc}"]) from exc
-    if len(raw) > _MAX_FILE_BYTES:
-        raise MappingError(
-            [f"{origin}: larger than {_MAX_FILE_BYTES >> 20} MiB: not a mapping file"]
-        )
+    if len(raw) > limit:
+        raise MappingError([f"{origin}: larger than {limit >> 20} MiB: not {what}"])
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise MappingError([f"{origin}: not UTF-8 text: {exc.reason} at byte {exc.start}"]) from exc
     except (ValueError, RecursionError) as exc:
@@ -165,7 +169,6 @@ def parse_file(path: Path) -> _Document:
         # a RecursionError for arrays nested thousands deep.
         why = str(exc) if isinstance(exc, tomllib.TOMLDecodeError) else type(exc).__name__
         raise MappingError([f"{origin}: invalid TOML: {why}"]) from exc
-    return parse_document(data, origin)
 
 
 def parse_document(data: Mapping[str, Any], origin: str) -> _Document:

@@ -1,6 +1,7 @@
 """The unified taxonomy: outcomes, failure categories and the Classification value object.
 
-Definitions and tie-breakers are in the README's taxonomy section; this module only holds the vocabulary.
+Definitions and tie-breakers are in the README's taxonomy section; this module only holds
+the vocabulary, and the invariants of a Classification.
 """
 
 from __future__ import annotations

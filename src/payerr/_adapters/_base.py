@@ -148,7 +148,8 @@ def resolve(
         if hit.outcome is Outcome.PENDING and fallback.outcome is Outcome.FAILED:
             # An in-process code beside a failure status (PayKKa 4000 "Payment order is
             # processing, please do not pay again" with status FAILURE): this request was
-            # refused because the order is in process. Never failed (docs/ARCHITECTURE.md §3, rule 5).
+            # refused because the order is in process. Never failed (docs/ARCHITECTURE.md
+            # §3, rule 5).
             return hit
         return Unresolved(
             raw, source, fallback, why=f"{fallback.source} contradicts {source} {hit.code}"

@@ -65,7 +65,8 @@ _PAYMENT_FALLBACKS = fallbacks(
 )
 _NOTIFY_PENDING = pending("notifyType")
 _UNKNOWN_PAYMENT = pending("paymentStatus")
-# The status field that decides each operation (docs/ARCHITECTURE.md §5; SDK 1.7.1 response classes).
+# The status field that decides each operation (docs/ARCHITECTURE.md §5; SDK 1.7.1 response
+# classes).
 _STATUS_FIELDS = {
     Operation.REFUND: "refundStatus",
     Operation.REFUND_INQUIRY: "refundStatus",
@@ -199,7 +200,8 @@ def _envelope(
     if isinstance(verdict, Unresolved) and status == "U":
         # U with a code payerr does not know: the docs say U "might be successful, in process,
         # or failed". Only the codes whose rows say "call again" are resent; an unmapped one
-        # (PAYMENT_PROCESSING, USER_PAYING ...) may be in process: pending (docs/ARCHITECTURE.md §3, rule 5).
+        # (PAYMENT_PROCESSING, USER_PAYING ...) may be in process: pending (docs/ARCHITECTURE.md §3,
+        # rule 5).
         return Unresolved(verdict.raw_code, source, pending(source))
     if isinstance(verdict, Unresolved) or fallback is None:
         return verdict
@@ -210,7 +212,8 @@ def _envelope(
         return verdict.reclassified(Outcome.FAILED, Category.RETRYABLE, source=fallback.source)
     if fallback.outcome is not verdict.outcome:
         if verdict.outcome is Outcome.PENDING:
-            return verdict  # in process beside F: pending, never failed (docs/ARCHITECTURE.md §3, rule 5)
+            # in process beside F: pending, never failed (docs/ARCHITECTURE.md §3, rule 5)
+            return verdict
         return Unresolved(
             verdict.raw_code,
             source,
@@ -293,7 +296,8 @@ def _payment(
             raw if isinstance(raw, str) else None, "paymentStatus", _UNKNOWN_PAYMENT, why=why
         ), detail
     if operation is Operation.INQUIRY and "paymentStatus" not in body and result is not None:
-        # An inquiry's answer decides by paymentStatus (docs/ARCHITECTURE.md §5): a code without it is not
+        # An inquiry's answer decides by paymentStatus (docs/ARCHITECTURE.md §5): a code without it
+        # is not
         # enough for success.
         raw = code_of(code_value)
         why = "an inquiry answer without paymentStatus"

@@ -49,7 +49,8 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
             return verdict, data_detail
         if found and fallback is None:
             # The decrypted data has the field that decides, and it is empty: a successful
-            # rsp_code (the call worked) says nothing of the payment (docs/ARCHITECTURE.md §3, rule 1).
+            # rsp_code (the call worked) says nothing of the payment (docs/ARCHITECTURE.md §3, rule
+            # 1).
             why = f"data.{found[0]} is empty"
             return Unresolved(None, f"data.{found[0]}", _NO_RESPCODE, why=why), data_detail
     if operation in _QUERIES and isinstance(envelope, Classification) and envelope.is_success:

@@ -4,7 +4,7 @@ import os
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import structlog
@@ -16,7 +16,7 @@ from payerr.testing import reset
 from .redis_server import missing, running_redis
 
 if TYPE_CHECKING:
-    import redis
+    pass
 
 pytest_plugins = ["pytester"]
 
@@ -96,11 +96,11 @@ def redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 
 @pytest.fixture
-def redis_client(redis_port: int) -> Iterator[redis.Redis]:
+def redis_client(redis_port: int) -> Iterator[Any]:
     """A client of the session's server, on an empty database."""
     import redis
 
-    client = redis.Redis(host="127.0.0.1", port=redis_port)
+    client: Any = redis.Redis(host="127.0.0.1", port=redis_port)
     client.flushdb()
     yield client
     client.close()

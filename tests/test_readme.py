@@ -121,10 +121,16 @@ def test_readme_prometheus_scrape_serves_payerrs_metrics() -> None:
             scraped = page.read().decode()
         metrics.get_meter_provider().shutdown()  # type: ignore[attr-defined]  # the SDK's
     assert set(REGISTRY._collector_to_names) == before  # the reader unregistered itself
-    assert 'payerr_client_attempts_total{http_response_status_code="503"' in scraped
-    assert "payerr_client_call_duration_seconds_count{" in scraped
-    assert "payerr_client_call_retries_count{" in scraped
-    assert 'payment_provider="paykka"' in scraped
+    # Exporter releases differ in label order and unit suffixes ("_seconds" or "_s"): match
+    # each series by its name's start and its labels.
+    series = [line for line in scraped.splitlines() if line.startswith("payerr_")]
+
+    def scraped_series(prefix: str, *labels: str) -> list[str]:
+        return [s for s in series if s.startswith(prefix) and all(lab in s for lab in labels)]
+
+    assert scraped_series("payerr_client_attempts", 'http_response_status_code="503"')
+    assert scraped_series("payerr_client_call_duration", "_count{", 'payment_provider="paykka"')
+    assert scraped_series("payerr_client_call_retries", "_count{")
 
 
 def test_readme_network_advice_example_runs() -> None:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import given
@@ -27,7 +27,7 @@ from payerr._reattempt import (
 )
 
 if TYPE_CHECKING:
-    import redis
+    pass
 
 from .reattempt_cases import CARD, PENDING, SUCCESS, T0, Clock, answer, mastercard, visa
 
@@ -38,7 +38,7 @@ def store(request: pytest.FixtureRequest) -> ReattemptStore:
         return MemoryReattemptStore()
     from payerr import RedisReattemptStore
 
-    client: redis.Redis = request.getfixturevalue("redis_client")
+    client: Any = request.getfixturevalue("redis_client")
     return RedisReattemptStore(client)
 
 

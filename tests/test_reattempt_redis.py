@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,17 +20,16 @@ if TYPE_CHECKING:
     from multiprocessing.queues import Queue
     from multiprocessing.synchronize import Barrier
 
-    import redis
 
 PROCESSES = 4
 
 
-def _limiter(client: redis.Redis, clock: Clock | None = None, **kw: object) -> ReattemptLimiter:
+def _limiter(client: Any, clock: Clock | None = None, **kw: object) -> ReattemptLimiter:
     store = payerr.RedisReattemptStore(client, **kw)  # type: ignore[arg-type]
     return ReattemptLimiter(store, clock=clock or Clock())
 
 
-def test_keys_hold_no_card_id_and_expire(redis_client: redis.Redis) -> None:
+def test_keys_hold_no_card_id_and_expire(redis_client: Any) -> None:
     """Bounded memory: every key expires once the longest window (or a deadline) is over."""
     limiter = _limiter(redis_client)
     limiter.record(CARD, mastercard("25"))
@@ -43,7 +42,7 @@ def test_keys_hold_no_card_id_and_expire(redis_client: redis.Redis) -> None:
     assert redis_client.pttl(keys[1]) > 300 * DAY * 1000  # never-retry is kept a year
 
 
-def test_a_hold_keeps_the_keys_alive_and_expires_with_them(redis_client: redis.Redis) -> None:
+def test_a_hold_keeps_the_keys_alive_and_expires_with_them(redis_client: Any) -> None:
     """A reservation's hold lives in the card's hash with the keys' TTL covering it; a pending
     answer keeps it up to pending_hold_for (default 30 days), then the keys expire."""
     clock = Clock()
@@ -51,7 +50,7 @@ def test_a_hold_keeps_the_keys_alive_and_expires_with_them(redis_client: redis.R
     limiter = ReattemptLimiter(payerr.RedisReattemptStore(redis_client), clock=clock, limits=limits)
     held = limiter.reserve(CARD, visa())
     hashed = card_key(CARD)
-    state: dict[bytes, bytes] = redis_client.hgetall(f"payerr:reattempt:{{{hashed}}}:s")  # type: ignore[assignment]
+    state: dict[bytes, bytes] = redis_client.hgetall(f"payerr:reattempt:{{{hashed}}}:s")
     assert set(state) == {b"hold_member", b"hold_until", b"hold_pending"}
     assert float(state[b"hold_until"]) == T0 + 600
     limiter.record(CARD, PENDING, reservation=held.reservation)
@@ -61,7 +60,7 @@ def test_a_hold_keeps_the_keys_alive_and_expires_with_them(redis_client: redis.R
     assert limiter.allowed(CARD, visa())
 
 
-def test_an_attempt_id_is_stored_only_as_a_hash(redis_client: redis.Redis) -> None:
+def test_an_attempt_id_is_stored_only_as_a_hash(redis_client: Any) -> None:
     """The payment request id is the member a decline is counted under, hashed."""
     limiter = _limiter(redis_client)
     limiter.record(CARD, visa(), attempt_id="renewal-2026-11-0042")
@@ -72,14 +71,14 @@ def test_an_attempt_id_is_stored_only_as_a_hash(redis_client: redis.Redis) -> No
     assert all(b"renewal" not in k for k in redis_client.keys("*"))
 
 
-def test_a_card_keeps_no_more_declines_than_a_limit_needs(redis_client: redis.Redis) -> None:
+def test_a_card_keeps_no_more_declines_than_a_limit_needs(redis_client: Any) -> None:
     limiter = _limiter(redis_client)
     for _ in range(200):
         limiter.record(CARD, mastercard())
     assert redis_client.zcard(f"payerr:reattempt:{{{card_key(CARD)}}}:d") == 35
 
 
-def test_declines_older_than_every_window_are_trimmed(redis_client: redis.Redis) -> None:
+def test_declines_older_than_every_window_are_trimmed(redis_client: Any) -> None:
     clock = Clock()
     limiter = _limiter(redis_client, clock)
     for _ in range(5):
@@ -89,7 +88,7 @@ def test_declines_older_than_every_window_are_trimmed(redis_client: redis.Redis)
     assert redis_client.zcard(f"payerr:reattempt:{{{card_key(CARD)}}}:d") == 1
 
 
-def test_the_script_cache_may_be_flushed(redis_client: redis.Redis) -> None:
+def test_the_script_cache_may_be_flushed(redis_client: Any) -> None:
     """EVALSHA falls back to EVAL after a restart or SCRIPT FLUSH (redis-py's Script)."""
     limiter = _limiter(redis_client)
     limiter.record(CARD, mastercard("24"))
@@ -102,7 +101,7 @@ def test_the_script_cache_may_be_flushed(redis_client: redis.Redis) -> None:
 def test_a_decoding_client_works_too(redis_port: int) -> None:
     import redis
 
-    client = redis.Redis(host="127.0.0.1", port=redis_port, decode_responses=True)
+    client: Any = redis.Redis(host="127.0.0.1", port=redis_port, decode_responses=True)
     try:
         limiter = _limiter(client, prefix=f"t:{uuid.uuid4().hex}:")
         limiter.record(CARD, visa(category="1"))
@@ -113,7 +112,7 @@ def test_a_decoding_client_works_too(redis_port: int) -> None:
         client.close()
 
 
-def test_prefixes_keep_merchants_apart(redis_client: redis.Redis) -> None:
+def test_prefixes_keep_merchants_apart(redis_client: Any) -> None:
     """The networks count per card at one merchant (card acceptor): one prefix each."""
     first = _limiter(redis_client, prefix="m1:")
     second = _limiter(redis_client, prefix="m2:")
@@ -124,7 +123,7 @@ def test_prefixes_keep_merchants_apart(redis_client: redis.Redis) -> None:
 
 
 @pytest.mark.parametrize("prefix", ["a{b}:", "x" * 101, "a\nb", 3])
-def test_a_bad_prefix_is_a_usage_error(redis_client: redis.Redis, prefix: object) -> None:
+def test_a_bad_prefix_is_a_usage_error(redis_client: Any, prefix: object) -> None:
     with pytest.raises(payerr.UsageError):
         payerr.RedisReattemptStore(redis_client, prefix=prefix)  # type: ignore[arg-type]
 
@@ -132,10 +131,11 @@ def test_a_bad_prefix_is_a_usage_error(redis_client: redis.Redis, prefix: object
 def test_an_unreachable_redis_never_means_allowed(redis_port: int) -> None:
     """A limiter that cannot ask its store raises; it never guesses "allowed"."""
     import redis
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
+    from redis import backoff, retry
 
-    client = redis.Redis(host="127.0.0.1", port=1, retry=Retry(NoBackoff(), 0))
+    untyped: Any = (retry, backoff)  # redis-py < 6 does not type these
+    no_retry = untyped[0].Retry(untyped[1].NoBackoff(), 0)
+    client: Any = redis.Redis(host="127.0.0.1", port=1, retry=no_retry)
     limiter = _limiter(client)
     with pytest.raises(redis.ConnectionError):
         limiter.allowed(CARD, mastercard())
@@ -154,7 +154,7 @@ def _fleet_worker(
     Visa card, the winner's answer pending, then one more reservation each."""
     import redis
 
-    client = redis.Redis(host="127.0.0.1", port=port)
+    client: Any = redis.Redis(host="127.0.0.1", port=port)
     limits = payerr.ReattemptLimits(mastercard=(payerr.DeclineLimit(LIMIT[mode], DAY, "test"),))
     store = payerr.RedisReattemptStore(client, prefix=f"fleet-{mode}:")
     limiter = ReattemptLimiter(store, clock=lambda: T0, limits=limits)
@@ -205,7 +205,7 @@ def _run_fleet(port: int, mode: str, rounds: int) -> list[tuple[int, int]]:
 
 
 def test_a_fleet_reserving_on_one_card_never_over_admits(
-    redis_client: redis.Redis, redis_port: int
+    redis_client: Any, redis_port: int
 ) -> None:
     """4 processes reserve-then-record, released together by a barrier, race for 50 slots on
     one card until the limit refuses them: exactly 50 are granted (one at a time: a granted
@@ -218,7 +218,7 @@ def test_a_fleet_reserving_on_one_card_never_over_admits(
 
 
 def test_a_fleet_reserving_one_card_at_once_admits_one_worker(
-    redis_client: redis.Redis, redis_port: int
+    redis_client: Any, redis_port: int
 ) -> None:
     """4 processes reserve one Visa card at the same moment (category 2: no wait code, 15 in
     30 days, https://www.payvision.com/scheme-updates/visa-new-fees-for-declined-transactions-reattempts/):
@@ -232,9 +232,7 @@ def test_a_fleet_reserving_one_card_at_once_admits_one_worker(
     assert all(redis_client.pttl(key) > 0 for key in keys)  # the hold expires with its keys
 
 
-def test_a_fleet_recording_on_one_card_loses_no_decline(
-    redis_client: redis.Redis, redis_port: int
-) -> None:
+def test_a_fleet_recording_on_one_card_loses_no_decline(redis_client: Any, redis_port: int) -> None:
     """4 processes x 50 records on one card: all 200 declines are counted (no lost update)."""
     _run_fleet(redis_port, "record", 50)
     store = payerr.RedisReattemptStore(redis_client, prefix="fleet-record:")
@@ -285,7 +283,7 @@ STEPS = st.lists(
 )
 @given(steps=STEPS)
 def test_redis_and_memory_decide_alike(
-    redis_client: redis.Redis, steps: list[tuple[str, str, float, str]]
+    redis_client: Any, steps: list[tuple[str, str, float, str]]
 ) -> None:
     """Any sequence of answers, questions and reservations over time: the same decisions."""
     clock = Clock()

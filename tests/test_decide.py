@@ -17,8 +17,8 @@ from payerr._decide import (
     AttemptRecord,
     Call,
     conclusion,
+    judge,
     may_have_executed,
-    verdict,
 )
 from payerr._exceptions import RetryableError
 from payerr._safety import Sent
@@ -45,7 +45,7 @@ def test_verdicts_never_resend_unsafely_or_call_a_repeat_failed(
 ) -> None:
     c = payerr.classify_http(provider, status, body)
     answered = sent is Sent.ANSWERED
-    v = verdict(
+    v = judge(
         c,
         sent=sent,
         replay_safe=lambda: safe,
@@ -78,7 +78,7 @@ def test_a_call_that_may_have_executed_never_ends_retryable(
 ) -> None:
     """RetryableError says the provider did not do it (DESIGN.md 6.2)."""
     c = payerr.classify_http(provider, status, body)
-    v = verdict(c, sent=Sent.ANSWERED, replay_safe=lambda: True, status=status)
+    v = judge(c, sent=Sent.ANSWERED, replay_safe=lambda: True, status=status)
     call = Call(
         generated_key="k" if generated else None, executed=EARLIER if executed_earlier else None
     )

@@ -40,6 +40,10 @@ def test_an_inconsistent_classification_cannot_be_built(
 
 @given(st.sampled_from(list(Outcome)), st.none() | st.sampled_from(list(Category)))
 def test_reclassified_is_always_consistent(outcome: Outcome, category: Category | None) -> None:
+    if category is not None and outcome is not Outcome.FAILED:
+        with pytest.raises(ValueError, match="no category"):
+            BASE.reclassified(outcome, category)
+        return
     c = BASE.reclassified(outcome, category)
     assert (c.category is not None) == (c.outcome is Outcome.FAILED)
     assert c.retryable == (c.category is Category.RETRYABLE)
@@ -54,3 +58,18 @@ def test_every_shipped_row_and_every_fallback_is_consistent() -> None:
             Classification.__post_init__(entry.classification())
     unknown = payerr.classify("antom", "NO_SUCH_CODE_ANYWHERE")
     assert (unknown.outcome, unknown.category, unknown.retryable) == ("pending", None, False)
+
+
+def test_a_category_on_an_outcome_that_is_not_failed_is_a_mistake() -> None:
+    with pytest.raises(ValueError, match="no category"):
+        BASE.reclassified(Outcome.SUCCESS, Category.RISK)
+
+
+def test_plain_strings_are_taken_for_their_members_and_nonsense_is_refused() -> None:
+    c = dataclasses.replace(BASE, outcome="pending")  # type: ignore[arg-type]
+    assert c.outcome is Outcome.PENDING
+    assert not c.is_success
+    with pytest.raises(ValueError, match="bogus"):
+        dataclasses.replace(BASE, outcome="bogus")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="bool"):
+        dataclasses.replace(BASE, retryable=0)  # type: ignore[arg-type]

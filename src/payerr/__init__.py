@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from payerr._budget import RetryBudget
 from payerr._classify import classification_of, classify, classify_http, classify_response
+from payerr._decide import AttemptRecord
 from payerr._exceptions import (
     FinalError,
     MappingError,
@@ -56,6 +57,7 @@ from payerr._transport import AsyncPaymentTransport, PaymentTransport
 
 __all__ = [
     "AsyncPaymentTransport",
+    "AttemptRecord",
     "Category",
     "Classification",
     "CodeEntry",

@@ -39,11 +39,11 @@ __all__ = [
     "error_class",
     "gives_up",
     "is_bare",
+    "judge",
     "may_have_executed",
     "outcome_unknown",
     "record",
     "repeat_unknown",
-    "verdict",
 ]
 
 INQUIRE_ACTION = (
@@ -163,7 +163,7 @@ def may_have_executed(c: Classification, sent: Sent, status: int | None) -> bool
     return not (c.outcome is Outcome.FAILED and not c.retryable)
 
 
-def verdict(
+def judge(
     c: Classification,
     *,
     sent: Sent,

@@ -34,9 +34,9 @@ from payerr._decide import (
     after_execution,
     backoff,
     gives_up,
+    judge,
     outcome_unknown,
     record,
-    verdict,
 )
 from payerr._exceptions import PaymentError
 from payerr._http import parse_retry_after
@@ -61,7 +61,7 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
     retries under the caller's own key), an ``httpx.TransportError`` (retried when nothing
     was sent or the request is replay-safe), and an ``httpx.Response`` (classified with
     ``provider`` unless a payerr transport already did). The decisions are the transports' own
-    (``payerr._decide.verdict``), with the call's history: a "duplicate" answer to a resend
+    (``payerr._decide.judge``), with the call's history: a "duplicate" answer to a resend
     after an attempt that may have executed is outcome unknown, and the response carries that
     Classification (:func:`~payerr.classification_of`, :func:`~payerr.classify_response`).
 
@@ -145,7 +145,7 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
         call = _calls.get(retry_state)
         if call is None:
             call = _calls[retry_state] = Call()
-        decision = verdict(
+        decision = judge(
             c,
             sent=sent,
             replay_safe=lambda: self._safe(request),

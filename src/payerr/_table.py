@@ -212,7 +212,7 @@ class ProviderTable:
         """A Classification decided by a fallback rather than a mapping row."""
         if outcome is Outcome.SUCCESS:
             outcome = Outcome.PENDING  # a code no row knows is never success
-        outcome, category, retryable = Classification.verdict(outcome, category)
+        outcome, category, retryable = Classification.consistent(outcome, category)
         default_action, user_message = Classification.defaults(outcome, category)
         return Classification(
             provider=self.id,

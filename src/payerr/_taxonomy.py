@@ -217,7 +217,14 @@ class Classification:
 
     def __post_init__(self) -> None:
         """A category exactly when failed, and ``retryable`` exactly when the category is
-        retryable: checked on every construction, ``dataclasses.replace`` included."""
+        retryable: checked on every construction, ``dataclasses.replace`` included. Plain
+        strings are taken for their enum members (``"failed"``); anything else: ValueError."""
+        if type(self.outcome) is not Outcome:
+            object.__setattr__(self, "outcome", Outcome(self.outcome))
+        if self.category is not None and type(self.category) is not Category:
+            object.__setattr__(self, "category", Category(self.category))
+        if type(self.retryable) is not bool:
+            raise ValueError(f"retryable must be a bool, got {self.retryable!r}")
         if (self.category is not None) != (self.outcome == Outcome.FAILED):
             raise ValueError(
                 f"a {self.outcome} classification has category {self.category!r}: "
@@ -227,7 +234,7 @@ class Classification:
             raise ValueError("retryable is True exactly when the category is retryable")
 
     @staticmethod
-    def verdict(
+    def consistent(
         outcome: Outcome, category: Category | None
     ) -> tuple[Outcome, Category | None, bool]:
         """``(outcome, category, retryable)`` made consistent: no category unless failed, a
@@ -252,8 +259,11 @@ class Classification:
         **changes: object,
     ) -> Classification:
         """This answer with another verdict: the category, ``retryable``, the default action
-        and the shopper message follow from it (``action`` overrides the default)."""
-        outcome, category, retryable = Classification.verdict(outcome, category)
+        and the shopper message follow from it (``action`` overrides the default). A category
+        with an outcome other than failed is a caller's mistake: ValueError."""
+        if category is not None and outcome != Outcome.FAILED:
+            raise ValueError(f"a {outcome} classification has no category (got {category!r})")
+        outcome, category, retryable = Classification.consistent(outcome, category)
         default_action, user_message = Classification.defaults(outcome, category)
         return dataclasses.replace(
             self,

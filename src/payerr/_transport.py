@@ -36,8 +36,8 @@ from payerr._decide import (
     Call,
     Verdict,
     conclusion,
+    judge,
     record,
-    verdict,
 )
 from payerr._exceptions import UsageError
 from payerr._operations import operation_of_request
@@ -170,7 +170,7 @@ class _Core:
         executed_before = flight.call.executed
         if executed_before is None and c.repeat:
             executed_before = flight.call.executed = self._remembered(flight)
-        decision = verdict(
+        decision = judge(
             c,
             sent=Sent.ANSWERED,
             replay_safe=partial(self.replay_safe, flight),
@@ -184,7 +184,7 @@ class _Core:
         """An attempt that ended in a transport error."""
         c, sent = classify_transport_error(self.provider, exc)
         c = dataclasses.replace(c, operation=flight.operation)
-        decision = verdict(
+        decision = judge(
             c,
             sent=sent,
             replay_safe=partial(self.replay_safe, flight),

@@ -1,6 +1,6 @@
 """Antom and Alipay+ envelopes: ``result`` with ``resultStatus`` S/F/U, and the payment's result.
 
-Precedence (docs/ARCHITECTURE.md §2; docs.antom.com/ac/ams/paymentri_online, .../paymentrn_online):
+Precedence (docs/ARCHITECTURE.md §5; docs.antom.com/ac/ams/paymentri_online, .../paymentrn_online):
 
 1. When ``result.resultStatus`` is S or absent, the payment's own result decides: Alipay+'s
    ``paymentResult`` envelope, else ``paymentResultCode`` checked against ``paymentStatus``
@@ -106,6 +106,8 @@ _STATUS_CODE = {
 
 
 def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Reading:
+    """An Antom or Alipay+ answer, in the precedence the module docstring lists. A little over
+    60 lines on purpose: each early return is one rule of that list, in its order."""
     result = body.get("result")
     result = result if isinstance(result, dict) else None
     status = upper_of(result.get("resultStatus")) if result is not None else None
@@ -145,7 +147,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
             and ("paymentResult" not in body and "paymentStatus" not in body)
         ):
             # Alipay+ inquiry and notifications carry the payment's result in paymentResult
-            # (docs/ARCHITECTURE.md §2); without it, result S only says the call worked.
+            # (docs/ARCHITECTURE.md §5); without it, result S only says the call worked.
             why = "no paymentResult in an Alipay+ inquiry or notification"
             return Unresolved(None, "paymentResult", _UNKNOWN_PAYMENT, why=why), detail
         reading = _payment(table, body, result, operation)

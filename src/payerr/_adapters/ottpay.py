@@ -55,7 +55,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
             return Unresolved(None, f"data.{found[0]}", _NO_RESPCODE, why=why), data_detail
     if operation in _QUERIES and isinstance(envelope, Classification) and envelope.is_success:
         # A query's result is in the decrypted data; rsp_code SUCCESS only says the query
-        # worked (docs/ARCHITECTURE.md §2 and 6, rule 1). Without a readable status: pending.
+        # worked (docs/ARCHITECTURE.md §3, rule 1). Without a readable status: pending.
         why = "no readable status in the decrypted data of a query's answer"
         return Unresolved(None, "data.respcode", _NO_RESPCODE, why=why), detail
     return envelope, detail

@@ -374,15 +374,12 @@ def _end_span(
         attributes["payment.code"] = c.code
         if c.http_status is not None:
             attributes["http.response.status_code"] = c.http_status
-    try:
+    with contextlib.suppress(Exception):  # a span processor that fails: the span still ends
         span.set_attributes(attributes)
         if error is not None:
             span.set_status(on.status_error, error)
-    except Exception:  # a span processor that fails: the span still ends
-        pass
-    finally:
-        with contextlib.suppress(Exception):
-            span.end()
+    with contextlib.suppress(Exception):
+        span.end()
 
 
 def budget_exhausted(provider: str) -> None:

@@ -22,7 +22,8 @@ import pytest
 import payerr
 from payerr._cli import main
 from payerr._exceptions import MappingError, UsageError
-from payerr._network_tables import parse_network_file, shipped_networks_dir
+from payerr._network_schema import parse_network_file
+from payerr._network_tables import shipped_networks_dir
 from payerr._registry import Registry
 
 from .conftest import REPO, row_counts

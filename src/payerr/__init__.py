@@ -24,7 +24,8 @@ from payerr._exceptions import (
     UserActionError,
 )
 from payerr._logs import add_payment_context
-from payerr._network_tables import NetworkTable, card_networks, network_table
+from payerr._network_codes import NetworkTable
+from payerr._network_tables import card_networks, network_table
 from payerr._networks import network_advice
 from payerr._policy import RetryPolicy
 from payerr._reattempt import (

@@ -23,16 +23,9 @@ import httpx
 from payerr._classify import classify, classify_http
 from payerr._exceptions import MappingError, UnknownProviderError, UsageError
 from payerr._http import MAX_BODY_BYTES
-from payerr._network_tables import (
-    AdviceCode,
-    IssuerCode,
-    NetworkTable,
-    ReattemptLimit,
-    card_networks,
-    network_table,
-    parse_network_file,
-    shipped_networks_dir,
-)
+from payerr._network_codes import AdviceCode, IssuerCode, NetworkTable, ReattemptLimit
+from payerr._network_schema import parse_network_file
+from payerr._network_tables import card_networks, network_table, shipped_networks_dir
 from payerr._registry import Registry
 from payerr._schema import normalize_code, parse_file
 from payerr._taxonomy import (

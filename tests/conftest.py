@@ -100,7 +100,17 @@ def redis_client(redis_port: int) -> Iterator[Any]:
     """A client of the session's server, on an empty database."""
     import redis
 
-    client: Any = redis.Redis(host="127.0.0.1", port=redis_port)
+    # A socket timeout, as RedisCallLedger demands: a hung server must not hold a payment.
+    client: Any = redis.Redis(host="127.0.0.1", port=redis_port, socket_timeout=5)
     client.flushdb()
     yield client
     client.close()
+
+
+@pytest.fixture
+def fleet_ledger(redis_client: Any) -> Any:
+    """A RedisCallLedger on the session's server that has recorded a whole window: it knows a
+    key nobody sent is a first send."""
+    from .ledgers import aged_ledger
+
+    return aged_ledger(redis_client)

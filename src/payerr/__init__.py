@@ -23,6 +23,8 @@ from payerr._exceptions import (
     UsageError,
     UserActionError,
 )
+from payerr._ledger import CallLedger, MemoryCallLedger
+from payerr._ledger_redis import RedisCallLedger
 from payerr._logs import add_payment_context
 from payerr._network_codes import NetworkTable
 from payerr._network_tables import card_networks, network_table
@@ -59,12 +61,14 @@ from payerr._transport import AsyncPaymentTransport, PaymentTransport
 __all__ = [
     "AsyncPaymentTransport",
     "AttemptRecord",
+    "CallLedger",
     "Category",
     "Classification",
     "CodeEntry",
     "DeclineLimit",
     "FinalError",
     "MappingError",
+    "MemoryCallLedger",
     "MemoryReattemptStore",
     "MerchantConfigError",
     "NetworkAdvice",
@@ -80,6 +84,7 @@ __all__ = [
     "ReattemptLimits",
     "ReattemptStore",
     "RedactSensitive",
+    "RedisCallLedger",
     "RedisReattemptStore",
     "Registry",
     "RetryBudget",

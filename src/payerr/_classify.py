@@ -28,6 +28,7 @@ from payerr._schema import normalize_code
 from payerr._table import ProviderTable
 from payerr._taxonomy import Classification, Operation, Outcome
 from payerr._text import clean, int_text
+from payerr._unknown import WHY_STANDALONE, repeat_unknown
 
 __all__ = [
     "EXTENSION_KEY",
@@ -71,6 +72,7 @@ def classify(
     *,
     registry: Registry | None = None,
     operation: Operation | str | None = None,
+    first_send: bool = False,
 ) -> Classification:
     """Classify a bare provider code, as an SDK callback, a webhook or a log line carries it.
 
@@ -79,13 +81,36 @@ def classify(
     code gives ``known=False`` and outcome *pending* (outcome unknown: never success, never
     retried) and is logged as ``payerr.unknown_code``.
 
+    A repeat answer ("duplicate", "order number used": ``repeat`` is true) is outcome unknown
+    (*pending*, inquire) unless ``first_send`` says you know this request (its key, request id
+    and order number) was never sent before: an earlier attempt may have executed it, and
+    "failed, use a new order number" would charge twice.
+
     Raises:
         UnknownProviderError: no mapping exists for ``provider`` (a ``ValueError``).
         MappingError: one of the provider's mapping files is broken.
     """
+    c = _classify_code(provider, code, registry, operation)
+    return c if first_send else unless_first_send(c)
+
+
+def unless_first_send(c: Classification) -> Classification:
+    """A repeat failure judged without knowing it met a first send: outcome unknown."""
+    if c.repeat and c.outcome is Outcome.FAILED:
+        return repeat_unknown(c, None, WHY_STANDALONE)
+    return c
+
+
+def _classify_code(
+    provider: str,
+    code: str | int,
+    registry: Registry | None,
+    operation: Operation | str | None,
+) -> Classification:
+    """:func:`classify` as the mapping row says, first send or not."""
     if operation is not None:
         op = as_operation(operation)
-        c = classify(provider, code, registry=registry)
+        c = _classify_code(provider, code, registry, None)
         table = (registry or _DEFAULT).table(provider)
         text = c.raw_code
         if op is not Operation.UNKNOWN and text is not None:
@@ -147,6 +172,7 @@ def classify_http(
     registry: Registry | None = None,
     now: float | None = None,
     operation: Operation | str | None = None,
+    first_send: bool = False,
 ) -> Classification:
     """Classify an HTTP answer from its parts. Never raises on what the provider sent.
 
@@ -172,6 +198,9 @@ def classify_http(
     Code's wait may lengthen ``retry_after`` on a decline (see :mod:`payerr._networks`). The
     verdict stays the provider code's.
 
+    A repeat answer (a ``repeat`` row, HTTP 409) is outcome unknown unless ``first_send``
+    (see :func:`classify`).
+
     Pure: logs nothing and reads no clock (``classify_response`` and the transports log
     ``payerr.unknown_code``).
 
@@ -180,9 +209,8 @@ def classify_http(
         MappingError: one of the provider's mapping files is broken.
     """
     table = (registry or _DEFAULT).table(provider)
-    return read_answer(
-        table, status_code, body, headers, now=now, operation=as_operation(operation)
-    )
+    c = read_answer(table, status_code, body, headers, now=now, operation=as_operation(operation))
+    return c if first_send else unless_first_send(c)
 
 
 def read_answer(
@@ -241,6 +269,7 @@ def classify_response(
     *,
     registry: Registry | None = None,
     operation: Operation | str | None = None,
+    first_send: bool = False,
 ) -> Classification:
     """Classify an ``httpx.Response``: its status, headers and (already read) body.
 
@@ -251,7 +280,7 @@ def classify_response(
     has not been read is classified on its status alone (a 2xx is then *pending*); payerr does
     not consume the stream. An unknown code is logged as ``payerr.unknown_code``. Without
     ``operation``, the request's path names it (``/ams/api/v1/payments/inquiryRefund``), else
-    the body.
+    the body. A repeat answer is outcome unknown unless ``first_send`` (see :func:`classify`).
     """
     if registry is None and operation is None:
         attached = classification_of(response)
@@ -266,7 +295,7 @@ def classify_response(
     result = read_answer(
         table, response.status_code, body, response.headers, now=time.time(), operation=op
     )
-    return log_unknown(result)
+    return log_unknown(result if first_send else unless_first_send(result))
 
 
 def _operation_of(response: httpx.Response) -> Operation:

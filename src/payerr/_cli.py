@@ -126,6 +126,12 @@ def _parser() -> argparse.ArgumentParser:
         help="a response header (repeatable)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--first-send",
+        action="store_true",
+        help="you know this request was never sent before: a repeat answer ('duplicate', "
+        "409) is then a failure, not outcome unknown",
+    )
     _operation_option(p)
     p.set_defaults(handler=_classify)
 
@@ -183,7 +189,11 @@ def _explain(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
         if args.operation:
             raise _UsageError("--operation applies to provider codes, not to a card network's")
         return _explain_network(network_table(network), args.code, args.json, out)
-    result = classify(args.provider, args.code, registry=registry, operation=args.operation)
+    # The row as the mapping says it: what the code means when this was the request's first
+    # send; _render says what it means otherwise.
+    result = classify(
+        args.provider, args.code, registry=registry, operation=args.operation, first_send=True
+    )
     table = registry.table(args.provider)
     key = normalize_code(args.code)
     scoped = {str(o): e for (code, o), e in table.scoped.items() if code == key}
@@ -213,6 +223,7 @@ def _classify(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
         registry=registry,
         now=time.time(),
         operation=args.operation,
+        first_send=args.first_send,
     )
     entry = registry.table(args.provider).entry(result.code) if result.known else None
     if args.json:
@@ -552,8 +563,18 @@ def _render(result: Classification, entry: CodeEntry | None) -> str:
         add("network", _network_line(result.network))
     if entry is not None:
         add("note", entry.note)
+    if result.repeat and result.outcome is Outcome.FAILED:
+        add("repeat", _REPEAT_NOTE)
+    if entry is not None:
         add("source", document_of(entry))
     return "\n".join(lines) + "\n"
+
+
+_REPEAT_NOTE = (
+    "the provider already has this request or order. This verdict holds only when the request "
+    "was never sent before; after a resend, or when that is not known, it is outcome unknown: "
+    "inquire, and never start over with a new order number"
+)
 
 
 _SEED_DOCUMENTS = {

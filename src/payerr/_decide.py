@@ -6,7 +6,6 @@ I/O, no clock, no randomness of its own (callers pass elapsed time and a jitter 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -24,9 +23,18 @@ from payerr._exceptions import (
     RiskError,
     UserActionError,
 )
-from payerr._operations import fit_message
 from payerr._safety import Sent
 from payerr._taxonomy import Category, Classification, Outcome
+from payerr._unknown import (
+    EARLIER_ACTION,
+    GARBLED_ACTION,
+    REDIRECT_ACTION,
+    RESEND_ACTION,
+    WHY_NO_ID,
+    WHY_STANDALONE,
+    outcome_unknown,
+    repeat_unknown,
+)
 
 __all__ = [
     "Action",
@@ -45,33 +53,6 @@ __all__ = [
     "record",
     "repeat_unknown",
 ]
-
-INQUIRE_ACTION = (
-    "Outcome unknown: the request may have reached the provider. Do not resend it blindly; "
-    "inquire the payment status first (or resend with an idempotency key)."
-)
-REPEAT_ACTION = (
-    "Outcome unknown: inquire before doing anything. The provider says it already has this "
-    "request or order, and an earlier attempt may have executed it: do not treat it as failed "
-    "and do not start over with a new order number, which could charge twice."
-)
-RESEND_ACTION = (
-    "Outcome unknown: an attempt may have executed. Inquire the payment status, or resend the "
-    "same request under the same idempotency key or request id (never a new one)."
-)
-EARLIER_ACTION = (
-    "Outcome unknown: an earlier attempt may have executed, and this answer (a rejection of "
-    "the resend, not a result of the payment) does not say what became of it. Inquire before "
-    "doing anything; if the answer names an integration problem, fix that too."
-)
-REDIRECT_ACTION = (
-    "Outcome unknown: the request was answered with a redirect after it may have executed, and "
-    "the redirect's target did not give its result. Inquire the payment status; do not resend."
-)
-GARBLED_ACTION = (
-    "Outcome unknown: the answer could not be read and the request may have executed. Inquire "
-    "the payment status before deciding; do not resend it blindly."
-)
 
 
 class Action(StrEnum):
@@ -170,6 +151,8 @@ def judge(
     replay_safe: Callable[[], bool],
     status: int | None = None,
     executed_before: AttemptRecord | None = None,
+    first_send: bool = False,
+    unsure: str = WHY_STANDALONE,
 ) -> Verdict:
     """Return, retry or raise, by docs/ARCHITECTURE.md §3 and §4. Attempt counts and time are not
     considered (the policy's stop pieces are).
@@ -180,12 +163,17 @@ def judge(
         status: the HTTP status when the provider answered.
         executed_before: the first earlier attempt of this call (or of an earlier call with
             the same key) that may have executed, if any.
+        first_send: payerr *knows* that no attempt of this request (its key, request id or
+            order number) was sent before this call, anywhere: a fleet-wide call ledger said
+            so. Only then is a repeat answer ("duplicate", "order number used", 409) a failure.
+        unsure: why payerr cannot tell it was the first send (ends the unknown's message).
     """
     executed = may_have_executed(c, sent, status)
-    if c.outcome is Outcome.FAILED and c.repeat and executed_before is not None:
-        # "Duplicate" / "order used" / 409 to a resend: the provider has it, maybe from the
-        # earlier attempt. Failed would be a lie that invites a second charge (rule 2).
-        return Verdict(Action.RAISE, repeat_unknown(c, executed_before), executed)
+    if c.outcome is Outcome.FAILED and c.repeat and (executed_before is not None or not first_send):
+        # "Duplicate" / "order used" / 409: the provider has it, maybe from an earlier attempt
+        # (this call's, or another worker's). Failed would be a lie that invites a second
+        # charge (rule 2), unless payerr knows this is the first send.
+        return Verdict(Action.RAISE, repeat_unknown(c, executed_before, unsure), executed)
     if c.outcome is not Outcome.FAILED:
         if sent is Sent.ANSWERED and status in _GARBLED_IF_BARE and is_bare(c):
             # A 2xx nobody can read: resending a replay-safe request gets a readable answer.
@@ -199,19 +187,6 @@ def judge(
         # cannot execute twice.
         return Verdict(Action.RETRY, c, executed)
     return Verdict(Action.RAISE, outcome_unknown(c), executed)
-
-
-def outcome_unknown(c: Classification, action: str = INQUIRE_ACTION) -> Classification:
-    """The same answer, marked outcome unknown: pending, not retryable, inquire first."""
-    return fit_message(c.reclassified(Outcome.PENDING, action=action), c.operation)
-
-
-def repeat_unknown(c: Classification, executed_before: AttemptRecord) -> Classification:
-    """A repeat answer after ``executed_before`` may have executed: outcome unknown."""
-    return dataclasses.replace(
-        outcome_unknown(c, REPEAT_ACTION),
-        message=f"{c.message} (after {executed_before.describe()}, which may have executed)",
-    )
 
 
 def record(
@@ -280,13 +255,18 @@ class Call:
 
     __slots__ = (
         "done",
+        "earlier",
+        "ended",
         "executed",
         "executed_hop",
+        "first_send",
         "generated_key",
         "hop",
+        "keys",
         "records",
         "started",
         "trace",
+        "unsure",
     )
 
     def __init__(
@@ -304,6 +284,18 @@ class Call:
         """When the call's first attempt started, on the policy's clock."""
         self.trace: Any = None
         """The call's telemetry (``payerr._telemetry.CallTrace``), when OpenTelemetry records."""
+        self.keys: tuple[Any, ...] = ()
+        """What the call ledger knows this call by (``payerr._ledger.LedgerKey``): the caller's
+        idempotency key and the request ids or order numbers in its body."""
+        self.earlier: AttemptRecord | None = None
+        """What the call ledger said another call under the same keys may have executed (or
+        ``IN_FLIGHT`` while one has not ended)."""
+        self.first_send = False
+        """The call ledger knows no other call sent any of ``keys`` (see ``judge``)."""
+        self.unsure = WHY_NO_ID
+        """Why payerr cannot tell this is the first send, when it cannot."""
+        self.ended = False
+        """The call ledger has heard that the call ended."""
 
     def add(self, entry: AttemptRecord) -> AttemptRecord:
         self.records.append(entry)

@@ -27,7 +27,6 @@ from payerr import _logs, _telemetry
 from payerr._budget import RetryBudget
 from payerr._classify import EXTENSION_KEY, classification_of, classify_response
 from payerr._decide import (
-    RESEND_ACTION,
     Action,
     Attempt,
     Call,
@@ -35,7 +34,6 @@ from payerr._decide import (
     backoff,
     gives_up,
     judge,
-    outcome_unknown,
     record,
 )
 from payerr._exceptions import PaymentError
@@ -43,6 +41,7 @@ from payerr._http import parse_retry_after
 from payerr._registry import Registry, default_registry
 from payerr._safety import DEFAULT_KEY_HEADERS, Sent, classify_transport_error, is_replay_safe
 from payerr._taxonomy import Classification
+from payerr._unknown import RESEND_ACTION, outcome_unknown
 
 __all__ = [
     "retry_if_retryable",

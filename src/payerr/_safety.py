@@ -32,6 +32,7 @@ __all__ = [
     "classify_transport_error",
     "has_idempotency_key",
     "is_replay_safe",
+    "request_identities",
     "request_identity",
 ]
 
@@ -99,6 +100,30 @@ def request_identity(
     return _request_id(request, path, fields) if fields else None
 
 
+def request_identities(
+    request: httpx.Request,
+    *,
+    idempotency_headers: Iterable[str] = DEFAULT_KEY_HEADERS,
+    request_id_fields: Iterable[str] = (),
+) -> list[Identity]:
+    """Every name the provider may know this request by: its idempotency key and each request
+    id or order number field of its body. A repeat answer may speak of any of them."""
+    path = request.url.path
+    found: list[Identity] = []
+    key = _key_of(request, tuple(idempotency_headers))
+    if key is not None:
+        found.append((path, "key", key))
+    fields = tuple(request_id_fields)
+    if fields:
+        data = _json_body(request, fields)
+        if data is not None:
+            for f in fields:
+                value = data.get(f)
+                if isinstance(value, str) and value.strip():
+                    found.append((path, f, value.strip()))
+    return found
+
+
 def is_replay_safe(
     request: httpx.Request,
     *,
@@ -119,7 +144,8 @@ def is_replay_safe(
     return identity is not None
 
 
-def _request_id(request: httpx.Request, path: str, fields: tuple[str, ...]) -> Identity | None:
+def _json_body(request: httpx.Request, fields: tuple[str, ...]) -> dict[str, object] | None:
+    """The request's JSON object body, when it may hold one of ``fields``."""
     try:
         body = request.content
     except httpx.RequestNotRead:
@@ -130,7 +156,12 @@ def _request_id(request: httpx.Request, path: str, fields: tuple[str, ...]) -> I
         data = json.loads(body)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(data, dict):
+    return data if isinstance(data, dict) else None
+
+
+def _request_id(request: httpx.Request, path: str, fields: tuple[str, ...]) -> Identity | None:
+    data = _json_body(request, fields)
+    if data is None:
         return None
     for f in fields:
         value = data.get(f)

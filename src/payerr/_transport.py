@@ -16,15 +16,14 @@ over with that attempt as its first.
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections import OrderedDict
 from collections.abc import Iterable
 from functools import partial
 from typing import Generic, TypeVar
 
+import anyio
 import httpx
 
 from payerr import _logs, _telemetry
@@ -40,6 +39,7 @@ from payerr._decide import (
     record,
 )
 from payerr._exceptions import UsageError
+from payerr._ledger import CallLedger, Earlier, LedgerKey, default_ledger
 from payerr._operations import operation_of_request
 from payerr._policy import RetryPolicy
 from payerr._registry import Registry, default_registry
@@ -50,9 +50,11 @@ from payerr._safety import (
     Sent,
     classify_transport_error,
     has_idempotency_key,
+    request_identities,
     request_identity,
 )
 from payerr._taxonomy import Classification, Outcome
+from payerr._unknown import WHY_NO_ID
 
 __all__ = ["AsyncPaymentTransport", "PaymentTransport"]
 
@@ -60,18 +62,8 @@ __all__ = ["AsyncPaymentTransport", "PaymentTransport"]
 # garbled after the request executed).
 _FAILURES = (httpx.TransportError, httpx.DecodingError)
 
-_REMEMBERED = 10_000
-"""Idempotency keys / request ids whose requests may have executed, remembered per transport,
-so that a caller's own loop resending one is judged with its history (oldest forgotten first)."""
-
-
 CALL_KEY = "payerr.call"
 """``request.extensions`` key of the logical call a request belongs to (shared by its hops)."""
-
-_IN_FLIGHT = AttemptRecord(
-    1, None, "in flight", "", Outcome.PENDING, None, executed=True, earlier_call=True
-)
-"""What an earlier call under the same key may have done while it has not finished."""
 
 
 class _Flight:
@@ -99,13 +91,14 @@ class _Flight:
 class _Core:
     """Everything both shells share; no I/O here beyond what the shells hand in."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 -- private: built by _Shell from its keyword arguments
         self,
         provider: str,
         policy: RetryPolicy | None,
         idempotency_headers: Iterable[str],
         auto_idempotency_key: bool,
         registry: Registry | None,
+        ledger: CallLedger | None,
     ) -> None:
         self.registry = registry
         self.table = (registry or default_registry()).table(provider)  # unknown provider: now
@@ -116,11 +109,12 @@ class _Core:
             raise UsageError("idempotency_headers needs at least one header name")
         self.auto_idempotency_key = auto_idempotency_key
         self.budget = self.policy.budget_for(provider)
-        self._calls: OrderedDict[Identity, Call] = OrderedDict()
-        """Key or request id -> the first call under it that may have executed, or may still
-        be executing (oldest forgotten first, past _REMEMBERED; ordered so that forgetting
-        the oldest costs the same after a million calls as after ten)."""
-        self._lock = threading.Lock()
+        if ledger is not None and not isinstance(ledger, CallLedger):
+            raise UsageError(
+                "ledger must be a CallLedger (payerr.MemoryCallLedger, payerr.RedisCallLedger), "
+                f"not {type(ledger).__name__}"
+            )
+        self.ledger: CallLedger = ledger if ledger is not None else default_ledger()
 
     def start(self, request: httpx.Request) -> _Flight:
         """Before the first attempt (the body read): continue the logical call this request
@@ -130,6 +124,7 @@ class _Core:
             # A redirect hop: httpx copies the request's extensions onto the next request, so
             # the hops of one client.post() share one history.
             call.hop += 1
+            call.done = False
             key, generated = self.idempotency_headers[0], call.generated_key
             method = request.method.upper()
             if method in IDEMPOTENT_METHODS and generated and request.headers.get(key) == generated:
@@ -152,12 +147,64 @@ class _Core:
         if call.hop == 0:
             call.started = flight.started
             call.trace = _telemetry.start(self.provider, flight.operation.value, request.method)
-        if request.method.upper() not in IDEMPOTENT_METHODS:
-            self._register(flight)
+        if call.hop == 0 and request.method.upper() not in IDEMPOTENT_METHODS:
+            call.keys = self._ledger_keys(request)
         return flight
 
-    def answered(self, flight: _Flight, response: httpx.Response) -> Attempt:
-        """An attempt the provider answered (body read, connection released): classify it."""
+    def _ledger_keys(self, request: httpx.Request) -> tuple[LedgerKey, ...]:
+        """What the ledger knows the call by: its idempotency key (the caller's, or one payerr
+        generated, which the caller may resend under) and the request ids or order numbers in
+        its body."""
+        found = request_identities(
+            request,
+            idempotency_headers=self.idempotency_headers,
+            request_id_fields=self.table.request_id_fields,
+        )
+        return tuple((self.provider, *identity) for identity in found)
+
+    @staticmethod
+    def began(call: Call, earlier: Earlier) -> None:
+        """What the ledger said when the call began. A key payerr generated is new by
+        construction and proves nothing of the order: a first send needs a key of the
+        caller's, a request id or an order number."""
+        generated = call.generated_key
+        if any(key[2] != "key" or key[3] != generated for key in call.keys):
+            call.first_send, call.unsure = earlier.first, earlier.why
+        else:
+            call.first_send, call.unsure = False, WHY_NO_ID
+        call.earlier = earlier.record
+
+    @staticmethod
+    def heard(call: Call, earlier: Earlier) -> None:
+        """What the ledger says now of the other calls under the call's keys."""
+        if call.first_send and not earlier.first:
+            call.first_send, call.unsure = False, earlier.why
+        if earlier.record is not None:
+            call.earlier = earlier.record
+
+    @staticmethod
+    def asks_ledger(call: Call, c: Classification | None) -> bool:
+        """Whether judging needs the ledger's latest word: a repeat answer (was it another
+        call's?) or a call ending in an error (did another call under its key execute?)."""
+        if not call.keys:
+            return False
+        if c is not None:
+            return c.repeat and c.outcome is Outcome.FAILED
+        return call.executed is None
+
+    @staticmethod
+    def ledger_end(call: Call) -> tuple[AttemptRecord | None, bool] | None:
+        """What to tell the ledger now that a hop of the call is over, if anything: the call's
+        own first attempt that may have executed, and whether its flight ends (the first
+        hop's end: a redirect followed later adds only what it executed)."""
+        if not call.keys:
+            return None
+        own = next((r for r in call.records if r.executed and not r.earlier_call), None)
+        last, call.ended = not call.ended, True
+        return own, last
+
+    def read(self, flight: _Flight, response: httpx.Response) -> Classification:
+        """Classify an answer (body read, connection released)."""
         c = read_answer(
             self.table,
             response.status_code,
@@ -166,16 +213,22 @@ class _Core:
             now=time.time(),  # the shell's clock measures an HTTP-date Retry-After
             operation=flight.operation,
         )
-        log_unknown(c)
-        executed_before = flight.call.executed
+        return log_unknown(c)
+
+    def answered(self, flight: _Flight, response: httpx.Response, c: Classification) -> Attempt:
+        """Judge an answered attempt, with what the ledger said of other calls."""
+        call = flight.call
+        executed_before = call.executed
         if executed_before is None and c.repeat:
-            executed_before = flight.call.executed = self._remembered(flight)
+            executed_before = call.executed = call.earlier
         decision = judge(
             c,
             sent=Sent.ANSWERED,
             replay_safe=partial(self.replay_safe, flight),
             status=response.status_code,
             executed_before=executed_before,
+            first_send=call.first_send,
+            unsure=call.unsure,
         )
         response.extensions[EXTENSION_KEY] = decision.classification
         return self._attempt(flight, decision, response.status_code, response, None)
@@ -232,40 +285,6 @@ class _Core:
             )
         return Attempt(decision, flight.request, response, exc, flight.started, call)
 
-    def _register(self, flight: _Flight) -> None:
-        """Note the call under its key or request id, unless a call under it that may have
-        executed (or may still be executing) is already noted: the first one stands."""
-        identity = flight.identity(self)
-        if identity is None:
-            return
-        with self._lock:
-            held = self._calls.get(identity)
-            if held is None or (held.done and held.executed is None):
-                if held is None and len(self._calls) >= _REMEMBERED:
-                    self._forget_oldest()
-                self._calls[identity] = flight.call
-
-    def _forget_oldest(self) -> None:
-        """Make room: forget the oldest finished call (a call in flight is never forgotten, so
-        the memory can exceed its bound by the number of calls in flight)."""
-        for identity, call in self._calls.items():
-            if call.done:
-                del self._calls[identity]
-                return
-
-    def _remembered(self, flight: _Flight) -> AttemptRecord | None:
-        """What an earlier or concurrent call under the same key may have executed."""
-        identity = flight.identity(self)
-        if identity is None:
-            return None
-        with self._lock:
-            held = self._calls.get(identity)
-        if held is None or held is flight.call:
-            return None
-        if held.executed is not None:
-            return held.executed._replace(earlier_call=True)
-        return None if held.done else _IN_FLIGHT
-
     def replay_safe(self, flight: _Flight) -> bool:
         if flight.request.method.upper() in IDEMPOTENT_METHODS:
             return True
@@ -279,7 +298,9 @@ class _Core:
         call = flight.call
         response = attempt.response
         if attempt.verdict.action is Action.RETURN and response is not None:
-            call.done = not 300 <= response.status_code < 400  # after a redirect it goes on
+            # A redirect hop ends the call too: the client may not follow it. If it does, the
+            # next hop carries the same Call and goes on.
+            call.done = True
             if not 300 <= response.status_code < 400:  # a redirect hop is not a result
                 _logs.request_completed(
                     attempt.classification,
@@ -291,7 +312,7 @@ class _Core:
             return response
         call.done = True
         if call.executed is None:  # an earlier call with the same key may have executed
-            call.executed = self._remembered(flight)
+            call.executed = call.earlier
         cls, c, safe = conclusion(attempt, call)
         if response is not None:
             response.extensions[EXTENSION_KEY] = c
@@ -325,9 +346,19 @@ class _Shell(ABC, Generic[_Inner]):
         idempotency_headers: Iterable[str] = DEFAULT_KEY_HEADERS,
         auto_idempotency_key: bool = False,
         registry: Registry | None = None,
+        ledger: CallLedger | None = None,
     ) -> None:
-        self._core = _Core(provider, policy, idempotency_headers, auto_idempotency_key, registry)
+        self._core = _Core(
+            provider, policy, idempotency_headers, auto_idempotency_key, registry, ledger
+        )
+        if getattr(self._core.ledger, "asynchronous", None) is (not self._asynchronous):
+            raise UsageError(
+                f"{type(self).__name__} needs a ledger with a "
+                f"{'redis.asyncio' if self._asynchronous else 'synchronous redis'} client"
+            )
         self._transport: _Inner = transport if transport is not None else self._default()
+
+    _asynchronous = False
 
     @abstractmethod
     def _default(self) -> _Inner:
@@ -352,6 +383,9 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
         auto_idempotency_key: add a fresh key to every non-idempotent request that has none, so
             that its retries are safe. A caller's own key is never replaced.
         registry: mappings to classify with (default: payerr's process-wide registry).
+        ledger: where calls are recorded by key, so that a repeat answer ("duplicate",
+            "order number used", 409) is judged with what other calls sent (default: the
+            process's :class:`MemoryCallLedger`; a :class:`RedisCallLedger` for a fleet).
     """
 
     def _default(self) -> httpx.BaseTransport:
@@ -361,24 +395,37 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
         core = self._core
         request.read()  # a body that can be sent again, and read for its request id
         flight = core.start(request)
+        call = flight.call
+        if call.keys and call.hop == 0:
+            core.began(call, core.ledger.begin(call.keys))
         try:
-            with _telemetry.current(flight.call.trace):
+            with _telemetry.current(call.trace):
                 return self._call(flight)
         except BaseException as exc:
             core.interrupted(flight, exc, sending=False)
             raise
+        finally:
+            end = core.ledger_end(call)
+            if end is not None:
+                core.ledger.end(call.keys, end[0], last=end[1])
 
     def _call(self, flight: _Flight) -> httpx.Response:
         core = self._core
         first = self._attempt(flight)
         if not core.needs_retry(first):
-            return core.conclude(first, flight)
+            return self._conclude(first, flight)
         made = [first]
 
         def attempt() -> Attempt:  # tenacity's attempt 1 is the one already made
             return made.pop() if made else self._attempt(flight)
 
-        return core.conclude(core.policy.retrying(core.budget)(attempt), flight)
+        return self._conclude(core.policy.retrying(core.budget)(attempt), flight)
+
+    def _conclude(self, attempt: Attempt, flight: _Flight) -> httpx.Response:
+        core, call = self._core, flight.call
+        if attempt.verdict.action is not Action.RETURN and core.asks_ledger(call, None):
+            core.heard(call, core.ledger.others(call.keys))
+        return core.conclude(attempt, flight)
 
     def _attempt(self, flight: _Flight) -> Attempt:
         try:
@@ -392,7 +439,11 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
         except BaseException as exc:
             self._core.interrupted(flight, exc, sending=True)
             raise
-        return self._core.answered(flight, response)
+        core = self._core
+        c = core.read(flight, response)
+        if core.asks_ledger(flight.call, c):
+            core.heard(flight.call, core.ledger.others(flight.call.keys))
+        return core.answered(flight, response, c)
 
     def close(self) -> None:
         self._transport.close()
@@ -405,6 +456,8 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
     running (the policy's ``async_sleep``); the first attempt never sleeps.
     """
 
+    _asynchronous = True
+
     def _default(self) -> httpx.AsyncBaseTransport:
         return httpx.AsyncHTTPTransport()
 
@@ -412,24 +465,40 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
         core = self._core
         await request.aread()
         flight = core.start(request)
+        call = flight.call
+        if call.keys and call.hop == 0:
+            core.began(call, await core.ledger.abegin(call.keys))
         try:
-            with _telemetry.current(flight.call.trace):
+            with _telemetry.current(call.trace):
                 return await self._call(flight)
         except BaseException as exc:  # cancelled while waiting to retry, or mid-send
             core.interrupted(flight, exc, sending=False)
             raise
+        finally:
+            end = core.ledger_end(call)
+            if end is not None:
+                # Shielded: a cancelled call still tells the ledger it ended (the client's
+                # socket_timeout bounds the wait).
+                with anyio.CancelScope(shield=True):
+                    await core.ledger.aend(call.keys, end[0], last=end[1])
 
     async def _call(self, flight: _Flight) -> httpx.Response:
         core = self._core
         first = await self._attempt(flight)
         if not core.needs_retry(first):
-            return core.conclude(first, flight)
+            return await self._conclude(first, flight)
         made = [first]
 
         async def attempt() -> Attempt:  # tenacity's attempt 1 is the one already made
             return made.pop() if made else await self._attempt(flight)
 
-        return core.conclude(await core.policy.async_retrying(core.budget)(attempt), flight)
+        return await self._conclude(await core.policy.async_retrying(core.budget)(attempt), flight)
+
+    async def _conclude(self, attempt: Attempt, flight: _Flight) -> httpx.Response:
+        core, call = self._core, flight.call
+        if attempt.verdict.action is not Action.RETURN and core.asks_ledger(call, None):
+            core.heard(call, await core.ledger.aothers(call.keys))
+        return core.conclude(attempt, flight)
 
     async def _attempt(self, flight: _Flight) -> Attempt:
         try:
@@ -443,7 +512,11 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
         except BaseException as exc:  # cancelled mid-send: it may have executed
             self._core.interrupted(flight, exc, sending=True)
             raise
-        return self._core.answered(flight, response)
+        core = self._core
+        c = core.read(flight, response)
+        if core.asks_ledger(flight.call, c):
+            core.heard(flight.call, await core.ledger.aothers(flight.call.keys))
+        return core.answered(flight, response, c)
 
     async def aclose(self) -> None:
         await self._transport.aclose()

@@ -19,6 +19,7 @@ tests (the fixtures call it).
 """
 
 from payerr._budget import reset_shared_budgets
+from payerr._ledger import default_ledger
 from payerr.testing._faults import FAULTS, SIMULATE_HEADER, scenario
 from payerr.testing._load import SimPayment, send_all
 from payerr.testing._providers import envelope
@@ -38,5 +39,7 @@ __all__ = [
 
 def reset() -> None:
     """Reset payerr's process-wide state, for tests: the shared per-provider retry budgets
-    start full again."""
+    start full again, and the process's call ledger (the default ``MemoryCallLedger``)
+    forgets every call, as a new process would."""
     reset_shared_budgets()
+    default_ledger().clear()

@@ -1,0 +1,261 @@
+"""The call ledger: what the transports record about a request's keys, and ask before judging.
+
+A provider that already has a request or an order answers a resend with a repeat ("duplicate",
+"order number used", HTTP 409). That answer is a failure only when payerr *knows* the request
+was never sent before this call: otherwise an earlier attempt, in this process or on another
+worker, may have executed it, and "failed, use a new order number" charges twice
+(docs/ARCHITECTURE.md, "Truth rules"). The ledger is where the transports learn it:
+
+- ``begin`` before a call's first attempt: note the call under each of its keys (the caller's
+  idempotency key, the request ids and order numbers in its body) and say what other calls
+  under those keys did;
+- ``others`` when a repeat answer or a failure needs judging: what other calls, begun before
+  this one or since, did;
+- ``end`` when the call returned or raised: whether it may have executed.
+
+:class:`MemoryCallLedger` is the default, one per process and shared by every transport in it;
+it cannot see other processes, so it never vouches for a first send. :class:`RedisCallLedger`
+(``payerr._ledger_redis``) is shared by a fleet and can.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import NamedTuple, Protocol, runtime_checkable
+
+from payerr._decide import AttemptRecord
+from payerr._exceptions import UsageError
+from payerr._taxonomy import Outcome
+from payerr._unknown import WHY_PER_PROCESS
+
+__all__ = [
+    "DEFAULT_LEDGER_KEYS",
+    "DEFAULT_LEDGER_TTL",
+    "IN_FLIGHT",
+    "CallLedger",
+    "Earlier",
+    "LedgerKey",
+    "MemoryCallLedger",
+    "default_ledger",
+]
+
+DEFAULT_LEDGER_TTL = 24 * 3600.0
+"""Seconds a key is remembered after its last use: no shorter than the providers' idempotency
+windows (a resend after the window is a new request to them, too)."""
+
+DEFAULT_LEDGER_KEYS = 20_000
+"""Keys a :class:`MemoryCallLedger` holds before it forgets the oldest finished one."""
+
+LedgerKey = tuple[str, str, str, str]
+"""``(provider, path, kind, value)``: ``kind`` is ``"key"`` for an idempotency key header, else
+the body field that holds a request id or order number (``paymentRequestId``)."""
+
+IN_FLIGHT = AttemptRecord(
+    1, None, "in flight", "", Outcome.PENDING, None, executed=True, earlier_call=True
+)
+"""What another call under the same key may be doing while it has not ended."""
+
+
+class Earlier(NamedTuple):
+    """What a ledger knows of the other calls under a call's keys."""
+
+    first: bool
+    """No other call sent any of the keys, and the ledger would know: a first send."""
+    record: AttemptRecord | None
+    """The first attempt of another call that may have executed (``IN_FLIGHT`` while another
+    call has not ended), or None."""
+    why: str
+    """Why it is not known to be a first send ("" when it is)."""
+
+
+@runtime_checkable
+class CallLedger(Protocol):
+    """Where the transports record calls by their keys. Both transports take ``ledger=``.
+
+    A ledger never raises for its own trouble (a store that cannot be reached): it answers as
+    one that knows nothing would, ``Earlier(first=False, ...)``, so a repeat answer is outcome
+    unknown, never "failed".
+    """
+
+    def begin(self, keys: Sequence[LedgerKey]) -> Earlier:
+        """Note a call under ``keys`` before its first attempt; what other calls did."""
+        ...
+
+    def others(self, keys: Sequence[LedgerKey]) -> Earlier:
+        """After ``begin``: what other calls under ``keys`` did, begun before this one or since."""
+        ...
+
+    def end(self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, *, last: bool) -> None:
+        """The call returned or raised; ``executed`` is its first attempt that may have
+        executed. ``last`` is false for a redirect hop that may be followed by another."""
+        ...
+
+    async def abegin(self, keys: Sequence[LedgerKey]) -> Earlier:
+        """:meth:`begin` for the async transport."""
+        ...
+
+    async def aothers(self, keys: Sequence[LedgerKey]) -> Earlier:
+        """:meth:`others` for the async transport."""
+        ...
+
+    async def aend(
+        self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, *, last: bool
+    ) -> None:
+        """:meth:`end` for the async transport."""
+        ...
+
+
+class _Entry:
+    __slots__ = ("executed", "inflight", "opens", "touched")
+
+    def __init__(self, now: float) -> None:
+        self.opens = 0
+        self.inflight = 0
+        self.executed: AttemptRecord | None = None
+        self.touched = now
+
+
+class MemoryCallLedger:
+    """The calls of this process, by key: bounded, thread-safe, shared by its transports.
+
+    It cannot see other processes or the time before this one started, so it never says a
+    request is sent for the first time: with it, a repeat answer is always outcome unknown
+    (:class:`~payerr.OutcomeUnknownError`). What it adds is the history: a resend under a key
+    an earlier call of this process may have executed is judged with that call's attempts.
+
+    A key is forgotten ``ttl`` seconds after its last use, or when ``max_keys`` are held (the
+    least recently used finished one first). A call in flight is never forgotten, so the
+    ledger can exceed ``max_keys`` by the number of calls in flight.
+
+    Args:
+        max_keys: keys held before the oldest finished one is forgotten.
+        ttl: seconds a key is remembered after its last use.
+        clock: a monotonic clock in seconds (tests inject one).
+    """
+
+    def __init__(
+        self,
+        *,
+        max_keys: int = DEFAULT_LEDGER_KEYS,
+        ttl: float = DEFAULT_LEDGER_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if isinstance(max_keys, bool) or not isinstance(max_keys, int) or max_keys < 1:
+            raise UsageError(f"max_keys must be a positive whole number, not {max_keys!r}")
+        self.max_keys = max_keys
+        self.ttl = positive_ttl(ttl)
+        self.clock = clock
+        self._entries: OrderedDict[LedgerKey, _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        """Keys held now."""
+        return len(self._entries)
+
+    def clear(self) -> None:
+        """Forget every key (for tests: a new process's state)."""
+        with self._lock:
+            self._entries.clear()
+
+    def begin(self, keys: Sequence[LedgerKey]) -> Earlier:
+        now = self.clock()
+        record: AttemptRecord | None = None
+        with self._lock:
+            entries = self._entries
+            for key in keys:
+                entry = entries.get(key)
+                if entry is None or (entry.inflight == 0 and now - entry.touched > self.ttl):
+                    entry = entries[key] = _Entry(now)
+                    entries.move_to_end(key)  # an expired key's slot was the oldest
+                else:
+                    entries.move_to_end(key)  # a resent key is the newest
+                    record = record or entry.executed or (IN_FLIGHT if entry.inflight else None)
+                entry.opens += 1
+                entry.inflight += 1
+                entry.touched = now
+            if len(entries) > self.max_keys:
+                self._forget(len(entries) - self.max_keys)
+        return Earlier(False, record, WHY_PER_PROCESS)
+
+    def others(self, keys: Sequence[LedgerKey]) -> Earlier:
+        record: AttemptRecord | None = None
+        with self._lock:
+            for key in keys:
+                entry = self._entries.get(key)
+                if entry is not None:
+                    # This call is one of the entry's opens and, in flight, of its inflight.
+                    record = record or entry.executed or (IN_FLIGHT if entry.inflight > 1 else None)
+        return Earlier(False, record, WHY_PER_PROCESS)
+
+    def end(self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, *, last: bool) -> None:
+        now = self.clock()
+        with self._lock:
+            for key in keys:
+                entry = self._entries.get(key)
+                if entry is None:
+                    continue
+                if last and entry.inflight > 0:
+                    entry.inflight -= 1
+                if executed is not None and entry.executed is None:
+                    entry.executed = executed._replace(earlier_call=True)
+                entry.touched = now
+
+    async def abegin(self, keys: Sequence[LedgerKey]) -> Earlier:
+        return self.begin(keys)
+
+    async def aothers(self, keys: Sequence[LedgerKey]) -> Earlier:
+        return self.others(keys)
+
+    async def aend(
+        self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, *, last: bool
+    ) -> None:
+        self.end(keys, executed, last=last)
+
+    def _forget(self, excess: int) -> None:
+        """Forget ``excess`` least recently used finished keys. A key in flight met on the way
+        moves to the newest end, so each is passed over at most once per call here: the cost
+        is bounded by the calls in flight, not by the keys held."""
+        entries = self._entries
+        passed = 0
+        while excess > 0 and passed < len(entries):
+            key, entry = next(iter(entries.items()))
+            if entry.inflight:
+                entries.move_to_end(key)
+                passed += 1
+                continue
+            del entries[key]
+            excess -= 1
+
+    def __repr__(self) -> str:
+        return f"MemoryCallLedger(max_keys={self.max_keys}, ttl={self.ttl:g})"
+
+
+def positive_ttl(ttl: object) -> float:
+    """``ttl`` checked: a finite number of seconds above zero."""
+    if (
+        isinstance(ttl, bool)
+        or not isinstance(ttl, int | float)
+        or not math.isfinite(ttl)
+        or ttl <= 0
+    ):
+        raise UsageError(f"ttl must be a positive number of seconds, not {ttl!r}")
+    return float(ttl)
+
+
+_default: MemoryCallLedger | None = None
+_default_lock = threading.Lock()
+
+
+def default_ledger() -> MemoryCallLedger:
+    """The process's :class:`MemoryCallLedger`, shared by every transport built without
+    ``ledger=``."""
+    global _default  # noqa: PLW0603 -- one per process, made on first use
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = MemoryCallLedger()
+    return _default

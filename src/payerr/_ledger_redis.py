@@ -1,0 +1,358 @@
+"""The call ledger a fleet shares, on one Redis (``payerr[redis]``).
+
+Every worker that sends a payment notes it here first, so a worker that meets "duplicate" or
+"order number already used" can tell a resend of what another worker sent (outcome unknown:
+inquire) from a merchant who reused an order number (a real failure). Each key of a call
+(``payerr._ledger.LedgerKey``, hashed: no idempotency key or order number is stored as
+written) is one Redis hash: ``opens`` (calls begun under it), ``inflight`` (calls not ended) and
+``executed`` (the first attempt that may have executed, as a small JSON record), expiring
+``ttl`` after its last use. One sentinel per provider holds when the ledger began to record
+(``since``): a ledger vouches for a first send only once it has recorded a whole ``ttl``, so a
+new ledger, or one that was emptied (a flush, a failover to an empty replica, an eviction),
+is cautious for one window instead of calling a resend "failed".
+
+Each step is one Lua script (``EVALSHA``; Redis runs it atomically, so two workers cannot both
+see themselves as first), two per call on the success path: ``begin`` and ``end``. A repeat
+answer or a failure adds one ``others``. The keys of one provider share a Redis Cluster hash
+slot (``{provider}`` in the name), as a multi-key script needs.
+
+When Redis fails (down, hung past the client's ``socket_timeout``, read-only), the ledger
+answers as the per-process :class:`~payerr.MemoryCallLedger` it keeps beside it would: never a
+first send, so a repeat answer is outcome unknown. It logs ``payerr.ledger_unreachable`` once
+per outage (a warning) and ``payerr.ledger_recovered`` when Redis answers again; the payment
+itself never fails because of the ledger.
+
+This module does not import ``redis`` until a ledger is made: the client you pass brings it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from payerr import _log
+from payerr._decide import AttemptRecord
+from payerr._exceptions import UsageError
+from payerr._ledger import (
+    DEFAULT_LEDGER_TTL,
+    IN_FLIGHT,
+    Earlier,
+    LedgerKey,
+    MemoryCallLedger,
+    positive_ttl,
+)
+from payerr._taxonomy import Category, Outcome
+from payerr._unknown import WHY_SEEN, WHY_UNREACHABLE, WHY_YOUNG
+
+__all__ = ["LEDGER_RECOVERED", "LEDGER_UNREACHABLE", "RedisCallLedger"]
+
+LEDGER_UNREACHABLE = "payerr.ledger_unreachable"
+LEDGER_RECOVERED = "payerr.ledger_recovered"
+
+# KEYS[1] the provider's sentinel, KEYS[2..] the call's keys. ARGV[1] now (the ledger's clock,
+# seconds), ARGV[2] ttl in ms, ARGV[3] ttl in seconds. Returns trusted (the sentinel has
+# recorded a whole ttl), seen (another call began under a key), inflight (one has not ended),
+# and the first executed record found ('' none).
+_BEGIN = """
+local since = redis.call('GET', KEYS[1])
+if not since then
+  redis.call('SET', KEYS[1], ARGV[1])
+  since = ARGV[1]
+end
+local trusted = tonumber(ARGV[1]) - tonumber(since) >= tonumber(ARGV[3])
+local seen, inflight, executed = 0, 0, ''
+for i = 2, #KEYS do
+  local v = redis.call('HMGET', KEYS[i], 'opens', 'inflight', 'executed')
+  if v[1] and tonumber(v[1]) > 0 then seen = 1 end
+  if v[2] and tonumber(v[2]) > 0 then inflight = 1 end
+  if v[3] and executed == '' then executed = v[3] end
+  redis.call('HINCRBY', KEYS[i], 'opens', 1)
+  redis.call('HINCRBY', KEYS[i], 'inflight', 1)
+  redis.call('PEXPIRE', KEYS[i], ARGV[2])
+end
+return {trusted and 1 or 0, seen, inflight, executed}
+"""
+
+# As _BEGIN, read only, for a call that began: its own open and flight are counted, and a key
+# gone since (a flush, an eviction) or a sentinel made anew means the ledger cannot vouch.
+_OTHERS = """
+local since = redis.call('GET', KEYS[1])
+local trusted = since and (tonumber(ARGV[1]) - tonumber(since) >= tonumber(ARGV[3]))
+local seen, inflight, executed = 0, 0, ''
+for i = 2, #KEYS do
+  local v = redis.call('HMGET', KEYS[i], 'opens', 'inflight', 'executed')
+  if not v[1] then trusted = false end
+  if v[1] and tonumber(v[1]) > 1 then seen = 1 end
+  if v[2] and tonumber(v[2]) > 1 then inflight = 1 end
+  if v[3] and executed == '' then executed = v[3] end
+end
+return {trusted and 1 or 0, seen, inflight, executed}
+"""
+
+# KEYS: the call's keys. ARGV[1] the executed record ('' none), ARGV[2] ttl in ms, ARGV[3]
+# '1' when the call is over (its flight ends), '' for a redirect hop that may go on.
+_END = """
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    if ARGV[3] == '1' and tonumber(redis.call('HGET', KEYS[i], 'inflight') or '0') > 0 then
+      redis.call('HINCRBY', KEYS[i], 'inflight', -1)
+    end
+    if ARGV[1] ~= '' then redis.call('HSETNX', KEYS[i], 'executed', ARGV[1]) end
+    redis.call('PEXPIRE', KEYS[i], ARGV[2])
+  end
+end
+return 1
+"""
+
+
+class RedisCallLedger:
+    """A :class:`~payerr.CallLedger` on Redis, shared by every worker of a fleet.
+
+    ``PaymentTransport("paykka", ledger=RedisCallLedger(redis.Redis(..., socket_timeout=0.5)))``;
+    the async transport takes one made with a ``redis.asyncio`` client. Construction sends
+    nothing.
+
+    Server requirements: persistence (AOF or RDB) so that a restart does not empty it, and a
+    ``maxmemory-policy`` that never evicts these keys (``noeviction``, or no ``maxmemory``).
+    An emptied ledger is safe (see the module's notes) but vouches for nothing for ``ttl``.
+    Every worker's clock must be in sync (NTP): ``since`` is written with the writer's clock.
+
+    Args:
+        redis_client: a ``redis.Redis`` or ``redis.asyncio.Redis`` client (or cluster client)
+            with a ``socket_timeout``: without one, a hung server would hold every payment.
+        ttl: seconds each key is kept after its last use, and the window a new ledger waits
+            before it vouches for a first send; no shorter than your providers' idempotency
+            windows (default 24 h).
+        prefix: the key prefix, one per set of merchant accounts that share order numbers.
+        clock: POSIX time in seconds (tests inject one).
+    """
+
+    def __init__(
+        self,
+        redis_client: Any,
+        *,
+        ttl: float = DEFAULT_LEDGER_TTL,
+        prefix: str = "payerr",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not isinstance(prefix, str) or not 0 < len(prefix) <= 100 or not prefix.isprintable():
+            raise UsageError("prefix must be printable text of 1 to 100 characters")
+        if "{" in prefix or "}" in prefix:
+            raise UsageError("prefix must not contain braces (payerr sets the cluster hash tag)")
+        if not callable(getattr(redis_client, "register_script", None)):
+            raise UsageError(
+                "redis_client must be a redis-py client (redis.Redis or redis.asyncio.Redis), "
+                f"not {type(redis_client).__name__}"
+            )
+        _require_timeout(redis_client)
+        from redis.exceptions import RedisError  # noqa: PLC0415 -- the client brought redis
+
+        self._errors: tuple[type[BaseException], ...] = (RedisError, OSError)
+        self.client = redis_client
+        self.ttl = positive_ttl(ttl)
+        self.prefix = prefix
+        self.clock = clock
+        self.asynchronous = inspect.iscoroutinefunction(
+            getattr(type(redis_client), "execute_command", None)
+        )
+        self._begin = redis_client.register_script(_BEGIN)
+        self._others = redis_client.register_script(_OTHERS)
+        self._end = redis_client.register_script(_END)
+        self._memory = MemoryCallLedger(ttl=self.ttl)
+        self._down = False
+        self._state_lock = threading.Lock()
+
+    # -- sync ---------------------------------------------------------------------------------
+
+    def begin(self, keys: Sequence[LedgerKey]) -> Earlier:
+        self._sync_only()
+        local = self._memory.begin(keys)
+        try:
+            reply = self._begin(keys=self._keys(keys), args=self._args())
+        except self._errors as exc:
+            return self._unreachable(exc, local)
+        self._up()
+        return _earlier(reply)
+
+    def others(self, keys: Sequence[LedgerKey]) -> Earlier:
+        self._sync_only()
+        try:
+            reply = self._others(keys=self._keys(keys), args=self._args())
+        except self._errors as exc:
+            return self._unreachable(exc, self._memory.others(keys))
+        self._up()
+        return _earlier(reply)
+
+    def end(self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, *, last: bool) -> None:
+        self._sync_only()
+        self._memory.end(keys, executed, last=last)
+        try:
+            self._end(keys=self._call_keys(keys), args=self._end_args(executed, last))
+        except self._errors as exc:
+            self._unreachable(exc, None)
+            return
+        self._up()
+
+    # -- async --------------------------------------------------------------------------------
+
+    async def abegin(self, keys: Sequence[LedgerKey]) -> Earlier:
+        self._async_only()
+        local = self._memory.begin(keys)
+        try:
+            reply = await self._begin(keys=self._keys(keys), args=self._args())
+        except self._errors as exc:
+            return self._unreachable(exc, local)
+        self._up()
+        return _earlier(reply)
+
+    async def aothers(self, keys: Sequence[LedgerKey]) -> Earlier:
+        self._async_only()
+        try:
+            reply = await self._others(keys=self._keys(keys), args=self._args())
+        except self._errors as exc:
+            return self._unreachable(exc, self._memory.others(keys))
+        self._up()
+        return _earlier(reply)
+
+    async def aend(
+        self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, *, last: bool
+    ) -> None:
+        self._async_only()
+        self._memory.end(keys, executed, last=last)
+        try:
+            await self._end(keys=self._call_keys(keys), args=self._end_args(executed, last))
+        except self._errors as exc:
+            self._unreachable(exc, None)
+            return
+        self._up()
+
+    # -- the pieces ---------------------------------------------------------------------------
+
+    def _sync_only(self) -> None:
+        if self.asynchronous:
+            raise UsageError(
+                "this RedisCallLedger has a redis.asyncio client: use it with "
+                "AsyncPaymentTransport, or give PaymentTransport a redis.Redis one"
+            )
+
+    def _async_only(self) -> None:
+        if not self.asynchronous:
+            raise UsageError(
+                "this RedisCallLedger has a synchronous client: use it with "
+                "PaymentTransport, or give AsyncPaymentTransport a redis.asyncio one"
+            )
+
+    def _sentinel(self, provider: str) -> str:
+        return f"{self.prefix}:ledger:{{{provider}}}"
+
+    def _call_keys(self, keys: Sequence[LedgerKey]) -> list[str]:
+        return [
+            f"{self.prefix}:call:{{{key[0]}}}:"
+            + hashlib.sha256("\0".join(key).encode("utf-8", "surrogatepass")).hexdigest()[:40]
+            for key in keys
+        ]
+
+    def _keys(self, keys: Sequence[LedgerKey]) -> list[str]:
+        return [self._sentinel(keys[0][0]), *self._call_keys(keys)]
+
+    def _args(self) -> list[str | int]:
+        return [repr(float(self.clock())), max(1, int(self.ttl * 1000)), repr(self.ttl)]
+
+    def _end_args(self, executed: AttemptRecord | None, last: bool) -> list[str | int]:
+        record = "" if executed is None else _dump(executed)
+        return [record, max(1, int(self.ttl * 1000)), "1" if last else ""]
+
+    def _unreachable(self, exc: BaseException, local: Earlier | None) -> Earlier:
+        """Redis failed: say so once per outage; judge as the memory beside it would."""
+        with self._state_lock:
+            first, self._down = not self._down, True
+        if first:
+            _log.emit(
+                logging.WARNING,
+                LEDGER_UNREACHABLE,
+                error=type(exc).__name__,
+                ledger=repr(self),
+                consequence="repeat answers are outcome unknown until it answers again",
+            )
+        record = None if local is None else local.record
+        return Earlier(False, record, WHY_UNREACHABLE)
+
+    def _up(self) -> None:
+        if self._down:
+            with self._state_lock:
+                was, self._down = self._down, False
+            if was:
+                _log.emit(logging.INFO, LEDGER_RECOVERED, ledger=repr(self))
+
+    def __repr__(self) -> str:
+        return f"RedisCallLedger(prefix={self.prefix!r}, ttl={self.ttl:g})"
+
+
+def _require_timeout(client: Any) -> None:
+    """Refuse a client that would wait for ever on a hung server (redis-py's default)."""
+    kwargs = None
+    pool = getattr(client, "connection_pool", None)
+    if pool is not None:
+        kwargs = getattr(pool, "connection_kwargs", None)
+    if kwargs is None:  # a cluster client keeps them on its nodes manager
+        kwargs = getattr(getattr(client, "nodes_manager", None), "connection_kwargs", None)
+    if isinstance(kwargs, dict) and kwargs.get("socket_timeout") is None:
+        raise UsageError(
+            "give the Redis client a socket_timeout (redis.Redis(..., socket_timeout=0.5)): "
+            "without one, a hung Redis server would hold every payment"
+        )
+
+
+def _dump(record: AttemptRecord) -> str:
+    return json.dumps(
+        {
+            "n": record.number,
+            "s": record.status,
+            "e": record.error,
+            "c": record.code[:200],
+            "o": str(record.outcome),
+            "k": None if record.category is None else str(record.category),
+        },
+        separators=(",", ":"),
+    )
+
+
+def _load(text: str) -> AttemptRecord:
+    """A record another worker wrote; anything unreadable is "an attempt that may have
+    executed" (it was written because one may have)."""
+    try:
+        data = json.loads(text)
+        return AttemptRecord(
+            int(data["n"]),
+            None if data["s"] is None else int(data["s"]),
+            None if data["e"] is None else str(data["e"])[:100],
+            str(data["c"])[:200],
+            Outcome(data["o"]),
+            None if data["k"] is None else Category(data["k"]),
+            executed=True,
+            earlier_call=True,
+        )
+    except (ValueError, TypeError, KeyError):
+        return IN_FLIGHT
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _earlier(reply: Any) -> Earlier:
+    """An Earlier from a script's reply: trusted, seen, inflight, executed."""
+    trusted, seen, inflight, executed = reply
+    text = _text(executed)
+    record = _load(text) if text else (IN_FLIGHT if int(inflight) else None)
+    if not int(trusted):
+        return Earlier(False, record, WHY_YOUNG if not int(seen) else WHY_SEEN)
+    if int(seen):
+        return Earlier(False, record, WHY_SEEN)
+    return Earlier(True, record, "")

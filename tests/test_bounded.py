@@ -1,8 +1,9 @@
 """What payerr remembers stays bounded, however many payments pass and however they end.
 
-A transport remembers the calls under each idempotency key (so that a caller's own resend is
-judged with its history); a cancelled call must not stay "in flight" forever, and a long-lived
-client must not grow with every payment it has sent (issue 12, item 4).
+The call ledger remembers the calls under each idempotency key (so that a caller's own resend
+is judged with its history); a cancelled call or one answered 3xx must not stay "in flight"
+forever, and a long-lived client must not grow with every payment it has sent (issue 12,
+item 4; issue 20, item 3).
 """
 
 from __future__ import annotations
@@ -21,33 +22,76 @@ from .answers import ok
 URL = "https://api.paykka.example/api/v1/payments"
 
 
-def remembered(transport: payerr.PaymentTransport | payerr.AsyncPaymentTransport) -> int:
-    return len(transport._core._calls)
-
-
-def test_a_long_lived_client_remembers_a_bounded_number_of_calls(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr("payerr._transport._REMEMBERED", 50)
+def test_a_long_lived_client_remembers_a_bounded_number_of_calls() -> None:
+    ledger = payerr.MemoryCallLedger(max_keys=50)
     transport = payerr.PaymentTransport(
         "paykka",
         transport=httpx.MockTransport(lambda request: ok()),
         policy=RetryPolicy(budget=False),
+        ledger=ledger,
     )
     with httpx.Client(transport=transport) as http:
         for n in range(500):
             http.post(URL, json={}, headers={"Idempotency-Key": f"order-{n}"})
-            assert remembered(transport) <= 50
-    assert remembered(transport) == 50
+            assert len(ledger) <= 50
+    assert len(ledger) == 50
 
 
-def test_a_cancelled_call_may_have_executed_and_is_then_forgotten(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_calls_answered_with_a_redirect_not_followed_finish(status: int) -> None:
+    """Issue 20: with follow_redirects=False a 3xx is the call's end; it must not stay in
+    flight for ever (the memory grew without bound and every new key scanned it)."""
+    ledger = payerr.MemoryCallLedger(max_keys=5)
+    answer = httpx.Response(status, headers={"Location": "/result"})
+    transport = payerr.PaymentTransport(
+        "paykka",
+        transport=httpx.MockTransport(lambda request: answer),
+        policy=RetryPolicy(budget=False),
+        ledger=ledger,
+    )
+    with httpx.Client(transport=transport, follow_redirects=False) as http:
+        for n in range(200):
+            http.post(URL, json={}, headers={"Idempotency-Key": f"order-{n}"})
+    assert len(ledger) == 5
+
+
+def test_a_resent_key_moves_to_the_newest_slot() -> None:
+    """Issue 20: a key whose call is resent is the newest, not the oldest: three later keys
+    later, the resend's history is still there."""
+    ledger = payerr.MemoryCallLedger(max_keys=3)
+
+    def provider(request: httpx.Request) -> httpx.Response:
+        if request.headers["Idempotency-Key"] == "a" and request.extensions.get("first"):
+            raise httpx.ReadTimeout("stalled")  # call 1 of "a" may have executed
+        return httpx.Response(409) if request.headers["Idempotency-Key"] == "a" else ok()
+
+    transport = payerr.PaymentTransport(
+        "paykka",
+        transport=httpx.MockTransport(provider),
+        policy=RetryPolicy(attempts=1, budget=False),
+        ledger=ledger,
+    )
+    key = {"Idempotency-Key": "a"}
+    with httpx.Client(transport=transport) as http:
+        with pytest.raises(OutcomeUnknownError):
+            http.post(URL, json={}, headers=key, extensions={"first": True})
+        http.post(URL, json={}, headers={"Idempotency-Key": "b"})
+        with pytest.raises(OutcomeUnknownError):
+            http.post(URL, json={}, headers=key)  # resent: now the newest
+        for other in ("c", "d"):
+            http.post(URL, json={}, headers={"Idempotency-Key": other})
+        with pytest.raises(OutcomeUnknownError) as info:
+            http.post(URL, json={}, headers=key)
+    assert info.value.executed is not None
+    assert info.value.executed.error == "ReadTimeout"
+    assert info.value.executed.earlier_call
+
+
+def test_a_cancelled_call_may_have_executed_and_is_then_forgotten() -> None:
     """Cancelled mid-send (asyncio.wait_for, a task group, a client disconnect), the payment
     may have reached the provider: a resend answered "duplicate" is outcome unknown, not
     failed. And the cancelled call no longer counts as in flight, so it can be forgotten."""
-    monkeypatch.setattr("payerr._transport._REMEMBERED", 3)
+    ledger = payerr.MemoryCallLedger(max_keys=3)
     stall = asyncio.Event()
 
     async def provider(request: httpx.Request) -> httpx.Response:
@@ -59,7 +103,10 @@ def test_a_cancelled_call_may_have_executed_and_is_then_forgotten(
         return ok()
 
     transport = payerr.AsyncPaymentTransport(
-        "paykka", transport=httpx.MockTransport(provider), policy=RetryPolicy(budget=False)
+        "paykka",
+        transport=httpx.MockTransport(provider),
+        policy=RetryPolicy(budget=False),
+        ledger=ledger,
     )
 
     async def main() -> None:
@@ -81,24 +128,35 @@ def test_a_cancelled_call_may_have_executed_and_is_then_forgotten(
             assert info.value.executed.earlier_call
             for n in range(10):
                 await http.post(URL, json={}, headers={"Idempotency-Key": f"fast-{n}"})
-            assert remembered(transport) <= 3
+            assert len(ledger) <= 3
 
     asyncio.run(main())
 
 
 def test_an_interrupted_sync_call_is_over() -> None:
-    """A custom inner transport's own exception propagates unchanged, and the call is over."""
+    """A custom inner transport's own exception propagates unchanged, and the call is over:
+    it may have executed, and a resend under its key hears so."""
+    ledger = payerr.MemoryCallLedger(max_keys=1)
 
     def provider(request: httpx.Request) -> httpx.Response:
+        if request.headers["Idempotency-Key"] == "k-2":
+            return ok()
+        if request.extensions.get("resend"):
+            return httpx.Response(409)
         raise RuntimeError("inner transport bug")
 
-    transport = payerr.PaymentTransport("paykka", transport=httpx.MockTransport(provider))
-    with httpx.Client(transport=transport) as http, pytest.raises(RuntimeError):
-        http.post(URL, json={}, headers={"Idempotency-Key": "k-1"})
-    (call,) = transport._core._calls.values()
-    assert call.done
-    assert call.executed is not None
-    assert call.executed.error == "RuntimeError"
+    transport = payerr.PaymentTransport(
+        "paykka", transport=httpx.MockTransport(provider), ledger=ledger
+    )
+    with httpx.Client(transport=transport) as http:
+        with pytest.raises(RuntimeError):
+            http.post(URL, json={}, headers={"Idempotency-Key": "k-1"})
+        with pytest.raises(OutcomeUnknownError) as info:
+            http.post(URL, json={}, headers={"Idempotency-Key": "k-1"}, extensions={"resend": 1})
+        http.post(URL, json={}, headers={"Idempotency-Key": "k-2"})
+    assert info.value.executed is not None
+    assert info.value.executed.error == "RuntimeError"
+    assert len(ledger) == 1  # k-1 was over, so k-2 could take its place
 
 
 def test_paths_with_ids_do_not_grow_the_operation_cache() -> None:

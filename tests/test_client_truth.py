@@ -109,14 +109,33 @@ def test_a_repeat_answer_to_a_resend_after_a_read_timeout_is_outcome_unknown(
 
 
 @pytest.mark.parametrize(("provider", "repeat"), REPEATS, ids=IDS)
-def test_the_same_repeat_answer_to_a_first_attempt_is_a_real_failure(
-    provider: str, repeat: httpx.Response
+def test_the_same_repeat_answer_to_a_first_send_the_fleet_ledger_vouches_for_is_a_failure(
+    provider: str, repeat: httpx.Response, fleet_ledger: Any
 ) -> None:
-    """The merchant reused an order number: nothing of this call executed."""
+    """The merchant reused an order number: no worker ever sent this key, and nothing of this
+    call executed (the shared ledger knows both)."""
     with pytest.raises((FinalError, MerchantConfigError)) as info:
-        client(provider, Scripted(repeat)).post(URL, json=request_json(provider), headers=KEY)
+        client(provider, Scripted(repeat), ledger=fleet_ledger).post(
+            URL, json=request_json(provider), headers=KEY
+        )
     assert info.value.classification.outcome == "failed"
     assert info.value.classification.repeat
+
+
+@pytest.mark.parametrize(("provider", "repeat"), REPEATS, ids=IDS)
+def test_the_same_repeat_answer_with_the_per_process_ledger_is_outcome_unknown(
+    provider: str, repeat: httpx.Response
+) -> None:
+    """Another worker, or this one before a restart, may have sent the key: a process cannot
+    know it is the first send, so it never says "failed" (and never "use a new number")."""
+    with pytest.raises(OutcomeUnknownError) as info:
+        client(provider, Scripted(repeat)).post(URL, json=request_json(provider), headers=KEY)
+    c = info.value.classification
+    assert (c.outcome, c.category, c.repeat) == ("pending", None, True)
+    assert "per process" in c.message
+    assert "new order number" not in c.action.replace("do not start over with a new order", "")
+    assert "could not be completed" not in c.user_message
+    assert not info.value.safe_to_resend
 
 
 @pytest.mark.parametrize("status", ["FAILURE", "PROCESSING"])
@@ -136,11 +155,12 @@ def test_paykka_4000_in_process_after_a_stall_is_never_failed(status: str) -> No
     assert c.outcome == "pending"
 
 
-def test_a_repeat_after_a_refusal_is_still_a_real_failure() -> None:
-    """A bare 429 executed nothing (RFC 6585 4): the resend's "order used" is the merchant's."""
+def test_a_repeat_after_a_refusal_is_still_a_real_failure(fleet_ledger: Any) -> None:
+    """A bare 429 executed nothing (RFC 6585 4), and no worker sent the key before: the
+    resend's "order used" is the merchant's."""
     answers = Scripted(httpx.Response(429), ottpay("ORDER_USED", "order number duplicated"))
     with pytest.raises(FinalError):
-        client("ottpay", answers).post(URL, json={}, headers=KEY)
+        client("ottpay", answers, ledger=fleet_ledger).post(URL, json={}, headers=KEY)
 
 
 def test_a_callers_own_loop_is_judged_with_the_earlier_calls() -> None:
@@ -473,17 +493,18 @@ def test_a_duplicate_answer_while_a_call_under_the_same_key_is_in_flight_is_unkn
     assert "in flight" in str(info.value)
 
 
-def test_a_call_that_ended_declined_leaves_no_mark() -> None:
-    """Nothing of call A executed (a decline): a later 4020 under its key is the merchant's
-    reused order number, a real failure."""
+def test_a_repeat_after_a_declined_call_under_the_same_key_is_unknown(fleet_ledger: Any) -> None:
+    """Call A was declined; a later 4020 under its key meets a key that was sent before, so
+    it is not "failed" (issue 20: a failure only when payerr knows it is the first send)."""
     answers = Scripted(
         paykka_failure("5004", "Insufficient funds"), paykka_failure("4020", "Duplicate")
     )
-    http = client("paykka", answers)
+    http = client("paykka", answers, ledger=fleet_ledger)
     with pytest.raises(UserActionError):
         http.post(URL, json={"n": 7}, headers=KEY)
-    with pytest.raises(FinalError):
+    with pytest.raises(OutcomeUnknownError) as info:
         http.post(URL, json={"n": 7}, headers=KEY)
+    assert "another call under the same idempotency key" in str(info.value)
 
 
 def test_paykka_4000_beside_a_failure_status_is_pending_on_a_first_attempt() -> None:
@@ -528,9 +549,8 @@ def test_resending_under_the_generated_key_is_judged_with_its_history() -> None:
     assert second.value.executed.earlier_call
 
 
-def test_a_call_in_flight_is_never_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_call_in_flight_is_never_forgotten() -> None:
     """The memory's bound evicts finished calls only."""
-    monkeypatch.setattr("payerr._transport._REMEMBERED", 3)
     release, arrived = threading.Event(), threading.Event()
 
     def provider(request: httpx.Request) -> httpx.Response:
@@ -543,7 +563,10 @@ def test_a_call_in_flight_is_never_forgotten(monkeypatch: pytest.MonkeyPatch) ->
         return ok()
 
     transport = payerr.PaymentTransport(
-        "paykka", transport=httpx.MockTransport(provider), policy=RetryPolicy(budget=False)
+        "paykka",
+        transport=httpx.MockTransport(provider),
+        policy=RetryPolicy(budget=False),
+        ledger=payerr.MemoryCallLedger(max_keys=3),
     )
     with httpx.Client(transport=transport) as http, ThreadPoolExecutor(1) as pool:
         slow = pool.submit(http.post, URL, json={}, headers={"Idempotency-Key": "slow"})

@@ -73,7 +73,7 @@ def test_pending_is_returned_and_never_resubmitted(fake: FakeTime) -> None:
         ("paykka", httpx.Response(401, json={"ret_code": "2000"}), MerchantConfigError,
          Category.MERCHANT_CONFIG),
         ("antom", antom("FRAUD_REJECT", "F"), RiskError, Category.RISK),
-        ("antom", antom("ORDER_IS_CLOSED", "F"), FinalError, Category.FINAL),
+        ("antom", antom("PROCESS_FAIL", "F"), FinalError, Category.FINAL),
         ("paykka", paykka_failure("5019"), RiskError, Category.RISK),
     ],
 )  # fmt: skip

@@ -268,16 +268,25 @@ def test_keyless_429_whose_body_says_executed_is_not_resent(model: ProviderModel
         assert model.requests(f"o{next(_orders) - 1}-{provider}-transport-keyless") == 1
 
 
-def test_first_attempt_repeat_is_a_real_failure(model: ProviderModel) -> None:
-    """The merchant reused an order number: the first attempt's "duplicate" is failed/final."""
+def test_first_attempt_repeat_is_a_real_failure(model: ProviderModel, fleet_ledger: Any) -> None:
+    """The merchant reused an order number outside this fleet's window (an earlier system, a
+    plain client): no worker ever sent the key or the order, so the first attempt's
+    "duplicate" is failed/final. The per-process ledger cannot know that: outcome unknown."""
     order = f"o{next(_orders)}-reused"
     model.script(order, ())
-    with httpx.Client(transport=payerr.PaymentTransport("paykka", policy=policy(3))) as client:
-        client.post(f"{model.url}/paykka/v1/payments", json={"merchant_order_no": order})
+    url = f"{model.url}/paykka/v1/payments"
+    with httpx.Client() as plain:
+        assert plain.post(url, json={"merchant_order_no": order}).status_code == 200
+    kwargs: dict[str, Any] = {"policy": policy(3), "order_fields": ["merchant_order_no"]}
+    headers = {"Idempotency-Key": f"new-{order}"}
     with (
-        httpx.Client(transport=payerr.PaymentTransport("paykka", policy=policy(3))) as client,
-        pytest.raises(payerr.FinalError) as info,
+        httpx.Client(transport=payerr.PaymentTransport("paykka", **kwargs)) as client,
+        pytest.raises(payerr.OutcomeUnknownError),
     ):
-        client.post(f"{model.url}/paykka/v1/payments", json={"merchant_order_no": order})
+        client.post(url, json={"merchant_order_no": order}, headers=headers)
+    headers = {"Idempotency-Key": f"newer-{order}"}
+    transport = payerr.PaymentTransport("paykka", ledger=fleet_ledger, **kwargs)
+    with httpx.Client(transport=transport) as client, pytest.raises(payerr.FinalError) as info:
+        client.post(url, json={"merchant_order_no": order}, headers=headers)
     assert info.value.classification.repeat
     assert model.executions(order) == 1

@@ -89,8 +89,10 @@ CASES = [
 def test_code_verdict_follows_the_doc(
     provider: str, code: str, outcome: Outcome, category: Category | None, reason: str
 ) -> None:
-    """The verdict for the code matches the provider's reason (see the case's reason string)."""
-    c = payerr.classify(provider, code)
+    """The verdict for the code matches the provider's reason (see the case's reason string),
+    as the row gives it: for a request sent the first time (a repeat answer is otherwise
+    outcome unknown, tested below)."""
+    c = payerr.classify(provider, code, first_send=True)
     assert (c.outcome, c.category) == (outcome, category), reason
     assert c.retryable is (category is Category.RETRYABLE)
     assert c.known
@@ -102,3 +104,27 @@ def test_every_category_is_represented_for_every_provider_family() -> None:
         assert sum(1 for c in CASES if c[2] is value) >= 2
     for cat in Category:
         assert sum(1 for c in CASES if c[3] is cat) >= 2
+
+
+def _repeat_failure(provider: str, code: str) -> bool:
+    entry = payerr.explain(provider, code)
+    return entry is not None and entry.repeat and entry.outcome is Outcome.FAILED
+
+
+REPEAT_CASES = [case for case in CASES if _repeat_failure(case[0], case[1])]
+
+
+@pytest.mark.parametrize(
+    ("provider", "code", "outcome", "category", "reason"),
+    REPEAT_CASES,
+    ids=[f"{c[0]}:{c[1]}" for c in REPEAT_CASES],
+)
+def test_a_repeat_code_on_its_own_is_outcome_unknown(
+    provider: str, code: str, outcome: Outcome, category: Category | None, reason: str
+) -> None:
+    """Issue 20: "already used / duplicate" classified without the call's history cannot be
+    called failed: an earlier attempt may have executed. Pending, inquire, repeat kept."""
+    c = payerr.classify(provider, code)
+    assert (c.outcome, c.category, c.repeat, c.known) == (Outcome.PENDING, None, True, True)
+    assert "inquire" in c.action.lower()
+    assert "first send" in c.message

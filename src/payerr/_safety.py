@@ -105,23 +105,35 @@ def request_identities(
     *,
     idempotency_headers: Iterable[str] = DEFAULT_KEY_HEADERS,
     request_id_fields: Iterable[str] = (),
+    order_fields: Iterable[str] = (),
 ) -> list[Identity]:
-    """Every name the provider may know this request by: its idempotency key and each request
-    id or order number field of its body. A repeat answer may speak of any of them."""
+    """Every name the provider may know this request by: its idempotency key, each request
+    id field of its body and each order number field (dotted for a nested one:
+    ``data.order_id``). A repeat answer may speak of any of them."""
     path = request.url.path
     found: list[Identity] = []
     key = _key_of(request, tuple(idempotency_headers))
     if key is not None:
         found.append((path, "key", key))
-    fields = tuple(request_id_fields)
+    fields = (*request_id_fields, *order_fields)
     if fields:
-        data = _json_body(request, fields)
+        data = _json_body(request, tuple(f.rpartition(".")[2] for f in fields))
         if data is not None:
             for f in fields:
-                value = data.get(f)
+                value = _dotted(data, f)
                 if isinstance(value, str) and value.strip():
                     found.append((path, f, value.strip()))
     return found
+
+
+def _dotted(data: dict[str, object], name: str) -> object:
+    """``data["a"]["b"]`` for ``"a.b"``; None where the path does not lead to a value."""
+    value: object = data
+    for part in name.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
 
 
 def is_replay_safe(

@@ -99,6 +99,7 @@ class _Core:
         auto_idempotency_key: bool,
         registry: Registry | None,
         ledger: CallLedger | None,
+        order_fields: Iterable[str],
     ) -> None:
         self.registry = registry
         self.table = (registry or default_registry()).table(provider)  # unknown provider: now
@@ -115,6 +116,9 @@ class _Core:
                 f"not {type(ledger).__name__}"
             )
         self.ledger: CallLedger = ledger if ledger is not None else default_ledger()
+        if isinstance(order_fields, str):
+            raise UsageError("order_fields is a list of field names, not one string")
+        self.order_fields = tuple(order_fields)
 
     def start(self, request: httpx.Request) -> _Flight:
         """Before the first attempt (the body read): continue the logical call this request
@@ -159,6 +163,7 @@ class _Core:
             request,
             idempotency_headers=self.idempotency_headers,
             request_id_fields=self.table.request_id_fields,
+            order_fields=self.order_fields,
         )
         return tuple((self.provider, *identity) for identity in found)
 
@@ -347,9 +352,16 @@ class _Shell(ABC, Generic[_Inner]):
         auto_idempotency_key: bool = False,
         registry: Registry | None = None,
         ledger: CallLedger | None = None,
+        order_fields: Iterable[str] = (),
     ) -> None:
         self._core = _Core(
-            provider, policy, idempotency_headers, auto_idempotency_key, registry, ledger
+            provider,
+            policy,
+            idempotency_headers,
+            auto_idempotency_key,
+            registry,
+            ledger,
+            order_fields,
         )
         if getattr(self._core.ledger, "asynchronous", None) is (not self._asynchronous):
             raise UsageError(
@@ -386,6 +398,11 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
         ledger: where calls are recorded by key, so that a repeat answer ("duplicate",
             "order number used", 409) is judged with what other calls sent (default: the
             process's :class:`MemoryCallLedger`; a :class:`RedisCallLedger` for a fleet).
+        order_fields: JSON body fields that carry your order number, which the provider
+            deduplicates on ("order number used"); dotted for a nested one
+            (``"data.order_id"``). The ledger records them beside the key, so a repeat about
+            the order is judged with every call that sent it. They do not make a request
+            replay-safe.
     """
 
     def _default(self) -> httpx.BaseTransport:

@@ -69,8 +69,7 @@ WHY_STANDALONE = (
     "you know the request was never sent before"
 )
 WHY_NO_ID = (
-    "the request carries no idempotency key, request id or order number of the caller's to "
-    "look up"
+    "the request carries no idempotency key, request id or order number of the caller's to look up"
 )
 WHY_PER_PROCESS = (
     "payerr's call ledger is per process (MemoryCallLedger): another worker, or this one "

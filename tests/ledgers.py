@@ -39,3 +39,17 @@ async def aged_async_ledger(client: Any, time: FakeTime | None = None, *, prefix
         await ledger.aend(keys, None, last=True)
     time.now += TTL + 1
     return ledger
+
+
+def begin_in_process(port: int, prefix: str, key: str, barrier: Any, results: Any) -> None:
+    """In a worker process: begin a call under ``key`` once every worker is ready (a window
+    after the ledger began, as :func:`aged_ledger` left it) and report whether it was first."""
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=5)
+    ledger = payerr.RedisCallLedger(
+        client, ttl=TTL, prefix=prefix, clock=lambda: FakeTime().now + TTL + 1
+    )
+    barrier.wait(30)
+    results.put(ledger.begin([("paykka", "/pay", "key", key)]).first)
+    client.close()

@@ -141,7 +141,9 @@ def drill(provider: FleetProvider, settings: dict[str, Any]) -> dict[str, Any]:
         for scenario in SCENARIOS:
             order = f"{tag}-after-{scenario}"
             provider.script(order, scenario, hold=True)
-            a_jobs.append(job(scenario, order, f"k-{order}", read_timeout=READ_TIMEOUT_STALL, run=0))
+            a_jobs.append(
+                job(scenario, order, f"k-{order}", read_timeout=READ_TIMEOUT_STALL, run=0)
+            )
             b_jobs.append(job(scenario, order, f"k-{order}", read_timeout=READ_TIMEOUT_WAIT, run=1))
         workers["A"].send(a_jobs)
         steps["after-A"] = workers["A"].collect(len(a_jobs))

@@ -234,7 +234,7 @@ class MemoryCallLedger:
         return f"MemoryCallLedger(max_keys={self.max_keys}, ttl={self.ttl:g})"
 
 
-def positive_ttl(ttl: object) -> float:
+def positive_ttl(ttl: object, name: str = "ttl") -> float:
     """``ttl`` checked: a finite number of seconds above zero."""
     if (
         isinstance(ttl, bool)
@@ -242,7 +242,7 @@ def positive_ttl(ttl: object) -> float:
         or not math.isfinite(ttl)
         or ttl <= 0
     ):
-        raise UsageError(f"ttl must be a positive number of seconds, not {ttl!r}")
+        raise UsageError(f"{name} must be a positive number of seconds, not {ttl!r}")
     return float(ttl)
 
 

@@ -20,7 +20,10 @@ When Redis fails (down, hung past the client's ``socket_timeout``, read-only), t
 answers as the per-process :class:`~payerr.MemoryCallLedger` it keeps beside it would: never a
 first send, so a repeat answer is outcome unknown. It logs ``payerr.ledger_unreachable`` once
 per outage (a warning) and ``payerr.ledger_recovered`` when Redis answers again; the payment
-itself never fails because of the ledger.
+itself never fails because of the ledger. During an outage it leaves Redis alone for
+``outage_pause`` seconds at a time, so only one call per pause pays the client's timeouts and
+retries (redis-py 6+ retries a failed command several times with backoff by default: give the
+ledger a client with a short ``socket_timeout`` and few retries).
 
 This module does not import ``redis`` until a ledger is made: the client you pass brings it.
 """
@@ -50,7 +53,10 @@ from payerr._ledger import (
 from payerr._taxonomy import Category, Outcome
 from payerr._unknown import WHY_SEEN, WHY_UNREACHABLE, WHY_YOUNG
 
-__all__ = ["LEDGER_RECOVERED", "LEDGER_UNREACHABLE", "RedisCallLedger"]
+__all__ = ["DEFAULT_OUTAGE_PAUSE", "LEDGER_RECOVERED", "LEDGER_UNREACHABLE", "RedisCallLedger"]
+
+DEFAULT_OUTAGE_PAUSE = 5.0
+"""Seconds a ledger leaves a failed Redis alone before one call tries it again."""
 
 LEDGER_UNREACHABLE = "payerr.ledger_unreachable"
 LEDGER_RECOVERED = "payerr.ledger_recovered"
@@ -130,6 +136,8 @@ class RedisCallLedger:
             before it vouches for a first send; no shorter than your providers' idempotency
             windows (default 24 h).
         prefix: the key prefix, one per set of merchant accounts that share order numbers.
+        outage_pause: seconds Redis is left alone after it failed, before one call tries it
+            again (the others answer from memory meanwhile).
         clock: POSIX time in seconds (tests inject one).
     """
 
@@ -139,6 +147,7 @@ class RedisCallLedger:
         *,
         ttl: float = DEFAULT_LEDGER_TTL,
         prefix: str = "payerr",
+        outage_pause: float = DEFAULT_OUTAGE_PAUSE,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not isinstance(prefix, str) or not 0 < len(prefix) <= 100 or not prefix.isprintable():
@@ -156,6 +165,7 @@ class RedisCallLedger:
         self._errors: tuple[type[BaseException], ...] = (RedisError, OSError)
         self.client = redis_client
         self.ttl = positive_ttl(ttl)
+        self.outage_pause = positive_ttl(outage_pause, "outage_pause")
         self.prefix = prefix
         self.clock = clock
         self.asynchronous = inspect.iscoroutinefunction(
@@ -166,6 +176,7 @@ class RedisCallLedger:
         self._end = redis_client.register_script(_END)
         self._memory = MemoryCallLedger(ttl=self.ttl)
         self._down = False
+        self._paused_until = 0.0
         self._state_lock = threading.Lock()
 
     # -- sync ---------------------------------------------------------------------------------
@@ -173,6 +184,8 @@ class RedisCallLedger:
     def begin(self, keys: Sequence[LedgerKey]) -> Earlier:
         self._sync_only()
         local = self._memory.begin(keys)
+        if not self._try():
+            return _down(local)
         try:
             reply = self._begin(keys=self._keys(keys), args=self._args())
         except self._errors as exc:
@@ -182,6 +195,8 @@ class RedisCallLedger:
 
     def others(self, keys: Sequence[LedgerKey]) -> Earlier:
         self._sync_only()
+        if not self._try():
+            return _down(self._memory.others(keys))
         try:
             reply = self._others(keys=self._keys(keys), args=self._args())
         except self._errors as exc:
@@ -192,6 +207,8 @@ class RedisCallLedger:
     def end(self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, *, last: bool) -> None:
         self._sync_only()
         self._memory.end(keys, executed, last=last)
+        if not self._try():
+            return
         try:
             self._end(keys=self._call_keys(keys), args=self._end_args(executed, last))
         except self._errors as exc:
@@ -204,6 +221,8 @@ class RedisCallLedger:
     async def abegin(self, keys: Sequence[LedgerKey]) -> Earlier:
         self._async_only()
         local = self._memory.begin(keys)
+        if not self._try():
+            return _down(local)
         try:
             reply = await self._begin(keys=self._keys(keys), args=self._args())
         except self._errors as exc:
@@ -213,6 +232,8 @@ class RedisCallLedger:
 
     async def aothers(self, keys: Sequence[LedgerKey]) -> Earlier:
         self._async_only()
+        if not self._try():
+            return _down(self._memory.others(keys))
         try:
             reply = await self._others(keys=self._keys(keys), args=self._args())
         except self._errors as exc:
@@ -225,6 +246,8 @@ class RedisCallLedger:
     ) -> None:
         self._async_only()
         self._memory.end(keys, executed, last=last)
+        if not self._try():
+            return
         try:
             await self._end(keys=self._call_keys(keys), args=self._end_args(executed, last))
         except self._errors as exc:
@@ -268,10 +291,23 @@ class RedisCallLedger:
         record = "" if executed is None else _dump(executed)
         return [record, max(1, int(self.ttl * 1000)), "1" if last else ""]
 
+    def _try(self) -> bool:
+        """Whether to ask Redis now: always while it answers; during an outage, one call
+        per ``outage_pause`` (the others answer from memory at once)."""
+        if not self._down:
+            return True
+        with self._state_lock:
+            now = self.clock()
+            if now < self._paused_until:
+                return False
+            self._paused_until = now + self.outage_pause  # this call tries; the rest wait
+            return True
+
     def _unreachable(self, exc: BaseException, local: Earlier | None) -> Earlier:
         """Redis failed: say so once per outage; judge as the memory beside it would."""
         with self._state_lock:
             first, self._down = not self._down, True
+            self._paused_until = self.clock() + self.outage_pause
         if first:
             _log.emit(
                 logging.WARNING,
@@ -292,6 +328,11 @@ class RedisCallLedger:
 
     def __repr__(self) -> str:
         return f"RedisCallLedger(prefix={self.prefix!r}, ttl={self.ttl:g})"
+
+
+def _down(local: Earlier) -> Earlier:
+    """What the memory beside the ledger says, while Redis is left alone."""
+    return Earlier(False, local.record, WHY_UNREACHABLE)
 
 
 def _require_timeout(client: Any) -> None:

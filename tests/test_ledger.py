@@ -1,0 +1,162 @@
+"""The call ledger's contract through the public API (issue 20): what a transport records about
+a key, and what a repeat answer ("duplicate", "order number used", 409) is judged with.
+
+Answers are the providers' own (tests/answers.py: seed 003 for PayKKa, seed 002 for OTT Pay,
+DESIGN.md 2 for the envelopes); the ledger's rule is the issue's: "failed" only when payerr
+knows the request was never sent before.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+
+import payerr
+from payerr import MemoryCallLedger, OutcomeUnknownError, RetryPolicy, UsageError
+
+from .answers import ok, ottpay, paykka_failure
+from .clock import FakeTime
+from .scripted import Scripted
+
+URL = "https://provider.example/pay"
+KEY = {"Idempotency-Key": "order-7"}
+POLICY = RetryPolicy(budget=False, attempts=1)
+
+
+def transport(answers: Any, **kwargs: Any) -> payerr.PaymentTransport:
+    kwargs.setdefault("policy", POLICY)
+    return payerr.PaymentTransport("paykka", transport=httpx.MockTransport(answers), **kwargs)
+
+
+def test_the_transports_of_a_process_share_one_ledger() -> None:
+    """Worker code often builds a client per job: the second client hears what the first sent
+    (its read timeout may have executed the payment)."""
+    first = Scripted(httpx.ReadTimeout("stalled"))
+    with httpx.Client(transport=transport(first)) as http, pytest.raises(OutcomeUnknownError):
+        http.post(URL, json={}, headers=KEY)
+    second = Scripted(paykka_failure("4020", "Duplicate transaction"))
+    with (
+        httpx.Client(transport=transport(second)) as http,
+        pytest.raises(OutcomeUnknownError) as info,
+    ):
+        http.post(URL, json={}, headers=KEY)
+    assert info.value.executed is not None
+    assert info.value.executed.error == "ReadTimeout"
+    assert "attempt 1 of an earlier call" in str(info.value)
+
+
+def test_testing_reset_forgets_the_process_ledger() -> None:
+    """payerr.testing.reset() is a new process's state: the earlier call is forgotten (and a
+    repeat is still unknown: the process cannot vouch for a first send)."""
+    with httpx.Client(transport=transport(Scripted(httpx.ReadTimeout("x")))) as http:
+        with pytest.raises(OutcomeUnknownError):
+            http.post(URL, json={}, headers=KEY)
+    payerr.testing.reset()
+    with (
+        httpx.Client(transport=transport(Scripted(httpx.Response(409)))) as http,
+        pytest.raises(OutcomeUnknownError) as info,
+    ):
+        http.post(URL, json={}, headers=KEY)
+    assert info.value.executed is None
+    assert "per process" in str(info.value)
+
+
+def test_order_fields_put_the_order_number_in_the_ledger() -> None:
+    """OTT Pay's ORDER_USED speaks of the order (seed 002), not the key: a job run again under
+    a new key for the same order hears the earlier run's attempt."""
+    ledger = MemoryCallLedger()
+    body = {"action": "pay", "data": {"order_id": "A-1"}}
+    kwargs: dict[str, Any] = {"ledger": ledger, "order_fields": ["data.order_id"]}
+    first = payerr.PaymentTransport(
+        "ottpay", transport=httpx.MockTransport(Scripted(httpx.ReadTimeout("x"))), **kwargs
+    )
+    with httpx.Client(transport=first) as http, pytest.raises(OutcomeUnknownError):
+        http.post(URL, json=body, headers={"Idempotency-Key": "run-1"})
+    answers = Scripted(ottpay("ORDER_USED", "order number duplicated"))
+    second = payerr.PaymentTransport("ottpay", transport=httpx.MockTransport(answers), **kwargs)
+    with httpx.Client(transport=second) as http, pytest.raises(OutcomeUnknownError) as info:
+        http.post(URL, json=body, headers={"Idempotency-Key": "run-2"})
+    assert info.value.executed is not None
+    assert info.value.executed.error == "ReadTimeout"
+
+
+def test_order_fields_do_not_make_a_request_replay_safe() -> None:
+    """An order number is not an idempotency promise: a keyless read timeout is not resent."""
+    answers = Scripted(httpx.ReadTimeout("x"), ok())
+    http = httpx.Client(
+        transport=transport(
+            answers, policy=RetryPolicy(budget=False), order_fields=["merchant_order_no"]
+        )
+    )
+    with pytest.raises(OutcomeUnknownError):
+        http.post(URL, json={"merchant_order_no": "A-1"})
+    assert len(answers.requests) == 1
+
+
+def test_concurrent_calls_under_one_key_none_is_told_failed() -> None:
+    """Issue 20: call B, registered later, wins the race and executes; call A then meets 409.
+    A must not be told its payment failed (the other executed it)."""
+    b_done, a_arrived = threading.Event(), threading.Event()
+
+    def provider(request: httpx.Request) -> httpx.Response:
+        if request.headers["X-Call"] == "A":
+            a_arrived.set()
+            assert b_done.wait(5)
+            return httpx.Response(409)
+        return ok()
+
+    with httpx.Client(transport=transport(provider)) as http, ThreadPoolExecutor(1) as pool:
+        a = pool.submit(http.post, URL, json={}, headers={**KEY, "X-Call": "A"})
+        assert a_arrived.wait(5)
+        assert http.post(URL, json={}, headers={**KEY, "X-Call": "B"}).status_code == 200
+        b_done.set()
+        with pytest.raises(OutcomeUnknownError) as info:
+            a.result(5)
+    assert info.value.classification.outcome == "pending"
+
+
+def test_a_transport_refuses_what_is_not_a_ledger() -> None:
+    with pytest.raises(UsageError, match="CallLedger"):
+        payerr.PaymentTransport("paykka", ledger=object())  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="order_fields"):
+        payerr.PaymentTransport("paykka", order_fields="merchant_order_no")
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 1.5, "10"])
+def test_memory_ledger_refuses_a_nonsense_bound(bad: Any) -> None:
+    with pytest.raises(UsageError):
+        MemoryCallLedger(max_keys=bad)
+
+
+@pytest.mark.parametrize("bad", [0, -5, float("inf"), float("nan"), "1d", None])
+def test_memory_ledger_refuses_a_nonsense_ttl(bad: Any) -> None:
+    with pytest.raises(UsageError):
+        MemoryCallLedger(ttl=bad)
+
+
+def test_a_key_is_forgotten_ttl_after_its_last_use_unless_in_flight() -> None:
+    """Past the providers' idempotency window a resend is a new request to them too."""
+    time = FakeTime()
+    ledger = MemoryCallLedger(ttl=60, clock=time.clock)
+    keys = [("paykka", "/pay", "key", "k")]
+    executed = payerr.AttemptRecord(1, None, "ReadTimeout", "", payerr.Outcome.PENDING, None, True)
+    ledger.begin(keys)
+    ledger.end(keys, executed, last=True)
+    time.now += 30
+    assert ledger.begin(keys).record is not None  # within the window: the earlier attempt
+    ledger.end(keys, None, last=True)
+    time.now += 61
+    assert ledger.begin(keys).record is None  # a window after its last use: forgotten
+    time.now += 1000
+    assert ledger.begin(keys).record is not None  # the call begun above is still in flight
+
+
+def test_the_memory_ledger_never_vouches_for_a_first_send() -> None:
+    ledger = MemoryCallLedger()
+    earlier = ledger.begin([("paykka", "/pay", "key", "never-seen")])
+    assert not earlier.first
+    assert "per process" in earlier.why

@@ -1,0 +1,322 @@
+"""RedisCallLedger against a real redis-server (issue 20): atomic across processes, every key
+with a TTL, nothing stored as written, cautious when new or emptied, and failing safe (and
+saying so once) when Redis is down or hung.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import socket
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from structlog.testing import capture_logs
+
+import payerr
+from payerr import OutcomeUnknownError, RetryPolicy, UsageError
+
+from .answers import ok, ottpay, paykka_failure
+from .clock import FakeTime
+from .ledgers import TTL, aged_async_ledger, aged_ledger, begin_in_process
+from .redis_server import running_redis
+from .scripted import Scripted
+
+URL = "https://provider.example/pay"
+KEY = {"Idempotency-Key": "order-secret-4111"}
+POLICY = RetryPolicy(budget=False, attempts=1)
+DUPLICATE = paykka_failure("4021", "Transaction number is duplicate")  # seed 003
+
+
+def client(answers: Any, ledger: Any, provider: str = "paykka") -> httpx.Client:
+    transport = payerr.PaymentTransport(
+        provider, transport=httpx.MockTransport(answers), policy=POLICY, ledger=ledger
+    )
+    return httpx.Client(transport=transport)
+
+
+def test_a_key_no_worker_sent_meeting_a_duplicate_is_a_real_failure(fleet_ledger: Any) -> None:
+    with client(Scripted(DUPLICATE), fleet_ledger) as http, pytest.raises(payerr.FinalError):
+        http.post(URL, json={}, headers=KEY)
+
+
+def test_a_key_another_worker_sent_is_outcome_unknown(redis_client: Any) -> None:
+    """Two ledgers on one Redis are two workers: B hears what A sent."""
+    time = FakeTime()
+    worker_a = aged_ledger(redis_client, time)
+    worker_b = payerr.RedisCallLedger(redis_client, ttl=TTL, prefix="t", clock=time.clock)
+    with client(Scripted(httpx.ReadTimeout("stalled")), worker_a) as http:
+        with pytest.raises(OutcomeUnknownError):
+            http.post(URL, json={}, headers=KEY)
+    with client(Scripted(DUPLICATE), worker_b) as http, pytest.raises(OutcomeUnknownError) as info:
+        http.post(URL, json={}, headers=KEY)
+    c = info.value.classification
+    assert (c.outcome, c.category, c.repeat) == ("pending", None, True)
+    assert info.value.executed is not None
+    assert info.value.executed.error == "ReadTimeout"
+    assert "could not be completed" not in c.user_message
+
+
+def test_a_new_ledger_vouches_for_nothing_for_one_window(redis_client: Any) -> None:
+    """Sends made before the ledger existed are not in it: cautious for one ttl."""
+    time = FakeTime()
+    ledger = payerr.RedisCallLedger(redis_client, ttl=TTL, prefix="young", clock=time.clock)
+    with client(Scripted(DUPLICATE), ledger) as http, pytest.raises(OutcomeUnknownError) as info:
+        http.post(URL, json={}, headers=KEY)
+    assert "has not yet held a whole idempotency window" in str(info.value)
+    time.now += TTL + 1
+    with (
+        client(Scripted(DUPLICATE), ledger) as http,
+        pytest.raises(payerr.FinalError),
+    ):
+        http.post(URL, json={}, headers={"Idempotency-Key": "another"})
+
+
+def test_an_emptied_ledger_is_cautious_again(redis_client: Any) -> None:
+    """FLUSHALL (or a failover to an empty replica) forgets what was sent: never "failed"."""
+    ledger = aged_ledger(redis_client)
+    with client(Scripted(httpx.ReadTimeout("x")), ledger) as http:
+        with pytest.raises(OutcomeUnknownError):
+            http.post(URL, json={}, headers=KEY)
+    redis_client.flushdb()
+    with client(Scripted(DUPLICATE), ledger) as http, pytest.raises(OutcomeUnknownError) as info:
+        http.post(URL, json={}, headers=KEY)
+    assert "emptied" in str(info.value)
+
+
+def test_every_key_expires_and_nothing_is_stored_as_written(redis_client: Any) -> None:
+    ledger = aged_ledger(redis_client, prefix="ttl")
+    with client(Scripted(ok()), ledger) as http:
+        http.post(URL, json={}, headers=KEY)
+    names = [k.decode() for k in redis_client.keys("ttl:call:*")]
+    assert names
+    for name in names:
+        assert 0 < redis_client.pttl(name) <= TTL * 1000
+        assert "order-secret" not in name
+        assert not any(b"order-secret" in v for v in redis_client.hgetall(name).values())
+
+
+def test_a_client_without_a_socket_timeout_is_refused(redis_port: int) -> None:
+    """redis-py waits for ever by default: a hung server would hold every payment."""
+    import redis
+
+    bare = redis.Redis(host="127.0.0.1", port=redis_port, socket_timeout=None)
+    with pytest.raises(UsageError, match="socket_timeout"):
+        payerr.RedisCallLedger(bare)
+    bare.close()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"ttl": 0}, "ttl"),
+        ({"ttl": float("nan")}, "ttl"),
+        ({"prefix": ""}, "prefix"),
+        ({"prefix": "a{b}"}, "braces"),
+    ],
+)
+def test_bad_settings_are_refused(redis_client: Any, kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(UsageError, match=match):
+        payerr.RedisCallLedger(redis_client, **kwargs)
+
+
+def test_a_ledger_on_a_sync_client_is_refused_by_the_async_transport(redis_client: Any) -> None:
+    ledger = payerr.RedisCallLedger(redis_client)
+    with pytest.raises(UsageError, match=r"redis\.asyncio"):
+        payerr.AsyncPaymentTransport("paykka", ledger=ledger)
+
+
+def test_the_async_transport_shares_the_fleet_ledger(redis_port: int, redis_client: Any) -> None:
+    """An async worker (redis.asyncio) and a sync worker see each other's sends."""
+    import redis.asyncio
+
+    time = FakeTime()
+    sync_ledger = aged_ledger(redis_client, time)
+
+    async def main() -> None:
+        aclient = redis.asyncio.Redis(host="127.0.0.1", port=redis_port, socket_timeout=5)
+        ledger = await aged_async_ledger(aclient, FakeTime())
+        with pytest.raises(UsageError, match="synchronous"):
+            payerr.PaymentTransport("paykka", ledger=ledger)
+        transport = payerr.AsyncPaymentTransport(
+            "paykka",
+            transport=httpx.MockTransport(Scripted(httpx.ReadTimeout("x"))),
+            policy=POLICY,
+            ledger=ledger,
+        )
+        async with httpx.AsyncClient(transport=transport) as http:
+            with pytest.raises(OutcomeUnknownError):
+                await http.post(URL, json={}, headers=KEY)
+            transport = payerr.AsyncPaymentTransport(
+                "paykka",
+                transport=httpx.MockTransport(Scripted(DUPLICATE)),
+                policy=POLICY,
+                ledger=ledger,
+            )
+        async with httpx.AsyncClient(transport=transport) as http:
+            with pytest.raises(payerr.FinalError):
+                await http.post(URL, json={}, headers={"Idempotency-Key": "fresh-async"})
+        await aclient.aclose()
+
+    asyncio.run(main())
+    with client(Scripted(DUPLICATE), sync_ledger) as http, pytest.raises(OutcomeUnknownError):
+        http.post(URL, json={}, headers=KEY)  # the async worker sent this key
+
+
+def test_begin_is_atomic_across_processes(redis_port: int, redis_client: Any) -> None:
+    """Four processes begin the same key at once: exactly one is the first send."""
+    aged_ledger(redis_client, prefix="atomic")  # start the window (then moved past it below)
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(4), context.Queue()
+    args = (redis_port, "atomic", "same-key", barrier, results)
+    workers = [context.Process(target=begin_in_process, args=args) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    firsts = [results.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+        assert worker.exitcode == 0
+    results.close()
+    results.join_thread()
+    assert sorted(firsts) == [False, False, False, True]
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[int]:
+    """A redis-server of this test's own, to stop and start again."""
+    with running_redis(tmp_path) as port:
+        yield port
+
+
+def quick(port: int, retries: int = 0) -> Any:
+    """A client as the README configures one for the ledger: short timeouts, few retries."""
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return redis.Redis(
+        host="127.0.0.1",
+        port=port,
+        socket_timeout=0.05,
+        socket_connect_timeout=0.05,
+        retry=Retry(NoBackoff(), retries),
+    )
+
+
+def test_redis_down_fails_safe_and_says_so_once(private_redis: int, tmp_path: Path) -> None:
+    """Never "failed" for a repeat, never a failed payment, one warning per outage, and a
+    word when Redis is back."""
+    time = FakeTime()
+    server = quick(private_redis)
+    ledger = aged_ledger(server, time, prefix="down")
+    server.shutdown(nosave=True)
+    with capture_logs() as logs:
+        with client(Scripted(ok()), ledger) as http:
+            for n in range(3):
+                assert http.post(URL, json={}, headers={"Idempotency-Key": f"p{n}"}).is_success
+                time.now += ledger.outage_pause  # each call tries Redis again
+        with client(Scripted(DUPLICATE), ledger) as http, pytest.raises(OutcomeUnknownError) as e:
+            http.post(URL, json={}, headers={"Idempotency-Key": "never-sent"})
+    assert "could not be reached" in str(e.value)
+    warnings = [entry for entry in logs if entry["event"] == "payerr.ledger_unreachable"]
+    assert len(warnings) == 1
+    assert warnings[0]["log_level"] == "warning"
+    argv = ["redis-server", "--port", str(private_redis), "--bind", "127.0.0.1", "--save", ""]
+    argv += ["--appendonly", "no", "--dir", str(tmp_path)]
+    again = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with capture_logs() as logs:
+            for _ in range(200):  # bounded: the server takes a moment to listen
+                time.now += ledger.outage_pause
+                with client(Scripted(ok()), ledger) as http:
+                    http.post(URL, json={}, headers=KEY)
+                if any(entry["event"] == "payerr.ledger_recovered" for entry in logs):
+                    break
+                threading.Event().wait(0.05)
+        assert any(entry["event"] == "payerr.ledger_recovered" for entry in logs)
+    finally:
+        again.terminate()
+        again.wait(timeout=10)
+        server.close()
+
+
+class HungServer:
+    """Accepts connections (the kernel completes each handshake) and never answers."""
+
+    def __init__(self) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.listener.setblocking(False)
+        self.port = self.listener.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+
+    def connections(self) -> int:
+        """Connections made so far (taken from the kernel's queue: no race with a thread)."""
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except BlockingIOError:
+                return len(self.accepted)
+            self.accepted.append(connection)
+
+    def close(self) -> None:
+        self.listener.close()
+        for connection in self.accepted:
+            connection.close()
+
+
+def test_a_hung_redis_costs_one_call_per_pause_not_every_payment() -> None:
+    """A server that accepts and never answers: the client's socket_timeout ends the wait, the
+    payment goes through, and while the ledger pauses no payment waits on Redis again."""
+    time = FakeTime()
+    hung = HungServer()
+    redis_client = quick(hung.port, retries=2)
+    ledger = payerr.RedisCallLedger(redis_client, ttl=TTL, clock=time.clock)
+    try:
+        with client(Scripted(ok()), ledger) as http:
+            assert http.post(URL, json={}, headers=KEY).is_success
+            tried = hung.connections()
+            assert tried >= 1
+            for n in range(20):
+                assert http.post(URL, json={}, headers={"Idempotency-Key": f"n{n}"}).is_success
+            assert hung.connections() == tried  # paused: Redis left alone
+            time.now += ledger.outage_pause
+            http.post(URL, json={}, headers={"Idempotency-Key": "after-the-pause"})
+            assert hung.connections() > tried  # one call tries again
+        with client(Scripted(DUPLICATE), ledger) as http, pytest.raises(OutcomeUnknownError):
+            http.post(URL, json={}, headers=KEY)
+    finally:
+        redis_client.close()
+        hung.close()
+
+
+def test_the_ott_pay_order_is_shared_by_the_fleet(redis_client: Any) -> None:
+    """Two workers, two keys, one order (a job re-run that made a new key): the second hears
+    the first's attempt through the order number (seed 002 ORDER_USED speaks of the order)."""
+    time = FakeTime()
+    a = aged_ledger(redis_client, time)
+    b = payerr.RedisCallLedger(redis_client, ttl=TTL, prefix="t", clock=time.clock)
+    body = {"action": "pay", "data": {"order_id": "OTT-9"}}
+
+    def ott(answers: Any, ledger: Any) -> httpx.Client:
+        transport = payerr.PaymentTransport(
+            "ottpay",
+            transport=httpx.MockTransport(answers),
+            policy=POLICY,
+            ledger=ledger,
+            order_fields=["data.order_id"],
+        )
+        return httpx.Client(transport=transport)
+
+    with ott(Scripted(httpx.ReadTimeout("x")), a) as http, pytest.raises(OutcomeUnknownError):
+        http.post(URL, json=body, headers={"Idempotency-Key": "run-1"})
+    used = ottpay("ORDER_USED", "order number duplicated")
+    with ott(Scripted(used), b) as http, pytest.raises(OutcomeUnknownError) as info:
+        http.post(URL, json=body, headers={"Idempotency-Key": "run-2"})
+    assert info.value.executed is not None

@@ -17,6 +17,7 @@ import pytest
 
 import payerr
 from payerr import MemoryCallLedger, OutcomeUnknownError, RetryPolicy, UsageError
+from payerr.testing import reset
 
 from .answers import ok, ottpay, paykka_failure
 from .clock import FakeTime
@@ -52,10 +53,12 @@ def test_the_transports_of_a_process_share_one_ledger() -> None:
 def test_testing_reset_forgets_the_process_ledger() -> None:
     """payerr.testing.reset() is a new process's state: the earlier call is forgotten (and a
     repeat is still unknown: the process cannot vouch for a first send)."""
-    with httpx.Client(transport=transport(Scripted(httpx.ReadTimeout("x")))) as http:
-        with pytest.raises(OutcomeUnknownError):
-            http.post(URL, json={}, headers=KEY)
-    payerr.testing.reset()
+    with (
+        httpx.Client(transport=transport(Scripted(httpx.ReadTimeout("x")))) as http,
+        pytest.raises(OutcomeUnknownError),
+    ):
+        http.post(URL, json={}, headers=KEY)
+    reset()
     with (
         httpx.Client(transport=transport(Scripted(httpx.Response(409)))) as http,
         pytest.raises(OutcomeUnknownError) as info,

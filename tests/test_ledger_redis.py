@@ -50,9 +50,11 @@ def test_a_key_another_worker_sent_is_outcome_unknown(redis_client: Any) -> None
     time = FakeTime()
     worker_a = aged_ledger(redis_client, time)
     worker_b = payerr.RedisCallLedger(redis_client, ttl=TTL, prefix="t", clock=time.clock)
-    with client(Scripted(httpx.ReadTimeout("stalled")), worker_a) as http:
-        with pytest.raises(OutcomeUnknownError):
-            http.post(URL, json={}, headers=KEY)
+    with (
+        client(Scripted(httpx.ReadTimeout("stalled")), worker_a) as http,
+        pytest.raises(OutcomeUnknownError),
+    ):
+        http.post(URL, json={}, headers=KEY)
     with client(Scripted(DUPLICATE), worker_b) as http, pytest.raises(OutcomeUnknownError) as info:
         http.post(URL, json={}, headers=KEY)
     c = info.value.classification
@@ -80,9 +82,11 @@ def test_a_new_ledger_vouches_for_nothing_for_one_window(redis_client: Any) -> N
 def test_an_emptied_ledger_is_cautious_again(redis_client: Any) -> None:
     """FLUSHALL (or a failover to an empty replica) forgets what was sent: never "failed"."""
     ledger = aged_ledger(redis_client)
-    with client(Scripted(httpx.ReadTimeout("x")), ledger) as http:
-        with pytest.raises(OutcomeUnknownError):
-            http.post(URL, json={}, headers=KEY)
+    with (
+        client(Scripted(httpx.ReadTimeout("x")), ledger) as http,
+        pytest.raises(OutcomeUnknownError),
+    ):
+        http.post(URL, json={}, headers=KEY)
     redis_client.flushdb()
     with client(Scripted(DUPLICATE), ledger) as http, pytest.raises(OutcomeUnknownError) as info:
         http.post(URL, json={}, headers=KEY)

@@ -100,8 +100,17 @@ def redis_client(redis_port: int) -> Iterator[Any]:
     """A client of the session's server, on an empty database."""
     import redis
 
-    # A socket timeout, as RedisCallLedger demands: a hung server must not hold a payment.
-    client: Any = redis.Redis(host="127.0.0.1", port=redis_port, socket_timeout=5)
+    # Quick to give up, as RedisCallLedger demands: a hung server must not hold a payment.
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    client: Any = redis.Redis(
+        host="127.0.0.1",
+        port=redis_port,
+        socket_timeout=0.5,
+        socket_connect_timeout=0.5,
+        retry=Retry(NoBackoff(), 0),
+    )
     client.flushdb()
     yield client
     client.close()

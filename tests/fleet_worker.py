@@ -37,10 +37,13 @@ RESENDS = 3  # a job queue's retry limit
 def make_ledger(settings: dict[str, Any]) -> payerr.CallLedger:
     if settings["ledger"] == "memory":
         return payerr.MemoryCallLedger()
-    import redis
+    from .ledgers import WAIT, quick_client
 
-    client = redis.Redis(host="127.0.0.1", port=settings["redis_port"], socket_timeout=5)
-    return payerr.RedisCallLedger(client, ttl=settings["ttl"], prefix=settings["prefix"])
+    client = quick_client(settings["redis_port"])
+    ttl = settings["ttl"]
+    return payerr.RedisCallLedger(
+        client, ttl=ttl, order_ttl=ttl, prefix=settings["prefix"], max_wait=WAIT
+    )
 
 
 def outcome_of(result: object, provider: str) -> dict[str, Any]:

@@ -14,15 +14,20 @@ import payerr
 from .clock import FakeTime
 
 TTL = 60.0
+WAIT = 5.0
+"""max_wait for the tests' ledgers: generous, so that a loaded CI machine never turns a slow
+answer into an "unreachable" ledger."""
 PROVIDERS = ("alipay_plus", "antom", "ottpay", "paykka", "generic")
 
 
 def aged_ledger(client: Any, time: FakeTime | None = None, *, prefix: str = "t") -> Any:
     """A RedisCallLedger on ``client`` whose window of sends began ``TTL`` seconds ago."""
     time = time or FakeTime()
-    ledger = payerr.RedisCallLedger(client, ttl=TTL, prefix=prefix, clock=time.clock)
+    ledger = payerr.RedisCallLedger(
+        client, ttl=TTL, order_ttl=TTL, prefix=prefix, clock=time.clock, max_wait=WAIT
+    )
     for provider in PROVIDERS:  # the first begin starts each provider's window
-        keys = [(provider, "/", "key", "ledger-start")]
+        keys = [(provider, "key", "ledger-start")]
         ledger.begin(keys)
         ledger.end(keys, None, last=True)
     time.now += TTL + 1
@@ -32,9 +37,11 @@ def aged_ledger(client: Any, time: FakeTime | None = None, *, prefix: str = "t")
 async def aged_async_ledger(client: Any, time: FakeTime | None = None, *, prefix: str = "t") -> Any:
     """:func:`aged_ledger` with a ``redis.asyncio`` client, for the async transport."""
     time = time or FakeTime()
-    ledger = payerr.RedisCallLedger(client, ttl=TTL, prefix=prefix, clock=time.clock)
+    ledger = payerr.RedisCallLedger(
+        client, ttl=TTL, order_ttl=TTL, prefix=prefix, clock=time.clock, max_wait=WAIT
+    )
     for provider in PROVIDERS:
-        keys = [(provider, "/", "key", "ledger-start")]
+        keys = [(provider, "key", "ledger-start")]
         await ledger.abegin(keys)
         await ledger.aend(keys, None, last=True)
     time.now += TTL + 1
@@ -44,12 +51,45 @@ async def aged_async_ledger(client: Any, time: FakeTime | None = None, *, prefix
 def begin_in_process(port: int, prefix: str, key: str, barrier: Any, results: Any) -> None:
     """In a worker process: begin a call under ``key`` once every worker is ready (a window
     after the ledger began, as :func:`aged_ledger` left it) and report whether it was first."""
-    import redis
 
-    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=5)
+    client = quick_client(port)
     ledger = payerr.RedisCallLedger(
-        client, ttl=TTL, prefix=prefix, clock=lambda: FakeTime().now + TTL + 1
+        client,
+        ttl=TTL,
+        order_ttl=TTL,
+        prefix=prefix,
+        clock=lambda: FakeTime().now + TTL + 1,
+        max_wait=WAIT,
     )
     barrier.wait(30)
-    results.put(ledger.begin([("paykka", "/pay", "key", key)]).first)
+    results.put(ledger.begin([("paykka", "key", key)]).first)
     client.close()
+
+
+def quick_client(
+    port: int, *, timeout: float = 1.0, retries: int = 0, asynchronous: bool = False
+) -> Any:
+    """A client as the README configures one for the ledger: short timeouts, few retries."""
+    from redis.backoff import NoBackoff
+
+    if asynchronous:
+        import redis.asyncio
+        from redis.asyncio.retry import Retry as AsyncRetry
+
+        return redis.asyncio.Redis(
+            host="127.0.0.1",
+            port=port,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=AsyncRetry(NoBackoff(), retries),
+        )
+    import redis
+    from redis.retry import Retry
+
+    return redis.Redis(
+        host="127.0.0.1",
+        port=port,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), retries),
+    )

@@ -291,3 +291,28 @@ def test_explain_names_the_providers_document_not_a_file_hash(
     assert "PayKKa transaction errorCode table" in out
     _, exported, _ = run(capsys, "export", "paykka", "--format", "json")
     assert all(row["document"] for row in json.loads(exported))
+
+
+def test_classify_calls_a_repeat_answer_unknown_unless_told_it_was_a_first_send(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Issue 20: on its own, "Repeated requests are inconsistent" (Antom, DESIGN.md 2) cannot be
+    called failed; the provider's "use a new paymentRequestId" is shown as first-send advice.
+    --first-send gives the row's verdict."""
+    body = tmp_path / "answer.json"
+    body.write_text(
+        '{"result": {"resultCode": "REPEAT_REQ_INCONSISTENT", "resultStatus": "F",'
+        ' "resultMessage": "Repeated requests are inconsistent."}}'
+    )
+    code, out, _ = run(capsys, "classify", "antom", str(body))
+    assert code == 0
+    assert "REPEAT_REQ_INCONSISTENT: pending" in out
+    assert "provider (for a first send only):" in out
+    code, out, _ = run(capsys, "classify", "antom", str(body), "--first-send", "--json")
+    assert (json.loads(out)["outcome"], json.loads(out)["category"]) == (
+        "failed",
+        "merchant-config",
+    )
+    code, out, _ = run(capsys, "explain", "ottpay", "ORDER_USED")
+    assert "failed / final" in out
+    assert "only when the request was never sent before" in out

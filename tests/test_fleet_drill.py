@@ -34,6 +34,7 @@ import pytest
 import payerr
 
 from .fleet_provider import DUPLICATES, FleetProvider, request_body
+from .ledgers import WAIT, quick_client
 
 REPO = Path(__file__).resolve().parents[1]
 TTL = 600.0
@@ -116,14 +117,17 @@ def provider() -> Iterator[FleetProvider]:
 def age_the_ledger(redis_port: int, prefix: str) -> None:
     """The fleet's Redis ledger has recorded a whole window already (as in production after
     its first day): started through the public API with a clock one window back."""
-    import redis
-
-    client = redis.Redis(host="127.0.0.1", port=redis_port, socket_timeout=5)
+    client = quick_client(redis_port)
     start = payerr.RedisCallLedger(
-        client, ttl=TTL, prefix=prefix, clock=lambda: time.time() - 2 * TTL
+        client,
+        ttl=TTL,
+        order_ttl=TTL,
+        prefix=prefix,
+        clock=lambda: time.time() - 2 * TTL,
+        max_wait=WAIT,
     )
     for name in ("antom", "alipay_plus", "ottpay", "paykka"):
-        keys = [(name, "/", "key", "ledger-start")]
+        keys = [(name, "key", "ledger-start")]
         start.begin(keys)
         start.end(keys, None, last=True)
     client.close()

@@ -145,7 +145,7 @@ def test_a_key_is_forgotten_ttl_after_its_last_use_unless_in_flight() -> None:
     """Past the providers' idempotency window a resend is a new request to them too."""
     time = FakeTime()
     ledger = MemoryCallLedger(ttl=60, clock=time.clock)
-    keys = [("paykka", "/pay", "key", "k")]
+    keys = [("paykka", "key", "k")]
     executed = payerr.AttemptRecord(1, None, "ReadTimeout", "", payerr.Outcome.PENDING, None, True)
     ledger.begin(keys)
     ledger.end(keys, executed, last=True)
@@ -160,6 +160,50 @@ def test_a_key_is_forgotten_ttl_after_its_last_use_unless_in_flight() -> None:
 
 def test_the_memory_ledger_never_vouches_for_a_first_send() -> None:
     ledger = MemoryCallLedger()
-    earlier = ledger.begin([("paykka", "/pay", "key", "never-seen")])
+    earlier = ledger.begin([("paykka", "key", "never-seen")])
     assert not earlier.first
     assert "per process" in earlier.why
+
+
+def test_every_idempotency_header_a_request_carries_is_recorded(fleet_ledger: Any) -> None:
+    """Review of issue 20: a request with two key headers (K1 sent before, K2 new) is not a
+    first send: the provider may read either."""
+    stalled = Scripted(httpx.ReadTimeout("x"))
+    with (
+        httpx.Client(transport=transport(stalled, ledger=fleet_ledger)) as http,
+        pytest.raises(OutcomeUnknownError),
+    ):
+        http.post(URL, json={}, headers={"X-Idempotency-Key": "K1"})
+    duplicate = Scripted(paykka_failure("4021", "Transaction number is duplicate"))
+    with (
+        httpx.Client(transport=transport(duplicate, ledger=fleet_ledger)) as http,
+        pytest.raises(OutcomeUnknownError),
+    ):
+        http.post(URL, json={}, headers={"Idempotency-Key": "K2", "X-Idempotency-Key": "K1"})
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["Order already paid", "Duplicate order number", "Request in progress", "already exists"],
+)
+def test_an_unmapped_code_that_says_it_is_a_repeat_is_one(words: str) -> None:
+    """Issue 20: "any 'already exists / already used / already paid / in progress' answer" is a
+    repeat answer, mapped or not: outcome unknown with the per-process ledger."""
+    answer = paykka_failure("4999", words)  # not in seed 003's table
+    with (
+        httpx.Client(transport=transport(Scripted(answer))) as http,
+        pytest.raises(OutcomeUnknownError) as info,
+    ):
+        http.post(URL, json={}, headers=KEY)
+    assert info.value.classification.repeat
+
+
+@pytest.mark.parametrize("words", ["Merchant does not exist", "Card expired"])
+def test_an_unmapped_code_that_is_no_repeat_stays_as_its_status_says(words: str) -> None:
+    answer = paykka_failure("4999", words)
+    with (
+        httpx.Client(transport=transport(Scripted(answer))) as http,
+        pytest.raises(payerr.FinalError) as info,
+    ):
+        http.post(URL, json={}, headers=KEY)
+    assert not info.value.classification.repeat

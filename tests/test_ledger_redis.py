@@ -6,10 +6,12 @@ saying so once) when Redis is down or hung.
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
 import socket
 import subprocess
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,15 @@ from payerr import OutcomeUnknownError, RetryPolicy, UsageError
 
 from .answers import ok, ottpay, paykka_failure
 from .clock import FakeTime
-from .ledgers import TTL, aged_async_ledger, aged_ledger, begin_in_process
+from .cut_proxy import CutProxy
+from .ledgers import (
+    TTL,
+    WAIT,
+    aged_async_ledger,
+    aged_ledger,
+    begin_in_process,
+    quick_client,
+)
 from .redis_server import running_redis
 from .scripted import Scripted
 
@@ -49,7 +59,9 @@ def test_a_key_another_worker_sent_is_outcome_unknown(redis_client: Any) -> None
     """Two ledgers on one Redis are two workers: B hears what A sent."""
     time = FakeTime()
     worker_a = aged_ledger(redis_client, time)
-    worker_b = payerr.RedisCallLedger(redis_client, ttl=TTL, prefix="t", clock=time.clock)
+    worker_b = payerr.RedisCallLedger(
+        redis_client, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
+    )
     with (
         client(Scripted(httpx.ReadTimeout("stalled")), worker_a) as http,
         pytest.raises(OutcomeUnknownError),
@@ -67,10 +79,12 @@ def test_a_key_another_worker_sent_is_outcome_unknown(redis_client: Any) -> None
 def test_a_new_ledger_vouches_for_nothing_for_one_window(redis_client: Any) -> None:
     """Sends made before the ledger existed are not in it: cautious for one ttl."""
     time = FakeTime()
-    ledger = payerr.RedisCallLedger(redis_client, ttl=TTL, prefix="young", clock=time.clock)
+    ledger = payerr.RedisCallLedger(
+        redis_client, ttl=TTL, order_ttl=TTL, prefix="young", clock=time.clock, max_wait=WAIT
+    )
     with client(Scripted(DUPLICATE), ledger) as http, pytest.raises(OutcomeUnknownError) as info:
         http.post(URL, json={}, headers=KEY)
-    assert "has not yet held a whole idempotency window" in str(info.value)
+    assert "has not yet recorded a whole idempotency window" in str(info.value)
     time.now += TTL + 1
     with (
         client(Scripted(DUPLICATE), ledger) as http,
@@ -110,9 +124,18 @@ def test_a_client_without_a_socket_timeout_is_refused(redis_port: int) -> None:
     import redis
 
     bare = redis.Redis(host="127.0.0.1", port=redis_port, socket_timeout=None)
-    with pytest.raises(UsageError, match="socket_timeout"):
+    with pytest.raises(UsageError, match="for ever"):
         payerr.RedisCallLedger(bare)
     bare.close()
+
+
+def test_a_client_that_would_retry_for_long_is_refused(redis_port: int) -> None:
+    """redis-py 6+ retries a failed command several times with backoff: a hung server would
+    hold a payment for many seconds. The ledger says so, and what to use instead."""
+    slow = quick_client(redis_port, timeout=5, retries=10)
+    with pytest.raises(UsageError, match=r"about 110 s .*NoBackoff"):
+        payerr.RedisCallLedger(slow)
+    slow.close()
 
 
 @pytest.mark.parametrize(
@@ -137,13 +160,12 @@ def test_a_ledger_on_a_sync_client_is_refused_by_the_async_transport(redis_clien
 
 def test_the_async_transport_shares_the_fleet_ledger(redis_port: int, redis_client: Any) -> None:
     """An async worker (redis.asyncio) and a sync worker see each other's sends."""
-    import redis.asyncio
 
     time = FakeTime()
     sync_ledger = aged_ledger(redis_client, time)
 
     async def main() -> None:
-        aclient = redis.asyncio.Redis(host="127.0.0.1", port=redis_port, socket_timeout=5)
+        aclient = quick_client(redis_port, asynchronous=True)
         ledger = await aged_async_ledger(aclient, FakeTime())
         with pytest.raises(UsageError, match="synchronous"):
             payerr.PaymentTransport("paykka", ledger=ledger)
@@ -198,18 +220,7 @@ def private_redis(tmp_path: Path) -> Iterator[int]:
 
 
 def quick(port: int, retries: int = 0) -> Any:
-    """A client as the README configures one for the ledger: short timeouts, few retries."""
-    import redis
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
-
-    return redis.Redis(
-        host="127.0.0.1",
-        port=port,
-        socket_timeout=0.05,
-        socket_connect_timeout=0.05,
-        retry=Retry(NoBackoff(), retries),
-    )
+    return quick_client(port, timeout=0.05, retries=retries)
 
 
 def test_redis_down_fails_safe_and_says_so_once(private_redis: int, tmp_path: Path) -> None:
@@ -305,7 +316,9 @@ def test_the_ott_pay_order_is_shared_by_the_fleet(redis_client: Any) -> None:
     the first's attempt through the order number (seed 002 ORDER_USED speaks of the order)."""
     time = FakeTime()
     a = aged_ledger(redis_client, time)
-    b = payerr.RedisCallLedger(redis_client, ttl=TTL, prefix="t", clock=time.clock)
+    b = payerr.RedisCallLedger(
+        redis_client, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
+    )
     body = {"action": "pay", "data": {"order_id": "OTT-9"}}
 
     def ott(answers: Any, ledger: Any) -> httpx.Client:
@@ -324,3 +337,112 @@ def test_the_ott_pay_order_is_shared_by_the_fleet(redis_client: Any) -> None:
     with ott(Scripted(used), b) as http, pytest.raises(OutcomeUnknownError) as info:
         http.post(URL, json=body, headers={"Idempotency-Key": "run-2"})
     assert info.value.executed is not None
+
+
+def test_a_worker_cut_off_from_redis_starts_the_window_again_when_it_is_back(
+    redis_port: int, redis_client: Any
+) -> None:
+    """Review of issue 20: worker A, cut off from Redis, still pays (the payment must not
+    fail), so the fleet's ledger misses that send. When A reaches Redis again it starts the
+    window again: worker B's repeat answer for A's key is then outcome unknown, not failed."""
+    time = FakeTime()
+    aged_ledger(redis_client, time)  # the fleet's window, recorded in full so far
+    with CutProxy(redis_port) as proxy:
+        link = quick_client(proxy.port, timeout=0.5)
+        worker_a = payerr.RedisCallLedger(
+            link, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
+        )
+        worker_b = payerr.RedisCallLedger(
+            redis_client, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
+        )
+
+        def provider(request: httpx.Request) -> httpx.Response:
+            if request.extensions.get("stall"):
+                raise httpx.ReadTimeout("executed, then stalled")
+            return ok()
+
+        with client(provider, worker_a) as http:
+            http.post(URL, json={}, headers={"Idempotency-Key": "before"})
+            proxy.cut()
+            with pytest.raises(OutcomeUnknownError):  # executed, answer lost: a job re-run
+                http.post(URL, json={}, headers=KEY, extensions={"stall": 1})
+            proxy.mend()
+            time.now += worker_a.outage_pause
+            http.post(URL, json={}, headers={"Idempotency-Key": "after"})  # A is back
+        with (
+            client(Scripted(DUPLICATE), worker_b) as http,
+            pytest.raises(OutcomeUnknownError) as info,
+        ):
+            http.post(URL, json={}, headers=KEY)
+        assert "missed sends" in str(info.value)
+        link.close()
+
+
+def test_keys_are_the_providers_not_the_paths(fleet_ledger: Any) -> None:
+    """Review of issue 20: a provider keeps keys and order numbers per account, so a resend to
+    another spelling of the path (a trailing slash, another endpoint) is the same key."""
+    first = Scripted(httpx.ReadTimeout("stalled"))
+    with client(first, fleet_ledger) as http, pytest.raises(OutcomeUnknownError):
+        http.post("https://provider.example/v1/payments", json={}, headers=KEY)
+    for path in ("/v1/payments/", "/V1/payments", "/v1/checkout/sessions"):
+        with (
+            client(Scripted(DUPLICATE), fleet_ledger) as http,
+            pytest.raises(OutcomeUnknownError),
+        ):
+            http.post(f"https://provider.example{path}", json={}, headers=KEY)
+
+
+def test_an_order_number_outlives_the_key_window(redis_client: Any) -> None:
+    """Review of issue 20: OTT Pay and PayKKa keep an order number unique for good (seeds 002
+    and 003: ORDER_USED, 4021), so a job run again days later must still meet its first run:
+    order numbers are kept ``order_ttl`` (30 days by default), not the key's 24 h."""
+    time = FakeTime()
+    ledger = payerr.RedisCallLedger(
+        redis_client, ttl=60, order_ttl=3600, prefix="o", clock=time.clock, max_wait=WAIT
+    )
+    body = {"action": "pay", "data": {"order_id": "OTT-77"}}
+    kwargs: dict[str, Any] = {"policy": POLICY, "ledger": ledger, "order_fields": ["data.order_id"]}
+
+    def ott(answers: Any) -> httpx.Client:
+        transport = payerr.PaymentTransport(
+            "ottpay", transport=httpx.MockTransport(answers), **kwargs
+        )
+        return httpx.Client(transport=transport)
+
+    time.now += 3601  # a ledger that has recorded a whole order window
+    with ott(Scripted(httpx.ReadTimeout("x"))) as http, pytest.raises(OutcomeUnknownError):
+        http.post(URL, json=body, headers={"Idempotency-Key": "day-1"})
+    time.now += 600  # ten times the key's ttl later
+    used = ottpay("ORDER_USED", "order number duplicated")
+    with ott(Scripted(used)) as http, pytest.raises(OutcomeUnknownError) as info:
+        http.post(URL, json=body, headers={"Idempotency-Key": "day-2"})
+    assert info.value.executed is not None
+
+
+def test_an_async_ledger_used_from_another_event_loop_never_breaks_the_payment(
+    redis_port: int,
+) -> None:
+    """Review of issue 20: a redis.asyncio client belongs to one event loop; a worker that
+    runs each job in a new asyncio.run() and keeps the ledger gets a loop error from redis-py.
+    The payment still goes through (the ledger says it could not be reached)."""
+    aclient = quick_client(redis_port, asynchronous=True)
+    ledger = payerr.RedisCallLedger(aclient, max_wait=WAIT)
+    answered = []
+
+    async def job(n: int, ledger: payerr.RedisCallLedger) -> None:
+        transport = payerr.AsyncPaymentTransport(
+            "paykka", transport=httpx.MockTransport(Scripted(ok())), policy=POLICY, ledger=ledger
+        )
+        async with httpx.AsyncClient(transport=transport) as http:
+            response = await http.post(URL, json={}, headers={"Idempotency-Key": f"job-{n}"})
+            answered.append(response.status_code)
+
+    for n in range(4):
+        asyncio.run(job(n, ledger))
+    assert answered == [200] * 4
+    # The client's connections belong to loops that are gone: collect them here, where their
+    # "unclosed transport" warnings are expected, not in a later test.
+    del ledger, aclient
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()

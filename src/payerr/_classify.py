@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
 from collections.abc import Iterable, Mapping
 from email.message import Message
@@ -340,9 +341,13 @@ def _finish(
     if isinstance(verdict, Unresolved):
         raw = verdict.raw_code
         why = verdict.why
-        # A known "already have it" code keeps saying so when its status field disagrees.
+        # A known "already have it" code keeps saying so when its status field disagrees; an
+        # unknown code whose words say it is a repeat answer is one (issue 20: "any 'already
+        # exists / already used / already paid / in progress' answer").
         entry = table.entry(raw) if raw else None
-        repeat = status == 409 or (entry is not None and entry.repeat)
+        repeat = status == 409 or (
+            entry.repeat if entry is not None else _SOUNDS_REPEATED.search(detail or "") is not None
+        )
         if verdict.fallback is not None:
             return _fallback(table, verdict, detail, status, operation, repeat=repeat)
     else:
@@ -364,6 +369,16 @@ def _finish(
         repeat=repeat,
         operation=operation,
     )
+
+
+_SOUNDS_REPEATED = re.compile(
+    r"duplicat|repeated\s+(request|submission|order|transaction|payment)"
+    r"|already\s+(exist|used|paid|complete|finish|process|submit|success|done|been)"
+    r"|in\s+progress|in\s+process",
+    re.IGNORECASE,
+)
+"""Words of a repeat answer ("Duplicate order", "order already paid", "request in progress"),
+for codes the mapping does not know."""
 
 
 def _known(

@@ -553,7 +553,10 @@ def _render(result: Classification, entry: CodeEntry | None) -> str:
     add("detail", result.detail if result.detail != result.message else None)
     if entry is not None:
         add("described", entry.description if entry.description != entry.message else None)
-        add("provider", entry.provider_action)
+        # A repeat answer payerr could not call a failure: the provider's advice (often "use
+        # a new id") holds only for a first send.
+        unsure = result.repeat and result.outcome is not Outcome.FAILED and entry.repeat
+        add("provider" if not unsure else "provider (for a first send only)", entry.provider_action)
     add("action", result.action)
     add("shopper", result.user_message)
     if result.retry_after is not None:

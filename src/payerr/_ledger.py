@@ -35,12 +35,14 @@ from payerr._unknown import WHY_PER_PROCESS
 __all__ = [
     "DEFAULT_LEDGER_KEYS",
     "DEFAULT_LEDGER_TTL",
+    "DEFAULT_ORDER_TTL",
     "IN_FLIGHT",
     "CallLedger",
     "Earlier",
     "LedgerKey",
     "MemoryCallLedger",
     "default_ledger",
+    "is_body_id",
 ]
 
 DEFAULT_LEDGER_TTL = 24 * 3600.0
@@ -50,14 +52,25 @@ windows (a resend after the window is a new request to them, too)."""
 DEFAULT_LEDGER_KEYS = 20_000
 """Keys a :class:`MemoryCallLedger` holds before it forgets the oldest finished one."""
 
-LedgerKey = tuple[str, str, str, str]
-"""``(provider, path, kind, value)``: ``kind`` is ``"key"`` for an idempotency key header, else
-the body field that holds a request id or order number (``paymentRequestId``)."""
+LedgerKey = tuple[str, str, str]
+"""``(provider, kind, value)``: ``kind`` is ``"key"`` for an idempotency key header, the body
+field of a request id (``paymentRequestId``), or ``"order:"`` and the body field of an order
+number. Provider-wide: a provider keeps keys and order numbers per account, not per path."""
+
+DEFAULT_ORDER_TTL = 30 * 24 * 3600.0
+"""Seconds a request id or order number is remembered: providers keep those unique far longer
+than an idempotency key (an order number, for good), so a job run again days later must still
+meet its first run."""
 
 IN_FLIGHT = AttemptRecord(
     1, None, "in flight", "", Outcome.PENDING, None, executed=True, earlier_call=True
 )
 """What another call under the same key may be doing while it has not ended."""
+
+
+def is_body_id(key: LedgerKey) -> bool:
+    """A request id or order number from the body (not an idempotency key header)."""
+    return key[1] != "key"
 
 
 class Earlier(NamedTuple):

@@ -6,24 +6,28 @@ inquire) from a merchant who reused an order number (a real failure). Each key o
 (``payerr._ledger.LedgerKey``, hashed: no idempotency key or order number is stored as
 written) is one Redis hash: ``opens`` (calls begun under it), ``inflight`` (calls not ended) and
 ``executed`` (the first attempt that may have executed, as a small JSON record), expiring
-``ttl`` after its last use. One sentinel per provider holds when the ledger began to record
-(``since``): a ledger vouches for a first send only once it has recorded a whole ``ttl``, so a
-new ledger, or one that was emptied (a flush, a failover to an empty replica, an eviction),
-is cautious for one window instead of calling a resend "failed".
+``ttl`` (an idempotency key) or ``order_ttl`` (a request id or order number) after its last
+use. One sentinel per provider holds when the ledger began to record without a gap
+(``since``): a ledger vouches for a first send only once it has recorded a whole window, so a
+new ledger, one that was emptied (a flush, a failover to an empty replica, an eviction), or
+one a worker could not reach for a while, is cautious for one window instead of calling a
+resend "failed".
 
 Each step is one Lua script (``EVALSHA``; Redis runs it atomically, so two workers cannot both
 see themselves as first), two per call on the success path: ``begin`` and ``end``. A repeat
 answer or a failure adds one ``others``. The keys of one provider share a Redis Cluster hash
 slot (``{provider}`` in the name), as a multi-key script needs.
 
-When Redis fails (down, hung past the client's ``socket_timeout``, read-only), the ledger
+When Redis fails (down, hung past the client's ``socket_timeout``, read-only, or any other
+error: the ledger catches every ``Exception`` its client raises), the ledger
 answers as the per-process :class:`~payerr.MemoryCallLedger` it keeps beside it would: never a
 first send, so a repeat answer is outcome unknown. It logs ``payerr.ledger_unreachable`` once
 per outage (a warning) and ``payerr.ledger_recovered`` when Redis answers again; the payment
 itself never fails because of the ledger. During an outage it leaves Redis alone for
-``outage_pause`` seconds at a time, so only one call per pause pays the client's timeouts and
-retries (redis-py 6+ retries a failed command several times with backoff by default: give the
-ledger a client with a short ``socket_timeout`` and few retries).
+``outage_pause`` seconds at a time, so only one call per pause pays the client's timeouts, and
+it refuses a client whose timeouts and retries could hold a payment past ``max_wait``. When
+Redis answers again, the worker starts the fleet's window again: what it sent meanwhile is not
+in the ledger, so nobody may vouch for a first send until a whole window is recorded.
 
 This module does not import ``redis`` until a ledger is made: the client you pass brings it.
 """
@@ -39,39 +43,53 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import anyio
+
 from payerr import _log
 from payerr._decide import AttemptRecord
 from payerr._exceptions import UsageError
 from payerr._ledger import (
     DEFAULT_LEDGER_TTL,
+    DEFAULT_ORDER_TTL,
     IN_FLIGHT,
     Earlier,
     LedgerKey,
     MemoryCallLedger,
+    is_body_id,
     positive_ttl,
 )
 from payerr._taxonomy import Category, Outcome
 from payerr._unknown import WHY_SEEN, WHY_UNREACHABLE, WHY_YOUNG
 
-__all__ = ["DEFAULT_OUTAGE_PAUSE", "LEDGER_RECOVERED", "LEDGER_UNREACHABLE", "RedisCallLedger"]
+__all__ = [
+    "DEFAULT_MAX_WAIT",
+    "DEFAULT_OUTAGE_PAUSE",
+    "LEDGER_RECOVERED",
+    "LEDGER_UNREACHABLE",
+    "RedisCallLedger",
+]
 
 DEFAULT_OUTAGE_PAUSE = 5.0
 """Seconds a ledger leaves a failed Redis alone before one call tries it again."""
+
+DEFAULT_MAX_WAIT = 1.0
+"""The longest, in seconds, a ledger step may hold a payment while Redis hangs."""
 
 LEDGER_UNREACHABLE = "payerr.ledger_unreachable"
 LEDGER_RECOVERED = "payerr.ledger_recovered"
 
 # KEYS[1] the provider's sentinel, KEYS[2..] the call's keys. ARGV[1] now (the ledger's clock,
-# seconds), ARGV[2] ttl in ms, ARGV[3] ttl in seconds. Returns trusted (the sentinel has
-# recorded a whole ttl), seen (another call began under a key), inflight (one has not ended),
-# and the first executed record found ('' none).
+# seconds), ARGV[2] the window in seconds the sentinel must have recorded for this call to be
+# vouched for, ARGV[3..] each key's ttl in ms. Returns trusted (the sentinel has recorded the
+# window), seen (another call began under a key), inflight (one has not ended), and the first
+# executed record found ('' none).
 _BEGIN = """
 local since = redis.call('GET', KEYS[1])
 if not since then
   redis.call('SET', KEYS[1], ARGV[1])
   since = ARGV[1]
 end
-local trusted = tonumber(ARGV[1]) - tonumber(since) >= tonumber(ARGV[3])
+local trusted = tonumber(ARGV[1]) - tonumber(since) >= tonumber(ARGV[2])
 local seen, inflight, executed = 0, 0, ''
 for i = 2, #KEYS do
   local v = redis.call('HMGET', KEYS[i], 'opens', 'inflight', 'executed')
@@ -80,7 +98,7 @@ for i = 2, #KEYS do
   if v[3] and executed == '' then executed = v[3] end
   redis.call('HINCRBY', KEYS[i], 'opens', 1)
   redis.call('HINCRBY', KEYS[i], 'inflight', 1)
-  redis.call('PEXPIRE', KEYS[i], ARGV[2])
+  redis.call('PEXPIRE', KEYS[i], ARGV[i + 1])
 end
 return {trusted and 1 or 0, seen, inflight, executed}
 """
@@ -89,7 +107,7 @@ return {trusted and 1 or 0, seen, inflight, executed}
 # gone since (a flush, an eviction) or a sentinel made anew means the ledger cannot vouch.
 _OTHERS = """
 local since = redis.call('GET', KEYS[1])
-local trusted = since and (tonumber(ARGV[1]) - tonumber(since) >= tonumber(ARGV[3]))
+local trusted = since and (tonumber(ARGV[1]) - tonumber(since) >= tonumber(ARGV[2]))
 local seen, inflight, executed = 0, 0, ''
 for i = 2, #KEYS do
   local v = redis.call('HMGET', KEYS[i], 'opens', 'inflight', 'executed')
@@ -101,16 +119,29 @@ end
 return {trusted and 1 or 0, seen, inflight, executed}
 """
 
-# KEYS: the call's keys. ARGV[1] the executed record ('' none), ARGV[2] ttl in ms, ARGV[3]
-# '1' when the call is over (its flight ends), '' for a redirect hop that may go on.
+# KEYS: the call's keys. ARGV[1] the executed record ('' none), ARGV[2] '1' when the call is
+# over (its flight ends), '' for a redirect hop that may go on; ARGV[3..] each key's ttl in ms.
 _END = """
 for i = 1, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 1 then
-    if ARGV[3] == '1' and tonumber(redis.call('HGET', KEYS[i], 'inflight') or '0') > 0 then
+    if ARGV[2] == '1' and tonumber(redis.call('HGET', KEYS[i], 'inflight') or '0') > 0 then
       redis.call('HINCRBY', KEYS[i], 'inflight', -1)
     end
     if ARGV[1] ~= '' then redis.call('HSETNX', KEYS[i], 'executed', ARGV[1]) end
-    redis.call('PEXPIRE', KEYS[i], ARGV[2])
+    redis.call('PEXPIRE', KEYS[i], ARGV[i + 2])
+  end
+end
+return 1
+"""
+
+# KEYS: sentinels. ARGV[1] now. The window starts again: sends this worker made while it could
+# not reach Redis (or that a restart lost) are not in the ledger, so nobody may vouch for a
+# first send until a whole window has been recorded again.
+_RESTART = """
+for i = 1, #KEYS do
+  local since = redis.call('GET', KEYS[i])
+  if not since or tonumber(since) < tonumber(ARGV[1]) then
+    redis.call('SET', KEYS[i], ARGV[1])
   end
 end
 return 1
@@ -120,24 +151,43 @@ return 1
 class RedisCallLedger:
     """A :class:`~payerr.CallLedger` on Redis, shared by every worker of a fleet.
 
-    ``PaymentTransport("paykka", ledger=RedisCallLedger(redis.Redis(..., socket_timeout=0.5)))``;
-    the async transport takes one made with a ``redis.asyncio`` client. Construction sends
+    ``PaymentTransport("paykka", ledger=RedisCallLedger(client))``, where ``client`` is a
+    redis-py client that gives up quickly::
+
+        client = redis.Redis(host=..., socket_timeout=0.25, socket_connect_timeout=0.25,
+                             retry=Retry(NoBackoff(), 1))
+
+    The async transport takes one made with a ``redis.asyncio`` client, created in the event
+    loop that uses it (a ``redis.asyncio`` client belongs to one loop). Construction sends
     nothing.
 
-    Server requirements: persistence (AOF or RDB) so that a restart does not empty it, and a
-    ``maxmemory-policy`` that never evicts these keys (``noeviction``, or no ``maxmemory``).
-    An emptied ledger is safe (see the module's notes) but vouches for nothing for ``ttl``.
-    Every worker's clock must be in sync (NTP): ``since`` is written with the writer's clock.
+    It vouches for a first send (so that a repeat answer is a real failure) only when no call
+    of the fleet began under any of the request's keys, and the ledger has recorded without a
+    gap for a whole window: ``ttl`` for an idempotency key, ``order_ttl`` when the request
+    carries a request id or order number. A new ledger, an emptied one, and one that a worker
+    could not reach for a while start that window again.
+
+    Server requirements: persistence that keeps every write (``appendonly yes`` with
+    ``appendfsync always``; RDB snapshots or ``everysec`` can lose the last writes in a crash
+    that nobody saw), and a ``maxmemory-policy`` that never evicts these keys
+    (``noeviction``, or no ``maxmemory``). Every worker's clock must be in sync (NTP): the
+    window's start is written with the writer's clock.
 
     Args:
-        redis_client: a ``redis.Redis`` or ``redis.asyncio.Redis`` client (or cluster client)
-            with a ``socket_timeout``: without one, a hung server would hold every payment.
-        ttl: seconds each key is kept after its last use, and the window a new ledger waits
-            before it vouches for a first send; no shorter than your providers' idempotency
-            windows (default 24 h).
+        redis_client: a ``redis.Redis`` or ``redis.asyncio.Redis`` client (or cluster client).
+            Its worst wait on a hung server, ``(retries + 1) * (socket_connect_timeout +
+            socket_timeout)``, must not pass ``max_wait``: redis-py's defaults (no timeout
+            before 6.0; 5 s and several retries with backoff since) would hold a payment
+            for minutes.
+        ttl: seconds an idempotency key is kept after its last use; no shorter than your
+            providers' idempotency windows (default 24 h).
+        order_ttl: seconds a request id or order number is kept (default 30 days): a job run
+            again within it still meets its first run.
         prefix: the key prefix, one per set of merchant accounts that share order numbers.
         outage_pause: seconds Redis is left alone after it failed, before one call tries it
             again (the others answer from memory meanwhile).
+        max_wait: the longest a ledger step may hold a payment, in seconds (the async steps
+            are also cancelled then).
         clock: POSIX time in seconds (tests inject one).
     """
 
@@ -146,8 +196,10 @@ class RedisCallLedger:
         redis_client: Any,
         *,
         ttl: float = DEFAULT_LEDGER_TTL,
+        order_ttl: float = DEFAULT_ORDER_TTL,
         prefix: str = "payerr",
         outage_pause: float = DEFAULT_OUTAGE_PAUSE,
+        max_wait: float = DEFAULT_MAX_WAIT,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not isinstance(prefix, str) or not 0 < len(prefix) <= 100 or not prefix.isprintable():
@@ -159,12 +211,11 @@ class RedisCallLedger:
                 "redis_client must be a redis-py client (redis.Redis or redis.asyncio.Redis), "
                 f"not {type(redis_client).__name__}"
             )
-        _require_timeout(redis_client)
-        from redis.exceptions import RedisError  # noqa: PLC0415 -- the client brought redis
-
-        self._errors: tuple[type[BaseException], ...] = (RedisError, OSError)
+        self.max_wait = positive_ttl(max_wait, "max_wait")
+        _require_quick(redis_client, self.max_wait)
         self.client = redis_client
         self.ttl = positive_ttl(ttl)
+        self.order_ttl = positive_ttl(order_ttl, "order_ttl")
         self.outage_pause = positive_ttl(outage_pause, "outage_pause")
         self.prefix = prefix
         self.clock = clock
@@ -174,35 +225,44 @@ class RedisCallLedger:
         self._begin = redis_client.register_script(_BEGIN)
         self._others = redis_client.register_script(_OTHERS)
         self._end = redis_client.register_script(_END)
-        self._memory = MemoryCallLedger(ttl=self.ttl)
+        self._restart = redis_client.register_script(_RESTART)
+        self._memory = MemoryCallLedger(ttl=max(self.ttl, self.order_ttl))
+        self._providers: set[str] = set()
         self._down = False
         self._paused_until = 0.0
         self._state_lock = threading.Lock()
 
     # -- sync ---------------------------------------------------------------------------------
+    # Every step catches Exception: the ledger must never break a payment (a Redis error, a
+    # client closed under it, a loop gone); BaseException (a cancellation) still propagates.
 
     def begin(self, keys: Sequence[LedgerKey]) -> Earlier:
         self._sync_only()
         local = self._memory.begin(keys)
         if not self._try():
             return _down(local)
+        self._providers.add(keys[0][0])
         try:
-            reply = self._begin(keys=self._keys(keys), args=self._args())
-        except self._errors as exc:
+            reply = self._begin(keys=self._keys(keys), args=self._begin_args(keys))
+            recovered = self._up()
+            if recovered:
+                self._restart(keys=self._sentinels(), args=[repr(float(self.clock()))])
+        except Exception as exc:
             return self._unreachable(exc, local)
-        self._up()
-        return _earlier(reply)
+        return _earlier(reply, recovered)
 
     def others(self, keys: Sequence[LedgerKey]) -> Earlier:
         self._sync_only()
         if not self._try():
             return _down(self._memory.others(keys))
         try:
-            reply = self._others(keys=self._keys(keys), args=self._args())
-        except self._errors as exc:
+            reply = self._others(keys=self._keys(keys), args=self._others_args(keys))
+            recovered = self._up()
+            if recovered:
+                self._restart(keys=self._sentinels(), args=[repr(float(self.clock()))])
+        except Exception as exc:
             return self._unreachable(exc, self._memory.others(keys))
-        self._up()
-        return _earlier(reply)
+        return _earlier(reply, recovered)
 
     def end(self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, *, last: bool) -> None:
         self._sync_only()
@@ -210,11 +270,11 @@ class RedisCallLedger:
         if not self._try():
             return
         try:
-            self._end(keys=self._call_keys(keys), args=self._end_args(executed, last))
-        except self._errors as exc:
+            self._end(keys=self._call_keys(keys), args=self._end_args(keys, executed, last))
+            if self._up():
+                self._restart(keys=self._sentinels(), args=[repr(float(self.clock()))])
+        except Exception as exc:
             self._unreachable(exc, None)
-            return
-        self._up()
 
     # -- async --------------------------------------------------------------------------------
 
@@ -223,23 +283,30 @@ class RedisCallLedger:
         local = self._memory.begin(keys)
         if not self._try():
             return _down(local)
+        self._providers.add(keys[0][0])
         try:
-            reply = await self._begin(keys=self._keys(keys), args=self._args())
-        except self._errors as exc:
+            with anyio.fail_after(self.max_wait):
+                reply = await self._begin(keys=self._keys(keys), args=self._begin_args(keys))
+                recovered = self._up()
+                if recovered:
+                    await self._restart(keys=self._sentinels(), args=[repr(float(self.clock()))])
+        except Exception as exc:
             return self._unreachable(exc, local)
-        self._up()
-        return _earlier(reply)
+        return _earlier(reply, recovered)
 
     async def aothers(self, keys: Sequence[LedgerKey]) -> Earlier:
         self._async_only()
         if not self._try():
             return _down(self._memory.others(keys))
         try:
-            reply = await self._others(keys=self._keys(keys), args=self._args())
-        except self._errors as exc:
+            with anyio.fail_after(self.max_wait):
+                reply = await self._others(keys=self._keys(keys), args=self._others_args(keys))
+                recovered = self._up()
+                if recovered:
+                    await self._restart(keys=self._sentinels(), args=[repr(float(self.clock()))])
+        except Exception as exc:
             return self._unreachable(exc, self._memory.others(keys))
-        self._up()
-        return _earlier(reply)
+        return _earlier(reply, recovered)
 
     async def aend(
         self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, *, last: bool
@@ -249,11 +316,14 @@ class RedisCallLedger:
         if not self._try():
             return
         try:
-            await self._end(keys=self._call_keys(keys), args=self._end_args(executed, last))
-        except self._errors as exc:
+            with anyio.fail_after(self.max_wait):
+                await self._end(
+                    keys=self._call_keys(keys), args=self._end_args(keys, executed, last)
+                )
+                if self._up():
+                    await self._restart(keys=self._sentinels(), args=[repr(float(self.clock()))])
+        except Exception as exc:
             self._unreachable(exc, None)
-            return
-        self._up()
 
     # -- the pieces ---------------------------------------------------------------------------
 
@@ -274,6 +344,9 @@ class RedisCallLedger:
     def _sentinel(self, provider: str) -> str:
         return f"{self.prefix}:ledger:{{{provider}}}"
 
+    def _sentinels(self) -> list[str]:
+        return [self._sentinel(provider) for provider in sorted(self._providers)]
+
     def _call_keys(self, keys: Sequence[LedgerKey]) -> list[str]:
         return [
             f"{self.prefix}:call:{{{key[0]}}}:"
@@ -284,12 +357,23 @@ class RedisCallLedger:
     def _keys(self, keys: Sequence[LedgerKey]) -> list[str]:
         return [self._sentinel(keys[0][0]), *self._call_keys(keys)]
 
-    def _args(self) -> list[str | int]:
-        return [repr(float(self.clock())), max(1, int(self.ttl * 1000)), repr(self.ttl)]
+    def _ttls(self, keys: Sequence[LedgerKey]) -> list[int]:
+        return [max(1, int((self.order_ttl if is_body_id(k) else self.ttl) * 1000)) for k in keys]
 
-    def _end_args(self, executed: AttemptRecord | None, last: bool) -> list[str | int]:
+    def _window(self, keys: Sequence[LedgerKey]) -> str:
+        return repr(self.order_ttl if any(is_body_id(k) for k in keys) else self.ttl)
+
+    def _begin_args(self, keys: Sequence[LedgerKey]) -> list[str | int]:
+        return [repr(float(self.clock())), self._window(keys), *self._ttls(keys)]
+
+    def _others_args(self, keys: Sequence[LedgerKey]) -> list[str | int]:
+        return [repr(float(self.clock())), self._window(keys)]
+
+    def _end_args(
+        self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, last: bool
+    ) -> list[str | int]:
         record = "" if executed is None else _dump(executed)
-        return [record, max(1, int(self.ttl * 1000)), "1" if last else ""]
+        return [record, "1" if last else "", *self._ttls(keys)]
 
     def _try(self) -> bool:
         """Whether to ask Redis now: always while it answers; during an outage, one call
@@ -319,12 +403,15 @@ class RedisCallLedger:
         record = None if local is None else local.record
         return Earlier(False, record, WHY_UNREACHABLE)
 
-    def _up(self) -> None:
-        if self._down:
-            with self._state_lock:
-                was, self._down = self._down, False
-            if was:
-                _log.emit(logging.INFO, LEDGER_RECOVERED, ledger=repr(self))
+    def _up(self) -> bool:
+        """Redis answered; True when that ends an outage (the window must start again)."""
+        if not self._down:
+            return False
+        with self._state_lock:
+            was, self._down = self._down, False
+        if was:
+            _log.emit(logging.INFO, LEDGER_RECOVERED, ledger=repr(self))
+        return was
 
     def __repr__(self) -> str:
         return f"RedisCallLedger(prefix={self.prefix!r}, ttl={self.ttl:g})"
@@ -335,19 +422,40 @@ def _down(local: Earlier) -> Earlier:
     return Earlier(False, local.record, WHY_UNREACHABLE)
 
 
-def _require_timeout(client: Any) -> None:
-    """Refuse a client that would wait for ever on a hung server (redis-py's default)."""
+def _require_quick(client: Any, max_wait: float) -> None:
+    """Refuse a client that could hold a payment past ``max_wait`` on a hung server."""
     kwargs = None
     pool = getattr(client, "connection_pool", None)
     if pool is not None:
         kwargs = getattr(pool, "connection_kwargs", None)
     if kwargs is None:  # a cluster client keeps them on its nodes manager
         kwargs = getattr(getattr(client, "nodes_manager", None), "connection_kwargs", None)
-    if isinstance(kwargs, dict) and kwargs.get("socket_timeout") is None:
-        raise UsageError(
-            "give the Redis client a socket_timeout (redis.Redis(..., socket_timeout=0.5)): "
-            "without one, a hung Redis server would hold every payment"
+    if not isinstance(kwargs, dict):
+        return  # a client payerr cannot read: its documentation says what it needs
+    timeout = kwargs.get("socket_timeout")
+    connect = kwargs.get("socket_connect_timeout")
+    if connect is None:
+        connect = timeout  # redis-py connects with socket_timeout when given no other
+    retry = kwargs.get("retry")
+    retries = 0
+    if retry is not None:
+        count = getattr(retry, "get_retries", None)
+        retries = int(count() if callable(count) else getattr(retry, "_retries", 0))
+    if timeout is None or connect is None:
+        worst = "for ever (no socket_timeout)"
+    else:
+        seconds = (retries + 1) * (float(timeout) + float(connect))
+        if seconds <= max_wait:
+            return
+        worst = (
+            f"about {seconds:g} s (socket_timeout={timeout}, socket_connect_timeout={connect}, "
+            f"{retries} retries)"
         )
+    raise UsageError(
+        f"this Redis client could hold a payment {worst} when Redis hangs; max_wait is "
+        f"{max_wait:g} s. Give the ledger a client that gives up quickly: redis.Redis(..., "
+        "socket_timeout=0.25, socket_connect_timeout=0.25, retry=Retry(NoBackoff(), 1))"
+    )
 
 
 def _dump(record: AttemptRecord) -> str:
@@ -387,12 +495,13 @@ def _text(value: Any) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def _earlier(reply: Any) -> Earlier:
-    """An Earlier from a script's reply: trusted, seen, inflight, executed."""
+def _earlier(reply: Any, recovered: bool = False) -> Earlier:
+    """An Earlier from a script's reply: trusted, seen, inflight, executed. The step that ended
+    an outage vouches for nothing: the window starts again with it."""
     trusted, seen, inflight, executed = reply
     text = _text(executed)
     record = _load(text) if text else (IN_FLIGHT if int(inflight) else None)
-    if not int(trusted):
+    if recovered or not int(trusted):
         return Earlier(False, record, WHY_YOUNG if not int(seen) else WHY_SEEN)
     if int(seen):
         return Earlier(False, record, WHY_SEEN)

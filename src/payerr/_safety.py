@@ -106,23 +106,28 @@ def request_identities(
     idempotency_headers: Iterable[str] = DEFAULT_KEY_HEADERS,
     request_id_fields: Iterable[str] = (),
     order_fields: Iterable[str] = (),
-) -> list[Identity]:
-    """Every name the provider may know this request by: its idempotency key, each request
-    id field of its body and each order number field (dotted for a nested one:
-    ``data.order_id``). A repeat answer may speak of any of them."""
-    path = request.url.path
-    found: list[Identity] = []
-    key = _key_of(request, tuple(idempotency_headers))
-    if key is not None:
-        found.append((path, "key", key))
+) -> list[tuple[str, str]]:
+    """Every name the provider may know this request by, as ``(kind, value)``: each
+    idempotency key it carries (``"key"``; every header named, a provider may read any), each
+    request id field of its body (the field's name) and each order number field
+    (``"order:"`` and the field's name, dotted for a nested one: ``data.order_id``). A repeat
+    answer may speak of any of them."""
+    found: list[tuple[str, str]] = []
+    wanted = _lowered(tuple(idempotency_headers))
+    for name, raw in request.headers.raw:
+        if name.lower() in wanted:
+            key = raw.strip().decode("latin-1")
+            if key and ("key", key) not in found:
+                found.append(("key", key))
     fields = (*request_id_fields, *order_fields)
     if fields:
         data = _json_body(request, tuple(f.rpartition(".")[2] for f in fields))
         if data is not None:
+            orders = frozenset(order_fields)
             for f in fields:
                 value = _dotted(data, f)
                 if isinstance(value, str) and value.strip():
-                    found.append((path, f, value.strip()))
+                    found.append((f"order:{f}" if f in orders else f, value.strip()))
     return found
 
 

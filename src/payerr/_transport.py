@@ -165,7 +165,8 @@ class _Core:
             request_id_fields=self.table.request_id_fields,
             order_fields=self.order_fields,
         )
-        return tuple((self.provider, *identity) for identity in found)
+        # Provider-wide, not per path: a provider keeps keys and order numbers per account.
+        return tuple((self.provider, kind, value) for kind, value in found)
 
     @staticmethod
     def began(call: Call, earlier: Earlier) -> None:
@@ -173,7 +174,7 @@ class _Core:
         construction and proves nothing of the order: a first send needs a key of the
         caller's, a request id or an order number."""
         generated = call.generated_key
-        if any(key[2] != "key" or key[3] != generated for key in call.keys):
+        if any(key[1] != "key" or key[2] != generated for key in call.keys):
             call.first_send, call.unsure = earlier.first, earlier.why
         else:
             call.first_send, call.unsure = False, WHY_NO_ID

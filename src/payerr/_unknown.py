@@ -77,8 +77,8 @@ WHY_PER_PROCESS = (
 )
 WHY_SEEN = "another call under the same idempotency key or request id was sent"
 WHY_YOUNG = (
-    "the shared call ledger has not yet held a whole idempotency window of sends (it is new, "
-    "or was emptied)"
+    "the shared call ledger has not yet recorded a whole idempotency window of sends (it is "
+    "new, was emptied, or missed sends while a worker could not reach it)"
 )
 WHY_UNREACHABLE = "the shared call ledger could not be reached"
 

@@ -52,32 +52,34 @@ POLICY = payerr.RetryPolicy(attempts=1, budget=False)
 class NullLedger:
     """Records nothing: the floor a ledger's cost is measured from."""
 
+    def __init__(self) -> None:
+        self.nothing = payerr.MemoryCallLedger().begin([])._replace(why="")
+
     def begin(self, keys: Sequence[Any]) -> Any:
-        return _NOTHING
+        return self.nothing
 
     def others(self, keys: Sequence[Any]) -> Any:
-        return _NOTHING
+        return self.nothing
 
     def end(self, keys: Sequence[Any], executed: Any, *, last: bool) -> None:
         return None
 
     async def abegin(self, keys: Sequence[Any]) -> Any:
-        return _NOTHING
+        return self.nothing
 
     async def aothers(self, keys: Sequence[Any]) -> Any:
-        return _NOTHING
+        return self.nothing
 
     async def aend(self, keys: Sequence[Any], executed: Any, *, last: bool) -> None:
         return None
 
 
-_NOTHING = payerr.MemoryCallLedger().begin([])._replace(why="")
-
-
 def paying(ledger: Any, answer: Callable[[httpx.Request], httpx.Response]) -> Callable[[], object]:
     """One payment per call, each under a new key, through a transport with ``ledger``."""
+    # No ledger= at all for None: the script also times releases that had no ledger.
+    extra = {} if ledger is None else {"ledger": ledger}
     transport = payerr.PaymentTransport(
-        "paykka", transport=httpx.MockTransport(answer), policy=POLICY, ledger=ledger
+        "paykka", transport=httpx.MockTransport(answer), policy=POLICY, **extra
     )
     client = httpx.Client(transport=transport)
     keys = itertools.count()

@@ -147,3 +147,23 @@ def test_readme_dunning_example_runs() -> None:
         b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "ReattemptLimiter" in b
     )
     exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
+
+
+def test_readme_fleet_ledger_example_runs(redis_port: int) -> None:
+    """The call-ledger example builds a working ledger on a real Redis, as written (only the
+    server's address differs)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    (block,) = [
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "RedisCallLedger" in b
+    ]
+    block = block.replace('host="localhost"', f'host="127.0.0.1", port={redis_port}')
+    namespace: dict[str, object] = {"__name__": "readme"}
+    exec(compile(block, "README.md", "exec"), namespace)
+    import payerr
+
+    ledger = namespace["ledger"]
+    assert isinstance(ledger, payerr.RedisCallLedger)
+    keys = [("paykka", "key", "readme-example")]
+    assert not ledger.begin(keys).first  # a new ledger vouches for nothing yet
+    ledger.end(keys, None, last=True)
+    assert isinstance(namespace["transport"], payerr.PaymentTransport)

@@ -181,18 +181,21 @@ class MemoryCallLedger:
             entries = self._entries
             for key in keys:
                 entry = entries.get(key)
-                if entry is None or (entry.inflight == 0 and now - entry.touched > self.ttl):
+                if entry is None:
+                    entry = entries[key] = _Entry(now)  # a new key is the newest
+                elif entry.inflight == 0 and now - entry.touched > self.ttl:
                     entry = entries[key] = _Entry(now)
                     entries.move_to_end(key)  # an expired key's slot was the oldest
                 else:
                     entries.move_to_end(key)  # a resent key is the newest
-                    record = record or entry.executed or (IN_FLIGHT if entry.inflight else None)
+                    record = record or _earlier_call(entry.executed)
+                    record = record or (IN_FLIGHT if entry.inflight else None)
                 entry.opens += 1
                 entry.inflight += 1
                 entry.touched = now
             if len(entries) > self.max_keys:
                 self._forget(len(entries) - self.max_keys)
-        return Earlier(False, record, WHY_PER_PROCESS)
+        return _NOTHING_KNOWN if record is None else Earlier(False, record, WHY_PER_PROCESS)
 
     def others(self, keys: Sequence[LedgerKey]) -> Earlier:
         record: AttemptRecord | None = None
@@ -201,8 +204,9 @@ class MemoryCallLedger:
                 entry = self._entries.get(key)
                 if entry is not None:
                     # This call is one of the entry's opens and, in flight, of its inflight.
-                    record = record or entry.executed or (IN_FLIGHT if entry.inflight > 1 else None)
-        return Earlier(False, record, WHY_PER_PROCESS)
+                    record = record or _earlier_call(entry.executed)
+                    record = record or (IN_FLIGHT if entry.inflight > 1 else None)
+        return _NOTHING_KNOWN if record is None else Earlier(False, record, WHY_PER_PROCESS)
 
     def end(self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, *, last: bool) -> None:
         now = self.clock()
@@ -214,7 +218,7 @@ class MemoryCallLedger:
                 if last and entry.inflight > 0:
                     entry.inflight -= 1
                 if executed is not None and entry.executed is None:
-                    entry.executed = executed._replace(earlier_call=True)
+                    entry.executed = executed  # marked earlier_call when another call reads it
                 entry.touched = now
 
     async def abegin(self, keys: Sequence[LedgerKey]) -> Earlier:
@@ -245,6 +249,14 @@ class MemoryCallLedger:
 
     def __repr__(self) -> str:
         return f"MemoryCallLedger(max_keys={self.max_keys}, ttl={self.ttl:g})"
+
+
+_NOTHING_KNOWN = Earlier(False, None, WHY_PER_PROCESS)
+
+
+def _earlier_call(record: AttemptRecord | None) -> AttemptRecord | None:
+    """``record`` as another call sees it: an attempt of an earlier call."""
+    return None if record is None else record._replace(earlier_call=True)
 
 
 def positive_ttl(ttl: object, name: str = "ttl") -> float:

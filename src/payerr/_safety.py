@@ -31,8 +31,9 @@ __all__ = [
     "Sent",
     "classify_transport_error",
     "has_idempotency_key",
+    "identities_of",
     "is_replay_safe",
-    "request_identities",
+    "key_header_names",
     "request_identity",
 ]
 
@@ -59,6 +60,11 @@ def has_idempotency_key(
 ) -> bool:
     """Whether the request carries a non-empty idempotency key in one of ``headers``."""
     return _key_of(request, tuple(headers)) is not None
+
+
+def key_header_names(names: Iterable[str]) -> frozenset[bytes]:
+    """Header names as :func:`identities_of` matches them."""
+    return _lowered(tuple(names))
 
 
 @functools.lru_cache(maxsize=64)
@@ -100,34 +106,31 @@ def request_identity(
     return _request_id(request, path, fields) if fields else None
 
 
-def request_identities(
+def identities_of(
     request: httpx.Request,
-    *,
-    idempotency_headers: Iterable[str] = DEFAULT_KEY_HEADERS,
-    request_id_fields: Iterable[str] = (),
-    order_fields: Iterable[str] = (),
+    key_headers: frozenset[bytes],
+    request_id_fields: tuple[str, ...],
+    order_fields: tuple[str, ...],
 ) -> list[tuple[str, str]]:
     """Every name the provider may know this request by, as ``(kind, value)``: each
     idempotency key it carries (``"key"``; every header named, a provider may read any), each
     request id field of its body (the field's name) and each order number field
     (``"order:"`` and the field's name, dotted for a nested one: ``data.order_id``). A repeat
-    answer may speak of any of them."""
+    answer may speak of any of them. ``key_headers``: from :func:`key_header_names`."""
     found: list[tuple[str, str]] = []
-    wanted = _lowered(tuple(idempotency_headers))
     for name, raw in request.headers.raw:
-        if name.lower() in wanted:
+        if name.lower() in key_headers:
             key = raw.strip().decode("latin-1")
             if key and ("key", key) not in found:
                 found.append(("key", key))
-    fields = (*request_id_fields, *order_fields)
-    if fields:
+    if request_id_fields or order_fields:
+        fields = request_id_fields + order_fields
         data = _json_body(request, tuple(f.rpartition(".")[2] for f in fields))
         if data is not None:
-            orders = frozenset(order_fields)
             for f in fields:
                 value = _dotted(data, f)
                 if isinstance(value, str) and value.strip():
-                    found.append((f"order:{f}" if f in orders else f, value.strip()))
+                    found.append((f"order:{f}" if f in order_fields else f, value.strip()))
     return found
 
 

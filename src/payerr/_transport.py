@@ -50,7 +50,8 @@ from payerr._safety import (
     Sent,
     classify_transport_error,
     has_idempotency_key,
-    request_identities,
+    identities_of,
+    key_header_names,
     request_identity,
 )
 from payerr._taxonomy import Classification, Outcome
@@ -119,6 +120,7 @@ class _Core:
         if isinstance(order_fields, str):
             raise UsageError("order_fields is a list of field names, not one string")
         self.order_fields = tuple(order_fields)
+        self._key_names = key_header_names(self.idempotency_headers)
 
     def start(self, request: httpx.Request) -> _Flight:
         """Before the first attempt (the body read): continue the logical call this request
@@ -159,14 +161,12 @@ class _Core:
         """What the ledger knows the call by: its idempotency key (the caller's, or one payerr
         generated, which the caller may resend under) and the request ids or order numbers in
         its body."""
-        found = request_identities(
-            request,
-            idempotency_headers=self.idempotency_headers,
-            request_id_fields=self.table.request_id_fields,
-            order_fields=self.order_fields,
+        found = identities_of(
+            request, self._key_names, self.table.request_id_fields, self.order_fields
         )
         # Provider-wide, not per path: a provider keeps keys and order numbers per account.
-        return tuple((self.provider, kind, value) for kind, value in found)
+        provider = self.provider
+        return tuple([(provider, kind, value) for kind, value in found])
 
     @staticmethod
     def began(call: Call, earlier: Earlier) -> None:
@@ -174,10 +174,11 @@ class _Core:
         construction and proves nothing of the order: a first send needs a key of the
         caller's, a request id or an order number."""
         generated = call.generated_key
-        if any(key[1] != "key" or key[2] != generated for key in call.keys):
-            call.first_send, call.unsure = earlier.first, earlier.why
-        else:
-            call.first_send, call.unsure = False, WHY_NO_ID
+        call.first_send, call.unsure = False, WHY_NO_ID
+        for key in call.keys:
+            if key[1] != "key" or key[2] != generated:
+                call.first_send, call.unsure = earlier.first, earlier.why
+                break
         call.earlier = earlier.record
 
     @staticmethod
@@ -205,7 +206,11 @@ class _Core:
         hop's end: a redirect followed later adds only what it executed)."""
         if not call.keys:
             return None
-        own = next((r for r in call.records if r.executed and not r.earlier_call), None)
+        own = None
+        for r in call.records:
+            if r.executed and not r.earlier_call:
+                own = r
+                break
         last, call.ended = not call.ended, True
         return own, last
 

@@ -8,7 +8,10 @@ knows the request was never sent before.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -207,3 +210,28 @@ def test_an_unmapped_code_that_is_no_repeat_stays_as_its_status_says(words: str)
     ):
         http.post(URL, json={}, headers=KEY)
     assert not info.value.classification.repeat
+
+
+def _begin_in_forked_child(ledger: MemoryCallLedger) -> None:
+    ledger.begin([("paykka", "key", "in-the-child")])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
+def test_a_forked_worker_never_inherits_a_held_lock() -> None:
+    """A prefork server forks while another thread is inside the process's ledger: the child
+    must still pay (not wait for ever on a lock nobody in it will release)."""
+    ledger = MemoryCallLedger()
+    ledger._lock.acquire()  # another thread, mid-call, at the moment of the fork
+    try:
+        child = multiprocessing.get_context("fork").Process(
+            target=_begin_in_forked_child, args=(ledger,)
+        )
+        with warnings.catch_warnings():  # 3.12+ warns that forking a threaded process is risky
+            warnings.simplefilter("ignore", DeprecationWarning)
+            child.start()
+        child.join(timeout=20)
+        if child.exitcode is None:
+            child.kill()
+        assert child.exitcode == 0
+    finally:
+        ledger._lock.release()

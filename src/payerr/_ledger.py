@@ -21,8 +21,10 @@ it cannot see other processes, so it never vouches for a first send. :class:`Red
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import NamedTuple, Protocol, runtime_checkable
@@ -164,6 +166,7 @@ class MemoryCallLedger:
         self.clock = clock
         self._entries: OrderedDict[LedgerKey, _Entry] = OrderedDict()
         self._lock = threading.Lock()
+        _LEDGERS.add(self)
 
     def __len__(self) -> int:
         """Keys held now."""
@@ -252,6 +255,19 @@ class MemoryCallLedger:
 
 
 _NOTHING_KNOWN = Earlier(False, None, WHY_PER_PROCESS)
+
+_LEDGERS: weakref.WeakSet[MemoryCallLedger] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """A prefork server (gunicorn, Celery) forks while another thread may hold a ledger's
+    lock: the child gets new locks. The parent's calls stay noted (they may have executed)."""
+    for ledger in list(_LEDGERS):
+        ledger._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _earlier_call(record: AttemptRecord | None) -> AttemptRecord | None:

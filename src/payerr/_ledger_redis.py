@@ -38,8 +38,10 @@ import hashlib
 import inspect
 import json
 import logging
+import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -231,6 +233,7 @@ class RedisCallLedger:
         self._down = False
         self._paused_until = 0.0
         self._state_lock = threading.Lock()
+        _LEDGERS.add(self)
 
     # -- sync ---------------------------------------------------------------------------------
     # Every step catches Exception: the ledger must never break a payment (a Redis error, a
@@ -415,6 +418,19 @@ class RedisCallLedger:
 
     def __repr__(self) -> str:
         return f"RedisCallLedger(prefix={self.prefix!r}, ttl={self.ttl:g})"
+
+
+_LEDGERS: weakref.WeakSet[RedisCallLedger] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child gets new locks (another thread may have held one at the fork)."""
+    for ledger in list(_LEDGERS):
+        ledger._state_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _down(local: Earlier) -> Earlier:

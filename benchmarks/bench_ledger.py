@@ -95,15 +95,15 @@ def paying(ledger: Any, answer: Callable[[httpx.Request], httpx.Response]) -> Ca
 
 def round_trips(port: int) -> bool:
     import redis  # noqa: PLC0415 -- the optional extra
-    from redis.backoff import NoBackoff  # noqa: PLC0415
-    from redis.retry import Retry  # noqa: PLC0415
+    from redis import backoff, retry  # noqa: PLC0415
 
+    untyped: Any = (retry, backoff)  # redis-py < 6 does not type these
     client: Any = redis.Redis(
         host="127.0.0.1",
         port=port,
         socket_timeout=0.25,
         socket_connect_timeout=0.25,
-        retry=Retry(NoBackoff(), 1),
+        retry=untyped[0].Retry(untyped[1].NoBackoff(), 1),
     )
     ledger = payerr.RedisCallLedger(client)
     pay = paying(ledger, success)

@@ -101,15 +101,14 @@ def redis_client(redis_port: int) -> Iterator[Any]:
     import redis
 
     # Quick to give up, as RedisCallLedger demands: a hung server must not hold a payment.
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
+    from .ledgers import retries_of
 
     client: Any = redis.Redis(
         host="127.0.0.1",
         port=redis_port,
         socket_timeout=0.5,
         socket_connect_timeout=0.5,
-        retry=Retry(NoBackoff(), 0),
+        retry=retries_of(0),
     )
     client.flushdb()
     yield client

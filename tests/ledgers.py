@@ -66,30 +66,27 @@ def begin_in_process(port: int, prefix: str, key: str, barrier: Any, results: An
     client.close()
 
 
+def retries_of(count: int, *, asynchronous: bool = False) -> Any:
+    """redis-py's Retry with no backoff (redis-py < 6 does not type these: used as Any)."""
+    import importlib
+
+    backoff: Any = importlib.import_module("redis.backoff")
+    retry: Any = importlib.import_module("redis.asyncio.retry" if asynchronous else "redis.retry")
+    return retry.Retry(backoff.NoBackoff(), count)
+
+
 def quick_client(
     port: int, *, timeout: float = 1.0, retries: int = 0, asynchronous: bool = False
 ) -> Any:
     """A client as the README configures one for the ledger: short timeouts, few retries."""
-    from redis.backoff import NoBackoff
-
-    if asynchronous:
-        import redis.asyncio
-        from redis.asyncio.retry import Retry as AsyncRetry
-
-        return redis.asyncio.Redis(
-            host="127.0.0.1",
-            port=port,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry=AsyncRetry(NoBackoff(), retries),
-        )
     import redis
-    from redis.retry import Retry
+    import redis.asyncio
 
-    return redis.Redis(
+    kind: Any = redis.asyncio.Redis if asynchronous else redis.Redis
+    return kind(
         host="127.0.0.1",
         port=port,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
-        retry=Retry(NoBackoff(), retries),
+        retry=retries_of(retries, asynchronous=asynchronous),
     )

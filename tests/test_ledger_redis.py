@@ -123,7 +123,7 @@ def test_a_client_without_a_socket_timeout_is_refused(redis_port: int) -> None:
     """redis-py waits for ever by default: a hung server would hold every payment."""
     import redis
 
-    bare = redis.Redis(host="127.0.0.1", port=redis_port, socket_timeout=None)
+    bare: Any = redis.Redis(host="127.0.0.1", port=redis_port, socket_timeout=None)
     with pytest.raises(UsageError, match="for ever"):
         payerr.RedisCallLedger(bare)
     bare.close()
@@ -135,7 +135,7 @@ def test_a_client_that_would_retry_for_long_is_refused(redis_port: int) -> None:
     slow = quick_client(redis_port, timeout=5, retries=10)
     with pytest.raises(UsageError, match=r"about 110 s .*NoBackoff"):
         payerr.RedisCallLedger(slow)
-    slow.close()
+    slow.connection_pool.disconnect()
 
 
 @pytest.mark.parametrize(
@@ -187,7 +187,7 @@ def test_the_async_transport_shares_the_fleet_ledger(redis_port: int, redis_clie
         async with httpx.AsyncClient(transport=transport) as http:
             with pytest.raises(payerr.FinalError):
                 await http.post(URL, json={}, headers={"Idempotency-Key": "fresh-async"})
-        await aclient.aclose()
+        await aclient.connection_pool.disconnect()
 
     asyncio.run(main())
     with client(Scripted(DUPLICATE), sync_ledger) as http, pytest.raises(OutcomeUnknownError):

@@ -339,12 +339,13 @@ def test_the_ott_pay_order_is_shared_by_the_fleet(redis_client: Any) -> None:
     assert info.value.executed is not None
 
 
-def test_a_worker_cut_off_from_redis_starts_the_window_again_when_it_is_back(
+def test_a_worker_cut_off_from_redis_writes_back_what_it_sent_when_it_is_back(
     redis_port: int, redis_client: Any
 ) -> None:
     """Review of issue 20: worker A, cut off from Redis, still pays (the payment must not
-    fail), so the fleet's ledger misses that send. When A reaches Redis again it starts the
-    window again: worker B's repeat answer for A's key is then outcome unknown, not failed."""
+    fail), so the fleet's ledger misses that send. When A reaches Redis again it writes the
+    keys it sent back before anything else: worker B's repeat answer for A's key is then
+    outcome unknown, not failed."""
     time = FakeTime()
     aged_ledger(redis_client, time)  # the fleet's window, recorded in full so far
     with CutProxy(redis_port) as proxy:
@@ -374,7 +375,7 @@ def test_a_worker_cut_off_from_redis_starts_the_window_again_when_it_is_back(
             pytest.raises(OutcomeUnknownError) as info,
         ):
             http.post(URL, json={}, headers=KEY)
-        assert "missed sends" in str(info.value)
+        assert "sent while the ledger was unreachable" in str(info.value)
         link.close()
 
 

@@ -346,7 +346,7 @@ def _finish(
         # exists / already used / already paid / in progress' answer").
         entry = table.entry(raw) if raw else None
         repeat = status == 409 or (
-            entry.repeat if entry is not None else _SOUNDS_REPEATED.search(detail or "") is not None
+            entry.repeat if entry is not None else _sounds_repeated(raw, detail)
         )
         if verdict.fallback is not None:
             return _fallback(table, verdict, detail, status, operation, repeat=repeat)
@@ -372,13 +372,20 @@ def _finish(
 
 
 _SOUNDS_REPEATED = re.compile(
-    r"duplicat|repeated\s+(request|submission|order|transaction|payment)"
-    r"|already\s+(exist|used|paid|complete|finish|process|submit|success|done|been)"
-    r"|in\s+progress|in\s+process",
+    r"duplicat|\brepeat(ed)?\b|already|has\s+been\s+(paid|used|processed|completed|submitted"
+    r"|finished|closed)|\b(being|is)\s+process|\bprocessing\b|in\s+(progress|process|use)\b"
+    r"|(?<!not\s)(?<!n't\s)(?<!no\s)\bexists?\b|重复|已支付|已存在|已使用|已完成|处理中",
     re.IGNORECASE,
 )
-"""Words of a repeat answer ("Duplicate order", "order already paid", "request in progress"),
-for codes the mapping does not know."""
+"""Words of a repeat answer ("Duplicate order", "order already paid", "Order exists", "request
+in progress", "Idempotency-Key in use", 订单重复), read in the message and in the code itself
+(``ORDER_ALREADY_PAID``), for codes the mapping does not know."""
+
+
+def _sounds_repeated(raw: str | None, detail: str | None) -> bool:
+    """Whether an unknown code, or its message, says the provider already has the request."""
+    words = f"{(raw or '').replace('_', ' ')} {detail or ''}"
+    return _SOUNDS_REPEATED.search(words) is not None
 
 
 def _known(

@@ -80,18 +80,30 @@ DEFAULT_MAX_WAIT = 1.0
 LEDGER_UNREACHABLE = "payerr.ledger_unreachable"
 LEDGER_RECOVERED = "payerr.ledger_recovered"
 
+# Every script that reads the window first checks the sentinel against the server it runs on:
+# a hash of ``since`` (when recording began without a gap) and ``run`` (the server's run_id,
+# from INFO). A server that restarted, or a replica promoted after a failover, has another
+# run_id: it may lack the last writes, so the window starts again (KEYS[1] the sentinel,
+# ARGV[1] now). Returns the window's start.
+_WINDOW = """
+local function window(write)
+  local run = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') or ''
+  local s = redis.call('HMGET', KEYS[1], 'since', 'run')
+  if s[1] and s[2] == run then return tonumber(s[1]) end
+  if write then redis.call('HSET', KEYS[1], 'since', ARGV[1], 'run', run) end
+  return tonumber(ARGV[1])
+end
+"""
+
 # KEYS[1] the provider's sentinel, KEYS[2..] the call's keys. ARGV[1] now (the ledger's clock,
 # seconds), ARGV[2] the window in seconds the sentinel must have recorded for this call to be
 # vouched for, ARGV[3..] each key's ttl in ms. Returns trusted (the sentinel has recorded the
 # window), seen (another call began under a key), inflight (one has not ended), and the first
 # executed record found ('' none).
-_BEGIN = """
-local since = redis.call('GET', KEYS[1])
-if not since then
-  redis.call('SET', KEYS[1], ARGV[1])
-  since = ARGV[1]
-end
-local trusted = tonumber(ARGV[1]) - tonumber(since) >= tonumber(ARGV[2])
+_BEGIN = (
+    _WINDOW
+    + """
+local trusted = tonumber(ARGV[1]) - window(true) >= tonumber(ARGV[2])
 local seen, inflight, executed = 0, 0, ''
 for i = 2, #KEYS do
   local v = redis.call('HMGET', KEYS[i], 'opens', 'inflight', 'executed')
@@ -104,12 +116,14 @@ for i = 2, #KEYS do
 end
 return {trusted and 1 or 0, seen, inflight, executed}
 """
+)
 
 # As _BEGIN, read only, for a call that began: its own open and flight are counted, and a key
-# gone since (a flush, an eviction) or a sentinel made anew means the ledger cannot vouch.
-_OTHERS = """
-local since = redis.call('GET', KEYS[1])
-local trusted = since and (tonumber(ARGV[1]) - tonumber(since) >= tonumber(ARGV[2]))
+# gone since (a flush, an eviction) or a window started anew means the ledger cannot vouch.
+_OTHERS = (
+    _WINDOW
+    + """
+local trusted = tonumber(ARGV[1]) - window(false) >= tonumber(ARGV[2])
 local seen, inflight, executed = 0, 0, ''
 for i = 2, #KEYS do
   local v = redis.call('HMGET', KEYS[i], 'opens', 'inflight', 'executed')
@@ -120,6 +134,7 @@ for i = 2, #KEYS do
 end
 return {trusted and 1 or 0, seen, inflight, executed}
 """
+)
 
 # KEYS: the call's keys. ARGV[1] the executed record ('' none), ARGV[2] '1' when the call is
 # over (its flight ends), '' for a redirect hop that may go on; ARGV[3..] each key's ttl in ms.
@@ -136,18 +151,32 @@ end
 return 1
 """
 
-# KEYS: sentinels. ARGV[1] now. The window starts again: sends this worker made while it could
-# not reach Redis (or that a restart lost) are not in the ledger, so nobody may vouch for a
-# first send until a whole window has been recorded again.
+# After an outage, the keys a worker sent under while it could not record them: opened, and
+# may have executed (KEYS: one provider's keys; ARGV[1..] each key's ttl in ms).
+_WRITE_BACK = """
+for i = 1, #KEYS do
+  redis.call('HINCRBY', KEYS[i], 'opens', 1)
+  redis.call('HSETNX', KEYS[i], 'executed', '?')
+  redis.call('PEXPIRE', KEYS[i], ARGV[i])
+end
+return 1
+"""
+
+# KEYS: sentinels. ARGV[1] now. The window starts again (a worker missed more sends than it
+# could keep for writing back).
 _RESTART = """
 for i = 1, #KEYS do
-  local since = redis.call('GET', KEYS[i])
-  if not since or tonumber(since) < tonumber(ARGV[1]) then
-    redis.call('SET', KEYS[i], ARGV[1])
+  local since = tonumber(redis.call('HGET', KEYS[i], 'since'))
+  if not since or since < tonumber(ARGV[1]) then
+    redis.call('HSET', KEYS[i], 'since', ARGV[1])
   end
 end
 return 1
 """
+
+UNRECORDED_LIMIT = 10_000
+"""Keys a worker keeps, while Redis is unreachable, to write back when it answers again; past
+this the worker starts the fleet's window again instead."""
 
 
 class RedisCallLedger:
@@ -228,8 +257,12 @@ class RedisCallLedger:
         self._others = redis_client.register_script(_OTHERS)
         self._end = redis_client.register_script(_END)
         self._restart = redis_client.register_script(_RESTART)
+        self._write_back = redis_client.register_script(_WRITE_BACK)
         self._memory = MemoryCallLedger(ttl=max(self.ttl, self.order_ttl))
         self._providers: set[str] = set()
+        self._unrecorded: dict[LedgerKey, None] = {}
+        """Keys this worker sent under while Redis could not record them (ordered, unique)."""
+        self._overflowed = False
         self._down = False
         self._paused_until = 0.0
         self._state_lock = threading.Lock()
@@ -238,20 +271,20 @@ class RedisCallLedger:
     # -- sync ---------------------------------------------------------------------------------
     # Every step catches Exception: the ledger must never break a payment (a Redis error, a
     # client closed under it, a loop gone); BaseException (a cancellation) still propagates.
+    # The step that finds Redis again after an outage writes back what this worker sent
+    # meanwhile before the others use Redis again, and vouches for nothing itself.
 
     def begin(self, keys: Sequence[LedgerKey]) -> Earlier:
         self._sync_only()
         local = self._memory.begin(keys)
-        if not self._try():
-            return _down(local)
         self._providers.add(keys[0][0])
+        if not self._try():
+            return self._missed(keys, local)
         try:
             reply = self._begin(keys=self._keys(keys), args=self._begin_args(keys))
-            recovered = self._up()
-            if recovered:
-                self._restart(keys=self._sentinels(), args=[repr(float(self.clock()))])
+            recovered = self._down and self._recover()
         except Exception as exc:
-            return self._unreachable(exc, local)
+            return self._missed(keys, self._unreachable(exc, local))
         return _earlier(reply, recovered)
 
     def others(self, keys: Sequence[LedgerKey]) -> Earlier:
@@ -260,9 +293,7 @@ class RedisCallLedger:
             return _down(self._memory.others(keys))
         try:
             reply = self._others(keys=self._keys(keys), args=self._others_args(keys))
-            recovered = self._up()
-            if recovered:
-                self._restart(keys=self._sentinels(), args=[repr(float(self.clock()))])
+            recovered = self._down and self._recover()
         except Exception as exc:
             return self._unreachable(exc, self._memory.others(keys))
         return _earlier(reply, recovered)
@@ -274,27 +305,38 @@ class RedisCallLedger:
             return
         try:
             self._end(keys=self._call_keys(keys), args=self._end_args(keys, executed, last))
-            if self._up():
-                self._restart(keys=self._sentinels(), args=[repr(float(self.clock()))])
+            if self._down:
+                self._recover()
         except Exception as exc:
             self._unreachable(exc, None)
+
+    def _recover(self) -> bool:
+        """Redis answers again: write back the keys sent meanwhile (or, past the limit, start
+        the fleet's window again), then let every call use Redis. Returns True."""
+        try:
+            for keys, ttls in self._backlog():
+                self._write_back(keys=keys, args=ttls)
+        except Exception:
+            self._overflowed = True  # what was taken is lost: the window starts again instead
+            raise
+        if self._overflowed:
+            self._restart(keys=self._sentinels(), args=[repr(float(self.clock()))])
+        return self._up()
 
     # -- async --------------------------------------------------------------------------------
 
     async def abegin(self, keys: Sequence[LedgerKey]) -> Earlier:
         self._async_only()
         local = self._memory.begin(keys)
-        if not self._try():
-            return _down(local)
         self._providers.add(keys[0][0])
+        if not self._try():
+            return self._missed(keys, local)
         try:
             with anyio.fail_after(self.max_wait):
                 reply = await self._begin(keys=self._keys(keys), args=self._begin_args(keys))
-                recovered = self._up()
-                if recovered:
-                    await self._restart(keys=self._sentinels(), args=[repr(float(self.clock()))])
+                recovered = self._down and await self._arecover()
         except Exception as exc:
-            return self._unreachable(exc, local)
+            return self._missed(keys, self._unreachable(exc, local))
         return _earlier(reply, recovered)
 
     async def aothers(self, keys: Sequence[LedgerKey]) -> Earlier:
@@ -304,9 +346,7 @@ class RedisCallLedger:
         try:
             with anyio.fail_after(self.max_wait):
                 reply = await self._others(keys=self._keys(keys), args=self._others_args(keys))
-                recovered = self._up()
-                if recovered:
-                    await self._restart(keys=self._sentinels(), args=[repr(float(self.clock()))])
+                recovered = self._down and await self._arecover()
         except Exception as exc:
             return self._unreachable(exc, self._memory.others(keys))
         return _earlier(reply, recovered)
@@ -323,10 +363,22 @@ class RedisCallLedger:
                 await self._end(
                     keys=self._call_keys(keys), args=self._end_args(keys, executed, last)
                 )
-                if self._up():
-                    await self._restart(keys=self._sentinels(), args=[repr(float(self.clock()))])
+                if self._down:
+                    await self._arecover()
         except Exception as exc:
             self._unreachable(exc, None)
+
+    async def _arecover(self) -> bool:
+        """:meth:`_recover` for the async client."""
+        try:
+            for keys, ttls in self._backlog():
+                await self._write_back(keys=keys, args=ttls)
+        except Exception:
+            self._overflowed = True  # what was taken is lost: the window starts again instead
+            raise
+        if self._overflowed:
+            await self._restart(keys=self._sentinels(), args=[repr(float(self.clock()))])
+        return self._up()
 
     # -- the pieces ---------------------------------------------------------------------------
 
@@ -378,6 +430,26 @@ class RedisCallLedger:
         record = "" if executed is None else _dump(executed)
         return [record, "1" if last else "", *self._ttls(keys)]
 
+    def _missed(self, keys: Sequence[LedgerKey], earlier: Earlier) -> Earlier:
+        """A call goes on without Redis: keep its keys to write back when Redis answers."""
+        with self._state_lock:
+            self._providers.add(keys[0][0])
+            for key in keys:
+                if len(self._unrecorded) >= UNRECORDED_LIMIT:
+                    self._overflowed = True
+                    break
+                self._unrecorded[key] = None
+        return _down(earlier)
+
+    def _backlog(self) -> list[tuple[list[str], list[int]]]:
+        """The keys to write back, per provider (one script per cluster slot), taken."""
+        with self._state_lock:
+            taken, self._unrecorded = list(self._unrecorded), {}
+        by_provider: dict[str, list[LedgerKey]] = {}
+        for key in taken:
+            by_provider.setdefault(key[0], []).append(key)
+        return [(self._call_keys(keys), self._ttls(keys)) for keys in by_provider.values()]
+
     def _try(self) -> bool:
         """Whether to ask Redis now: always while it answers; during an outage, one call
         per ``outage_pause`` (the others answer from memory at once)."""
@@ -407,14 +479,12 @@ class RedisCallLedger:
         return Earlier(False, record, WHY_UNREACHABLE)
 
     def _up(self) -> bool:
-        """Redis answered; True when that ends an outage (the window must start again)."""
-        if not self._down:
-            return False
+        """Redis answered and what was missed is written back: the outage is over."""
         with self._state_lock:
-            was, self._down = self._down, False
+            was, self._down, self._overflowed = self._down, False, False
         if was:
             _log.emit(logging.INFO, LEDGER_RECOVERED, ledger=repr(self))
-        return was
+        return True
 
     def __repr__(self) -> str:
         return f"RedisCallLedger(prefix={self.prefix!r}, ttl={self.ttl:g})"
@@ -457,15 +527,19 @@ def _require_quick(client: Any, max_wait: float) -> None:
     if retry is not None:
         count = getattr(retry, "get_retries", None)
         retries = int(count() if callable(count) else getattr(retry, "_retries", 0))
-    if timeout is None or connect is None:
-        worst = "for ever (no socket_timeout)"
+    # A BlockingConnectionPool waits up to its own timeout for a free connection (None: for
+    # ever); the plain pool raises at once when it has none.
+    blocking = "timeout" in vars(pool) if pool is not None else False
+    queue_wait = getattr(pool, "timeout", 0) if blocking else 0
+    if timeout is None or connect is None or queue_wait is None:
+        worst = "for ever (no socket_timeout, or a pool that waits for ever for a connection)"
     else:
-        seconds = (retries + 1) * (float(timeout) + float(connect))
+        seconds = (retries + 1) * (float(timeout) + float(connect)) + float(queue_wait)
         if seconds <= max_wait:
             return
         worst = (
             f"about {seconds:g} s (socket_timeout={timeout}, socket_connect_timeout={connect}, "
-            f"{retries} retries)"
+            f"{retries} retries, {queue_wait} s waiting for a pooled connection)"
         )
     raise UsageError(
         f"this Redis client could hold a payment {worst} when Redis hangs; max_wait is "
@@ -488,9 +562,24 @@ def _dump(record: AttemptRecord) -> str:
     )
 
 
+WRITTEN_BACK = AttemptRecord(
+    1,
+    None,
+    "sent while the ledger was unreachable",
+    "",
+    Outcome.PENDING,
+    None,
+    executed=True,
+    earlier_call=True,
+)
+"""What a worker wrote back after an outage: a call it sent then, which may have executed."""
+
+
 def _load(text: str) -> AttemptRecord:
     """A record another worker wrote; anything unreadable is "an attempt that may have
     executed" (it was written because one may have)."""
+    if text == "?":
+        return WRITTEN_BACK
     try:
         data = json.loads(text)
         return AttemptRecord(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Iterable
 from enum import Enum
 
@@ -128,10 +129,26 @@ def identities_of(
         data = _json_body(request, tuple(f.rpartition(".")[2] for f in fields))
         if data is not None:
             for f in fields:
-                value = _dotted(data, f)
-                if isinstance(value, str) and value.strip():
-                    found.append((f"order:{f}" if f in order_fields else f, value.strip()))
+                value = _id_text(_dotted(data, f))
+                if value:
+                    found.append((f"order:{f}" if f in order_fields else f, value))
     return found
+
+
+def _id_text(value: object) -> str | None:
+    """A request id or order number as text: a string, or a JSON number (``20240001`` and
+    ``20240001.0`` name the same order); None for anything else."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return str(int(value))
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    return None
 
 
 def _dotted(data: dict[str, object], name: str) -> object:

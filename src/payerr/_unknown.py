@@ -65,8 +65,8 @@ GARBLED_ACTION = (
 # Why payerr cannot tell that a repeat answer ("duplicate", "order number used", 409) met the
 # first send of its request: each ends the message of the outcome-unknown classification.
 WHY_STANDALONE = (
-    "it was classified on its own, without the call's history; pass first_send=True only when "
-    "you know the request was never sent before"
+    "it was classified on its own, without the call's history; say first_send=True "
+    "(payerr classify --first-send) only when you know the request was never sent before"
 )
 WHY_NO_ID = (
     "the request carries no idempotency key, request id or order number of the caller's to look up"

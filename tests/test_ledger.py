@@ -187,7 +187,12 @@ def test_every_idempotency_header_a_request_carries_is_recorded(fleet_ledger: An
 
 @pytest.mark.parametrize(
     "words",
-    ["Order already paid", "Duplicate order number", "Request in progress", "already exists"],
+    [
+        *("Order already paid", "Duplicate order number", "Request in progress", "already exists"),
+        *("The order has been paid", "This order number has been used", "Order exists"),
+        *("Request is being processed", "Payment is processing, please wait", "Repeat submission"),
+        *("Idempotency-Key in use", "订单重复", "订单已支付"),
+    ],
 )
 def test_an_unmapped_code_that_says_it_is_a_repeat_is_one(words: str) -> None:
     """Issue 20: "any 'already exists / already used / already paid / in progress' answer" is a
@@ -235,3 +240,24 @@ def test_a_forked_worker_never_inherits_a_held_lock() -> None:
         assert child.exitcode == 0
     finally:
         ledger._lock.release()
+
+
+@pytest.mark.parametrize("code", ["ORDER_ALREADY_PAID", "DUPLICATE_ORDER", "REPEAT_REQUEST"])
+def test_an_unmapped_code_named_as_a_repeat_is_one(code: str) -> None:
+    with (
+        httpx.Client(transport=transport(Scripted(paykka_failure(code, "")))) as http,
+        pytest.raises(OutcomeUnknownError),
+    ):
+        http.post(URL, json={}, headers=KEY)
+
+
+def test_paykka_2038_is_a_repeat_answer() -> None:
+    """Seed 003: 2038 "Multiple submission data inconsistent", PayKKa's twin of Antom's
+    REPEAT_REQ_INCONSISTENT: the provider has an earlier submission, which may have executed."""
+    answer = paykka_failure("2038", "Multiple submission data inconsistent")
+    with (
+        httpx.Client(transport=transport(Scripted(answer))) as http,
+        pytest.raises(OutcomeUnknownError) as info,
+    ):
+        http.post(URL, json={}, headers=KEY)
+    assert "new id" not in info.value.classification.action

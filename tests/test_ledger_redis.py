@@ -447,3 +447,119 @@ def test_an_async_ledger_used_from_another_event_loop_never_breaks_the_payment(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         gc.collect()
+
+
+def test_a_restarted_redis_starts_the_window_again(tmp_path: Path) -> None:
+    """Second review of issue 20: Redis restarts (with its data, appendfsync always); a worker
+    that never saw the outage (started after it, or idle through it) must not vouch for a
+    first send: the server may lack the last writes, and other workers' sends during the
+    outage were never recorded. The sentinel keeps the server's run_id, which a restart (or a
+    failover to a replica) changes."""
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]  # a free loopback port for our own server
+    probe.close()
+    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    argv += ["--appendonly", "yes", "--appendfsync", "always", "--dir", str(tmp_path)]
+
+    def start() -> subprocess.Popen[bytes]:
+        server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):  # bounded: it takes a moment to listen
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return server
+            except OSError:
+                threading.Event().wait(0.02)
+        server.kill()
+        raise AssertionError("redis-server did not start")
+
+    server = start()
+    try:
+        time = FakeTime()
+        first = quick_client(port)
+        aged_ledger(first, time)
+        first.shutdown()  # SHUTDOWN: the AOF keeps every write
+        first.connection_pool.disconnect()
+        server.wait(timeout=10)
+        server = start()
+        later = quick_client(port)
+        ledger = payerr.RedisCallLedger(
+            later, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
+        )
+        assert later.hgetall("t:ledger:{paykka}")  # the window survived, on the old run_id
+        with client(Scripted(DUPLICATE), ledger) as http, pytest.raises(OutcomeUnknownError) as e:
+            http.post(URL, json={}, headers={"Idempotency-Key": "nobody-sent-it"})
+        assert "has not yet recorded a whole idempotency window" in str(e.value)
+        later.connection_pool.disconnect()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_past_the_write_back_limit_the_window_starts_again(
+    redis_port: int, redis_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long outage with more sends than a worker keeps to write back: when Redis is back,
+    the worker starts the fleet's window again instead."""
+    monkeypatch.setattr("payerr._ledger_redis.UNRECORDED_LIMIT", 2)
+    time = FakeTime()
+    aged_ledger(redis_client, time)
+    with CutProxy(redis_port) as proxy:
+        link = quick_client(proxy.port, timeout=0.5)
+        worker_a = payerr.RedisCallLedger(
+            link, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
+        )
+        worker_b = payerr.RedisCallLedger(
+            redis_client, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
+        )
+        proxy.cut()
+        with client(Scripted(ok()), worker_a) as http:
+            for n in range(5):
+                http.post(URL, json={}, headers={"Idempotency-Key": f"outage-{n}"})
+            proxy.mend()
+            time.now += worker_a.outage_pause
+            http.post(URL, json={}, headers={"Idempotency-Key": "back"})
+        with (
+            client(Scripted(DUPLICATE), worker_b) as http,
+            pytest.raises(OutcomeUnknownError) as info,
+        ):
+            http.post(URL, json={}, headers={"Idempotency-Key": "outage-4"})  # not written back
+        assert "has not yet recorded a whole idempotency window" in str(info.value)
+        link.close()
+
+
+@pytest.mark.parametrize("number", [20240002, 20240003.0])
+def test_a_numeric_order_number_is_recorded(fleet_ledger: Any, number: float) -> None:
+    """Second review of issue 20: an order number sent as a JSON number is still the order."""
+    body = {"merchant_order_no": number}
+    kwargs: dict[str, Any] = {
+        "policy": POLICY,
+        "ledger": fleet_ledger,
+        "order_fields": ["merchant_order_no"],
+    }
+
+    def pay(answers: Any, key: str) -> httpx.Response:
+        transport = payerr.PaymentTransport(
+            "paykka", transport=httpx.MockTransport(answers), **kwargs
+        )
+        with httpx.Client(transport=transport) as http:
+            return http.post(URL, json=body, headers={"Idempotency-Key": key})
+
+    with pytest.raises(OutcomeUnknownError):
+        pay(Scripted(httpx.ReadTimeout("x")), "run-1")
+    with pytest.raises(OutcomeUnknownError):  # a new key per run, the same order
+        pay(Scripted(DUPLICATE), "run-2")
+
+
+def test_a_blocking_pool_that_waits_long_for_a_connection_is_refused(redis_port: int) -> None:
+    """Second review of issue 20: a BlockingConnectionPool waits for a free connection (20 s
+    by default): that wait counts against max_wait."""
+    import redis
+
+    untyped: Any = redis  # redis-py does not type BlockingConnectionPool's constructor
+    pool = untyped.BlockingConnectionPool(
+        host="127.0.0.1", port=redis_port, socket_timeout=0.1, socket_connect_timeout=0.1
+    )
+    with pytest.raises(UsageError, match="waiting for a pooled connection"):
+        payerr.RedisCallLedger(untyped.Redis(connection_pool=pool))
+    pool.disconnect()

@@ -8,10 +8,10 @@ written) is one Redis hash: ``opens`` (calls begun under it), ``inflight`` (call
 ``executed`` (the first attempt that may have executed, as a small JSON record), expiring
 ``ttl`` (an idempotency key) or ``order_ttl`` (a request id or order number) after its last
 use. One sentinel per provider holds when the ledger began to record without a gap
-(``since``): a ledger vouches for a first send only once it has recorded a whole window, so a
-new ledger, one that was emptied (a flush, a failover to an empty replica, an eviction), or
-one a worker could not reach for a while, is cautious for one window instead of calling a
-resend "failed".
+(``since``) and on which server (its ``run_id``): a ledger vouches for a first send only once
+it has recorded a whole window, so a new ledger, one that was emptied (a flush, an eviction),
+and one whose server restarted or failed over to a replica (which may lack the last writes)
+is cautious for one window instead of calling a resend "failed".
 
 Each step is one Lua script (``EVALSHA``; Redis runs it atomically, so two workers cannot both
 see themselves as first), two per call on the success path: ``begin`` and ``end``. A repeat
@@ -19,15 +19,16 @@ answer or a failure adds one ``others``. The keys of one provider share a Redis 
 slot (``{provider}`` in the name), as a multi-key script needs.
 
 When Redis fails (down, hung past the client's ``socket_timeout``, read-only, or any other
-error: the ledger catches every ``Exception`` its client raises), the ledger
-answers as the per-process :class:`~payerr.MemoryCallLedger` it keeps beside it would: never a
-first send, so a repeat answer is outcome unknown. It logs ``payerr.ledger_unreachable`` once
-per outage (a warning) and ``payerr.ledger_recovered`` when Redis answers again; the payment
+error: the ledger catches every ``Exception`` its client raises), the ledger answers as the
+per-process :class:`~payerr.MemoryCallLedger` it keeps beside it would: never a first send,
+so a repeat answer is outcome unknown. It logs ``payerr.ledger_unreachable`` once per outage
+(a warning) and ``payerr.ledger_recovered`` when Redis answers again; the payment
 itself never fails because of the ledger. During an outage it leaves Redis alone for
 ``outage_pause`` seconds at a time, so only one call per pause pays the client's timeouts, and
 it refuses a client whose timeouts and retries could hold a payment past ``max_wait``. When
-Redis answers again, the worker starts the fleet's window again: what it sent meanwhile is not
-in the ledger, so nobody may vouch for a first send until a whole window is recorded.
+Redis answers again, the worker first writes back the keys it sent meanwhile (past
+``UNRECORDED_LIMIT`` it starts the fleet's window again instead), then lets its other calls use
+Redis; the step that found Redis again vouches for nothing itself.
 
 This module does not import ``redis`` until a ledger is made: the client you pass brings it.
 """
@@ -195,14 +196,15 @@ class RedisCallLedger:
     It vouches for a first send (so that a repeat answer is a real failure) only when no call
     of the fleet began under any of the request's keys, and the ledger has recorded without a
     gap for a whole window: ``ttl`` for an idempotency key, ``order_ttl`` when the request
-    carries a request id or order number. A new ledger, an emptied one, and one that a worker
-    could not reach for a while start that window again.
+    carries a request id or order number. A new ledger, an emptied one, and one whose server
+    restarted or failed over start that window again. A worker that could not reach Redis
+    writes back the keys it sent meanwhile as soon as it can.
 
-    Server requirements: persistence that keeps every write (``appendonly yes`` with
-    ``appendfsync always``; RDB snapshots or ``everysec`` can lose the last writes in a crash
-    that nobody saw), and a ``maxmemory-policy`` that never evicts these keys
-    (``noeviction``, or no ``maxmemory``). Every worker's clock must be in sync (NTP): the
-    window's start is written with the writer's clock.
+    Server requirements: persistence (``appendonly yes``), so that the keys outlive a restart
+    (a restart or a failover, noticed through the server's ``run_id``, starts the window
+    again), and a ``maxmemory-policy`` that never evicts these keys (``noeviction``, or no
+    ``maxmemory``). Every worker's clock must be in sync (NTP): the window's start is written
+    with the writer's clock.
 
     Args:
         redis_client: a ``redis.Redis`` or ``redis.asyncio.Redis`` client (or cluster client).

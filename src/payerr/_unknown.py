@@ -78,7 +78,8 @@ WHY_PER_PROCESS = (
 WHY_SEEN = "another call under the same idempotency key or request id was sent"
 WHY_YOUNG = (
     "the shared call ledger has not yet recorded a whole idempotency window of sends (it is "
-    "new, was emptied, or missed sends while a worker could not reach it)"
+    "new, was emptied, its Redis restarted or failed over, or a worker missed more sends than "
+    "it could write back)"
 )
 WHY_UNREACHABLE = "the shared call ledger could not be reached"
 

@@ -125,11 +125,14 @@ class CallLedger(Protocol):
 
 
 class _Entry:
+    """One key: calls begun under it, calls not ended, the first attempt that may have
+    executed, and when it was last used. Made by the call that begins first under it."""
+
     __slots__ = ("executed", "inflight", "opens", "touched")
 
     def __init__(self, now: float) -> None:
-        self.opens = 0
-        self.inflight = 0
+        self.opens = 1
+        self.inflight = 1
         self.executed: AttemptRecord | None = None
         self.touched = now
 
@@ -185,17 +188,17 @@ class MemoryCallLedger:
             for key in keys:
                 entry = entries.get(key)
                 if entry is None:
-                    entry = entries[key] = _Entry(now)  # a new key is the newest
+                    entries[key] = _Entry(now)  # a new key is the newest
                 elif entry.inflight == 0 and now - entry.touched > self.ttl:
-                    entry = entries[key] = _Entry(now)
+                    entries[key] = _Entry(now)
                     entries.move_to_end(key)  # an expired key's slot was the oldest
                 else:
                     entries.move_to_end(key)  # a resent key is the newest
                     record = record or _earlier_call(entry.executed)
                     record = record or (IN_FLIGHT if entry.inflight else None)
-                entry.opens += 1
-                entry.inflight += 1
-                entry.touched = now
+                    entry.opens += 1
+                    entry.inflight += 1
+                    entry.touched = now
             if len(entries) > self.max_keys:
                 self._forget(len(entries) - self.max_keys)
         return _NOTHING_KNOWN if record is None else Earlier(False, record, WHY_PER_PROCESS)
@@ -212,7 +215,7 @@ class MemoryCallLedger:
         return _NOTHING_KNOWN if record is None else Earlier(False, record, WHY_PER_PROCESS)
 
     def end(self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, *, last: bool) -> None:
-        now = self.clock()
+        # A key's last use is when a call began under it (calls are short beside the ttl).
         with self._lock:
             for key in keys:
                 entry = self._entries.get(key)
@@ -222,7 +225,6 @@ class MemoryCallLedger:
                     entry.inflight -= 1
                 if executed is not None and entry.executed is None:
                     entry.executed = executed  # marked earlier_call when another call reads it
-                entry.touched = now
 
     async def abegin(self, keys: Sequence[LedgerKey]) -> Earlier:
         return self.begin(keys)

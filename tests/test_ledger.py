@@ -192,6 +192,7 @@ def test_every_idempotency_header_a_request_carries_is_recorded(fleet_ledger: An
         *("The order has been paid", "This order number has been used", "Order exists"),
         *("Request is being processed", "Payment is processing, please wait", "Repeat submission"),
         *("Idempotency-Key in use", "订单重复", "订单已支付"),
+        *("Pedido duplicado", "Bestellung bereits bezahlt", "commande déjà payée"),
     ],
 )
 def test_an_unmapped_code_that_says_it_is_a_repeat_is_one(words: str) -> None:
@@ -242,7 +243,13 @@ def test_a_forked_worker_never_inherits_a_held_lock() -> None:
         ledger._lock.release()
 
 
-@pytest.mark.parametrize("code", ["ORDER_ALREADY_PAID", "DUPLICATE_ORDER", "REPEAT_REQUEST"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        *("ORDER_ALREADY_PAID", "DUPLICATE_ORDER", "REPEAT_REQUEST", "IDEMPOTENCY_CONFLICT"),
+        *("TRADE_HAS_SUCCESS", "ORDERPAID"),
+    ],
+)
 def test_an_unmapped_code_named_as_a_repeat_is_one(code: str) -> None:
     with (
         httpx.Client(transport=transport(Scripted(paykka_failure(code, "")))) as http,

@@ -94,17 +94,26 @@ def test_a_new_ledger_vouches_for_nothing_for_one_window(redis_client: Any) -> N
 
 
 def test_an_emptied_ledger_is_cautious_again(redis_client: Any) -> None:
-    """FLUSHALL (or a failover to an empty replica) forgets what was sent: never "failed"."""
-    ledger = aged_ledger(redis_client)
+    """FLUSHALL (or a failover to an empty replica) forgets what was sent: never "failed",
+    neither for another worker (the window starts again) nor for the worker that sent it (its
+    own memory still knows)."""
+    time = FakeTime()
+    ledger = aged_ledger(redis_client, time)
     with (
         client(Scripted(httpx.ReadTimeout("x")), ledger) as http,
         pytest.raises(OutcomeUnknownError),
     ):
         http.post(URL, json={}, headers=KEY)
     redis_client.flushdb()
-    with client(Scripted(DUPLICATE), ledger) as http, pytest.raises(OutcomeUnknownError) as info:
+    other = payerr.RedisCallLedger(
+        redis_client, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
+    )
+    with client(Scripted(DUPLICATE), other) as http, pytest.raises(OutcomeUnknownError) as info:
         http.post(URL, json={}, headers=KEY)
     assert "emptied" in str(info.value)
+    with client(Scripted(DUPLICATE), ledger) as http, pytest.raises(OutcomeUnknownError) as info:
+        http.post(URL, json={}, headers=KEY)
+    assert "ReadTimeout" in str(info.value)
 
 
 def test_every_key_expires_and_nothing_is_stored_as_written(redis_client: Any) -> None:
@@ -563,3 +572,40 @@ def test_a_blocking_pool_that_waits_long_for_a_connection_is_refused(redis_port:
     with pytest.raises(UsageError, match="waiting for a pooled connection"):
         payerr.RedisCallLedger(untyped.Redis(connection_pool=pool))
     pool.disconnect()
+
+
+def test_a_server_without_info_still_records(tmp_path: Path) -> None:
+    """Third review of issue 20: INFO renamed away (a managed Redis may do it): the ledger
+    cannot see restarts then, but it records, vouches and never turns into an outage."""
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    argv += ["--appendonly", "no", "--dir", str(tmp_path), "--rename-command", "INFO", ""]
+    server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):  # bounded: it takes a moment to listen
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                threading.Event().wait(0.02)
+        redis_client = quick_client(port)
+        ledger = aged_ledger(redis_client)
+        with capture_logs() as logs:
+            with (
+                client(Scripted(httpx.ReadTimeout("x")), ledger) as http,
+                pytest.raises(OutcomeUnknownError),
+            ):
+                http.post(URL, json={}, headers=KEY)
+            with client(Scripted(DUPLICATE), ledger) as http:
+                with pytest.raises(OutcomeUnknownError):
+                    http.post(URL, json={}, headers=KEY)  # the key was sent: unknown
+                with pytest.raises(payerr.FinalError):
+                    http.post(URL, json={}, headers={"Idempotency-Key": "never-sent"})
+        assert not [e for e in logs if e["event"] == "payerr.ledger_unreachable"]
+        redis_client.connection_pool.disconnect()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -372,8 +372,10 @@ def _finish(
 
 
 _SOUNDS_REPEATED = re.compile(
-    r"duplicat|\brepeat(ed)?\b|already|has\s+been\s+(paid|used|processed|completed|submitted"
-    r"|finished|closed)|\b(being|is)\s+process|\bprocessing\b|in\s+(progress|process|use)\b"
+    r"duplica|dupliqu|doppel|\brepeat(ed)?\b|already|bereits|d[ée]j[àa]|\bya\s+(est|exist|pag)"
+    r"|has\s+been\s+(paid|used|processed|completed|submitted|finished|closed)|\bpaid\b"
+    r"|orderpaid|has\s+success|\b(being|is)\s+process|\bprocessing\b"
+    r"|in\s+(progress|process|use)\b|idempoten|conflict"
     r"|(?<!not\s)(?<!n't\s)(?<!no\s)\bexists?\b|重复|已支付|已存在|已使用|已完成|处理中",
     re.IGNORECASE,
 )

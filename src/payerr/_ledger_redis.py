@@ -88,7 +88,9 @@ LEDGER_RECOVERED = "payerr.ledger_recovered"
 # ARGV[1] now). Returns the window's start.
 _WINDOW = """
 local function window(write)
-  local run = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') or ''
+  -- pcall: a server with INFO renamed or denied still records (restarts then go unnoticed).
+  local info = redis.pcall('INFO', 'server')
+  local run = type(info) == 'string' and string.match(info, 'run_id:(%x+)') or ''
   local s = redis.call('HMGET', KEYS[1], 'since', 'run')
   if s[1] and s[2] == run then return tonumber(s[1]) end
   if write then redis.call('HSET', KEYS[1], 'since', ARGV[1], 'run', run) end
@@ -139,15 +141,19 @@ return {trusted and 1 or 0, seen, inflight, executed}
 
 # KEYS: the call's keys. ARGV[1] the executed record ('' none), ARGV[2] '1' when the call is
 # over (its flight ends), '' for a redirect hop that may go on; ARGV[3..] each key's ttl in ms.
+# A key that is not there (its begin could not be recorded, or it was lost since) is made: the
+# call was sent.
 _END = """
 for i = 1, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 1 then
     if ARGV[2] == '1' and tonumber(redis.call('HGET', KEYS[i], 'inflight') or '0') > 0 then
       redis.call('HINCRBY', KEYS[i], 'inflight', -1)
     end
-    if ARGV[1] ~= '' then redis.call('HSETNX', KEYS[i], 'executed', ARGV[1]) end
-    redis.call('PEXPIRE', KEYS[i], ARGV[i + 2])
+  else
+    redis.call('HSET', KEYS[i], 'opens', 1, 'inflight', 0)
   end
+  if ARGV[1] ~= '' then redis.call('HSETNX', KEYS[i], 'executed', ARGV[1]) end
+  redis.call('PEXPIRE', KEYS[i], ARGV[i + 2])
 end
 return 1
 """
@@ -163,17 +169,19 @@ end
 return 1
 """
 
-# KEYS: sentinels. ARGV[1] now. The window starts again (a worker missed more sends than it
-# could keep for writing back).
+# KEYS[1]: one provider's sentinel (one slot). ARGV[1] now. The window starts again (a worker
+# missed more sends than it could keep for writing back).
 _RESTART = """
-for i = 1, #KEYS do
-  local since = tonumber(redis.call('HGET', KEYS[i], 'since'))
-  if not since or since < tonumber(ARGV[1]) then
-    redis.call('HSET', KEYS[i], 'since', ARGV[1])
-  end
+local since = tonumber(redis.call('HGET', KEYS[1], 'since'))
+if not since or since < tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'since', ARGV[1])
 end
 return 1
 """
+
+_DRAIN_ROUNDS = 20
+"""Rounds of writing back before the worker gives up for this pause (calls that go on without
+Redis while it writes add keys; each round writes what the last one left)."""
 
 UNRECORDED_LIMIT = 10_000
 """Keys a worker keeps, while Redis is unreachable, to write back when it answers again; past
@@ -284,10 +292,12 @@ class RedisCallLedger:
             return self._missed(keys, local)
         try:
             reply = self._begin(keys=self._keys(keys), args=self._begin_args(keys))
-            recovered = self._down and self._recover()
+            recovered = self._down
+            if recovered or self._unrecorded:
+                self._recover()
         except Exception as exc:
             return self._missed(keys, self._unreachable(exc, local))
-        return _earlier(reply, recovered)
+        return _mine(_earlier(reply, recovered), local)
 
     def others(self, keys: Sequence[LedgerKey]) -> Earlier:
         self._sync_only()
@@ -295,10 +305,12 @@ class RedisCallLedger:
             return _down(self._memory.others(keys))
         try:
             reply = self._others(keys=self._keys(keys), args=self._others_args(keys))
-            recovered = self._down and self._recover()
+            recovered = self._down
+            if recovered or self._unrecorded:
+                self._recover()
         except Exception as exc:
             return self._unreachable(exc, self._memory.others(keys))
-        return _earlier(reply, recovered)
+        return _mine(_earlier(reply, recovered), self._memory.others(keys))
 
     def end(self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, *, last: bool) -> None:
         self._sync_only()
@@ -307,23 +319,25 @@ class RedisCallLedger:
             return
         try:
             self._end(keys=self._call_keys(keys), args=self._end_args(keys, executed, last))
-            if self._down:
+            if self._down or self._unrecorded:
                 self._recover()
         except Exception as exc:
             self._unreachable(exc, None)
 
-    def _recover(self) -> bool:
-        """Redis answers again: write back the keys sent meanwhile (or, past the limit, start
-        the fleet's window again), then let every call use Redis. Returns True."""
-        try:
-            for keys, ttls in self._backlog():
-                self._write_back(keys=keys, args=ttls)
-        except Exception:
-            self._overflowed = True  # what was taken is lost: the window starts again instead
-            raise
-        if self._overflowed:
-            self._restart(keys=self._sentinels(), args=[repr(float(self.clock()))])
-        return self._up()
+    def _recover(self) -> None:
+        """Redis answers: write back the keys sent while it did not (past the limit, start the
+        fleet's window again), then, once nothing is left, let every call use Redis. A key is
+        forgotten only once written, so an interrupted write-back loses nothing."""
+        for _ in range(_DRAIN_ROUNDS):
+            batches, overflowed = self._pending()
+            for keys in batches:
+                self._write_back(keys=self._call_keys(keys), args=self._ttls(keys))
+                self._written(keys)
+            if overflowed:
+                for sentinel in self._sentinels():  # one script per slot (Redis Cluster)
+                    self._restart(keys=[sentinel], args=[repr(float(self.clock()))])
+            if self._up(overflowed):
+                return
 
     # -- async --------------------------------------------------------------------------------
 
@@ -336,10 +350,12 @@ class RedisCallLedger:
         try:
             with anyio.fail_after(self.max_wait):
                 reply = await self._begin(keys=self._keys(keys), args=self._begin_args(keys))
-                recovered = self._down and await self._arecover()
+                recovered = self._down
+                if recovered or self._unrecorded:
+                    await self._arecover()
         except Exception as exc:
             return self._missed(keys, self._unreachable(exc, local))
-        return _earlier(reply, recovered)
+        return _mine(_earlier(reply, recovered), local)
 
     async def aothers(self, keys: Sequence[LedgerKey]) -> Earlier:
         self._async_only()
@@ -348,10 +364,12 @@ class RedisCallLedger:
         try:
             with anyio.fail_after(self.max_wait):
                 reply = await self._others(keys=self._keys(keys), args=self._others_args(keys))
-                recovered = self._down and await self._arecover()
+                recovered = self._down
+                if recovered or self._unrecorded:
+                    await self._arecover()
         except Exception as exc:
             return self._unreachable(exc, self._memory.others(keys))
-        return _earlier(reply, recovered)
+        return _mine(_earlier(reply, recovered), self._memory.others(keys))
 
     async def aend(
         self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, *, last: bool
@@ -365,22 +383,23 @@ class RedisCallLedger:
                 await self._end(
                     keys=self._call_keys(keys), args=self._end_args(keys, executed, last)
                 )
-                if self._down:
+                if self._down or self._unrecorded:
                     await self._arecover()
         except Exception as exc:
             self._unreachable(exc, None)
 
-    async def _arecover(self) -> bool:
+    async def _arecover(self) -> None:
         """:meth:`_recover` for the async client."""
-        try:
-            for keys, ttls in self._backlog():
-                await self._write_back(keys=keys, args=ttls)
-        except Exception:
-            self._overflowed = True  # what was taken is lost: the window starts again instead
-            raise
-        if self._overflowed:
-            await self._restart(keys=self._sentinels(), args=[repr(float(self.clock()))])
-        return self._up()
+        for _ in range(_DRAIN_ROUNDS):
+            batches, overflowed = self._pending()
+            for keys in batches:
+                await self._write_back(keys=self._call_keys(keys), args=self._ttls(keys))
+                self._written(keys)
+            if overflowed:
+                for sentinel in self._sentinels():  # one script per slot (Redis Cluster)
+                    await self._restart(keys=[sentinel], args=[repr(float(self.clock()))])
+            if self._up(overflowed):
+                return
 
     # -- the pieces ---------------------------------------------------------------------------
 
@@ -443,14 +462,20 @@ class RedisCallLedger:
                 self._unrecorded[key] = None
         return _down(earlier)
 
-    def _backlog(self) -> list[tuple[list[str], list[int]]]:
-        """The keys to write back, per provider (one script per cluster slot), taken."""
+    def _pending(self) -> tuple[list[list[LedgerKey]], bool]:
+        """The keys still to write back, per provider (one script per cluster slot), and
+        whether more were missed than could be kept. Nothing is taken: see _written."""
         with self._state_lock:
-            taken, self._unrecorded = list(self._unrecorded), {}
+            pending, overflowed = list(self._unrecorded), self._overflowed
         by_provider: dict[str, list[LedgerKey]] = {}
-        for key in taken:
+        for key in pending:
             by_provider.setdefault(key[0], []).append(key)
-        return [(self._call_keys(keys), self._ttls(keys)) for keys in by_provider.values()]
+        return list(by_provider.values()), overflowed
+
+    def _written(self, keys: list[LedgerKey]) -> None:
+        with self._state_lock:
+            for key in keys:
+                self._unrecorded.pop(key, None)
 
     def _try(self) -> bool:
         """Whether to ask Redis now: always while it answers; during an outage, one call
@@ -480,10 +505,18 @@ class RedisCallLedger:
         record = None if local is None else local.record
         return Earlier(False, record, WHY_UNREACHABLE)
 
-    def _up(self) -> bool:
-        """Redis answered and what was missed is written back: the outage is over."""
+    def _up(self, restarted: bool) -> bool:
+        """The outage is over when nothing is left to write back (calls that went on without
+        Redis meanwhile added more: then another round). ``restarted``: the window was started
+        again for an overflow seen before this round."""
         with self._state_lock:
-            was, self._down, self._overflowed = self._down, False, False
+            if self._unrecorded:
+                return False
+            if restarted:
+                self._overflowed = False
+            elif self._overflowed:
+                return False
+            was, self._down = self._down, False
         if was:
             _log.emit(logging.INFO, LEDGER_RECOVERED, ledger=repr(self))
         return True
@@ -503,6 +536,16 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):  # POSIX
     os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _mine(earlier: Earlier, local: Earlier) -> Earlier:
+    """What Redis says, with what this worker's own memory knows: a key this worker sent is
+    not a first send, whatever Redis holds."""
+    if earlier.first and local.record is not None:
+        return Earlier(False, local.record, WHY_SEEN)
+    if earlier.record is None and local.record is not None:
+        return earlier._replace(record=local.record)
+    return earlier
 
 
 def _down(local: Earlier) -> Earlier:

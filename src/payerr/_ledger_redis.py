@@ -43,8 +43,8 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Generator, Sequence
+from typing import Any, TypeVar
 
 import anyio
 
@@ -71,6 +71,10 @@ __all__ = [
     "LEDGER_UNREACHABLE",
     "RedisCallLedger",
 ]
+
+_T = TypeVar("_T")
+_Step = Generator[tuple[Any, list[str], list[Any]], Any, _T]
+"""A ledger step: yields (script, keys, args) to run, is sent each reply, returns its answer."""
 
 DEFAULT_OUTAGE_PAUSE = 5.0
 """Seconds a ledger leaves a failed Redis alone before one call tries it again."""
@@ -278,39 +282,93 @@ class RedisCallLedger:
         self._state_lock = threading.Lock()
         _LEDGERS.add(self)
 
-    # -- sync ---------------------------------------------------------------------------------
+    # -- the steps, written once --------------------------------------------------------------
+    # Each step is a generator that yields the scripts to run, as (script, keys, args), and is
+    # sent their replies: the sync and the async shells below only run the scripts (the way
+    # httpx drives one auth flow from two clients). A step that finds Redis again after an
+    # outage writes back what this worker sent meanwhile before the others use Redis again, and
+    # vouches for nothing itself.
+
+    def _begin_step(self, keys: Sequence[LedgerKey], local: Earlier) -> _Step[Earlier]:
+        reply = yield self._begin, self._keys(keys), self._begin_args(keys)
+        recovered = self._down
+        yield from self._recovery()
+        return _mine(_earlier(reply, recovered), local)
+
+    def _others_step(self, keys: Sequence[LedgerKey]) -> _Step[Earlier]:
+        reply = yield self._others, self._keys(keys), self._others_args(keys)
+        recovered = self._down
+        yield from self._recovery()
+        return _mine(_earlier(reply, recovered), self._memory.others(keys))
+
+    def _end_step(
+        self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, last: bool
+    ) -> _Step[None]:
+        yield self._end, self._call_keys(keys), self._end_args(keys, executed, last)
+        yield from self._recovery()
+
+    def _recovery(self) -> _Step[None]:
+        """After an outage, or when calls went on without Redis: write back the keys sent
+        meanwhile (past the limit, start the fleet's window again), then, once nothing is
+        left, let every call use Redis. A key is forgotten only once written, so an
+        interrupted write-back loses nothing."""
+        if not (self._down or self._unrecorded):
+            return
+        for _ in range(_DRAIN_ROUNDS):
+            batches, overflowed = self._pending()
+            for keys in batches:
+                yield self._write_back, self._call_keys(keys), self._ttls(keys)
+                self._written(keys)
+            if overflowed:
+                for sentinel in self._sentinels():  # one script per slot (Redis Cluster)
+                    yield self._restart, [sentinel], [repr(float(self.clock()))]
+            if self._up(overflowed):
+                return
+
+    @staticmethod
+    def _run(step: _Step[_T]) -> _T:
+        """Run a step's scripts on the synchronous client."""
+        reply: Any = None
+        while True:
+            try:
+                script, keys, args = step.send(reply)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]  # the step's return value
+            reply = script(keys=keys, args=args)
+
+    async def _arun(self, step: _Step[_T]) -> _T:
+        """Run a step's scripts on the redis.asyncio client, all within ``max_wait``."""
+        reply: Any = None
+        with anyio.fail_after(self.max_wait):
+            while True:
+                try:
+                    script, keys, args = step.send(reply)
+                except StopIteration as done:
+                    return done.value  # type: ignore[no-any-return]  # the step's return value
+                reply = await script(keys=keys, args=args)
+
+    # -- the shells ---------------------------------------------------------------------------
     # Every step catches Exception: the ledger must never break a payment (a Redis error, a
     # client closed under it, a loop gone); BaseException (a cancellation) still propagates.
-    # The step that finds Redis again after an outage writes back what this worker sent
-    # meanwhile before the others use Redis again, and vouches for nothing itself.
 
     def begin(self, keys: Sequence[LedgerKey]) -> Earlier:
         self._sync_only()
-        local = self._memory.begin(keys)
-        self._providers.add(keys[0][0])
+        local = self._opened(keys)
         if not self._try():
             return self._missed(keys, local)
         try:
-            reply = self._begin(keys=self._keys(keys), args=self._begin_args(keys))
-            recovered = self._down
-            if recovered or self._unrecorded:
-                self._recover()
+            return self._run(self._begin_step(keys, local))
         except Exception as exc:
             return self._missed(keys, self._unreachable(exc, local))
-        return _mine(_earlier(reply, recovered), local)
 
     def others(self, keys: Sequence[LedgerKey]) -> Earlier:
         self._sync_only()
         if not self._try():
             return _down(self._memory.others(keys))
         try:
-            reply = self._others(keys=self._keys(keys), args=self._others_args(keys))
-            recovered = self._down
-            if recovered or self._unrecorded:
-                self._recover()
+            return self._run(self._others_step(keys))
         except Exception as exc:
             return self._unreachable(exc, self._memory.others(keys))
-        return _mine(_earlier(reply, recovered), self._memory.others(keys))
 
     def end(self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, *, last: bool) -> None:
         self._sync_only()
@@ -318,58 +376,28 @@ class RedisCallLedger:
         if not self._try():
             return
         try:
-            self._end(keys=self._call_keys(keys), args=self._end_args(keys, executed, last))
-            if self._down or self._unrecorded:
-                self._recover()
+            self._run(self._end_step(keys, executed, last))
         except Exception as exc:
             self._unreachable(exc, None)
 
-    def _recover(self) -> None:
-        """Redis answers: write back the keys sent while it did not (past the limit, start the
-        fleet's window again), then, once nothing is left, let every call use Redis. A key is
-        forgotten only once written, so an interrupted write-back loses nothing."""
-        for _ in range(_DRAIN_ROUNDS):
-            batches, overflowed = self._pending()
-            for keys in batches:
-                self._write_back(keys=self._call_keys(keys), args=self._ttls(keys))
-                self._written(keys)
-            if overflowed:
-                for sentinel in self._sentinels():  # one script per slot (Redis Cluster)
-                    self._restart(keys=[sentinel], args=[repr(float(self.clock()))])
-            if self._up(overflowed):
-                return
-
-    # -- async --------------------------------------------------------------------------------
-
     async def abegin(self, keys: Sequence[LedgerKey]) -> Earlier:
         self._async_only()
-        local = self._memory.begin(keys)
-        self._providers.add(keys[0][0])
+        local = self._opened(keys)
         if not self._try():
             return self._missed(keys, local)
         try:
-            with anyio.fail_after(self.max_wait):
-                reply = await self._begin(keys=self._keys(keys), args=self._begin_args(keys))
-                recovered = self._down
-                if recovered or self._unrecorded:
-                    await self._arecover()
+            return await self._arun(self._begin_step(keys, local))
         except Exception as exc:
             return self._missed(keys, self._unreachable(exc, local))
-        return _mine(_earlier(reply, recovered), local)
 
     async def aothers(self, keys: Sequence[LedgerKey]) -> Earlier:
         self._async_only()
         if not self._try():
             return _down(self._memory.others(keys))
         try:
-            with anyio.fail_after(self.max_wait):
-                reply = await self._others(keys=self._keys(keys), args=self._others_args(keys))
-                recovered = self._down
-                if recovered or self._unrecorded:
-                    await self._arecover()
+            return await self._arun(self._others_step(keys))
         except Exception as exc:
             return self._unreachable(exc, self._memory.others(keys))
-        return _mine(_earlier(reply, recovered), self._memory.others(keys))
 
     async def aend(
         self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, *, last: bool
@@ -379,27 +407,9 @@ class RedisCallLedger:
         if not self._try():
             return
         try:
-            with anyio.fail_after(self.max_wait):
-                await self._end(
-                    keys=self._call_keys(keys), args=self._end_args(keys, executed, last)
-                )
-                if self._down or self._unrecorded:
-                    await self._arecover()
+            await self._arun(self._end_step(keys, executed, last))
         except Exception as exc:
             self._unreachable(exc, None)
-
-    async def _arecover(self) -> None:
-        """:meth:`_recover` for the async client."""
-        for _ in range(_DRAIN_ROUNDS):
-            batches, overflowed = self._pending()
-            for keys in batches:
-                await self._write_back(keys=self._call_keys(keys), args=self._ttls(keys))
-                self._written(keys)
-            if overflowed:
-                for sentinel in self._sentinels():  # one script per slot (Redis Cluster)
-                    await self._restart(keys=[sentinel], args=[repr(float(self.clock()))])
-            if self._up(overflowed):
-                return
 
     # -- the pieces ---------------------------------------------------------------------------
 
@@ -451,10 +461,15 @@ class RedisCallLedger:
         record = "" if executed is None else _dump(executed)
         return [record, "1" if last else "", *self._ttls(keys)]
 
+    def _opened(self, keys: Sequence[LedgerKey]) -> Earlier:
+        """A call begins: this worker's own memory notes it, and its provider's window is one
+        this worker may have to start again."""
+        self._providers.add(keys[0][0])
+        return self._memory.begin(keys)
+
     def _missed(self, keys: Sequence[LedgerKey], earlier: Earlier) -> Earlier:
         """A call goes on without Redis: keep its keys to write back when Redis answers."""
         with self._state_lock:
-            self._providers.add(keys[0][0])
             for key in keys:
                 if len(self._unrecorded) >= UNRECORDED_LIMIT:
                     self._overflowed = True

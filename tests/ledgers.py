@@ -20,17 +20,20 @@ answer into an "unreachable" ledger."""
 PROVIDERS = ("alipay_plus", "antom", "ottpay", "paykka", "generic")
 
 
-def aged_ledger(client: Any, time: FakeTime | None = None, *, prefix: str = "t") -> Any:
-    """A RedisCallLedger on ``client`` whose window of sends began ``TTL`` seconds ago."""
+def aged_ledger(
+    client: Any, time: FakeTime | None = None, *, prefix: str = "t", ttl: float = TTL
+) -> Any:
+    """A RedisCallLedger on ``client`` whose window of sends began ``ttl`` seconds ago (the
+    fake clock ``time`` is moved on past it)."""
     time = time or FakeTime()
     ledger = payerr.RedisCallLedger(
-        client, ttl=TTL, order_ttl=TTL, prefix=prefix, clock=time.clock, max_wait=WAIT
+        client, ttl=ttl, order_ttl=ttl, prefix=prefix, clock=time.clock, max_wait=WAIT
     )
     for provider in PROVIDERS:  # the first begin starts each provider's window
         keys = [(provider, "key", "ledger-start")]
         ledger.begin(keys)
         ledger.end(keys, None, last=True)
-    time.now += TTL + 1
+    time.now += ttl + 1
     return ledger
 
 

@@ -24,7 +24,8 @@ def missing() -> str | None:
     return None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -40,29 +41,42 @@ def _answers(port: int) -> bool:
         return False
 
 
-@contextmanager
-def running_redis(directory: Path) -> Iterator[int]:
-    """Start ``redis-server`` and yield its port; stop it on the way out."""
-    for _ in range(3):  # another process may take the free port before the server binds it
-        port = _free_port()
-        argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-        argv += ["--appendonly", "no", "--dir", str(directory), "--loglevel", "warning"]
-        server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + START_TIMEOUT
-        while server.poll() is None and time.monotonic() < deadline and not _answers(port):
-            time.sleep(0.02)
-        if server.poll() is None and _answers(port):
-            break
+def start(port: int, directory: Path, *settings: str) -> subprocess.Popen[bytes] | None:
+    """Start ``redis-server`` on ``port`` (persistence off unless ``settings`` say otherwise)
+    and wait, bounded, until it answers; None when it did not start."""
+    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    argv += ["--appendonly", "no", "--dir", str(directory), "--loglevel", "warning", *settings]
+    server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + START_TIMEOUT
+    while server.poll() is None and time.monotonic() < deadline and not _answers(port):
+        time.sleep(0.02)
+    if server.poll() is None and _answers(port):
+        return server
+    stop(server)
+    return None
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop a server :func:`start` started (it may have stopped already)."""
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
+
+
+@contextmanager
+def running_redis(directory: Path, *settings: str) -> Iterator[int]:
+    """Start ``redis-server`` and yield its port; stop it on the way out."""
+    for _ in range(3):  # another process may take the free port before the server binds it
+        port = free_port()
+        server = start(port, directory, *settings)
+        if server is not None:
+            break
     else:
         raise RuntimeError("redis-server did not start")
     try:
         yield port
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)

@@ -31,10 +31,9 @@ from typing import Any
 
 import pytest
 
-import payerr
-
+from .clock import FakeTime
 from .fleet_provider import DUPLICATES, FleetProvider, request_body
-from .ledgers import WAIT, quick_client
+from .ledgers import aged_ledger, quick_client
 
 REPO = Path(__file__).resolve().parents[1]
 TTL = 600.0
@@ -118,18 +117,9 @@ def age_the_ledger(redis_port: int, prefix: str) -> None:
     """The fleet's Redis ledger has recorded a whole window already (as in production after
     its first day): started through the public API with a clock one window back."""
     client = quick_client(redis_port)
-    start = payerr.RedisCallLedger(
-        client,
-        ttl=TTL,
-        order_ttl=TTL,
-        prefix=prefix,
-        clock=lambda: time.time() - 2 * TTL,
-        max_wait=WAIT,
-    )
-    for name in ("antom", "alipay_plus", "ottpay", "paykka"):
-        keys = [(name, "key", "ledger-start")]
-        start.begin(keys)
-        start.end(keys, None, last=True)
+    past = FakeTime()
+    past.now = time.time() - 2 * TTL  # the workers' real clocks are then a window later
+    aged_ledger(client, past, prefix=prefix, ttl=TTL)
     client.close()
 
 

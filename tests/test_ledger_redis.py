@@ -9,8 +9,6 @@ import asyncio
 import gc
 import multiprocessing
 import socket
-import subprocess
-import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +21,7 @@ from structlog.testing import capture_logs
 import payerr
 from payerr import OutcomeUnknownError, RetryPolicy, UsageError
 
+from . import redis_server
 from .answers import ok, ottpay, paykka_failure
 from .clock import FakeTime
 from .cut_proxy import CutProxy
@@ -250,22 +249,17 @@ def test_redis_down_fails_safe_and_says_so_once(private_redis: int, tmp_path: Pa
     warnings = [entry for entry in logs if entry["event"] == "payerr.ledger_unreachable"]
     assert len(warnings) == 1
     assert warnings[0]["log_level"] == "warning"
-    argv = ["redis-server", "--port", str(private_redis), "--bind", "127.0.0.1", "--save", ""]
-    argv += ["--appendonly", "no", "--dir", str(tmp_path)]
-    again = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    again = redis_server.start(private_redis, tmp_path)
+    assert again is not None
     try:
-        with capture_logs() as logs:
-            for _ in range(200):  # bounded: the server takes a moment to listen
-                time.now += ledger.outage_pause
-                with client(Scripted(ok()), ledger) as http:
-                    http.post(URL, json={}, headers=KEY)
-                if any(entry["event"] == "payerr.ledger_recovered" for entry in logs):
-                    break
-                threading.Event().wait(0.05)
-        assert any(entry["event"] == "payerr.ledger_recovered" for entry in logs)
+        time.now += ledger.outage_pause
+        with capture_logs() as logs, client(Scripted(ok()), ledger) as http:
+            http.post(URL, json={}, headers=KEY)
+        assert [e["event"] for e in logs if e["event"].startswith("payerr.ledger")] == [
+            "payerr.ledger_recovered"
+        ]
     finally:
-        again.terminate()
-        again.wait(timeout=10)
+        redis_server.stop(again)
         server.close()
 
 
@@ -464,25 +458,10 @@ def test_a_restarted_redis_starts_the_window_again(tmp_path: Path) -> None:
     first send: the server may lack the last writes, and other workers' sends during the
     outage were never recorded. The sentinel keeps the server's run_id, which a restart (or a
     failover to a replica) changes."""
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]  # a free loopback port for our own server
-    probe.close()
-    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-    argv += ["--appendonly", "yes", "--appendfsync", "always", "--dir", str(tmp_path)]
-
-    def start() -> subprocess.Popen[bytes]:
-        server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(200):  # bounded: it takes a moment to listen
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return server
-            except OSError:
-                threading.Event().wait(0.02)
-        server.kill()
-        raise AssertionError("redis-server did not start")
-
-    server = start()
+    port = redis_server.free_port()
+    aof = ("--appendonly", "yes", "--appendfsync", "always")
+    server = redis_server.start(port, tmp_path, *aof)
+    assert server is not None
     try:
         time = FakeTime()
         first = quick_client(port)
@@ -490,7 +469,8 @@ def test_a_restarted_redis_starts_the_window_again(tmp_path: Path) -> None:
         first.shutdown()  # SHUTDOWN: the AOF keeps every write
         first.connection_pool.disconnect()
         server.wait(timeout=10)
-        server = start()
+        server = redis_server.start(port, tmp_path, *aof)
+        assert server is not None
         later = quick_client(port)
         ledger = payerr.RedisCallLedger(
             later, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
@@ -501,8 +481,8 @@ def test_a_restarted_redis_starts_the_window_again(tmp_path: Path) -> None:
         assert "has not yet recorded a whole idempotency window" in str(e.value)
         later.connection_pool.disconnect()
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        if server is not None:
+            redis_server.stop(server)
 
 
 def test_past_the_write_back_limit_the_window_starts_again(
@@ -577,20 +557,7 @@ def test_a_blocking_pool_that_waits_long_for_a_connection_is_refused(redis_port:
 def test_a_server_without_info_still_records(tmp_path: Path) -> None:
     """Third review of issue 20: INFO renamed away (a managed Redis may do it): the ledger
     cannot see restarts then, but it records, vouches and never turns into an outage."""
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-    argv += ["--appendonly", "no", "--dir", str(tmp_path), "--rename-command", "INFO", ""]
-    server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(200):  # bounded: it takes a moment to listen
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                threading.Event().wait(0.02)
+    with running_redis(tmp_path, "--rename-command", "INFO", "") as port:
         redis_client = quick_client(port)
         ledger = aged_ledger(redis_client)
         with capture_logs() as logs:
@@ -606,6 +573,3 @@ def test_a_server_without_info_still_records(tmp_path: Path) -> None:
                     http.post(URL, json={}, headers={"Idempotency-Key": "never-sent"})
         assert not [e for e in logs if e["event"] == "payerr.ledger_unreachable"]
         redis_client.connection_pool.disconnect()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

@@ -157,11 +157,11 @@ def test_a_client_that_would_retry_for_long_is_refused(redis_port: int) -> None:
 )
 def test_bad_settings_are_refused(redis_client: Any, kwargs: dict[str, Any], match: str) -> None:
     with pytest.raises(UsageError, match=match):
-        payerr.RedisCallLedger(redis_client, **kwargs)
+        payerr.RedisCallLedger(redis_client, max_wait=WAIT, **kwargs)
 
 
 def test_a_ledger_on_a_sync_client_is_refused_by_the_async_transport(redis_client: Any) -> None:
-    ledger = payerr.RedisCallLedger(redis_client)
+    ledger = payerr.RedisCallLedger(redis_client, max_wait=WAIT)
     with pytest.raises(UsageError, match=r"redis\.asyncio"):
         payerr.AsyncPaymentTransport("paykka", ledger=ledger)
 
@@ -352,7 +352,7 @@ def test_a_worker_cut_off_from_redis_writes_back_what_it_sent_when_it_is_back(
     time = FakeTime()
     aged_ledger(redis_client, time)  # the fleet's window, recorded in full so far
     with CutProxy(redis_port) as proxy:
-        link = quick_client(proxy.port, timeout=0.5)
+        link = quick_client(proxy.port, timeout=2.0)
         worker_a = payerr.RedisCallLedger(
             link, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
         )
@@ -494,7 +494,7 @@ def test_past_the_write_back_limit_the_window_starts_again(
     time = FakeTime()
     aged_ledger(redis_client, time)
     with CutProxy(redis_port) as proxy:
-        link = quick_client(proxy.port, timeout=0.5)
+        link = quick_client(proxy.port, timeout=2.0)
         worker_a = payerr.RedisCallLedger(
             link, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
         )

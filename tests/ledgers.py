@@ -37,6 +37,14 @@ def aged_ledger(
     return ledger
 
 
+def worker(client: Any, time: FakeTime, *, prefix: str = "t") -> Any:
+    """Another worker's ledger on the same fleet's Redis (as :func:`aged_ledger` set it up):
+    its own process memory, the same window and clock."""
+    return payerr.RedisCallLedger(
+        client, ttl=TTL, order_ttl=TTL, prefix=prefix, clock=time.clock, max_wait=WAIT
+    )
+
+
 async def aged_async_ledger(client: Any, time: FakeTime | None = None, *, prefix: str = "t") -> Any:
     """:func:`aged_ledger` with a ``redis.asyncio`` client, for the async transport."""
     time = time or FakeTime()

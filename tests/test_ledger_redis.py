@@ -32,6 +32,7 @@ from .ledgers import (
     aged_ledger,
     begin_in_process,
     quick_client,
+    worker,
 )
 from .redis_server import running_redis
 from .scripted import Scripted
@@ -58,9 +59,7 @@ def test_a_key_another_worker_sent_is_outcome_unknown(redis_client: Any) -> None
     """Two ledgers on one Redis are two workers: B hears what A sent."""
     time = FakeTime()
     worker_a = aged_ledger(redis_client, time)
-    worker_b = payerr.RedisCallLedger(
-        redis_client, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
-    )
+    worker_b = worker(redis_client, time)
     with (
         client(Scripted(httpx.ReadTimeout("stalled")), worker_a) as http,
         pytest.raises(OutcomeUnknownError),
@@ -104,9 +103,7 @@ def test_an_emptied_ledger_is_cautious_again(redis_client: Any) -> None:
     ):
         http.post(URL, json={}, headers=KEY)
     redis_client.flushdb()
-    other = payerr.RedisCallLedger(
-        redis_client, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
-    )
+    other = worker(redis_client, time)
     with client(Scripted(DUPLICATE), other) as http, pytest.raises(OutcomeUnknownError) as info:
         http.post(URL, json={}, headers=KEY)
     assert "emptied" in str(info.value)
@@ -208,13 +205,13 @@ def test_begin_is_atomic_across_processes(redis_port: int, redis_client: Any) ->
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(4), context.Queue()
     args = (redis_port, "atomic", "same-key", barrier, results)
-    workers = [context.Process(target=begin_in_process, args=args) for _ in range(4)]
-    for worker in workers:
-        worker.start()
-    firsts = [results.get(timeout=60) for _ in workers]
-    for worker in workers:
-        worker.join(timeout=30)
-        assert worker.exitcode == 0
+    processes = [context.Process(target=begin_in_process, args=args) for _ in range(4)]
+    for process in processes:
+        process.start()
+    firsts = [results.get(timeout=60) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+        assert process.exitcode == 0
     results.close()
     results.join_thread()
     assert sorted(firsts) == [False, False, False, True]
@@ -319,9 +316,7 @@ def test_the_ott_pay_order_is_shared_by_the_fleet(redis_client: Any) -> None:
     the first's attempt through the order number (seed 002 ORDER_USED speaks of the order)."""
     time = FakeTime()
     a = aged_ledger(redis_client, time)
-    b = payerr.RedisCallLedger(
-        redis_client, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
-    )
+    b = worker(redis_client, time)
     body = {"action": "pay", "data": {"order_id": "OTT-9"}}
 
     def ott(answers: Any, ledger: Any) -> httpx.Client:
@@ -353,12 +348,8 @@ def test_a_worker_cut_off_from_redis_writes_back_what_it_sent_when_it_is_back(
     aged_ledger(redis_client, time)  # the fleet's window, recorded in full so far
     with CutProxy(redis_port) as proxy:
         link = quick_client(proxy.port, timeout=2.0)
-        worker_a = payerr.RedisCallLedger(
-            link, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
-        )
-        worker_b = payerr.RedisCallLedger(
-            redis_client, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
-        )
+        worker_a = worker(link, time)
+        worker_b = worker(redis_client, time)
 
         def provider(request: httpx.Request) -> httpx.Response:
             if request.extensions.get("stall"):
@@ -472,9 +463,7 @@ def test_a_restarted_redis_starts_the_window_again(tmp_path: Path) -> None:
         server = redis_server.start(port, tmp_path, *aof)
         assert server is not None
         later = quick_client(port)
-        ledger = payerr.RedisCallLedger(
-            later, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
-        )
+        ledger = worker(later, time)
         assert later.hgetall("t:ledger:{paykka}")  # the window survived, on the old run_id
         with client(Scripted(DUPLICATE), ledger) as http, pytest.raises(OutcomeUnknownError) as e:
             http.post(URL, json={}, headers={"Idempotency-Key": "nobody-sent-it"})
@@ -495,12 +484,8 @@ def test_past_the_write_back_limit_the_window_starts_again(
     aged_ledger(redis_client, time)
     with CutProxy(redis_port) as proxy:
         link = quick_client(proxy.port, timeout=2.0)
-        worker_a = payerr.RedisCallLedger(
-            link, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
-        )
-        worker_b = payerr.RedisCallLedger(
-            redis_client, ttl=TTL, order_ttl=TTL, prefix="t", clock=time.clock, max_wait=WAIT
-        )
+        worker_a = worker(link, time)
+        worker_b = worker(redis_client, time)
         proxy.cut()
         with client(Scripted(ok()), worker_a) as http:
             for n in range(5):

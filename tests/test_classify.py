@@ -117,7 +117,7 @@ def test_enums_compare_and_serialise_as_plain_strings() -> None:
 
 def test_as_dict_has_the_contract_keys() -> None:
     """The JSON form carries the keys the CLI contract names, with plain values."""
-    data = payerr.classify("antom", "UNKNOWN_EXCEPTION").as_dict()
+    data = payerr.classify("paykka", "6000").as_dict()
     assert data.keys() >= CONTRACT_KEYS
     assert data["category"] == "retryable"
     assert data["retryable"] is True

@@ -45,12 +45,17 @@ def test_antom_pay_u_payment_in_process_is_pending() -> None:
 
 
 def test_antom_pay_u_with_another_code_means_resend() -> None:
-    """U + any other code: resend the same request (pay is idempotent on paymentRequestId)."""
+    """U + any other mapped code: the result is unknown ("U: Unknown",
+    docs.antom.com/ac/ams/api_fund), so it is pending, never failed, and the way to settle it
+    is to resend the same request (pay is idempotent on paymentRequestId:
+    docs.antom.com/ac/ams/idempotency) or to inquire."""
     c = respond("antom", {"result": result("PARAM_ILLEGAL", "U")})
-    assert c.category is Category.RETRYABLE
+    assert (c.outcome, c.category, c.retryable) == (Outcome.PENDING, None, False)
     assert c.known
     assert c.code == "PARAM_ILLEGAL"
     assert c.source == "result.resultStatus"
+    assert "same request id" in c.action
+    assert "inquire" in c.action
 
 
 def test_antom_pay_u_unknown_code_is_pending() -> None:

@@ -239,15 +239,15 @@ def test_success_and_pending_carry_no_advice() -> None:
         assert pay(card("VISA", refusalCodeRaw="43"), code=code, status=status).network is None
 
 
-def test_a_retryable_answer_carries_no_network_advice() -> None:
-    """A retryable answer (U UNKNOWN_EXCEPTION: resend the same paymentRequestId,
-    docs.antom.com/ac/ams/idempotency) is not the issuer's decision about the card, whatever
-    paymentResultInfo it carries: no never-retry (the transport resends it) and no MAC wait (a
-    1 h wait would turn that resend into giving up)."""
+def test_an_unknown_result_carries_no_network_advice() -> None:
+    """resultStatus U with UNKNOWN_EXCEPTION ("U: Unknown", docs.antom.com/ac/ams/api_fund;
+    resend the same paymentRequestId or inquire, docs.antom.com/ac/ams/idempotency) is not the
+    issuer's decision about the card, whatever paymentResultInfo it carries: pending, no
+    never-retry and no MAC wait (a 1 h wait would turn the transport's resend into giving up)."""
     for info in (card(merchantAdviceCode="24"), card(merchantAdviceCode="03"),
                  card("VISA", refusalCodeRaw="43")):  # fmt: skip
         c = pay(info, code="UNKNOWN_EXCEPTION", status="U")
-        assert c.retryable
+        assert c.is_pending
         assert c.network is None
         assert c.retry_after is None
 

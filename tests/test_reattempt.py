@@ -6,6 +6,7 @@ decisions. Each cites the public page the rule is read from (see payerr/reattemp
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import threading
@@ -537,16 +538,12 @@ def _antom(code: str, status: str, brand: str = "MASTERCARD", **info: str) -> pa
     return payerr.classify_http("antom", 200, body, operation="pay", first_send=True)
 
 
-@pytest.mark.parametrize(
-    ("code", "status"),
-    [("UNKNOWN_EXCEPTION", "U"), ("ACCESS_DENIED", "F"), ("ORDER_IS_CLOSED", "F")],
-)
+@pytest.mark.parametrize(("code", "status"), [("ACCESS_DENIED", "F"), ("ORDER_IS_CLOSED", "F")])
 def test_only_issuer_declines_count(make: Make, code: str, status: str) -> None:
-    """Antom's result codes (docs.antom.com/ac/ams/payment_cashier): U UNKNOWN_EXCEPTION is
-    transient (resend the same request), ACCESS_DENIED is the merchant's configuration,
-    ORDER_IS_CLOSED answers a request id already used. None is an issuer's decline of the
-    card: never counted, and their MAC (24 'retry after 1 hour', 03 'do not try again') is
-    not applied, even when paymentResultInfo comes with them."""
+    """Antom's result codes (docs.antom.com/ac/ams/payment_cashier): ACCESS_DENIED is the
+    merchant's configuration, ORDER_IS_CLOSED answers a request id already used. Neither is an
+    issuer's decline of the card: never counted, and their MAC (24 'retry after 1 hour', 03
+    'do not try again') is not applied, even when paymentResultInfo comes with them."""
     limiter = make()
     for mac in ("24", "03"):
         answer_ = _antom(code, status, merchantAdviceCode=mac)
@@ -555,10 +552,30 @@ def test_only_issuer_declines_count(make: Make, code: str, status: str) -> None:
         decision = limiter.allowed(CARD, answer_)
         assert decision, decision.reason
         assert "0 of 10 declines in 24 h" in decision.reason
-    # A hand-built advice on a retryable answer is ignored too.
-    retryable = answer("UNKNOWN_EXCEPTION", "U", network=mastercard("03").network)
+    # A hand-built advice on a retryable failure is ignored too (PayKKa 6000 "System error").
+    retryable = dataclasses.replace(
+        payerr.classify("paykka", "6000"), network=mastercard("03").network
+    )
+    assert retryable.retryable
     limiter.record(CARD, retryable)
     assert limiter.allowed(CARD, retryable)
+
+
+def test_an_unknown_result_is_no_decline_and_no_reattempt(make: Make) -> None:
+    """resultStatus U ("U: Unknown", docs.antom.com/ac/ams/api_fund) with UNKNOWN_EXCEPTION:
+    not an issuer's decline, so never counted and no MAC applied; but the payment may have
+    gone through, so the limiter says inquire before a reattempt (which could charge twice)."""
+    limiter = make()
+    for mac in ("24", "03"):
+        unknown = _antom("UNKNOWN_EXCEPTION", "U", merchantAdviceCode=mac)
+        assert unknown.is_pending
+        assert unknown.network is None
+        for _ in range(10):
+            limiter.record(CARD, unknown)
+        decision = limiter.allowed(CARD, unknown)
+        assert not decision
+        assert "outcome is unknown" in decision.reason
+    assert "0 of 10 declines in 24 h" in limiter.allowed(CARD, _antom("SUCCESS", "S")).reason
 
 
 def test_one_decline_reported_three_times_counts_once(make: Make) -> None:

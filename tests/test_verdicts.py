@@ -39,8 +39,10 @@ CASES = [
     ("paykka", "5010", P, None, "Transaction entered security review"),
     ("antom", "SDK_START_OF_LOADING", N, None, "lifecycle event, not a result"),
     ("antom", "SDK_CALL_URL_SUCCESS", N, None, "redirect succeeded, not a result"),
-    ("antom", "UNKNOWN_EXCEPTION", F, R, "resultStatus U: call the API again"),
-    ("antom", "REQUEST_TRAFFIC_EXCEED_LIMIT", F, R, "The request traffic exceeds the limit."),
+    # resultStatus U in Antom's tables: "U: Unknown" (docs.antom.com/ac/ams/api_fund): the
+    # result is not known, so never failed (DESIGN.md section 6, rule 2).
+    ("antom", "UNKNOWN_EXCEPTION", P, None, "resultStatus U: call the API again"),
+    ("antom", "REQUEST_TRAFFIC_EXCEED_LIMIT", P, None, "The request traffic exceeds the limit."),
     ("antom", "SDK_SUBMIT_NETWORK_ERROR", F, R, "network reasons: try to submit it again"),
     ("alipay_plus", "10005", F, R, "Network exception: guide the user to retry"),
     ("ottpay", "SYSTEM_ERROR", F, R, "system error."),

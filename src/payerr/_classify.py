@@ -442,7 +442,7 @@ def _fallback(
         fb.category,
         source=fb.source,
         message=f"{fb.source} says {fb.outcome}{category}; {what}.",
-        action=UNKNOWN_ACTION if raw else None,
+        action=UNKNOWN_ACTION if raw else fb.action,
         detail=detail,
         http_status=status,
         repeat=repeat,

@@ -34,6 +34,7 @@ from payerr._unknown import (
     WHY_STANDALONE,
     outcome_unknown,
     repeat_unknown,
+    resend_settles,
 )
 
 __all__ = [
@@ -174,6 +175,12 @@ def judge(
         # (this call's, or another worker's). Failed would be a lie that invites a second
         # charge (rule 2), unless payerr knows this is the first send.
         return Verdict(Action.RAISE, repeat_unknown(c, executed_before, unsure), executed)
+    if resend_settles(c):
+        # resultStatus U, the result unknown: the same request id, resent, settles it (as a
+        # retryable failure is resent); a request that cannot be resent safely is outcome
+        # unknown, inquire.
+        action = Action.RETRY if replay_safe() else Action.RAISE
+        return Verdict(action, c if action is Action.RETRY else outcome_unknown(c), executed)
     if c.outcome is not Outcome.FAILED:
         if sent is Sent.ANSWERED and status in _GARBLED_IF_BARE and is_bare(c):
             # A 2xx nobody can read: resending a replay-safe request gets a readable answer.

@@ -38,6 +38,7 @@ from payerr._decide import (
 )
 from payerr._exceptions import PaymentError
 from payerr._http import parse_retry_after
+from payerr._operations import operation_of_request
 from payerr._registry import Registry, default_registry
 from payerr._safety import DEFAULT_KEY_HEADERS, Sent, classify_transport_error, is_replay_safe
 from payerr._taxonomy import Classification
@@ -165,7 +166,8 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
             return False
         fields: tuple[str, ...] = ()
         if self.provider is not None:
-            fields = (self.registry or default_registry()).table(self.provider).request_id_fields
+            table = (self.registry or default_registry()).table(self.provider)
+            fields = table.request_ids_for(operation_of_request(request))
         return is_replay_safe(
             request, idempotency_headers=self.idempotency_headers, request_id_fields=fields
         )

@@ -70,6 +70,7 @@ _ROW_KEYS = frozenset(
     {
         *_ROW_STR_FIELDS,
         *("code", "outcome", "category", "retry_after", "spellings", "repeat", "operations"),
+        "resend",
     }
 )
 _MAX_CODE_LEN = 128
@@ -128,12 +129,27 @@ def shipped_mappings_dir() -> Path:
 
 
 @dataclass(frozen=True, slots=True)
+class RequestIdField:
+    """A request JSON field the provider documents as its idempotency key for some operations
+    (``[[request_id]]`` in a mapping file): a request carrying it is replay-safe for them."""
+
+    field: str
+    """The top-level JSON body field (``captureRequestId``)."""
+    operations: tuple[Operation, ...]
+    doc_url: str
+    """The page that says the provider deduplicates on it."""
+    quote: str
+    """The provider's words there, verbatim."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Document:
     """One parsed and validated mapping file (or in-memory mapping)."""
 
     origin: str
     header: dict[str, Any]
     rows: tuple[CodeEntry, ...]
+    request_ids: tuple[RequestIdField, ...] = ()
 
     @property
     def provider(self) -> str:
@@ -177,9 +193,10 @@ def parse_document(data: Mapping[str, Any], origin: str) -> _Document:
     if not isinstance(data, Mapping):
         raise MappingError([f"{origin}: expected a table with [provider] and [[code]] entries"])
     for key in data:
-        if key not in ("schema", "provider", "code"):
+        if key not in ("schema", "provider", "code", "request_id"):
             errors.append(
-                f"{origin}: unknown top-level key {key!r} (expected schema, provider, code)"
+                f"{origin}: unknown top-level key {key!r} "
+                "(expected schema, provider, code, request_id)"
             )
     schema = data.get("schema", 1)
     if schema != 1:
@@ -221,9 +238,45 @@ def parse_document(data: Mapping[str, Any], origin: str) -> _Document:
         for k in keys:
             seen[k] = entry.code
         rows.append(entry)
+    request_ids = _request_ids(data.get("request_id", []), origin, errors)
     if errors:
         raise MappingError(errors)
-    return _Document(origin=origin, header=header, rows=tuple(rows))
+    return _Document(origin=origin, header=header, rows=tuple(rows), request_ids=request_ids)
+
+
+_REQUEST_ID_KEYS = frozenset({"field", "operations", "doc_url", "quote"})
+
+
+def _request_ids(value: object, origin: str, errors: list[str]) -> tuple[RequestIdField, ...]:
+    """The ``[[request_id]]`` tables: each a field, the operations it keys, and the page (with
+    its words) that says so. All four are required: an idempotency promise needs its source."""
+    if not isinstance(value, list):
+        errors.append(f"{origin}: 'request_id' must be an array of tables ([[request_id]])")
+        return ()
+    found: list[RequestIdField] = []
+    for index, item in enumerate(value):
+        where = f"{origin}: [[request_id]] #{index + 1}"
+        if not isinstance(item, Mapping):
+            errors.append(f"{where}: must be a table")
+            continue
+        before = len(errors)
+        for key in item:
+            if key not in _REQUEST_ID_KEYS:
+                errors.append(
+                    f"{where}: unknown field {key!r} "
+                    f"(expected one of {', '.join(sorted(_REQUEST_ID_KEYS))})"
+                )
+        for key in ("field", "doc_url", "quote"):
+            if not (isinstance(item.get(key), str) and item[key].strip()):
+                errors.append(f"{where}: field {key!r}: must be a non-empty string")
+        operations = _operations_field(item.get("operations"), where, errors)
+        if not operations and len(errors) == before:
+            errors.append(f"{where}: field 'operations': name at least one operation")
+        if len(errors) == before:
+            found.append(
+                RequestIdField(item["field"].strip(), operations, item["doc_url"], item["quote"])
+            )
+    return tuple(found)
 
 
 def _parse_header(value: object, origin: str, errors: list[str]) -> dict[str, Any]:
@@ -319,6 +372,7 @@ def _parse_row(
     if outcome is not None and outcome is not Outcome.FAILED and "category" in data:
         errors.append(f"{where}: field 'category': only failed codes have a category")
     retry_after, repeat = _check_hints(data, where, errors)
+    resend = _resend_field(data, outcome, where, errors)
     operations = _operations_field(data.get("operations", []), where, errors)
     spellings = _spellings(data, raw_code, where, errors)
     if len(errors) > before or outcome is None or not isinstance(raw_code, str):
@@ -349,6 +403,7 @@ def _parse_row(
         origin=origin,
         repeat=repeat,
         operations=operations,
+        resend=resend,
     )
 
 
@@ -389,6 +444,24 @@ def _check_hints(
     if not isinstance(repeat, bool):
         errors.append(f"{where}: field 'repeat': must be true or false")
     return (None if retry_after is None else float(retry_after)), repeat is True
+
+
+def _resend_field(
+    data: Mapping[str, Any], outcome: Outcome | None, where: str, errors: list[str]
+) -> bool:
+    """``resend`` (a bool): the provider marks the code's result unknown and says to call again
+    with the same request (Antom and Alipay+ ``resultStatus`` U). Such a code is never failed:
+    it is pending, and a resend under the same request id settles it."""
+    resend = data.get("resend", False)
+    if not isinstance(resend, bool):
+        errors.append(f"{where}: field 'resend': must be true or false")
+        return False
+    if resend and outcome is not None and outcome is not Outcome.PENDING:
+        errors.append(
+            f"{where}: field 'resend': only a pending code is resent (the provider does not "
+            f"know its result, so it is never {outcome})"
+        )
+    return resend is True
 
 
 def _spellings(

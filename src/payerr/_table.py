@@ -15,6 +15,7 @@ from typing import Any
 from payerr._schema import (
     _MAX_CODE_LEN,
     DEFAULT_CODE_FIELDS,
+    RequestIdField,
     _Document,
     _garbled,
     adapter_names,
@@ -31,6 +32,7 @@ from payerr._text import clean, int_text
 
 __all__ = ["ProviderTable"]
 
+_EXECUTING = (Operation.PAY, Operation.CAPTURE, Operation.REFUND, Operation.VAULTING)
 _CACHE_LIMIT = 4096  # spellings cached per source; beyond it lookups still work, uncached
 
 
@@ -44,12 +46,14 @@ class ProviderTable:
         "adapter",
         "checked",
         "code_fields",
+        "declared_ids",
         "docs_url",
         "entries",
         "id",
         "message_fields",
         "origins",
         "request_id_fields",
+        "request_ids",
         "scoped",
         "seed",
         "title",
@@ -81,7 +85,26 @@ class ProviderTable:
         self.code_fields: tuple[str, ...] = tuple(header.get("code_fields", DEFAULT_CODE_FIELDS))
         self.message_fields: tuple[str, ...] = tuple(header.get("message_fields", ()))
         self.request_id_fields: tuple[str, ...] = tuple(header.get("request_id_fields", ()))
-        """Top-level request JSON fields the provider documents as idempotency keys."""
+        """Top-level request JSON fields the provider deduplicates on for every operation (a
+        user mapping's ``request_id_fields``); the shipped files declare theirs per operation."""
+        self.declared_ids: tuple[RequestIdField, ...] = tuple(
+            r for doc in documents for r in doc.request_ids
+        )
+        """Each ``[[request_id]]`` of the mapping files: a field, its operations, its source."""
+        per_operation: dict[Operation, list[str]] = {}
+        for declared in self.declared_ids:
+            for operation in declared.operations:
+                per_operation.setdefault(operation, []).append(declared.field)
+        # The operation untold: the ids that key an executing request of their own (a
+        # paymentRequestId, a refundRequestId ...), never one that only names the payment a
+        # cancel or an inquiry is about (a refund names its payment's paymentId too).
+        per_operation[Operation.UNKNOWN] = [
+            f for op in _EXECUTING for f in per_operation.get(op, ())
+        ]
+        self.request_ids: Mapping[Operation, tuple[str, ...]] = {
+            op: tuple(dict.fromkeys([*fields, *self.request_id_fields]))
+            for op, fields in per_operation.items()
+        }
         self.origins: tuple[tuple[str, int], ...] = tuple(
             (d.origin, len(d.rows)) for d in documents
         )
@@ -107,6 +130,12 @@ class ProviderTable:
         with self._lock:
             self._by_source[source] = cache
         return cache
+
+    def request_ids_for(self, operation: Operation) -> tuple[str, ...]:
+        """The request JSON fields the provider deduplicates ``operation`` on: its declared
+        ``[[request_id]]`` fields and the file-wide ``request_id_fields``. An operation payerr
+        cannot tell (``unknown``) takes every declared field."""
+        return self.request_ids.get(operation, self.request_id_fields)
 
     def codes(self, source: str = "code") -> dict[object, Classification]:
         """The lookup dict for one source (spelling -> Classification); grows as it is used."""

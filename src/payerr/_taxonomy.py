@@ -374,6 +374,10 @@ class CodeEntry:
     operations: tuple[Operation, ...] = ()
     """The operations this row is scoped to (``ORDER_NOT_EXIST`` answering an inquiry); empty
     for a row that applies to every operation."""
+    resend: bool = False
+    """The provider marks the code's result unknown and says to call again with the same
+    request (Antom and Alipay+ ``resultStatus`` U): pending, settled by a resend under the
+    same request id or by an inquiry."""
 
     def classification(
         self, *, raw_code: str | None = None, source: str = "code"
@@ -419,4 +423,5 @@ class CodeEntry:
             "spellings": list(self.spellings),
             "repeat": self.repeat,
             "operations": [str(o) for o in self.operations],
+            "resend": self.resend,
         }

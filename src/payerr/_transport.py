@@ -54,7 +54,7 @@ from payerr._safety import (
     key_header_names,
     request_identity,
 )
-from payerr._taxonomy import Classification, Outcome
+from payerr._taxonomy import Classification, Operation, Outcome
 from payerr._unknown import WHY_NO_ID
 
 __all__ = ["AsyncPaymentTransport", "PaymentTransport"]
@@ -84,7 +84,7 @@ class _Flight:
             self._identity = request_identity(
                 self.request,
                 idempotency_headers=core.idempotency_headers,
-                request_id_fields=core.table.request_id_fields,
+                request_id_fields=core.table.request_ids_for(self.operation),
             )
         return self._identity  # type: ignore[return-value]  # False replaced above
 
@@ -154,15 +154,15 @@ class _Core:
             call.started = flight.started
             call.trace = _telemetry.start(self.provider, flight.operation.value, request.method)
         if call.hop == 0 and request.method.upper() not in IDEMPOTENT_METHODS:
-            call.keys = self._ledger_keys(request)
+            call.keys = self._ledger_keys(request, flight.operation)
         return flight
 
-    def _ledger_keys(self, request: httpx.Request) -> tuple[LedgerKey, ...]:
+    def _ledger_keys(self, request: httpx.Request, operation: Operation) -> tuple[LedgerKey, ...]:
         """What the ledger knows the call by: its idempotency key (the caller's, or one payerr
         generated, which the caller may resend under) and the request ids or order numbers in
         its body."""
         found = identities_of(
-            request, self._key_names, self.table.request_id_fields, self.order_fields
+            request, self._key_names, self.table.request_ids_for(operation), self.order_fields
         )
         # Provider-wide, not per path: a provider keeps keys and order numbers per account.
         provider = self.provider

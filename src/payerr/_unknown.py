@@ -24,6 +24,8 @@ __all__ = [
     "REDIRECT_ACTION",
     "REPEAT_ACTION",
     "RESEND_ACTION",
+    "RESEND_SOURCE",
+    "UNKNOWN_RESULT_ACTION",
     "WHY_NO_ID",
     "WHY_PER_PROCESS",
     "WHY_SEEN",
@@ -32,6 +34,7 @@ __all__ = [
     "WHY_YOUNG",
     "outcome_unknown",
     "repeat_unknown",
+    "resend_settles",
 ]
 
 INQUIRE_ACTION = (
@@ -56,6 +59,16 @@ REDIRECT_ACTION = (
     "Outcome unknown: the request was answered with a redirect after it may have executed, and "
     "the redirect's target did not give its result. Inquire the payment status; do not resend."
 )
+UNKNOWN_RESULT_ACTION = (
+    "Outcome unknown (resultStatus U): the provider does not know the result yet. Resend the "
+    "same request under the same request id (paymentRequestId, captureRequestId, "
+    "refundRequestId ...), or inquire the result; never a new id."
+)
+RESEND_SOURCE = "result.resultStatus"
+"""The source of a *pending* verdict that Antom's or Alipay+'s ``resultStatus`` U decided
+with a code whose result is unknown (not in process): a resend of the same request, under
+the same request id, settles it (docs.antom.com/ac/ams/idempotency). The transports resend
+these when the request is replay-safe, as they resend retryable failures."""
 GARBLED_ACTION = (
     "Outcome unknown: the answer could not be read and the request may have executed. Inquire "
     "the payment status before deciding; do not resend it blindly."
@@ -82,6 +95,12 @@ WHY_YOUNG = (
     "it could write back)"
 )
 WHY_UNREACHABLE = "the shared call ledger could not be reached"
+
+
+def resend_settles(c: Classification) -> bool:
+    """Whether ``c`` is an unknown result that resending the same request settles (see
+    :data:`RESEND_SOURCE`)."""
+    return c.outcome is Outcome.PENDING and c.source == RESEND_SOURCE
 
 
 def outcome_unknown(c: Classification, action: str = INQUIRE_ACTION) -> Classification:

@@ -41,6 +41,8 @@ class Fallback:
     outcome: Outcome
     category: Category | None
     source: str
+    action: str | None = None
+    """What to do, where the status field's meaning says more than the outcome's default."""
 
 
 def fallbacks(

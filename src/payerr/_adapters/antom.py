@@ -7,9 +7,11 @@ Precedence (docs/ARCHITECTURE.md §5; docs.antom.com/ac/ams/paymentri_online, ..
    (SUCCESS / FAIL / PROCESSING / PENDING / CANCELLED / UNKNOWN). For inquiry, ``result`` only
    says the inquiry call worked.
 2. ``notifyType = PAYMENT_PENDING`` with ``resultStatus = S`` means "being processed".
-3. ``result.resultCode``: ``U`` with a mapped code that is not pending means "unknown, resend
-   the same request" (pay is idempotent on ``paymentRequestId``), so it is retryable; ``U``
-   with a code payerr does not know is pending (it may be in process).
+3. ``result.resultCode``: ``U`` is never failed. With a mapped code that is not in process (or
+   whose row is marked ``resend``) it means "unknown: resend the same request id, or inquire":
+   pending, with :data:`~payerr._unknown.RESEND_SOURCE` as its source, which the transports
+   resend when the request is replay-safe; ``U`` with a code payerr does not know is pending
+   and never resent (it may be in process).
 4. A forwarded SDK event: top-level ``code`` (``SDK_PAYMENT_FAIL`` defers to a
    ``paymentResultCode`` in the event's ``result``, step 1), or ``errorCode`` / ``resultCode``.
 """
@@ -40,18 +42,25 @@ from payerr._taxonomy import (
     Operation,
     Outcome,
 )
+from payerr._unknown import RESEND_SOURCE, UNKNOWN_RESULT_ACTION
 
 __all__ = ["read", "read_card"]
 
 _RESULT_STATUS = {
     "S": (Outcome.SUCCESS, None),
     "F": (Outcome.FAILED, Category.FINAL),
-    "U": (Outcome.FAILED, Category.RETRYABLE),
+    # U: "the result is unknown" (docs.antom.com/ac/ams/api_fund: resultStatus U "Unknown";
+    # docs.antom.com/ac/ams/idempotency: resend the same request id, or inquire). Never failed.
+    "U": (Outcome.PENDING, None),
 }
 _ENVELOPE_FALLBACKS = {
     prefix: fallbacks(f"{prefix}.resultStatus", _RESULT_STATUS)
     for prefix in ("result", "paymentResult")
 }
+# U without a code: unknown, settled by resending the same request id or by an inquiry.
+_ENVELOPE_FALLBACKS["result"]["U"] = Fallback(
+    Outcome.PENDING, None, RESEND_SOURCE, UNKNOWN_RESULT_ACTION
+)
 _PAYMENT_FALLBACKS = fallbacks(
     "paymentStatus",
     {
@@ -208,10 +217,14 @@ def _envelope(
     if isinstance(verdict, Unresolved) or fallback is None:
         return verdict
     if status == "U":
-        # Unknown result: resend the same request, unless the code itself says pending.
-        if verdict.outcome is Outcome.PENDING or verdict.retryable:
+        # Unknown result: pending, settled by resending the same request id or by an inquiry,
+        # unless the code's own row says in process (never resent: docs/ARCHITECTURE.md §3,
+        # rule 5). Never failed, whatever the code's row says elsewhere (issue 21).
+        entry = table.entry(verdict.raw_code)
+        if verdict.outcome is Outcome.PENDING and not (entry is not None and entry.resend):
             return verdict
-        return verdict.reclassified(Outcome.FAILED, Category.RETRYABLE, source=fallback.source)
+        action = entry.action if entry is not None and entry.resend else UNKNOWN_RESULT_ACTION
+        return verdict.reclassified(Outcome.PENDING, action=action, source=RESEND_SOURCE)
     if fallback.outcome is not verdict.outcome:
         if verdict.outcome is Outcome.PENDING:
             # in process beside F: pending, never failed (docs/ARCHITECTURE.md §3, rule 5)

@@ -106,7 +106,11 @@ def success(provider: str, order: str) -> dict[str, Any]:
         data = {"status": "SUCCESS", "merchant_order_no": order}
         return {"ret_code": "000000", "ret_msg": "success", "data": data}
     if provider == "ottpay":
-        return {"rsp_code": "SUCCESS", "rsp_msg": "success", "data": {"order_id": order}}
+        # PASSIVEPAY's decrypted data (docs.ottpay.com/payment-api/retail-api/api-list:
+        # "order_status | Order status | Y ... order_id | Order ID | Y"); integrations read
+        # its value as "success" (STATUS_QUERY callers).
+        data = {"order_id": order, "order_status": "success"}
+        return {"rsp_code": "SUCCESS", "rsp_msg": "success", "data": data}
     result = {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "success."}
     return {"result": result, "paymentRequestId": order}
 
@@ -270,6 +274,7 @@ def request_body(provider: str, order: str, run: int) -> dict[str, Any]:
     if provider == "paykka":
         return {"merchant_order_no": order, "amount": 100, "currency": "USD"}
     if provider == "ottpay":
-        return {"action": "pay", "version": "1.0", "merchant_id": "m1", "data": {"order_id": order}}
+        data = {"order_id": order}
+        return {"action": "PASSIVEPAY", "version": "1.0", "merchant_id": "m1", "data": data}
     amount = {"currency": "USD", "value": "100"}
     return {"paymentRequestId": order, "paymentAmount": amount, "env": {"run": run}}

@@ -60,6 +60,9 @@ def test_ott_query_fields_decide_and_must_agree() -> None:
 
     assert ott({"status": "ORDERCLOSE"}) is Outcome.FAILED
     assert ott({"status": "PROCESSING"}) is Outcome.PENDING
+    # rspCode is the "Inquiry Response code": it says the query worked; status decides.
+    assert ott({"rspCode": "SUCCESS", "status": "ORDERCLOSE"}, "inquiry") is Outcome.FAILED
+    # respcode (documented on a pay answer) beside status, disagreeing: never a verdict.
     assert ott({"respcode": "SUCCESS", "status": "ORDERCLOSE"}, "inquiry") is Outcome.PENDING
     assert ott({"rspCode": "SOMETHING_NEW"}) is Outcome.PENDING
     assert ott({"respcode": "SUCCESS", "status": "SUCCESS"}, "inquiry") is Outcome.SUCCESS
@@ -204,10 +207,13 @@ def test_a_request_can_name_its_operation() -> None:
             json={"action": "refund"},
             extensions={"payerr.operation": "refund"},
         )
-        unnamed = client.post("https://ott.example/processV2", json={"action": "refund"})
+        # The body's action names it (docs.ottpay.com/payment-api/common-rules).
+        by_action = client.post("https://ott.example/processV2", json={"action": "REFUND"})
+        unnamed = client.post("https://ott.example/processV2", json={"version": "1.0"})
         with pytest.raises(ValueError, match="unknown operation"):
             client.post(
                 "https://ott.example/processV2", extensions={"payerr.operation": "teleport"}
             )
     assert payerr.classification_of(named).outcome is Outcome.SUCCESS  # type: ignore[union-attr]
+    assert payerr.classification_of(by_action).outcome is Outcome.SUCCESS  # type: ignore[union-attr]
     assert payerr.classification_of(unnamed).outcome is Outcome.PENDING  # type: ignore[union-attr]

@@ -291,22 +291,26 @@ def classify_response(
         body = response.content
     except httpx.ResponseNotRead:
         body = b""
-    op = as_operation(operation) if operation is not None else _operation_of(response)
     table = (registry or _DEFAULT).table(provider)
+    op = (
+        as_operation(operation)
+        if operation is not None
+        else _operation_of(response, table.operation_field)
+    )
     result = read_answer(
         table, response.status_code, body, response.headers, now=time.time(), operation=op
     )
     return log_unknown(result if first_send else unless_first_send(result))
 
 
-def _operation_of(response: httpx.Response) -> Operation:
-    """The operation the response's request names (its ``payerr.operation`` extension, else its
-    path; unknown without a request)."""
+def _operation_of(response: httpx.Response, operation_field: str | None) -> Operation:
+    """The operation the response's request names (its ``payerr.operation`` extension, else the
+    provider's operation field in its body, else its path; unknown without a request)."""
     try:
         request = response.request
     except RuntimeError:  # no request attached to this response
         return Operation.UNKNOWN
-    return operation_of_request(request)
+    return operation_of_request(request, operation_field)
 
 
 def as_operation(operation: Operation | str | None) -> Operation:

@@ -11,6 +11,7 @@ What cannot be told stays :attr:`Operation.UNKNOWN`, which judges by the body al
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from typing import Any
 
@@ -22,6 +23,7 @@ __all__ = [
     "OPERATION_EXTENSION",
     "REFUND_OPERATIONS",
     "fit_message",
+    "operation_of_action",
     "operation_of_body",
     "operation_of_path",
     "operation_of_request",
@@ -111,13 +113,77 @@ def _read_path(path: str, method: str) -> Operation:
 
 OPERATION_EXTENSION = "payerr.operation"
 """``request.extensions`` key naming a request's operation, for endpoints whose path does not
-(OTT Pay answers every call on one URL): ``client.post(url, json=body,
+(OTT Pay answers every call on one URL, and its body's ``action`` is read too): ``client.post(url, json=body,
 extensions={"payerr.operation": "refund"})``."""
 
 
-def operation_of_request(request: Any) -> Operation:
-    """The operation an ``httpx.Request`` names: its ``payerr.operation`` extension, else its
-    path. Raises ValueError for an extension naming no operation (a caller's mistake)."""
+# OTT Pay's legacy API answers every call on one URL (``/processV2``): the request body's
+# ``action`` names the operation (docs.ottpay.com/payment-api, common-rules: "action | Action
+# type"). The actions its pages document: ACTIVEPAY, PASSIVEPAY (retail-api/api-list), H5PAY,
+# MAPPPAY, PREPAY_INIT, CC_PURCHASE, CC_PREAUTH (the card pages), STATUS_QUERY
+# (query-transaction-api-1), PREPAY_QUERY, CC_QUERYPAY, REFUND
+# (refund-transaction-and-query-api), EX_RATE_QUERY (query-exchange-rate-api).
+_ACTIONS = {
+    "ACTIVEPAY": Operation.PAY,
+    "PASSIVEPAY": Operation.PAY,
+    "H5PAY": Operation.PAY,
+    "MAPPPAY": Operation.PAY,
+    "PREPAY_INIT": Operation.PAY,
+    "CC_PURCHASE": Operation.PAY,
+    "CC_PREAUTH": Operation.PAY,
+    "STATUS_QUERY": Operation.INQUIRY,
+    "PREPAY_QUERY": Operation.INQUIRY,
+    "CC_QUERYPAY": Operation.INQUIRY,
+    "REFUND": Operation.REFUND,
+    "EX_RATE_QUERY": Operation.OTHER,
+}
+_MAX_BODY = 1 << 20  # a request body larger than this is not parsed for its operation
+
+
+def operation_of_action(value: object) -> Operation:
+    """The operation an OTT Pay ``action`` names: a documented action, else its words
+    (``REFUND_QUERY``: a refund inquiry; ``REVERSE``: a cancel); UNKNOWN when they say none."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 64:
+        return Operation.UNKNOWN
+    name = normalize_code(value)
+    known = _ACTIONS.get(name)
+    if known is not None:
+        return known
+    words = set(re.split(r"[^A-Z]+", name)) - {""}
+    query = bool(words & {"QUERY", "INQUIRY", "QUERYPAY", "STATUS"})
+    if "REFUND" in words:
+        return Operation.REFUND_INQUIRY if query else Operation.REFUND
+    if words & {"CANCEL", "REVERSE", "VOID", "CLOSE", "REVOKE"}:
+        return Operation.CANCEL
+    if words & {"CAPTURE", "COMPLETE"}:
+        return Operation.CAPTURE
+    if query:
+        return Operation.INQUIRY
+    if any(w.endswith(("PAY", "PURCHASE", "PREAUTH", "SALE")) for w in words):
+        return Operation.PAY
+    return Operation.UNKNOWN
+
+
+def _body_field(request: Any, field: str) -> object:
+    """A top-level JSON field of a request's body (None when unread, too large or not JSON)."""
+    try:
+        content = request.content
+    except Exception:  # httpx.RequestNotRead: a stream payerr must not consume here
+        return None
+    if not content or len(content) > _MAX_BODY or f'"{field}"'.encode() not in content:
+        return None
+    try:
+        data = json.loads(content)
+    except (ValueError, RecursionError):
+        return None
+    return data.get(field) if isinstance(data, dict) else None
+
+
+def operation_of_request(request: Any, operation_field: str | None = None) -> Operation:
+    """The operation an ``httpx.Request`` names: its ``payerr.operation`` extension, else the
+    body field the provider names its operations in (``operation_field``: OTT Pay's
+    ``action``), else its path. Raises ValueError for an extension naming no operation (a
+    caller's mistake)."""
     named = request.extensions.get(OPERATION_EXTENSION)
     if named is not None:
         try:
@@ -128,6 +194,10 @@ def operation_of_request(request: Any) -> Operation:
                 f"unknown operation {named!r} in request.extensions[{OPERATION_EXTENSION!r}]; "
                 f"known: {known}"
             ) from None
+    if operation_field is not None:
+        operation = operation_of_action(_body_field(request, operation_field))
+        if operation is not Operation.UNKNOWN:
+            return operation
     return operation_of_path(request.url.path, request.method)
 
 

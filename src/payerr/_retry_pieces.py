@@ -167,7 +167,7 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
         fields: tuple[str, ...] = ()
         if self.provider is not None:
             table = (self.registry or default_registry()).table(self.provider)
-            fields = table.request_ids_for(operation_of_request(request))
+            fields = table.request_ids_for(operation_of_request(request, table.operation_field))
         return is_replay_safe(
             request, idempotency_headers=self.idempotency_headers, request_id_fields=fields
         )

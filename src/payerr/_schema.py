@@ -51,6 +51,7 @@ _HEADER_KEYS: dict[str, type | tuple[type, ...]] = {
     "code_fields": list,
     "message_fields": list,
     "request_id_fields": list,
+    "operation_field": str,
     "notes": str,
 }
 _ROW_REQUIRED = ("code", "message", "outcome")

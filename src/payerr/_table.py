@@ -51,6 +51,7 @@ class ProviderTable:
         "entries",
         "id",
         "message_fields",
+        "operation_field",
         "origins",
         "request_id_fields",
         "request_ids",
@@ -84,6 +85,9 @@ class ProviderTable:
         )
         self.code_fields: tuple[str, ...] = tuple(header.get("code_fields", DEFAULT_CODE_FIELDS))
         self.message_fields: tuple[str, ...] = tuple(header.get("message_fields", ()))
+        self.operation_field: str | None = header.get("operation_field")
+        """A top-level request JSON field naming the operation, for providers that answer
+        every call on one URL (OTT Pay's ``action``)."""
         self.request_id_fields: tuple[str, ...] = tuple(header.get("request_id_fields", ()))
         """Top-level request JSON fields the provider deduplicates on for every operation (a
         user mapping's ``request_id_fields``); the shipped files declare theirs per operation."""

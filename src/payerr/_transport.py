@@ -72,12 +72,14 @@ class _Flight:
 
     __slots__ = ("_identity", "call", "operation", "request", "started")
 
-    def __init__(self, request: httpx.Request, started: float, call: Call) -> None:
+    def __init__(
+        self, request: httpx.Request, started: float, call: Call, operation_field: str | None
+    ) -> None:
         self.request = request
         self.started = started
         self.call = call
         self._identity: Identity | bool | None = False  # False: not computed yet
-        self.operation = operation_of_request(request)
+        self.operation = operation_of_request(request, operation_field)
 
     def identity(self, core: _Core) -> Identity | None:
         if self._identity is False:
@@ -149,7 +151,7 @@ class _Core:
             request.extensions[CALL_KEY] = call
         if self.budget is not None:
             self.budget.deposit()
-        flight = _Flight(request, self.policy.clock(), call)
+        flight = _Flight(request, self.policy.clock(), call, self.table.operation_field)
         if call.hop == 0:
             call.started = flight.started
             call.trace = _telemetry.start(self.provider, flight.operation.value, request.method)

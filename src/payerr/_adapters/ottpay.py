@@ -1,10 +1,27 @@
-"""OTT Pay: ``{rsp_code, rsp_msg, data, md5}`` (docs.ottpay.com/payment-api, Appendix B).
+"""OTT Pay's legacy API: ``{rsp_code, rsp_msg, data, md5}`` (docs.ottpay.com/payment-api).
 
-``data`` is AES-encrypted base64 on the wire; once the merchant has decrypted it into an object,
-its ``respcode`` (or a query's ``rspCode`` / ``status``, a card API's ``order_status``) is more
-specific than ``rsp_code`` and decides; when several are there, they must agree. An unknown
-``respcode`` falls back on what ``rsp_code`` says when that is a failure; a successful
-``rsp_code`` beside an unknown ``respcode`` never makes the payment a success.
+``rsp_code`` (Appendix B) says whether the API request was processed ("Check API request
+process status by Response Code"). ``data`` is AES-encrypted on the wire (Appendix A); once the
+merchant has decrypted it into an object, its fields decide:
+
+- **A query's answer** (``STATUS_QUERY``, ``PREPAY_QUERY``, ``CC_QUERYPAY``): ``rspCode`` /
+  ``rspMsg`` are the *inquiry's* own "Inquiry Response code" and only say the query worked; the
+  payment's state is ``status`` (``PREPAY_QUERY``: "SUCCESS": payment successfully,
+  "ORDERCLOSE": payment fail, "PROCESSING": payment on processing) or ``order_status``
+  (``STATUS_QUERY``, ``CC_QUERYPAY``). Only that state decides; a null, absent or unknown one
+  is pending. A query that itself failed says nothing of the payment (pending), unless the
+  provider's code says the order does not exist (docs/ARCHITECTURE.md §3, rule 6) or the
+  query could not be made (retryable, merchant-config: "we could not check").
+- **Any other answer** (a pay's, a refund's): ``respcode`` (in-app UnionPay), ``rspCode``
+  (``CC_PURCHASE``: "Returned by the Payment Service Provider (e.g. "PROCESSING")"),
+  ``status`` or ``order_status`` (``PASSIVEPAY``) decide, and must agree. A decrypted answer
+  with none of them (``ACTIVEPAY``'s ``code_url``, ``H5PAY``'s ``payinfo``: the payer has yet to
+  pay) is pending, never success.
+- ``data`` still encrypted (a string) cannot be read: pending, unless ``rsp_code`` says the
+  request was refused.
+
+An answer without the operation named (no path, no ``action``) whose data carries ``rspCode``
+beside ``status`` or ``order_status`` has a query's documented shape, and is read as one.
 """
 
 from __future__ import annotations
@@ -13,56 +30,152 @@ from typing import Any
 
 from payerr._adapters._base import Fallback, Reading, Unresolved, pending, resolve, text_of
 from payerr._table import ProviderTable
-from payerr._taxonomy import Classification, Operation, Outcome
+from payerr._taxonomy import Category, Classification, Operation, Outcome
 
 __all__ = ["read"]
+
+# The payment's state in a query's decrypted data: PREPAY_QUERY's status, STATUS_QUERY's and
+# CC_QUERYPAY's order_status; respcode, which no query page documents, as a last resort.
+_STATE_FIELDS = ("status", "order_status", "respcode")
+# Where any other decrypted answer carries its transaction's state.
+_DATA_FIELDS = ("respcode", "rspCode", "status", "order_status")
+_QUERIES = frozenset({Operation.INQUIRY, Operation.REFUND_INQUIRY, Operation.VAULTING_INQUIRY})
+# An inquiry that failed for these reasons could not look: "we could not check" (fit_message).
+_COULD_NOT_LOOK = frozenset({Category.RETRYABLE, Category.MERCHANT_CONFIG})
 
 
 def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Reading:
     detail = text_of(body.get("rsp_msg"))
     envelope = resolve(table, body.get("rsp_code"), "rsp_code")
+    refused = isinstance(envelope, Classification) and envelope.outcome is Outcome.FAILED
     data = body.get("data")
     if isinstance(data, dict):
-        fallback = None
-        if isinstance(envelope, Classification) and envelope.outcome is Outcome.FAILED:
-            fallback = Fallback(Outcome.FAILED, envelope.category, "rsp_code")
-        found = [name for name in _DATA_FIELDS if name in data]
         data_detail = text_of(data.get("respmsg")) or text_of(data.get("rspMsg")) or detail
-        verdicts = [resolve(table, data.get(name), f"data.{name}", fallback) for name in found]
-        readings = [v for v in verdicts if v is not None]
-        if readings:
-            verdict = readings[0]
-            outcomes = {v.outcome for v in readings if isinstance(v, Classification)}
-            if len(outcomes) > 1 or (
-                len(readings) > 1 and any(isinstance(v, Unresolved) for v in readings)
-            ):
-                # Two of the decrypted fields disagree (respcode SUCCESS, status ORDERCLOSE):
-                # never success, nor a claim of failure (docs/ARCHITECTURE.md §3, rule 2).
-                why = "the decrypted status fields disagree: " + ", ".join(
-                    f"{name}={data.get(name)!r}" for name in found
-                )
-                return Unresolved(None, f"data.{found[0]}", _NO_RESPCODE, why=why), data_detail
-            if isinstance(verdict, Classification) and verdict.is_success and fallback is not None:
-                # rsp_code says failure, the data says success: a disagreement is never success.
-                why = f"rsp_code failed, data.{found[0]} says {verdict.code}"
-                verdict = Unresolved(verdict.raw_code, f"data.{found[0]}", _NO_RESPCODE, why=why)
-            return verdict, data_detail
-        if found and fallback is None:
-            # The decrypted data has the field that decides, and it is empty: a successful
-            # rsp_code (the call worked) says nothing of the payment (docs/ARCHITECTURE.md §3, rule
-            # 1).
-            why = f"data.{found[0]} is empty"
-            return Unresolved(None, f"data.{found[0]}", _NO_RESPCODE, why=why), data_detail
-    if operation in _QUERIES and isinstance(envelope, Classification) and envelope.is_success:
-        # A query's result is in the decrypted data; rsp_code SUCCESS only says the query
-        # worked (docs/ARCHITECTURE.md §3, rule 1). Without a readable status: pending.
-        why = "no readable status in the decrypted data of a query's answer"
-        return Unresolved(None, "data.respcode", _NO_RESPCODE, why=why), detail
+        states = [f for f in ("status", "order_status") if f in data]
+        if operation in _QUERIES or (
+            operation is Operation.UNKNOWN and "rspCode" in data and states
+        ):
+            return _query(table, data, envelope, operation), data_detail
+        return _answer(table, data, envelope, operation), data_detail
+    if isinstance(data, str) and data.strip() and not refused:
+        if isinstance(envelope, Classification) and envelope.outcome is Outcome.PENDING:
+            return envelope, detail
+        why = "data is still encrypted: decrypt it (Appendix A) and classify the decrypted answer"
+        return Unresolved(None, "data", pending("data"), why=why), detail
+    if operation in _QUERIES:
+        if refused:
+            return _inquiry_failed(table, envelope, "rsp_code", operation), detail
+        if isinstance(envelope, Classification) and envelope.is_success:
+            # A query's result is in the decrypted data; rsp_code SUCCESS only says the query
+            # worked (docs/ARCHITECTURE.md §3, rule 1). Without a readable status: pending.
+            why = "no readable payment status in the decrypted data of a query's answer"
+            return Unresolved(None, "data.status", pending("data.status"), why=why), detail
     return envelope, detail
 
 
-# Where the decrypted data carries the transaction's state: respcode (Appendix B), and the query
-# APIs' rspCode and status (SUCCESS / ORDERCLOSE / PROCESSING) and the card APIs' order_status.
-_DATA_FIELDS = ("respcode", "rspCode", "status", "order_status")
-_QUERIES = frozenset({Operation.INQUIRY, Operation.REFUND_INQUIRY, Operation.VAULTING_INQUIRY})
-_NO_RESPCODE = pending("data.respcode")
+def _query(
+    table: ProviderTable,
+    data: dict[str, Any],
+    envelope: Classification | Unresolved | None,
+    operation: Operation,
+) -> Classification | Unresolved:
+    """A query's decrypted answer: the inquiry's codes say whether it worked, the payment's
+    state decides."""
+    inquiry = resolve(table, data.get("rspCode"), "data.rspCode")
+    for field, verdict in (("rsp_code", envelope), ("data.rspCode", inquiry)):
+        if verdict is None or (isinstance(verdict, Classification) and verdict.is_success):
+            continue
+        if isinstance(verdict, Classification) and verdict.outcome is Outcome.FAILED:
+            return _inquiry_failed(table, verdict, field, operation)
+        if isinstance(verdict, Classification) and not any(f in data for f in _STATE_FIELDS):
+            return verdict  # the inquiry is itself in process: pending
+        raw = verdict.raw_code
+        why = f"the inquiry's own code ({field} {raw!r}) is not a success"
+        return Unresolved(raw, field, pending(field), why=why)
+    fields = [f for f in _STATE_FIELDS if f in data]
+    if not fields:
+        why = "no payment status (status or order_status) in the query's answer"
+        return Unresolved(None, "data.status", pending("data.status"), why=why)
+    states = [resolve(table, data.get(f), f"data.{f}", pending(f"data.{f}")) for f in fields]
+    source = f"data.{fields[0]}"
+    state = states[0]
+    if state is None:
+        return Unresolved(None, source, pending(source), why=f"{source} is empty")
+    if len(states) > 1 and (
+        any(not isinstance(s, Classification) for s in states)
+        or len({s.outcome for s in states if isinstance(s, Classification)}) > 1
+    ):
+        # Two fields name the payment's state and disagree: never success, nor failed.
+        why = "the decrypted status fields disagree: " + ", ".join(
+            f"{f}={data.get(f)!r}" for f in fields
+        )
+        return Unresolved(None, source, pending(source), why=why)
+    return state
+
+
+def _inquiry_failed(
+    table: ProviderTable,
+    verdict: Classification | Unresolved | None,
+    field: str,
+    operation: Operation,
+) -> Classification | Unresolved:
+    """A query that itself failed: it could not look (retryable, merchant-config), or the
+    order it asked after does not exist (a row scoped to the inquiry), or it says nothing
+    certain of the payment: pending."""
+    assert isinstance(verdict, Classification)  # the callers checked
+    scoped = table.scoped.get((verdict.code, operation)) if verdict.known else None
+    if verdict.category in _COULD_NOT_LOOK or scoped is not None:
+        return verdict
+    why = (
+        f"the inquiry itself failed ({field} {verdict.code}): it says nothing certain of the "
+        "payment"
+    )
+    return Unresolved(verdict.raw_code, field, pending(field), why=why)
+
+
+def _answer(
+    table: ProviderTable,
+    data: dict[str, Any],
+    envelope: Classification | Unresolved | None,
+    operation: Operation,
+) -> Classification | Unresolved | None:
+    """A pay's or a refund's decrypted answer: its state fields decide, and must agree."""
+    fallback = None
+    if isinstance(envelope, Classification) and envelope.outcome is Outcome.FAILED:
+        fallback = Fallback(Outcome.FAILED, envelope.category, "rsp_code")
+    found = [name for name in _DATA_FIELDS if name in data]
+    verdicts = [resolve(table, data.get(name), f"data.{name}", fallback) for name in found]
+    readings = [v for v in verdicts if v is not None]
+    if readings:
+        verdict = readings[0]
+        outcomes = {v.outcome for v in readings if isinstance(v, Classification)}
+        if len(outcomes) > 1 or (
+            len(readings) > 1 and any(isinstance(v, Unresolved) for v in readings)
+        ):
+            # Two of the decrypted fields disagree (respcode SUCCESS, status ORDERCLOSE):
+            # never success, nor a claim of failure (docs/ARCHITECTURE.md §3, rule 2).
+            why = "the decrypted status fields disagree: " + ", ".join(
+                f"{name}={data.get(name)!r}" for name in found
+            )
+            return Unresolved(None, f"data.{found[0]}", pending(f"data.{found[0]}"), why=why)
+        if isinstance(verdict, Classification) and verdict.is_success and fallback is not None:
+            # rsp_code says failure, the data says success: a disagreement is never success.
+            why = f"rsp_code failed, data.{found[0]} says {verdict.code}"
+            source = f"data.{found[0]}"
+            return Unresolved(verdict.raw_code, source, pending(source), why=why)
+        return verdict
+    if fallback is not None:
+        return envelope  # the request was refused; its data names no state
+    if found:
+        # The field that decides is there, and empty: a successful rsp_code (the call worked)
+        # says nothing of the payment (docs/ARCHITECTURE.md §3, rule 1).
+        why = f"data.{found[0]} is empty"
+        return Unresolved(None, f"data.{found[0]}", pending(f"data.{found[0]}"), why=why)
+    if isinstance(envelope, Classification) and envelope.is_success:
+        # ACTIVEPAY's code_url, H5PAY's payinfo: the order exists, the payer has yet to pay.
+        why = (
+            "the decrypted data carries no transaction state (respcode, rspCode, status or "
+            "order_status): a code_url or payinfo answer waits for the payer"
+        )
+        return Unresolved(None, "data.respcode", pending("data.respcode"), why=why)
+    return envelope

@@ -10,8 +10,10 @@ means would agree with payerr by construction. Sources:
   whose outcome is not final; requests are idempotent on ``paymentRequestId`` /
   ``refundRequestId`` / ``captureRequestId`` / ``vaultingRequestId``, and a changed body under the
   same id answers ``REPEAT_REQ_INCONSISTENT``.
-- OTT Pay: seed 002. ``rsp_code`` answers; ``ORDER_PAID`` "order paid" and ``ORDER_USED`` "order
-  number duplicated" answer an order number sent again; a query reports ``data.respcode``.
+- OTT Pay: seed 002 and docs.ottpay.com/payment-api. ``rsp_code`` answers; ``ORDER_PAID`` "order
+  paid" and ``ORDER_USED`` "order number duplicated" answer an order number sent again; a query
+  (``action`` ``STATUS_QUERY`` / ``PREPAY_QUERY`` ...) reports the inquiry's ``data.rspCode`` and
+  the payment's ``data.status`` (SUCCESS / ORDERCLOSE / PROCESSING).
 - PayKKa: seed 003 and docs.paykka.com (Error Handling, Gateway Order Status). ``ret_code``
   ``000000`` with ``data.status`` / ``data.error_code``; ``4021`` "Transaction number is
   duplicate", ``4000`` "Payment order is processing, please do not pay again" and ``4003``
@@ -407,11 +409,14 @@ _STATE_WORDS = {
         "pending": "PROCESSING",
         "cancelled": "CANCELLED",
     },
+    # PREPAY_QUERY's status (docs.ottpay.com/payment-api/12-1-api-for-checkout-payment/
+    # query-transaction-api): "SUCCESS": payment successfully, "ORDERCLOSE": payment fail,
+    # "PROCESSING": payment on processing. A cancelled order is a closed one.
     "ottpay": {
         "success": "SUCCESS",
-        "failed": "FAIL",
+        "failed": "ORDERCLOSE",
         "pending": "PROCESSING",
-        "cancelled": "ORDER_REVERSED",
+        "cancelled": "ORDERCLOSE",
     },
     "paykka": {
         "success": "SUCCESS",
@@ -457,8 +462,14 @@ def inquiry(
         if found is None:
             return _json({"rsp_code": "ORDER_NOT_EXIST", "rsp_msg": "order not exist"})
         outcome, code = found
-        respcode = _STATE_WORDS["ottpay"][outcome]
-        return _json({"rsp_code": "SUCCESS", "rsp_msg": "success", "data": {"respcode": respcode}})
+        # The decrypted data: rspCode / rspMsg are the "Inquiry Response code / message" (the
+        # query worked), status the payment's state (the same page).
+        decrypted = {
+            "rspCode": "SUCCESS",
+            "rspMsg": "success",
+            "status": _STATE_WORDS["ottpay"][outcome],
+        }
+        return _json({"rsp_code": "SUCCESS", "rsp_msg": "success", "data": decrypted})
     if found is None:
         return _json({"ret_code": "206024", "ret_msg": "the order doesn't exist"}, 400)
     outcome, code = found

@@ -130,7 +130,10 @@ def test_antom_inquiry_contradiction_is_not_success() -> None:
     c = respond("antom", {"result": result("SUCCESS", "S"), "paymentStatus": "SUCCESS",
                           "paymentResultCode": "FRAUD_REJECT"})  # fmt: skip
     assert c.outcome is not Outcome.SUCCESS
-    assert not c.known
+    # The code is in the mapping; the status beside it decided, and the message says both.
+    assert c.known
+    assert "is mapped" in c.message
+    assert "not in payerr" not in c.message
 
 
 def test_antom_inquiry_call_failure_is_read_from_result() -> None:

@@ -436,10 +436,30 @@ def _fallback(
     """An unknown code (or none) where the provider's status field still says something."""
     raw, fb = verdict.raw_code, verdict.fallback
     assert fb is not None  # the caller checked
+    category = f" ({fb.category})" if fb.category else ""
+    entry = table.entry(raw) if raw else None
+    if entry is not None:
+        # The code is mapped, and the status field beside it decided: say so, with the row's
+        # words and why the row did not decide (never "not in the mapping").
+        outcome = Outcome.PENDING if fb.outcome is Outcome.SUCCESS else fb.outcome
+        reason = verdict.why or f"{fb.source} disagrees with it"
+        row = entry.classification(raw_code=raw, source=fb.source)
+        return row.reclassified(
+            outcome,
+            fb.category if outcome is Outcome.FAILED else None,
+            action=fb.action,
+            message=(
+                f"{fb.source} says {fb.outcome}{category} and code {raw!r} is mapped "
+                f"({entry.message}), but {reason}: outcome {outcome}."
+            ),
+            detail=detail,
+            http_status=status,
+            repeat=repeat and outcome is Outcome.FAILED,
+            operation=operation,
+        )
     what = (
         f"code {raw!r} is not in payerr's {table.id} mapping" if raw else verdict.why or "no code"
     )
-    category = f" ({fb.category})" if fb.category else ""
     return table.unknown(
         raw,
         fb.outcome,

@@ -113,8 +113,8 @@ def _read_path(path: str, method: str) -> Operation:
 
 OPERATION_EXTENSION = "payerr.operation"
 """``request.extensions`` key naming a request's operation, for endpoints whose path does not
-(OTT Pay answers every call on one URL, and its body's ``action`` is read too): ``client.post(url, json=body,
-extensions={"payerr.operation": "refund"})``."""
+(OTT Pay answers every call on one URL; its body's ``action`` is read too):
+``client.post(url, json=body, extensions={"payerr.operation": "refund"})``."""
 
 
 # OTT Pay's legacy API answers every call on one URL (``/processV2``): the request body's

@@ -138,8 +138,13 @@ def _read_data(
     """The business result in ``data``: its error code, else its order status (None: the
     envelope's own codes decide)."""
     fallback = _DATA_STATUS.get(status or "")
-    if status in _NOT_DONE_BY.get(operation, ()):
+    previous = status in _NOT_DONE_BY.get(operation, ())
+    if previous:
         fallback = pending("data.status")
+    # The status does not report this operation done (the previous step's AUTHORIZED
+    # answering a capture, or a status payerr does not know, or none) and is not in process:
+    # a mapped failure code decides (4015 "Capture failed" beside AUTHORIZED).
+    code_decides = (previous or status not in _DATA_STATUS) and status not in _IN_PROCESS
     if fallback is None and ret_code is not None:
         why = (
             f"data.status {status!r} is not a status payerr knows"
@@ -154,6 +159,10 @@ def _read_data(
     for holder, field in ((data, "error_code"), (data, "errorCode"), (body, "errorCode")):
         name = f"data.{field}" if holder is data else field
         verdict = resolve(table, holder.get(field), name, fallback, must_agree=True)
+        if code_decides and isinstance(verdict, Unresolved) and verdict.raw_code:
+            hit = table.lookup(verdict.raw_code, name)
+            if hit is not None and hit.outcome is Outcome.FAILED:
+                return hit, data_detail or detail
         if verdict is not None:
             return verdict, data_detail or detail
     if status == "SUCCESS" and not _NOT_DONE_BY.get(operation, frozenset()) & {status}:

@@ -37,6 +37,7 @@ from payerr._taxonomy import (
     Outcome,
 )
 from payerr._text import clean
+from payerr._unknown import resend_settles
 
 __all__ = ["main"]
 
@@ -560,7 +561,14 @@ def _render(result: Classification, entry: CodeEntry | None) -> str:
     add("action", result.action)
     add("shopper", result.user_message)
     if result.retry_after is not None:
-        add("retry", f"after {result.retry_after:g} s (a hint, not an automatic retry)")
+        resend = result.retryable or resend_settles(result) or (entry is not None and entry.resend)
+        what = (
+            "a hint for resending the same request, not an automatic retry"
+            if resend
+            else "the provider's hint for a new attempt after review, never a resend of this "
+            "request"
+        )
+        add("retry", f"after {result.retry_after:g} s ({what})")
     add("hint", result.retry_hint)
     if result.network is not None:
         add("network", _network_line(result.network))

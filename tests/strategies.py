@@ -10,13 +10,14 @@ from hypothesis import strategies as st
 CODE_FIELDS = (
     "resultCode", "resultStatus", "paymentResultCode", "paymentStatus", "notifyType", "code",
     "errorCode", "rsp_code", "respcode", "ret_code", "error_code", "status", "data", "result",
-    "paymentResult",
+    "paymentResult", "refundStatus", "rspCode", "order_status",
 )  # fmt: skip
 
 KNOWN_VALUES = (
     "S", "F", "U", "SUCCESS", "FAIL", "PROCESSING", "PENDING", "CANCELLED", "UNKNOWN",
     "PAYMENT_IN_PROCESS", "PAYMENT_PENDING", "FRAUD_REJECT", "000000", "0000", "5004",
-    "FAILURE", "SDK_PAYMENT_FAIL", "10005",
+    "FAILURE", "SDK_PAYMENT_FAIL", "10005", "ERROR", "success", "orderclosed", "ORDERCLOSE",
+    10003, 50002,
 )  # fmt: skip
 
 scalars = st.one_of(

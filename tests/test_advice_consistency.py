@@ -30,7 +30,7 @@ from payerr import Category, Outcome
 from payerr._taxonomy import CodeEntry
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
-PROVIDERS = ("antom", "alipay_plus", "ottpay", "paykka")
+PROVIDERS = ("antom", "alipay_plus", "ottpay", "ottpay_rest", "paykka")
 
 
 def rows() -> list[CodeEntry]:

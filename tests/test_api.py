@@ -28,8 +28,9 @@ def test_py_typed_marker_ships() -> None:
     assert (Path(payerr.__file__).parent / "py.typed").is_file()
 
 
-def test_providers_lists_the_four_shipped_providers() -> None:
-    assert payerr.providers() == ["alipay_plus", "antom", "ottpay", "paykka"]
+def test_providers_lists_the_shipped_providers() -> None:
+    """The four of the seeds, and OTT Pay's REST API beside its legacy one."""
+    assert payerr.providers() == ["alipay_plus", "antom", "ottpay", "ottpay_rest", "paykka"]
 
 
 def test_payment_error_carries_its_classification() -> None:

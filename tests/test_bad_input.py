@@ -14,7 +14,7 @@ from payerr import Category, Classification, Outcome
 
 from .strategies import bodies, json_values, statuses
 
-PROVIDERS = st.sampled_from(["antom", "alipay_plus", "ottpay", "paykka"])
+PROVIDERS = st.sampled_from(["antom", "alipay_plus", "ottpay", "ottpay_rest", "paykka"])
 header_values = st.one_of(
     st.text(max_size=40), st.sampled_from(["5", "0", "-1", "1e9", "Wed, 21 Oct 2015 07:28:00 GMT"])
 )
@@ -65,12 +65,15 @@ def test_wrong_types_in_code_fields(provider: str, value: object, field: str) ->
         {"result": {field: value, "resultStatus": "S"}},
         {"ret_code": "000000", "data": {field: value, "status": "FAILURE"}},
         {"rsp_code": "SUCCESS", "data": {field: value}},
+        {"status": "ERROR", "result": {field: value}},
+        {"status": "SUCCESS", "result": {"paymentStatus": value, "refundStatus": value}},
+        {"status": value, "result": value},
     ):
         raw = json.dumps(body).encode()
         assert_sane(payerr.classify_http(provider, 200, raw), 200)
 
 
-@pytest.mark.parametrize("provider", ["antom", "alipay_plus", "ottpay", "paykka"])
+@pytest.mark.parametrize("provider", ["antom", "alipay_plus", "ottpay", "ottpay_rest", "paykka"])
 def test_deeply_nested_json_is_pending(provider: str) -> None:
     """json raises RecursionError on deep nesting; payerr reports outcome unknown instead."""
     deep = b'{"result": ' * 100_000 + b"1" + b"}" * 100_000

@@ -165,7 +165,7 @@ def test_export_formats(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
 def test_validate_shipped(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "validate")
     assert code == 0
-    assert out.count("ok  ") == 4
+    assert out.count("ok  ") == 5  # the four providers of the seeds, and ottpay_rest
 
 
 def test_validate_reports_every_problem_in_files(

@@ -23,7 +23,7 @@ from payerr import Category, Outcome
 from payerr._registry import Registry
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
-PROVIDERS = ("alipay_plus", "antom", "ottpay", "paykka")
+PROVIDERS = ("alipay_plus", "antom", "ottpay", "ottpay_rest", "paykka")
 
 
 def rows(provider: str) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ from payerr._taxonomy import Outcome
 
 from .strategies import bodies
 
-PROVIDERS = ("antom", "alipay_plus", "ottpay", "paykka")
+PROVIDERS = ("antom", "alipay_plus", "ottpay", "ottpay_rest", "paykka")
 EARLIER = AttemptRecord(1, None, "ReadTimeout", "", Outcome.FAILED, None, executed=True)
 statuses = st.sampled_from([200, 201, 204, 301, 303, 307, 400, 401, 409, 429, 500, 502, 503, 504])
 

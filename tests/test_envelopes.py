@@ -290,7 +290,7 @@ def test_paykka_leading_zero_codes_sent_as_numbers_do_not_match() -> None:
 
 # -- HTTP fallbacks, every provider -----------------------------------------------------------
 
-PROVIDERS = ["antom", "alipay_plus", "ottpay", "paykka"]
+PROVIDERS = ["antom", "alipay_plus", "ottpay", "ottpay_rest", "paykka"]
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

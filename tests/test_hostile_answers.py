@@ -217,3 +217,23 @@ def test_a_request_can_name_its_operation() -> None:
     assert payerr.classification_of(named).outcome is Outcome.SUCCESS  # type: ignore[union-attr]
     assert payerr.classification_of(by_action).outcome is Outcome.SUCCESS  # type: ignore[union-attr]
     assert payerr.classification_of(unnamed).outcome is Outcome.PENDING  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("provider", "body"),
+    [
+        ("antom", {"result": {"resultCode": "SUCC\u200bESS", "resultStatus": "S"}}),
+        ("antom", {"result": {"resultCode": "SUCCESS\x00", "resultStatus": "S"}}),
+        ("alipay_plus", {"result": {"resultCode": "SUCCESS\x1b[0m", "resultStatus": "S"}}),
+        ("ottpay", {"rsp_code": "SUCC\x00ESS", "rsp_msg": "success"}),
+        ("paykka", {"ret_code": "000000", "data": {"error_code": "00\u200b00", "status": "x"}}),
+        ("paykka", {"ret_code": "0000\x00"}),
+        ("ottpay_rest", {"status": "SUCCESS", "result": {"paymentStatus": "succ\u200bess\x00"}}),
+    ],
+)
+def test_a_success_code_with_invisible_characters_is_never_success(
+    provider: str, body: dict[str, Any]
+) -> None:
+    """DESIGN.md section 6, rule 7: control and zero-width characters inside a code may help
+    recognise an in-process or failed code, never a success, in every envelope."""
+    assert payerr.classify_http(provider, 200, body).outcome is not Outcome.SUCCESS

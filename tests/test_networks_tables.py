@@ -129,7 +129,7 @@ def test_row_lookups_never_raise() -> None:
 
 
 def test_providers_and_their_row_counts_are_unchanged() -> None:
-    assert payerr.providers() == ["alipay_plus", "antom", "ottpay", "paykka"]
+    assert payerr.providers() == ["alipay_plus", "antom", "ottpay", "ottpay_rest", "paykka"]
     registry = Registry(use_env=False)
     for provider, count in row_counts().items():
         assert len(registry.table(provider).all_entries()) > 0

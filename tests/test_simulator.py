@@ -13,7 +13,7 @@ from payerr._registry import Registry
 from payerr.testing import ProviderSimulator, envelope, scenario
 from payerr.testing._providers import doc_outcome
 
-PROVIDERS = ["antom", "alipay_plus", "ottpay", "paykka"]
+PROVIDERS = ["antom", "alipay_plus", "ottpay", "ottpay_rest", "paykka"]
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

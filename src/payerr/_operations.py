@@ -93,6 +93,8 @@ def _read_path(path: str, method: str) -> Operation:
         # createPaymentSession, authorizations/...) is not a payment operation.
         return _API_NAMES.get(api.group(1), Operation.OTHER)
     words = {w.lower() for w in _WORD.findall(path)}  # queryRefund: query, refund
+    if words >= {"auth", "token"}:
+        return Operation.OTHER  # a token API (OTT Pay's /api/v1/auth/token): no payment
     query = bool(words & _QUERY) or method == "GET"
     if words & {"refund", "refunds"}:
         return Operation.REFUND_INQUIRY if query else Operation.REFUND

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from payerr._adapters import antom, fields, ottpay, paykka
+from payerr._adapters import antom, fields, ottpay, ottpay_rest, paykka
 from payerr._adapters._base import Fallback, Reading, Unresolved
 from payerr._table import ProviderTable
 from payerr._taxonomy import NetworkAdvice, Operation
@@ -19,6 +19,7 @@ READERS: dict[str, Reader] = {
     "antom": antom.read,
     "alipay_plus": antom.read,  # Alipay+ server APIs share Antom's result envelope
     "ottpay": ottpay.read,
+    "ottpay_rest": ottpay_rest.read,  # OTT Pay's REST API (apidocs.ottpay.com)
     "paykka": paykka.read,
     "fields": fields.read,
 }

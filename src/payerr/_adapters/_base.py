@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from payerr._schema import normalize_code
+from payerr._schema import _garbled, normalize_code
 from payerr._table import ProviderTable
 from payerr._taxonomy import Category, Classification, Outcome
 from payerr._text import clean, int_text
@@ -144,6 +144,11 @@ def resolve(
     if isinstance(raw, _Invalid):
         return Unresolved(None, source, fallback, why=f"{source} holds a {type(value).__name__}")
     hit = table.lookup(raw, source)
+    if hit is not None and hit.is_success and isinstance(value, str) and _garbled(value):
+        # "SUCC\u200bESS", "0000\x00": invisible or control characters may help recognise a
+        # failed or in-process code, never a success (docs/ARCHITECTURE.md §3, rule 7).
+        why = f"{source} holds invisible or control characters"
+        return Unresolved(raw, source, pending(source), why=why)
     if hit is None:
         return Unresolved(raw, source, fallback)
     if must_agree and fallback is not None and fallback.outcome is not hit.outcome:

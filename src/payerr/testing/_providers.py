@@ -14,6 +14,11 @@ means would agree with payerr by construction. Sources:
   paid" and ``ORDER_USED`` "order number duplicated" answer an order number sent again; a query
   (``action`` ``STATUS_QUERY`` / ``PREPAY_QUERY`` ...) reports the inquiry's ``data.rspCode`` and
   the payment's ``data.status`` (SUCCESS / ORDERCLOSE / PROCESSING).
+- OTT Pay's REST API (apidocs.ottpay.com): ``{"status": "SUCCESS", "result": {...}}`` with the
+  payment's ``paymentStatus`` (init, notpay, success, ..., the status query's table) or the
+  refund's ``refundStatus``; ``{"status": "ERROR", "result": {"code": 10003, "message": ...}}``
+  (the integration page) for an unsuccessful answer; ``20019`` "Original payment not exist"; a
+  void moves the payment to ``orderclosed`` (the reverse API). No idempotency is documented.
 - PayKKa: seed 003 and docs.paykka.com (Error Handling, Gateway Order Status). ``ret_code``
   ``000000`` with ``data.status`` / ``data.error_code``; ``4021`` "Transaction number is
   duplicate", ``4000`` "Payment order is processing, please do not pay again" and ``4003``
@@ -42,11 +47,12 @@ __all__ = [
     "operation_of",
 ]
 
-PROVIDERS = ("antom", "alipay_plus", "ottpay", "paykka")
+PROVIDERS = ("antom", "alipay_plus", "ottpay", "ottpay_rest", "paykka")
 SUCCESS_CODES = {
     "antom": "SUCCESS",
     "alipay_plus": "SUCCESS",
     "ottpay": "SUCCESS",
+    "ottpay_rest": "success",
     "paykka": "0000",
 }
 
@@ -103,6 +109,10 @@ _AMS_UNKNOWN = frozenset(
 RESEND_CODES = frozenset({"UNKNOWN_EXCEPTION", "REQUEST_TRAFFIC_EXCEED_LIMIT"})
 # OTT Pay (seed 002) codes that report a transaction still under way.
 _OTT_UNDER_WAY = frozenset({"PROCESSING", "NOTPAY", "UNKNOW", "USERPAYING", "TIMEOUT", "REFUND"})
+# OTT Pay REST (the payment status query's table): "init Order is created", "notpay Order is
+# not paid, payment is processing", "canceling Order is revoking"; the refund page's sample
+# "processing".
+_OTT_REST_UNDER_WAY = frozenset({"INIT", "NOTPAY", "CANCELING", "PROCESSING"})
 # PayKKa (seed 003): 4000 "Payment order is processing", 5010 "Transaction entered security review".
 _PAYKKA_UNDER_WAY = frozenset({"4000", "5010"})
 _PAYKKA_OK = frozenset({"0000", "000000"})
@@ -164,6 +174,8 @@ def operation_of(provider: str, method: str, path: str, body: dict[str, Any]) ->
     action = body.get("action")
     if isinstance(action, str):
         words += " " + action.lower()
+    if "auth" in words and "token" in words:
+        return OTHER  # OTT Pay REST's /api/v1/auth/token
     query = any(w in words for w in ("query", "inquir", "status"))
     if "refund" in words:
         return REFUND_INQUIRY if query or method == "GET" else REFUND
@@ -278,8 +290,14 @@ def no_such_order(provider: str) -> Answer:
         return _ams_failure("ORDER_NOT_EXIST", "The order does not exist.")
     if provider == "ottpay":
         return _json({"rsp_code": "ORDER_NOT_EXIST", "rsp_msg": "original order not exist"})
+    if provider == "ottpay_rest":
+        return _ott_rest_error(20019, "Original payment not exist")
     data = {"status": "FAILURE", "error_code": "4008", "error_description": "Order does not exist"}
     return _json({"ret_code": "000000", "ret_msg": "success", "data": data})
+
+
+def _ott_rest_error(code: int, message: str) -> Answer:
+    return _json({"status": "ERROR", "result": {"code": code, "message": message}})
 
 
 def payment_id(order_name: str) -> str:
@@ -295,12 +313,16 @@ def fingerprint(body: dict[str, Any]) -> str:
 def doc_outcome(provider: str, code: str) -> str:
     """``success`` / ``pending`` / ``failed``: what the provider's own tables say the code is."""
     upper = code.strip().upper()
-    if upper == SUCCESS_CODES[provider] or (provider == "paykka" and upper in _PAYKKA_OK):
+    if upper == SUCCESS_CODES[provider].upper() or (provider == "paykka" and upper in _PAYKKA_OK):
         return "success"
     if provider in ("antom", "alipay_plus"):
         return "pending" if upper in _AMS_UNKNOWN else "failed"
     if provider == "ottpay":
         return "pending" if upper in _OTT_UNDER_WAY else "failed"
+    if provider == "ottpay_rest":
+        # A status word of the query's table in process, else an ERROR answer's code: the
+        # integration page calls those "unsuccessful responses".
+        return "pending" if upper in _OTT_REST_UNDER_WAY else "failed"
     return "pending" if upper in _PAYKKA_UNDER_WAY else "failed"
 
 
@@ -335,6 +357,8 @@ def _executed(
         return _json(payload)
     if provider == "ottpay":
         return _json({"rsp_code": code, "rsp_msg": message})
+    if provider == "ottpay_rest":
+        return _ott_rest(operation, code, message, outcome, body)
     if len(code) == 6 and code.isdigit() and outcome != "success":
         return _json({"ret_code": code, "ret_msg": message})  # a gateway-level answer
     if outcome == "success":
@@ -343,6 +367,24 @@ def _executed(
         status = "PROCESSING" if outcome == "pending" else "FAILURE"
         data = {"status": status, "error_code": code, "error_description": message}
     return _json({"ret_code": "000000", "ret_msg": "success", "data": data})
+
+
+def _ott_rest(
+    operation: str, code: str, message: str, outcome: str, body: dict[str, Any]
+) -> Answer:
+    """An OTT Pay REST answer: a status word in the operation's status field, or an ERROR
+    carrying a numeric code (apidocs.ottpay.com/api/integration)."""
+    if outcome == "failed" and code.isdigit():
+        return _json({"status": "ERROR", "result": {"code": int(code), "message": message}})
+    word = code.lower()
+    if operation in (REFUND, REFUND_INQUIRY):
+        result: dict[str, Any] = {"refundId": "REF" + payment_id(fingerprint(body))[:12]}
+        result["refundStatus"] = word
+    else:
+        result = {"paymentId": payment_id(fingerprint(body)), "paymentStatus": word}
+        if operation == CANCEL and outcome == "success":
+            result["paymentStatus"] = "orderclosed"  # "Upon successful reversal ... orderclosed"
+    return _json({"status": "SUCCESS", "result": result})
 
 
 def executed(provider: str, operation: str, code: str | None, body: dict[str, Any]) -> Answer:
@@ -470,6 +512,17 @@ def inquiry(
             "status": _STATE_WORDS["ottpay"][outcome],
         }
         return _json({"rsp_code": "SUCCESS", "rsp_msg": "success", "data": decrypted})
+    if provider == "ottpay_rest":
+        if found is None:
+            return _ott_rest_error(20019, "Original payment not exist")
+        outcome, code = found
+        word = {"success": "success", "pending": "notpay", "cancelled": "orderclosed"}.get(
+            outcome, "failure"
+        )
+        field = "refundStatus" if space == REFUND else "paymentStatus"
+        if space == REFUND and outcome == "pending":
+            word = "init"
+        return _json({"status": "SUCCESS", "result": {field: word}})
     if found is None:
         return _json({"ret_code": "206024", "ret_msg": "the order doesn't exist"}, 400)
     outcome, code = found
@@ -484,6 +537,8 @@ def bad_request(provider: str, why: str) -> Answer:
     """A request the provider cannot read."""
     if provider in ("antom", "alipay_plus"):
         return _ams_failure("PARAM_ILLEGAL", why)
+    if provider == "ottpay_rest":
+        return _ott_rest_error(10005, "Invalid parameter")
     return _json({"error": why}, 400)
 
 

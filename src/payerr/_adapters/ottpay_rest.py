@@ -1,0 +1,66 @@
+"""OTT Pay's REST API: ``{"status": "SUCCESS" | "ERROR", "result": {...}}``.
+
+apidocs.ottpay.com/api/integration: "The status attribute in the response indicates whether it
+is a successful result, and the result attribute indicates the actual returned data ...
+Unsuccessful responses will contain error and message in result", e.g. ``{"status": "ERROR",
+"result": {"code": 10003, "message": "User does not exist"}}``.
+
+- ``ERROR``: ``result.code`` (a JSON number) decides; the message varies for one code, so the
+  code alone is matched. An unmapped code is outcome unknown.
+- ``SUCCESS``: the call worked (docs/ARCHITECTURE.md §3, rule 1); the operation's status
+  decides: a refund's ``result.refundStatus`` (init / success / failure), any other answer's
+  ``result.paymentStatus`` (init, notpay, success, canceling, failure, orderclosed, authfinish,
+  partial_refunded, fully_refunded; a void's cancelled). A null, absent or unknown status is
+  pending: a wallet payment's answer (``payInfo``, ``paymentId``) waits for the payer. Only a
+  call that is no payment operation (the token API) succeeds on ``status`` alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from payerr._adapters._base import Reading, Unresolved, pending, resolve, text_of, upper_of
+from payerr._operations import REFUND_OPERATIONS
+from payerr._table import ProviderTable
+from payerr._taxonomy import Operation
+
+__all__ = ["read"]
+
+
+def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Reading:
+    status = upper_of(body.get("status"))
+    result = body.get("result")
+    result = result if isinstance(result, dict) else {}
+    detail = text_of(result.get("message"))
+    if status == "ERROR":
+        verdict = resolve(table, result.get("code"), "result.code", pending("result.code"))
+        if verdict is None:
+            why = "status ERROR without result.code"
+            return Unresolved(None, "status", pending("status"), why=why), detail
+        return verdict, detail
+    if status != "SUCCESS":
+        if "status" in body:
+            why = f"status {body.get('status')!r} is neither SUCCESS nor ERROR"
+            return Unresolved(None, "status", pending("status"), why=why), detail
+        return None, detail  # not this API's envelope: the HTTP status decides
+    if operation is Operation.OTHER:
+        return table.lookup("success", "status"), detail
+    field = _status_field(result, operation)
+    source = f"result.{field}"
+    if field not in result:
+        why = f"no {field} in the answer: the call worked, the result is not known yet"
+        return Unresolved(None, source, pending(source), why=why), detail
+    verdict = resolve(table, result.get(field), source, pending(source))
+    if verdict is None:
+        return Unresolved(None, source, pending(source), why=f"{source} is empty"), detail
+    return verdict, detail
+
+
+def _status_field(result: dict[str, Any], operation: Operation) -> str:
+    """refundStatus for a refund, paymentStatus for the rest; the answer's own field when the
+    operation is not known."""
+    if operation in REFUND_OPERATIONS:
+        return "refundStatus"
+    if operation is Operation.UNKNOWN and "refundStatus" in result:
+        return "refundStatus"
+    return "paymentStatus"

@@ -29,7 +29,7 @@ from payerr._schema import normalize_code
 from payerr._table import ProviderTable
 from payerr._taxonomy import Classification, Operation, Outcome
 from payerr._text import clean, int_text
-from payerr._unknown import WHY_STANDALONE, repeat_unknown
+from payerr._unknown import WHY_STANDALONE, repeat_unknown, resend_settles
 
 __all__ = [
     "EXTENSION_KEY",
@@ -480,6 +480,10 @@ def _scope(
     """The row scoped to this operation, where the code has one: a known code's verdict, or an
     unmapped code that only the scoped row knows (never against a status field's verdict)."""
     if isinstance(verdict, Classification):
+        if resend_settles(verdict):
+            # resultStatus U decided: the result is unknown, whatever the code's row for this
+            # operation says (ORDER_NOT_EXIST answering an inquiry is failed only under F).
+            return verdict
         return table.in_operation(verdict, operation)
     if isinstance(verdict, Unresolved) and verdict.raw_code and verdict.fallback is None:
         entry = table.scoped.get((normalize_code(verdict.raw_code), operation))

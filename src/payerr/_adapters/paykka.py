@@ -161,8 +161,22 @@ def _read_data(
         verdict = resolve(table, holder.get(field), name, fallback, must_agree=True)
         if code_decides and isinstance(verdict, Unresolved) and verdict.raw_code:
             hit = table.lookup(verdict.raw_code, name)
-            if hit is not None and hit.outcome is Outcome.FAILED:
+            # As this operation reads it: 5014 "has been reversed" answering a void is the
+            # void's success, which a status of the previous step contradicts.
+            if hit is not None and table.in_operation(hit, operation).outcome is Outcome.FAILED:
                 return hit, data_detail or detail
+        if (
+            previous
+            and isinstance(verdict, Classification)
+            and table.in_operation(verdict, operation).outcome is Outcome.SUCCESS
+        ):
+            # The code says this operation is done, the status that it is not: never success.
+            why = (
+                f"data.status {status} is the previous step's, and {name} {verdict.code} says done"
+            )
+            return Unresolved(verdict.raw_code, name, pending("data.status"), why=why), (
+                data_detail or detail
+            )
         if verdict is not None:
             return verdict, data_detail or detail
     if status == "SUCCESS" and not _NOT_DONE_BY.get(operation, frozenset()) & {status}:

@@ -91,15 +91,39 @@ def classify(
         UnknownProviderError: no mapping exists for ``provider`` (a ``ValueError``).
         MappingError: one of the provider's mapping files is broken.
     """
+    if registry is None and operation is None:
+        try:
+            c = _FAST[provider][code]
+        except (KeyError, TypeError):
+            pass
+        else:  # a known code: the hot path, inlined
+            if first_send or not c.repeat:
+                return c
+            hit = _STANDALONE.get(id(c))
+            return hit[1] if hit is not None and hit[0] is c else unless_first_send(c)
     c = _classify_code(provider, code, registry, operation)
     return c if first_send else unless_first_send(c)
 
 
 def unless_first_send(c: Classification) -> Classification:
-    """A repeat failure judged without knowing it met a first send: outcome unknown."""
-    if c.repeat and c.outcome is Outcome.FAILED:
-        return repeat_unknown(c, None, WHY_STANDALONE)
-    return c
+    """A repeat failure judged without knowing it met a first send: outcome unknown.
+
+    Known codes come as shared instances, so their outcome-unknown form is built once per
+    instance (bounded: a response's copy carrying its own message is not kept for long)."""
+    if not (c.repeat and c.outcome is Outcome.FAILED):
+        return c
+    hit = _STANDALONE.get(id(c))
+    if hit is not None and hit[0] is c:
+        return hit[1]
+    unknown = repeat_unknown(c, None, WHY_STANDALONE)
+    if len(_STANDALONE) >= _STANDALONE_LIMIT:
+        _STANDALONE.clear()
+    _STANDALONE[id(c)] = (c, unknown)  # the key's object is kept alive by the value
+    return unknown
+
+
+_STANDALONE: dict[int, tuple[Classification, Classification]] = {}
+_STANDALONE_LIMIT = 1024
 
 
 def _classify_code(

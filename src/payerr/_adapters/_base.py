@@ -144,7 +144,13 @@ def resolve(
     if isinstance(raw, _Invalid):
         return Unresolved(None, source, fallback, why=f"{source} holds a {type(value).__name__}")
     hit = table.lookup(raw, source)
-    if hit is not None and hit.is_success and isinstance(value, str) and _garbled(value):
+    if (
+        hit is not None
+        and hit.outcome is Outcome.SUCCESS
+        and raw is not value  # code_of hands back a printable code itself: no copy
+        and isinstance(value, str)
+        and _garbled(value)
+    ):
         # "SUCC\u200bESS", "0000\x00": invisible or control characters may help recognise a
         # failed or in-process code, never a success (docs/ARCHITECTURE.md §3, rule 7).
         why = f"{source} holds invisible or control characters"

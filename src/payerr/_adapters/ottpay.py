@@ -51,9 +51,10 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
     data = body.get("data")
     if isinstance(data, dict):
         data_detail = text_of(data.get("respmsg")) or text_of(data.get("rspMsg")) or detail
-        states = [f for f in ("status", "order_status") if f in data]
         if operation in _QUERIES or (
-            operation is Operation.UNKNOWN and "rspCode" in data and states
+            operation is Operation.UNKNOWN
+            and "rspCode" in data
+            and ("status" in data or "order_status" in data)
         ):
             return _query(table, data, envelope, operation), data_detail
         return _answer(table, data, envelope, operation), data_detail
@@ -65,7 +66,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
     if operation in _QUERIES:
         if refused:
             return _inquiry_failed(table, envelope, "rsp_code", operation), detail
-        if isinstance(envelope, Classification) and envelope.is_success:
+        if isinstance(envelope, Classification) and envelope.outcome is Outcome.SUCCESS:
             # A query's result is in the decrypted data; rsp_code SUCCESS only says the query
             # worked (docs/ARCHITECTURE.md §3, rule 1). Without a readable status: pending.
             why = "no readable payment status in the decrypted data of a query's answer"
@@ -83,7 +84,9 @@ def _query(
     state decides."""
     inquiry = resolve(table, data.get("rspCode"), "data.rspCode")
     for field, verdict in (("rsp_code", envelope), ("data.rspCode", inquiry)):
-        if verdict is None or (isinstance(verdict, Classification) and verdict.is_success):
+        if verdict is None or (
+            isinstance(verdict, Classification) and verdict.outcome is Outcome.SUCCESS
+        ):
             continue
         if isinstance(verdict, Classification) and verdict.outcome is Outcome.FAILED:
             return _inquiry_failed(table, verdict, field, operation)
@@ -158,7 +161,11 @@ def _answer(
                 f"{name}={data.get(name)!r}" for name in found
             )
             return Unresolved(None, f"data.{found[0]}", pending(f"data.{found[0]}"), why=why)
-        if isinstance(verdict, Classification) and verdict.is_success and fallback is not None:
+        if (
+            isinstance(verdict, Classification)
+            and verdict.outcome is Outcome.SUCCESS
+            and fallback is not None
+        ):
             # rsp_code says failure, the data says success: a disagreement is never success.
             why = f"rsp_code failed, data.{found[0]} says {verdict.code}"
             source = f"data.{found[0]}"
@@ -171,7 +178,7 @@ def _answer(
         # says nothing of the payment (docs/ARCHITECTURE.md §3, rule 1).
         why = f"data.{found[0]} is empty"
         return Unresolved(None, f"data.{found[0]}", pending(f"data.{found[0]}"), why=why)
-    if isinstance(envelope, Classification) and envelope.is_success:
+    if isinstance(envelope, Classification) and envelope.outcome is Outcome.SUCCESS:
         # ACTIVEPAY's code_url, H5PAY's payinfo: the order exists, the payer has yet to pay.
         why = (
             "the decrypted data carries no transaction state (respcode, rspCode, status or "

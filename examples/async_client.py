@@ -28,7 +28,9 @@ async def fake_ottpay(request: httpx.Request) -> httpx.Response:
                 "data": {"respcode": "PROCESSING", "respmsg": "User paying"},
             },
         )
-    return httpx.Response(200, json={"rsp_code": "SUCCESS", "rsp_msg": "success"})
+    # A paid order's decrypted data (PASSIVEPAY: "order_status | Order status").
+    data = {"order_id": str(order), "order_status": "SUCCESS"}
+    return httpx.Response(200, json={"rsp_code": "SUCCESS", "rsp_msg": "success", "data": data})
 
 
 async def pay(client: httpx.AsyncClient, order: int) -> str:
@@ -41,9 +43,8 @@ async def pay(client: httpx.AsyncClient, order: int) -> str:
 
 
 async def main() -> None:
-    transport = payerr.AsyncPaymentTransport(
-        "ottpay", transport=httpx.MockTransport(fake_ottpay), auto_idempotency_key=True
-    )
+    # OTT Pay documents no idempotency key: nothing is resent once it may have executed.
+    transport = payerr.AsyncPaymentTransport("ottpay", transport=httpx.MockTransport(fake_ottpay))
     async with httpx.AsyncClient(
         transport=transport, base_url="https://api.ottpay.example"
     ) as client:

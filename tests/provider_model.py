@@ -115,8 +115,10 @@ def _paykka_success(order: str, payload: dict[str, Any], n: int) -> Answer:
 
 
 def _ott_success(order: str, payload: dict[str, Any], n: int) -> Answer:
-    """OTT Pay success: rsp_code SUCCESS / "success" (seed 002, DESIGN.md 2)."""
-    data = {"order_id": order}
+    """OTT Pay success: rsp_code SUCCESS / "success" (seed 002) and the paid order's decrypted
+    data (docs.ottpay.com/payment-api/retail-api/api-list, PASSIVEPAY: "order_status | Order
+    status | Y", "order_id | Order ID | Y")."""
+    data = {"order_id": order, "order_status": "SUCCESS"}
     return _json(
         200, {"rsp_code": "SUCCESS", "rsp_msg": "success", "data": data, "md5": _ott_md5(data)}
     )
@@ -204,7 +206,8 @@ PROVIDERS: dict[str, Provider] = {
             _paykka_repeat,
             uses_keys=True,
         ),
-        Provider("ottpay", "/ottpay/api", _ott_order, _ott_success, _ott_repeat, uses_keys=True),
+        # No OTT Pay page documents an idempotency key header: it deduplicates on none.
+        Provider("ottpay", "/ottpay/api", _ott_order, _ott_success, _ott_repeat, uses_keys=False),
         Provider(
             "bare409",
             "/generic/payments",

@@ -132,7 +132,19 @@ def test_the_two_contradictions_of_the_report_are_gone() -> None:
     c = payerr.classify("antom", "ORDER_NOT_EXIST", operation="inquiry")
     assert c.category is Category.FINAL
     assert "send the same" not in c.action
-    assert "new" in c.action
+    assert "again" not in c.action
+    assert "not taken" in c.action
+    assert "new attempt" in c.action  # DESIGN.md section 6, rule 6: the same id is free
     risk = payerr.classify("antom", "SUSPECTED_RISK")
     assert risk.retry_after == 86400
     assert "new attempt" in risk.action
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_never_lands_on_an_answer_that_says_do_not_retry(status: int) -> None:
+    """A rate limiter's Retry-After under a final or risk answer is no hint for it: a wait
+    under "do not retry" is only the provider's own hint for a new attempt."""
+    for code in ("SUSPECTED_RISK", "FRAUD_REJECT", "ACCESS_DENIED"):
+        body = {"result": {"resultCode": code, "resultStatus": "F", "resultMessage": "x"}}
+        c = payerr.classify_http("antom", status, body, {"Retry-After": "30"}, operation="pay")
+        assert c.retry_after != 30, (code, c)

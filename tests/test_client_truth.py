@@ -105,7 +105,9 @@ def test_a_repeat_answer_to_a_resend_after_a_read_timeout_is_outcome_unknown(
     assert (error.executed.number, error.executed.error) == (1, "ReadTimeout")
     assert "attempt 1 (ReadTimeout)" in str(error)
     assert not error.safe_to_resend
-    assert len(answers.requests) == 2
+    # OTT Pay honours no idempotency key header (no page documents one): the transport does
+    # not resend after the read timeout, and the call ends outcome unknown all the same.
+    assert len(answers.requests) == (1 if provider == "ottpay" else 2)
 
 
 @pytest.mark.parametrize(("provider", "repeat"), REPEATS, ids=IDS)

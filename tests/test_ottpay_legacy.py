@@ -223,3 +223,41 @@ def test_the_transport_reads_the_action_too() -> None:
     c = payerr.classification_of(response)
     assert c is not None
     assert (c.outcome, c.operation) == (Outcome.PENDING, Operation.INQUIRY)
+
+
+# -- found by the hostile review --------------------------------------------------------
+
+
+@pytest.mark.parametrize("data", [None, "", 0, [], True, "missing"])
+@pytest.mark.parametrize("operation", ["pay", "refund", "cancel", None])
+def test_success_without_decrypted_data_is_never_success(
+    data: object, operation: str | None
+) -> None:
+    """Every answer carries data ("data | Encrypted Data | Y", common-rules); rsp_code SUCCESS
+    only says the API request was processed. Without data to read: pending."""
+    body: dict[str, Any] = {"rsp_code": "SUCCESS", "rsp_msg": "success"}
+    if data != "missing":
+        body["data"] = data
+    c = payerr.classify_http("ottpay", 200, body, operation=operation)
+    assert c.outcome is Outcome.PENDING
+
+
+def test_a_code_that_names_the_state_decides_without_data() -> None:
+    """Appendix B's "REFUND_SUCCESS | refund success." answering a refund is its result."""
+    body = {"rsp_code": "REFUND_SUCCESS", "rsp_msg": "refund success."}
+    assert payerr.classify_http("ottpay", 200, body, operation="refund").is_success
+
+
+def test_an_inquiry_code_alone_without_the_operation_is_not_success() -> None:
+    """rspCode is a query's "Inquiry Response code" (and a card pay's PSP code): alone, with
+    no operation named, it says nothing certain of the payment."""
+    c = payerr.classify_http("ottpay", 200, answer({"rspCode": "SUCCESS", "rspMsg": "success"}))
+    assert c.outcome is Outcome.PENDING
+
+
+def test_an_inquiry_that_failed_beside_a_state_is_pending() -> None:
+    """rsp_code SYSTEM_ERROR says the query failed, yet its data says SUCCESS: they
+    contradict each other, so neither decides."""
+    body = answer({"status": "SUCCESS"}, "SYSTEM_ERROR", "system error.")
+    response = httpx.Response(200, json=body, request=request("STATUS_QUERY"))
+    assert payerr.classify_response("ottpay", response).outcome is Outcome.PENDING

@@ -237,3 +237,12 @@ def test_a_declined_card_payment_is_raised_once() -> None:
     with httpx.Client(transport=transport) as client, pytest.raises(FinalError):
         client.post(HOST + PATHS["card"], json={"amount": 100})
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    "status", ["authorized", "authfinish", "partial_refunded", "fully_refunded", "notpay"]
+)
+def test_a_void_answered_with_the_state_before_it_has_not_happened(status: str) -> None:
+    """ "Upon successful reversal, the original payment transaction status will be updated to
+    orderclosed": a state the payment had before the void is not the void's success."""
+    assert at("reverse", ok(paymentStatus=status)).outcome is Outcome.PENDING

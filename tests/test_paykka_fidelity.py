@@ -120,3 +120,11 @@ def test_a_mapped_code_is_never_called_unmapped() -> None:
                 assert c.known, (code, status, operation)
                 if operation in ("capture", "cancel", "refund") and status == "AUTHORIZED":
                     assert c.outcome is not Outcome.SUCCESS, (code, status, operation)
+
+
+def test_a_cancelled_order_beside_reversal_failed_is_pending() -> None:
+    """CANCELED ("Canceled") says the void is done, 4016 "Reversal failed" that it is not:
+    never the void's success."""
+    c = answer("CANCELED", "4016", "cancel")
+    assert c.outcome is Outcome.PENDING
+    assert c.code == "4016"

@@ -201,6 +201,18 @@ def test_antom_request_id_makes_a_post_replay_safe(fake: FakeTime) -> None:
     assert handler.bodies[0] == handler.bodies[1]
 
 
+def test_ott_pay_refuses_an_automatic_key_and_ignores_a_callers(fake: FakeTime) -> None:
+    """No OTT Pay page (legacy or REST) documents an idempotency key header: a key payerr made
+    up would promise a safe resend nobody keeps, and a caller's key proves nothing either."""
+    for provider in ("ottpay", "ottpay_rest"):
+        with pytest.raises(payerr.UsageError, match="documents no idempotency key"):
+            payerr.PaymentTransport(provider, auto_idempotency_key=True)
+        handler = Scripted(httpx.ReadTimeout("stalled"), ok("ottpay"))
+        with pytest.raises(OutcomeUnknownError):
+            client(provider, handler, fake).post(URL, json={"n": 1}, headers=KEY)
+        assert len(handler.requests) == 1
+
+
 def test_antom_without_request_id_is_outcome_unknown(fake: FakeTime) -> None:
     handler = Scripted(antom("UNKNOWN_EXCEPTION", "U"))
     with pytest.raises(OutcomeUnknownError):
@@ -392,9 +404,14 @@ def test_every_response_is_closed_retried_or_not(fake: FakeTime) -> None:
 
 def test_connections_return_to_the_pool_on_a_real_socket(fake: FakeTime) -> None:
     """One pooled connection: retried and failed answers must release it, or the pool starves."""
-    script = Script(answers=[(503, {}, {}), (503, {}, {}), (200, {"rsp_code": "SUCCESS"}, {})])
+    paid: dict[str, object] = {
+        "ret_code": "000000",
+        "ret_msg": "success",
+        "data": {"status": "SUCCESS"},
+    }
+    script = Script(answers=[(503, {}, {}), (503, {}, {}), (200, paid, {})])
     inner = httpx.HTTPTransport(limits=httpx.Limits(max_connections=1))
-    transport = payerr.PaymentTransport("ottpay", transport=inner, policy=policy(fake))
+    transport = payerr.PaymentTransport("paykka", transport=inner, policy=policy(fake))
     with (
         serve(script) as base,
         httpx.Client(transport=transport, timeout=httpx.Timeout(5, pool=1)) as c,
@@ -429,9 +446,9 @@ def test_respx_scripted_failures_then_success(fake: FakeTime) -> None:
     """respx's default mode mocks below httpx's transport, so payerr's transport is exercised."""
     with respx.mock(assert_all_called=True) as router:
         route = router.post(URL).mock(
-            side_effect=[httpx.ConnectError("down"), httpx.Response(503), ok("ottpay")]
+            side_effect=[httpx.ConnectError("down"), httpx.Response(503), ok("paykka")]
         )
-        transport = payerr.PaymentTransport("ottpay", policy=policy(fake))
+        transport = payerr.PaymentTransport("paykka", policy=policy(fake))
         with httpx.Client(transport=transport) as c:
             response = c.post(URL, json={}, headers=KEY)
     assert response.status_code == 200

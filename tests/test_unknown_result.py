@@ -176,3 +176,37 @@ def test_u_resent_until_the_policy_stops_ends_outcome_unknown() -> None:
     assert len(handler.requests) == payerr.RetryPolicy().attempts
     assert caught.value.classification.outcome is Outcome.PENDING
     assert "same" in caught.value.classification.action
+
+
+# -- an inquiry's own failure, a notification's U (found by the hostile review) ----------
+
+
+@pytest.mark.parametrize("provider", ["antom", "alipay_plus"])
+def test_an_inquiry_that_failed_is_not_the_payments_failure(provider: str) -> None:
+    """inquiryPayment's result "doesn't indicate the payment result. This field only indicates
+    whether the inquiryPayment API is called successfully"
+    (https://docs.antom.com/ac/ams/paymentri_online)."""
+    body = {"result": {"resultCode": "PROCESS_FAIL", "resultStatus": "F", "resultMessage": "x"}}
+    c = payerr.classify_http(provider, 200, body, operation="inquiry")
+    assert c.outcome is Outcome.PENDING
+    body = {"result": {"resultCode": "ACCESS_DENIED", "resultStatus": "F", "resultMessage": "x"}}
+    c = payerr.classify_http(provider, 200, body, operation="inquiry")
+    assert c.category is payerr.Category.MERCHANT_CONFIG
+    assert "could not check" in c.user_message
+
+
+def test_order_not_exist_answering_an_inquiry_is_still_the_pays_failure() -> None:
+    """DESIGN.md section 6, rule 6: an inquiry executes nothing, so "the order does not exist"
+    after a timed-out pay means the pay never arrived."""
+    body = {"result": {"resultCode": "ORDER_NOT_EXIST", "resultStatus": "F", "resultMessage": ""}}
+    c = payerr.classify_http("antom", 200, body, operation="inquiry")
+    assert (c.outcome, c.category) == (Outcome.FAILED, payerr.Category.FINAL)
+
+
+def test_a_notifications_u_asks_nobody_to_resend() -> None:
+    """A notification reports a state; the merchant sent nothing to resend."""
+    body = {"notifyType": "PAYMENT_RESULT", "result": {"resultCode": "UNKNOWN_EXCEPTION",
+            "resultStatus": "U", "resultMessage": "x"}}  # fmt: skip
+    c = payerr.classify_http("antom", 200, body, operation="notification")
+    assert c.outcome is Outcome.PENDING
+    assert "resend" not in c.action.lower()

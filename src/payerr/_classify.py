@@ -265,8 +265,14 @@ def read_answer(
             operation = operation_of_body(obj)
         verdict, detail = READERS[table.adapter](table, obj, operation)
     result = fit_message(_finish(table, verdict, detail, status_code, operation), operation)
-    # Retry-After is a hint for retrying: read it where a retry is on the table.
-    if headers is not None and (result.retryable or status_code in (429, 503)):
+    # Retry-After is a hint for resending: read it where a resend is on the table (a
+    # retryable failure, an unknown result that the same request id settles), never on an
+    # answer whose action says not to resend (final, risk, ... under a 429 or 503).
+    if headers is not None and (
+        result.retryable
+        or resend_settles(result)
+        or (status_code in (429, 503) and result.outcome is not Outcome.FAILED)
+    ):
         seconds, at = read_retry_after(_header(headers, "retry-after"))
         if at is not None:
             result = dataclasses.replace(
@@ -473,7 +479,9 @@ def _fallback(
             fb.category if outcome is Outcome.FAILED else None,
             action=fb.action,
             message=(
-                f"{fb.source} says {fb.outcome}{category} and code {raw!r} is mapped "
+                f"code {raw!r} is mapped ({entry.message}), but {reason}: outcome unknown."
+                if fb.outcome is Outcome.PENDING
+                else f"{fb.source} says {fb.outcome}{category} and code {raw!r} is mapped "
                 f"({entry.message}), but {reason}: outcome {outcome}."
             ),
             detail=detail,

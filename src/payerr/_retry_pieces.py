@@ -165,12 +165,13 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
         if request is None:
             return False
         fields: tuple[str, ...] = ()
+        headers = self.idempotency_headers
         if self.provider is not None:
             table = (self.registry or default_registry()).table(self.provider)
             fields = table.request_ids_for(operation_of_request(request, table.operation_field))
-        return is_replay_safe(
-            request, idempotency_headers=self.idempotency_headers, request_id_fields=fields
-        )
+            if not table.honours_keys:
+                headers = ()  # the provider deduplicates on no key header
+        return is_replay_safe(request, idempotency_headers=headers, request_id_fields=fields)
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,7 @@ _HEADER_KEYS: dict[str, type | tuple[type, ...]] = {
     "message_fields": list,
     "request_id_fields": list,
     "operation_field": str,
+    "idempotency_key_header": bool,
     "notes": str,
 }
 _ROW_REQUIRED = ("code", "message", "outcome")

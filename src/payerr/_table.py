@@ -49,6 +49,7 @@ class ProviderTable:
         "declared_ids",
         "docs_url",
         "entries",
+        "honours_keys",
         "id",
         "message_fields",
         "operation_field",
@@ -85,6 +86,9 @@ class ProviderTable:
         )
         self.code_fields: tuple[str, ...] = tuple(header.get("code_fields", DEFAULT_CODE_FIELDS))
         self.message_fields: tuple[str, ...] = tuple(header.get("message_fields", ()))
+        self.honours_keys: bool = header.get("idempotency_key_header", True)
+        """Whether the provider deduplicates on an idempotency key header. False where its
+        documents say it does not (OTT Pay): such a header then makes nothing replay-safe."""
         self.operation_field: str | None = header.get("operation_field")
         """A top-level request JSON field naming the operation, for providers that answer
         every call on one URL (OTT Pay's ``action``)."""

@@ -85,7 +85,7 @@ class _Flight:
         if self._identity is False:
             self._identity = request_identity(
                 self.request,
-                idempotency_headers=core.idempotency_headers,
+                idempotency_headers=core.idempotency_headers if core.table.honours_keys else (),
                 request_id_fields=core.table.request_ids_for(self.operation),
             )
         return self._identity  # type: ignore[return-value]  # False replaced above
@@ -111,6 +111,12 @@ class _Core:
         self.idempotency_headers = tuple(idempotency_headers)
         if not self.idempotency_headers:
             raise UsageError("idempotency_headers needs at least one header name")
+        if auto_idempotency_key and not self.table.honours_keys:
+            raise UsageError(
+                f"auto_idempotency_key=True: {provider} documents no idempotency key header, so "
+                "a key payerr adds would make resends look safe when they could execute twice; "
+                "use the provider's own request ids, or inquire after an unknown outcome"
+            )
         self.auto_idempotency_key = auto_idempotency_key
         self.budget = self.policy.budget_for(provider)
         if ledger is not None and not isinstance(ledger, CallLedger):

@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from payerr._schema import _garbled, normalize_code
 from payerr._table import ProviderTable
-from payerr._taxonomy import Category, Classification, Outcome
+from payerr._taxonomy import Category, Classification, Operation, Outcome
 from payerr._text import clean, int_text
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "code_of",
     "fallbacks",
     "get_path",
+    "inquiry_failed",
     "pending",
     "resolve",
     "text_of",
@@ -168,3 +169,29 @@ def resolve(
             raw, source, fallback, why=f"{fallback.source} contradicts {source} {hit.code}"
         )
     return hit
+
+
+QUERIES = frozenset({Operation.INQUIRY, Operation.REFUND_INQUIRY, Operation.VAULTING_INQUIRY})
+"""Operations that read a state and execute nothing (docs/ARCHITECTURE.md §3, rule 6)."""
+# An inquiry that failed for these reasons could not look: "we could not check" (fit_message).
+_COULD_NOT_LOOK = frozenset({Category.RETRYABLE, Category.MERCHANT_CONFIG})
+
+
+def inquiry_failed(
+    table: ProviderTable,
+    verdict: Classification | Unresolved | None,
+    field: str,
+    operation: Operation,
+) -> Classification | Unresolved:
+    """A query whose own call failed: it could not look (retryable, merchant-config: "we could
+    not check"), or the order it asked after does not exist (a row scoped to the inquiry:
+    the payment never arrived), or it says nothing certain of the payment: pending. Antom's
+    inquiryPayment: its result "doesn't indicate the payment result. This field only indicates
+    whether the inquiryPayment API is called successfully" (docs.antom.com/ac/ams/
+    paymentri_online)."""
+    assert isinstance(verdict, Classification)  # the callers checked
+    scoped = table.scoped.get((verdict.code, operation)) if verdict.known else None
+    if verdict.category in _COULD_NOT_LOOK or scoped is not None:
+        return verdict
+    why = f"the inquiry itself failed ({field} {verdict.code}): it says nothing of the payment"
+    return Unresolved(verdict.raw_code, field, pending(field), why=why)

@@ -21,12 +21,14 @@ from __future__ import annotations
 from typing import Any
 
 from payerr._adapters._base import (
+    QUERIES,
     Fallback,
     Finding,
     Reading,
     Unresolved,
     code_of,
     fallbacks,
+    inquiry_failed,
     pending,
     resolve,
     text_of,
@@ -169,6 +171,17 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
 
     if result is not None:
         verdict = _envelope(table, result, "result", unknown_is_pending=operation in _NOTIFIED)
+        if operation in QUERIES:
+            # An inquiry's result "only indicates whether the inquiryPayment API is called
+            # successfully" (docs.antom.com/ac/ams/paymentri_online): its failure is the
+            # inquiry's, not the payment's.
+            if isinstance(verdict, Classification) and verdict.outcome is Outcome.FAILED:
+                return inquiry_failed(table, verdict, "result.resultCode", operation), detail
+            fallback = verdict.fallback if isinstance(verdict, Unresolved) else None
+            if isinstance(verdict, Unresolved) and fallback and fallback.outcome is Outcome.FAILED:
+                why = "the inquiry itself failed: it says nothing of the payment"
+                source = verdict.source
+                return Unresolved(verdict.raw_code, source, pending(source), why=why), detail
         if verdict is not None:
             return verdict, detail
 
@@ -194,8 +207,11 @@ def _envelope(
         code = code_of(env.get("resultCode"))
         raw = code if isinstance(code, str) else None
         hit = table.lookup(raw, f"{prefix}.resultCode") if raw else None
-        if hit is not None and hit.outcome is Outcome.PENDING:
+        entry = table.entry(raw) if hit is not None else None
+        if hit is not None and hit.outcome is Outcome.PENDING and not (entry and entry.resend):
             return hit
+        # A state report's U (an unknown result in a notification or in Alipay+'s
+        # paymentResult): nothing for the merchant to resend; inquire.
         return Unresolved(raw, f"{prefix}.resultStatus", pending(prefix))
     fallback = _ENVELOPE_FALLBACKS[prefix].get(status or "")
     source = f"{prefix}.resultCode"
@@ -229,10 +245,12 @@ def _envelope(
         if verdict.outcome is Outcome.PENDING:
             # in process beside F: pending, never failed (docs/ARCHITECTURE.md §3, rule 5)
             return verdict
+        # SUCCESS beside F, a failure code beside S: they contradict each other, so neither
+        # success nor failed (docs/ARCHITECTURE.md §3, rules 1 and 2).
         return Unresolved(
             verdict.raw_code,
             source,
-            fallback,
+            pending(source),
             why=f"resultStatus {status} contradicts {verdict.code}",
         )
     return verdict

@@ -28,9 +28,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from payerr._adapters._base import Fallback, Reading, Unresolved, pending, resolve, text_of
+from payerr._adapters._base import (
+    Fallback,
+    Reading,
+    Unresolved,
+    inquiry_failed,
+    pending,
+    resolve,
+    text_of,
+)
 from payerr._table import ProviderTable
-from payerr._taxonomy import Category, Classification, Operation, Outcome
+from payerr._taxonomy import Classification, Operation, Outcome
 
 __all__ = ["read"]
 
@@ -40,8 +48,6 @@ _STATE_FIELDS = ("status", "order_status", "respcode")
 # Where any other decrypted answer carries its transaction's state.
 _DATA_FIELDS = ("respcode", "rspCode", "status", "order_status")
 _QUERIES = frozenset({Operation.INQUIRY, Operation.REFUND_INQUIRY, Operation.VAULTING_INQUIRY})
-# An inquiry that failed for these reasons could not look: "we could not check" (fit_message).
-_COULD_NOT_LOOK = frozenset({Category.RETRYABLE, Category.MERCHANT_CONFIG})
 
 
 def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Reading:
@@ -63,14 +69,16 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
             return envelope, detail
         why = "data is still encrypted: decrypt it (Appendix A) and classify the decrypted answer"
         return Unresolved(None, "data", pending("data"), why=why), detail
-    if operation in _QUERIES:
-        if refused:
-            return _inquiry_failed(table, envelope, "rsp_code", operation), detail
-        if isinstance(envelope, Classification) and envelope.outcome is Outcome.SUCCESS:
-            # A query's result is in the decrypted data; rsp_code SUCCESS only says the query
-            # worked (docs/ARCHITECTURE.md §3, rule 1). Without a readable status: pending.
-            why = "no readable payment status in the decrypted data of a query's answer"
-            return Unresolved(None, "data.status", pending("data.status"), why=why), detail
+    if operation in _QUERIES and refused:
+        return inquiry_failed(table, envelope, "rsp_code", operation), detail
+    if isinstance(envelope, Classification) and envelope.code == "SUCCESS":
+        # rsp_code SUCCESS says the API request was processed ("Check API request process
+        # status by Response Code"); what it did is in data, which every answer carries
+        # ("data | Encrypted Data | Y"). Missing or not an object: pending, never success
+        # (docs/ARCHITECTURE.md §3, rule 1). Codes that name a state themselves
+        # (REFUND_SUCCESS, PARTIAL_REFUNDED ...) decide on their own.
+        why = "no decrypted data to read the transaction's state from"
+        return Unresolved(None, "data", pending("data"), why=why), detail
     return envelope, detail
 
 
@@ -89,7 +97,12 @@ def _query(
         ):
             continue
         if isinstance(verdict, Classification) and verdict.outcome is Outcome.FAILED:
-            return _inquiry_failed(table, verdict, field, operation)
+            if any(f in data for f in _STATE_FIELDS):
+                # The inquiry says it failed, yet its data names the payment's state: they
+                # contradict each other, so neither decides.
+                why = f"{field} {verdict.code} says the inquiry failed, yet data names a state"
+                return Unresolved(verdict.raw_code, field, pending(field), why=why)
+            return inquiry_failed(table, verdict, field, operation)
         if isinstance(verdict, Classification) and not any(f in data for f in _STATE_FIELDS):
             return verdict  # the inquiry is itself in process: pending
         raw = verdict.raw_code
@@ -116,26 +129,6 @@ def _query(
     return state
 
 
-def _inquiry_failed(
-    table: ProviderTable,
-    verdict: Classification | Unresolved | None,
-    field: str,
-    operation: Operation,
-) -> Classification | Unresolved:
-    """A query that itself failed: it could not look (retryable, merchant-config), or the
-    order it asked after does not exist (a row scoped to the inquiry), or it says nothing
-    certain of the payment: pending."""
-    assert isinstance(verdict, Classification)  # the callers checked
-    scoped = table.scoped.get((verdict.code, operation)) if verdict.known else None
-    if verdict.category in _COULD_NOT_LOOK or scoped is not None:
-        return verdict
-    why = (
-        f"the inquiry itself failed ({field} {verdict.code}): it says nothing certain of the "
-        "payment"
-    )
-    return Unresolved(verdict.raw_code, field, pending(field), why=why)
-
-
 def _answer(
     table: ProviderTable,
     data: dict[str, Any],
@@ -149,6 +142,17 @@ def _answer(
     found = [name for name in _DATA_FIELDS if name in data]
     verdicts = [resolve(table, data.get(name), f"data.{name}", fallback) for name in found]
     readings = [v for v in verdicts if v is not None]
+    if (
+        operation is Operation.UNKNOWN
+        and found == ["rspCode"]
+        and readings
+        and isinstance(readings[0], Classification)
+        and readings[0].outcome is Outcome.SUCCESS
+    ):
+        # rspCode alone: a card pay's PSP code (CC_PURCHASE) or a query's "Inquiry Response
+        # code", which says nothing of the payment. Without the operation: never success.
+        why = "data.rspCode alone, and no operation named (a query's rspCode is the inquiry's)"
+        return Unresolved(None, "data.rspCode", pending("data.rspCode"), why=why)
     if readings:
         verdict = readings[0]
         outcomes = {v.outcome for v in readings if isinstance(v, Classification)}

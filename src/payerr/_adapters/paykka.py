@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from payerr._adapters._base import (
+    Fallback,
     Reading,
     Unresolved,
     code_of,
@@ -69,6 +70,7 @@ _STATUS_OPERATIONS = frozenset(
 _IN_PROCESS = frozenset({"PROCESSING", "PENDING", "INIT"})
 _CANCELLED = frozenset({"CANCELLED", "CANCELED", "CLOSED", "REVERSED"})
 _UNREADABLE_STATUS = pending("data.status")
+_CANCEL_DONE = Fallback(Outcome.SUCCESS, None, "data.status")
 _AUTHORIZED = frozenset({"AUTHORIZED", "AUTHORISED"})
 # Statuses that answer one operation but not another: an order still only authorized has not
 # been captured, cancelled or refunded; a partly reversed or a refunded one has not been
@@ -115,14 +117,32 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         # data.status says in process beside a gateway error (999999): pending, never resent
         # (docs/ARCHITECTURE.md §3, rule 5).
         return Unresolved(None, "data.status", _UNREADABLE_STATUS), detail
-    if operation is Operation.CANCEL and status in _CANCELLED:
-        # A cancel (or reverse) whose order is now cancelled or closed: the cancel worked.
+    if (
+        operation is Operation.CANCEL
+        and status in _CANCELLED
+        and not _failure_code(table, data, body)
+    ):
+        # A cancel (or reverse) whose order is now cancelled or closed, and no failure code
+        # beside it (4016 "Reversal failed" would contradict it): the cancel worked.
         return table.lookup("0000", "data.status"), detail
     if isinstance(data, dict) and (ret_code is None or ret_code in _OK):
         found = _read_data(table, body, data, status, operation, ret_code=ret_code, detail=detail)
         if found is not None:
             return found
     return _read_envelope(table, body, operation, detail)
+
+
+def _failure_code(table: ProviderTable, data: object, body: dict[str, Any]) -> bool:
+    """Whether the answer carries a business code that is not a success (or one payerr does
+    not know)."""
+    holders = [(data, "error_code"), (data, "errorCode"), (body, "errorCode")]
+    for holder, field in holders:
+        if not isinstance(holder, dict) or holder.get(field) in (None, ""):
+            continue
+        hit = table.lookup(holder.get(field))
+        if hit is None or hit.outcome is not Outcome.SUCCESS:
+            return True
+    return False
 
 
 def _read_data(
@@ -138,6 +158,8 @@ def _read_data(
     """The business result in ``data``: its error code, else its order status (None: the
     envelope's own codes decide)."""
     fallback = _DATA_STATUS.get(status or "")
+    if operation is Operation.CANCEL and status in _CANCELLED:
+        fallback = _CANCEL_DONE  # the order cancelled is the cancel's success
     previous = status in _NOT_DONE_BY.get(operation, ())
     if previous:
         fallback = pending("data.status")

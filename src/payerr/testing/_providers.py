@@ -118,6 +118,8 @@ _PAYKKA_UNDER_WAY = frozenset({"4000", "5010"})
 _PAYKKA_OK = frozenset({"0000", "000000"})
 
 _KEY_HEADERS = ("idempotency-key", "x-idempotency-key")
+# OTT Pay's pages (legacy and REST) document no idempotency key header: it deduplicates nothing.
+_NO_KEY_HEADER = frozenset({"ottpay", "ottpay_rest"})
 _REQUEST_IDS = {
     PAY: ("paymentRequestId",),
     CAPTURE: ("captureRequestId",),
@@ -207,10 +209,11 @@ def identity(
 ) -> tuple[str | None, bool]:
     """``(id, deduplicated)`` of an executing request: an idempotency key or request id the
     provider deduplicates on, else the order number it answers repeats for."""
-    for name in _KEY_HEADERS:
-        key = headers.get(name)
-        if key:
-            return f"key:{key}", True
+    if provider not in _NO_KEY_HEADER:
+        for name in _KEY_HEADERS:
+            key = headers.get(name)
+            if key:
+                return f"key:{key}", True
     flat = _flat(body)
     if provider in ("antom", "alipay_plus"):
         found = _value(flat, _REQUEST_IDS.get(operation, ()))
@@ -356,6 +359,10 @@ def _executed(
             payload["paymentId"] = payment_id(payload["paymentRequestId"])
         return _json(payload)
     if provider == "ottpay":
+        if code.upper() == "SUCCESS":
+            # The decrypted data of a paid order (PASSIVEPAY: "order_status | Order status").
+            paid = {"order_status": "SUCCESS", "order_id": _value(_flat(body), _ORDER_FIELDS)}
+            return _json({"rsp_code": code, "rsp_msg": message, "data": paid})
         return _json({"rsp_code": code, "rsp_msg": message})
     if provider == "ottpay_rest":
         return _ott_rest(operation, code, message, outcome, body)

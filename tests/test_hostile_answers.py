@@ -92,8 +92,9 @@ def test_a_paykka_void_answer_without_data_is_the_cancels_success() -> None:
     ("provider", "body"),
     [
         ("paykka", {"ret_code": "000000", "data": {"status": "REFUNDED"}}),
-        ("ottpay", {"rsp_code": "SUCCESS", "data": {"respcode": "FULLY_REFUNDED"}}),
-        ("ottpay", {"rsp_code": "SUCCESS", "data": {"respcode": "REFUND_SUCCESS"}}),
+        # order_status: the state a query (STATUS_QUERY, CC_QUERYPAY) and a pay answer carry.
+        ("ottpay", {"rsp_code": "SUCCESS", "data": {"order_status": "FULLY_REFUNDED"}}),
+        ("ottpay", {"rsp_code": "SUCCESS", "data": {"order_status": "REFUND_SUCCESS"}}),
     ],
 )
 def test_a_refunded_order_is_never_a_payment_to_ship(provider: str, body: dict[str, Any]) -> None:

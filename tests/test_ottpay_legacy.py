@@ -261,3 +261,51 @@ def test_an_inquiry_that_failed_beside_a_state_is_pending() -> None:
     body = answer({"status": "SUCCESS"}, "SYSTEM_ERROR", "system error.")
     response = httpx.Response(200, json=body, request=request("STATUS_QUERY"))
     assert payerr.classify_response("ottpay", response).outcome is Outcome.PENDING
+
+
+# -- found by the second hostile review ---------------------------------------------------
+
+
+def test_a_refund_query_answered_with_the_payments_success_is_pending() -> None:
+    """The query pages' status is the payment's ("SUCCESS": payment successfully): a paid
+    order is no refund's result; respcode (a pay answer's field) alone says nothing."""
+    for data in ({"rspCode": "SUCCESS", "status": "SUCCESS"}, {"respcode": "SUCCESS"}):
+        body = answer(data)
+        c = payerr.classify_http("ottpay", 200, body, operation="refund-inquiry")
+        assert c.outcome is Outcome.PENDING, data
+    c = payerr.classify_http("ottpay", 200, answer({"respcode": "SUCCESS"}), operation="inquiry")
+    assert c.outcome is Outcome.PENDING
+
+
+@pytest.mark.parametrize(
+    ("rsp_code", "data", "operation"),
+    [
+        ("FAIL", {"respcode": "FULLY_REFUNDED"}, "refund"),
+        ("FAIL", {"respcode": "ORDER_REVERSED"}, "cancel"),
+        ("PROCESSING", {"respcode": "SUCCESS"}, "pay"),
+        (None, {"respcode": "SUCCESS"}, "pay"),
+        ("SUCCESS", {"respcode": "SUCCESS", "status": None}, "pay"),
+    ],
+)
+def test_the_data_says_success_but_the_answer_does_not(
+    rsp_code: str | None, data: dict[str, Any], operation: str
+) -> None:
+    """rsp_code is required ("rsp_code | Response code | Y") and must agree; a state field
+    that is null says nothing: never success."""
+    body: dict[str, Any] = {"rsp_msg": "x", "data": data}
+    if rsp_code is not None:
+        body["rsp_code"] = rsp_code
+    assert payerr.classify_http("ottpay", 200, body, operation=operation).outcome is not (
+        Outcome.SUCCESS
+    )
+
+
+def test_a_cancel_answered_partially_refunded_has_not_happened() -> None:
+    body = {"rsp_code": "PARTIAL_REFUNDED", "rsp_msg": "partial Refunded"}
+    assert payerr.classify_http("ottpay", 200, body, operation="cancel").is_pending
+
+
+def test_an_inquirys_own_code_never_decides_the_payment() -> None:
+    """rspCode is the "Inquiry Response code": FULLY_REFUNDED there is no payment state."""
+    body = answer({"rspCode": "FULLY_REFUNDED"})
+    assert payerr.classify_http("ottpay", 200, body, operation="inquiry").is_pending

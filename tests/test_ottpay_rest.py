@@ -246,3 +246,17 @@ def test_a_void_answered_with_the_state_before_it_has_not_happened(status: str) 
     """ "Upon successful reversal, the original payment transaction status will be updated to
     orderclosed": a state the payment had before the void is not the void's success."""
     assert at("reverse", ok(paymentStatus=status)).outcome is Outcome.PENDING
+
+
+@pytest.mark.parametrize("code", [50001, 50002, 20020, 20004])
+def test_a_status_query_that_failed_is_not_the_payments_failure(code: int) -> None:
+    """The error tables come from the payment, refund and reverse APIs; answering a status
+    query, an error is the query's, and says nothing of the payment it asked after."""
+    for path in ("query", "wallet-query", "query-by-reference"):
+        assert at(path, error(code)).outcome is Outcome.PENDING, (path, code)
+
+
+def test_a_status_query_for_a_payment_that_does_not_exist_is_failed() -> None:
+    """20019 "Original payment not exist" answering a query: it never arrived (rule 6)."""
+    c = at("query", error(20019, "Original payment not exist"))
+    assert (c.outcome, c.category) == (Outcome.FAILED, Category.FINAL)

@@ -147,3 +147,16 @@ def test_a_user_mapping_declares_its_own_ids(tmp_path: Path) -> None:
     table = registry.table("acme")
     assert table.request_ids_for(Operation.PAY) == ("orderRef",)
     assert table.request_ids_for(Operation.REFUND) == ()
+
+
+def test_is_replay_safe_knows_the_provider_when_named() -> None:
+    """Named, the provider's documented ids count and a key header it ignores does not."""
+    refund = httpx.Request(
+        "POST", "https://frontapi.ottpay.com/processV2", json={"action": "REFUND"},
+        headers={"Idempotency-Key": "k"},
+    )  # fmt: skip
+    assert payerr.is_replay_safe(refund)  # taken at its word: no provider named
+    assert not payerr.is_replay_safe(refund, provider="ottpay")
+    capture = httpx.Request("POST", f"{ANTOM}/payments/capture", json={"captureRequestId": "c"})
+    assert not payerr.is_replay_safe(capture)
+    assert payerr.is_replay_safe(capture, provider="antom")

@@ -166,15 +166,29 @@ def is_replay_safe(
     *,
     idempotency_headers: Iterable[str] = DEFAULT_KEY_HEADERS,
     request_id_fields: Iterable[str] = (),
+    provider: str | None = None,
 ) -> bool:
     """Whether sending ``request`` twice cannot execute it twice.
 
     Args:
         idempotency_headers: header names that carry an idempotency key.
         request_id_fields: top-level JSON body fields the provider deduplicates on.
+        provider: the provider the request goes to: its mappings add the request ids it
+            documents for the request's operation, and a provider that deduplicates on no key
+            header (OTT Pay) is not made safe by one. Without it, a key header is taken at
+            its word.
     """
     if request.method.upper() in IDEMPOTENT_METHODS:
         return True
+    if provider is not None:
+        from payerr._operations import operation_of_request  # noqa: PLC0415 -- a cycle
+        from payerr._registry import default_registry  # noqa: PLC0415 -- a cycle
+
+        table = default_registry().table(provider)
+        operation = operation_of_request(request, table.operation_field)
+        request_id_fields = (*request_id_fields, *table.request_ids_for(operation))
+        if not table.honours_keys:
+            idempotency_headers = ()
     identity = request_identity(
         request, idempotency_headers=idempotency_headers, request_id_fields=request_id_fields
     )

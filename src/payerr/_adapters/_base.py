@@ -191,7 +191,10 @@ def inquiry_failed(
     paymentri_online)."""
     assert isinstance(verdict, Classification)  # the callers checked
     scoped = table.scoped.get((verdict.code, operation)) if verdict.known else None
-    if verdict.category in _COULD_NOT_LOOK or scoped is not None:
+    if verdict.category in _COULD_NOT_LOOK or (
+        scoped is not None and "not exist" in scoped.message.lower()
+    ):
+        # The provider's words say the order asked after does not exist (rule 6).
         return verdict
     why = f"the inquiry itself failed ({field} {verdict.code}): it says nothing of the payment"
     return Unresolved(verdict.raw_code, field, pending(field), why=why)

@@ -103,20 +103,24 @@ def _query(
                 why = f"{field} {verdict.code} says the inquiry failed, yet data names a state"
                 return Unresolved(verdict.raw_code, field, pending(field), why=why)
             return inquiry_failed(table, verdict, field, operation)
-        if isinstance(verdict, Classification) and not any(f in data for f in _STATE_FIELDS):
-            return verdict  # the inquiry is itself in process: pending
         raw = verdict.raw_code
         why = f"the inquiry's own code ({field} {raw!r}) is not a success"
         return Unresolved(raw, field, pending(field), why=why)
     fields = [f for f in _STATE_FIELDS if f in data]
-    if not fields:
+    deciding = [f for f in fields if f != "respcode"]
+    if not deciding:
+        # respcode is documented on a pay's answer only: alone, it says nothing of what the
+        # query found (docs.ottpay.com: PREPAY_QUERY's status, STATUS_QUERY's order_status).
         why = "no payment status (status or order_status) in the query's answer"
         return Unresolved(None, "data.status", pending("data.status"), why=why)
     states = [resolve(table, data.get(f), f"data.{f}", pending(f"data.{f}")) for f in fields]
-    source = f"data.{fields[0]}"
-    state = states[0]
-    if state is None:
-        return Unresolved(None, source, pending(source), why=f"{source} is empty")
+    source = f"data.{deciding[0]}"
+    state = states[fields.index(deciding[0])]
+    if any(s is None for s in states):
+        empty = next(f for f, s in zip(fields, states, strict=True) if s is None)
+        return Unresolved(
+            None, f"data.{empty}", pending(f"data.{empty}"), why=f"data.{empty} is empty"
+        )
     if len(states) > 1 and (
         any(not isinstance(s, Classification) for s in states)
         or len({s.outcome for s in states if isinstance(s, Classification)}) > 1
@@ -125,6 +129,16 @@ def _query(
         why = "the decrypted status fields disagree: " + ", ".join(
             f"{f}={data.get(f)!r}" for f in fields
         )
+        return Unresolved(None, source, pending(source), why=why)
+    assert state is not None  # checked above
+    if (
+        operation is Operation.REFUND_INQUIRY
+        and isinstance(state, Classification)
+        and state.code == "SUCCESS"
+    ):
+        # The query pages describe the payment's status ("SUCCESS": payment successfully): a
+        # paid order is no refund's result.
+        why = f"{source} SUCCESS is the payment's state, not the refund's"
         return Unresolved(None, source, pending(source), why=why)
     return state
 
@@ -153,9 +167,19 @@ def _answer(
         # code", which says nothing of the payment. Without the operation: never success.
         why = "data.rspCode alone, and no operation named (a query's rspCode is the inquiry's)"
         return Unresolved(None, "data.rspCode", pending("data.rspCode"), why=why)
+    if readings and len(readings) < len(found):
+        # A state field is there, and empty (status null beside respcode SUCCESS): what it
+        # would say is not known, so the others cannot decide alone.
+        empty = next(n for n, v in zip(found, verdicts, strict=True) if v is None)
+        why = f"data.{empty} is empty"
+        return Unresolved(None, f"data.{empty}", pending(f"data.{empty}"), why=why)
     if readings:
         verdict = readings[0]
-        outcomes = {v.outcome for v in readings if isinstance(v, Classification)}
+        outcomes = {
+            table.in_operation(v, operation).outcome
+            for v in readings
+            if isinstance(v, Classification)
+        }
         if len(outcomes) > 1 or (
             len(readings) > 1 and any(isinstance(v, Unresolved) for v in readings)
         ):
@@ -167,11 +191,17 @@ def _answer(
             return Unresolved(None, f"data.{found[0]}", pending(f"data.{found[0]}"), why=why)
         if (
             isinstance(verdict, Classification)
-            and verdict.outcome is Outcome.SUCCESS
-            and fallback is not None
+            and table.in_operation(verdict, operation).outcome is Outcome.SUCCESS
+            and not (
+                isinstance(envelope, Classification)
+                and table.in_operation(envelope, operation).outcome is Outcome.SUCCESS
+            )
         ):
-            # rsp_code says failure, the data says success: a disagreement is never success.
-            why = f"rsp_code failed, data.{found[0]} says {verdict.code}"
+            # The data says success while rsp_code says the request failed, is in process, or
+            # is missing (it is required: "rsp_code | Response code | Y"): a disagreement, or
+            # half an answer, is never success.
+            shown = envelope.code if isinstance(envelope, Classification) else "no rsp_code"
+            why = f"rsp_code {shown}, data.{found[0]} says {verdict.code}"
             source = f"data.{found[0]}"
             return Unresolved(verdict.raw_code, source, pending(source), why=why)
         return verdict

@@ -19,10 +19,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from payerr._adapters._base import Reading, Unresolved, pending, resolve, text_of, upper_of
+from payerr._adapters._base import (
+    QUERIES,
+    Reading,
+    Unresolved,
+    inquiry_failed,
+    pending,
+    resolve,
+    text_of,
+    upper_of,
+)
 from payerr._operations import REFUND_OPERATIONS
 from payerr._table import ProviderTable
-from payerr._taxonomy import Operation
+from payerr._taxonomy import Classification, Operation, Outcome
 
 __all__ = ["read"]
 
@@ -37,6 +46,14 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         if verdict is None:
             why = "status ERROR without result.code"
             return Unresolved(None, "status", pending("status"), why=why), detail
+        if (
+            operation in QUERIES
+            and isinstance(verdict, Classification)
+            and verdict.outcome is Outcome.FAILED
+        ):
+            # A status query that failed is the query's failure, not the payment's (50002
+            # "Timeout" answering a query says nothing of the payment it asked after).
+            return inquiry_failed(table, verdict, "result.code", operation), detail
         return verdict, detail
     if status != "SUCCESS":
         if "status" in body:

@@ -309,3 +309,33 @@ def test_an_inquirys_own_code_never_decides_the_payment() -> None:
     """rspCode is the "Inquiry Response code": FULLY_REFUNDED there is no payment state."""
     body = answer({"rspCode": "FULLY_REFUNDED"})
     assert payerr.classify_http("ottpay", 200, body, operation="inquiry").is_pending
+
+
+# -- found by the third hostile review (a generator over codes, fields and operations) ------
+
+
+@pytest.mark.parametrize(
+    ("body", "operation"),
+    [
+        # rsp_code and rspCode are required: missing or null, the query is not known to work.
+        ({"data": {"rspCode": "SUCCESS", "status": "SUCCESS"}}, "inquiry"),
+        ({"rsp_code": None, "data": {"rspCode": "SUCCESS", "status": "ORDERCLOSE"}}, "inquiry"),
+        ({"rsp_code": "SUCCESS", "data": {"rspCode": None, "status": "SUCCESS"}}, "inquiry"),
+        # Two state fields that disagree once read for the operation.
+        (
+            {"rsp_code": "SUCCESS",
+             "data": {"rspCode": "SUCCESS", "respcode": "PROCESSING", "status": "FULLY_REFUNDED"}},
+            "refund-inquiry",
+        ),
+        # The payment's state ("SUCCESS": payment successfully; "ORDERCLOSE": payment fail)
+        # answering a refund, a refund query or a cancel says nothing of those.
+        ({"rsp_code": "SUCCESS", "data": {"status": "SUCCESS"}}, "refund"),
+        ({"rsp_code": "SUCCESS", "data": {"rspCode": "SUCCESS", "status": "ORDERCLOSE"}},
+         "refund-inquiry"),
+        ({"rsp_code": "SUCCESS", "data": {"status": "SUCCESS"}}, "cancel"),
+    ],
+)  # fmt: skip
+def test_no_verdict_without_a_whole_answer_that_speaks_of_the_operation(
+    body: dict[str, Any], operation: str
+) -> None:
+    assert payerr.classify_http("ottpay", 200, body, operation=operation).is_pending

@@ -260,3 +260,20 @@ def test_a_status_query_for_a_payment_that_does_not_exist_is_failed() -> None:
     """20019 "Original payment not exist" answering a query: it never arrived (rule 6)."""
     c = at("query", error(20019, "Original payment not exist"))
     assert (c.outcome, c.category) == (Outcome.FAILED, Category.FINAL)
+
+
+def test_contradicting_fields_decide_nothing() -> None:
+    """An error's code under SUCCESS, a refund's success beside a failed payment: pending."""
+    assert at("card", ok(code=50001, paymentStatus="success")).outcome is Outcome.PENDING
+    body = ok(refundStatus="success", paymentStatus="failure")
+    assert at("refund", body).outcome is Outcome.PENDING
+    body = ok(refundStatus="success", paymentStatus="partial_refunded")
+    assert at("refund", body).outcome is Outcome.SUCCESS
+
+
+def test_an_authorized_payment_is_not_a_done_capture() -> None:
+    """ "the payment gateway returns an authorized status" before OTT Pay captures it."""
+    c = payerr.classify_http(
+        "ottpay_rest", 200, ok(paymentStatus="authorized"), operation="capture"
+    )
+    assert c.outcome is Outcome.PENDING

@@ -48,6 +48,7 @@ _STATE_FIELDS = ("status", "order_status", "respcode")
 # Where any other decrypted answer carries its transaction's state.
 _DATA_FIELDS = ("respcode", "rspCode", "status", "order_status")
 _QUERIES = frozenset({Operation.INQUIRY, Operation.REFUND_INQUIRY, Operation.VAULTING_INQUIRY})
+_REFUNDS = frozenset({Operation.REFUND, Operation.REFUND_NOTIFICATION})
 
 
 def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Reading:
@@ -91,6 +92,12 @@ def _query(
     """A query's decrypted answer: the inquiry's codes say whether it worked, the payment's
     state decides."""
     inquiry = resolve(table, data.get("rspCode"), "data.rspCode")
+    if envelope is None or ("rspCode" in data and inquiry is None):
+        # Both are required ("rsp_code | Response code | Y", "rspCode | Inquiry Response code
+        # | Y"): missing, null or empty, the answer does not say the query worked.
+        field = "rsp_code" if envelope is None else "data.rspCode"
+        why = f"{field} is missing or empty: the answer does not say the query worked"
+        return Unresolved(None, field, pending(field), why=why)
     for field, verdict in (("rsp_code", envelope), ("data.rspCode", inquiry)):
         if verdict is None or (
             isinstance(verdict, Classification) and verdict.outcome is Outcome.SUCCESS
@@ -123,7 +130,14 @@ def _query(
         )
     if len(states) > 1 and (
         any(not isinstance(s, Classification) for s in states)
-        or len({s.outcome for s in states if isinstance(s, Classification)}) > 1
+        or len(
+            {
+                table.in_operation(s, operation).outcome
+                for s in states
+                if isinstance(s, Classification)
+            }
+        )
+        > 1
     ):
         # Two fields name the payment's state and disagree: never success, nor failed.
         why = "the decrypted status fields disagree: " + ", ".join(
@@ -131,16 +145,20 @@ def _query(
         )
         return Unresolved(None, source, pending(source), why=why)
     assert state is not None  # checked above
-    if (
-        operation is Operation.REFUND_INQUIRY
-        and isinstance(state, Classification)
-        and state.code == "SUCCESS"
-    ):
-        # The query pages describe the payment's status ("SUCCESS": payment successfully): a
-        # paid order is no refund's result.
-        why = f"{source} SUCCESS is the payment's state, not the refund's"
+    if operation is Operation.REFUND_INQUIRY and not _names_a_refund(state):
+        # The query pages describe the payment's status ("SUCCESS": payment successfully,
+        # "ORDERCLOSE": payment fail): the payment's state is no refund's result.
+        why = f"{source} names the payment's state, not the refund's"
         return Unresolved(None, source, pending(source), why=why)
     return state
+
+
+def _names_a_refund(verdict: Classification | Unresolved | None) -> bool:
+    """Whether a state code speaks of a refund (REFUND_SUCCESS, FULLY_REFUNDED, REF_...), not
+    of the payment (SUCCESS, ORDERCLOSE, PROCESSING)."""
+    if not isinstance(verdict, Classification):
+        return False
+    return "REFUND" in verdict.code or verdict.code.startswith("REF_")
 
 
 def _answer(
@@ -204,6 +222,24 @@ def _answer(
             why = f"rsp_code {shown}, data.{found[0]} says {verdict.code}"
             source = f"data.{found[0]}"
             return Unresolved(verdict.raw_code, source, pending(source), why=why)
+        if (
+            operation in _REFUNDS
+            and isinstance(verdict, Classification)
+            and table.in_operation(verdict, operation).outcome is Outcome.SUCCESS
+            and not _names_a_refund(verdict)
+        ):
+            # SUCCESS (payment successfully), ORDERCLOSE ...: the payment's state, which says
+            # nothing of the refund asked for.
+            why = f"data.{found[0]} names the payment's state, not the refund's"
+            return Unresolved(None, f"data.{found[0]}", pending(f"data.{found[0]}"), why=why)
+        if (
+            operation is Operation.CANCEL
+            and isinstance(verdict, Classification)
+            and verdict.code == "SUCCESS"
+        ):
+            # "SUCCESS": payment successfully: the payment stands, so it was not cancelled.
+            why = f"data.{found[0]} SUCCESS says the payment stands, not that it was cancelled"
+            return Unresolved(None, f"data.{found[0]}", pending(f"data.{found[0]}"), why=why)
         return verdict
     if fallback is not None:
         return envelope  # the request was refused; its data names no state

@@ -70,7 +70,29 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
     verdict = resolve(table, result.get(field), source, pending(source))
     if verdict is None:
         return Unresolved(None, source, pending(source), why=f"{source} is empty"), detail
+    if isinstance(verdict, Classification) and _contradicted(table, result, field, operation):
+        why = f"{source} {verdict.code} beside an error code or a failed status"
+        return Unresolved(verdict.raw_code, source, pending(source), why=why), detail
     return verdict, detail
+
+
+def _contradicted(
+    table: ProviderTable, result: dict[str, Any], field: str, operation: Operation
+) -> bool:
+    """Whether the answer says a failure elsewhere: an error's ``code`` under SUCCESS, or the
+    other status field failed (a refund's success beside a failed payment)."""
+    other = "paymentStatus" if field == "refundStatus" else "refundStatus"
+    for name in ("code", other):
+        found = resolve(table, result.get(name), f"result.{name}")
+        if isinstance(found, Unresolved) and name == "code":
+            return True  # an error code payerr does not know, under SUCCESS
+        if isinstance(found, Classification):
+            read = table.in_operation(found, operation)
+            if name == "code" and read.outcome is not Outcome.SUCCESS:
+                return True
+            if name == other and read.outcome is Outcome.FAILED:
+                return True
+    return False
 
 
 def _status_field(result: dict[str, Any], operation: Operation) -> str:

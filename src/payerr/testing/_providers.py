@@ -360,8 +360,10 @@ def _executed(
         return _json(payload)
     if provider == "ottpay":
         if code.upper() == "SUCCESS":
-            # The decrypted data of a paid order (PASSIVEPAY: "order_status | Order status").
-            paid = {"order_status": "SUCCESS", "order_id": _value(_flat(body), _ORDER_FIELDS)}
+            # The decrypted data of a paid order (PASSIVEPAY: "order_status | Order status");
+            # a refund's names the refund (Appendix B: "REFUND_SUCCESS | refund success.").
+            state = "REFUND_SUCCESS" if operation == REFUND else "SUCCESS"
+            paid = {"order_status": state, "order_id": _value(_flat(body), _ORDER_FIELDS)}
             return _json({"rsp_code": code, "rsp_msg": message, "data": paid})
         return _json({"rsp_code": code, "rsp_msg": message})
     if provider == "ottpay_rest":

@@ -28,7 +28,7 @@ from payerr._registry import Registry, default_registry
 from payerr._schema import normalize_code
 from payerr._table import ProviderTable
 from payerr._taxonomy import Classification, Operation, Outcome
-from payerr._text import clean, int_text
+from payerr._text import clean_cut, int_text
 from payerr._unknown import WHY_STANDALONE, repeat_unknown, resend_settles
 
 __all__ = [
@@ -154,7 +154,7 @@ def _classify_code(
         return hit
     raw: str | None = None
     if isinstance(code, str):
-        raw = clean(code[:_MAX_RAW])
+        raw = clean_cut(code, _MAX_RAW)
     elif type(code) is int:
         raw = int_text(code)
     if raw is not None:

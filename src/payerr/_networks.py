@@ -41,7 +41,7 @@ from operator import attrgetter
 
 from payerr._network_tables import lookup_table
 from payerr._taxonomy import Category, Classification, NetworkAdvice, Outcome
-from payerr._text import clean
+from payerr._text import clean, clean_cut
 
 __all__ = ["card_brand", "is_issuer_decline", "network_advice", "refine"]
 
@@ -196,7 +196,7 @@ def _message(value: object) -> str | None:
     start of a card number at the end."""
     if not isinstance(value, str) or not value:
         return None
-    text = clean(value[:_MAX_RAW_MESSAGE]).strip()
+    text = clean_cut(value, _MAX_RAW_MESSAGE).strip()
     if len(value) > _MAX_RAW_MESSAGE or len(text) > _MAX_MESSAGE:
         text = text[:_MAX_MESSAGE].rstrip(_EDGE) + "..."
     return text or None

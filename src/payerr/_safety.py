@@ -23,7 +23,7 @@ from payerr._taxonomy import (
     Classification,
     Outcome,
 )
-from payerr._text import clean
+from payerr._text import PAN_REACH, clean_cut
 
 __all__ = [
     "DEFAULT_KEY_HEADERS",
@@ -241,7 +241,8 @@ def classify_transport_error(provider: str, exc: Exception) -> tuple[Classificat
     """What a transport exception means, and whether the request may have been sent."""
     # Exception text is hostile too: httpx's "Illegal header value b'Bearer ...\\n'" carries a
     # secret, a proxy's error may carry escapes or a card number.
-    message = clean(redact_text(f"{type(exc).__name__}: {exc}"[:300]))
+    text = f"{type(exc).__name__}: {exc}"
+    message = clean_cut(redact_text(text[: 300 + PAN_REACH]), 300)
     if isinstance(exc, _NOT_SENDABLE):
         category, sent, action = (
             Category.MERCHANT_CONFIG,

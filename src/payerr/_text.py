@@ -13,7 +13,7 @@ import unicodedata
 
 from payerr._redaction import _mask_card_numbers
 
-__all__ = ["MAX_INT_BITS", "clean", "int_text"]
+__all__ = ["MAX_INT_BITS", "PAN_REACH", "clean", "clean_cut", "int_text"]
 
 _DIGITS = re.compile(r"\d{4}")
 
@@ -39,6 +39,23 @@ def clean(text: str) -> str:
         elif unicodedata.category(char) in ("Co", "Cn"):
             out.append(char)  # private use, or newer than this Python's tables: harmless
     return _mask_card_numbers("".join(out))
+
+
+PAN_REACH = 64
+"""More than the longest card number with a separator between its digits (19 digits, 18
+separators): a number that starts before a cut ends within this many characters after it."""
+
+
+def clean_cut(text: str, limit: int, suffix: str = "") -> str:
+    """``text`` cleaned (card numbers masked) and then cut to ``limit`` characters, with
+    ``suffix`` where it was cut. Masking comes first: a card number straddling the cut is
+    masked whole before any of it is dropped (cutting first would leave up to 15 of its digits
+    and no longer a Luhn-valid number to recognise). Bounded: only the first ``limit`` plus a
+    card number's reach is read."""
+    if len(text) <= limit:
+        return clean(text)
+    window = clean(text[: limit + PAN_REACH])
+    return window[:limit] + suffix
 
 
 def int_text(value: int) -> str | None:

@@ -14,7 +14,7 @@ from typing import Any, Final
 from payerr._schema import _garbled, normalize_code
 from payerr._table import ProviderTable
 from payerr._taxonomy import Category, Classification, Operation, Outcome
-from payerr._text import clean, int_text
+from payerr._text import clean_cut, int_text
 
 __all__ = [
     "INVALID",
@@ -90,7 +90,7 @@ def code_of(value: object) -> str | _Invalid | None:
     if value is None:
         return None
     if isinstance(value, str):
-        value = clean(value[:_MAX_CODE] if len(value) > _MAX_CODE else value)
+        value = clean_cut(value, _MAX_CODE)
         return value if value.strip() else None
     if type(value) is int:
         text = int_text(value)
@@ -101,7 +101,7 @@ def code_of(value: object) -> str | _Invalid | None:
 def text_of(value: object) -> str | None:
     """A message field's value, if it is a string (capped at 1,000 characters)."""
     if isinstance(value, str) and value:
-        value = clean(value if len(value) <= _MAX_TEXT else value[:_MAX_TEXT] + "...")
+        value = clean_cut(value, _MAX_TEXT, "...")
         return value or None
     return None
 

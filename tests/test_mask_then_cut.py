@@ -80,3 +80,30 @@ def test_masking_a_megabyte_of_digits_stays_bounded() -> None:
     c = payerr.classify_http("ottpay", 200, body)
     assert c.detail is not None
     assert len(c.detail) <= 1_003
+
+
+@pytest.mark.parametrize("separator", [" ", "-", ".", "_", "/"])
+def test_a_card_number_grouped_by_any_separator_is_masked(separator: str) -> None:
+    """Grouped as printed (4-4-4-4), by a space, "-", ".", "_" or "/": in a message, and in
+    a URL path the error names (``request_url``)."""
+    grouped = separator.join(["4111", "1111", "1111", "1111"])
+    body = {"rsp_code": "FAIL", "rsp_msg": f"card {grouped} refused"}
+    assert not leaks(fields(payerr.classify_http("ottpay", 200, body)).replace(separator, ""))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        failure = {"status": "FAILURE", "error_code": "5004", "error_description": "x"}
+        return httpx.Response(200, json={"ret_code": "000000", "data": failure})
+
+    transport = payerr.PaymentTransport("paykka", transport=httpx.MockTransport(handler))
+    path = f"/v1/cards/{grouped}/pay" if separator != "/" else f"/v1/cards/{grouped}"
+    with httpx.Client(transport=transport) as client, pytest.raises(payerr.PaymentError) as e:
+        client.post("https://api.paykka.test" + path, json={})
+    shown = f"{e.value.request_url} {e.value} {e.value!r}"
+    assert not leaks(shown.replace(separator, "")), shown
+
+
+def test_numbers_that_are_not_card_numbers_stay() -> None:
+    """An IP address, a date, a version: groups shorter than a card's four digits."""
+    for text in ("from 192.168.100.200", "on 2026.12.07", "v1.2.3", "id 12_34_56"):
+        body = {"rsp_code": "FAIL", "rsp_msg": text}
+        assert payerr.classify_http("ottpay", 200, body).detail == text

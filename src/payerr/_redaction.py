@@ -45,7 +45,10 @@ SECRET_KEYS = frozenset({"pin", "pincode", "sign", "xpaykkasign", "csc", "cid", 
 _PAN_MIN, _PAN_MAX = 12, 19
 _GROUP_MIN, _GROUP_MAX = 4, 6
 # (The first digit is matched before the look-behind so that the scan can skip to digits.)
-_DIGIT_RUN = re.compile(r"[0-9](?<![0-9]{2})(?=(?:[ \-]?[0-9]){11})[0-9]*(?:[ \-][0-9]+)*")
+# Groups are separated by one space, "-", ".", "_" or "/" (a card number written into a URL
+# path or a file name: 4111.1111.1111.1111, 4111_1111_1111_1111).
+_DIGIT_RUN = re.compile(r"[0-9](?<![0-9]{2})(?=(?:[ \-._/]?[0-9]){11})[0-9]*(?:[ \-._/][0-9]+)*")
+_SEPARATORS = re.compile(r"[ \-._/]")
 _KEYWORDS = (
     r"cvv2?|cvc2?|cvd|csc|pin|pin[_-]?code|password|passwd|secret|client[_-]?secret|"
     r"api[_-]?key|access[_-]?token|refresh[_-]?token|auth[_-]?token|token|authorization|"
@@ -84,7 +87,8 @@ _CONTROL_TRAIL = re.compile(_CONTROL + r"\Z")
 # separator ("0000-0000-"), or it is two groups of six. A key=value secret needs "=", ":" or ","
 # (or h11's "header value") and a keyword (searched in lower case: (?i) is slow).
 _SHAPES = bytes(
-    ord("0") if chr(i).isdigit() else ord("-") if chr(i) in " -" else ord("x") for i in range(256)
+    ord("0") if chr(i).isdigit() else ord("-") if chr(i) in " -._/" else ord("x")
+    for i in range(256)
 )
 _PLAIN, _SIX_SIX = "0" * _PAN_MIN, "000000-000000"
 _GROUPED = ("0000-0000-", "0000-00000-", "0000-000000-")
@@ -183,7 +187,7 @@ def _mask_run(match: re.Match[str]) -> str:
     run = match.group(0)
     if run.isdigit():  # one group, the common case
         return mask_pan(run) if _is_pan(run) else run
-    groups = run.replace("-", " ").split(" ")
+    groups = _SEPARATORS.split(run)
     spans = _pan_spans(groups)
     if not spans:
         return run
@@ -210,7 +214,7 @@ def _mask_run(match: re.Match[str]) -> str:
         out.append(run[done:begin])
         text = run[begin : ends[last]]
         if len(region) == 1:
-            out.append(mask_pan(text.replace(" ", "").replace("-", "")))
+            out.append(mask_pan(_SEPARATORS.sub("", text)))
         else:
             out.append(_mask_region(text, groups[first : last + 1], first, region))
         done = ends[last]

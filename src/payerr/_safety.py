@@ -16,6 +16,7 @@ from enum import Enum
 
 import httpx
 
+from payerr._body import AnswerCut
 from payerr._redaction import redact_text
 from payerr._taxonomy import (
     DEFAULT_ACTIONS,
@@ -237,12 +238,35 @@ _NOT_SENT_ACTION = "Resend: nothing reached the provider."
 _MAYBE_SENT_ACTION = "Resend only if the request is replay-safe; otherwise inquire first."
 
 
+_CUT_ACTION = (
+    "Outcome unknown: the answer was cut (too large, or still arriving at the call's "
+    "deadline) after the request may have executed. Inquire the payment status; do not resend."
+)
+
+
 def classify_transport_error(provider: str, exc: Exception) -> tuple[Classification, Sent]:
     """What a transport exception means, and whether the request may have been sent."""
     # Exception text is hostile too: httpx's "Illegal header value b'Bearer ...\\n'" carries a
     # secret, a proxy's error may carry escapes or a card number.
     text = f"{type(exc).__name__}: {exc}"
     message = clean_cut(redact_text(text[: 300 + PAN_REACH]), 300)
+    if isinstance(exc, AnswerCut):
+        # Answered, but too large or too slow to read: it may have executed. Outcome unknown,
+        # never resent for it (a resend would meet the same answer).
+        c = Classification(
+            provider=provider,
+            code="",
+            raw_code=None,
+            message=f"{message}: outcome unknown",
+            outcome=Outcome.PENDING,
+            category=None,
+            retryable=False,
+            known=False,
+            action=_CUT_ACTION,
+            user_message=Classification.defaults(Outcome.PENDING, None)[1],
+            source="transport",
+        )
+        return c, Sent.MAYBE
     if isinstance(exc, _NOT_SENDABLE):
         category, sent, action = (
             Category.MERCHANT_CONFIG,

@@ -27,6 +27,7 @@ import anyio
 import httpx
 
 from payerr import _logs, _telemetry
+from payerr._body import DEFAULT_MAX_BODY, BodyReader
 from payerr._classify import EXTENSION_KEY, log_unknown, read_answer
 from payerr._decide import (
     Action,
@@ -103,7 +104,11 @@ class _Core:
         registry: Registry | None,
         ledger: CallLedger | None,
         order_fields: Iterable[str],
+        max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
+        if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1:
+            raise UsageError(f"max_body is a number of bytes >= 1, not {max_body!r}")
+        self.max_body = max_body
         self.registry = registry
         self.table = (registry or default_registry()).table(provider)  # unknown provider: now
         self.provider = provider
@@ -221,6 +226,16 @@ class _Core:
                 break
         last, call.ended = not call.ended, True
         return own, last
+
+    def body_reader(self, flight: _Flight, response: httpx.Response) -> BodyReader:
+        """How this attempt's answer is read: at most ``max_body`` bytes once decoded, and
+        not past the call's deadline (its start plus the policy's timeout)."""
+        return BodyReader(
+            response,
+            limit=self.max_body,
+            deadline=flight.call.started + self.policy.timeout,
+            clock=self.policy.clock,
+        )
 
     def read(self, flight: _Flight, response: httpx.Response) -> Classification:
         """Classify an answer (body read, connection released)."""
@@ -367,6 +382,7 @@ class _Shell(ABC, Generic[_Inner]):
         registry: Registry | None = None,
         ledger: CallLedger | None = None,
         order_fields: Iterable[str] = (),
+        max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         self._core = _Core(
             provider,
@@ -376,6 +392,7 @@ class _Shell(ABC, Generic[_Inner]):
             registry,
             ledger,
             order_fields,
+            max_body,
         )
         if getattr(self._core.ledger, "asynchronous", None) is (not self._asynchronous):
             raise UsageError(
@@ -417,6 +434,10 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
             (``"data.order_id"``). The ledger records them beside the key, so a repeat about
             the order is judged with every call that sent it. They do not make a request
             replay-safe.
+        max_body: the most an answer may hold once decoded (default 1 MiB). A larger one,
+            or one still arriving at the call's deadline (``RetryPolicy.timeout`` after the
+            call started), is cut: the call ends in ``OutcomeUnknownError`` and is not resent
+            for it.
     """
 
     def _default(self) -> httpx.BaseTransport:
@@ -462,7 +483,13 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
         try:
             response = self._transport.handle_request(flight.request)
             try:
-                response.read()
+                reader = self._core.body_reader(flight, response)
+                if response.is_stream_consumed:  # read already (built with content=)
+                    reader.take(response.content)
+                else:
+                    for chunk in response.iter_raw() if reader.raw else response.iter_bytes():
+                        reader.feed(chunk)
+                    response._content = reader.body()  # what read() sets
             finally:
                 response.close()  # the connection goes back to the pool
         except _FAILURES as exc:
@@ -535,7 +562,14 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
         try:
             response = await self._transport.handle_async_request(flight.request)
             try:
-                await response.aread()
+                reader = self._core.body_reader(flight, response)
+                if response.is_stream_consumed:  # read already (built with content=)
+                    reader.take(response.content)
+                else:
+                    chunks = response.aiter_raw() if reader.raw else response.aiter_bytes()
+                    async for chunk in chunks:
+                        reader.feed(chunk)
+                    response._content = reader.body()  # what aread() sets
             finally:
                 await response.aclose()
         except _FAILURES as exc:

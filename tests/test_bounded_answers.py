@@ -1,0 +1,166 @@
+"""Answers read within a size and the call's deadline (issue 22, points 1 and 3).
+
+- A gzip bomb (a few hundred KB that decode to hundreds of MB) stops at ``max_body``: the call
+  is outcome unknown, not resent, and memory stays near the limit.
+- A body dripping in past ``RetryPolicy.timeout`` is cut at the deadline: outcome unknown.
+
+Time is fake: each chunk of the dripping body moves the policy's clock, so nothing here depends
+on the machine's speed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tracemalloc
+import zlib
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import httpx
+import pytest
+
+import payerr
+from payerr import OutcomeUnknownError
+
+from .clock import FakeTime
+
+URL = "https://api.paykka.test/v1/payments"
+KEY = {"Idempotency-Key": "order-1"}
+OK = b'{"ret_code": "000000", "ret_msg": "success", "data": {"status": "SUCCESS"}}'
+
+
+def bomb(decoded_mib: int) -> bytes:
+    """gzip of ``decoded_mib`` MiB of zeros, built a MiB at a time."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    zeros = b"\0" * (1 << 20)
+    parts = [packer.compress(zeros) for _ in range(decoded_mib)]
+    return b"".join(parts) + packer.flush()
+
+
+BOMB = bomb(256)
+
+
+class Counting:
+    def __init__(self, make: Callable[[httpx.Request], httpx.Response]) -> None:
+        self.make = make
+        self.calls = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        return self.make(request)
+
+
+def policy(fake: FakeTime, timeout: float = 30.0) -> payerr.RetryPolicy:
+    return payerr.RetryPolicy(
+        sleep=fake.sleep, async_sleep=fake.async_sleep, clock=fake.clock, random=lambda: 0.0,
+        timeout=timeout, budget=False,
+    )  # fmt: skip
+
+
+def gzipped(_: httpx.Request) -> httpx.Response:
+    headers = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+    return httpx.Response(200, headers=headers, stream=httpx.ByteStream(BOMB))
+
+
+def test_a_gzip_bomb_stops_at_the_limit_and_is_not_resent() -> None:
+    handler = Counting(gzipped)
+    transport = payerr.PaymentTransport(
+        "paykka", transport=httpx.MockTransport(handler), policy=policy(FakeTime())
+    )
+    tracemalloc.start()
+    try:
+        with httpx.Client(transport=transport) as client, pytest.raises(OutcomeUnknownError) as e:
+            client.post(URL, json={}, headers=KEY)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert handler.calls == 1  # a key would allow a resend: the size never does
+    assert "larger than 1048576 bytes" in e.value.classification.message
+    assert e.value.classification.outcome == "pending"
+    assert peak < 8 * (1 << 20), peak  # the limit, a chunk and change; never the 256 MiB
+
+
+def test_a_smaller_limit_and_a_gzip_answer_within_it() -> None:
+    small = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    packed = small.compress(OK) + small.flush()
+
+    def handler(_: httpx.Request) -> httpx.Response:
+        headers = {"Content-Encoding": "gzip"}
+        return httpx.Response(200, headers=headers, stream=httpx.ByteStream(packed))
+
+    transport = payerr.PaymentTransport(
+        "paykka", transport=httpx.MockTransport(handler), max_body=len(OK)
+    )
+    with httpx.Client(transport=transport) as client:
+        response = client.post(URL, json={})
+    assert response.json()["ret_code"] == "000000"
+    c = payerr.classification_of(response)
+    assert c is not None
+    assert c.is_success
+    with pytest.raises(payerr.UsageError):
+        payerr.PaymentTransport("paykka", max_body=0)
+
+
+class Drip(httpx.SyncByteStream):
+    """A body that arrives a byte at a time, each byte 0.2 s after the last (on fake time)."""
+
+    def __init__(self, fake: FakeTime, body: bytes) -> None:
+        self.fake, self.body, self.sent = fake, body, 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for byte in self.body:
+            self.fake.now += 0.2
+            self.sent += 1
+            yield bytes([byte])
+
+
+class AsyncDrip(httpx.AsyncByteStream):
+    def __init__(self, fake: FakeTime, body: bytes) -> None:
+        self.fake, self.body, self.sent = fake, body, 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for byte in self.body:
+            self.fake.now += 0.2
+            self.sent += 1
+            yield bytes([byte])
+
+
+def test_a_dripping_body_is_cut_at_the_calls_deadline() -> None:
+    fake = FakeTime()
+    drip = Drip(fake, OK)
+    transport = payerr.PaymentTransport(
+        "paykka",
+        transport=httpx.MockTransport(lambda _: httpx.Response(200, stream=drip)),
+        policy=policy(fake, timeout=2.0),
+    )
+    started = fake.now
+    with httpx.Client(transport=transport) as client, pytest.raises(OutcomeUnknownError) as e:
+        client.post(URL, json={}, headers=KEY)
+    assert "deadline" in e.value.classification.message
+    assert fake.now - started <= 2.0 + 0.2  # cut within one chunk of the deadline
+    assert drip.sent < len(OK)
+
+
+def test_the_async_transport_keeps_the_same_bounds() -> None:
+    async def main() -> None:
+        fake = FakeTime()
+        drip = AsyncDrip(fake, OK)
+        transport = payerr.AsyncPaymentTransport(
+            "paykka",
+            transport=httpx.MockTransport(lambda _: httpx.Response(200, stream=drip)),
+            policy=policy(fake, timeout=2.0),
+        )
+        async with httpx.AsyncClient(transport=transport) as client:
+            with pytest.raises(OutcomeUnknownError):
+                await client.post(URL, json={}, headers=KEY)
+        assert drip.sent < len(OK)
+
+        bombs = Counting(gzipped)
+        transport = payerr.AsyncPaymentTransport(
+            "paykka", transport=httpx.MockTransport(bombs), policy=policy(FakeTime())
+        )
+        async with httpx.AsyncClient(transport=transport) as client:
+            with pytest.raises(OutcomeUnknownError):
+                await client.post(URL, json={}, headers=KEY)
+        assert bombs.calls == 1
+
+    asyncio.run(main())

@@ -107,3 +107,13 @@ def test_numbers_that_are_not_card_numbers_stay() -> None:
     for text in ("from 192.168.100.200", "on 2026.12.07", "v1.2.3", "id 12_34_56"):
         body = {"rsp_code": "FAIL", "rsp_msg": text}
         assert payerr.classify_http("ottpay", 200, body).detail == text
+
+
+def test_a_card_number_in_full_width_digits_is_masked() -> None:
+    """CJK text and input methods write digits full width (U+FF10 to U+FF19)."""
+    full = "".join(chr(0xFF10 + int(d)) for d in PAN)
+    body = {"rsp_code": "FAIL", "rsp_msg": f"card {full} refused"}
+    c = payerr.classify_http("ottpay", 200, body)
+    assert c.detail is not None
+    assert "411111******1111" in c.detail
+    assert not leaks(fields(c))

@@ -256,13 +256,27 @@ def _mask_header_value(match: re.Match[str], mask: str) -> str:
     return f"{match.group('key')}{value[: opening.end()]}{head}{mask}{tail}{value[close:]}"
 
 
+_FULL_WIDTH = re.compile("[\uff10-\uff19]")
+_TO_ASCII = {0xFF10 + d: ord("0") + d for d in range(10)}
+
+
+def _ascii_digits(text: str) -> str:
+    """Full-width digits (U+FF10 to U+FF19, as CJK text and input methods write them) as ASCII, so a
+    card number written with them is recognised and masked like any other."""
+    if text.isascii() or _FULL_WIDTH.search(text) is None:
+        return text
+    return text.translate(_TO_ASCII)
+
+
 def _mask_card_numbers(text: str) -> str:
     """``text`` with every card number masked to its first six and last four digits."""
+    text = _ascii_digits(text)
     return _DIGIT_RUN.sub(_mask_run, text) if _may_hold_pan(text) else text
 
 
 def redact_text(text: str, extra: Iterable[re.Pattern[str]] = (), mask: str = REDACTED) -> str:
     """Mask card numbers and ``key=value`` secrets in free text, and anything ``extra`` matches."""
+    text = _ascii_digits(text)
     result = _DIGIT_RUN.sub(_mask_run, text) if _may_hold_pan(text) else text
     if _may_hold_key_value(result):
         result = _KEY_VALUE.sub(lambda m: m.group("key") + mask, result)

@@ -25,6 +25,7 @@ A held order's first request executes, then waits (bounded) until the drill rele
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections import Counter
@@ -33,6 +34,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
+
+from .loopback import running
 
 HOLD_MAX = 30.0  # a held answer is released by the drill; this bounds a drill gone wrong
 
@@ -145,7 +148,7 @@ class FleetProvider:
         self._held = threading.Semaphore(0)
         self._release = threading.Event()
         self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._running = contextlib.ExitStack()
 
     # -- the drill's controls -----------------------------------------------------------------
 
@@ -239,10 +242,7 @@ class FleetProvider:
                 return
 
         self._server = Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._running.enter_context(running(self._server))
         return self
 
     def __exit__(
@@ -251,12 +251,8 @@ class FleetProvider:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._release.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._release.set()  # held answers go out, so the server's threads can end
+        self._running.close()
 
     @property
     def url(self) -> str:

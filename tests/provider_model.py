@@ -15,6 +15,7 @@ Dedup state is kept per (provider, order); fault scripts and the counters are pe
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import select
@@ -29,6 +30,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
+
+from .loopback import running
 
 # 401: a gateway turns the request away before the provider sees it (an access token that
 # expired while an earlier attempt stalled), so nothing is executed or deduplicated.
@@ -270,14 +273,11 @@ class ProviderModel:
         self._executed: dict[tuple[str, str], tuple[dict[str, Any], Answer]] = {}
         self._keyed: dict[tuple[str, str, str], Answer] = {}
         self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._running = contextlib.ExitStack()
 
     def __enter__(self) -> ProviderModel:
         self._server = _Server(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._running.enter_context(running(self._server))
         return self
 
     def __exit__(
@@ -286,11 +286,7 @@ class ProviderModel:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._running.close()
 
     @property
     def url(self) -> str:

@@ -73,8 +73,10 @@ class BodyReader:
             raise AnswerCut(f"the answer is larger than {self._limit} bytes once decoded")
         self._chunks, self._size = [content], len(content)
 
-    def body(self) -> bytes:
-        return b"".join(self._chunks)
+    def keep(self, response: httpx.Response) -> None:
+        """Hand the body to ``response``, as ``response.read()`` would have (its content is
+        decoded already; httpx never decodes ``_content`` again)."""
+        response._content = b"".join(self._chunks)  # what read() sets
 
 
 def _encoded(response: httpx.Response) -> bool:

@@ -21,6 +21,7 @@ from payerr._taxonomy import Category, Classification, Operation, Outcome
 
 __all__ = [
     "OPERATION_EXTENSION",
+    "QUERIES",
     "REFUND_OPERATIONS",
     "fit_message",
     "operation_of_action",
@@ -32,6 +33,8 @@ __all__ = [
 REFUND_OPERATIONS = frozenset(
     {Operation.REFUND, Operation.REFUND_INQUIRY, Operation.REFUND_NOTIFICATION}
 )
+QUERIES = frozenset({Operation.INQUIRY, Operation.REFUND_INQUIRY, Operation.VAULTING_INQUIRY})
+"""Operations that read a state and execute nothing (docs/ARCHITECTURE.md §3, rule 6)."""
 
 # The path after ".../v1/", lower-cased: Antom's and Alipay+'s API names.
 _API_NAMES = {
@@ -259,7 +262,6 @@ _TOPICS = {
     "vaulting": ("card",),
     "capture": ("finalis", "complet"),
 }
-_QUERIES = frozenset({Operation.INQUIRY, Operation.REFUND_INQUIRY, Operation.VAULTING_INQUIRY})
 _NOT_CHECKED = "We could not check this right now. Please try again later."
 _NOT_SAVED_NOW = "Your card could not be saved right now. Please try again later."
 _ON_OUR_SIDE = frozenset({Category.MERCHANT_CONFIG, Category.RETRYABLE})
@@ -275,7 +277,7 @@ def fit_message(c: Classification, operation: Operation) -> Classification:
     if c.outcome is Outcome.INFO:
         return c
     on_our_side = c.outcome is Outcome.FAILED and c.category in _ON_OUR_SIDE
-    if operation in _QUERIES and on_our_side:
+    if operation in QUERIES and on_our_side:
         text: str | None = _NOT_CHECKED
     else:
         kind = _kind(operation)

@@ -38,9 +38,14 @@ from payerr._decide import (
 )
 from payerr._exceptions import PaymentError
 from payerr._http import parse_retry_after
-from payerr._operations import operation_of_request
 from payerr._registry import Registry, default_registry
-from payerr._safety import DEFAULT_KEY_HEADERS, Sent, classify_transport_error, is_replay_safe
+from payerr._safety import (
+    DEFAULT_KEY_HEADERS,
+    Sent,
+    classify_transport_error,
+    is_replay_safe,
+    replay_safe_at,
+)
 from payerr._taxonomy import Classification
 from payerr._unknown import RESEND_ACTION, outcome_unknown
 
@@ -164,14 +169,10 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
     def _safe(self, request: httpx.Request | None) -> bool:
         if request is None:
             return False
-        fields: tuple[str, ...] = ()
-        headers = self.idempotency_headers
-        if self.provider is not None:
-            table = (self.registry or default_registry()).table(self.provider)
-            fields = table.request_ids_for(operation_of_request(request, table.operation_field))
-            if not table.honours_keys:
-                headers = ()  # the provider deduplicates on no key header
-        return is_replay_safe(request, idempotency_headers=headers, request_id_fields=fields)
+        if self.provider is None:
+            return is_replay_safe(request, idempotency_headers=self.idempotency_headers)
+        table = (self.registry or default_registry()).table(self.provider)
+        return replay_safe_at(request, table, tuple(self.idempotency_headers))
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,10 @@ from enum import Enum
 import httpx
 
 from payerr._body import AnswerCut
+from payerr._operations import operation_of_request
 from payerr._redaction import redact_text
+from payerr._registry import default_registry
+from payerr._table import ProviderTable
 from payerr._taxonomy import (
     DEFAULT_ACTIONS,
     Category,
@@ -179,21 +182,31 @@ def is_replay_safe(
             header (OTT Pay) is not made safe by one. Without it, a key header is taken at
             its word.
     """
+    if provider is not None:
+        table = default_registry().table(provider)
+        return replay_safe_at(request, table, tuple(idempotency_headers), tuple(request_id_fields))
     if request.method.upper() in IDEMPOTENT_METHODS:
         return True
-    if provider is not None:
-        from payerr._operations import operation_of_request  # noqa: PLC0415 -- a cycle
-        from payerr._registry import default_registry  # noqa: PLC0415 -- a cycle
-
-        table = default_registry().table(provider)
-        operation = operation_of_request(request, table.operation_field)
-        request_id_fields = (*request_id_fields, *table.request_ids_for(operation))
-        if not table.honours_keys:
-            idempotency_headers = ()
     identity = request_identity(
         request, idempotency_headers=idempotency_headers, request_id_fields=request_id_fields
     )
     return identity is not None
+
+
+def replay_safe_at(
+    request: httpx.Request,
+    table: ProviderTable,
+    idempotency_headers: tuple[str, ...],
+    request_id_fields: tuple[str, ...] = (),
+) -> bool:
+    """:func:`is_replay_safe` as one provider's table reads the request: the key headers it
+    honours, and the request ids it documents for the request's operation."""
+    operation = operation_of_request(request, table.operation_field)
+    return is_replay_safe(
+        request,
+        idempotency_headers=table.key_headers(idempotency_headers),
+        request_id_fields=(*request_id_fields, *table.request_ids_for(operation)),
+    )
 
 
 def _json_body(request: httpx.Request, fields: tuple[str, ...]) -> dict[str, object] | None:

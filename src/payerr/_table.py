@@ -139,6 +139,11 @@ class ProviderTable:
             self._by_source[source] = cache
         return cache
 
+    def key_headers(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """The idempotency key headers that count for this provider: ``names``, or none when
+        it deduplicates on no key header (``idempotency_key_header = false``)."""
+        return names if self.honours_keys else ()
+
     def request_ids_for(self, operation: Operation) -> tuple[str, ...]:
         """The request JSON fields the provider deduplicates ``operation`` on: its declared
         ``[[request_id]]`` fields and the file-wide ``request_id_fields``. An operation payerr

@@ -86,7 +86,7 @@ class _Flight:
         if self._identity is False:
             self._identity = request_identity(
                 self.request,
-                idempotency_headers=core.idempotency_headers if core.table.honours_keys else (),
+                idempotency_headers=core.table.key_headers(core.idempotency_headers),
                 request_id_fields=core.table.request_ids_for(self.operation),
             )
         return self._identity  # type: ignore[return-value]  # False replaced above
@@ -489,7 +489,7 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
                 else:
                     for chunk in response.iter_raw() if reader.raw else response.iter_bytes():
                         reader.feed(chunk)
-                    response._content = reader.body()  # what read() sets
+                    reader.keep(response)
             finally:
                 response.close()  # the connection goes back to the pool
         except _FAILURES as exc:
@@ -569,7 +569,7 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
                     chunks = response.aiter_raw() if reader.raw else response.aiter_bytes()
                     async for chunk in chunks:
                         reader.feed(chunk)
-                    response._content = reader.body()  # what aread() sets
+                    reader.keep(response)
             finally:
                 await response.aclose()
         except _FAILURES as exc:

@@ -171,8 +171,6 @@ def resolve(
     return hit
 
 
-QUERIES = frozenset({Operation.INQUIRY, Operation.REFUND_INQUIRY, Operation.VAULTING_INQUIRY})
-"""Operations that read a state and execute nothing (docs/ARCHITECTURE.md §3, rule 6)."""
 # An inquiry that failed for these reasons could not look: "we could not check" (fit_message).
 _COULD_NOT_LOOK = frozenset({Category.RETRYABLE, Category.MERCHANT_CONFIG})
 

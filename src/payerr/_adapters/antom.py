@@ -21,7 +21,6 @@ from __future__ import annotations
 from typing import Any
 
 from payerr._adapters._base import (
-    QUERIES,
     Fallback,
     Finding,
     Reading,
@@ -35,7 +34,7 @@ from payerr._adapters._base import (
     upper_of,
 )
 from payerr._networks import network_advice
-from payerr._operations import operation_of_body
+from payerr._operations import QUERIES, operation_of_body
 from payerr._table import ProviderTable
 from payerr._taxonomy import (
     Category,

@@ -37,6 +37,7 @@ from payerr._adapters._base import (
     resolve,
     text_of,
 )
+from payerr._operations import QUERIES
 from payerr._table import ProviderTable
 from payerr._taxonomy import Classification, Operation, Outcome
 
@@ -47,7 +48,6 @@ __all__ = ["read"]
 _STATE_FIELDS = ("status", "order_status", "respcode")
 # Where any other decrypted answer carries its transaction's state.
 _DATA_FIELDS = ("respcode", "rspCode", "status", "order_status")
-_QUERIES = frozenset({Operation.INQUIRY, Operation.REFUND_INQUIRY, Operation.VAULTING_INQUIRY})
 _REFUNDS = frozenset({Operation.REFUND, Operation.REFUND_NOTIFICATION})
 
 
@@ -58,7 +58,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
     data = body.get("data")
     if isinstance(data, dict):
         data_detail = text_of(data.get("respmsg")) or text_of(data.get("rspMsg")) or detail
-        if operation in _QUERIES or (
+        if operation in QUERIES or (
             operation is Operation.UNKNOWN
             and "rspCode" in data
             and ("status" in data or "order_status" in data)
@@ -70,7 +70,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
             return envelope, detail
         why = "data is still encrypted: decrypt it (Appendix A) and classify the decrypted answer"
         return Unresolved(None, "data", pending("data"), why=why), detail
-    if operation in _QUERIES and refused:
+    if operation in QUERIES and refused:
         return inquiry_failed(table, envelope, "rsp_code", operation), detail
     if isinstance(envelope, Classification) and envelope.code == "SUCCESS":
         # rsp_code SUCCESS says the API request was processed ("Check API request process

@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Any
 
 from payerr._adapters._base import (
-    QUERIES,
     Reading,
     Unresolved,
     inquiry_failed,
@@ -29,7 +28,7 @@ from payerr._adapters._base import (
     text_of,
     upper_of,
 )
-from payerr._operations import REFUND_OPERATIONS
+from payerr._operations import QUERIES, REFUND_OPERATIONS
 from payerr._table import ProviderTable
 from payerr._taxonomy import Classification, Operation, Outcome
 

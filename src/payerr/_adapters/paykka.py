@@ -135,14 +135,24 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
 def _failure_code(table: ProviderTable, data: object, body: dict[str, Any]) -> bool:
     """Whether the answer carries a business code that is not a success (or one payerr does
     not know)."""
-    holders = [(data, "error_code"), (data, "errorCode"), (body, "errorCode")]
-    for holder, field in holders:
-        if not isinstance(holder, dict) or holder.get(field) in (None, ""):
+    for _, value in _codes(data, body):
+        if value in (None, ""):
             continue
-        hit = table.lookup(holder.get(field))
+        hit = table.lookup(value)
         if hit is None or hit.outcome is not Outcome.SUCCESS:
             return True
     return False
+
+
+def _codes(data: object, body: dict[str, Any]) -> list[tuple[str, object]]:
+    """Where a business code may stand, as ``(source, value)``: ``data.error_code``, the
+    seed's ``errorCode`` in data or beside it."""
+    inner = data if isinstance(data, dict) else {}
+    return [
+        ("data.error_code", inner.get("error_code")),
+        ("data.errorCode", inner.get("errorCode")),
+        ("errorCode", body.get("errorCode")),
+    ]
 
 
 def _read_data(
@@ -178,9 +188,8 @@ def _read_data(
         why = ""
     data_detail = text_of(data.get("error_description")) or text_of(data.get("errorDescription"))
     # The seed names the field errorCode; it may stand in data or beside it.
-    for holder, field in ((data, "error_code"), (data, "errorCode"), (body, "errorCode")):
-        name = f"data.{field}" if holder is data else field
-        verdict = resolve(table, holder.get(field), name, fallback, must_agree=True)
+    for name, value in _codes(data, body):
+        verdict = resolve(table, value, name, fallback, must_agree=True)
         if code_decides and isinstance(verdict, Unresolved) and verdict.raw_code:
             hit = table.lookup(verdict.raw_code, name)
             # As this operation reads it: 5014 "has been reversed" answering a void is the

@@ -100,15 +100,16 @@ def redis_client(redis_port: int) -> Iterator[Any]:
     """A client of the session's server, on an empty database."""
     import redis
 
-    # Quick enough for RedisCallLedger(max_wait=tests.ledgers.WAIT), slow enough that a loaded
-    # CI machine never turns a slow answer into an outage.
+    # Quick enough for RedisReattemptStore's default max_wait (2 s) and RedisCallLedger(
+    # max_wait=tests.ledgers.WAIT), slow enough that a loaded CI machine never turns a slow
+    # loopback answer into an outage.
     from .ledgers import retries_of
 
     client: Any = redis.Redis(
         host="127.0.0.1",
         port=redis_port,
-        socket_timeout=2.0,
-        socket_connect_timeout=2.0,
+        socket_timeout=1.0,
+        socket_connect_timeout=1.0,
         retry=retries_of(0),
     )
     client.flushdb()

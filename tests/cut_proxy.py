@@ -21,6 +21,7 @@ class CutProxy:
         self.port: int = self.listener.getsockname()[1]
         self._cut = threading.Event()
         self._stop = threading.Event()
+        self._lose = 0  # replies still to lose (upstream -> client), see lose_replies
         self._open: list[socket.socket] = []
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -53,6 +54,12 @@ class CutProxy:
     def mend(self) -> None:
         self._cut.clear()
 
+    def lose_replies(self, count: int) -> None:
+        """Lose the next ``count`` replies: the server ran the command, its reply is dropped
+        and the client's link closed (a network that failed between the two)."""
+        with self._lock:
+            self._lose = count
+
     def _serve(self) -> None:
         while not self._stop.is_set():
             try:
@@ -67,13 +74,21 @@ class CutProxy:
             upstream = socket.create_connection(("127.0.0.1", self.upstream), timeout=5)
             with self._lock:
                 self._open += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+            for a, b, replies in ((client, upstream, False), (upstream, client, True)):
+                threading.Thread(target=self._pump, args=(a, b, replies), daemon=True).start()
 
-    @staticmethod
-    def _pump(source: socket.socket, target: socket.socket) -> None:
+    def _losing(self) -> bool:
+        with self._lock:
+            if self._lose <= 0:
+                return False
+            self._lose -= 1
+            return True
+
+    def _pump(self, source: socket.socket, target: socket.socket, replies: bool) -> None:
         try:
             while data := source.recv(65536):
+                if replies and self._losing():
+                    return  # dropped: the finally closes both ends
                 target.sendall(data)
         except OSError:
             pass

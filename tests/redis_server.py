@@ -1,5 +1,6 @@
 """A real ``redis-server`` for the tests: one per session, on a free loopback port, in a temp dir,
-with persistence off. The Redis store is only as good as the server it runs on: no fakes."""
+set up as payerr's stores ask (``appendonly yes``, no ``maxmemory``): the Redis store is only
+as good as the server it runs on, so no fakes. Drills start their own with other settings."""
 
 from __future__ import annotations
 
@@ -42,10 +43,11 @@ def _answers(port: int) -> bool:
 
 
 def start(port: int, directory: Path, *settings: str) -> subprocess.Popen[bytes] | None:
-    """Start ``redis-server`` on ``port`` (persistence off unless ``settings`` say otherwise)
-    and wait, bounded, until it answers; None when it did not start."""
+    """Start ``redis-server`` on ``port`` (``appendonly yes``, no snapshots, unless
+    ``settings`` say otherwise: later settings win) and wait, bounded, until it answers; None
+    when it did not start."""
     argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-    argv += ["--appendonly", "no", "--dir", str(directory), "--loglevel", "warning", *settings]
+    argv += ["--appendonly", "yes", "--dir", str(directory), "--loglevel", "warning", *settings]
     server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + START_TIMEOUT
     while server.poll() is None and time.monotonic() < deadline and not _answers(port):

@@ -101,7 +101,16 @@ def test_the_script_cache_may_be_flushed(redis_client: Any) -> None:
 def test_a_decoding_client_works_too(redis_port: int) -> None:
     import redis
 
-    client: Any = redis.Redis(host="127.0.0.1", port=redis_port, decode_responses=True)
+    from .ledgers import retries_of
+
+    client: Any = redis.Redis(
+        host="127.0.0.1",
+        port=redis_port,
+        decode_responses=True,
+        socket_timeout=1,
+        socket_connect_timeout=1,
+        retry=retries_of(0),
+    )
     try:
         limiter = _limiter(client, prefix=f"t:{uuid.uuid4().hex}:")
         limiter.record(CARD, visa(category="1"))
@@ -129,18 +138,28 @@ def test_a_bad_prefix_is_a_usage_error(redis_client: Any, prefix: object) -> Non
 
 
 def test_an_unreachable_redis_never_means_allowed(redis_port: int) -> None:
-    """A limiter that cannot ask its store raises; it never guesses "allowed"."""
+    """A limiter that cannot ask its store raises a typed error; it never guesses "allowed"."""
     import redis
-    from redis import backoff, retry
 
-    untyped: Any = (retry, backoff)  # redis-py < 6 does not type these
-    no_retry = untyped[0].Retry(untyped[1].NoBackoff(), 0)
-    client: Any = redis.Redis(host="127.0.0.1", port=1, retry=no_retry)
-    limiter = _limiter(client)
-    with pytest.raises(redis.ConnectionError):
-        limiter.allowed(CARD, mastercard())
-    with pytest.raises(redis.ConnectionError):
-        limiter.reserve(CARD, mastercard())
+    store = payerr.RedisReattemptStore.from_url("redis://127.0.0.1:1")  # nothing listens
+    limiter = ReattemptLimiter(store, clock=Clock())
+    for call in (limiter.allowed, limiter.reserve):
+        with pytest.raises(payerr.ReattemptStoreError) as raised:
+            call(CARD, mastercard())
+        assert isinstance(raised.value.__cause__, redis.ConnectionError)
+        assert "ConnectionError" in str(raised.value)
+
+
+def test_a_slow_client_is_refused_at_construction(redis_port: int) -> None:
+    """redis-py's defaults (5 s timeouts and 10 retries with backoff in redis-py 8; no timeout
+    before 6) would hold a reserve for minutes on a hung Redis: refused, naming the fix."""
+    import redis
+
+    client: Any = redis.Redis(host="127.0.0.1", port=redis_port)
+    with pytest.raises(payerr.UsageError, match="socket_timeout"):
+        payerr.RedisReattemptStore(client)
+    quick = payerr.RedisReattemptStore.from_url(f"redis://127.0.0.1:{redis_port}")
+    assert quick.client.connection_pool.connection_kwargs["socket_timeout"] == 0.25
 
 
 # -- a fleet: processes racing on one card ----------------------------------------------------
@@ -152,11 +171,11 @@ def _fleet_worker(
     """One process of the fleet: reserve-then-record until the limit refuses (at most
     ``rounds`` tries), ``rounds`` plain records, or (``hold``) one reservation each on a fresh
     Visa card, the winner's answer pending, then one more reservation each."""
-    import redis
-
-    client: Any = redis.Redis(host="127.0.0.1", port=port)
+    store = payerr.RedisReattemptStore.from_url(
+        f"redis://127.0.0.1:{port}", prefix=f"fleet-{mode}:", timeout=1.0, max_wait=4.0
+    )
+    client: Any = store.client
     limits = payerr.ReattemptLimits(mastercard=(payerr.DeclineLimit(LIMIT[mode], DAY, "test"),))
-    store = payerr.RedisReattemptStore(client, prefix=f"fleet-{mode}:")
     limiter = ReattemptLimiter(store, clock=lambda: T0, limits=limits)
     if mode == "hold":
         start.wait(timeout=60)

@@ -17,6 +17,7 @@ from payerr._exceptions import (
     OutcomeUnknownError,
     PayerrError,
     PaymentError,
+    ReattemptStoreError,
     RetryableError,
     RiskError,
     UnknownProviderError,
@@ -40,6 +41,7 @@ from payerr._reattempt import (
 )
 from payerr._reattempt_redis import RedisReattemptStore
 from payerr._redaction import RedactSensitive
+from payerr._redis_checks import RedisConfigWarning
 from payerr._registry import Registry, default_registry, load_mappings
 from payerr._retry_pieces import (
     retry_if_retryable,
@@ -83,8 +85,10 @@ __all__ = [
     "ReattemptLimiter",
     "ReattemptLimits",
     "ReattemptStore",
+    "ReattemptStoreError",
     "RedactSensitive",
     "RedisCallLedger",
+    "RedisConfigWarning",
     "RedisReattemptStore",
     "Registry",
     "RetryBudget",

@@ -28,6 +28,7 @@ __all__ = [
     "OutcomeUnknownError",
     "PayerrError",
     "PaymentError",
+    "ReattemptStoreError",
     "RetryableError",
     "RiskError",
     "UnknownProviderError",
@@ -217,6 +218,26 @@ class UsageError(PayerrError, ValueError, TypeError):
     """payerr was handed something it cannot use: an unknown operation, a policy setting out
     of range, a body of the wrong type. A ``ValueError`` (and a ``TypeError``), as Python's
     conventions ask, and a :class:`PayerrError` like everything payerr raises."""
+
+
+class ReattemptStoreError(PayerrError):
+    """A :class:`~payerr.ReattemptLimiter`'s store failed (Redis down, hung past the client's
+    timeout, read-only, out of memory): nothing was decided from it, and no reattempt is
+    allowed by the call that raised.
+
+    ``operation`` is the limiter method that failed (``"allowed"``, ``"reserve"``,
+    ``"record"``, ``"forget"``, ``"flush"``). For ``record``, ``kept`` says whether this
+    process keeps the answer and writes it before its next use of the store (in order, with
+    the answers kept before it); recording it again (same card, same ``attempt_id`` and
+    ``reservation``) is safe either way and counts it once. ``unwritten`` is how many answers
+    this process keeps. The store's own exception is ``__cause__``.
+    """
+
+    def __init__(self, message: str, operation: str, *, kept: bool = False, unwritten: int = 0):
+        super().__init__(message)
+        self.operation = operation
+        self.kept = kept
+        self.unwritten = unwritten
 
 
 class UnknownProviderError(PayerrError, ValueError):

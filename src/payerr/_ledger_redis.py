@@ -31,6 +31,8 @@ Redis answers again, the worker first writes back the keys it sent meanwhile (pa
 Redis; the step that found Redis again vouches for nothing itself.
 
 This module does not import ``redis`` until a ledger is made: the client you pass brings it.
+A ledger reads the server's persistence and eviction settings once it answers and warns
+(:class:`~payerr.RedisConfigWarning`) about any that can drop its keys.
 """
 
 from __future__ import annotations
@@ -60,6 +62,15 @@ from payerr._ledger import (
     MemoryCallLedger,
     is_body_id,
     positive_ttl,
+)
+from payerr._redis_checks import (
+    QUICK_TIMEOUT,
+    aread_settings,
+    quick_client,
+    read_settings,
+    require_quick,
+    server_warnings,
+    warn_unsafe,
 )
 from payerr._taxonomy import Category, Outcome
 from payerr._unknown import WHY_SEEN, WHY_UNREACHABLE, WHY_YOUNG
@@ -257,7 +268,7 @@ class RedisCallLedger:
                 f"not {type(redis_client).__name__}"
             )
         self.max_wait = positive_ttl(max_wait, "max_wait")
-        _require_quick(redis_client, self.max_wait)
+        require_quick(redis_client, self.max_wait, "a payment")
         self.client = redis_client
         self.ttl = positive_ttl(ttl)
         self.order_ttl = positive_ttl(order_ttl, "order_ttl")
@@ -280,7 +291,45 @@ class RedisCallLedger:
         self._down = False
         self._paused_until = 0.0
         self._state_lock = threading.Lock()
+        self._checked = False
         _LEDGERS.add(self)
+        if not self.asynchronous:
+            self._check_server()
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        asynchronous: bool = False,
+        timeout: float = QUICK_TIMEOUT,
+        **kwargs: Any,
+    ) -> RedisCallLedger:
+        """A ledger on a client for ``url`` that gives up after ``timeout`` seconds per
+        connect and per reply, with one retry (``asynchronous=True``: a ``redis.asyncio``
+        client, for :class:`~payerr.AsyncPaymentTransport`; make it in the loop that uses
+        it). Other arguments are the constructor's."""
+        client = quick_client(url, timeout=timeout, asynchronous=asynchronous)
+        return cls(client, **kwargs)
+
+    def _check_server(self) -> None:
+        """Warn about server settings that can drop the ledger's keys, once it answers (a
+        step never fails for it: a warning turned into an error is raised only here, at
+        construction)."""
+        try:
+            config = read_settings(self.client)
+        except Exception:  # not reachable now: the first step that reaches it checks
+            return
+        self._checked = True
+        warn_unsafe(server_warnings(config, repr(self)), stacklevel=3)
+
+    async def _acheck_server(self) -> None:
+        try:
+            config = await aread_settings(self.client)
+            self._checked = True
+            warn_unsafe(server_warnings(config, repr(self)), stacklevel=3)
+        except Exception:  # the ledger never breaks a payment over a warning
+            return
 
     # -- the steps, written once --------------------------------------------------------------
     # Each step is a generator that yields the scripts to run, as (script, keys, args), and is
@@ -325,8 +374,7 @@ class RedisCallLedger:
             if self._up(overflowed):
                 return
 
-    @staticmethod
-    def _run(step: _Step[_T]) -> _T:
+    def _run(self, step: _Step[_T]) -> _T:
         """Run a step's scripts on the synchronous client."""
         reply: Any = None
         while True:
@@ -335,6 +383,11 @@ class RedisCallLedger:
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]  # the step's return value
             reply = script(keys=keys, args=args)
+            if not self._checked:
+                try:
+                    self._check_server()
+                except Exception:  # a warning made an error: never a payment's failure
+                    self._checked = True
 
     async def _arun(self, step: _Step[_T]) -> _T:
         """Run a step's scripts on the redis.asyncio client, all within ``max_wait``."""
@@ -346,6 +399,8 @@ class RedisCallLedger:
                 except StopIteration as done:
                     return done.value  # type: ignore[no-any-return]  # the step's return value
                 reply = await script(keys=keys, args=args)
+                if not self._checked:
+                    await self._acheck_server()
 
     # -- the shells ---------------------------------------------------------------------------
     # Every step catches Exception: the ledger must never break a payment (a Redis error, a
@@ -566,46 +621,6 @@ def _mine(earlier: Earlier, local: Earlier) -> Earlier:
 def _down(local: Earlier) -> Earlier:
     """What the memory beside the ledger says, while Redis is left alone."""
     return Earlier(False, local.record, WHY_UNREACHABLE)
-
-
-def _require_quick(client: Any, max_wait: float) -> None:
-    """Refuse a client that could hold a payment past ``max_wait`` on a hung server."""
-    kwargs = None
-    pool = getattr(client, "connection_pool", None)
-    if pool is not None:
-        kwargs = getattr(pool, "connection_kwargs", None)
-    if kwargs is None:  # a cluster client keeps them on its nodes manager
-        kwargs = getattr(getattr(client, "nodes_manager", None), "connection_kwargs", None)
-    if not isinstance(kwargs, dict):
-        return  # a client payerr cannot read: its documentation says what it needs
-    timeout = kwargs.get("socket_timeout")
-    connect = kwargs.get("socket_connect_timeout")
-    if connect is None:
-        connect = timeout  # redis-py connects with socket_timeout when given no other
-    retry = kwargs.get("retry")
-    retries = 0
-    if retry is not None:
-        count = getattr(retry, "get_retries", None)
-        retries = int(count() if callable(count) else getattr(retry, "_retries", 0))
-    # A BlockingConnectionPool waits up to its own timeout for a free connection (None: for
-    # ever); the plain pool raises at once when it has none.
-    blocking = "timeout" in vars(pool) if pool is not None else False
-    queue_wait = getattr(pool, "timeout", 0) if blocking else 0
-    if timeout is None or connect is None or queue_wait is None:
-        worst = "for ever (no socket_timeout, or a pool that waits for ever for a connection)"
-    else:
-        seconds = (retries + 1) * (float(timeout) + float(connect)) + float(queue_wait)
-        if seconds <= max_wait:
-            return
-        worst = (
-            f"about {seconds:g} s (socket_timeout={timeout}, socket_connect_timeout={connect}, "
-            f"{retries} retries, {queue_wait} s waiting for a pooled connection)"
-        )
-    raise UsageError(
-        f"this Redis client could hold a payment {worst} when Redis hangs; max_wait is "
-        f"{max_wait:g} s. Give the ledger a client that gives up quickly: redis.Redis(..., "
-        "socket_timeout=0.25, socket_connect_timeout=0.25, retry=Retry(NoBackoff(), 1))"
-    )
 
 
 def _dump(record: AttemptRecord) -> str:

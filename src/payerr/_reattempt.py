@@ -55,20 +55,25 @@ co-badged card's declines count for both brands; both err on the side of fewer a
 from __future__ import annotations
 
 import hashlib
+import itertools
+import logging
 import math
+import os
 import secrets
 import threading
 import time
 import unicodedata
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from types import MappingProxyType
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from payerr._exceptions import UsageError
+from payerr import _log
+from payerr._exceptions import PayerrError, ReattemptStoreError, UsageError
 from payerr._networks import card_brand, is_issuer_decline
 from payerr._redaction import _DIGIT_RUN, _pan_spans
 from payerr._taxonomy import Classification, NetworkAdvice, Outcome
@@ -81,6 +86,9 @@ __all__ = [
     "MAX_ATTEMPT_ID_LENGTH",
     "MAX_CARD_ID_LENGTH",
     "NEVER_RETRY_MACS",
+    "REATTEMPT_STORE_RECOVERED",
+    "REATTEMPT_STORE_UNREACHABLE",
+    "UNWRITTEN_LIMIT",
     "VISA_LIMITS",
     "CardState",
     "DeclineLimit",
@@ -96,6 +104,15 @@ __all__ = [
 
 HOUR = 3600.0
 DAY = 24 * HOUR
+
+_T = TypeVar("_T")
+
+REATTEMPT_STORE_UNREACHABLE = "payerr.reattempt_store_unreachable"
+"""Logged (warning) once per outage of a limiter's store."""
+REATTEMPT_STORE_RECOVERED = "payerr.reattempt_store_recovered"
+"""Logged (info) when the store answers again and every kept answer is written."""
+UNWRITTEN_LIMIT = 10_000
+"""Answers a limiter keeps while its store fails; past this, ``record`` says it kept none."""
 
 MAX_CARD_ID_LENGTH = 256
 """A ``card_id`` is a token or a fingerprint: longer text is a mistake, not an id."""
@@ -323,7 +340,12 @@ class ReattemptStore(Protocol):
         """If ``check`` admits an attempt (:func:`blocks` finds nothing, the card's hold
         included), count one under ``member`` and hold the card for ``member`` until
         ``check.now + limits.hold_for``, at once. Returns whether it did, and the state it
-        decided on (before the reservation)."""
+        decided on (before the reservation).
+
+        Repeatable: when the card's live, settled-answer-free hold is ``member``'s already (the
+        same reserve sent again after its reply was lost), decide on the state without that
+        hold and its counted attempt; if admitted, keep both as they are (granted again); if
+        not, release both."""
         ...
 
     def forget(self, key: str) -> None:
@@ -422,14 +444,19 @@ class MemoryReattemptStore:
         since = check.now - limits.horizon
         with self._lock:
             card = self._cards.get(key)
-            state = _EMPTY if card is None else card.state(since)
+            own = card is not None and card.holds(member, check.now)
+            state = _EMPTY if card is None else card.state(since, member if own else None)
             if blocks(state, check):
+                if own and card is not None:  # a repeated reserve the rules now refuse
+                    card.apply(check.now, StoreWrite(remove=member, settle=member))
+                    self._settle(key, card, check.now, limits)
                 return False, state
             if card is None:
                 card = self._cards[key] = _Card()
-            card.apply(check.now, StoreWrite(add=member))
-            card.hold_member, card.hold_pending = member, False
-            card.hold_until = check.now + limits.hold_for
+            if not own:
+                card.apply(check.now, StoreWrite(add=member))
+                card.hold_member, card.hold_pending = member, False
+                card.hold_until = check.now + limits.hold_for
             self._settle(key, card, check.now, limits)
             return True, state
 
@@ -479,7 +506,21 @@ class _Card:
         self.hold_pending = False
         self.expires = -math.inf
 
-    def state(self, since: float) -> CardState:
+    def holds(self, member: str, now: float) -> bool:
+        """The card's live hold is ``member``'s, and no answer of it was recorded."""
+        live = self.hold_until is not None and self.hold_until > now
+        return live and self.hold_member == member and not self.hold_pending
+
+    def state(self, since: float, without: str | None = None) -> CardState:
+        """What the store knows; ``without``: as if that member's hold and attempt were not."""
+        if without is not None:
+            return CardState(
+                tuple(t for t, m in self.declines if t > since and m != without),
+                self.never_until,
+                self.never_reason,
+                self.wait_until,
+                self.wait_reason,
+            )
         return CardState(
             tuple(t for t, _ in self.declines if t > since),
             self.never_until,
@@ -593,17 +634,41 @@ class ReattemptLimiter:
         self.store: ReattemptStore = MemoryReattemptStore() if store is None else store
         self.limits = ReattemptLimits() if limits is None else limits
         self._clock = clock
+        self._unwritten: dict[int, tuple[str, float, StoreWrite]] = {}
+        """Answers (and give-backs) the store did not take yet, in the order they came."""
+        self._numbers = itertools.count()
+        self._lock = threading.Lock()
+        self._writing = threading.Lock()
+        self._down = False
+        _LIMITERS.add(self)
+
+    @property
+    def unwritten(self) -> int:
+        """How many recorded answers (and given-back reservations) this process keeps
+        because the store failed; they are written, in order, before its next use."""
+        return len(self._unwritten)
+
+    def flush(self) -> None:
+        """Write the answers this process keeps (see :attr:`unwritten`) now. Every other
+        method does it first anyway; call this from a worker that may stay idle after an
+        outage. Raises :class:`~payerr.ReattemptStoreError` while the store still fails."""
+        self._write_back("flush")
 
     def allowed(self, card_id: str, classification: Classification) -> ReattemptDecision:
         """Whether ``card_id`` may be tried again now, after the answer ``classification``.
-        Refused while another worker's reservation holds the card."""
+        Refused while another worker's reservation holds the card. Raises
+        :class:`~payerr.ReattemptStoreError` when the store fails: never a guess."""
         key = card_key(card_id)
         plan = self._plan(classification)
         if isinstance(plan, ReattemptDecision):
             return plan
-        return plan.decide(self.store.read(key, plan.check.now - self.limits.horizon))
+        since = plan.check.now - self.limits.horizon
+        state = self._use("allowed", lambda: self.store.read(key, since))
+        return plan.decide(state)
 
-    def reserve(self, card_id: str, classification: Classification) -> ReattemptDecision:
+    def reserve(
+        self, card_id: str, classification: Classification, *, attempt_id: str | None = None
+    ) -> ReattemptDecision:
         """Like :meth:`allowed`, and when allowed, count the attempt and hold the card at once
         (atomically in the store): one worker wins, and until its answer is recorded (or
         ``limits.hold_for`` passes) every other ``reserve`` or ``allowed`` on the card is
@@ -612,19 +677,34 @@ class ReattemptLimiter:
         and lifts the hold, a success or a non-decline releases both, a pending answer keeps
         both until the settled answer is recorded (or ``forget``, or
         ``limits.pending_hold_for``). A reservation never settled counts as a decline until it
-        leaves the windows."""
+        leaves the windows.
+
+        ``attempt_id`` (the payment request id you will charge under) makes it repeatable:
+        when the store failed or its reply was lost, reserve again with the same id, from any
+        worker. A reservation the store granted meanwhile is this attempt's: granted again
+        (the same ``reservation``, not counted twice) while its hold lasts. Without one, a
+        reservation whose reply was lost is given back by this process before its next use of
+        the store (until then it holds the card, at most ``limits.hold_for``)."""
         key = card_key(card_id)
         plan = self._plan(classification)
         if isinstance(plan, ReattemptDecision):
             return plan
-        member = _member()
-        granted, state = self.store.reserve(key, plan.check, self.limits, member)
+        member = _member() if attempt_id is None else _attempt_member(attempt_id)
+        check = plan.check
+        try:
+            granted, state = self._use(
+                "reserve", lambda: self.store.reserve(key, check, self.limits, member)
+            )
+        except ReattemptStoreError:
+            if attempt_id is None:  # the store may have granted it: give it back, later
+                self._keep(key, check.now, StoreWrite(remove=member, settle=member))
+            raise
         decision = plan.decide(state)
         if granted and decision.allowed:
             return ReattemptDecision(True, None, decision.reason, plan.brand, member)
         if granted:  # the store admitted what the rule refuses: give the slot back
             give_back = StoreWrite(remove=member, settle=member)
-            self.store.write(key, plan.check.now, self.limits, give_back)
+            self._record_change(key, check.now, give_back, "reserve")
         if decision.allowed:
             return ReattemptDecision(False, None, "the store refused the reservation", plan.brand)
         return decision
@@ -644,7 +724,11 @@ class ReattemptLimiter:
         recorded under it for this card is not counted again, so the pay answer, an inquiry and
         a notification of one decline (or a webhook delivered twice) count once. Remembered as
         long as the decline counts (the longest window, and at most as many declines per card
-        as the largest limit); only its hash is stored."""
+        as the largest limit); only its hash is stored.
+
+        When the store fails, raises :class:`~payerr.ReattemptStoreError`: this process keeps
+        the answer (``kept``) and writes it before its next use of the store, and recording it
+        again is safe (with ``attempt_id`` or ``reservation``, it counts once)."""
         key = card_key(card_id)
         if reservation is not None and not (
             isinstance(reservation, str) and 0 < len(reservation) <= 64
@@ -671,11 +755,122 @@ class ReattemptLimiter:
             change = StoreWrite(settle=reservation, pending_until=pending_until)
         else:
             change = StoreWrite(remove=reservation, settle=reservation)
-        self.store.write(key, now, self.limits, change)
+        self._record_change(key, now, change, "record")
 
     def forget(self, card_id: str) -> None:
-        """Forget the card: the cardholder gave new details or agreed to be charged again."""
-        self.store.forget(card_key(card_id))
+        """Forget the card: the cardholder gave new details or agreed to be charged again.
+        Answers this process keeps for it are written first (and so forgotten too)."""
+        key = card_key(card_id)
+        self._use("forget", lambda: self.store.forget(key))
+
+    # -- the store, and what to do when it fails -------------------------------------------
+
+    def _use(self, operation: str, call: Callable[[], _T]) -> _T:
+        """Write back what this process keeps, then ``call`` the store; a failure is a
+        ReattemptStoreError (a PayerrError the store raised passes as it is)."""
+        if self._unwritten:
+            self._write_back(operation)
+        try:
+            result = call()
+        except PayerrError:
+            raise
+        except Exception as exc:
+            raise self._failed(operation, exc) from exc
+        if self._down:
+            self._recovered()
+        return result
+
+    def _record_change(self, key: str, now: float, change: StoreWrite, operation: str) -> None:
+        """Write one answer, after the ones kept before it; kept when the store fails."""
+        if not self._unwritten:
+            try:
+                self.store.write(key, now, self.limits, change)
+            except PayerrError:
+                raise
+            except Exception as exc:
+                kept = self._keep(key, now, change)
+                raise self._failed(operation, exc, kept=kept) from exc
+            if self._down:
+                self._recovered()
+            return
+        kept = self._keep(key, now, change)
+        try:
+            self._write_back(operation)
+        except ReattemptStoreError as error:
+            error.kept = kept
+            raise
+
+    def _keep(self, key: str, now: float, change: StoreWrite) -> bool:
+        with self._lock:
+            if len(self._unwritten) >= UNWRITTEN_LIMIT:
+                return False
+            self._unwritten[next(self._numbers)] = (key, now, change)
+            return True
+
+    def _write_back(self, operation: str) -> None:
+        """Write every kept answer, oldest first, one writer at a time (answers on one card
+        apply in the order they came); each leaves the list only once written."""
+        with self._writing:
+            with self._lock:
+                pending = list(self._unwritten.items())
+            for number, (key, now, change) in pending:
+                try:
+                    self.store.write(key, now, self.limits, change)
+                except PayerrError:
+                    raise
+                except Exception as exc:
+                    raise self._failed(operation, exc, kept=True) from exc
+                with self._lock:
+                    self._unwritten.pop(number, None)
+        if self._down:
+            self._recovered()
+
+    def _failed(self, operation: str, exc: Exception, *, kept: bool = False) -> ReattemptStoreError:
+        with self._lock:
+            first, self._down = not self._down, True
+            unwritten = len(self._unwritten)
+        cause = type(exc).__name__
+        if first:
+            _log.emit(
+                logging.WARNING,
+                REATTEMPT_STORE_UNREACHABLE,
+                error=cause,
+                store=type(self.store).__name__,
+                consequence="no reattempt is allowed until it answers; answers are kept",
+            )
+        where = f"the reattempt store failed ({cause})"
+        if operation == "record":
+            if kept:
+                also = (
+                    f"this process keeps it and writes it before its next use of the store "
+                    f"({unwritten} kept)"
+                )
+            else:
+                also = f"it is NOT kept: this process already keeps {unwritten} answers"
+            message = (
+                f"the answer was not recorded: {where}; {also}. Recording it again (same "
+                "card, attempt_id and reservation) is safe and counts it once"
+            )
+        elif operation == "reserve":
+            message = (
+                f"no reservation: {where}, so none is granted. Reserving again with the same "
+                "attempt_id is safe: a reservation the store granted before its reply was lost "
+                "is this attempt's again"
+            )
+        elif operation == "forget":
+            message = f"the card was not forgotten: {where}; call forget again"
+        else:
+            message = (
+                f"nothing was decided: {where}; no reattempt is allowed until it answers "
+                f"({unwritten} answers kept to write)"
+            )
+        return ReattemptStoreError(message, operation, kept=kept, unwritten=unwritten)
+
+    def _recovered(self) -> None:
+        with self._lock:
+            was, self._down = self._down, bool(self._unwritten)
+        if was and not self._down:
+            _log.emit(logging.INFO, REATTEMPT_STORE_RECOVERED, store=type(self.store).__name__)
 
     def _now(self) -> float:
         now = self._clock()
@@ -860,3 +1055,17 @@ def _span(seconds: float) -> str:
 
 def _when(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
+_LIMITERS: weakref.WeakSet[ReattemptLimiter] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child gets new locks (another thread may have held one at the fork)."""
+    for limiter in list(_LIMITERS):
+        limiter._lock = threading.Lock()
+        limiter._writing = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -16,42 +16,64 @@ as the decline is kept. Times are the limiter's clock, passed in: Redis's own
 ``TIME`` is not read, so an injected clock works and every process of a fleet must keep its clock
 in sync (NTP); a skew of a few seconds moves a window of hours or days by as much.
 
-This module does not import ``redis``: the client you pass brings it.
+Every script may run twice (redis-py's retry sends a command again when its reply was lost; a
+caller reserves again with the same ``attempt_id``): a write adds its members ``NX``, removes by
+member and keeps the later deadline, and a reserve whose member already holds the card is
+granted again without counting twice.
+
+This module imports ``redis`` only when a store is made: the client you pass brings it.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from typing import TYPE_CHECKING, Any
 
 from payerr._exceptions import UsageError
 from payerr._reattempt import CardState, ReattemptLimits, ReserveCheck, StoreWrite
+from payerr._redis_checks import (
+    QUICK_TIMEOUT,
+    quick_client,
+    read_settings,
+    require_quick,
+    server_warnings,
+    warn_unsafe,
+)
 
 if TYPE_CHECKING:
     from redis import Redis
     from redis.commands.core import Script
 
-__all__ = ["DEFAULT_PREFIX", "RedisReattemptStore"]
+__all__ = ["DEFAULT_MAX_WAIT", "DEFAULT_PREFIX", "RedisReattemptStore"]
 
 DEFAULT_PREFIX = "payerr:reattempt:"
+DEFAULT_MAX_WAIT = 2.0
+"""The longest, in seconds, a store's client may take on a hung Redis (connects, replies and
+retries together)."""
 
 # KEYS[1] declines (sorted set), KEYS[2] deadlines (hash). ARGV[1]: since (exclusive).
 # Numbers travel as strings both ways: Redis turns a Lua number into an integer reply. The
 # decline times come back as one string ("t1 t2 ..."): one reply to parse, not one per decline
 # (redis-py's parser pays per element: 35 declines cost more than the round trip).
+# ``without``: a member to leave out, with the hold (a repeated reserve's own); '' none.
 _STATE = """
-local function state(since)
+local function state(since, without)
   local d = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. since, '+inf', 'WITHSCORES')
   local times = {}
-  for i = 2, #d, 2 do times[#times + 1] = d[i] end
+  for i = 2, #d, 2 do
+    if d[i - 1] ~= without then times[#times + 1] = d[i] end
+  end
   local s = redis.call('HMGET', KEYS[2], 'never_until', 'never_reason', 'wait_until',
     'wait_reason', 'hold_until', 'hold_pending')
+  if without ~= '' then s[5], s[6] = false, false end
   return times, {table.concat(times, ' '), s[1], s[2], s[3], s[4], s[5], s[6]}
 end
 """
 _READ = (
     _STATE
     + """
-local _, reply = state(ARGV[1])
+local _, reply = state(ARGV[1], '')
 return reply
 """
 )
@@ -128,13 +150,23 @@ return 1
 
 # The rule of payerr._reattempt.blocks, checked, counted and held in one step. ARGV[5] member,
 # ARGV[6] the answer's own wait in seconds, ARGV[7] the hold's deadline, ARGV[8] n, then n
-# pairs (bound, declines).
+# pairs (bound, declines), then the last: the wall-clock time (POSIX seconds) after which
+# nobody waits for this reply. A reserve that reaches Redis later (a server stopped or busy,
+# a packet held up) grants nothing: its caller has given up (reply -1). When the live hold is
+# the member's already (the same reserve sent again after its reply was lost, by redis-py's
+# retry or by the caller), decide without it: admitted, it stays as it is; refused, released.
 _RESERVE = (
     _SETTLE
     + _STATE
     + """
+local clock = redis.call('TIME')
+if tonumber(clock[1]) + tonumber(clock[2]) / 1000000 > tonumber(ARGV[#ARGV]) then
+  return {-1}
+end
 local now = tonumber(ARGV[1])
-local times, reply = state(ARGV[2])
+local h = redis.call('HMGET', KEYS[2], 'hold_member', 'hold_until', 'hold_pending')
+local own = h[1] == ARGV[5] and h[2] and tonumber(h[2]) > now and h[3] ~= '1'
+local times, reply = state(ARGV[2], own and ARGV[5] or '')
 local ok = true
 local never, waits = tonumber(reply[2]), tonumber(reply[4])
 local hold = tonumber(reply[6])
@@ -150,13 +182,20 @@ end
 local n = tonumber(ARGV[8])
 for i = 1, n do
   if ok then
-    local bound, limit = ARGV[7 + 2 * i], tonumber(ARGV[8 + 2 * i])
-    if redis.call('ZCOUNT', KEYS[1], '(' .. bound, '+inf') >= limit then ok = false end
+    local bound, limit, count = tonumber(ARGV[7 + 2 * i]), tonumber(ARGV[8 + 2 * i]), 0
+    for _, t in ipairs(times) do
+      if tonumber(t) > bound then count = count + 1 end
+    end
+    if count >= limit then ok = false end
   end
 end
-if ok then
+if ok and not own then
   redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[5])
   redis.call('HSET', KEYS[2], 'hold_member', ARGV[5], 'hold_until', ARGV[7], 'hold_pending', '0')
+  settle(now)
+elseif own and not ok then
+  redis.call('ZREM', KEYS[1], ARGV[5])
+  redis.call('HDEL', KEYS[2], 'hold_member', 'hold_until', 'hold_pending')
   settle(now)
 end
 table.insert(reply, 1, ok and 1 or 0)
@@ -168,33 +207,94 @@ return reply
 class RedisReattemptStore:
     """A :class:`~payerr._reattempt.ReattemptStore` on Redis, shared by a fleet.
 
-    ``RedisReattemptStore(redis.Redis(...))``; any redis-py client with ``register_script``
-    works (``decode_responses`` either way). Construction sends nothing. Redis errors propagate:
-    a limiter that cannot reach its store never guesses "allowed".
+    ``RedisReattemptStore.from_url("redis://redis.internal:6379/0")``, or
+    ``RedisReattemptStore(client)`` with a redis-py client that gives up quickly (any client
+    with ``register_script``; ``decode_responses`` either way)::
+
+        client = redis.Redis(host=..., socket_timeout=0.25, socket_connect_timeout=0.25,
+                             retry=Retry(NoBackoff(), 1))
+
+    A client whose worst wait on a hung server, ``(retries + 1) * (socket_connect_timeout +
+    socket_timeout)``, passes ``max_wait`` is refused: redis-py's defaults would hold a
+    ``reserve`` for minutes. Redis errors reach the limiter, which raises
+    :class:`~payerr.ReattemptStoreError`: a limiter that cannot reach its store never guesses
+    "allowed", and keeps the answers it could not record.
+
+    The server must keep payerr's keys: ``appendonly yes`` (a restart without it forgets every
+    never-retry mark) and ``maxmemory-policy noeviction`` (or no ``maxmemory``: every key here
+    has a TTL, so an evicting policy drops them first). At construction the store reads those
+    settings (``CONFIG GET``, or ``INFO`` where ``CONFIG`` is denied) and warns with a
+    :class:`~payerr.RedisConfigWarning` naming each one that can drop its keys; when the
+    server cannot be reached then, it checks once it first answers.
 
     Args:
         redis_client: a ``redis.Redis`` (or cluster) client.
         prefix: the key prefix; one per merchant (card acceptor) whose limits are counted
             apart, shared only by limiters with the same :class:`~payerr.ReattemptLimits`.
+        max_wait: the longest, in seconds, the client may take on a hung server (default 2).
     """
 
-    def __init__(self, redis_client: Redis, *, prefix: str = DEFAULT_PREFIX) -> None:
+    def __init__(
+        self,
+        redis_client: Redis,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        max_wait: float = DEFAULT_MAX_WAIT,
+    ) -> None:
         if not isinstance(prefix, str) or len(prefix) > 100 or not prefix.isprintable():
             raise UsageError("prefix must be printable text of at most 100 characters")
         if "{" in prefix or "}" in prefix:
             raise UsageError("prefix must not contain braces (payerr sets the cluster hash tag)")
+        if not callable(getattr(redis_client, "register_script", None)):
+            raise UsageError(
+                "redis_client must be a synchronous redis-py client (redis.Redis), "
+                f"not {type(redis_client).__name__}"
+            )
+        if isinstance(max_wait, bool) or not (
+            isinstance(max_wait, int | float) and 0 < max_wait < math.inf
+        ):
+            raise UsageError(f"max_wait must be a positive number of seconds, got {max_wait!r}")
+        require_quick(redis_client, float(max_wait), "a reattempt check")
         self.client = redis_client
         self.prefix = prefix
+        self.max_wait = float(max_wait)
         self._read: Script = redis_client.register_script(_READ)
         self._write: Script = redis_client.register_script(_WRITE)
         self._reserve: Script = redis_client.register_script(_RESERVE)
+        self._checked = False
+        self._check_server(stacklevel=2)
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        timeout: float = QUICK_TIMEOUT,
+        max_wait: float = DEFAULT_MAX_WAIT,
+    ) -> RedisReattemptStore:
+        """A store on a client for ``url`` (``redis://``, ``rediss://``, ``unix://``) that gives
+        up after ``timeout`` seconds per connect and per reply, with one retry."""
+        return cls(quick_client(url, timeout=timeout), prefix=prefix, max_wait=max_wait)
+
+    def _check_server(self, stacklevel: int) -> None:
+        """Warn about settings that can drop payerr's keys, once the server answers."""
+        try:
+            config = read_settings(self.client)
+        except Exception:  # not reachable now: check once it answers
+            return
+        self._checked = True
+        warn_unsafe(server_warnings(config, repr(self)), stacklevel + 1)
 
     def _keys(self, key: str) -> list[str]:
         # The card's hash in braces: both keys land in one cluster slot, as a script needs.
         return [f"{self.prefix}{{{key}}}:d", f"{self.prefix}{{{key}}}:s"]
 
     def read(self, key: str, since: float) -> CardState:
-        return _state(self._read(keys=self._keys(key), args=[repr(since)]))
+        state = _state(self._read(keys=self._keys(key), args=[repr(since)]))
+        if not self._checked:
+            self._check_server(stacklevel=4)
+        return state
 
     def write(self, key: str, now: float, limits: ReattemptLimits, change: StoreWrite) -> None:
         args = [
@@ -209,6 +309,8 @@ class RedisReattemptStore:
             "" if change.pending_until is None else repr(change.pending_until),
         ]
         self._write(keys=self._keys(key), args=args)
+        if not self._checked:
+            self._check_server(stacklevel=4)
 
     def reserve(
         self, key: str, check: ReserveCheck, limits: ReattemptLimits, member: str
@@ -222,7 +324,16 @@ class RedisReattemptStore:
         ]
         for bound, limit in check.windows:
             args += [repr(bound), limit.declines]
+        args.append(repr(time.time() + self.max_wait))
         granted, *reply = self._reserve(keys=self._keys(key), args=args)
+        if int(granted) == -1:
+            raise TimeoutError(
+                f"the reserve reached Redis more than max_wait ({self.max_wait:g} s) after it was "
+                "sent, so it granted nothing (or this host's clock is behind the Redis "
+                "server's by more than that: keep them in sync with NTP)"
+            )
+        if not self._checked:
+            self._check_server(stacklevel=4)
         return int(granted) == 1, _state(reply)
 
     def forget(self, key: str) -> None:

@@ -1,0 +1,234 @@
+"""What payerr's Redis stores ask of the client and the server they are given.
+
+The client must give up quickly: a hung Redis (``SIGSTOP``, ``DEBUG SLEEP``, a black-holed
+network) would otherwise hold a payment, or a dunning job, for the client's whole timeout and
+retry budget; redis-py's defaults allow minutes (5 s timeouts and 10 retries with backoff in
+redis-py 8). :func:`require_quick` reads the client's settings and refuses one whose worst wait
+passes the store's ``max_wait``; :func:`quick_client` makes one that does not.
+
+The server must keep what payerr writes: a restart without persistence, or an evicting
+``maxmemory-policy`` (every payerr key has a TTL, so ``volatile-*`` policies evict payerr's keys
+first), forgets never-retry marks and ledger records silently. :func:`server_warnings` reads the
+settings (``CONFIG GET``; ``INFO`` where ``CONFIG`` is renamed or denied, as on most managed
+Redis) and names each one that can drop payerr's keys; :func:`warn_unsafe` turns them into a
+:class:`~payerr.RedisConfigWarning`.
+
+This module does not import ``redis`` unless :func:`quick_client` is called.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+from payerr import _log
+from payerr._exceptions import UsageError
+
+__all__ = [
+    "QUICK_TIMEOUT",
+    "REDIS_UNCHECKED",
+    "RedisConfigWarning",
+    "quick_client",
+    "require_quick",
+    "server_warnings",
+    "settings_from_info",
+    "unsafe_settings",
+    "warn_unsafe",
+]
+
+QUICK_TIMEOUT = 0.25
+"""Seconds :func:`quick_client` allows a connect and a reply (one retry: at most 1 s in all)."""
+
+REDIS_UNCHECKED = "payerr.redis_unchecked"
+"""Logged (warning) when the server refused both ``CONFIG GET`` and ``INFO``."""
+
+_SETTINGS = ("maxmemory", "maxmemory-policy", "appendonly", "save")
+
+
+class RedisConfigWarning(UserWarning):
+    """The Redis server a payerr store was given can drop the store's keys (an evicting
+    ``maxmemory-policy``, or no ``appendonly`` persistence). The message names the setting."""
+
+
+def quick_client(url: str, *, timeout: float = QUICK_TIMEOUT, asynchronous: bool = False) -> Any:
+    """A redis-py client for ``url`` that gives up after ``timeout`` seconds per connect and
+    per reply, with one immediate retry: at most ``4 * timeout`` on a hung server."""
+    if not isinstance(url, str) or not url:
+        raise UsageError("url must be a Redis URL, such as 'redis://redis.internal:6379/0'")
+    if isinstance(timeout, bool) or not (isinstance(timeout, int | float) and 0 < timeout <= 60):
+        raise UsageError(f"timeout must be seconds in (0, 60], got {timeout!r}")
+    from redis.backoff import NoBackoff  # noqa: PLC0415 -- redis is an extra, imported only when used
+
+    if asynchronous:
+        import redis.asyncio  # noqa: PLC0415 -- redis is an extra, imported only when used
+        from redis.asyncio.retry import Retry as AsyncRetry  # noqa: PLC0415 -- redis is an extra, imported only when used
+
+        return redis.asyncio.Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=AsyncRetry(NoBackoff(), 1),
+        )
+    import redis  # noqa: PLC0415 -- redis is an extra, imported only when used
+    from redis.retry import Retry  # noqa: PLC0415 -- redis is an extra, imported only when used
+
+    return redis.Redis.from_url(
+        url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 1)
+    )
+
+
+def require_quick(client: Any, max_wait: float, who: str) -> None:
+    """Refuse a client that could hold a caller past ``max_wait`` on a hung server."""
+    kwargs = None
+    pool = getattr(client, "connection_pool", None)
+    if pool is not None:
+        kwargs = getattr(pool, "connection_kwargs", None)
+    if kwargs is None:  # a cluster client keeps them on its nodes manager
+        kwargs = getattr(getattr(client, "nodes_manager", None), "connection_kwargs", None)
+    if not isinstance(kwargs, dict):
+        return  # a client payerr cannot read: its documentation says what it needs
+    timeout = kwargs.get("socket_timeout")
+    connect = kwargs.get("socket_connect_timeout")
+    if connect is None:
+        connect = timeout  # redis-py connects with socket_timeout when given no other
+    retry = kwargs.get("retry")
+    retries = 0
+    if retry is not None:
+        count = getattr(retry, "get_retries", None)
+        retries = int(count() if callable(count) else getattr(retry, "_retries", 0))
+    # A BlockingConnectionPool waits up to its own timeout for a free connection (None: for
+    # ever); the plain pool raises at once when it has none.
+    blocking = "timeout" in vars(pool) if pool is not None else False
+    queue_wait = getattr(pool, "timeout", 0) if blocking else 0
+    if timeout is None or connect is None or queue_wait is None:
+        worst = "for ever (no socket_timeout, or a pool that waits for ever for a connection)"
+    else:
+        seconds = (retries + 1) * (float(timeout) + float(connect)) + float(queue_wait)
+        if seconds <= max_wait:
+            return
+        worst = (
+            f"about {seconds:g} s (socket_timeout={timeout}, socket_connect_timeout={connect}, "
+            f"{retries} retries, {queue_wait} s waiting for a pooled connection)"
+        )
+    raise UsageError(
+        f"this Redis client could hold {who} {worst} when Redis hangs; max_wait is "
+        f"{max_wait:g} s. Give it a client that gives up quickly: {type_name(client)}.from_url("
+        "..., socket_timeout=0.25, socket_connect_timeout=0.25, retry=Retry(NoBackoff(), 1)), "
+        "or use the store's from_url()"
+    )
+
+
+def type_name(client: Any) -> str:
+    cls = type(client)
+    return f"{cls.__module__.split('.')[0]}.{cls.__qualname__}"
+
+
+def unsafe_settings(config: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """(setting, value, what it does to payerr's keys) for each setting that can drop them.
+    ``config`` holds ``CONFIG GET``'s names; a setting it lacks is not judged."""
+    found = []
+    policy = config.get("maxmemory-policy")
+    maxmemory = config.get("maxmemory")
+    if policy is not None and policy != "noeviction" and maxmemory not in (None, "0"):
+        found.append(
+            (
+                "maxmemory-policy",
+                policy,
+                f"with maxmemory {maxmemory}, Redis evicts keys when full, and every payerr key "
+                "has a TTL (volatile-* policies evict those first): never-retry marks and "
+                "call records vanish silently; use noeviction",
+            )
+        )
+    appendonly = config.get("appendonly")
+    if appendonly is not None and appendonly != "yes":
+        snapshots = config.get("save", "")
+        what = (
+            "a restart loses what was written since the last snapshot"
+            if snapshots
+            else "no persistence: a restart forgets every never-retry mark and call record"
+        )
+        found.append(("appendonly", appendonly, f"{what}; use appendonly yes"))
+    return found
+
+
+def settings_from_info(info: Mapping[str, Any]) -> dict[str, str]:
+    """``CONFIG GET``'s names from ``INFO memory`` and ``INFO persistence`` fields."""
+    config: dict[str, str] = {}
+    if "maxmemory_policy" in info:
+        config["maxmemory-policy"] = str(info["maxmemory_policy"])
+    if "maxmemory" in info:
+        config["maxmemory"] = str(info["maxmemory"])
+    if "aof_enabled" in info:
+        config["appendonly"] = "yes" if str(info["aof_enabled"]) == "1" else "no"
+        # INFO does not show the save schedule: say "snapshots" only when one was taken.
+        config["save"] = "?" if str(info.get("rdb_last_save_time", "0")) != "0" else ""
+    return config
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def read_settings(client: Any) -> dict[str, str] | None:
+    """The server's settings through a synchronous client; None when it refused both ways.
+    Connection errors propagate (the caller decides whether to check again later)."""
+    import redis  # noqa: PLC0415 -- redis is an extra, imported only when used
+
+    try:
+        config: dict[str, str] = {}
+        for name in _SETTINGS:
+            reply = client.config_get(name)
+            config.update({_text(k): _text(v) for k, v in reply.items()})
+        return config
+    except redis.ResponseError:  # CONFIG renamed or denied (managed Redis, ACLs)
+        pass
+    try:
+        info = {**client.info("memory"), **client.info("persistence")}
+    except redis.ResponseError:
+        return None
+    return settings_from_info({_text(k): v for k, v in info.items()})
+
+
+async def aread_settings(client: Any) -> dict[str, str] | None:
+    """:func:`read_settings` through a ``redis.asyncio`` client."""
+    import redis  # noqa: PLC0415 -- redis is an extra, imported only when used
+
+    try:
+        config: dict[str, str] = {}
+        for name in _SETTINGS:
+            reply = await client.config_get(name)
+            config.update({_text(k): _text(v) for k, v in reply.items()})
+        return config
+    except redis.ResponseError:
+        pass
+    try:
+        info = {**await client.info("memory"), **await client.info("persistence")}
+    except redis.ResponseError:
+        return None
+    return settings_from_info({_text(k): v for k, v in info.items()})
+
+
+def server_warnings(config: Mapping[str, str] | None, who: str) -> list[str]:
+    """The warnings for ``config`` (None: the server refused to say)."""
+    if config is None:
+        _log.emit(
+            logging.WARNING,
+            REDIS_UNCHECKED,
+            store=who,
+            consequence=(
+                "the server refused CONFIG GET and INFO: payerr cannot check that it keeps its "
+                "keys (it needs appendonly yes and maxmemory-policy noeviction)"
+            ),
+        )
+        return []
+    return [
+        f"{who}: the Redis server's {setting} is {value!r}: {consequence}"
+        for setting, value, consequence in unsafe_settings(config)
+    ]
+
+
+def warn_unsafe(messages: list[str], stacklevel: int) -> None:
+    for message in messages:
+        warnings.warn(message, RedisConfigWarning, stacklevel=stacklevel + 1)

@@ -213,8 +213,10 @@ class RedisCallLedger:
                              retry=Retry(NoBackoff(), 1))
 
     The async transport takes one made with a ``redis.asyncio`` client, created in the event
-    loop that uses it (a ``redis.asyncio`` client belongs to one loop). Construction sends
-    nothing.
+    loop that uses it (a ``redis.asyncio`` client belongs to one loop). ``from_url`` makes
+    either. A sync ledger reads the server's persistence and eviction settings at construction
+    (an async one at its first step) and warns with :class:`~payerr.RedisConfigWarning`
+    naming each that can drop its keys.
 
     It vouches for a first send (so that a repeat answer is a real failure) only when no call
     of the fleet began under any of the request's keys, and the ledger has recorded without a
@@ -308,8 +310,10 @@ class RedisCallLedger:
         """A ledger on a client for ``url`` that gives up after ``timeout`` seconds per
         connect and per reply, with one retry (``asynchronous=True``: a ``redis.asyncio``
         client, for :class:`~payerr.AsyncPaymentTransport`; make it in the loop that uses
-        it). Other arguments are the constructor's."""
+        it): at most ``4 * timeout`` in all, which is ``max_wait`` unless given (and at least
+        ``DEFAULT_MAX_WAIT``). Other arguments are the constructor's."""
         client = quick_client(url, timeout=timeout, asynchronous=asynchronous)
+        kwargs.setdefault("max_wait", max(DEFAULT_MAX_WAIT, 4 * timeout))
         return cls(client, **kwargs)
 
     def _check_server(self) -> None:

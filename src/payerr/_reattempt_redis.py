@@ -271,11 +271,13 @@ class RedisReattemptStore:
         *,
         prefix: str = DEFAULT_PREFIX,
         timeout: float = QUICK_TIMEOUT,
-        max_wait: float = DEFAULT_MAX_WAIT,
+        max_wait: float | None = None,
     ) -> RedisReattemptStore:
         """A store on a client for ``url`` (``redis://``, ``rediss://``, ``unix://``) that gives
-        up after ``timeout`` seconds per connect and per reply, with one retry."""
-        return cls(quick_client(url, timeout=timeout), prefix=prefix, max_wait=max_wait)
+        up after ``timeout`` seconds per connect and per reply, with one retry: at most
+        ``4 * timeout`` in all, which is ``max_wait`` unless given (and at least 2 s)."""
+        wait = max(DEFAULT_MAX_WAIT, 4 * timeout) if max_wait is None else max_wait
+        return cls(quick_client(url, timeout=timeout), prefix=prefix, max_wait=wait)
 
     def _check_server(self, stacklevel: int) -> None:
         """Warn about settings that can drop payerr's keys, once the server answers."""

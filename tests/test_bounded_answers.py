@@ -164,3 +164,25 @@ def test_the_async_transport_keeps_the_same_bounds() -> None:
         assert bombs.calls == 1
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview, str])
+def test_classify_http_given_a_huge_body_copies_nothing(kind: type) -> None:
+    """A 64 MiB body handed to classify_http (the caller read it already) is too large to be
+    a payment answer: pending, with the size said, and payerr neither copies nor encodes it
+    (a str used to be encoded whole: twice its size)."""
+    raw = b'{"result": {"resultStatus": "S", "resultCode": "SUCCESS"}, "pad": "' + b"x" * (
+        64 << 20
+    )
+    body = raw.decode() if kind is str else kind(raw)
+    payerr.classify_http("antom", 200, b"{}")  # the mapping is loaded before measuring
+    tracemalloc.start()
+    try:
+        answer = payerr.classify_http("antom", 200, body)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert answer.outcome == "pending"
+    assert answer.detail is not None
+    assert "larger than payerr reads" in answer.detail
+    assert peak < 1 << 20

@@ -21,7 +21,7 @@ import httpx
 from payerr import _log, _telemetry
 from payerr._adapters import CARD_READERS, READERS, Unresolved
 from payerr._exceptions import UsageError
-from payerr._http import parse_json_object, read_retry_after, status_fallback
+from payerr._http import MAX_BODY_BYTES, parse_json_object, read_retry_after, status_fallback
 from payerr._networks import refine
 from payerr._operations import fit_message, operation_of_body, operation_of_request
 from payerr._registry import Registry, default_registry
@@ -248,18 +248,24 @@ def read_answer(
     operation: Operation = Operation.UNKNOWN,
 ) -> Classification:
     """:func:`classify_http` on a table already loaded: the transports' per-request core."""
+    obj: dict[str, Any] | None
     if isinstance(body, Mapping):
         # Already parsed by the caller (an SDK's dict, a webhook framework's JSON).
-        obj: dict[str, Any] | None = dict(body)
-        body = b"{}"
+        obj, unreadable = dict(body), None
     elif isinstance(body, list | tuple | int | float) or body is None:
         # Parsed JSON that is not an object ([...], 5, null): no answer to read.
-        obj, body = None, b"" if body is None else b"[not a JSON object]"
+        obj = None
+        unreadable = None if body is None else _describe_unreadable(b"[not a JSON object]")
+    elif isinstance(body, str | bytearray | memoryview) and _size(body) > MAX_BODY_BYTES:
+        # Too large to parse, whatever its encoding: not copied (or encoded) to find out.
+        obj = None
+        unreadable = f"the body ({_size(body)} characters or bytes) is larger than payerr reads"
     else:
-        body = _as_bytes(body)
-        obj = parse_json_object(body)
+        raw = _as_bytes(body)
+        obj = parse_json_object(raw)
+        unreadable = _describe_unreadable(raw) if obj is None else None
     if obj is None:
-        verdict, detail = None, _describe_unreadable(body)
+        verdict, detail = None, unreadable
     else:
         if operation is Operation.UNKNOWN:
             operation = operation_of_body(obj)
@@ -524,9 +530,15 @@ def _scope(
     return verdict
 
 
+def _size(body: str | bytearray | memoryview) -> int:
+    return body.nbytes if isinstance(body, memoryview) else len(body)
+
+
 def _describe_unreadable(body: bytes) -> str | None:
     if not body:
         return None
+    if len(body) > MAX_BODY_BYTES:
+        return f"the body ({len(body)} bytes) is larger than payerr reads"
     return f"the body ({len(body)} bytes) is not a readable JSON object"
 
 

@@ -490,6 +490,125 @@ def test_record_refuses_a_reservation_that_is_no_id(make: Make) -> None:
         make().record(CARD, SUCCESS, reservation="x" * 65)
 
 
+def _declines(limiter: ReattemptLimiter) -> int:
+    return len(limiter.store.read(card_key(CARD), 0.0).declines)
+
+
+def test_a_reserve_sent_again_with_its_attempt_id_is_granted_again(make: Make) -> None:
+    """The reply to a reserve was lost: the same attempt id, asked again (from any worker: the
+    store decides), gets the same reservation, counted once, the hold unchanged."""
+    limiter = make()
+    first = limiter.reserve(CARD, visa(), attempt_id="pay-1")
+    again = limiter.reserve(CARD, visa(), attempt_id="pay-1")
+    assert first
+    assert again
+    assert again.reservation == first.reservation
+    assert _declines(limiter) == 1
+    other = limiter.reserve(CARD, visa(), attempt_id="pay-2")  # another attempt: held
+    assert not other
+    assert "in flight" in other.reason
+
+
+def test_a_reserve_sent_again_after_a_pending_answer_is_refused(make: Make) -> None:
+    """Its answer was recorded pending: the charge may have happened, so no grant again."""
+    limiter = make()
+    first = limiter.reserve(CARD, visa(), attempt_id="pay-1")
+    limiter.record(CARD, PENDING, reservation=first.reservation, attempt_id="pay-1")
+    again = limiter.reserve(CARD, visa(), attempt_id="pay-1")
+    assert not again
+    assert again.not_before is None
+
+
+def test_a_reserve_sent_again_that_the_rules_now_refuse_releases_its_hold(
+    make: Make, clock: Clock
+) -> None:
+    """Meanwhile another report said never retry (a stolen card): the repeated reserve is
+    refused and its own reservation released, not left counted and holding."""
+    limiter = make()
+    limiter.reserve(CARD, visa(), attempt_id="pay-1")
+    limiter.record(CARD, visa(category="1"), attempt_id="pay-0")  # an earlier attempt's report
+    again = limiter.reserve(CARD, visa(), attempt_id="pay-1")
+    assert not again
+    assert "category 1" in again.reason
+    assert limiter.store.read(card_key(CARD), 0.0).hold_until is None
+    assert _declines(limiter) == 1  # pay-0's decline only
+
+
+def test_a_reserve_sent_again_after_its_hold_lapsed_counts_once(make: Make, clock: Clock) -> None:
+    limiter = make(payerr.ReattemptLimits(hold_for=60))
+    limiter.reserve(CARD, visa(), attempt_id="pay-1")
+    clock.advance(61)
+    assert limiter.reserve(CARD, visa(), attempt_id="pay-1")
+    assert _declines(limiter) == 1
+
+
+class Flaky(MemoryReattemptStore):
+    """The embedded store, failing every call while ``down`` (as a Redis outage would)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = False
+
+    def _check(self) -> None:
+        if self.down:
+            raise ConnectionError("store down")
+
+    def read(self, *args: Any) -> Any:
+        self._check()
+        return super().read(*args)
+
+    def write(self, *args: Any) -> None:
+        self._check()
+        super().write(*args)
+
+    def reserve(self, *args: Any) -> Any:
+        self._check()
+        return super().reserve(*args)
+
+    def forget(self, *args: Any) -> None:
+        self._check()
+        super().forget(*args)
+
+
+def test_answers_kept_in_an_outage_are_written_in_their_order(clock: Clock) -> None:
+    """Pending, then the settled decline, both for one reservation while the store is down:
+    written in that order, the card is not left held pending for 30 days."""
+    store = Flaky()
+    limiter = ReattemptLimiter(store, clock=clock)
+    held = limiter.reserve(CARD, visa(), attempt_id="pay-1")
+    store.down = True
+    for settled in (PENDING, visa()):
+        with pytest.raises(payerr.ReattemptStoreError) as raised:
+            limiter.record(CARD, settled, reservation=held.reservation, attempt_id="pay-1")
+        assert raised.value.kept
+        assert isinstance(raised.value.__cause__, ConnectionError)
+    with pytest.raises(payerr.ReattemptStoreError) as refused:
+        limiter.allowed(CARD, visa())
+    assert "no reattempt is allowed" in str(refused.value)
+    assert limiter.unwritten == 2
+    store.down = False
+    decision = limiter.allowed(CARD, visa())
+    assert decision  # one decline of 15; no hold
+    assert limiter.unwritten == 0
+    assert store.read(card_key(CARD), 0.0).hold_until is None
+
+
+def test_a_full_list_of_kept_answers_says_it_kept_none(
+    clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("payerr._reattempt.UNWRITTEN_LIMIT", 2)
+    store = Flaky()
+    limiter = ReattemptLimiter(store, clock=clock)
+    store.down = True
+    kept = []
+    for n in range(3):
+        with pytest.raises(payerr.ReattemptStoreError) as raised:
+            limiter.record(CARD, visa(), attempt_id=f"pay-{n}")
+        kept.append(raised.value.kept)
+    assert kept == [True, True, False]
+    assert "NOT kept" in str(raised.value)
+
+
 def test_threads_never_over_admit(make: Make) -> None:
     """8 threads racing for Mastercard's 10 daily slots on one card get exactly 10, one at a
     time (a reservation holds the card until its answer is recorded).

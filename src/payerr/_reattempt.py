@@ -793,12 +793,7 @@ class ReattemptLimiter:
             if self._down:
                 self._recovered()
             return
-        kept = self._keep(key, now, change)
-        try:
-            self._write_back(operation)
-        except ReattemptStoreError as error:
-            error.kept = kept
-            raise
+        self._write_back(operation, kept=self._keep(key, now, change))
 
     def _keep(self, key: str, now: float, change: StoreWrite) -> bool:
         with self._lock:
@@ -807,7 +802,7 @@ class ReattemptLimiter:
             self._unwritten[next(self._numbers)] = (key, now, change)
             return True
 
-    def _write_back(self, operation: str) -> None:
+    def _write_back(self, operation: str, *, kept: bool = True) -> None:
         """Write every kept answer, oldest first, one writer at a time (answers on one card
         apply in the order they came); each leaves the list only once written."""
         with self._writing:
@@ -819,7 +814,7 @@ class ReattemptLimiter:
                 except PayerrError:
                     raise
                 except Exception as exc:
-                    raise self._failed(operation, exc, kept=True) from exc
+                    raise self._failed(operation, exc, kept=kept) from exc
                 with self._lock:
                     self._unwritten.pop(number, None)
         if self._down:

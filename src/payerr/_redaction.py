@@ -3,8 +3,10 @@
 Card numbers (12-19 digits passing the Luhn check) are masked to their first six and last four
 digits wherever they appear: strings, bytes, integers, nested dicts and lists, JSON inside
 strings, ``key=value`` text and exception text. A card number is written plain or grouped by
-single spaces or dashes (``4111 1111 1111 1111``, ``3782-822463-10005``); digit groups next to
-it (a CVV, an expiry, a quantity) do not hide it. CVV/CVC, PIN and secret values (authorization
+single spaces, dashes, dots, underscores, slashes or pluses (``4111 1111 1111 1111``,
+``3782-822463-10005``, a form-encoded ``4111+1111+1111+1111``), or by one of them
+percent-encoded, once or twice (``4111%201111%201111%201111``, ``%2520``); digit groups next
+to it (a CVV, an expiry, a quantity) do not hide it. CVV/CVC, PIN and secret values (authorization
 headers, signatures, cookies, tokens, API keys, passwords) are replaced by ``[REDACTED]`` by
 key, and so is the header value httpx (h11) quotes in "Illegal header value b'...'". Amounts,
 currencies, order ids, payment codes, timestamps and phone numbers pass untouched.
@@ -35,7 +37,7 @@ SECRET_KEY_PARTS = (
 SECRET_KEY_SUFFIXES = ("pin", "pinblock", "sign", "cid", "csc", "auth", "sessionid")
 SECRET_KEYS = frozenset({"pin", "pincode", "sign", "xpaykkasign", "csc", "cid", "cvd", "session"})
 
-# Card numbers: a "run" is digit groups joined by single spaces or dashes ("4111 1111 1111 1111
+# Card numbers: a "run" is digit groups joined by single separators ("4111 1111 1111 1111
 # 737", "2026-11-22", "20261122000123"), with at least twelve digits in all. Inside a run, a card
 # number is whole groups, never part of one: either one group of 12-19 digits, or consecutive
 # groups of 4-6 digits (the last may be shorter) as cards are printed (4-4-4-4, 4-6-5, 4-4-4-4-3);
@@ -45,10 +47,20 @@ SECRET_KEYS = frozenset({"pin", "pincode", "sign", "xpaykkasign", "csc", "cid", 
 _PAN_MIN, _PAN_MAX = 12, 19
 _GROUP_MIN, _GROUP_MAX = 4, 6
 # (The first digit is matched before the look-behind so that the scan can skip to digits.)
-# Groups are separated by one space, "-", ".", "_" or "/" (a card number written into a URL
-# path or a file name: 4111.1111.1111.1111, 4111_1111_1111_1111).
-_DIGIT_RUN = re.compile(r"[0-9](?<![0-9]{2})(?=(?:[ \-._/]?[0-9]){11})[0-9]*(?:[ \-._/][0-9]+)*")
-_SEPARATORS = re.compile(r"[ \-._/]")
+# Groups are separated by one space, "-", ".", "_", "/" or "+" (a card number written into a
+# URL path or a file name: 4111.1111.1111.1111, 4111_1111_1111_1111; "+" is a space in a query
+# string or form body, as httpx's params= and data= encode one: 4111+1111+1111+1111), or by one
+# of these percent-encoded (%20, %2D, %2E, %5F, %2F, %2B, in either case: a URL as httpx prints
+# it), also twice (%2520: a URL inside another URL's query string). Every separator starts with
+# a non-digit, so a run's groups are read one way only and the scan never backtracks far.
+_PERCENT_ENCODED = r"%(?:25)?(?:2[0BbDdEeFf]|5[Ff])"
+_SEPARATOR = rf"(?:[ \-._/+]|{_PERCENT_ENCODED})"
+_CARD_RUN = re.compile(  # (the look-ahead's first branch settles most digits at once)
+    rf"[0-9](?<![0-9]{{2}})(?=(?:[ \-._/+]?[0-9]|{_PERCENT_ENCODED}[0-9]){{11}})"
+    rf"[0-9]*(?:{_SEPARATOR}[0-9]+)*"
+)
+_GROUPS = re.compile(f"({_SEPARATOR})")  # split keeping the separators: group, sep, group...
+_PERCENT_SEPARATOR = re.compile(_PERCENT_ENCODED)  # for the cheap test below
 _KEYWORDS = (
     r"cvv2?|cvc2?|cvd|csc|pin|pin[_-]?code|password|passwd|secret|client[_-]?secret|"
     r"api[_-]?key|access[_-]?token|refresh[_-]?token|auth[_-]?token|token|authorization|"
@@ -81,13 +93,14 @@ _CONTROL = r"(?:\\+(?:[nrtvf0]|x[01][0-9a-fA-F]|x7[fF])|\s)*"
 _CONTROL_LEAD = re.compile(_CONTROL)
 _CONTROL_TRAIL = re.compile(_CONTROL + r"\Z")
 # Cheap tests first (these run on every string of every event). In bytes, every ASCII digit
-# becomes "0", a space or a dash "-", anything else "x": C-speed substring tests then find every
-# text where _DIGIT_RUN could find a card number, and few others. A card number written plain
+# becomes "0", a separator "-", anything else "x": C-speed substring tests then find every
+# text where _CARD_RUN could find a card number, and few others (a text with "%" has its
+# percent-encoded separators read as spaces first). A card number written plain
 # shows as twelve "0"s in a row; grouped, its first two groups are 4-6 digits and followed by a
 # separator ("0000-0000-"), or it is two groups of six. A key=value secret needs "=", ":" or ","
 # (or h11's "header value") and a keyword (searched in lower case: (?i) is slow).
 _SHAPES = bytes(
-    ord("0") if chr(i).isdigit() else ord("-") if chr(i) in " -._/" else ord("x")
+    ord("0") if chr(i).isdigit() else ord("-") if chr(i) in " -._/+" else ord("x")
     for i in range(256)
 )
 _PLAIN, _SIX_SIX = "0" * _PAN_MIN, "000000-000000"
@@ -102,6 +115,10 @@ _KEYWORD = re.compile(
 def _may_hold_pan(text: str) -> bool:
     if len(text) < _PAN_MIN:
         return False
+    if not text.isascii():  # a card number in full-width digits shows no digit below
+        text = _ascii_digits(text)
+    if "%" in text:
+        text = _PERCENT_SEPARATOR.sub(" ", text)
     # Back to str for the tests: "in" on str is several times faster than on bytes.
     shape = text.encode("utf-8", "replace").translate(_SHAPES).decode("latin-1")
     return (
@@ -183,24 +200,59 @@ def _pan_spans(groups: list[str]) -> list[tuple[int, int]]:
     return spans
 
 
+_HEX_LETTERS = frozenset("ABCDEFabcdef")
+_ESCAPE_END = _HEX_LETTERS | {"%"}  # what a percent-escape's first two characters end with
+
+
+def _escape_skips(run: str, text: str, start: int) -> tuple[int, ...]:
+    """How many of ``run``'s first digits a percent-escape just before it may hold: "%20" and
+    "4111111111111111" read as one run "204111111111111111", "%2520" as "2520...", "%A4" as
+    "4...". Nothing when no "%" is there (nearly always)."""
+    before = text[start - 1]
+    if before == "%":
+        return (4, 2) if run.startswith("25") else (2,)
+    if before in _HEX_LETTERS and start > 1 and text[start - 2] == "%":
+        return (1,)
+    return ()
+
+
 def _mask_run(match: re.Match[str]) -> str:
     run = match.group(0)
-    if run.isdigit():  # one group, the common case
+    start = match.start()
+    skips: tuple[int, ...] = ()
+    if start and match.string[start - 1] in _ESCAPE_END:
+        skips = _escape_skips(run, match.string, start)
+    if not skips and run.isdigit():  # one group, the common case
         return mask_pan(run) if _is_pan(run) else run
-    groups = _SEPARATORS.split(run)
+    pieces = _GROUPS.split(run)  # group, separator, group, ..., group
+    groups = pieces[::2]
     spans = _pan_spans(groups)
-    if not spans:
-        return run
-    ends = []  # where each group ends in run (one separator follows it)
-    position = -1
-    for group in groups:
-        position += len(group) + 1
-        ends.append(position)
+    # After a percent-escape, the first group is read both ways: whole (a literal "%" before
+    # it) and as the escape's digits followed by the rest ("%20" + "4111111111111111"). It is
+    # then two groups with nothing between them, and a digit shows only if both readings let
+    # it show.
+    for skip in skips:
+        if len(groups[0]) > skip:
+            rest = _pan_spans([groups[0][skip:], *groups[1:]])
+            if rest:
+                pieces = [groups[0][:skip], "", groups[0][skip:], *pieces[1:]]
+                spans = sorted(
+                    [(first + (first > 0), last + 1) for first, last in spans]
+                    + [(first + 1, last + 1) for first, last in rest]
+                )
+                break
+    return _render(pieces, spans) if spans else run
+
+
+def _render(pieces: list[str], spans: list[tuple[int, int]]) -> str:
+    """The run ``pieces`` (group, separator, group, ...) with the card numbers ``spans``
+    (sorted (first, last) group indexes) masked."""
+    groups = pieces[::2]
     # Overlapping readings (a card number and the same digits plus a CVV, or a group before
     # it) make one region, and a digit shows only if every reading lets it show: no reading
     # ever shows more than its first six and last four.
     out: list[str] = []
-    done = 0  # run[:done] is written
+    done = 0  # pieces[:done] are written
     index = 0
     while index < len(spans):
         first, last = spans[index]
@@ -210,36 +262,34 @@ def _mask_run(match: re.Match[str]) -> str:
             region.append(spans[index])
             last = max(last, spans[index][1])
             index += 1
-        begin = ends[first] - len(groups[first])
-        out.append(run[done:begin])
-        text = run[begin : ends[last]]
-        if len(region) == 1:
-            out.append(mask_pan(_SEPARATORS.sub("", text)))
+        out.append("".join(pieces[done : 2 * first]))
+        if len(region) == 1:  # the whole number, its separators dropped: 411111******1111
+            out.append(mask_pan("".join(groups[first : last + 1])))
         else:
-            out.append(_mask_region(text, groups[first : last + 1], first, region))
-        done = ends[last]
-    out.append(run[done:])
+            out.append(_mask_region(pieces[2 * first : 2 * last + 1], first, region))
+        done = 2 * last + 1
+    out.append("".join(pieces[done:]))
     return "".join(out)
 
 
-def _mask_region(text: str, groups: list[str], start: int, spans: list[tuple[int, int]]) -> str:
-    """``text`` (groups ``start``... and their separators), with every digit any reading hides
-    starred and the separators kept."""
-    offsets = [0]  # digit offset of each group in text
+def _mask_region(pieces: list[str], start: int, spans: list[tuple[int, int]]) -> str:
+    """``pieces`` (groups ``start``... and the separators between them), with every digit any
+    reading hides starred and the separators kept."""
+    groups = pieces[::2]
+    offsets = [0]  # digit offset of each group in the region
     for group in groups:
         offsets.append(offsets[-1] + len(group))
     hidden: set[int] = set()
     for first, last in spans:
         begin, stop = offsets[first - start], offsets[last - start + 1]
         hidden.update(range(begin + 6, stop - 4))
-    chars = list(text)
-    position = 0
-    for index, char in enumerate(text):
-        if char.isdigit():
-            if position in hidden:
-                chars[index] = "*"
-            position += 1
-    return "".join(chars)
+    out = list(pieces)
+    for index, group in enumerate(groups):
+        base = offsets[index]
+        out[2 * index] = "".join(
+            "*" if base + position in hidden else digit for position, digit in enumerate(group)
+        )
+    return "".join(out)
 
 
 def _mask_header_value(match: re.Match[str], mask: str) -> str:
@@ -271,13 +321,13 @@ def _ascii_digits(text: str) -> str:
 def _mask_card_numbers(text: str) -> str:
     """``text`` with every card number masked to its first six and last four digits."""
     text = _ascii_digits(text)
-    return _DIGIT_RUN.sub(_mask_run, text) if _may_hold_pan(text) else text
+    return _CARD_RUN.sub(_mask_run, text) if _may_hold_pan(text) else text
 
 
 def redact_text(text: str, extra: Iterable[re.Pattern[str]] = (), mask: str = REDACTED) -> str:
     """Mask card numbers and ``key=value`` secrets in free text, and anything ``extra`` matches."""
     text = _ascii_digits(text)
-    result = _DIGIT_RUN.sub(_mask_run, text) if _may_hold_pan(text) else text
+    result = _CARD_RUN.sub(_mask_run, text) if _may_hold_pan(text) else text
     if _may_hold_key_value(result):
         result = _KEY_VALUE.sub(lambda m: m.group("key") + mask, result)
         if "eader value" in result:

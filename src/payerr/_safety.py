@@ -27,7 +27,7 @@ from payerr._taxonomy import (
     Classification,
     Outcome,
 )
-from payerr._text import PAN_REACH, clean_cut
+from payerr._text import clean_cut
 
 __all__ = [
     "DEFAULT_KEY_HEADERS",
@@ -262,7 +262,7 @@ def classify_transport_error(provider: str, exc: Exception) -> tuple[Classificat
     # Exception text is hostile too: httpx's "Illegal header value b'Bearer ...\\n'" carries a
     # secret, a proxy's error may carry escapes or a card number.
     text = f"{type(exc).__name__}: {exc}"
-    message = clean_cut(redact_text(text[: 300 + PAN_REACH]), 300)
+    message = clean_cut(text, 300, scrub=redact_text)
     if isinstance(exc, AnswerCut):
         # Answered, but too large or too slow to read: it may have executed. Outcome unknown,
         # never resent for it (a resend would meet the same answer).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from payerr._redaction import _mask_card_numbers
 
@@ -42,20 +43,43 @@ def clean(text: str) -> str:
 
 
 PAN_REACH = 64
-"""More than the longest card number with a separator between its digits (19 digits, 18
-separators): a number that starts before a cut ends within this many characters after it."""
+"""More than the longest card number with separators between its groups (19 digits in five
+groups, four separators of up to five characters: "%2520"): a number that starts before a cut
+ends within this many characters after it."""
+
+_GROWTH = 4
+"""How much further :func:`clean_cut` reads, once, when cleaning shrank its window too much."""
 
 
-def clean_cut(text: str, limit: int, suffix: str = "") -> str:
-    """``text`` cleaned (card numbers masked) and then cut to ``limit`` characters, with
-    ``suffix`` where it was cut. Masking comes first: a card number straddling the cut is
-    masked whole before any of it is dropped (cutting first would leave up to 15 of its digits
-    and no longer a Luhn-valid number to recognise). Bounded: only the first ``limit`` plus a
-    card number's reach is read."""
-    if len(text) <= limit:
-        return clean(text)
-    window = clean(text[: limit + PAN_REACH])
-    return window[:limit] + suffix
+def clean_cut(
+    text: str, limit: int, suffix: str = "", *, scrub: Callable[[str], str] | None = None
+) -> str:
+    """``text`` cleaned (card numbers masked; passed through ``scrub`` first when given), then
+    cut to ``limit`` characters, with ``suffix`` where it was cut.
+
+    Masking comes first: a card number straddling the cut is masked whole before any of it is
+    dropped (cutting first would leave up to 15 of its digits and no longer a Luhn-valid number
+    to recognise). Bounded: only the first ``limit`` plus a card number's reach is read, more
+    only when cleaning shrank that window, and never more than a few times ``limit``.
+
+    The window read may itself end inside a card number, too short to recognise there. Left
+    unmasked, that part stays the end of the cleaned window, no longer than it was: so the
+    cleaned window's last ``PAN_REACH`` characters are dropped, however much cleaning shrank
+    what came before (control characters dropped, a masked number's separators). Cutting the
+    cleaned window at ``limit`` alone would let that shrinking pull part of a card number
+    within ``limit``.
+    """
+    window = limit + PAN_REACH
+    for _ in range(2):
+        if len(text) <= window:  # read whole: nothing is cut but by ``limit``
+            cleaned = clean(scrub(text) if scrub else text)
+            return cleaned if len(cleaned) <= limit else cleaned[:limit] + suffix
+        cleaned = clean(scrub(text[:window]) if scrub else text[:window])
+        keep = len(cleaned) - PAN_REACH
+        if keep >= limit:
+            return cleaned[:limit] + suffix
+        window *= _GROWTH  # mostly control characters, or separators of masked card numbers
+    return cleaned[: max(keep, 0)] + suffix
 
 
 def int_text(value: int) -> str | None:

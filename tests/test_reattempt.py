@@ -822,8 +822,10 @@ def test_every_card_number_is_refused(
     "pan",
     ["4111.1111.1111.1111", "4111/1111/1111/1111", "4111_1111_1111_1111",
      "\uff14\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11"
-     "\uff11\uff11\uff11\uff11", "tok_5555.5555.5555.4444"],
-    ids=["dots", "slashes", "underscores", "full-width", "in-a-token"],
+     "\uff11\uff11\uff11\uff11", "tok_5555.5555.5555.4444", "4111%201111%201111%201111",
+     "4111+1111+1111+1111", "4111%2D1111%2d1111%2D1111"],
+    ids=["dots", "slashes", "underscores", "full-width", "in-a-token", "percent-space", "plus",
+         "percent-dash"],
 )  # fmt: skip
 def test_card_numbers_written_other_ways_are_refused(pan: str) -> None:
     """PCI DSS: a PAN must not be stored unprotected; printed with dots, slashes or

@@ -54,6 +54,7 @@ co-badged card's declines count for both brands; both err on the side of fewer a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import logging
@@ -75,7 +76,7 @@ from typing import Protocol, TypeVar
 from payerr import _log
 from payerr._exceptions import PayerrError, ReattemptStoreError, UsageError
 from payerr._networks import card_brand, is_issuer_decline
-from payerr._redaction import _DIGIT_RUN, _pan_spans
+from payerr._redaction import _CARD_RUN, _GROUPS, _pan_spans
 from payerr._taxonomy import Classification, NetworkAdvice, Outcome
 
 __all__ = [
@@ -695,9 +696,9 @@ class ReattemptLimiter:
             granted, state = self._use(
                 "reserve", lambda: self.store.reserve(key, check, self.limits, member)
             )
-        except ReattemptStoreError:
-            if attempt_id is None:  # the store may have granted it: give it back, later
-                self._keep(key, check.now, StoreWrite(remove=member, settle=member))
+        except ReattemptStoreError as error:
+            if attempt_id is None:
+                error.args = (self._give_back(key, check.now, member, error),)
             raise
         decision = plan.decide(state)
         if granted and decision.allowed:
@@ -795,6 +796,25 @@ class ReattemptLimiter:
             return
         self._write_back(operation, kept=self._keep(key, now, change))
 
+    def _give_back(self, key: str, now: float, member: str, error: ReattemptStoreError) -> str:
+        """A reserve without an attempt id failed, and the store may have granted it before
+        its reply was lost: nobody can claim that reservation, so give it back. At once,
+        unless the store hung (a timeout: another wait as long would follow); otherwise before
+        this process's next use of the store. Returns the error's text, saying which."""
+        self._keep(key, now, StoreWrite(remove=member, settle=member))
+        cause = error.__cause__
+        if cause is not None and "Timeout" not in type(cause).__name__:
+            with contextlib.suppress(ReattemptStoreError):
+                self._write_back("reserve")
+        where = str(error).split(", so none is granted")[0]
+        if not self._unwritten:
+            return f"{where}; a reservation it may have granted was given back"
+        return (
+            f"{where}; a reservation it may have granted holds the card until this process "
+            "gives it back, before its next use of the store (at most limits.hold_for). Pass "
+            "attempt_id to make reserve repeatable from any worker"
+        )
+
     def _keep(self, key: str, now: float, change: StoreWrite) -> bool:
         with self._lock:
             if len(self._unwritten) >= UNWRITTEN_LIMIT:
@@ -844,13 +864,14 @@ class ReattemptLimiter:
                 also = f"it is NOT kept: this process already keeps {unwritten} answers"
             message = (
                 f"the answer was not recorded: {where}; {also}. Recording it again (same "
-                "card, attempt_id and reservation) is safe and counts it once"
+                "card, attempt_id and reservation) is safe and counts it once (without an "
+                "attempt_id or a reservation, each record counts)"
             )
         elif operation == "reserve":
             message = (
-                f"no reservation: {where}, so none is granted. Reserving again with the same "
-                "attempt_id is safe: a reservation the store granted before its reply was lost "
-                "is this attempt's again"
+                f"no reservation: {where}, so none is granted to this call. Reserving again "
+                "with the same attempt_id is safe: a reservation the store granted before its "
+                "reply was lost is this attempt's again"
             )
         elif operation == "forget":
             message = f"the card was not forgotten: {where}; call forget again"
@@ -988,7 +1009,8 @@ def card_key(card_id: str) -> str:
     Raises :class:`~payerr.UsageError` for anything but a printable str of 1 to
     ``MAX_CARD_ID_LENGTH`` characters that is not only white space, and for anything holding a
     card number (a Luhn-valid run of 13 to 19 digits, plain or grouped by spaces, ``-``, ``.``,
-    ``/`` or ``_``, full-width digits too: the check reads the id NFKC-normalised): pass the
+    ``/``, ``_``, ``+`` or one of them percent-encoded, full-width digits too: the check reads
+    the id NFKC-normalised): pass the
     provider's card fingerprint or token id, never a PAN. The message never repeats the id.
     The hash is of the id as given, unkeyed: the store's keys identify a card to whoever can
     compute sha256 over candidate ids.
@@ -1001,7 +1023,7 @@ def card_key(card_id: str) -> str:
         raise UsageError("card_id must be printable text")
     if not card_id.strip():
         raise UsageError("card_id must not be only white space")
-    if _holds_card_number(unicodedata.normalize("NFKC", card_id).translate(_SEPARATORS)):
+    if _holds_card_number(unicodedata.normalize("NFKC", card_id)):
         raise UsageError(
             "card_id looks like a card number: pass the provider's card fingerprint or token "
             "id, never a PAN"
@@ -1012,16 +1034,12 @@ def card_key(card_id: str) -> str:
 def _holds_card_number(text: str) -> bool:
     """A card number as payerr's redaction reads one (digit groups as cards are printed, Luhn,
     no leading zero), of 13 digits or more."""
-    for match in _DIGIT_RUN.finditer(text):
-        groups = match.group(0).replace("-", " ").split(" ")
+    for match in _CARD_RUN.finditer(text):
+        groups = _GROUPS.split(match.group(0))[::2]
         for first, last in _pan_spans(groups):
             if sum(len(g) for g in groups[first : last + 1]) >= 13:
                 return True
     return False
-
-
-_SEPARATORS = str.maketrans({".": " ", "/": " ", "_": " "})
-"""How card numbers are also written (``4111.1111.1111.1111``): read as spaces for the check."""
 
 
 def _attempt_member(attempt_id: str) -> str:

@@ -95,4 +95,6 @@ class CutProxy:
         finally:
             for sock in (source, target):
                 with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)  # the peer sees the link end at once
+                with contextlib.suppress(OSError):
                     sock.close()

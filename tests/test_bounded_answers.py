@@ -11,6 +11,10 @@ on the machine's speed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import threading
+import time
 import tracemalloc
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -77,6 +81,67 @@ def test_a_gzip_bomb_stops_at_the_limit_and_is_not_resent() -> None:
     assert "larger than 1048576 bytes" in e.value.classification.message
     assert e.value.classification.outcome == "pending"
     assert peak < 8 * (1 << 20), peak  # the limit, a chunk and change; never the 256 MiB
+
+
+def gzip_of(data: bytes) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    return packer.compress(data) + packer.flush()
+
+
+@pytest.mark.parametrize("header", ["gzip, gzip", "gzip,gzip", "identity, gzip, gzip"])
+def test_a_bomb_wrapped_twice_stops_at_the_limit_too(header: str) -> None:
+    """gzip of a 256 MiB gzip bomb is a couple of KB on the wire; httpx's decoder for a list
+    of encodings expands a whole chunk at once (2 GiB for a 1 GiB bomb). Each layer is
+    decoded within the room left."""
+    twice = gzip_of(BOMB)
+    assert len(twice) < 64 << 10
+
+    def handler(_: httpx.Request) -> httpx.Response:
+        headers = {"Content-Encoding": header}
+        return httpx.Response(200, headers=headers, stream=httpx.ByteStream(twice))
+
+    transport = payerr.PaymentTransport(
+        "paykka", transport=httpx.MockTransport(handler), policy=policy(FakeTime())
+    )
+    tracemalloc.start()
+    try:
+        with httpx.Client(transport=transport) as client, pytest.raises(OutcomeUnknownError) as e:
+            client.post(URL, json={}, headers=KEY)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "larger than 1048576 bytes" in e.value.classification.message
+    assert peak < 8 * (1 << 20), peak
+
+
+def test_an_answer_wrapped_twice_within_the_limit_is_read() -> None:
+    def handler(_: httpx.Request) -> httpx.Response:
+        headers = {"Content-Encoding": "gzip, gzip"}
+        return httpx.Response(200, headers=headers, stream=httpx.ByteStream(gzip_of(gzip_of(OK))))
+
+    transport = payerr.PaymentTransport("paykka", transport=httpx.MockTransport(handler))
+    with httpx.Client(transport=transport) as client:
+        assert client.post(URL, json={}).json()["ret_code"] == "000000"
+
+
+@pytest.mark.parametrize("header", ["br", "zstd", "gzip, br", "compress"])
+def test_an_encoding_payerr_cannot_bound_is_not_decoded(header: str) -> None:
+    """br and zstd decoders expand a whole chunk at once: the body is kept as it came
+    (unreadable: outcome unknown), never expanded; and payerr asks only for gzip or deflate."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["accept-encoding"])
+        headers = {"Content-Encoding": header}
+        return httpx.Response(200, headers=headers, stream=httpx.ByteStream(b"\x8b" * 100))
+
+    transport = payerr.PaymentTransport("paykka", transport=httpx.MockTransport(handler))
+    asked = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+    with httpx.Client(transport=transport) as client, pytest.raises(OutcomeUnknownError) as e:
+        client.post(URL, json={}, headers=asked)
+    assert e.value.classification.outcome == "pending"
+    assert "without a readable result" in str(e.value)
+    assert seen[0] == "gzip, deflate"
 
 
 def test_a_smaller_limit_and_a_gzip_answer_within_it() -> None:
@@ -171,9 +236,7 @@ def test_classify_http_given_a_huge_body_copies_nothing(kind: type) -> None:
     """A 64 MiB body handed to classify_http (the caller read it already) is too large to be
     a payment answer: pending, with the size said, and payerr neither copies nor encodes it
     (a str used to be encoded whole: twice its size)."""
-    raw = b'{"result": {"resultStatus": "S", "resultCode": "SUCCESS"}, "pad": "' + b"x" * (
-        64 << 20
-    )
+    raw = b'{"result": {"resultStatus": "S", "resultCode": "SUCCESS"}, "pad": "' + b"x" * (64 << 20)
     body = raw.decode() if kind is str else kind(raw)
     payerr.classify_http("antom", 200, b"{}")  # the mapping is loaded before measuring
     tracemalloc.start()
@@ -186,3 +249,92 @@ def test_classify_http_given_a_huge_body_copies_nothing(kind: type) -> None:
     assert answer.detail is not None
     assert "larger than payerr reads" in answer.detail
     assert peak < 1 << 20
+
+
+class HeaderDrip:
+    """A loopback server that answers a status line, then one header line every 50 ms, up to
+    400 of them (20 s), and notes how many it sent before the client hung up."""
+
+    LINES = 400
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sent: list[int] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = self.listener.accept()
+                threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(5)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            lines = 0
+            try:
+                conn.sendall(b"HTTP/1.1 200 OK\r\n")
+                for lines in range(1, self.LINES + 1):
+                    time.sleep(0.05)
+                    conn.sendall(b"X-Drip: %d\r\n" % lines)
+                conn.sendall(b"Content-Length: 2\r\n\r\n{}")
+            except OSError:
+                pass  # the client hung up: the deadline cut it
+            self.sent.append(lines)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.fixture
+def header_drip() -> Iterator[HeaderDrip]:
+    server = HeaderDrip()
+    yield server
+    server.close()
+
+
+def _until(condition: Callable[[], bool]) -> None:
+    for _ in range(600):  # bounded: the drip itself ends within 20 s
+        if condition():
+            return
+        time.sleep(0.05)
+
+
+DRIP_TIMEOUT = httpx.Timeout(5.0)  # each read gets 5 s: a line every 50 ms never trips it
+
+
+def test_headers_dripping_past_the_deadline_are_cut_sync(header_drip: HeaderDrip) -> None:
+    """httpx's timeouts are per read: a server sending one header line every 50 ms holds a
+    sync call for as long as it likes. Every socket read gets the time left before the call's
+    deadline (RetryPolicy.timeout=0.5), so the call ends long before the drip does."""
+    transport = payerr.PaymentTransport("paykka", policy=payerr.RetryPolicy(timeout=0.5))
+    url = f"http://127.0.0.1:{header_drip.port}/v1/payments"
+    with (
+        httpx.Client(transport=transport, timeout=DRIP_TIMEOUT) as client,
+        pytest.raises(OutcomeUnknownError) as e,
+    ):
+        client.post(url, json={})
+    assert e.value.classification.outcome == "pending"
+    _until(lambda: bool(header_drip.sent))
+    assert header_drip.sent
+    assert header_drip.sent[0] < HeaderDrip.LINES  # the client hung up mid-drip
+
+
+def test_headers_dripping_past_the_deadline_are_cut_async(header_drip: HeaderDrip) -> None:
+    async def call() -> None:
+        transport = payerr.AsyncPaymentTransport("paykka", policy=payerr.RetryPolicy(timeout=0.5))
+        url = f"http://127.0.0.1:{header_drip.port}/v1/payments"
+        async with httpx.AsyncClient(transport=transport, timeout=DRIP_TIMEOUT) as client:
+            await client.post(url, json={})
+
+    with pytest.raises(OutcomeUnknownError) as e:
+        asyncio.run(call())
+    assert e.value.classification.outcome == "pending"
+    _until(lambda: bool(header_drip.sent))
+    assert header_drip.sent
+    assert header_drip.sent[0] < HeaderDrip.LINES

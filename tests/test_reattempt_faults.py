@@ -259,18 +259,38 @@ def test_a_lost_reply_is_resent_by_redis_py_and_granted_once(tmp_path: Path) -> 
 
 
 def test_a_lost_reply_without_an_attempt_id_is_given_back(tmp_path: Path) -> None:
-    """Without an attempt id nobody can claim the phantom reservation: this worker gives it
-    back before its next use of Redis, so the card is neither held nor counted."""
+    """Without an attempt id nobody can claim the phantom reservation. The link dropped (not a
+    hung server), so the worker gives it back at once: another worker finds the card neither
+    held nor counted even if this one exits now (a cron dunning run)."""
     with server(tmp_path) as redis_server, CutProxy(redis_server.port) as proxy:
         url = redis_server.url(proxy.port)
         worker = limiter(url)
         worker.record("tok_other", mastercard(), attempt_id="warm")
         proxy.lose_replies(2)
-        with pytest.raises(payerr.ReattemptStoreError):
+        with pytest.raises(payerr.ReattemptStoreError) as raised:
             worker.reserve(CARD, mastercard())
-        assert worker.unwritten == 1  # the give-back
+        assert "was given back" in str(raised.value)
+        assert worker.unwritten == 0
+        assert declines(url) == 0
+        allowed, _, _ = another_worker(url, T0)
+        assert allowed
+
+
+def test_a_reserve_on_a_hung_redis_is_given_back_before_the_next_use(tmp_path: Path) -> None:
+    """A hung server (a timeout): the give-back waits for this process's next use of the store
+    instead of paying the timeouts twice; the error says the card may be held until then."""
+    with server(tmp_path) as redis_server:
+        worker = limiter(redis_server.url(), max_wait=4 * QUICK)
+        worker.record("tok_other", mastercard(), attempt_id="warm")
+        redis_server.freeze()
+        with pytest.raises(payerr.ReattemptStoreError) as raised:
+            worker.reserve(CARD, mastercard())
+        assert "attempt_id" in str(raised.value)
+        assert worker.unwritten == 1
+        redis_server.thaw()
         assert worker.reserve(CARD, mastercard())  # given back first, then granted
-        assert declines(url) == 1
+        assert worker.unwritten == 0
+        assert declines(redis_server.url()) == 1
 
 
 # -- what the server must keep, said at construction --------------------------------------------
@@ -326,6 +346,16 @@ def test_a_server_that_forbids_config_and_info_still_works(tmp_path: Path) -> No
         assert [log["event"] for log in logs] == ["payerr.redis_unchecked"]
         assert "appendonly yes" in logs[0]["consequence"]
         ReattemptLimiter(store, clock=Clock()).record(CARD, STOLEN)
+
+
+def test_an_async_client_is_refused(tmp_path: Path) -> None:
+    """The limiter is synchronous: a redis.asyncio client would return coroutines nobody
+    awaits, and record would lose a never-retry mark without a word."""
+    import redis.asyncio
+
+    client: Any = redis.asyncio.Redis(port=1, socket_timeout=0.2, socket_connect_timeout=0.2)
+    with pytest.raises(payerr.UsageError, match="synchronous"):
+        payerr.RedisReattemptStore(client)
 
 
 def test_a_store_made_while_redis_is_down_checks_once_it_answers(tmp_path: Path) -> None:

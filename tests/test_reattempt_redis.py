@@ -3,6 +3,7 @@ decisions as the embedded store (tests/test_reattempt.py runs every rule on both
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -160,6 +161,37 @@ def test_a_slow_client_is_refused_at_construction(redis_port: int) -> None:
         payerr.RedisReattemptStore(client)
     quick = payerr.RedisReattemptStore.from_url(f"redis://127.0.0.1:{redis_port}")
     assert quick.client.connection_pool.connection_kwargs["socket_timeout"] == 0.25
+
+
+@pytest.mark.parametrize(
+    ("backoff", "retries", "why"),
+    [
+        ("ConstantBackoff(5)", 1, "5 s of backoff"),  # a 0.25 s client pausing 5 s to retry
+        ("ExponentialBackoff(cap=30, base=10)", 2, "50 s of backoff"),
+        ("NoBackoff()", -1, "for ever"),  # redis-py: a negative count retries for ever
+    ],
+)
+def test_a_client_whose_retries_wait_long_is_refused(
+    redis_port: int, backoff: str, retries: int, why: str
+) -> None:
+    """The worst wait counts the backoff between retries, and a Retry(-1) never gives up."""
+    import redis
+
+    backoffs: Any = importlib.import_module("redis.backoff")  # redis-py < 6 is untyped
+    retries_module: Any = importlib.import_module("redis.retry")
+    made = {
+        "ConstantBackoff(5)": lambda: backoffs.ConstantBackoff(5),
+        "ExponentialBackoff(cap=30, base=10)": lambda: backoffs.ExponentialBackoff(30, 10),
+        "NoBackoff()": backoffs.NoBackoff,
+    }[backoff]()
+    retry = retries_module.Retry(made, retries)
+    client: Any = redis.Redis(
+        port=redis_port, socket_timeout=0.25, socket_connect_timeout=0.25, retry=retry
+    )
+    with pytest.raises(payerr.UsageError, match=why):
+        payerr.RedisReattemptStore(client)
+    with pytest.raises(payerr.UsageError, match=why):
+        payerr.RedisCallLedger(client)
 
 
 # -- a fleet: processes racing on one card ----------------------------------------------------

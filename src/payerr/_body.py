@@ -2,10 +2,13 @@
 
 A provider, or a proxy in front of it, may send more than any payment answer needs: a gzip
 bomb (2 MB that decodes to 4 GiB), or a body dripping a byte at a time that outlives the call.
-The transports read the raw bytes themselves and decode gzip and deflate with a bound on what
-each step may produce, so a bomb stops at the limit; other encodings (br, zstd) go through
-httpx's decoder, checked after each chunk. Past the size or the call's deadline the answer is
-cut: the request may have executed, so it is outcome unknown, and it is never resent for it.
+The transports read the raw bytes themselves and decode gzip and deflate, alone or stacked
+(``Content-Encoding: gzip, gzip``), with a bound on what each step of each layer may produce, so
+a bomb stops at the limit. Other encodings (br, zstd: their decoders expand a whole chunk at
+once, and a few bytes of either can expand to gigabytes) are not decoded: the body stays as it
+came, unreadable, and the transports ask for ``gzip, deflate`` only (:func:`bounded_accept`).
+Past the size or the call's deadline the answer is cut: the request may have executed, so it
+is outcome unknown, and it is never resent for it.
 
 Pure: the shells feed chunks from ``iter_raw`` / ``aiter_raw`` and read the clock they are given.
 """
@@ -17,10 +20,12 @@ from collections.abc import Callable
 
 import httpx
 
-__all__ = ["DEFAULT_MAX_BODY", "AnswerCut", "BodyReader"]
+__all__ = ["DEFAULT_MAX_BODY", "MAX_BODY_LIMIT", "AnswerCut", "BodyReader", "bounded_accept"]
 
 DEFAULT_MAX_BODY = 1 << 20
 """The decoded size an answer may have (1 MiB): far more than any payment answer."""
+MAX_BODY_LIMIT = 1 << 30
+"""The largest ``max_body`` a transport takes (1 GiB): a limit past it bounds nothing."""
 
 
 class AnswerCut(httpx.DecodingError):
@@ -34,7 +39,7 @@ class AnswerCut(httpx.DecodingError):
 class BodyReader:
     """Feed raw chunks; get the decoded body, or :class:`AnswerCut`."""
 
-    __slots__ = ("_chunks", "_clock", "_deadline", "_decode", "_fallback", "_limit", "_size")
+    __slots__ = ("_chunks", "_clock", "_deadline", "_decode", "_limit", "_size")
 
     def __init__(
         self,
@@ -49,16 +54,12 @@ class BodyReader:
         self._clock = clock
         self._chunks: list[bytes] = []
         self._size = 0
-        self._decode = _decoder(response.headers.get("content-encoding", ""), limit)
-        self._fallback = self._decode is None and _encoded(response)
-
-    @property
-    def raw(self) -> bool:
-        """Whether the shell should feed raw bytes (else httpx's decoded ones)."""
-        return not self._fallback
+        self._decode = _decoder(response.headers.get("content-encoding", ""))
 
     def feed(self, chunk: bytes) -> None:
-        data = self._decode(chunk, self._limit - self._size) if self._decode else chunk
+        """One raw chunk (``iter_raw``): decoded within the room left, kept, or cut."""
+        room = self._limit - self._size
+        data = self._decode(chunk, room) if self._decode else chunk
         self._size += len(data)
         if self._size > self._limit:
             raise AnswerCut(f"the answer is larger than {self._limit} bytes once decoded")
@@ -79,19 +80,59 @@ class BodyReader:
         response._content = b"".join(self._chunks)  # what read() sets
 
 
-def _encoded(response: httpx.Response) -> bool:
-    value = response.headers.get("content-encoding", "").strip().lower()
-    return value not in ("", "identity")
+_BOUNDED = {"gzip", "x-gzip", "deflate"}
+"""The encodings payerr decodes within a bound (identity needs no decoding)."""
 
 
-def _decoder(header: str, limit: int) -> Callable[[bytes, int], bytes] | None:
-    """A bounded decoder for gzip or deflate; None for identity or anything else (httpx's)."""
-    value = header.strip().lower()
-    if value in ("gzip", "x-gzip"):
-        return _Inflate(zlib.MAX_WBITS | 16)
-    if value == "deflate":
-        return _Inflate(zlib.MAX_WBITS, raw_fallback=True)
-    return None
+def _tokens(header: str) -> list[str]:
+    return [t.strip().lower() for t in header.split(",") if t.strip()]
+
+
+def _decoder(header: str) -> Callable[[bytes, int], bytes] | None:
+    """A bounded decoder for the encodings listed (applied in that order, so undone in the
+    reverse one); None when there is nothing to decode, or when one of them is not gzip or
+    deflate (the body is then kept as it came: unreadable, never expanded)."""
+    layers = [t for t in _tokens(header) if t != "identity"]
+    if not layers or not _BOUNDED.issuperset(layers):
+        return None
+    steps = [
+        _Inflate(zlib.MAX_WBITS | 16)
+        if t != "deflate"
+        else _Inflate(zlib.MAX_WBITS, raw_fallback=True)
+        for t in reversed(layers)
+    ]
+    return steps[0] if len(steps) == 1 else _Layers(steps)
+
+
+class _Layers:
+    """Stacked encodings (``gzip, gzip``): each layer within the room left, so no layer ever
+    produces more than the answer may hold (a compressed layer is not larger than what it
+    decodes to, give or take a header: past the room, the answer would be too)."""
+
+    __slots__ = ("_steps",)
+
+    def __init__(self, steps: list[_Inflate]) -> None:
+        self._steps = steps
+
+    def __call__(self, chunk: bytes, room: int) -> bytes:
+        for step in self._steps:
+            chunk = step(chunk, room)
+            if len(chunk) > room:
+                return chunk  # the caller cuts the answer: nothing more is decoded
+        return chunk
+
+
+def bounded_accept(request: httpx.Request) -> None:
+    """Ask only for encodings payerr decodes within a bound: httpx adds ``br`` and ``zstd`` to
+    ``Accept-Encoding`` when brotli or zstandard is installed; they are dropped (``gzip,
+    deflate`` stay; a request that asks for nothing else is left as it is)."""
+    header = request.headers.get("accept-encoding")
+    if header is None:
+        return
+    asked = _tokens(header)
+    kept = [t for t in asked if t.split(";")[0].strip() in _BOUNDED | {"identity"}]
+    if kept != asked:
+        request.headers["accept-encoding"] = ", ".join(kept) if kept else "identity"
 
 
 class _Inflate:

@@ -261,6 +261,7 @@ class Call:
     """
 
     __slots__ = (
+        "begun",
         "done",
         "earlier",
         "ended",
@@ -289,6 +290,9 @@ class Call:
         """Set when the call has returned or raised (until then it may be executing)."""
         self.started = 0.0
         """When the call's first attempt started, on the policy's clock."""
+        self.begun = 0.0
+        """The same moment on ``time.monotonic()``: sockets and cancel scopes keep real time
+        (a policy's clock may be a test's)."""
         self.trace: Any = None
         """The call's telemetry (``payerr._telemetry.CallTrace``), when OpenTelemetry records."""
         self.keys: tuple[Any, ...] = ()

@@ -26,6 +26,7 @@ This module imports ``redis`` only when a store is made: the client you pass bri
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from typing import TYPE_CHECKING, Any
@@ -245,10 +246,13 @@ class RedisReattemptStore:
             raise UsageError("prefix must be printable text of at most 100 characters")
         if "{" in prefix or "}" in prefix:
             raise UsageError("prefix must not contain braces (payerr sets the cluster hash tag)")
-        if not callable(getattr(redis_client, "register_script", None)):
+        if not callable(getattr(redis_client, "register_script", None)) or (
+            inspect.iscoroutinefunction(getattr(type(redis_client), "execute_command", None))
+        ):
             raise UsageError(
-                "redis_client must be a synchronous redis-py client (redis.Redis), "
-                f"not {type(redis_client).__name__}"
+                "redis_client must be a synchronous redis-py client (redis.Redis): the "
+                f"limiter is synchronous; got {type(redis_client).__module__}."
+                f"{type(redis_client).__name__}"
             )
         if isinstance(max_wait, bool) or not (
             isinstance(max_wait, int | float) and 0 < max_wait < math.inf

@@ -94,23 +94,24 @@ def require_quick(client: Any, max_wait: float, who: str) -> None:
     if connect is None:
         connect = timeout  # redis-py connects with socket_timeout when given no other
     retry = kwargs.get("retry")
-    retries = 0
-    if retry is not None:
-        count = getattr(retry, "get_retries", None)
-        retries = int(count() if callable(count) else getattr(retry, "_retries", 0))
+    retries, pauses = _retries(retry)
     # A BlockingConnectionPool waits up to its own timeout for a free connection (None: for
     # ever); the plain pool raises at once when it has none.
     blocking = "timeout" in vars(pool) if pool is not None else False
     queue_wait = getattr(pool, "timeout", 0) if blocking else 0
-    if timeout is None or connect is None or queue_wait is None:
-        worst = "for ever (no socket_timeout, or a pool that waits for ever for a connection)"
+    if timeout is None or connect is None or queue_wait is None or retries is None:
+        worst = (
+            "for ever (no socket_timeout, a pool that waits for ever for a connection, or a "
+            "Retry with a negative count: retry for ever)"
+        )
     else:
-        seconds = (retries + 1) * (float(timeout) + float(connect)) + float(queue_wait)
+        seconds = (retries + 1) * (float(timeout) + float(connect)) + pauses + float(queue_wait)
         if seconds <= max_wait:
             return
         worst = (
             f"about {seconds:g} s (socket_timeout={timeout}, socket_connect_timeout={connect}, "
-            f"{retries} retries, {queue_wait} s waiting for a pooled connection)"
+            f"{retries} retries with {pauses:g} s of backoff between them, {queue_wait} s "
+            "waiting for a pooled connection)"
         )
     raise UsageError(
         f"this Redis client could hold {who} {worst} when Redis hangs; max_wait is "
@@ -118,6 +119,28 @@ def require_quick(client: Any, max_wait: float, who: str) -> None:
         "..., socket_timeout=0.25, socket_connect_timeout=0.25, retry=Retry(NoBackoff(), 1)), "
         "or use the store's from_url()"
     )
+
+
+def _retries(retry: Any) -> tuple[int | None, float]:
+    """How many times redis-py's ``Retry`` retries (None: for ever), and the most its backoff
+    can pause between them in all (a jittered backoff counts its cap)."""
+    if retry is None:
+        return 0, 0.0
+    count = getattr(retry, "get_retries", None)
+    retries = int(count() if callable(count) else getattr(retry, "_retries", 0))
+    if retries < 0:
+        return None, 0.0
+    backoff = getattr(retry, "_backoff", None)
+    cap = getattr(backoff, "_cap", None)
+    jittered = "Jitter" in type(backoff).__name__  # random (or stateful): count the cap
+    compute = getattr(backoff, "compute", None)
+    pauses = 0.0
+    for failures in range(1, retries + 1):
+        if jittered and isinstance(cap, int | float):
+            pauses += float(cap)
+        elif callable(compute):
+            pauses += float(compute(failures))
+    return retries, pauses
 
 
 def type_name(client: Any) -> str:

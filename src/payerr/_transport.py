@@ -27,8 +27,9 @@ import anyio
 import httpx
 
 from payerr import _logs, _telemetry
-from payerr._body import DEFAULT_MAX_BODY, BodyReader
+from payerr._body import DEFAULT_MAX_BODY, MAX_BODY_LIMIT, AnswerCut, BodyReader, bounded_accept
 from payerr._classify import EXTENSION_KEY, log_unknown, read_answer
+from payerr._deadline import bound_reads, within
 from payerr._decide import (
     Action,
     Attempt,
@@ -106,8 +107,15 @@ class _Core:
         order_fields: Iterable[str],
         max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
-        if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1:
-            raise UsageError(f"max_body is a number of bytes >= 1, not {max_body!r}")
+        if (
+            isinstance(max_body, bool)
+            or not isinstance(max_body, int)
+            or not 1 <= max_body <= MAX_BODY_LIMIT
+        ):
+            raise UsageError(
+                f"max_body is a number of bytes from 1 to {MAX_BODY_LIMIT} (1 GiB), "
+                f"not {max_body!r}"
+            )
         self.max_body = max_body
         self.registry = registry
         self.table = (registry or default_registry()).table(provider)  # unknown provider: now
@@ -138,6 +146,7 @@ class _Core:
     def start(self, request: httpx.Request) -> _Flight:
         """Before the first attempt (the body read): continue the logical call this request
         belongs to, or start one, adding its idempotency key if asked; note the time."""
+        bounded_accept(request)
         call = request.extensions.get(CALL_KEY)
         if isinstance(call, Call):
             # A redirect hop: httpx copies the request's extensions onto the next request, so
@@ -164,7 +173,7 @@ class _Core:
             self.budget.deposit()
         flight = _Flight(request, self.policy.clock(), call, self.table.operation_field)
         if call.hop == 0:
-            call.started = flight.started
+            call.started, call.begun = flight.started, time.monotonic()
             call.trace = _telemetry.start(self.provider, flight.operation.value, request.method)
         if call.hop == 0 and request.method.upper() not in IDEMPOTENT_METHODS:
             call.keys = self._ledger_keys(request, flight.operation)
@@ -226,6 +235,11 @@ class _Core:
                 break
         last, call.ended = not call.ended, True
         return own, last
+
+    def time_left(self, flight: _Flight) -> float:
+        """Seconds left before the call's deadline (its start plus the policy's timeout), in
+        real time: what a socket read or a cancel scope may still take."""
+        return flight.call.begun + self.policy.timeout - time.monotonic()
 
     def body_reader(self, flight: _Flight, response: httpx.Response) -> BodyReader:
         """How this attempt's answer is read: at most ``max_body`` bytes once decoded, and
@@ -400,6 +414,8 @@ class _Shell(ABC, Generic[_Inner]):
                 f"{'redis.asyncio' if self._asynchronous else 'synchronous redis'} client"
             )
         self._transport: _Inner = transport if transport is not None else self._default()
+        if not self._asynchronous:
+            bound_reads(self._transport)  # each socket read within the call's deadline
 
     _asynchronous = False
 
@@ -481,17 +497,18 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
 
     def _attempt(self, flight: _Flight) -> Attempt:
         try:
-            response = self._transport.handle_request(flight.request)
-            try:
-                reader = self._core.body_reader(flight, response)
-                if response.is_stream_consumed:  # read already (built with content=)
-                    reader.take(response.content)
-                else:
-                    for chunk in response.iter_raw() if reader.raw else response.iter_bytes():
-                        reader.feed(chunk)
-                    reader.keep(response)
-            finally:
-                response.close()  # the connection goes back to the pool
+            with within(self._core.time_left(flight)):
+                response = self._transport.handle_request(flight.request)
+                try:
+                    reader = self._core.body_reader(flight, response)
+                    if response.is_stream_consumed:  # read already (built with content=)
+                        reader.take(response.content)
+                    else:
+                        for chunk in response.iter_raw():
+                            reader.feed(chunk)
+                        reader.keep(response)
+                finally:
+                    response.close()  # the connection goes back to the pool
         except _FAILURES as exc:
             return self._core.failed(flight, exc)
         except BaseException as exc:
@@ -559,19 +576,31 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
         return core.conclude(attempt, flight)
 
     async def _attempt(self, flight: _Flight) -> Attempt:
+        response: httpx.Response | None = None
         try:
-            response = await self._transport.handle_async_request(flight.request)
-            try:
-                reader = self._core.body_reader(flight, response)
-                if response.is_stream_consumed:  # read already (built with content=)
-                    reader.take(response.content)
-                else:
-                    chunks = response.aiter_raw() if reader.raw else response.aiter_bytes()
-                    async for chunk in chunks:
-                        reader.feed(chunk)
-                    reader.keep(response)
-            finally:
-                await response.aclose()
+            # The call's deadline bounds the whole attempt, the head of the answer included
+            # (httpx's timeouts are per read: a server dripping its headers never trips them).
+            with anyio.move_on_after(self._core.time_left(flight)) as deadline:
+                response = await self._transport.handle_async_request(flight.request)
+                try:
+                    reader = self._core.body_reader(flight, response)
+                    if response.is_stream_consumed:  # read already (built with content=)
+                        reader.take(response.content)
+                    else:
+                        async for chunk in response.aiter_raw():
+                            reader.feed(chunk)
+                        reader.keep(response)
+                finally:
+                    with anyio.CancelScope(shield=True):
+                        await response.aclose()
+            if deadline.cancelled_caught and response is not None:
+                raise AnswerCut(
+                    "the answer was still arriving at the call's deadline", request=flight.request
+                )
+            if deadline.cancelled_caught or response is None:
+                raise httpx.ReadTimeout(
+                    "no answer by the call's deadline (RetryPolicy.timeout)", request=flight.request
+                )
         except _FAILURES as exc:
             return self._core.failed(flight, exc)
         except BaseException as exc:  # cancelled mid-send: it may have executed

@@ -1,0 +1,123 @@
+"""The call's deadline on every socket read and write of the sync transport.
+
+httpx's timeouts are per operation: a read may take up to the read timeout, and a server that
+sends one header line (or one body byte) every half second never trips it, however long the
+answer takes. The async transport cancels the attempt at the deadline (``anyio.fail_after``);
+a sync call cannot be cancelled from outside, so each read and write is given the time left
+instead, as urllib3 does for ``Timeout(total=...)``: past the deadline the next read times out
+at once (``httpcore.ReadTimeout``, which httpx raises as ``httpx.ReadTimeout``).
+
+That needs the connections' network streams: :func:`bound_reads` wraps the network backend of
+an ``httpx.HTTPTransport``'s connection pool (``_pool._network_backend``, httpcore 1.x), so the
+connections it makes from then on read within the deadline :func:`within` sets for the current
+thread (or task). Another transport (a ``MockTransport``, a custom one) keeps httpx's
+per-operation timeouts for the head of the answer; its body is still cut at the deadline
+(``payerr._body``). Outside a payerr call the streams behave exactly as before.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpcore
+
+__all__ = ["bound_reads", "within"]
+
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "payerr_deadline", default=None
+)
+"""The current call's deadline on ``time.monotonic()``, or None outside a payerr call."""
+
+
+@contextmanager
+def within(seconds: float) -> Iterator[None]:
+    """Reads and writes of this thread's payerr-bounded streams end within ``seconds``."""
+    token = _DEADLINE.set(time.monotonic() + max(seconds, 0.0))
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def _left(timeout: float | None, error: type[Exception]) -> float | None:
+    """``timeout`` shortened to the time left before the deadline; past it, ``error``."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise error("the call's deadline (RetryPolicy.timeout) has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _Stream(httpcore.NetworkStream):
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: Any,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        return _Stream(self._stream.start_tls(ssl_context, server_hostname, left))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _Backend(httpcore.NetworkBackend):
+    __slots__ = ("_backend",)
+
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_tcp(host, port, left, local_address, socket_options)
+        return _Stream(stream)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        return _Stream(self._backend.connect_unix_socket(path, left, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def bound_reads(transport: object) -> bool:
+    """Give the connections ``transport`` makes from now on the current call's deadline;
+    whether it could (an ``httpx.HTTPTransport`` on httpcore 1.x: yes)."""
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if isinstance(backend, _Backend):
+        return True
+    if not isinstance(backend, httpcore.NetworkBackend):
+        return False
+    pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
+    return True

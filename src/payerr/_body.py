@@ -92,6 +92,8 @@ def _decoder(header: str) -> Callable[[bytes, int], bytes] | None:
     """A bounded decoder for the encodings listed (applied in that order, so undone in the
     reverse one); None when there is nothing to decode, or when one of them is not gzip or
     deflate (the body is then kept as it came: unreadable, never expanded)."""
+    if not header:
+        return None
     layers = [t for t in _tokens(header) if t != "identity"]
     if not layers or not _BOUNDED.issuperset(layers):
         return None
@@ -122,10 +124,26 @@ class _Layers:
         return chunk
 
 
+def _unbounded_decoders() -> bool:
+    """Whether httpx here decodes an encoding payerr cannot bound (brotli or zstandard is
+    installed): only then does httpx's own ``Accept-Encoding`` ask for one."""
+    try:
+        from httpx._decoders import SUPPORTED_DECODERS  # noqa: PLC0415 -- read once
+    except ImportError:  # a future httpx: assume it may
+        return True
+    return not _BOUNDED.union({"identity"}).issuperset(SUPPORTED_DECODERS)
+
+
+_UNBOUNDED = _unbounded_decoders()
+
+
 def bounded_accept(request: httpx.Request) -> None:
     """Ask only for encodings payerr decodes within a bound: httpx adds ``br`` and ``zstd`` to
     ``Accept-Encoding`` when brotli or zstandard is installed; they are dropped (``gzip,
-    deflate`` stay; a request that asks for nothing else is left as it is)."""
+    deflate`` stay; a request that asks for nothing else is left as it is). Without those
+    packages httpx asks for none of them, and an answer encoded so anyway is kept unread."""
+    if not _UNBOUNDED:
+        return
     header = request.headers.get("accept-encoding")
     if header is None:
         return

@@ -9,7 +9,7 @@ at once (``httpcore.ReadTimeout``, which httpx raises as ``httpx.ReadTimeout``).
 
 That needs the connections' network streams: :func:`bound_reads` wraps the network backend of
 an ``httpx.HTTPTransport``'s connection pool (``_pool._network_backend``, httpcore 1.x), so the
-connections it makes from then on read within the deadline :func:`within` sets for the current
+connections it makes from then on read within the deadline :func:`enter` sets for the current
 thread (or task). Another transport (a ``MockTransport``, a custom one) keeps httpx's
 per-operation timeouts for the head of the answer; its body is still cut at the deadline
 (``payerr._body``). Outside a payerr call the streams behave exactly as before.
@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import contextvars
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
 
 import httpcore
 
-__all__ = ["bound_reads", "within"]
+__all__ = ["bound_reads", "enter", "leave"]
+
+_monotonic = time.monotonic
 
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "payerr_deadline", default=None
@@ -33,14 +34,17 @@ _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
 """The current call's deadline on ``time.monotonic()``, or None outside a payerr call."""
 
 
-@contextmanager
-def within(seconds: float) -> Iterator[None]:
-    """Reads and writes of this thread's payerr-bounded streams end within ``seconds``."""
-    token = _DEADLINE.set(time.monotonic() + max(seconds, 0.0))
-    try:
-        yield
-    finally:
-        _DEADLINE.reset(token)
+def enter(seconds: float) -> contextvars.Token[float | None]:
+    """Reads of this thread's payerr-bounded streams end within ``seconds``, until
+    :func:`leave` (a token, not a ``with``: this runs on every attempt)."""
+    return _DEADLINE.set(_monotonic() + max(seconds, 0.0))
+
+
+def leave(token: contextvars.Token[float | None]) -> None:
+    _DEADLINE.reset(token)
+
+
+_PASSED = "the call's deadline (RetryPolicy.timeout) has passed"
 
 
 def _left(timeout: float | None, error: type[Exception]) -> float | None:
@@ -48,23 +52,31 @@ def _left(timeout: float | None, error: type[Exception]) -> float | None:
     deadline = _DEADLINE.get()
     if deadline is None:
         return timeout
-    left = deadline - time.monotonic()
+    left = deadline - _monotonic()
     if left <= 0:
-        raise error("the call's deadline (RetryPolicy.timeout) has passed")
-    return left if timeout is None else min(timeout, left)
+        raise error(_PASSED)
+    return left if timeout is None or left < timeout else timeout
 
 
 class _Stream(httpcore.NetworkStream):
-    __slots__ = ("_stream",)
+    """A network stream whose reads end by the deadline. Writes pass straight through, with
+    httpx's write timeout: a payment request fits the socket's buffers, so a server that
+    stops reading cannot hold a write."""
 
     def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
+        self._read = stream.read
+        self.write = stream.write  # type: ignore[method-assign]  # as fast as unwrapped
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _left(timeout, httpcore.WriteTimeout))
+        deadline = _DEADLINE.get()
+        if deadline is not None:
+            left = deadline - _monotonic()
+            if left <= 0:
+                raise httpcore.ReadTimeout(_PASSED)
+            if timeout is None or left < timeout:
+                timeout = left
+        return self._read(max_bytes, timeout)
 
     def close(self) -> None:
         self._stream.close()

@@ -29,7 +29,7 @@ import httpx
 from payerr import _logs, _telemetry
 from payerr._body import DEFAULT_MAX_BODY, MAX_BODY_LIMIT, AnswerCut, BodyReader, bounded_accept
 from payerr._classify import EXTENSION_KEY, log_unknown, read_answer
-from payerr._deadline import bound_reads, within
+from payerr._deadline import bound_reads, enter, leave
 from payerr._decide import (
     Action,
     Attempt,
@@ -496,24 +496,26 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
         return core.conclude(attempt, flight)
 
     def _attempt(self, flight: _Flight) -> Attempt:
+        deadline = enter(self._core.time_left(flight))
         try:
-            with within(self._core.time_left(flight)):
-                response = self._transport.handle_request(flight.request)
-                try:
-                    reader = self._core.body_reader(flight, response)
-                    if response.is_stream_consumed:  # read already (built with content=)
-                        reader.take(response.content)
-                    else:
-                        for chunk in response.iter_raw():
-                            reader.feed(chunk)
-                        reader.keep(response)
-                finally:
-                    response.close()  # the connection goes back to the pool
+            response = self._transport.handle_request(flight.request)
+            try:
+                reader = self._core.body_reader(flight, response)
+                if response.is_stream_consumed:  # read already (built with content=)
+                    reader.take(response.content)
+                else:
+                    for chunk in response.iter_raw():
+                        reader.feed(chunk)
+                    reader.keep(response)
+            finally:
+                response.close()  # the connection goes back to the pool
         except _FAILURES as exc:
             return self._core.failed(flight, exc)
         except BaseException as exc:
             self._core.interrupted(flight, exc, sending=True)
             raise
+        finally:
+            leave(deadline)
         core = self._core
         c = core.read(flight, response)
         if core.asks_ledger(flight.call, c):

@@ -65,8 +65,11 @@ def gzipped(_: httpx.Request) -> httpx.Response:
     return httpx.Response(200, headers=headers, stream=httpx.ByteStream(BOMB))
 
 
-def test_a_gzip_bomb_stops_at_the_limit_and_is_not_resent() -> None:
-    handler = Counting(gzipped)
+def unknown_outcome_and_peak(
+    handler: Callable[[httpx.Request], httpx.Response],
+) -> tuple[OutcomeUnknownError, int]:
+    """Post once through a transport answered by ``handler``: the OutcomeUnknownError it
+    must raise, and the peak of memory traced meanwhile."""
     transport = payerr.PaymentTransport(
         "paykka", transport=httpx.MockTransport(handler), policy=policy(FakeTime())
     )
@@ -74,12 +77,18 @@ def test_a_gzip_bomb_stops_at_the_limit_and_is_not_resent() -> None:
     try:
         with httpx.Client(transport=transport) as client, pytest.raises(OutcomeUnknownError) as e:
             client.post(URL, json={}, headers=KEY)
-        _, peak = tracemalloc.get_traced_memory()
+        peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+    return e.value, peak
+
+
+def test_a_gzip_bomb_stops_at_the_limit_and_is_not_resent() -> None:
+    handler = Counting(gzipped)
+    error, peak = unknown_outcome_and_peak(handler)
     assert handler.calls == 1  # a key would allow a resend: the size never does
-    assert "larger than 1048576 bytes" in e.value.classification.message
-    assert e.value.classification.outcome == "pending"
+    assert "larger than 1048576 bytes" in error.classification.message
+    assert error.classification.outcome == "pending"
     assert peak < 8 * (1 << 20), peak  # the limit, a chunk and change; never the 256 MiB
 
 
@@ -100,17 +109,8 @@ def test_a_bomb_wrapped_twice_stops_at_the_limit_too(header: str) -> None:
         headers = {"Content-Encoding": header}
         return httpx.Response(200, headers=headers, stream=httpx.ByteStream(twice))
 
-    transport = payerr.PaymentTransport(
-        "paykka", transport=httpx.MockTransport(handler), policy=policy(FakeTime())
-    )
-    tracemalloc.start()
-    try:
-        with httpx.Client(transport=transport) as client, pytest.raises(OutcomeUnknownError) as e:
-            client.post(URL, json={}, headers=KEY)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert "larger than 1048576 bytes" in e.value.classification.message
+    error, peak = unknown_outcome_and_peak(handler)
+    assert "larger than 1048576 bytes" in error.classification.message
     assert peak < 8 * (1 << 20), peak
 
 

@@ -254,7 +254,7 @@ def phantom_holds(redis_server: Server, with_id: bool) -> int:
         worker.flush()
     import redis  # noqa: PLC0415 -- the optional extra
 
-    client = redis.Redis(host="127.0.0.1", port=redis_server.port)
+    client: Any = redis.Redis(host="127.0.0.1", port=redis_server.port)
     return sum(
         client.hexists(f"payerr:reattempt:{{{card_key(f'tok_{n}')}}}:s", "hold_member")
         for n in range(50)

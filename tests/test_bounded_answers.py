@@ -342,3 +342,63 @@ def test_headers_dripping_past_the_deadline_are_cut_async(header_drip: HeaderDri
     _until(lambda: bool(header_drip.sent))
     assert header_drip.sent
     assert header_drip.sent[0] < HeaderDrip.LINES
+
+
+class Breaking(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body that breaks after its first bytes, with an error that is not httpx's."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield b'{"ret_code": "000000",'
+        raise self.error
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b'{"ret_code": "000000",'
+        raise self.error
+
+
+FOREIGN = [MemoryError(), zlib.error("invalid stored block lengths"), RuntimeError("bug")]
+
+
+@pytest.mark.parametrize("error", FOREIGN, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("where", ["handle_request", "body"])
+def test_no_foreign_exception_escapes_a_transport(error: Exception, where: str) -> None:
+    """An inner transport (or its body) raising something httpx does not name, after the
+    request may have been sent: OutcomeUnknownError (pending), the original as its cause,
+    never resent (a key would allow a resend: the same fault would meet it), sync and async."""
+    calls = 0
+
+    def handler(_: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if where == "handle_request":
+            raise error
+        return httpx.Response(200, stream=Breaking(error))
+
+    transport = payerr.PaymentTransport(
+        "paykka", transport=httpx.MockTransport(handler), policy=policy(FakeTime())
+    )
+    with httpx.Client(transport=transport) as client, pytest.raises(OutcomeUnknownError) as e:
+        client.post(URL, json={}, headers=KEY)
+    assert e.value.classification.outcome == "pending"
+    assert type(error).__name__ in e.value.classification.message
+    assert e.value.__cause__ is not None
+    assert e.value.__cause__.__cause__ is error
+    assert calls == 1
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        return handler(request)
+
+    async def call() -> None:
+        transport = payerr.AsyncPaymentTransport(
+            "paykka", transport=httpx.MockTransport(handle), policy=policy(FakeTime())
+        )
+        async with httpx.AsyncClient(transport=transport) as client:
+            await client.post(URL, json={}, headers=KEY)
+
+    with pytest.raises(OutcomeUnknownError) as e:
+        asyncio.run(call())
+    assert e.value.classification.outcome == "pending"
+    assert calls == 2

@@ -20,7 +20,14 @@ from collections.abc import Callable
 
 import httpx
 
-__all__ = ["DEFAULT_MAX_BODY", "MAX_BODY_LIMIT", "AnswerCut", "BodyReader", "bounded_accept"]
+__all__ = [
+    "DEFAULT_MAX_BODY",
+    "MAX_BODY_LIMIT",
+    "AnswerCut",
+    "BodyReader",
+    "InnerFailure",
+    "bounded_accept",
+]
 
 DEFAULT_MAX_BODY = 1 << 20
 """The decoded size an answer may have (1 MiB): far more than any payment answer."""
@@ -34,6 +41,16 @@ class AnswerCut(httpx.DecodingError):
     def __init__(self, why: str, *, request: httpx.Request | None = None) -> None:
         super().__init__(why, request=request)
         self.why = why
+
+
+class InnerFailure(httpx.TransportError):
+    """The inner transport (or its body stream) raised something that is not an httpx error
+    (a ``MemoryError``, a ``zlib.error``, a bug in a custom transport) after the request may
+    have been sent: outcome unknown, never resent for it. The original is ``__cause__``."""
+
+    def __init__(self, error: Exception, *, request: httpx.Request | None = None) -> None:
+        super().__init__(f"{type(error).__name__}: {error}", request=request)
+        self.error_type = type(error).__name__
 
 
 class BodyReader:

@@ -18,6 +18,7 @@ This module does not import ``redis`` unless :func:`quick_client` is called.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import warnings
 from collections.abc import Mapping
@@ -54,28 +55,24 @@ class RedisConfigWarning(UserWarning):
 
 def quick_client(url: str, *, timeout: float = QUICK_TIMEOUT, asynchronous: bool = False) -> Any:
     """A redis-py client for ``url`` that gives up after ``timeout`` seconds per connect and
-    per reply, with one immediate retry: at most ``4 * timeout`` on a hung server."""
+    per reply, with one immediate retry on a connection error or a timeout (redis-py 5 retries
+    only the errors named in ``retry_on_error``; 6 and later retry both by default): at most
+    ``4 * timeout`` on a hung server."""
     if not isinstance(url, str) or not url:
         raise UsageError("url must be a Redis URL, such as 'redis://redis.internal:6379/0'")
     if isinstance(timeout, bool) or not (isinstance(timeout, int | float) and 0 < timeout <= 60):
         raise UsageError(f"timeout must be seconds in (0, 60], got {timeout!r}")
-    from redis.backoff import NoBackoff  # noqa: PLC0415 -- redis is an extra, imported only when used
-
-    if asynchronous:
-        import redis.asyncio  # noqa: PLC0415 -- redis is an extra, imported only when used
-        from redis.asyncio.retry import Retry as AsyncRetry  # noqa: PLC0415 -- redis is an extra, imported only when used
-
-        return redis.asyncio.Redis.from_url(
-            url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry=AsyncRetry(NoBackoff(), 1),
-        )
-    import redis  # noqa: PLC0415 -- redis is an extra, imported only when used
-    from redis.retry import Retry  # noqa: PLC0415 -- redis is an extra, imported only when used
-
+    # Through Any: redis-py 5 ships no types for these.
+    redis: Any = importlib.import_module("redis.asyncio" if asynchronous else "redis")
+    retries: Any = importlib.import_module("redis.asyncio.retry" if asynchronous else "redis.retry")
+    backoff: Any = importlib.import_module("redis.backoff")
+    errors: Any = importlib.import_module("redis.exceptions")
     return redis.Redis.from_url(
-        url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 1)
+        url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=retries.Retry(backoff.NoBackoff(), 1),
+        retry_on_error=[errors.ConnectionError, errors.TimeoutError],
     )
 
 

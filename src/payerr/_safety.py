@@ -16,7 +16,7 @@ from enum import Enum
 
 import httpx
 
-from payerr._body import AnswerCut
+from payerr._body import AnswerCut, InnerFailure
 from payerr._operations import operation_of_request
 from payerr._redaction import redact_text
 from payerr._registry import default_registry
@@ -255,6 +255,10 @@ _CUT_ACTION = (
     "Outcome unknown: the answer was cut (too large, or still arriving at the call's "
     "deadline) after the request may have executed. Inquire the payment status; do not resend."
 )
+_FOREIGN_ACTION = (
+    "Outcome unknown: the HTTP transport failed with an unexpected error after the request may "
+    "have been sent. Inquire the payment status; do not resend."
+)
 
 
 def classify_transport_error(provider: str, exc: Exception) -> tuple[Classification, Sent]:
@@ -263,9 +267,10 @@ def classify_transport_error(provider: str, exc: Exception) -> tuple[Classificat
     # secret, a proxy's error may carry escapes or a card number.
     text = f"{type(exc).__name__}: {exc}"
     message = clean_cut(text, 300, scrub=redact_text)
-    if isinstance(exc, AnswerCut):
-        # Answered, but too large or too slow to read: it may have executed. Outcome unknown,
-        # never resent for it (a resend would meet the same answer).
+    if isinstance(exc, AnswerCut | InnerFailure):
+        # Answered, but too large or too slow to read, or the inner transport broke in a way
+        # httpx does not name: it may have executed. Outcome unknown, never resent for it (a
+        # resend would meet the same answer, or the same fault).
         c = Classification(
             provider=provider,
             code="",
@@ -275,7 +280,7 @@ def classify_transport_error(provider: str, exc: Exception) -> tuple[Classificat
             category=None,
             retryable=False,
             known=False,
-            action=_CUT_ACTION,
+            action=_CUT_ACTION if isinstance(exc, AnswerCut) else _FOREIGN_ACTION,
             user_message=Classification.defaults(Outcome.PENDING, None)[1],
             source="transport",
         )

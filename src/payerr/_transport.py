@@ -27,7 +27,14 @@ import anyio
 import httpx
 
 from payerr import _logs, _telemetry
-from payerr._body import DEFAULT_MAX_BODY, MAX_BODY_LIMIT, AnswerCut, BodyReader, bounded_accept
+from payerr._body import (
+    DEFAULT_MAX_BODY,
+    MAX_BODY_LIMIT,
+    AnswerCut,
+    BodyReader,
+    InnerFailure,
+    bounded_accept,
+)
 from payerr._classify import EXTENSION_KEY, log_unknown, read_answer
 from payerr._deadline import bound_reads, enter, leave
 from payerr._decide import (
@@ -40,7 +47,7 @@ from payerr._decide import (
     judge,
     record,
 )
-from payerr._exceptions import UsageError
+from payerr._exceptions import PayerrError, UsageError
 from payerr._ledger import CallLedger, Earlier, LedgerKey, default_ledger
 from payerr._operations import operation_of_request
 from payerr._policy import RetryPolicy
@@ -64,6 +71,15 @@ __all__ = ["AsyncPaymentTransport", "PaymentTransport"]
 # Sending failed, or the answer could not be read (a body that will not decode is an answer
 # garbled after the request executed).
 _FAILURES = (httpx.TransportError, httpx.DecodingError)
+
+
+def _inner_failure(exc: Exception, flight: _Flight) -> InnerFailure:
+    """What an inner transport raised besides httpx's errors (a MemoryError, a zlib.error, a
+    custom transport's bug), after the request may have been sent: outcome unknown."""
+    failure = InnerFailure(exc, request=flight.request)
+    failure.__cause__ = exc
+    return failure
+
 
 CALL_KEY = "payerr.call"
 """``request.extensions`` key of the logical call a request belongs to (shared by its hops)."""
@@ -511,6 +527,11 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
                 response.close()  # the connection goes back to the pool
         except _FAILURES as exc:
             return self._core.failed(flight, exc)
+        except PayerrError as exc:  # payerr's own (a UsageError): as it is
+            self._core.interrupted(flight, exc, sending=True)
+            raise
+        except Exception as exc:  # not httpx's: no foreign exception escapes a transport
+            return self._core.failed(flight, _inner_failure(exc, flight))
         except BaseException as exc:
             self._core.interrupted(flight, exc, sending=True)
             raise
@@ -605,6 +626,11 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
                 )
         except _FAILURES as exc:
             return self._core.failed(flight, exc)
+        except PayerrError as exc:  # payerr's own (a UsageError): as it is
+            self._core.interrupted(flight, exc, sending=True)
+            raise
+        except Exception as exc:  # not httpx's: no foreign exception escapes a transport
+            return self._core.failed(flight, _inner_failure(exc, flight))
         except BaseException as exc:  # cancelled mid-send: it may have executed
             self._core.interrupted(flight, exc, sending=True)
             raise

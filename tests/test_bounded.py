@@ -134,8 +134,9 @@ def test_a_cancelled_call_may_have_executed_and_is_then_forgotten() -> None:
 
 
 def test_an_interrupted_sync_call_is_over() -> None:
-    """A custom inner transport's own exception propagates unchanged, and the call is over:
-    it may have executed, and a resend under its key hears so."""
+    """A custom inner transport's own exception ends the call in OutcomeUnknownError (no
+    foreign exception escapes a transport; it is the cause's cause), and the call is over: it
+    may have executed, and a resend under its key hears so."""
     ledger = payerr.MemoryCallLedger(max_keys=1)
 
     def provider(request: httpx.Request) -> httpx.Response:
@@ -149,13 +150,15 @@ def test_an_interrupted_sync_call_is_over() -> None:
         "paykka", transport=httpx.MockTransport(provider), ledger=ledger
     )
     with httpx.Client(transport=transport) as http:
-        with pytest.raises(RuntimeError):
+        with pytest.raises(OutcomeUnknownError) as first:
             http.post(URL, json={}, headers={"Idempotency-Key": "k-1"})
+        assert first.value.__cause__ is not None
+        assert isinstance(first.value.__cause__.__cause__, RuntimeError)
         with pytest.raises(OutcomeUnknownError) as info:
             http.post(URL, json={}, headers={"Idempotency-Key": "k-1"}, extensions={"resend": 1})
         http.post(URL, json={}, headers={"Idempotency-Key": "k-2"})
     assert info.value.executed is not None
-    assert info.value.executed.error == "RuntimeError"
+    assert info.value.executed.error == "InnerFailure"
     assert len(ledger) == 1  # k-1 was over, so k-2 could take its place
 
 

@@ -460,3 +460,83 @@ def test_masking_megabytes_of_digits_and_percent_signs_stays_bounded() -> None:
         c = payerr.classify_http("ottpay", 200, {"rsp_code": "FAIL", "rsp_msg": text})
         assert c.detail is not None
         assert len(c.detail) <= 1_003
+
+
+# -- forms the second review found ------------------------------------------------------------
+
+
+def _script(base: int, separator: str = "") -> str:
+    """PAN in the digits of the script whose zero is ``base``, grouped by ``separator``."""
+    digits = "".join(chr(base + int(d)) for d in PAN)
+    return separator.join(digits[i : i + 4] for i in range(0, 16, 4))
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        _script(0x0660),  # Arabic-Indic digits
+        _script(0x1D7CE),  # mathematical bold digits
+        _script(0xFF10, "\uff0d"),  # full-width digits and hyphen-minus
+        _script(0xFF10, "\u3000"),  # full-width digits, ideographic spaces
+        _script(0x30, "\u00a0"),  # ASCII digits, no-break spaces
+        _script(0x30, "\u2013"),  # ASCII digits, en dashes
+    ],
+    ids=["arabic-indic", "math-bold", "full-width-dash", "ideographic-space", "nbsp", "en-dash"],
+)
+def test_card_numbers_in_other_scripts_and_their_separators_are_masked(written: str) -> None:
+    """Every Unicode decimal digit (Nd) is read as its ASCII digit where a card number is
+    looked for, and the spaces and dashes that group such digits as ASCII ones: payerr's own
+    fields used to turn full-width digits into ASCII but keep the full-width hyphen, so
+    "4111" + U+FF0D + "1111"... came out whole."""
+    body = {"result": {"resultCode": "X", "resultStatus": "F", "resultMessage": f"card {written}"}}
+    c = payerr.classify_http("antom", 200, body)
+    assert "411111******1111" in fields(c)
+    assert not leaks(fields(c))
+    event = payerr.RedactSensitive()(None, "info", {"event": "charge", "note": written})
+    assert event["note"] == "411111******1111"
+
+
+def test_numbers_and_keys_holding_card_numbers_are_masked_in_logs() -> None:
+    """A card number as a dict key, a float (a JSON parser's) or a Decimal is masked as the
+    same digits in a string are; amounts, NaN and fractions stay as they are."""
+    from decimal import Decimal
+
+    event = {
+        "event": "charge",
+        "by_card": {PAN: "declined", "5555555555554444": "ok", "order-1": "paid"},
+        "as_float": 4111111111111111.0,
+        "as_decimal": Decimal(PAN),
+        "nested": [{"n": 5555555555554444.0}],
+        "amount": 12.5,
+        "big_amount": Decimal("12345678901234.56"),
+        "nan": float("nan"),
+        "no_number": Decimal("NaN"),
+    }
+    out = payerr.RedactSensitive()(None, "info", event)
+    assert out["by_card"] == {
+        "411111******1111": "declined",
+        "555555******4444": "ok",
+        "order-1": "paid",
+    }
+    assert out["as_float"] == out["as_decimal"] == "411111******1111"
+    assert out["nested"] == [{"n": "555555******4444"}]
+    assert out["amount"] == 12.5
+    assert out["big_amount"] == Decimal("12345678901234.56")
+    assert out["no_number"].is_nan()
+
+
+def test_a_card_number_in_a_urls_host_is_masked() -> None:
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    transport = payerr.PaymentTransport("paykka", transport=httpx.MockTransport(broken))
+    url = f"https://{PAN}.psp.test/v1/{PAN}/pay"
+    with (
+        capture_logs() as logs,
+        httpx.Client(transport=transport) as client,
+        pytest.raises(payerr.PaymentError) as e,
+    ):
+        client.post(url, json={})
+    assert e.value.request_url == "https://411111******1111.psp.test/v1/411111******1111/pay"
+    assert not any(leaks(str(log)) for log in logs)
+    assert not leaks(repr(e.value))

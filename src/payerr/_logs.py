@@ -42,7 +42,7 @@ FAILED = "payerr.request_failed"
 SUCCEEDED = "payerr.request_succeeded"
 PENDING = "payerr.request_pending"
 
-_FOUR_DIGITS = re.compile(r"[0-9]{4}")  # every card number, plain or grouped, has these
+_FOUR_DIGITS = re.compile(r"\d{4}")  # every card number has these (\d: in any script)
 
 # A card decline is business as usual; a broken integration or an unknown outcome needs a human.
 _LEVELS: dict[Category | None, int] = {
@@ -92,14 +92,17 @@ def payment_fields(
 
 def safe_url(url: httpx.URL) -> str:
     """The URL without query string, fragment or user info (they may carry secrets), and with
-    any card number in the path masked to its first six and last four digits."""
+    any card number in the host or the path masked to its first six and last four digits."""
     port = f":{url.port}" if url.port is not None else ""
-    path = url.path
+    host, path = url.host, url.path
     # payerr's own events never carry a card number, whatever processors the application
-    # configured; most paths have no four digits in a row, and pay one regex scan for that.
+    # configured; most hosts and paths have no four digits in a row, and pay one regex scan
+    # for that.
     if _FOUR_DIGITS.search(path):
         path = _mask_card_numbers(path)
-    return f"{url.scheme}://{url.host}{port}{path}"
+    if _FOUR_DIGITS.search(host):
+        host = _mask_card_numbers(host)
+    return f"{url.scheme}://{host}{port}{path}"
 
 
 # -- the transport's events -------------------------------------------------------------------

@@ -76,7 +76,7 @@ from typing import Protocol, TypeVar
 from payerr import _log
 from payerr._exceptions import PayerrError, ReattemptStoreError, UsageError
 from payerr._networks import card_brand, is_issuer_decline
-from payerr._redaction import _CARD_RUN, _GROUPS, _pan_spans
+from payerr._redaction import _CARD_RUN, _GROUPS, _ascii_digits, _pan_spans
 from payerr._taxonomy import Classification, NetworkAdvice, Outcome
 
 __all__ = [
@@ -1023,7 +1023,7 @@ def card_key(card_id: str) -> str:
         raise UsageError("card_id must be printable text")
     if not card_id.strip():
         raise UsageError("card_id must not be only white space")
-    if _holds_card_number(unicodedata.normalize("NFKC", card_id)):
+    if _holds_card_number(_ascii_digits(unicodedata.normalize("NFKC", card_id))):
         raise UsageError(
             "card_id looks like a card number: pass the provider's card fingerprint or token "
             "id, never a PAN"

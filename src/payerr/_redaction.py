@@ -15,9 +15,11 @@ currencies, order ids, payment codes, timestamps and phone numbers pass untouche
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 import traceback
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -145,6 +147,14 @@ _JSON_STARTS = ("{", "[")
 _SAFE_SCALARS = (bool, float, Decimal, date, datetime, time, timedelta, Enum, type(None))
 _MAX_DEPTH = 24
 _SMALL = 10 ** (_PAN_MIN - 1)  # integers below this have too few digits for a card number
+_LARGE = 10**_PAN_MAX  # and numbers from this one on too many
+
+
+def _whole_and_long(value: float | Decimal) -> bool:
+    """A finite whole number with as many digits as a card number (NaN, infinities and
+    fractions are not card numbers)."""
+    finite = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
+    return finite and _SMALL <= abs(value) < _LARGE and value == int(value)
 
 
 _DOUBLED = bytes.maketrans(b"0123456789", b"0246813579")  # 2d, less 9 when it passes 9
@@ -306,28 +316,64 @@ def _mask_header_value(match: re.Match[str], mask: str) -> str:
     return f"{match.group('key')}{value[: opening.end()]}{head}{mask}{tail}{value[close:]}"
 
 
-_FULL_WIDTH = re.compile("[\uff10-\uff19]")
-_TO_ASCII = {0xFF10 + d: ord("0") + d for d in range(10)}
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+"""A decimal digit that is not ASCII (Unicode category Nd: full-width U+FF10-U+FF19 as CJK
+input methods write them, Arabic-Indic, Devanagari, mathematical bold, ...)."""
+
+
+def _to_ascii_digit(match: re.Match[str]) -> str:
+    return str(unicodedata.digit(match.group(0)))
+
+
+_WIDE_SEPARATORS = {
+    0x00A0: " ",  # no-break space
+    0x2007: " ",  # figure space
+    0x202F: " ",  # narrow no-break space
+    0x3000: " ",  # ideographic space
+    0x2010: "-",  # hyphen
+    0x2011: "-",  # non-breaking hyphen
+    0x2012: "-",  # figure dash
+    0x2013: "-",  # en dash
+    0x2212: "-",  # minus sign
+    0xFF0D: "-",  # full-width hyphen-minus
+    0xFF0E: ".",  # full-width full stop
+    0xFF0F: "/",  # full-width solidus
+    0xFF3F: "_",  # full-width low line
+    0xFF0B: "+",  # full-width plus
+}
+_TO_ASCII_SEPARATORS = {code: ord(c) for code, c in _WIDE_SEPARATORS.items()}
 
 
 def _ascii_digits(text: str) -> str:
-    """Full-width digits (U+FF10 to U+FF19, as CJK text and input methods write them) as ASCII, so a
-    card number written with them is recognised and masked like any other."""
-    if text.isascii() or _FULL_WIDTH.search(text) is None:
+    """Non-ASCII text with every digit as ASCII (full-width, as CJK text and input methods
+    write them, Arabic-Indic, ...) and the spaces and dashes that group digits (no-break and
+    ideographic spaces, full-width and typographic dashes) as ASCII too: how a card number is
+    looked for. ASCII text comes back as it is."""
+    if text.isascii():
         return text
-    return text.translate(_TO_ASCII)
+    if _OTHER_DIGIT.search(text) is not None:
+        text = _OTHER_DIGIT.sub(_to_ascii_digit, text)
+    return text.translate(_TO_ASCII_SEPARATORS)
+
+
+def _mask_digits(text: str) -> str:
+    """Card numbers masked, read as :func:`_ascii_digits` reads them. A text with none comes
+    back exactly as it was; one with a card number comes back in its ASCII reading."""
+    read = _ascii_digits(text)
+    if not _may_hold_pan(read):
+        return text
+    masked = _CARD_RUN.sub(_mask_run, read)
+    return text if masked == read else masked
 
 
 def _mask_card_numbers(text: str) -> str:
     """``text`` with every card number masked to its first six and last four digits."""
-    text = _ascii_digits(text)
-    return _CARD_RUN.sub(_mask_run, text) if _may_hold_pan(text) else text
+    return _mask_digits(text)
 
 
 def redact_text(text: str, extra: Iterable[re.Pattern[str]] = (), mask: str = REDACTED) -> str:
     """Mask card numbers and ``key=value`` secrets in free text, and anything ``extra`` matches."""
-    text = _ascii_digits(text)
-    result = _CARD_RUN.sub(_mask_run, text) if _may_hold_pan(text) else text
+    result = _mask_digits(text)
     if _may_hold_key_value(result):
         result = _KEY_VALUE.sub(lambda m: m.group("key") + mask, result)
         if "eader value" in result:
@@ -387,7 +433,7 @@ class RedactSensitive:
                 if kind is str:
                     strings.append((key, value))
                     continue
-                if kind is bool or kind is float or (kind is int and -_SMALL < value < _SMALL):
+                if kind is bool or ((kind is int or kind is float) and -_SMALL < value < _SMALL):
                     continue
                 redacted = self._value(value, 0, set())
                 if redacted is not value:
@@ -434,6 +480,17 @@ class RedactSensitive:
 
     # -- values -------------------------------------------------------------------------------
 
+    @staticmethod
+    def _key(key: object) -> object:
+        """A mapping's key: a card number used as one (``{"4111...": "declined"}``) is masked
+        as a value would be."""
+        if isinstance(key, str) and len(key) >= _PAN_MIN:
+            return _mask_card_numbers(key)
+        if isinstance(key, int) and not isinstance(key, bool) and abs(key) >= _SMALL:
+            masked = redact_text(str(key))
+            return key if masked == str(key) else masked
+        return key
+
     def _item(self, key: object, value: Any, depth: int, seen: set[int]) -> Any:
         if value is not None and value != "" and self.is_secret_key(key):
             return self._mask
@@ -466,6 +523,12 @@ class RedactSensitive:
                 masked = redact_text(str(value))
                 return value if masked == str(value) else masked
             return value
+        if isinstance(value, float | Decimal) and _whole_and_long(value):
+            # A card number read as a number (a JSON parser's float, a Decimal column): masked
+            # when it is a whole number whose digits are a card number.
+            digits = str(int(value))
+            masked = redact_text(digits)
+            return value if masked == digits else masked
         if isinstance(value, _SAFE_SCALARS):
             return value
         if depth >= _MAX_DEPTH:
@@ -481,7 +544,7 @@ class RedactSensitive:
         if isinstance(value, Mapping):
             seen.add(marker)
             try:
-                return {k: self._item(k, v, depth + 1, seen) for k, v in value.items()}
+                return {self._key(k): self._item(k, v, depth + 1, seen) for k, v in value.items()}
             finally:
                 seen.discard(marker)
         if isinstance(value, list | tuple | set | frozenset):

@@ -311,7 +311,7 @@ class _Core:
 
     def interrupted(self, flight: _Flight, exc: BaseException, *, sending: bool) -> None:
         """The call ended in an exception no decision was made on: a cancellation (asyncio,
-        trio, a timeout scope), KeyboardInterrupt, or a custom inner transport's own error.
+        trio, a timeout scope), KeyboardInterrupt, or payerr's own error (a UsageError).
         Mid-send it may have executed, and a later call under the same key hears so; either
         way it is over, so the memory's bound can forget it."""
         call = flight.call

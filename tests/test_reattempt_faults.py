@@ -209,14 +209,17 @@ def test_debug_sleep_fails_fast_too(tmp_path: Path) -> None:
     with server(tmp_path, "--enable-debug-command", "yes") as redis_server:
         worker = limiter(redis_server.url(), max_wait=4 * QUICK)
         worker.record(CARD, mastercard(), attempt_id="warm")
-        # DEBUG SLEEP sent on its own link, its reply not awaited: its bytes reach the server
-        # before the record's are even sent, so the server is asleep when the record arrives.
-        sleeper = socket.create_connection(("127.0.0.1", redis_server.port), timeout=30)
-        sleeper.sendall(b"DEBUG SLEEP 3\r\n")
-        with pytest.raises(payerr.ReattemptStoreError):
-            worker.record(CARD, STOLEN, attempt_id="pay-9")
-        assert sleeper.recv(16).startswith(b"+OK")  # the server woke
-        sleeper.close()
+        # DEBUG SLEEP sent on its own link, its reply not awaited. The link answers a PING
+        # first, so the server has accepted it and reads it like any other: the DEBUG's bytes
+        # are in its queue before the record's are sent, and the server is asleep when the
+        # record arrives (a link not yet accepted could be read after the record's).
+        with socket.create_connection(("127.0.0.1", redis_server.port), timeout=30) as sleeper:
+            sleeper.sendall(b"PING\r\n")
+            assert sleeper.recv(16).startswith(b"+PONG")
+            sleeper.sendall(b"DEBUG SLEEP 3\r\n")
+            with pytest.raises(payerr.ReattemptStoreError):
+                worker.record(CARD, STOLEN, attempt_id="pay-9")
+            assert sleeper.recv(16).startswith(b"+OK")  # the server woke
         worker.flush()  # the kept answer, written once the server answers again
         allowed, reason, _ = another_worker(redis_server.url(), T0 + DAY)
         assert not allowed

@@ -3,8 +3,13 @@
 Every outcome and every category for each provider, then the faults payerr exists for: 5xx and
 429 refusals, resets, answers lost after the payment ran (with and without an idempotency key),
 garbage, a caller resending an order the provider already ran, and the inquiries that settle
-what stayed unknown. One line per scenario says what was injected, what payerr did and how the
-payment ended; the summary says what the provider saw. Logs only with ``--verbose``.
+what stayed unknown. The headline says what the provider saw and checks every verdict payerr
+gave against what the simulator really did; a grid shows each scenario for each provider. Logs
+only with ``--verbose``, each line with its payment's id.
+
+Deterministic under a seed: the faults are scripted (an answer lost after the payment ran is a
+connection closed, not a race against a read timeout), the retry jitter is fixed and no figure
+is a wall-clock time, so the same seed prints the same numbers on any machine, under any load.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import json
 import logging
 import random
 import sys
-import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -121,8 +125,8 @@ def workload(seed: int = 7, fillers: int = 100) -> list[Payment]:
             add(f"answers {verdict}", True, code=CODES[provider][verdict])
         add("503 then ok", True, "503")
         add("429 and reset", True, "429:0.05", "reset")
-        add("stall, keyed", True, "stall")
-        add("stall, no key", False, "stall")
+        add("answer lost, keyed", True, "drop")
+        add("answer lost, no key", False, "drop")
         add("503, no key", False, "503")
         add("429 outlasts", True, "429:0", "429:0", "429:0", "429:0")
         add("5xx storm", True, "503", "502", "504", "503")
@@ -155,7 +159,7 @@ def run(
     verbose: bool = False,
     metrics: bool = False,
 ) -> dict[str, Any]:
-    """Run the demo; print a line per scenario and the summary; return the summary.
+    """Run the demo; print the headline and the grid (or one JSON line); return the summary.
 
     ``metrics``: record payerr's OpenTelemetry metrics with the SDK's in-memory reader (needs
     ``opentelemetry-sdk``) and print their points after the summary (in JSON: ``metrics``).
@@ -165,24 +169,30 @@ def run(
     retries = Counter[str]()
     _configure_logs(retries, sys.stderr, verbose=verbose)  # logs on stderr, results on stdout
     payments = workload(seed)
-    start = time.perf_counter()
-    with ProviderSimulator(stall=0.6) as sim:
+    with ProviderSimulator() as sim:
         results = _pay_all(sim, payments, _requests(payments))
         resends = [p for p in payments if p.resend]
         again = _pay_all(sim, resends, _requests(resends)) if resends else []
         settled = _inquire_all(sim, payments, results, again)
+        checked = {
+            p: _check(p, r, settled.get(p), sim) for p, r in zip(payments, results, strict=True)
+        }
         summary: dict[str, Any] = {
+            "seed": seed,
             "payments": len(payments),
             "requests": sim.requests,
             "executions": sim.executions,
             "duplicate_executions": sim.duplicate_executions,
             "retries": sum(retries.values()),
+            "verdicts": {k: sum(1 for v in checked.values() if v == k) for k in _CHECKS},
             "outcomes": dict(sorted(Counter(label(r) for r in results).items())),
             "inquiries": sim.inquiries,
             "settled_by_inquiry": dict(sorted(Counter(settled.values()).items())),
             "faults_played": dict(sorted(sim.faults_played.items())),
-            "seconds": round(time.perf_counter() - start, 2),
         }
+        wrong = [p.order for p, v in checked.items() if v == "wrong"]
+        if wrong:
+            summary["wrong"] = wrong
     if reader is not None:
         summary["metrics"] = metric_points(reader)
     if json_output:
@@ -194,6 +204,33 @@ def run(
         if reader is not None:
             out.write(_metrics_report(summary["metrics"]))
     return summary
+
+
+_CHECKS = ("right", "wrong", "unknown")
+
+
+def _check(
+    payment: Payment,
+    result: httpx.Response | PaymentError,
+    inquiry: str | None,
+    sim: ProviderSimulator,
+) -> str:
+    """payerr's verdict on ``payment`` against what the simulator did with it: ``right``,
+    ``wrong``, or ``unknown`` (payerr said it could not tell, and the inquiry could not
+    either: honest, never wrong). A success must have run and succeeded; a failure must not
+    have succeeded; "still processing" must be what the provider holds; an unknown outcome
+    is judged by what the inquiry then said."""
+    truth = sim.outcome_of(payment.order)  # success / pending / failed, None: never ran
+    said = label(result)
+    if said == "outcome-unknown":
+        said = "unknown" if inquiry is None else inquiry.rpartition("(")[2].rstrip(")")
+    if said in ("unknown", "outcome-unknown"):
+        return "unknown"
+    if said == "success":
+        return "right" if truth == "success" else "wrong"
+    if said == "pending":
+        return "right" if truth == "pending" else "unknown" if truth is None else "wrong"
+    return "right" if truth not in {"success", "pending"} else "wrong"
 
 
 def _metric_reader() -> Any:
@@ -263,6 +300,7 @@ def _configure_logs(retries: Counter[str], stream: TextIO, *, verbose: bool) -> 
     structlog.configure(
         processors=[
             count_retries,
+            structlog.contextvars.merge_contextvars,  # payment_id, bound per payment
             structlog.processors.add_log_level,
             add_payment_context,
             RedactSensitive(),
@@ -296,12 +334,18 @@ def _pay_all(
         wait_initial=0.05,
         wait_max=0.4,
         wait_jitter=0.05,
-        timeout=10,
+        random=lambda: 0.5,  # the same waits every run
+        timeout=60,
         # The demo's own budget, roomy: it injects faults into a third of its payments on purpose.
         budget=RetryBudget(min_retries=400),
     )
-    timeout = httpx.Timeout(2.0, read=0.3)
-    return asyncio.run(send_all(sim, requests, policy=policy, timeout=timeout, concurrency=20))
+    # Generous: no answer races a timeout, however loaded the machine (lost answers are
+    # scripted as closed connections).
+    timeout = httpx.Timeout(30.0)
+    ids = [p.order for p in payments]
+    return asyncio.run(
+        send_all(sim, requests, policy=policy, timeout=timeout, concurrency=20, ids=ids)
+    )
 
 
 def _unsettled(result: httpx.Response | PaymentError | None) -> bool:
@@ -356,12 +400,35 @@ def _history(result: httpx.Response | PaymentError) -> list[AttemptRecord]:
     return list(records) if records else []
 
 
-def _did(result: httpx.Response | PaymentError) -> str:
-    history = _history(result)
-    attempts = max(1, len(history))
-    waited = sum(r.wait or 0.0 for r in history)
-    text = f"{attempts} attempt{'s' if attempts > 1 else ''}"
-    return text + (f", waited {waited:.2f}s" if waited else "")
+def _attempts(result: httpx.Response | PaymentError) -> int:
+    return max(1, len(_history(result)))
+
+
+_FOUND = {"success": "ran", "pending": "pending"}
+"""What an inquiry's verdict says the payment became (any failure: it never ran)."""
+
+
+def _cell(
+    payment: Payment,
+    result: httpx.Response | PaymentError,
+    again: httpx.Response | PaymentError | None,
+    settled: str | None,
+) -> str:
+    """One scenario for one provider, in at most 18 characters: payerr's verdict, how many
+    attempts it took, and for an unknown outcome what the inquiry found."""
+    if again is not None:  # sent twice: what the second send met
+        c = _classification(again)
+        said = "repeat" if c is not None and c.repeat else label(again)
+    else:
+        said = label(result)
+        if said == "outcome-unknown":
+            said = "?"
+    if settled is not None:
+        found = _FOUND.get(settled.rpartition("(")[2].rstrip(")"), "not run")
+        if found != said:  # a pending answer still pending says nothing new
+            said += "->" + found
+    attempts = _attempts(result)
+    return said + (f" x{attempts}" if attempts > 1 and again is None else "")
 
 
 def _report(
@@ -371,65 +438,60 @@ def _report(
     resent: dict[Payment, httpx.Response | PaymentError],
     settled: dict[Payment, str],
 ) -> str:
-    """The demo's report, top to bottom as it prints. Longer than 60 lines on purpose: it is
-    a layout, and one function keeps every column's width next to its header."""
-    lines = ["", "payerr demo: one line per scenario", ""]
-    header = f"{'payment':<18}{'key':<5}{'injected':<28}{'payerr did':<26}ended"
-    lines += [header, "-" * len(header)]
-    rows = sorted(
-        ((p, r) for p, r in zip(payments, results, strict=True) if p.scenario != "filler"),
-        key=lambda row: (PROVIDERS.index(row[0].provider), row[0].order),
-    )
-    for payment, result in rows:
-        injected = ",".join(payment.faults) or "-"
-        if payment.code:
-            injected = (injected + " " if payment.faults else "") + f"code {payment.code}"
-        if payment.resend:
-            injected = "sent twice by the caller"
-        ended = label(result)
-        second = resent.get(payment)
-        if second is not None:
-            c = _classification(second)
-            code = c.code if c is not None else "?"
-            ended += (
-                f"; again: {code} ({'repeat' if c is not None and c.repeat else label(second)})"
-            )
-        if payment in settled:
-            ended += f" -> inquiry: {settled[payment]}"
-        key = "yes" if payment.keyed else ("id" if payment.provider in _REQUEST_ID else "no")
-        injected = injected if len(injected) < 27 else injected[:24] + "..."
-        lines.append(f"{payment.order:<18}{key:<5}{injected:<28}{_did(result):<26}{ended}")
-    fillers = [r for p, r in zip(payments, results, strict=True) if p.scenario == "filler"]
-    if fillers:
-        counts = Counter(label(r) for r in fillers)
-        lines.append(f"{len(fillers)} more payments with random 503s and resets: {dict(counts)}")
-    lines += ["", "payerr demo summary", "==================="]
-    by_provider: dict[str, Counter[str]] = {p: Counter() for p in PROVIDERS}
+    """The headline, then one row per scenario with the providers as columns (≤ 100 columns)."""
+    verdicts = summary["verdicts"]
+    checked = verdicts["right"] + verdicts["wrong"]
+    lines = [
+        "",
+        f"payerr demo (seed {summary['seed']}): {summary['payments']} payments to "
+        f"{len(PROVIDERS)} simulated providers, faults injected on purpose",
+        "",
+        f"  requests {summary['requests']}   executions {summary['executions']}   "
+        f"duplicate executions {summary['duplicate_executions']}   "
+        f"retries {summary['retries']}   inquiries {summary['inquiries']}",
+        f"  payerr's verdicts against what the provider really did: {verdicts['right']} of "
+        f"{checked} right, {verdicts['wrong']} wrong"
+        + (f", {verdicts['unknown']} unknown" if verdicts["unknown"] else ""),
+    ]
+    if summary.get("wrong"):
+        lines.append(f"  WRONG: {', '.join(summary['wrong'])}")
+    lines += ["", (f"{'scenario':<24}" + "".join(f"{p:<19}" for p in PROVIDERS)).rstrip()]
+    lines.append("-" * (24 + 19 * len(PROVIDERS) - 1))
+    grid: dict[str, dict[str, str]] = {}
+    first: dict[str, str] = {}  # rows in the order the workload defines them
     for payment, result in zip(payments, results, strict=True):
-        by_provider[payment.provider][label(result)] += 1
-    labels = sorted({name for counts in by_provider.values() for name in counts})
-    lines.append(f"{'':<13}" + "".join(f"{name:>16}" for name in labels))
-    for provider, counts in by_provider.items():
-        lines.append(f"{provider:<13}" + "".join(f"{counts[name]:>16}" for name in labels))
-    lines.append("")
-    lines.append("key: an Idempotency-Key; id: Antom's paymentRequestId, which it deduplicates.")
-    lines.append(
-        "outcome-unknown: payerr could not tell whether the payment ran and did not resend it;"
-    )
-    lines.append("pending: the provider said it is still being processed.")
-    lines.append("")
-    for key in (
-        "payments",
-        "requests",
-        "executions",
-        "duplicate_executions",
-        "retries",
-        "inquiries",
-        "seconds",
-    ):
-        lines.append(f"{key:<22}{summary[key]}")
-    lines.append("settled by inquiry")
-    lines += [f"  {found:<36}{n}" for found, n in summary["settled_by_inquiry"].items()]
+        if payment.scenario == "filler":
+            continue
+        first[payment.scenario] = min(first.get(payment.scenario, "~"), payment.order[-4:])
+        cell = _cell(payment, result, resent.get(payment), settled.get(payment))
+        grid.setdefault(payment.scenario, {})[payment.provider] = cell
+    for name in sorted(grid, key=lambda n: first[n]):
+        cells = "".join(f"{grid[name].get(p, '-'):<19}" for p in PROVIDERS)
+        lines.append(f"{name:<24}{cells}".rstrip())
+    fillers = [(p, r) for p, r in zip(payments, results, strict=True) if p.scenario == "filler"]
+    if fillers:
+        counts = Counter(label(r) for _, r in fillers)
+        found = Counter(
+            _FOUND.get(settled[p].rpartition("(")[2].rstrip(")"), "not run")
+            for p, _ in fillers
+            if p in settled
+        )
+        inquired = ", ".join(f"{n} {k}" for k, n in sorted(found.items()))
+        lines.append(
+            f"{len(fillers)} more payments, random 503s and resets: "
+            f"{counts.get('success', 0)} success, {counts.get('outcome-unknown', 0)} unknown"
+            + (f" (inquiry: {inquired})" if inquired else "")
+        )
     played = ", ".join(f"{fault} {n}" for fault, n in summary["faults_played"].items())
-    lines.append(f"{'faults played':<22}{played}")
+    lines += [
+        "",
+        f"faults played: {played}",
+        "",
+        "xN: attempts payerr made. It resends only what cannot run twice: every payment has an",
+        "    Idempotency-Key but the 'no key' rows, where Antom and Alipay+ deduplicate their",
+        "    paymentRequestId and OTT Pay and PayKKa have nothing.",
+        "?->ran, ?->not run: outcome unknown. payerr could not tell, did not resend, and an",
+        "    inquiry settled it.",
+        "repeat: the provider had this order already; payerr inquires instead of saying failed.",
+    ]
     return "\n".join(lines) + "\n"

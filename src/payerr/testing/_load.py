@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import structlog
 
 from payerr._exceptions import PaymentError
 from payerr._policy import RetryPolicy
@@ -34,13 +35,18 @@ async def send_all(
     policy: RetryPolicy | None = None,
     timeout: httpx.Timeout | float = 5.0,
     concurrency: int = 20,
+    ids: Sequence[str] | None = None,
 ) -> list[httpx.Response | PaymentError]:
     """Send every payment, ``concurrency`` at a time, one async client per provider.
 
     Each result is the returned response (success or pending, classified) or the
     :class:`~payerr.PaymentError` raised; results keep the order of ``payments``. The clients
-    are closed before returning.
+    are closed before returning. ``ids``: one per payment, bound as ``payment_id`` in
+    structlog's context variables while it is sent, so its log lines carry it (with
+    ``structlog.contextvars.merge_contextvars`` among the processors).
     """
+    if ids is not None and len(ids) != len(payments):
+        raise ValueError("ids must have one id per payment")
     clients = {
         provider: httpx.AsyncClient(
             transport=AsyncPaymentTransport(provider, policy=policy),
@@ -51,8 +57,10 @@ async def send_all(
     }
     gate = asyncio.Semaphore(concurrency)
 
-    async def send(payment: SimPayment) -> httpx.Response | PaymentError:
+    async def send(payment: SimPayment, name: str | None) -> httpx.Response | PaymentError:
         async with gate:
+            if name is not None:  # this task's own context: only its log lines carry it
+                structlog.contextvars.bind_contextvars(payment_id=name)
             try:
                 return await clients[payment.provider].post(
                     payment.path, json=payment.body, headers=payment.headers
@@ -60,8 +68,11 @@ async def send_all(
             except PaymentError as exc:
                 return exc
 
+    names: Sequence[str | None] = ids if ids is not None else [None] * len(payments)
     try:
-        return await asyncio.gather(*(send(p) for p in payments))
+        return await asyncio.gather(
+            *(send(p, name) for p, name in zip(payments, names, strict=True))
+        )
     finally:
         for client in clients.values():
             await client.aclose()

@@ -320,3 +320,89 @@ def test_classify_calls_a_repeat_answer_unknown_unless_told_it_was_a_first_send(
     code, out, _ = run(capsys, "explain", "ottpay", "ORDER_USED")
     assert "failed / final" in out
     assert "only when the request was never sent before" in out
+
+
+# -- first contact (issue 23) -----------------------------------------------------------------
+
+
+def test_bare_payerr_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys)
+    assert code == 0
+    assert "usage: payerr" in out
+    assert "explain" in out
+    assert err == ""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("validate", "missing.toml"),
+        ("--mappings", "missing.toml", "explain", "antom", "SUCCESS"),
+    ],
+)
+def test_a_missing_file_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
+) -> None:
+    code, _out, err = run(capsys, *argv)
+    assert code == 2  # the README: 2 for usage errors and unreadable files
+    assert "missing.toml" in err
+    assert err.count("\n") == 1
+
+
+def test_provider_ids_are_case_insensitive(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "explain", "Antom", "SUSPECTED_RISK", "--json")
+    assert code == 0
+    assert json.loads(out)["provider"] == "antom"
+    code, out, _ = run(capsys, "list", "PAYKKA")
+    assert code == 0
+    assert "5004" in out
+
+
+def test_near_misses_get_a_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "explain", "antm", "X")
+    assert code == 2
+    assert "Did you mean 'antom'?" in err
+    code, _, err = run(capsys, "explain", "antom", "SUSPECTED_RISC")
+    assert code == 1
+    assert "did you mean 'SUSPECTED_RISK'" in err
+    code, _out, err = run(capsys, "explain", "antom", "SUSPECTED_RISC", "--json")
+    assert err == ""  # nothing over a machine's JSON
+
+
+@pytest.mark.parametrize("status", ["99999", "99", "abc", "-1"])
+def test_status_is_an_http_status(capsys: pytest.CaptureFixture[str], status: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["classify", "antom", "--status", status, "/dev/null"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "HTTP status" in err
+    assert "pay,refund" not in err  # usage errors no longer list every operation
+
+
+def test_a_body_of_another_provider_gets_a_hint(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    body = tmp_path / "paykka.json"
+    body.write_text('{"ret_code": "000000", "ret_msg": "ok", "data": {"status": "SUCCESS"}}')
+    code, out, err = run(capsys, "classify", "antom", str(body))
+    assert code == 0
+    assert "pending" in out
+    assert "paykka's envelope (ret_code)" in err
+    code, out, err = run(capsys, "classify", "paykka", str(body))
+    assert err == ""
+
+
+def test_list_has_a_header(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "list", "antom")
+    assert code == 0
+    assert out.splitlines()[0].split()[:2] == ["code", "verdict"]
+
+
+def test_classify_from_a_terminal_says_it_reads_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"{}")))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    code, _, err = run(capsys, "classify", "antom", "-")
+    assert code == 0
+    assert "reading the answer from standard input" in err

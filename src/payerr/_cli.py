@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import difflib
 import json
 import logging
 import sys
@@ -22,7 +23,7 @@ import httpx
 
 from payerr._classify import classify, classify_http
 from payerr._exceptions import MappingError, UnknownProviderError, UsageError
-from payerr._http import MAX_BODY_BYTES
+from payerr._http import MAX_BODY_BYTES, parse_json_object
 from payerr._network_codes import AdviceCode, IssuerCode, NetworkTable, ReattemptLimit
 from payerr._network_schema import parse_network_file
 from payerr._network_tables import card_networks, network_table, shipped_networks_dir
@@ -51,6 +52,9 @@ class _UsageError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (the console script exits with it)."""
     parser = _parser()
+    if not (sys.argv[1:] if argv is None else list(argv)):
+        parser.print_help()  # bare `payerr`: what it can do, not an error
+        return EXIT_OK
     args, extra = parser.parse_known_args(argv)
     # argparse binds an optional positional before it sees later options, so
     # `classify antom --status 429 body.json` leaves the file over: take it here.
@@ -62,12 +66,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     _quiet_logs()
     try:
+        for path in args.mappings or ():
+            if not Path(path).exists():
+                raise _UsageError(f"cannot read --mappings {clean(path)}: no such file or folder")
         registry = Registry(args.mappings or ())
+        provider = getattr(args, "provider", None)
+        if isinstance(provider, str) and _network_named(provider) is None:
+            args.provider = _provider_named(provider, registry)
         status: int = args.handler(args, registry, _SafeOutput(sys.stdout))
     except (_UsageError, UnknownProviderError, UsageError) as exc:
         message = str(exc)
         if isinstance(exc, UnknownProviderError) and card_networks():
             message += f"; card networks: {', '.join(card_networks())}"
+            near = _near(str(exc.provider), [*exc.known, *card_networks()])
+            if near:
+                message += f". Did you mean {near}?"
         print(f"payerr: error: {_terminal_safe(message)}", file=sys.stderr)
         return EXIT_USAGE
     except MappingError as exc:
@@ -118,7 +131,9 @@ def _parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("classify", help="classify an HTTP response body from a file or stdin")
     p.add_argument("provider")
     p.add_argument("file", nargs="?", metavar="FILE", help="body file, or - for stdin")
-    p.add_argument("--status", type=int, default=200, help="HTTP status (default 200)")
+    p.add_argument(
+        "--status", type=_http_status, default=200, help="HTTP status, 100-599 (default 200)"
+    )
     p.add_argument(
         "--header",
         action="append",
@@ -172,8 +187,25 @@ def _operation_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--operation",
         choices=[o.value for o in Operation],
-        help="what was classified (pay, refund, inquiry, ...): rows scoped to it apply",
+        metavar="OPERATION",
+        help="what was classified: rows scoped to it apply ("
+        + ", ".join(o.value for o in Operation)
+        + ")",
     )
+
+
+def _provider_named(name: str, registry: Registry) -> str:
+    """The provider a command line names, in any case (``Antom``, ``PAYKKA``); as typed when
+    no provider has that name (the registry then says which it knows)."""
+    known = {p.lower(): p for p in registry.providers()}
+    return known.get(name.strip().lower(), name)
+
+
+def _near(typed: str, choices: Sequence[str]) -> str | None:
+    """The choices close to ``typed`` (a typo), as "A" or "A or B"; None when none is."""
+    lowered = {c.lower(): c for c in choices}
+    found = difflib.get_close_matches(typed.strip().lower(), list(lowered), n=2, cutoff=0.75)
+    return " or ".join(repr(lowered[f]) for f in found) if found else None
 
 
 def _network_named(name: object) -> str | None:
@@ -210,6 +242,10 @@ def _explain(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
         for operation, row in sorted(scoped.items()):
             verdict = f"{row.outcome} / {row.category}" if row.category else str(row.outcome)
             out.write(f"  {'scoped:':<10} for {operation}: {verdict} (--operation {operation})\n")
+    if not result.known and not args.json:  # a hint for a person, not over JSON
+        near = _near(args.code, [e.code for e in table.entries.values()])
+        if near:
+            print(f"payerr: did you mean {near}?", file=sys.stderr)
     return EXIT_OK if result.known else EXIT_CHECK_FAILED
 
 
@@ -231,7 +267,46 @@ def _classify(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
         _print_json(result.as_dict(), out)
     else:
         out.write(_render(result, entry))
+    if not result.known and not args.json:
+        hint = _envelope_hint(args.provider, body)
+        if hint:
+            print(f"payerr: {hint}", file=sys.stderr)
     return EXIT_OK
+
+
+_ENVELOPES = (
+    ("paykka", ("ret_code",)),
+    ("ottpay", ("rsp_code",)),
+    ("ottpay_rest", ("status", "result")),
+    ("antom", ("result",)),
+)
+"""The top-level fields that show whose answer a body is (Alipay+ shares Antom's)."""
+
+
+def _envelope_hint(provider: str, body: bytes) -> str | None:
+    """When ``body`` has another provider's envelope and not ``provider``'s: say whose."""
+    data = parse_json_object(body)  # None for anything but a JSON object, never raises
+    if data is None:
+        return None
+    owners = [name for name, keys in _ENVELOPES if all(k in data for k in keys)]
+    same = {"antom": {"antom", "alipay_plus"}, "ottpay_rest": {"ottpay_rest", "antom"}}
+    if not owners or provider in owners or provider in same.get(owners[0], set()):
+        return None
+    fields = ", ".join(dict(_ENVELOPES)[owners[0]])
+    return (
+        f"this body has {owners[0]}'s envelope ({fields}), not {provider}'s: "
+        f"payerr classify {owners[0]} ..."
+    )
+
+
+def _http_status(text: str) -> int:
+    try:
+        status = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an HTTP status: {text!r}") from None
+    if not 100 <= status <= 599:
+        raise argparse.ArgumentTypeError(f"an HTTP status is 100 to 599, not {status}")
+    return status
 
 
 def _list(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
@@ -249,6 +324,8 @@ def _list(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
         _print_json([e.as_dict() for e in entries], out)
         return EXIT_OK
     width = max((len(e.code) for e in entries), default=4)
+    prefix = "" if args.provider else f"{'provider':<12} "
+    out.write(f"{prefix}{'code':<{width}}  {'verdict':<22}  the provider's words\n")
     for e in entries:
         verdict = f"{e.outcome}/{e.category}" if e.category else str(e.outcome)
         if e.operations:
@@ -327,6 +404,8 @@ def _validate(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     networks: list[Path] = []
     if args.files:
         for name in args.files:
+            if not Path(name).is_file():
+                raise _UsageError(f"cannot read {clean(name)}: no such file")
             if _is_network_file(Path(name)):
                 networks.append(Path(name))
                 continue
@@ -618,13 +697,16 @@ fill memory)."""
 
 
 def _read_body(name: str | None) -> bytes:
-    if name == "-" or (name is None and not sys.stdin.isatty()):
-        return sys.stdin.buffer.read(_MAX_READ)
-    if name is None:
+    if name is None and sys.stdin.isatty():
         raise _UsageError(
             "no answer to classify: give a FILE, '-' for standard input, or pipe one in "
             "(for a bare status: --status N /dev/null)"
         )
+    if name is None or name == "-":
+        if sys.stdin.isatty():  # a person at a terminal: say why nothing happens yet
+            print("payerr: reading the answer from standard input (end it with Ctrl-D)",
+                  file=sys.stderr)  # fmt: skip
+        return sys.stdin.buffer.read(_MAX_READ)
     try:
         with Path(name).open("rb") as f:
             return f.read(_MAX_READ)

@@ -1,4 +1,4 @@
-"""The README's example runs as written."""
+"""The README's and the docs' examples run as written (each found by what it holds)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,12 @@ import re
 import pytest
 
 from .conftest import REPO
+
+
+def documentation() -> str:
+    """The README and every docs page, as one text to find code blocks in."""
+    pages = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
+    return "\n".join(page.read_text(encoding="utf-8") for page in pages)
 
 
 def test_readme_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
@@ -35,7 +41,7 @@ def test_readme_logging_configurations_run_and_redact(capsys: pytest.CaptureFixt
 
     import structlog
 
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = documentation()
     blocks = [
         b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "structlog.configure" in b
     ]
@@ -62,7 +68,7 @@ def test_readme_logging_configurations_run_and_redact(capsys: pytest.CaptureFixt
 
 def test_readme_simulator_example_passes() -> None:
     """The simulator example in the README is a real test: run it."""
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = documentation()
     block = next(
         b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "ProviderSimulator" in b
     )
@@ -86,7 +92,7 @@ def test_readme_prometheus_scrape_serves_payerrs_metrics() -> None:
 
     from .otel import installed
 
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = documentation()
     block = next(
         b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "PrometheusMetricReader" in b
     )
@@ -134,7 +140,7 @@ def test_readme_prometheus_scrape_serves_payerrs_metrics() -> None:
 
 
 def test_readme_network_advice_example_runs() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = documentation()
     block = next(
         b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "paymentResultInfo" in b
     )
@@ -142,7 +148,7 @@ def test_readme_network_advice_example_runs() -> None:
 
 
 def test_readme_dunning_example_runs() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = documentation()
     block = next(
         b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "ReattemptLimiter" in b
     )
@@ -152,9 +158,11 @@ def test_readme_dunning_example_runs() -> None:
 def test_readme_fleet_ledger_example_runs(redis_port: int) -> None:
     """The call-ledger example builds a working ledger on a real Redis, as written (only the
     server's address differs)."""
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = documentation()
     (block,) = [
-        b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "RedisCallLedger" in b
+        b
+        for b in re.findall(r"```python\n(.*?)```", readme, re.S)
+        if "RedisCallLedger" in b and 'host="localhost"' in b
     ]
     block = block.replace('host="localhost"', f'host="127.0.0.1", port={redis_port}')
     namespace: dict[str, object] = {"__name__": "readme"}
@@ -167,3 +175,12 @@ def test_readme_fleet_ledger_example_runs(redis_port: int) -> None:
     assert not ledger.begin(keys).first  # a new ledger vouches for nothing yet
     ledger.end(keys, None, last=True)
     assert isinstance(namespace["transport"], payerr.PaymentTransport)
+
+
+def test_the_readme_is_a_front_page() -> None:
+    """At most 250 lines: the pitch, the two commands, the taxonomy, one example, the
+    exceptions, links; the rest lives on the docs site."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 250
+    for page in re.findall(r"\]\((docs/[^)#]+)", readme):
+        assert (REPO / page).is_file(), page

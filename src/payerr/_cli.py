@@ -104,7 +104,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     """Every verb and its options. Longer than 60 lines on purpose: a declaration per verb,
-    read top to bottom like the CLI reference in the README."""
+    read top to bottom like the CLI page of the docs."""
     parser = _Parser(
         prog="payerr",
         description="Translate payment providers' failure codes into one taxonomy.",

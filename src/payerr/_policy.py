@@ -56,10 +56,12 @@ class RetryPolicy:
             process-wide budget of the transport's provider, shared by every transport; a
             :class:`~payerr.RetryBudget`: that one; ``False``: no budget. A spent budget gives up
             at once, as when attempts run out, and logs ``payerr.retry_budget_exhausted``.
-        sleep, async_sleep, clock, random: injectable for tests (``time.sleep``,
-            ``anyio.sleep``, ``time.monotonic``, ``random.random``). The default async sleep
-            waits through whichever async library is running, asyncio or trio, as stamina
-            does (anyio, which httpx already requires, asks sniffio, else assumes asyncio).
+        sleep: how to wait between attempts (default ``time.sleep``); injectable for tests.
+        async_sleep: the same for the async transport (default ``anyio.sleep``): it waits
+            through whichever async library is running, asyncio or trio, as stamina does
+            (anyio, which httpx already requires, asks sniffio, else assumes asyncio).
+        clock: the time the policy reads (default ``time.monotonic``).
+        random: the jitter's source (default ``random.random``).
     """
 
     attempts: int = 3

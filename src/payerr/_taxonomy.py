@@ -1,6 +1,6 @@
 """The unified taxonomy: outcomes, failure categories and the Classification value object.
 
-Definitions and tie-breakers are in the README's taxonomy section; this module only holds
+Definitions and tie-breakers are on the README's front page (The taxonomy); this module only holds
 the vocabulary, and the invariants of a Classification.
 """
 

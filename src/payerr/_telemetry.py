@@ -4,7 +4,7 @@ payerr records on the meter and tracer named ``payerr`` from whatever providers 
 application installed, and never installs one. Without the package nothing is imported; with
 it but no provider configured (the API's proxies), every hook returns at once, so payerr
 performs as it does without it. The metric names, units and attributes are a contract (issue
-13; the README lists which question each answers):
+13; the docs' Metrics and traces page lists which question each answers):
 
 - ``payerr.client.call.duration`` (histogram, s): one point per logical call, waits included;
   ``payment.provider``, ``payment.operation``, ``payment.outcome``, ``payment.category``

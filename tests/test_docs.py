@@ -1,0 +1,64 @@
+"""The docs site: its code reference lists every code of every table, and it builds."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from types import ModuleType
+
+import pytest
+
+import payerr
+from payerr._network_tables import card_networks, network_table
+
+from .conftest import REPO
+
+
+def hooks() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("docs_hooks", REPO / "tools" / "docs_hooks.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_code_of_every_table_is_on_its_page() -> None:
+    pages = hooks().code_pages()
+    registry = payerr.default_registry()
+    for provider in registry.providers():
+        page = pages[f"codes/{provider}.md"]
+        table = registry.table(provider)
+        for entry in [*table.entries.values(), *table.scoped.values()]:
+            assert f"`{entry.code}`" in page, (provider, entry.code)
+            assert " ".join(entry.message.split()).replace("|", "\\|") in page
+        assert f"({provider}.md)" in pages["codes/index.md"]
+    for network in card_networks():
+        page = pages[f"codes/{network}.md"]
+        rows = network_table(network)
+        for code in [*rows.codes, *rows.advice]:
+            assert f"`{code}`" in page, (network, code)
+
+
+def test_the_nav_names_every_code_page() -> None:
+    nav = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    for uri in hooks().code_pages():
+        assert uri in nav, uri
+
+
+@pytest.mark.skipif(shutil.which("mkdocs") is None and importlib.util.find_spec("mkdocs") is None,
+                    reason="the docs extra is not installed (pip install -e '.[docs]'; .ci/run "
+                           "builds the site)")  # fmt: skip
+def test_the_site_builds_strictly(tmp_path: pytest.TempPathFactory) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -38,7 +38,7 @@ DECLINE = dataclasses.replace(
     payerr.classify_http(
         "antom", 200, {"result": {"resultCode": "DO_NOT_HONOR", "resultStatus": "F"}}
     ),
-    network=payerr.NetworkAdvice("mastercard", "51", advice_code="24"),
+    network=payerr.networks.NetworkAdvice("mastercard", "51", advice_code="24"),
 )
 NUMBER = 2_000
 ROUNDS = 7
@@ -71,7 +71,7 @@ def redis_server() -> Iterator[int | None]:
             server.wait(timeout=10)
 
 
-def pair(limiter: payerr.ReattemptLimiter, reserve: bool) -> Callable[[], object]:
+def pair(limiter: payerr.networks.ReattemptLimiter, reserve: bool) -> Callable[[], object]:
     """One dunning step on the next card: ask (or reserve), then record a decline."""
     cards = itertools.cycle(CARDS)
 
@@ -101,18 +101,25 @@ def main() -> int:
         # The server runs without persistence (a benchmark keeps nothing): the stores warn.
         warnings.simplefilter("ignore", payerr.RedisConfigWarning)
         url = f"redis://127.0.0.1:{port}"
-        client: Any = payerr.RedisReattemptStore.from_url(url, timeout=0.5).client
+        client: Any = payerr.networks.RedisReattemptStore.from_url(url, timeout=0.5).client
         clock = itertools.count(T0, 0.001).__next__  # time moves on: windows slide as in life
         subjects = {
-            "memory: allowed + record": pair(payerr.ReattemptLimiter(clock=clock), reserve=False),
-            "memory: reserve + record": pair(payerr.ReattemptLimiter(clock=clock), reserve=True),
+            "memory: allowed + record": pair(
+                payerr.networks.ReattemptLimiter(clock=clock), reserve=False
+            ),
+            "memory: reserve + record": pair(
+                payerr.networks.ReattemptLimiter(clock=clock), reserve=True
+            ),
             "redis: allowed + record": pair(
-                payerr.ReattemptLimiter(payerr.RedisReattemptStore(client), clock=clock),
+                payerr.networks.ReattemptLimiter(
+                    payerr.networks.RedisReattemptStore(client), clock=clock
+                ),
                 reserve=False,
             ),
             "redis: reserve + record": pair(
-                payerr.ReattemptLimiter(
-                    payerr.RedisReattemptStore(client, prefix="bench-reserve:"), clock=clock
+                payerr.networks.ReattemptLimiter(
+                    payerr.networks.RedisReattemptStore(client, prefix="bench-reserve:"),
+                    clock=clock,
                 ),
                 reserve=True,
             ),

@@ -42,9 +42,11 @@ STOLEN = dataclasses.replace(
     payerr.classify_http(
         "antom", 200, {"result": {"resultCode": "DO_NOT_HONOR", "resultStatus": "F"}}
     ),
-    network=payerr.NetworkAdvice("visa", "04", category="1"),
+    network=payerr.networks.NetworkAdvice("visa", "04", category="1"),
 )
-ANY_VISA = dataclasses.replace(STOLEN, network=payerr.NetworkAdvice("visa", "51", category="2"))
+ANY_VISA = dataclasses.replace(
+    STOLEN, network=payerr.networks.NetworkAdvice("visa", "51", category="2")
+)
 
 
 def free_port() -> int:
@@ -107,25 +109,25 @@ def server(*settings: str) -> Iterator[Server]:
                 drill.stop(signal.SIGKILL)
 
 
-def limiter(url: str, caught: list[str] | None = None) -> payerr.ReattemptLimiter:
+def limiter(url: str, caught: list[str] | None = None) -> payerr.networks.ReattemptLimiter:
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
-        store = payerr.RedisReattemptStore.from_url(url, timeout=QUICK)
+        store = payerr.networks.RedisReattemptStore.from_url(url, timeout=QUICK)
     if caught is not None:
         caught += [
             m.group(1) for w in seen if (m := re.search(r"server's (\S+) is", str(w.message)))
         ]
-    return payerr.ReattemptLimiter(store, clock=lambda: T0)
+    return payerr.networks.ReattemptLimiter(store, clock=lambda: T0)
 
 
-def record_all(worker: payerr.ReattemptLimiter, during: Callable[[int], None]) -> int:
+def record_all(worker: payerr.networks.ReattemptLimiter, during: Callable[[int], None]) -> int:
     """Record every card (``during(n)`` runs before card n); returns how many raised."""
     failed = 0
     for n in range(CARDS):
         during(n)
         try:
             worker.record(f"tok_{n}", STOLEN, attempt_id=f"pay-{n}")
-        except payerr.ReattemptStoreError:
+        except payerr.networks.ReattemptStoreError:
             failed += 1
     return failed
 
@@ -244,7 +246,7 @@ def phantom_holds(redis_server: Server, with_id: bool) -> int:
         for n in range(50):
             proxy.lose_replies(2)
             attempt = f"pay-{n}" if with_id else None
-            with contextlib.suppress(payerr.ReattemptStoreError):
+            with contextlib.suppress(payerr.networks.ReattemptStoreError):
                 worker.reserve(f"tok_{n}", ANY_VISA, attempt_id=attempt)
             if with_id:  # the job reserves again, then records the decline
                 again = worker.reserve(f"tok_{n}", ANY_VISA, attempt_id=attempt)

@@ -30,7 +30,7 @@ class Clock:
 def answer(
     code: str = "DO_NOT_HONOR",
     status: str = "F",
-    network: payerr.NetworkAdvice | None = None,
+    network: payerr.networks.NetworkAdvice | None = None,
     retry_after: float | None = None,
 ) -> payerr.Classification:
     """An Antom card answer through classify_http, with the network part set by hand."""
@@ -40,11 +40,11 @@ def answer(
 
 
 def visa(category: str | None = "2", **kw: object) -> payerr.Classification:
-    return answer(network=payerr.NetworkAdvice("visa", "51", category=category), **kw)  # type: ignore[arg-type]
+    return answer(network=payerr.networks.NetworkAdvice("visa", "51", category=category), **kw)  # type: ignore[arg-type]
 
 
 def mastercard(mac: str | None = None, **kw: object) -> payerr.Classification:
-    return answer(network=payerr.NetworkAdvice("mastercard", "51", advice_code=mac), **kw)  # type: ignore[arg-type]
+    return answer(network=payerr.networks.NetworkAdvice("mastercard", "51", advice_code=mac), **kw)  # type: ignore[arg-type]
 
 
 SUCCESS = answer("SUCCESS", "S")

@@ -39,3 +39,45 @@ def test_payment_error_carries_its_classification() -> None:
     assert err.classification is c
     assert "FRAUD_REJECT" in str(err)
     assert "risk" in str(err)
+
+
+def test_public_objects_name_the_public_module() -> None:
+    """help(), reprs and tracebacks say payerr.X (as httpx does), not payerr._module.X."""
+    for name in payerr.__all__:
+        obj = getattr(payerr, name)
+        module = getattr(obj, "__module__", "payerr")
+        assert not module.startswith("payerr._"), (name, module)
+    assert payerr.networks.ReattemptLimiter.__module__ == "payerr.networks"
+    assert repr(payerr.RetryPolicy).startswith("<class 'payerr.RetryPolicy'")
+
+
+def test_card_network_names_moved_and_warn_where_they_were() -> None:
+    import pytest
+
+    with pytest.warns(DeprecationWarning, match="payerr.networks.ReattemptLimiter"):
+        limiter = payerr.ReattemptLimiter
+    assert limiter is payerr.networks.ReattemptLimiter
+    assert not set(payerr.networks.__all__) & set(payerr.__all__)
+
+
+def test_explain_takes_registry_operation_and_networks() -> None:
+    """payerr.explain answers what `payerr explain` does: networks too, an operation's own row,
+    another registry's rows."""
+    issuer = payerr.explain("visa", "05")
+    assert issuer is not None
+    assert issuer.message == "Do not honor"
+    assert payerr.explain("VISA", "zz") is None
+    general = payerr.explain("antom", "ORDER_NOT_EXIST")
+    scoped = payerr.explain("antom", "ORDER_NOT_EXIST", operation="inquiry")
+    assert general is not None
+    assert scoped is not None
+    assert scoped.operations == ("inquiry",)
+    assert general.operations == ()
+    registry = payerr.Registry()
+    registry.add_mapping({"provider": {"id": "antom"}, "code": [
+        {"code": "PROCESS_FAIL", "message": "A general business failure occurred.",
+         "outcome": "failed", "category": "merchant-config"}
+    ]})  # fmt: skip
+    overlaid = payerr.explain("antom", "process_fail", registry=registry)
+    assert overlaid is not None
+    assert overlaid.category == "merchant-config"

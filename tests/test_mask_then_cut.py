@@ -326,7 +326,7 @@ def test_a_card_number_in_an_issuers_message_is_masked() -> None:
     for pan, form in FEW:
         for offset in positions(length, form, 256, 4096, 4096 + PAN_REACH, step=97):
             reason = placed(LETTERS, offset, form, length)
-            advice = payerr.network_advice("VISA", "05", issuer_message=reason)
+            advice = payerr.networks.network_advice("VISA", "05", issuer_message=reason)
             assert advice is not None
             assert_masked(pan, [str(v) for v in advice.as_dict().values()], (form, offset))
     info = {"cardBrand": "VISA", "refusalCodeRaw": "05", "refusalReasonRaw": f"x {PAN} y"}

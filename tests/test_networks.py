@@ -23,8 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import payerr
-from payerr import Category, NetworkAdvice, Outcome
+from payerr import Category, Outcome
 from payerr._redaction import _mask_card_numbers
+from payerr.networks import NetworkAdvice
 
 # Antom's official SDK (the [test] extra): its model of paymentResultInfo.
 _sdk_model = pytest.importorskip("com.alipay.ams.api.model.payment_result_info")
@@ -532,10 +533,10 @@ def test_any_payment_result_info_refines_and_never_raises(
 
 
 def test_network_advice_for_other_providers_answers() -> None:
-    """payerr.network_advice reads values any provider relays."""
-    advice = payerr.network_advice("Mastercard", "51", "26")
+    """payerr.networks.network_advice reads values any provider relays."""
+    advice = payerr.networks.network_advice("Mastercard", "51", "26")
     assert advice is not None
     assert advice.retry_after == 172800
-    assert payerr.network_advice(None, None, None) is None
-    assert payerr.network_advice("", "", "") is None
-    assert payerr.network_advice(b"VISA", b"43") is None
+    assert payerr.networks.network_advice(None, None, None) is None
+    assert payerr.networks.network_advice("", "", "") is None
+    assert payerr.networks.network_advice(b"VISA", b"43") is None

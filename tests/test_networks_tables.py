@@ -48,12 +48,12 @@ def raw(network: str) -> dict[str, object]:
 
 
 def test_the_shipped_networks_are_visa_and_mastercard() -> None:
-    assert payerr.card_networks() == ["mastercard", "visa"]
+    assert payerr.networks.card_networks() == ["mastercard", "visa"]
     assert shipped_networks_dir() == NETWORKS
 
 
 def test_every_row_cites_a_public_page_in_its_own_words() -> None:
-    for network in payerr.card_networks():
+    for network in payerr.networks.card_networks():
         data = raw(network)
         for kind in ("code", "advice", "limit"):
             for row in data.get(kind, []):  # type: ignore[attr-defined]
@@ -66,7 +66,7 @@ def test_every_row_cites_a_public_page_in_its_own_words() -> None:
 def test_visa_category_1_is_evolves_list() -> None:
     """Evolve: category 1 '04, 07, 12, 14, 15, 41, 43, 46, 57, R0, R1, R3 ... Re-attempt not
     allowed'; every other Visa code may be reattempted."""
-    visa = payerr.network_table("visa")
+    visa = payerr.networks.network_table("visa")
     never = {code for code, row in visa.codes.items() if row.never_retry}
     assert never == EVOLVE_CATEGORY_1
     assert {code for code, row in visa.codes.items() if row.category == "1"} == never
@@ -76,7 +76,7 @@ def test_visa_category_1_is_evolves_list() -> None:
 def test_mastercard_never_retries_only_on_advice_03_and_21() -> None:
     """Checkout.com: 'Do not try again recommendation codes: 03 ... 21'. Mastercard's issuer
     codes carry descriptions only."""
-    mastercard = payerr.network_table("mastercard")
+    mastercard = payerr.networks.network_table("mastercard")
     assert {c for c, row in mastercard.advice.items() if row.never_retry} == {"03", "21"}
     assert not any(row.never_retry or row.category for row in mastercard.codes.values())
 
@@ -84,17 +84,17 @@ def test_mastercard_never_retries_only_on_advice_03_and_21() -> None:
 def test_mac_waits_say_what_the_codes_names_say() -> None:
     """Each wait is the one its name states ('Retry after 1 hour' ... 'Retry after 10 days')."""
     units = {"hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
-    for row in payerr.network_table("mastercard").advice.values():
+    for row in payerr.networks.network_table("mastercard").advice.values():
         match = re.fullmatch(r"Retry after (\d+) (\w+)", row.message)
         if match:
             assert row.retry_after == int(match[1]) * units[match[2]], row.code
-    assert payerr.network_table("mastercard").advice["02"].retry_after == 72 * 3600
+    assert payerr.networks.network_table("mastercard").advice["02"].retry_after == 72 * 3600
 
 
 def test_disagreements_are_recorded_in_the_data() -> None:
     """Sources disagree on Visa's limit (15, or 20 from 2025-05-19), on Mastercard's 24-hour
     count (10 or 20), and on codes Visa moved between categories in April 2021."""
-    visa = payerr.network_table("visa")
+    visa = payerr.networks.network_table("visa")
     limits = {limit.id: limit for limit in visa.limits}
     assert limits["categories-2-4"].max_reattempts == 15
     assert limits["categories-2-4"].disputed
@@ -104,7 +104,7 @@ def test_disagreements_are_recorded_in_the_data() -> None:
     for moved in ("03", "62", "78", "93"):
         assert visa.codes[moved].category == "2"
         assert "category 1" in visa.codes[moved].disputed
-    mc_limits = {limit.id: limit for limit in payerr.network_table("mastercard").limits}
+    mc_limits = {limit.id: limit for limit in payerr.networks.network_table("mastercard").limits}
     assert mc_limits["declines-24-hours"].max_reattempts == 10
     assert "20 declines" in mc_limits["declines-24-hours"].disputed
     assert mc_limits["declines-30-days"].max_reattempts == 35
@@ -113,12 +113,12 @@ def test_disagreements_are_recorded_in_the_data() -> None:
 
 def test_the_same_number_means_different_things_per_network() -> None:
     """Visa 82 is a card-verification failure (Forte); Mastercard 82 is 'Policy' (Cybersource)."""
-    assert payerr.network_table("visa").codes["82"].category == "3"
-    assert payerr.network_table("mastercard").codes["82"].message == "Policy"
+    assert payerr.networks.network_table("visa").codes["82"].category == "3"
+    assert payerr.networks.network_table("mastercard").codes["82"].message == "Policy"
 
 
 def test_row_lookups_never_raise() -> None:
-    visa = payerr.network_table("visa")
+    visa = payerr.networks.network_table("visa")
     for odd in (None, 5, 4.0, ["05"], {"05": 1}, b"05", "0" * 10_000, "\x0005", "05\u200b"):
         assert visa.issuer_code(odd) is None
         assert visa.advice_code(odd) is None
@@ -138,7 +138,7 @@ def test_providers_and_their_row_counts_are_unchanged() -> None:
 
 def test_a_network_is_no_provider() -> None:
     """No transport, no classify, no explain() for a network: it has no envelope."""
-    for name in payerr.card_networks():
+    for name in payerr.networks.card_networks():
         with pytest.raises(payerr.UnknownProviderError):
             payerr.PaymentTransport(name)
         with pytest.raises(payerr.UnknownProviderError):
@@ -154,9 +154,9 @@ def test_a_provider_mapping_may_not_take_a_networks_id(tmp_path: Path) -> None:
 
 def test_an_unknown_network_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="known networks: mastercard, visa"):
-        payerr.network_table("amex")
+        payerr.networks.network_table("amex")
     with pytest.raises(ValueError, match="unknown card network"):
-        payerr.network_table("../antom")
+        payerr.networks.network_table("../antom")
 
 
 # -- validation -------------------------------------------------------------------------------
@@ -359,7 +359,7 @@ def test_the_wheel_ships_the_network_tables(tmp_path: Path) -> None:
     )  # fmt: skip
     wheel = next(out.glob("payerr-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for network in payerr.card_networks():
+    for network in payerr.networks.card_networks():
         assert f"payerr/mappings/networks/{network}.toml" in names
     target = tmp_path / "site"
     subprocess.run(
@@ -368,8 +368,8 @@ def test_the_wheel_ships_the_network_tables(tmp_path: Path) -> None:
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     probe = (
-        "import json, payerr; t = payerr.network_table('visa');"
-        "print(json.dumps([payerr.card_networks(), t.origin, len(t.codes)]))"
+        "import json, payerr; t = payerr.networks.network_table('visa');"
+        "print(json.dumps([payerr.networks.card_networks(), t.origin, len(t.codes)]))"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
     env.pop("PAYERR_MAPPINGS", None)
@@ -471,7 +471,7 @@ def test_a_networks_hint_shows_its_own_codes(capsys: pytest.CaptureFixture[str])
 def test_visa_54_keeps_category_3_and_says_nexi_disagrees() -> None:
     """Checkout.com's Visa categories page and Forte list 54 'Expired card' in category 3; Nexi
     Checkout's 'Manage subscription retries' lists it under 'Issuer will never approve'."""
-    row = payerr.network_table("visa").issuer_code("54")
+    row = payerr.networks.network_table("visa").issuer_code("54")
     assert row is not None
     assert (row.category, row.never_retry) == ("3", False)
     assert "Nexi" in row.disputed

@@ -37,7 +37,7 @@ from .reattempt_cases import CARD, PENDING, SUCCESS, T0, Clock, answer, masterca
 def store(request: pytest.FixtureRequest) -> ReattemptStore:
     if request.param == "memory":
         return MemoryReattemptStore()
-    from payerr import RedisReattemptStore
+    from payerr.networks import RedisReattemptStore
 
     client: Any = request.getfixturevalue("redis_client")
     return RedisReattemptStore(client)
@@ -53,7 +53,7 @@ Make = Callable[..., ReattemptLimiter]
 
 @pytest.fixture
 def make(store: ReattemptStore, clock: Clock) -> Make:
-    def build(limits: payerr.ReattemptLimits | None = None) -> ReattemptLimiter:
+    def build(limits: payerr.networks.ReattemptLimits | None = None) -> ReattemptLimiter:
         return ReattemptLimiter(store, clock=clock, limits=limits)
 
     return build
@@ -98,7 +98,7 @@ def test_the_answer_itself_says_never_even_unrecorded(make: Make) -> None:
     for last in (
         visa(category="1"),
         mastercard("03"),
-        answer(network=payerr.NetworkAdvice("amex", "05", never_retry=True)),
+        answer(network=payerr.networks.NetworkAdvice("amex", "05", never_retry=True)),
     ):
         decision = limiter.allowed(CARD, last)
         assert (decision.allowed, decision.not_before) == (False, None)
@@ -249,7 +249,9 @@ def test_every_limit_is_configuration(make: Make) -> None:
     """Sources disagree on Visa's newest limit (15 or 20 in 30 days).
     https://docs.cielo.com.br/ecommerce-cielo-en/changelog/new-limit-for-visa-retries-starting-may-25-2025
     """
-    limits = payerr.ReattemptLimits(visa=(payerr.DeclineLimit(20, 30 * DAY, "Visa"),))
+    limits = payerr.networks.ReattemptLimits(
+        visa=(payerr.networks.DeclineLimit(20, 30 * DAY, "Visa"),)
+    )
     limiter = make(limits)
     for _ in range(19):
         limiter.record(CARD, visa())
@@ -277,14 +279,14 @@ def test_another_brand_gets_every_limit_unless_configured(make: Make) -> None:
     """No public rule was confirmed for other networks: every limit, unless ``other`` is set.
     https://developers.tabapay.com/docs/excessive-retry-rules
     """
-    amex = answer(network=payerr.NetworkAdvice("amex", "05"))
+    amex = answer(network=payerr.networks.NetworkAdvice("amex", "05"))
     limiter = make()
     for _ in range(10):
         limiter.record(CARD, amex)
     decision = limiter.allowed(CARD, amex)
     assert not decision.allowed
     assert "no limits configured for amex" in decision.reason
-    assert make(payerr.ReattemptLimits(other=())).allowed(CARD, amex).reason == (
+    assert make(payerr.networks.ReattemptLimits(other=())).allowed(CARD, amex).reason == (
         "allowed: no limits apply"
     )
 
@@ -306,7 +308,7 @@ def test_brand_spellings_are_normalised(make: Make) -> None:
     """
     limiter = make()
     for spelling in ("MC", "Master_Card", " MASTERCARD "):
-        decision = limiter.allowed(CARD, answer(network=payerr.NetworkAdvice(spelling)))
+        decision = limiter.allowed(CARD, answer(network=payerr.networks.NetworkAdvice(spelling)))
         assert decision.brand == "mastercard"
 
 
@@ -413,7 +415,7 @@ def test_a_hold_lapses_after_hold_for(make: Make, clock: Clock) -> None:
     """A worker that died mid-charge does not block the card for good: the hold ends after
     ``hold_for`` (configurable); the lost attempt stays counted as a decline (TabaPay counts
     declines per card: https://developers.tabapay.com/docs/excessive-retry-rules)."""
-    limiter = make(payerr.ReattemptLimits(hold_for=60))
+    limiter = make(payerr.networks.ReattemptLimits(hold_for=60))
     lost = limiter.reserve(CARD, visa())
     assert lost
     clock.advance(59)
@@ -434,7 +436,7 @@ def test_a_pending_reservation_holds_the_card_until_settled(make: Make, clock: C
     not_before None: inquire) until the settled answer is recorded, forget, or
     pending_hold_for. Visa category 2 (no wait code, 15 in 30 days):
     https://support.cardpointe.com/compliance/visa-decline-rules"""
-    limiter = make(payerr.ReattemptLimits(pending_hold_for=2 * DAY))
+    limiter = make(payerr.networks.ReattemptLimits(pending_hold_for=2 * DAY))
     held = limiter.reserve(CARD, visa())
     limiter.record(CARD, PENDING, reservation=held.reservation)
     clock.advance(DAY)  # far past hold_for: a pending answer keeps holding
@@ -459,7 +461,9 @@ def test_a_pending_reservation_stays_counted_until_settled(make: Make) -> None:
     """Outcome unknown may be a decline the network counts: held until the answer is known.
     https://developers.tabapay.com/docs/mastercard-1
     """
-    limits = payerr.ReattemptLimits(mastercard=(payerr.DeclineLimit(1, DAY, "Mastercard"),))
+    limits = payerr.networks.ReattemptLimits(
+        mastercard=(payerr.networks.DeclineLimit(1, DAY, "Mastercard"),)
+    )
     limiter = make(limits)
     held = limiter.reserve(CARD, mastercard())
     limiter.record(CARD, PENDING, reservation=held.reservation)
@@ -535,7 +539,7 @@ def test_a_reserve_sent_again_that_the_rules_now_refuse_releases_its_hold(
 
 
 def test_a_reserve_sent_again_after_its_hold_lapsed_counts_once(make: Make, clock: Clock) -> None:
-    limiter = make(payerr.ReattemptLimits(hold_for=60))
+    limiter = make(payerr.networks.ReattemptLimits(hold_for=60))
     limiter.reserve(CARD, visa(), attempt_id="pay-1")
     clock.advance(61)
     assert limiter.reserve(CARD, visa(), attempt_id="pay-1")
@@ -578,11 +582,11 @@ def test_answers_kept_in_an_outage_are_written_in_their_order(clock: Clock) -> N
     held = limiter.reserve(CARD, visa(), attempt_id="pay-1")
     store.down = True
     for settled in (PENDING, visa()):
-        with pytest.raises(payerr.ReattemptStoreError) as raised:
+        with pytest.raises(payerr.networks.ReattemptStoreError) as raised:
             limiter.record(CARD, settled, reservation=held.reservation, attempt_id="pay-1")
         assert raised.value.kept
         assert isinstance(raised.value.__cause__, ConnectionError)
-    with pytest.raises(payerr.ReattemptStoreError) as refused:
+    with pytest.raises(payerr.networks.ReattemptStoreError) as refused:
         limiter.allowed(CARD, visa())
     assert "no reattempt is allowed" in str(refused.value)
     assert limiter.unwritten == 2
@@ -602,7 +606,7 @@ def test_a_full_list_of_kept_answers_says_it_kept_none(
     store.down = True
     kept = []
     for n in range(3):
-        with pytest.raises(payerr.ReattemptStoreError) as raised:
+        with pytest.raises(payerr.networks.ReattemptStoreError) as raised:
             limiter.record(CARD, visa(), attempt_id=f"pay-{n}")
         kept.append(raised.value.kept)
     assert kept == [True, True, False]
@@ -863,18 +867,18 @@ def test_keys_are_hashes_that_do_not_collide() -> None:
 @pytest.mark.parametrize(
     "build",
     [
-        lambda: payerr.DeclineLimit(0, DAY),
-        lambda: payerr.DeclineLimit(True, DAY),
-        lambda: payerr.DeclineLimit(10, 0),
-        lambda: payerr.DeclineLimit(10, float("inf")),
-        lambda: payerr.ReattemptLimits(visa=[payerr.DeclineLimit(1, DAY)]),  # type: ignore[arg-type]
-        lambda: payerr.ReattemptLimits(mac_waits={"24": -1}),
-        lambda: payerr.ReattemptLimits(never_retry_for=0),
-        lambda: payerr.ReattemptLimits(never_retry_for=float("inf")),
-        lambda: payerr.ReattemptLimits(mac_waits={"4": HOUR}),
-        lambda: payerr.ReattemptLimits(hold_for=0),
-        lambda: payerr.ReattemptLimits(hold_for=float("nan")),
-        lambda: payerr.ReattemptLimits(pending_hold_for=-1),
+        lambda: payerr.networks.DeclineLimit(0, DAY),
+        lambda: payerr.networks.DeclineLimit(True, DAY),
+        lambda: payerr.networks.DeclineLimit(10, 0),
+        lambda: payerr.networks.DeclineLimit(10, float("inf")),
+        lambda: payerr.networks.ReattemptLimits(visa=[payerr.networks.DeclineLimit(1, DAY)]),  # type: ignore[arg-type]
+        lambda: payerr.networks.ReattemptLimits(mac_waits={"24": -1}),
+        lambda: payerr.networks.ReattemptLimits(never_retry_for=0),
+        lambda: payerr.networks.ReattemptLimits(never_retry_for=float("inf")),
+        lambda: payerr.networks.ReattemptLimits(mac_waits={"4": HOUR}),
+        lambda: payerr.networks.ReattemptLimits(hold_for=0),
+        lambda: payerr.networks.ReattemptLimits(hold_for=float("nan")),
+        lambda: payerr.networks.ReattemptLimits(pending_hold_for=-1),
         lambda: MemoryReattemptStore(max_cards=0),
     ],
 )
@@ -885,18 +889,22 @@ def test_bad_configuration_is_a_usage_error(build: Callable[[], object]) -> None
 
 def test_limits_are_values() -> None:
     """Equal configurations are equal and hash alike (a dict key, a cache key)."""
-    twenty = payerr.ReattemptLimits(visa=(payerr.DeclineLimit(20, 30 * DAY, "Visa"),))
-    same = payerr.ReattemptLimits(visa=(payerr.DeclineLimit(20, 30 * DAY, "Visa"),))
+    twenty = payerr.networks.ReattemptLimits(
+        visa=(payerr.networks.DeclineLimit(20, 30 * DAY, "Visa"),)
+    )
+    same = payerr.networks.ReattemptLimits(
+        visa=(payerr.networks.DeclineLimit(20, 30 * DAY, "Visa"),)
+    )
     assert twenty == same
     assert hash(twenty) == hash(same)
-    assert twenty != payerr.ReattemptLimits()
+    assert twenty != payerr.networks.ReattemptLimits()
     assert (twenty.horizon, twenty.keep) == (30 * DAY, 35)
 
 
 def test_hostile_advice_never_reaches_a_reason() -> None:
     """An advice code or a brand with escape sequences is no code: the reason stays clean."""
     limiter = ReattemptLimiter(clock=Clock())
-    evil = answer(network=payerr.NetworkAdvice("\x1b[31mvisa", advice_code="\x1b[2J03"))
+    evil = answer(network=payerr.networks.NetworkAdvice("\x1b[31mvisa", advice_code="\x1b[2J03"))
     limiter.record(CARD, evil)
     reason = limiter.allowed(CARD, evil).reason
     assert reason.isprintable()

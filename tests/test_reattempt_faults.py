@@ -90,7 +90,7 @@ def server(tmp_path: Path, *settings: str) -> Iterator[Server]:
 def limiter(url: str, clock: Clock | None = None, **store: Any) -> ReattemptLimiter:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", payerr.RedisConfigWarning)  # drills of bad settings
-        made = payerr.RedisReattemptStore.from_url(url, timeout=QUICK, **store)
+        made = payerr.networks.RedisReattemptStore.from_url(url, timeout=QUICK, **store)
     return ReattemptLimiter(made, clock=clock or Clock())
 
 
@@ -131,12 +131,12 @@ def test_a_stolen_card_recorded_during_an_outage_is_never_allowed_again(tmp_path
         held = worker.reserve(CARD, visa(), attempt_id="pay-1")
         assert held
         redis_server.stop()
-        with pytest.raises(payerr.ReattemptStoreError) as raised:
+        with pytest.raises(payerr.networks.ReattemptStoreError) as raised:
             worker.record(CARD, STOLEN, reservation=held.reservation, attempt_id="pay-1")
         assert (raised.value.operation, raised.value.kept, worker.unwritten) == ("record", True, 1)
         assert "keeps it" in str(raised.value)
         assert "safe" in str(raised.value)
-        with pytest.raises(payerr.ReattemptStoreError):  # never "allowed" while down
+        with pytest.raises(payerr.networks.ReattemptStoreError):  # never "allowed" while down
             worker.allowed(CARD, visa())
         redis_server.start()
         worker.flush()
@@ -154,7 +154,7 @@ def test_recording_again_after_an_outage_counts_once(tmp_path: Path) -> None:
     with server(tmp_path) as redis_server:
         first = limiter(redis_server.url())
         redis_server.stop()
-        with pytest.raises(payerr.ReattemptStoreError):
+        with pytest.raises(payerr.networks.ReattemptStoreError):
             first.record(CARD, STOLEN, attempt_id="pay-7")
         redis_server.start()
         limiter(redis_server.url()).record(CARD, STOLEN, attempt_id="pay-7")  # the job again
@@ -172,7 +172,7 @@ def test_kept_answers_are_written_in_order_before_the_next_use(tmp_path: Path) -
         worker = limiter(redis_server.url())
         redis_server.stop()
         for n in range(3):
-            with pytest.raises(payerr.ReattemptStoreError):
+            with pytest.raises(payerr.networks.ReattemptStoreError):
                 worker.record(CARD, mastercard(), attempt_id=f"pay-{n}")
         assert worker.unwritten == 3
         redis_server.start()
@@ -190,7 +190,7 @@ def test_a_frozen_redis_fails_fast_and_grants_nothing_later(tmp_path: Path) -> N
         worker.record(CARD, mastercard(), attempt_id="warm")  # scripts loaded, pool connected
         redis_server.freeze()
         sent = time.time()
-        with pytest.raises(payerr.ReattemptStoreError) as raised:
+        with pytest.raises(payerr.networks.ReattemptStoreError) as raised:
             worker.reserve(CARD, mastercard())
         assert raised.value.operation == "reserve"
         while time.time() <= sent + 4 * QUICK:  # until the reserve's deadline is over for sure
@@ -217,7 +217,7 @@ def test_debug_sleep_fails_fast_too(tmp_path: Path) -> None:
             sleeper.sendall(b"PING\r\n")
             assert sleeper.recv(16).startswith(b"+PONG")
             sleeper.sendall(b"DEBUG SLEEP 3\r\n")
-            with pytest.raises(payerr.ReattemptStoreError):
+            with pytest.raises(payerr.networks.ReattemptStoreError):
                 worker.record(CARD, STOLEN, attempt_id="pay-9")
             assert sleeper.recv(16).startswith(b"+OK")  # the server woke
         worker.flush()  # the kept answer, written once the server answers again
@@ -238,7 +238,7 @@ def test_a_lost_reserve_reply_is_granted_again_to_the_same_attempt(tmp_path: Pat
         worker = limiter(url)
         worker.record("tok_other", mastercard(), attempt_id="warm")  # scripts loaded
         proxy.lose_replies(2)
-        with pytest.raises(payerr.ReattemptStoreError):
+        with pytest.raises(payerr.networks.ReattemptStoreError):
             worker.reserve(CARD, mastercard(), attempt_id="pay-42")
         allowed, _, reservation = another_worker(url, T0, attempt_id="pay-42")
         assert allowed
@@ -270,7 +270,7 @@ def test_a_lost_reply_without_an_attempt_id_is_given_back(tmp_path: Path) -> Non
         worker = limiter(url)
         worker.record("tok_other", mastercard(), attempt_id="warm")
         proxy.lose_replies(2)
-        with pytest.raises(payerr.ReattemptStoreError) as raised:
+        with pytest.raises(payerr.networks.ReattemptStoreError) as raised:
             worker.reserve(CARD, mastercard())
         assert "was given back" in str(raised.value)
         assert worker.unwritten == 0
@@ -286,7 +286,7 @@ def test_a_reserve_on_a_hung_redis_is_given_back_before_the_next_use(tmp_path: P
         worker = limiter(redis_server.url(), max_wait=4 * QUICK)
         worker.record("tok_other", mastercard(), attempt_id="warm")
         redis_server.freeze()
-        with pytest.raises(payerr.ReattemptStoreError) as raised:
+        with pytest.raises(payerr.networks.ReattemptStoreError) as raised:
             worker.reserve(CARD, mastercard())
         assert "attempt_id" in str(raised.value)
         assert worker.unwritten == 1
@@ -314,7 +314,7 @@ def test_a_server_without_persistence_is_named_at_construction(tmp_path: Path) -
     """appendonly no: a restart forgets every mark. The store says so, naming the setting."""
     with server(tmp_path, "--appendonly", "no") as redis_server:
         with pytest.warns(payerr.RedisConfigWarning, match="appendonly") as warned:
-            payerr.RedisReattemptStore.from_url(redis_server.url())
+            payerr.networks.RedisReattemptStore.from_url(redis_server.url())
         assert "no persistence" in str(warned[0].message)
         with pytest.warns(payerr.RedisConfigWarning, match="appendonly"):
             payerr.RedisCallLedger.from_url(redis_server.url())
@@ -324,19 +324,19 @@ def test_an_evicting_policy_is_named_at_construction(tmp_path: Path) -> None:
     settings = ("--maxmemory", "64mb", "--maxmemory-policy", "volatile-lru")
     with server(tmp_path, *settings) as redis_server:
         with pytest.warns(payerr.RedisConfigWarning, match="maxmemory-policy") as warned:
-            payerr.RedisReattemptStore.from_url(redis_server.url())
+            payerr.networks.RedisReattemptStore.from_url(redis_server.url())
         assert "'volatile-lru'" in str(warned[0].message)
     safe_settings = ("--maxmemory", "64mb", "--maxmemory-policy", "noeviction")
     with server(tmp_path, *safe_settings) as safe, warnings.catch_warnings():
         warnings.simplefilter("error")
-        payerr.RedisReattemptStore.from_url(safe.url())
+        payerr.networks.RedisReattemptStore.from_url(safe.url())
 
 
 def test_a_server_that_forbids_config_is_read_through_info(tmp_path: Path) -> None:
     """Managed Redis renames CONFIG: the settings come from INFO instead; nothing breaks."""
     with server(tmp_path, "--appendonly", "no", "--rename-command", "CONFIG", "") as redis_server:
         with pytest.warns(payerr.RedisConfigWarning, match="appendonly"):
-            store = payerr.RedisReattemptStore.from_url(redis_server.url())
+            store = payerr.networks.RedisReattemptStore.from_url(redis_server.url())
         ReattemptLimiter(store, clock=Clock()).record(CARD, STOLEN)
 
 
@@ -345,7 +345,7 @@ def test_a_server_that_forbids_config_and_info_still_works(tmp_path: Path) -> No
     with server(tmp_path, *settings) as redis_server:
         with capture_logs() as logs, warnings.catch_warnings():
             warnings.simplefilter("error")
-            store = payerr.RedisReattemptStore.from_url(redis_server.url())
+            store = payerr.networks.RedisReattemptStore.from_url(redis_server.url())
         assert [log["event"] for log in logs] == ["payerr.redis_unchecked"]
         assert "appendonly yes" in logs[0]["consequence"]
         ReattemptLimiter(store, clock=Clock()).record(CARD, STOLEN)
@@ -358,12 +358,14 @@ def test_an_async_client_is_refused(tmp_path: Path) -> None:
 
     client: Any = redis.asyncio.Redis(port=1, socket_timeout=0.2, socket_connect_timeout=0.2)
     with pytest.raises(payerr.UsageError, match="synchronous"):
-        payerr.RedisReattemptStore(client)
+        payerr.networks.RedisReattemptStore(client)
 
 
 def test_a_store_made_while_redis_is_down_checks_once_it_answers(tmp_path: Path) -> None:
     redis_server = Server(tmp_path, "--appendonly", "no")
-    store = payerr.RedisReattemptStore.from_url(redis_server.url())  # nothing listens: no check
+    store = payerr.networks.RedisReattemptStore.from_url(
+        redis_server.url()
+    )  # nothing listens: no check
     redis_server.start()
     try:
         with pytest.warns(payerr.RedisConfigWarning, match="appendonly"):

@@ -26,7 +26,7 @@ PROCESSES = 4
 
 
 def _limiter(client: Any, clock: Clock | None = None, **kw: object) -> ReattemptLimiter:
-    store = payerr.RedisReattemptStore(client, **kw)  # type: ignore[arg-type]
+    store = payerr.networks.RedisReattemptStore(client, **kw)  # type: ignore[arg-type]
     return ReattemptLimiter(store, clock=clock or Clock())
 
 
@@ -47,8 +47,10 @@ def test_a_hold_keeps_the_keys_alive_and_expires_with_them(redis_client: Any) ->
     """A reservation's hold lives in the card's hash with the keys' TTL covering it; a pending
     answer keeps it up to pending_hold_for (default 30 days), then the keys expire."""
     clock = Clock()
-    limits = payerr.ReattemptLimits(hold_for=600, pending_hold_for=40 * DAY)
-    limiter = ReattemptLimiter(payerr.RedisReattemptStore(redis_client), clock=clock, limits=limits)
+    limits = payerr.networks.ReattemptLimits(hold_for=600, pending_hold_for=40 * DAY)
+    limiter = ReattemptLimiter(
+        payerr.networks.RedisReattemptStore(redis_client), clock=clock, limits=limits
+    )
     held = limiter.reserve(CARD, visa())
     hashed = card_key(CARD)
     state: dict[bytes, bytes] = redis_client.hgetall(f"payerr:reattempt:{{{hashed}}}:s")
@@ -135,17 +137,17 @@ def test_prefixes_keep_merchants_apart(redis_client: Any) -> None:
 @pytest.mark.parametrize("prefix", ["a{b}:", "x" * 101, "a\nb", 3])
 def test_a_bad_prefix_is_a_usage_error(redis_client: Any, prefix: object) -> None:
     with pytest.raises(payerr.UsageError):
-        payerr.RedisReattemptStore(redis_client, prefix=prefix)  # type: ignore[arg-type]
+        payerr.networks.RedisReattemptStore(redis_client, prefix=prefix)  # type: ignore[arg-type]
 
 
 def test_an_unreachable_redis_never_means_allowed(redis_port: int) -> None:
     """A limiter that cannot ask its store raises a typed error; it never guesses "allowed"."""
     import redis
 
-    store = payerr.RedisReattemptStore.from_url("redis://127.0.0.1:1")  # nothing listens
+    store = payerr.networks.RedisReattemptStore.from_url("redis://127.0.0.1:1")  # nothing listens
     limiter = ReattemptLimiter(store, clock=Clock())
     for call in (limiter.allowed, limiter.reserve):
-        with pytest.raises(payerr.ReattemptStoreError) as raised:
+        with pytest.raises(payerr.networks.ReattemptStoreError) as raised:
             call(CARD, mastercard())
         assert isinstance(raised.value.__cause__, redis.ConnectionError)
         assert "ConnectionError" in str(raised.value)
@@ -158,8 +160,8 @@ def test_a_slow_client_is_refused_at_construction(redis_port: int) -> None:
 
     client: Any = redis.Redis(host="127.0.0.1", port=redis_port)
     with pytest.raises(payerr.UsageError, match="socket_timeout"):
-        payerr.RedisReattemptStore(client)
-    quick = payerr.RedisReattemptStore.from_url(f"redis://127.0.0.1:{redis_port}")
+        payerr.networks.RedisReattemptStore(client)
+    quick = payerr.networks.RedisReattemptStore.from_url(f"redis://127.0.0.1:{redis_port}")
     assert quick.client.connection_pool.connection_kwargs["socket_timeout"] == 0.25
 
 
@@ -189,7 +191,7 @@ def test_a_client_whose_retries_wait_long_is_refused(
         port=redis_port, socket_timeout=0.25, socket_connect_timeout=0.25, retry=retry
     )
     with pytest.raises(payerr.UsageError, match=why):
-        payerr.RedisReattemptStore(client)
+        payerr.networks.RedisReattemptStore(client)
     with pytest.raises(payerr.UsageError, match=why):
         payerr.RedisCallLedger(client)
 
@@ -203,11 +205,13 @@ def _fleet_worker(
     """One process of the fleet: reserve-then-record until the limit refuses (at most
     ``rounds`` tries), ``rounds`` plain records, or (``hold``) one reservation each on a fresh
     Visa card, the winner's answer pending, then one more reservation each."""
-    store = payerr.RedisReattemptStore.from_url(
+    store = payerr.networks.RedisReattemptStore.from_url(
         f"redis://127.0.0.1:{port}", prefix=f"fleet-{mode}:", timeout=1.0, max_wait=4.0
     )
     client: Any = store.client
-    limits = payerr.ReattemptLimits(mastercard=(payerr.DeclineLimit(LIMIT[mode], DAY, "test"),))
+    limits = payerr.networks.ReattemptLimits(
+        mastercard=(payerr.networks.DeclineLimit(LIMIT[mode], DAY, "test"),)
+    )
     limiter = ReattemptLimiter(store, clock=lambda: T0, limits=limits)
     if mode == "hold":
         start.wait(timeout=60)
@@ -264,7 +268,7 @@ def test_a_fleet_reserving_on_one_card_never_over_admits(
     done = _run_fleet(redis_port, "reserve", 20_000)
     assert all(tries < 20_000 for _, tries in done)  # each one met the limit
     assert sum(granted for granted, _ in done) == LIMIT["reserve"]
-    store = payerr.RedisReattemptStore(redis_client, prefix="fleet-reserve:")
+    store = payerr.networks.RedisReattemptStore(redis_client, prefix="fleet-reserve:")
     assert len(store.read(card_key(CARD), T0 - DAY).declines) == LIMIT["reserve"]
 
 
@@ -286,7 +290,7 @@ def test_a_fleet_reserving_one_card_at_once_admits_one_worker(
 def test_a_fleet_recording_on_one_card_loses_no_decline(redis_client: Any, redis_port: int) -> None:
     """4 processes x 50 records on one card: all 200 declines are counted (no lost update)."""
     _run_fleet(redis_port, "record", 50)
-    store = payerr.RedisReattemptStore(redis_client, prefix="fleet-record:")
+    store = payerr.networks.RedisReattemptStore(redis_client, prefix="fleet-record:")
     assert len(store.read(card_key(CARD), T0 - DAY).declines) == 4 * 50
 
 
@@ -306,11 +310,11 @@ ANSWERS = {
     "http-503": payerr.classify_http("antom", 503, b""),
     "retryable-mc-03": answer("UNKNOWN_EXCEPTION", "U", network=mastercard("03").network),
 }
-SMALL = payerr.ReattemptLimits(
-    visa=(payerr.DeclineLimit(3, 2 * DAY, "Visa"),),
+SMALL = payerr.networks.ReattemptLimits(
+    visa=(payerr.networks.DeclineLimit(3, 2 * DAY, "Visa"),),
     mastercard=(
-        payerr.DeclineLimit(2, 5 * HOUR, "Mastercard"),
-        payerr.DeclineLimit(4, 3 * DAY, "Mastercard"),
+        payerr.networks.DeclineLimit(2, 5 * HOUR, "Mastercard"),
+        payerr.networks.DeclineLimit(4, 3 * DAY, "Mastercard"),
     ),
     never_retry_for=10 * DAY,
     hold_for=1200,
@@ -338,7 +342,7 @@ def test_redis_and_memory_decide_alike(
 ) -> None:
     """Any sequence of answers, questions and reservations over time: the same decisions."""
     clock = Clock()
-    redis_store = payerr.RedisReattemptStore(redis_client, prefix=f"p:{uuid.uuid4().hex}:")
+    redis_store = payerr.networks.RedisReattemptStore(redis_client, prefix=f"p:{uuid.uuid4().hex}:")
     limiters = [
         ReattemptLimiter(MemoryReattemptStore(), clock=clock, limits=SMALL),
         ReattemptLimiter(redis_store, clock=clock, limits=SMALL),

@@ -7,8 +7,20 @@ can help.
 
 from __future__ import annotations
 
+import typing
+import warnings
+
+from payerr import networks
 from payerr._budget import RetryBudget
-from payerr._classify import classification_of, classify, classify_http, classify_response
+from payerr._classify import (
+    as_operation as _as_operation,
+)
+from payerr._classify import (
+    classification_of,
+    classify,
+    classify_http,
+    classify_response,
+)
 from payerr._decide import AttemptRecord
 from payerr._exceptions import (
     FinalError,
@@ -17,7 +29,6 @@ from payerr._exceptions import (
     OutcomeUnknownError,
     PayerrError,
     PaymentError,
-    ReattemptStoreError,
     RetryableError,
     RiskError,
     UnknownProviderError,
@@ -27,19 +38,9 @@ from payerr._exceptions import (
 from payerr._ledger import CallLedger, MemoryCallLedger
 from payerr._ledger_redis import RedisCallLedger
 from payerr._logs import add_payment_context
-from payerr._network_codes import NetworkTable
-from payerr._network_tables import card_networks, network_table
-from payerr._networks import network_advice
+from payerr._network_tables import card_networks as _card_networks
+from payerr._network_tables import network_table as _network_table
 from payerr._policy import RetryPolicy
-from payerr._reattempt import (
-    DeclineLimit,
-    MemoryReattemptStore,
-    ReattemptDecision,
-    ReattemptLimiter,
-    ReattemptLimits,
-    ReattemptStore,
-)
-from payerr._reattempt_redis import RedisReattemptStore
 from payerr._redaction import RedactSensitive
 from payerr._redis_checks import RedisConfigWarning
 from payerr._registry import Registry, default_registry, load_mappings
@@ -50,15 +51,18 @@ from payerr._retry_pieces import (
     wait_retry_after,
 )
 from payerr._safety import is_replay_safe
+from payerr._schema import normalize_code as _normalize_code
 from payerr._taxonomy import (
     Category,
     Classification,
     CodeEntry,
-    NetworkAdvice,
     Operation,
     Outcome,
 )
 from payerr._transport import AsyncPaymentTransport, PaymentTransport
+
+if typing.TYPE_CHECKING:
+    from payerr._network_codes import AdviceCode, IssuerCode
 
 __all__ = [
     "AsyncPaymentTransport",
@@ -67,29 +71,19 @@ __all__ = [
     "Category",
     "Classification",
     "CodeEntry",
-    "DeclineLimit",
     "FinalError",
     "MappingError",
     "MemoryCallLedger",
-    "MemoryReattemptStore",
     "MerchantConfigError",
-    "NetworkAdvice",
-    "NetworkTable",
     "Operation",
     "Outcome",
     "OutcomeUnknownError",
     "PayerrError",
     "PaymentError",
     "PaymentTransport",
-    "ReattemptDecision",
-    "ReattemptLimiter",
-    "ReattemptLimits",
-    "ReattemptStore",
-    "ReattemptStoreError",
     "RedactSensitive",
     "RedisCallLedger",
     "RedisConfigWarning",
-    "RedisReattemptStore",
     "Registry",
     "RetryBudget",
     "RetryPolicy",
@@ -99,7 +93,6 @@ __all__ = [
     "UsageError",
     "UserActionError",
     "add_payment_context",
-    "card_networks",
     "classification_of",
     "classify",
     "classify_http",
@@ -108,8 +101,6 @@ __all__ = [
     "explain",
     "is_replay_safe",
     "load_mappings",
-    "network_advice",
-    "network_table",
     "providers",
     "retry_if_retryable",
     "stop_before_timeout",
@@ -123,12 +114,71 @@ def providers() -> list[str]:
     return default_registry().providers()
 
 
-def explain(provider: str, code: str | int) -> CodeEntry | None:
+@typing.overload
+def explain(  # type: ignore[overload-overlap]  # a network's name is a str too
+    provider: typing.Literal["visa", "mastercard"],
+    code: str | int,
+    *,
+    registry: Registry | None = None,
+    operation: Operation | str | None = None,
+) -> IssuerCode | AdviceCode | None: ...
+
+
+@typing.overload
+def explain(
+    provider: str,
+    code: str | int,
+    *,
+    registry: Registry | None = None,
+    operation: Operation | str | None = None,
+) -> CodeEntry | None: ...
+
+
+def explain(
+    provider: str,
+    code: str | int,
+    *,
+    registry: Registry | None = None,
+    operation: Operation | str | None = None,
+) -> CodeEntry | IssuerCode | AdviceCode | None:
     """The mapping row for a code: the provider's words, payerr's verdict and provenance.
 
-    None when the code is not mapped. Raises :class:`UnknownProviderError` for an unknown provider.
+    Args:
+        provider: a provider id (``"antom"``), or a card network (``"visa"``,
+            ``"mastercard"``), in any case.
+        code: the code as the provider sends it (case and white space do not matter; a
+            numeric code may be an int).
+        registry: the mappings to read (default: the shipped ones and ``PAYERR_MAPPINGS``).
+        operation: what the code answered (``"refund"``, :class:`Operation`): a row scoped to
+            that operation wins over the code's general row.
+
+    Returns:
+        The :class:`CodeEntry` (for a network: its issuer response code row, else its Merchant
+        Advice Code row, as ``payerr explain visa 05`` shows them), or None when the code is
+        not mapped.
+
+    Raises:
+        UnknownProviderError: ``provider`` is neither a provider nor a card network.
+        UsageError: ``operation`` is not an operation payerr knows.
+
+    Example:
+        >>> payerr.explain("antom", "USER_BALANCE_NOT_ENOUGH").category
+        <Category.USER_ACTION: 'user-action'>
     """
-    return default_registry().table(provider).entry(code)
+    network = provider.strip().lower() if isinstance(provider, str) else ""
+    if network in _card_networks() and registry is None:
+        table = _network_table(network)
+        return table.issuer_code(code) or table.advice_code(code)
+    rows = (registry or default_registry()).table(provider)
+    if operation is not None:
+        scoped = rows.scoped.get((_normalize_code(str(code)), _as_operation(operation)))
+        if scoped is not None:
+            return scoped
+    return rows.entry(code)
+
+
+_MOVED = frozenset(networks.__all__) - {"ReattemptStoreError"}
+"""Names that moved to :mod:`payerr.networks` (kept here for one release, with a warning)."""
 
 
 def __getattr__(name: str) -> object:
@@ -136,4 +186,18 @@ def __getattr__(name: str) -> object:
         from importlib.metadata import version  # noqa: PLC0415 -- only paid for when asked
 
         return version("payerr")
+    if name in _MOVED:
+        warnings.warn(
+            f"payerr.{name} moved to payerr.networks.{name}; the old name goes in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(networks, name)
     raise AttributeError(f"module 'payerr' has no attribute {name!r}")
+
+
+for _name in __all__:
+    _obj = globals()[_name]
+    if getattr(_obj, "__module__", "").startswith("payerr._"):
+        _obj.__module__ = "payerr"  # help(), reprs and tracebacks name the public module
+del _name, _obj

@@ -1,14 +1,16 @@
 """A loopback model of how four kinds of provider deduplicate and answer repeated payment requests.
 
-Written from the providers' documents only (DESIGN.md sections 2, 3, 6, 7 and the seed code tables),
+Written from the providers' documents only (Architecture sections 2, 3, 6, 7 and the seed
+code tables),
 never from payerr's own mappings, so that a drill against it cannot share payerr's blind spots.
 
 Providers and the field that names the order:
 
-* Antom ``POST /ams/api/v1/payments/pay``: ``paymentRequestId`` (idempotent, DESIGN.md 2 and 7).
+* Antom ``POST /ams/api/v1/payments/pay``: ``paymentRequestId`` (idempotent, Architecture §2 and 7).
 * PayKKa ``POST /paykka/v1/payments``: ``merchant_order_no`` (duplicate codes, seed 003).
 * OTT Pay ``POST /ottpay/api``: ``data.order_id`` (``ORDER_USED``, seed 002).
-* Generic REST ``POST /generic/payments``: ``order_id`` (bare HTTP 409 on a repeat, DESIGN.md 6.2).
+* Generic REST ``POST /generic/payments``: ``order_id`` (bare HTTP 409 on a repeat,
+  Architecture §3).
 
 Dedup state is kept per (provider, order); fault scripts and the counters are per order id.
 """
@@ -60,7 +62,7 @@ class Answer:
 
 
 def _json(status: int, payload: dict[str, Any]) -> Answer:
-    """A JSON answer; every provider here answers application/json (DESIGN.md 2)."""
+    """A JSON answer; every provider here answers application/json (Architecture §2)."""
     return Answer(status, json.dumps(payload).encode(), "application/json")
 
 
@@ -71,7 +73,7 @@ def _stable_id(prefix: str, order: str, n: int) -> str:
 
 
 def _ott_md5(data: dict[str, Any]) -> str:
-    """OTT Pay signs the envelope with an ``md5`` field (DESIGN.md 2); a stable stand-in here."""
+    """OTT Pay signs the envelope with an ``md5`` field (Architecture §2): a stand-in here."""
     return hashlib.md5(json.dumps(data, sort_keys=True).encode()).hexdigest().upper()
 
 
@@ -94,7 +96,7 @@ def _ott_order(payload: dict[str, Any]) -> str | None:
 
 
 def _antom_success(order: str, payload: dict[str, Any], n: int) -> Answer:
-    """Antom pay success: HTTP 200, result S/SUCCESS plus the payment (DESIGN.md 2, 7)."""
+    """Antom pay success: HTTP 200, result S/SUCCESS plus the payment (Architecture §2, 7)."""
     result = {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "success."}
     return _json(
         200,
@@ -108,7 +110,8 @@ def _antom_success(order: str, payload: dict[str, Any], n: int) -> Answer:
 
 
 def _paykka_success(order: str, payload: dict[str, Any], n: int) -> Answer:
-    """PayKKa success: HTTP 200, ret_code 000000 and data.status SUCCESS (DESIGN.md 2, seed 003)."""
+    """PayKKa success: HTTP 200, ret_code 000000, data.status SUCCESS (Architecture §2, seed
+    003)."""
     data = {
         "status": "SUCCESS",
         "merchant_order_no": order,
@@ -128,7 +131,7 @@ def _ott_success(order: str, payload: dict[str, Any], n: int) -> Answer:
 
 
 def _generic_success(order: str, payload: dict[str, Any], n: int) -> Answer:
-    """Generic REST ("bare409") success: HTTP 200 with the created payment (DESIGN.md 6.2)."""
+    """Generic REST ("bare409") success: HTTP 200 with the created payment (Architecture §3)."""
     return _json(
         200, {"id": _stable_id("pay_", order, n), "order_id": order, "status": "succeeded"}
     )
@@ -138,7 +141,7 @@ def _generic_success(order: str, payload: dict[str, Any], n: int) -> Answer:
 
 
 def _antom_inconsistent() -> Answer:
-    """Antom: same paymentRequestId, changed body: REPEAT_REQ_INCONSISTENT (DESIGN.md 2, 7)."""
+    """Antom: same paymentRequestId, changed body: REPEAT_REQ_INCONSISTENT (Architecture §2, 7)."""
     result = {
         "resultCode": "REPEAT_REQ_INCONSISTENT",
         "resultStatus": "F",
@@ -174,7 +177,7 @@ def _ott_repeat(order: str) -> Answer:
 
 
 def _generic_repeat(order: str) -> Answer:
-    """Generic REST duplicate: a bare HTTP 409 with an empty body (DESIGN.md 6.2)."""
+    """Generic REST duplicate: a bare HTTP 409 with an empty body (Architecture §3)."""
     return Answer(409)
 
 
@@ -346,7 +349,8 @@ class ProviderModel:
         key: str | None,
         state: _OrderState,
     ) -> Answer:
-        """Keyed replay (Stripe-style, DESIGN.md 3.1), else dedup on the order (seeds 002, 003)."""
+        """Keyed replay (Stripe-style, Architecture §4), else dedup on the order (seeds 002,
+        003)."""
         if not provider.uses_keys:
             return self._antom(provider, order, payload, state)
         slot = (provider.name, order, key or "")
@@ -364,7 +368,7 @@ class ProviderModel:
         self, provider: Provider, order: str, payload: dict[str, Any], state: _OrderState
     ) -> Answer:
         """Antom pay is idempotent on paymentRequestId: same body replays, changed body is
-        REPEAT_REQ_INCONSISTENT; Idempotency-Key is ignored (DESIGN.md 2, 7)."""
+        REPEAT_REQ_INCONSISTENT; Idempotency-Key is ignored (Architecture §2, 7)."""
         first = self._executed.get((provider.name, order))
         if first is None:
             return self._execute(provider, order, payload, state)
@@ -435,7 +439,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _pre_fault(self, fault: str) -> None:
         """A failure before the provider executes anything: RST, 5xx, 429 or a gateway's 401
-        (DESIGN.md 2, 3)."""
+        (Architecture §2, 3)."""
         if fault == "reset":
             self.close_connection = True
             self.reset_on_finish = True

@@ -28,7 +28,8 @@ def test_explain_human(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert "failed / risk" in out
     assert "one working day" in out
-    assert "001_79315606eb29d4f3.txt" in out
+    assert "Antom web/app checkout SDK reference" in out  # the document's title
+    assert "seeds/" not in out  # never a file the user cannot open
     assert err == ""
 
 
@@ -300,7 +301,7 @@ def test_explain_names_the_providers_document_not_a_file_hash(
 def test_classify_calls_a_repeat_answer_unknown_unless_told_it_was_a_first_send(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """Issue 20: on its own, "Repeated requests are inconsistent" (Antom, DESIGN.md 2) cannot be
+    """Issue 20: on its own, "Repeated requests are inconsistent" (Antom, Architecture §2) cannot be
     called failed; the provider's "use a new paymentRequestId" is shown as first-send advice.
     --first-send gives the row's verdict."""
     body = tmp_path / "answer.json"

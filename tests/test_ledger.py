@@ -2,7 +2,7 @@
 a key, and what a repeat answer ("duplicate", "order number used", 409) is judged with.
 
 Answers are the providers' own (tests/answers.py: seed 003 for PayKKa, seed 002 for OTT Pay,
-DESIGN.md 2 for the envelopes); the ledger's rule is the issue's: "failed" only when payerr
+Architecture §2 for the envelopes); the ledger's rule is the issue's: "failed" only when payerr
 knows the request was never sent before.
 """
 

@@ -447,7 +447,7 @@ def _known(
             return verdict
         return table.in_response(verdict, detail, status, operation)
     # An error status is never success, and a body that says the operation succeeded means it
-    # may have executed: outcome unknown (docs/ARCHITECTURE.md §3, rule 3).
+    # may have executed: outcome unknown (Architecture §3, rule 3).
     return table.unknown(
         verdict.raw_code,
         Outcome.PENDING,

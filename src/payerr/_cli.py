@@ -677,10 +677,9 @@ _SEED_DOCUMENTS = {
 
 def document_of(entry: CodeEntry) -> str:
     """Where a row's words come from, named as the provider's document (not a file hash)."""
-    if entry.seed:
+    if entry.seed:  # the document's title, not the project's own copy of it
         name = _SEED_DOCUMENTS.get(entry.provider, f"{entry.provider} code table")
-        seed = f"{name} (the project's copy: seeds/{entry.seed})"
-        return f"{seed}; {entry.doc_url}" if entry.doc_url else seed
+        return f"{name}; {entry.doc_url}" if entry.doc_url else name
     return entry.doc_url
 
 

@@ -4,7 +4,7 @@ A provider that already has a request or an order answers a resend with a repeat
 "order number used", HTTP 409). That answer is a failure only when payerr *knows* the request
 was never sent before this call: otherwise an earlier attempt, in this process or on another
 worker, may have executed it, and "failed, use a new order number" charges twice
-(docs/ARCHITECTURE.md, "Truth rules"). The ledger is where the transports learn it:
+(Architecture, "Truth rules"). The ledger is where the transports learn it:
 
 - ``begin`` before a call's first attempt: note the call under each of its keys (the caller's
   idempotency key, the request ids and order numbers in its body) and say what other calls

@@ -162,7 +162,7 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
         c = decision.classification
         if decision.action is Action.RETRY and call.executed is not None and c.is_failure:
             # Retried, but if the loop stops here the answer it leaves is not "failed": an
-            # attempt may have executed (docs/ARCHITECTURE.md §3, rule 2).
+            # attempt may have executed (Architecture §3, rule 2).
             c = outcome_unknown(c, RESEND_ACTION)
         return _Facts(decision.action, after_execution(c, call))
 

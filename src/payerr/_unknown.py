@@ -3,7 +3,7 @@
 Shared by the decision core (``payerr._decide``) and the stand-alone classifiers
 (``payerr._classify``): both turn a "failed" that payerr cannot prove into *pending*, with an
 action that sends the merchant to inquire and never invites a new order number
-(docs/ARCHITECTURE.md, "Truth rules").
+(Architecture, "Truth rules").
 """
 
 from __future__ import annotations

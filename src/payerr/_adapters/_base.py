@@ -153,7 +153,7 @@ def resolve(
         and _garbled(value)
     ):
         # "SUCC\u200bESS", "0000\x00": invisible or control characters may help recognise a
-        # failed or in-process code, never a success (docs/ARCHITECTURE.md §3, rule 7).
+        # failed or in-process code, never a success (Architecture §3, rule 7).
         why = f"{source} holds invisible or control characters"
         return Unresolved(raw, source, pending(source), why=why)
     if hit is None:
@@ -162,7 +162,7 @@ def resolve(
         if hit.outcome is Outcome.PENDING and fallback.outcome is Outcome.FAILED:
             # An in-process code beside a failure status (PayKKa 4000 "Payment order is
             # processing, please do not pay again" with status FAILURE): this request was
-            # refused because the order is in process. Never failed (docs/ARCHITECTURE.md
+            # refused because the order is in process. Never failed (Architecture
             # §3, rule 5).
             return hit
         return Unresolved(

@@ -1,6 +1,6 @@
 """Antom and Alipay+ envelopes: ``result`` with ``resultStatus`` S/F/U, and the payment's result.
 
-Precedence (docs/ARCHITECTURE.md §5; docs.antom.com/ac/ams/paymentri_online, .../paymentrn_online):
+Precedence (Architecture §5; docs.antom.com/ac/ams/paymentri_online, .../paymentrn_online):
 
 1. When ``result.resultStatus`` is S or absent, the payment's own result decides: Alipay+'s
    ``paymentResult`` envelope, else ``paymentResultCode`` checked against ``paymentStatus``
@@ -75,7 +75,7 @@ _PAYMENT_FALLBACKS = fallbacks(
 )
 _NOTIFY_PENDING = pending("notifyType")
 _UNKNOWN_PAYMENT = pending("paymentStatus")
-# The status field that decides each operation (docs/ARCHITECTURE.md §5; SDK 1.7.1 response
+# The status field that decides each operation (Architecture §5; SDK 1.7.1 response
 # classes).
 _STATUS_FIELDS = {
     Operation.REFUND: "refundStatus",
@@ -93,7 +93,7 @@ _STATUS_FIELDS = {
 _STATUS_REQUIRED = frozenset(
     {Operation.REFUND_INQUIRY, Operation.REFUND_NOTIFICATION, Operation.VAULTING_INQUIRY}
 )
-# Fields that decide whenever an answer carries them (docs/ARCHITECTURE.md §3, rule 1).
+# Fields that decide whenever an answer carries them (Architecture §3, rule 1).
 _OPERATION_FIELDS = ("refundStatus", "vaultingStatus", "captureStatus", "cancelStatus")
 _NEEDS_PAYMENT_RESULT = frozenset({Operation.INQUIRY, Operation.NOTIFICATION})
 _NOTIFIED = frozenset(
@@ -126,7 +126,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         operation = operation_of_body(body)
     if operation is Operation.OTHER and "notifyType" in body:
         # A notification payerr does not know (a new notifyType): what it reports is not known,
-        # so it is never success (docs/ARCHITECTURE.md §3, rule 1).
+        # so it is never success (Architecture §3, rule 1).
         why = f"notifyType {body.get('notifyType')!r} is not one payerr knows"
         return Unresolved(None, "notifyType", _NOTIFY_PENDING, why=why), detail
     own = _STATUS_FIELDS.get(operation)
@@ -134,14 +134,14 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         said = upper_of(body.get(own))
         if said != "FAIL":
             # result says the operation failed (or is unknown) while its own status says
-            # otherwise: a disagreement is pending, never failed (docs/ARCHITECTURE.md §3, rule 2).
+            # otherwise: a disagreement is pending, never failed (Architecture §3, rule 2).
             why = f"resultStatus {status} contradicts {own} {body.get(own)!r}"
             return Unresolved(None, own, _PENDING[own], why=why), detail
 
     if status in (None, "S"):
         if own is not None and (own in body or operation in _STATUS_REQUIRED):
             # The operation's own status decides; result only says the call worked
-            # (docs/ARCHITECTURE.md §3, rule 1).
+            # (Architecture §3, rule 1).
             return _operation_status(table, body, own), detail
         foreign = next((f for f in _OPERATION_FIELDS if f in body and f != own), None)
         if foreign is None and own is not None and "paymentStatus" in body:
@@ -157,7 +157,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
             and ("paymentResult" not in body and "paymentStatus" not in body)
         ):
             # Alipay+ inquiry and notifications carry the payment's result in paymentResult
-            # (docs/ARCHITECTURE.md §5); without it, result S only says the call worked.
+            # (Architecture §5); without it, result S only says the call worked.
             why = "no paymentResult in an Alipay+ inquiry or notification"
             return Unresolved(None, "paymentResult", _UNKNOWN_PAYMENT, why=why), detail
         reading = _payment(table, body, result, operation)
@@ -226,14 +226,14 @@ def _envelope(
     if isinstance(verdict, Unresolved) and status == "U":
         # U with a code payerr does not know: the docs say U "might be successful, in process,
         # or failed". Only the codes whose rows say "call again" are resent; an unmapped one
-        # (PAYMENT_PROCESSING, USER_PAYING ...) may be in process: pending (docs/ARCHITECTURE.md §3,
+        # (PAYMENT_PROCESSING, USER_PAYING ...) may be in process: pending (Architecture §3,
         # rule 5).
         return Unresolved(verdict.raw_code, source, pending(source))
     if isinstance(verdict, Unresolved) or fallback is None:
         return verdict
     if status == "U":
         # Unknown result: pending, settled by resending the same request id or by an inquiry,
-        # unless the code's own row says in process (never resent: docs/ARCHITECTURE.md §3,
+        # unless the code's own row says in process (never resent: Architecture §3,
         # rule 5). Never failed, whatever the code's row says elsewhere (issue 21).
         entry = table.entry(verdict.raw_code)
         if verdict.outcome is Outcome.PENDING and not (entry is not None and entry.resend):
@@ -242,10 +242,10 @@ def _envelope(
         return verdict.reclassified(Outcome.PENDING, action=action, source=RESEND_SOURCE)
     if fallback.outcome is not verdict.outcome:
         if verdict.outcome is Outcome.PENDING:
-            # in process beside F: pending, never failed (docs/ARCHITECTURE.md §3, rule 5)
+            # in process beside F: pending, never failed (Architecture §3, rule 5)
             return verdict
         # SUCCESS beside F, a failure code beside S: they contradict each other, so neither
-        # success nor failed (docs/ARCHITECTURE.md §3, rules 1 and 2).
+        # success nor failed (Architecture §3, rules 1 and 2).
         return Unresolved(
             verdict.raw_code,
             source,
@@ -257,7 +257,7 @@ def _envelope(
 
 def _operation_status(table: ProviderTable, body: dict[str, Any], field: str) -> Finding:
     """``refundStatus`` / ``vaultingStatus`` (SUCCESS / FAIL / PROCESSING): the operation's
-    result. A value payerr does not know, or none, is pending (docs/ARCHITECTURE.md §3, rule 1)."""
+    result. A value payerr does not know, or none, is pending (Architecture §3, rule 1)."""
     value = upper_of(body.get(field))
     code = body.get("vaultingResultCode") if field == "vaultingStatus" else None
     if value == "SUCCESS":
@@ -294,7 +294,7 @@ def _payment(
 
     Longer than 60 lines on purpose: it walks Antom's documented places for a payment's result
     (``paymentResult``, ``paymentStatus`` with ``paymentResultCode``, the wrapper) in the
-    order docs/ARCHITECTURE.md §5 gives, and splitting it would scatter that order."""
+    order Architecture §5 gives, and splitting it would scatter that order."""
     payment_result = body.get("paymentResult")
     if isinstance(payment_result, dict):  # Alipay+ inquiry and notifications
         verdict = _envelope(table, payment_result, "paymentResult", unknown_is_pending=True)
@@ -321,14 +321,14 @@ def _payment(
     detail = text_of(holder.get("paymentResultMessage"))
     if "paymentStatus" in body and payment_status not in _PAYMENT_FALLBACKS:
         # The field that decides holds null or a value payerr does not know: pending, whatever
-        # paymentResultCode says (docs/ARCHITECTURE.md §3, rule 1).
+        # paymentResultCode says (Architecture §3, rule 1).
         raw = code_of(code_value)
         why = f"paymentStatus {body.get('paymentStatus')!r} is not a status payerr knows"
         return Unresolved(
             raw if isinstance(raw, str) else None, "paymentStatus", _UNKNOWN_PAYMENT, why=why
         ), detail
     if operation is Operation.INQUIRY and "paymentStatus" not in body and result is not None:
-        # An inquiry's answer decides by paymentStatus (docs/ARCHITECTURE.md §5): a code without it
+        # An inquiry's answer decides by paymentStatus (Architecture §5): a code without it
         # is not
         # enough for success.
         raw = code_of(code_value)

@@ -10,7 +10,7 @@ merchant has decrypted it into an object, its fields decide:
   "ORDERCLOSE": payment fail, "PROCESSING": payment on processing) or ``order_status``
   (``STATUS_QUERY``, ``CC_QUERYPAY``). Only that state decides; a null, absent or unknown one
   is pending. A query that itself failed says nothing of the payment (pending), unless the
-  provider's code says the order does not exist (docs/ARCHITECTURE.md §3, rule 6) or the
+  provider's code says the order does not exist (Architecture §3, rule 6) or the
   query could not be made (retryable, merchant-config: "we could not check").
 - **Any other answer** (a pay's, a refund's): ``respcode`` (in-app UnionPay), ``rspCode``
   (``CC_PURCHASE``: "Returned by the Payment Service Provider (e.g. "PROCESSING")"),
@@ -76,7 +76,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         # rsp_code SUCCESS says the API request was processed ("Check API request process
         # status by Response Code"); what it did is in data, which every answer carries
         # ("data | Encrypted Data | Y"). Missing or not an object: pending, never success
-        # (docs/ARCHITECTURE.md §3, rule 1). Codes that name a state themselves
+        # (Architecture §3, rule 1). Codes that name a state themselves
         # (REFUND_SUCCESS, PARTIAL_REFUNDED ...) decide on their own.
         why = "no decrypted data to read the transaction's state from"
         return Unresolved(None, "data", pending("data"), why=why), detail
@@ -202,7 +202,7 @@ def _answer(
             len(readings) > 1 and any(isinstance(v, Unresolved) for v in readings)
         ):
             # Two of the decrypted fields disagree (respcode SUCCESS, status ORDERCLOSE):
-            # never success, nor a claim of failure (docs/ARCHITECTURE.md §3, rule 2).
+            # never success, nor a claim of failure (Architecture §3, rule 2).
             why = "the decrypted status fields disagree: " + ", ".join(
                 f"{name}={data.get(name)!r}" for name in found
             )
@@ -245,7 +245,7 @@ def _answer(
         return envelope  # the request was refused; its data names no state
     if found:
         # The field that decides is there, and empty: a successful rsp_code (the call worked)
-        # says nothing of the payment (docs/ARCHITECTURE.md §3, rule 1).
+        # says nothing of the payment (Architecture §3, rule 1).
         why = f"data.{found[0]} is empty"
         return Unresolved(None, f"data.{found[0]}", pending(f"data.{found[0]}"), why=why)
     if isinstance(envelope, Classification) and envelope.outcome is Outcome.SUCCESS:

@@ -7,7 +7,7 @@ Unsuccessful responses will contain error and message in result", e.g. ``{"statu
 
 - ``ERROR``: ``result.code`` (a JSON number) decides; the message varies for one code, so the
   code alone is matched. An unmapped code is outcome unknown.
-- ``SUCCESS``: the call worked (docs/ARCHITECTURE.md §3, rule 1); the operation's status
+- ``SUCCESS``: the call worked (Architecture §3, rule 1); the operation's status
   decides: a refund's ``result.refundStatus`` (init / success / failure), any other answer's
   ``result.paymentStatus`` (init, notpay, success, canceling, failure, orderclosed, authfinish,
   partial_refunded, fully_refunded; a void's cancelled). A null, absent or unknown status is

@@ -57,7 +57,7 @@ _GATEWAY_OK = "000000"
 _CODE_FIELDS = frozenset({"error_code", "errorCode"})
 _STATUS_ROWS = frozenset({"AUTHORIZED", "REFUNDED", "PARTIALLY_REFUNDED", "PARTIALLY_REVERSED"})
 # Operations whose answer carries a status: without one, the call's success says nothing of
-# the result (docs/ARCHITECTURE.md §3, rule 1).
+# the result (Architecture §3, rule 1).
 _STATUS_OPERATIONS = frozenset(
     {
         Operation.INQUIRY,
@@ -110,12 +110,12 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         return table.lookup(_GATEWAY_OK, "ret_code"), detail
     if ret_code in _OK and expects_data and not isinstance(data, dict):
         # The call worked; the business result is in data, which is missing or not an object
-        # (still encrypted, say): outcome unknown, never success (docs/ARCHITECTURE.md §3, rule 1).
+        # (still encrypted, say): outcome unknown, never success (Architecture §3, rule 1).
         return Unresolved(None, "data", _UNREADABLE_STATUS, why="data is not an object"), detail
     status = upper_of(data.get("status")) if isinstance(data, dict) else None
     if status in _IN_PROCESS and not (ret_code is None or ret_code in _OK):
         # data.status says in process beside a gateway error (999999): pending, never resent
-        # (docs/ARCHITECTURE.md §3, rule 5).
+        # (Architecture §3, rule 5).
         return Unresolved(None, "data.status", _UNREADABLE_STATUS), detail
     if (
         operation is Operation.CANCEL
@@ -235,7 +235,7 @@ def _read_envelope(
             and verdict.is_success
         ):
             # "0000" says the call worked; a query's result is its data.status, which is
-            # missing: pending (docs/ARCHITECTURE.md §3, rule 1).
+            # missing: pending (Architecture §3, rule 1).
             why = "no data.status in the answer"
             return Unresolved(None, "data.status", _UNREADABLE_STATUS, why=why), detail
         if verdict is not None:

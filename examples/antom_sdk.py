@@ -11,6 +11,12 @@ Run: python examples/antom_sdk.py  (needs pip install 'payerr[antom]')
 from __future__ import annotations
 
 import json
+import sys
+
+try:
+    import com.alipay.ams  # type: ignore[import-untyped]  # noqa: F401 -- Antom's SDK
+except ImportError:
+    sys.exit("this example needs Antom's official SDK: pip install 'payerr[antom]'")
 
 from com.alipay.ams.api.model.amount import Amount  # type: ignore[import-untyped]
 from com.alipay.ams.api.request.pay.alipay_pay_query_request import (  # type: ignore[import-untyped]

@@ -45,3 +45,21 @@ def test_example_runs(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     for expected in EXPECTED[name]:
         assert expected in out, out
     assert "4111111111111111" not in out
+
+
+def test_an_example_that_needs_an_extra_says_so_in_one_line() -> None:
+    """On the base install (no Antom SDK: hidden here), the SDK example exits with a hint."""
+    import subprocess
+    import sys
+
+    hide = (
+        "import runpy, sys; sys.modules['com'] = None; "
+        "runpy.run_path('examples/antom_sdk.py', run_name='__main__')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", hide], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "this example needs Antom's official SDK: pip install 'payerr[antom]'"
+    )

@@ -81,3 +81,21 @@ def test_explain_takes_registry_operation_and_networks() -> None:
     overlaid = payerr.explain("antom", "process_fail", registry=registry)
     assert overlaid is not None
     assert overlaid.category == "merchant-config"
+
+
+def test_the_docstring_examples_run() -> None:
+    """Every example in a public docstring is a doctest, run here as written."""
+    import doctest
+
+    import httpx
+
+    finder = doctest.DocTestFinder(recurse=False)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    ran = 0
+    for name in payerr.__all__:
+        obj = getattr(payerr, name)
+        for test in finder.find(obj, name, globs={"payerr": payerr, "httpx": httpx}):
+            ran += len(test.examples)
+            runner.run(test)
+    assert ran >= 3
+    assert runner.summarize(verbose=False).failed == 0

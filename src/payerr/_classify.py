@@ -318,6 +318,29 @@ def classify_response(
     not consume the stream. An unknown code is logged as ``payerr.unknown_code``. Without
     ``operation``, the request's path names it (``/ams/api/v1/payments/inquiryRefund``), else
     the body. A repeat answer is outcome unknown unless ``first_send`` (see :func:`classify`).
+
+    Args:
+        provider: the provider id (``"antom"``, ``"paykka"``, ...).
+        response: the answer, its body read (``client.post(...)`` reads it).
+        registry: the mappings to read (default: the shipped ones and ``PAYERR_MAPPINGS``).
+        operation: what the request was (``"refund"``, :class:`Operation`); default: read
+            from the request's path, else the body.
+        first_send: you know this request was never sent before: a repeat answer
+            ("duplicate", HTTP 409) is then a failure, not outcome unknown.
+
+    Returns:
+        The :class:`Classification`; never raises on what the provider sent.
+
+    Raises:
+        UnknownProviderError: no mapping exists for ``provider``.
+        MappingError: one of the provider's mapping files is broken.
+        UsageError: ``operation`` is not an operation payerr knows.
+
+    Example:
+        >>> response = httpx.Response(200, json={"ret_code": "000000",
+        ...                                     "data": {"status": "SUCCESS"}})
+        >>> payerr.classify_response("paykka", response).outcome
+        <Outcome.SUCCESS: 'success'>
     """
     if registry is None and operation is None:
         attached = classification_of(response)

@@ -168,7 +168,40 @@ class Classification:
     """One provider answer, translated into the unified taxonomy.
 
     Known codes map to objects built once when a mapping loads, so equal answers share one
-    instance; treat it as an immutable value.
+    instance; treat it as an immutable value. ``as_dict()`` gives its JSON form.
+
+    Attributes:
+        provider: the provider id (``"antom"``).
+        code: the deciding code, normalised (stripped, upper-case); ``""`` when none was found.
+        raw_code: the code as the provider sent it (None when there was none).
+        message: the provider's own words for the code, or how a fallback decided.
+        outcome: ``success``, ``pending`` (outcome unknown or in process: never resubmit
+            blindly, inquire) or ``failed`` (the provider did not do it).
+        category: for a failure only: ``retryable``, ``user-action``, ``merchant-config``,
+            ``risk`` or ``final``; None otherwise.
+        retryable: True exactly when ``category`` is ``retryable`` (whether a resend is safe
+            is decided apart: :func:`payerr.is_replay_safe`).
+        known: False when the code is not in the mapping and a fallback decided.
+        action: what the merchant's system or staff should do next.
+        user_message: a message safe to show the shopper (neutral for risk).
+        retry_after: seconds to wait before a retry (``Retry-After`` or the mapping): a hint.
+        retry_hint: the provider's own words about retrying later, where it gives them.
+        source: which signal decided (``paymentResultCode``, ``result.resultCode``,
+            ``data.error_code``, ``http_status``, ``default``, ...).
+        detail: the message the provider sent in this particular answer, when it sent one.
+        http_status: the answer's HTTP status, when there was one.
+        repeat: the answer says the provider already has this request or order (duplicate,
+            order number used, HTTP 409): after an earlier attempt that may have executed,
+            that is outcome unknown, not a failure.
+        retry_at: when ``Retry-After`` was an HTTP date: that moment, as POSIX time.
+        operation: what was classified (:class:`Operation`: pay, refund, inquiry, ...).
+        network: the card network's advice on a declined card payment
+            (:class:`payerr.networks.NetworkAdvice`), where the answer carried it.
+
+    Example:
+        >>> c = payerr.classify("alipay_plus", 10005)
+        >>> (c.outcome, c.category, c.retryable)
+        (<Outcome.FAILED: 'failed'>, <Category.RETRYABLE: 'retryable'>, True)
     """
 
     provider: str

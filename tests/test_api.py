@@ -5,6 +5,8 @@ from __future__ import annotations
 import types
 from pathlib import Path
 
+import pytest
+
 import payerr
 
 
@@ -97,5 +99,22 @@ def test_the_docstring_examples_run() -> None:
         for test in finder.find(obj, name, globs={"payerr": payerr, "httpx": httpx}):
             ran += len(test.examples)
             runner.run(test)
-    assert ran >= 3
+    assert ran >= 16
     assert runner.summarize(verbose=False).failed == 0
+
+
+FUNCTIONS = [
+    "classify", "classify_http", "classify_response", "classification_of", "explain",
+    "providers", "default_registry", "load_mappings", "is_replay_safe", "add_payment_context",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_public_functions_document_args_returns_and_an_example(name: str) -> None:
+    import inspect
+
+    doc = inspect.getdoc(getattr(payerr, name)) or ""
+    if inspect.signature(getattr(payerr, name)).parameters:
+        assert "Args:" in doc
+    assert "Returns:" in doc
+    assert "Example:" in doc

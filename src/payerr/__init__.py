@@ -110,7 +110,15 @@ __all__ = [
 
 
 def providers() -> list[str]:
-    """The provider ids payerr can classify (shipped and user mappings), sorted."""
+    """The provider ids payerr can classify (shipped and user mappings), sorted.
+
+    Returns:
+        The ids, as ``classify`` and the transports take them.
+
+    Example:
+        >>> payerr.providers()
+        ['alipay_plus', 'antom', 'ottpay', 'ottpay_rest', 'paykka']
+    """
     return default_registry().providers()
 
 

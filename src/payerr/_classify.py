@@ -87,9 +87,24 @@ def classify(
     and order number) was never sent before: an earlier attempt may have executed it, and
     "failed, use a new order number" would charge twice.
 
+    Args:
+        provider: the provider id (``"antom"``, ``"alipay_plus"``, ``"ottpay"``, ...).
+        code: the code as the provider sends it.
+        registry: the mappings to read (default: the shipped ones and ``PAYERR_MAPPINGS``).
+        operation: what the code answered (``"refund"``, :class:`Operation`): a row scoped to
+            that operation wins.
+        first_send: you know this request was never sent before (see above).
+
+    Returns:
+        The :class:`Classification` (never raises on what the provider sent).
+
     Raises:
         UnknownProviderError: no mapping exists for ``provider`` (a ``ValueError``).
         MappingError: one of the provider's mapping files is broken.
+
+    Example:
+        >>> payerr.classify("paykka", "5004").category
+        <Category.USER_ACTION: 'user-action'>
     """
     if registry is None and operation is None:
         try:
@@ -229,9 +244,30 @@ def classify_http(
     Pure: logs nothing and reads no clock (``classify_response`` and the transports log
     ``payerr.unknown_code``).
 
+    Args:
+        provider: the provider id.
+        status_code: the HTTP status.
+        body: the answer's body: bytes, text, or the JSON object already parsed.
+        headers: the answer's headers, if any (for ``Retry-After``).
+        registry: the mappings to read (default: the shipped ones and ``PAYERR_MAPPINGS``).
+        now: POSIX time, to turn an HTTP-date ``Retry-After`` into ``retry_after``.
+        operation: what was classified (see above).
+        first_send: you know this request was never sent before (see :func:`classify`).
+
+    Returns:
+        The :class:`Classification`.
+
     Raises:
         UnknownProviderError: no mapping exists for ``provider``.
         MappingError: one of the provider's mapping files is broken.
+        UsageError: ``body`` is of a type payerr cannot read, or ``operation`` is unknown.
+
+    Example:
+        >>> body = {"result": {"resultCode": "SUCCESS", "resultStatus": "S"},
+        ...         "paymentStatus": "FAIL", "paymentResultCode": "USER_BALANCE_NOT_ENOUGH"}
+        >>> c = payerr.classify_http("antom", 200, body, operation="inquiry")
+        >>> (c.outcome, c.code, c.source)
+        (<Outcome.FAILED: 'failed'>, 'USER_BALANCE_NOT_ENOUGH', 'paymentResultCode')
     """
     table = (registry or _DEFAULT).table(provider)
     c = read_answer(table, status_code, body, headers, now=now, operation=as_operation(operation))
@@ -384,7 +420,18 @@ def as_operation(operation: Operation | str | None) -> Operation:
 
 
 def classification_of(response: httpx.Response) -> Classification | None:
-    """The Classification a payerr transport attached to ``response``, if any."""
+    """The Classification a payerr transport attached to ``response``, if any.
+
+    Args:
+        response: a response a :class:`PaymentTransport` returned.
+
+    Returns:
+        Its :class:`Classification`, or None for a response no payerr transport handled.
+
+    Example:
+        >>> payerr.classification_of(httpx.Response(200)) is None
+        True
+    """
     value = response.extensions.get(EXTENSION_KEY)
     return value if isinstance(value, Classification) else None
 

@@ -151,6 +151,19 @@ def add_payment_context(logger: object, method_name: str, event_dict: Any) -> An
 
     Looks in ``exc_info`` (``True``, an exception, or an exc_info tuple), then ``error=``, then
     every other value. Never raises.
+
+    Args:
+        logger: structlog's logger (unused).
+        method_name: structlog's method name (unused).
+        event_dict: the event.
+
+    Returns:
+        The event, with the ``payment.*`` keys added where a payerr object was found.
+
+    Example:
+        >>> c = payerr.classify("antom", "RISK_REJECT")
+        >>> payerr.add_payment_context(None, "info", {"event": "x", "error": c})["payment.category"]
+        'risk'
     """
     try:
         found = _find(event_dict)

@@ -182,7 +182,16 @@ _default = Registry()
 
 
 def default_registry() -> Registry:
-    """The registry ``payerr._classify`` and friends use."""
+    """The registry every function uses when given no ``registry=``: the shipped mappings,
+    ``PAYERR_MAPPINGS`` and what :func:`load_mappings` added.
+
+    Returns:
+        The process-wide :class:`Registry`.
+
+    Example:
+        >>> "antom" in payerr.default_registry().providers()
+        True
+    """
     return _default
 
 
@@ -192,6 +201,19 @@ def load_mappings(*paths: str | os.PathLike[str]) -> list[str]:
     Rows in these files override shipped rows with the same code; a file whose provider id is
     new adds a provider. Every file is validated first: :class:`MappingError` names the file,
     the code and the field, and nothing is applied when any file is invalid.
+
+    Args:
+        paths: TOML mapping files, or folders of them.
+
+    Returns:
+        The provider ids the files touched.
+
+    Raises:
+        MappingError: a file is invalid (nothing is applied).
+
+    Example:
+        ``payerr.load_mappings("my_mappings/")`` returns ``["antom"]`` for a folder that
+        overrides Antom rows.
     """
     return _default.add_files(*paths)
 

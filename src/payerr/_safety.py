@@ -175,12 +175,26 @@ def is_replay_safe(
     """Whether sending ``request`` twice cannot execute it twice.
 
     Args:
+        request: the request (its method, headers and JSON body are read).
         idempotency_headers: header names that carry an idempotency key.
         request_id_fields: top-level JSON body fields the provider deduplicates on.
         provider: the provider the request goes to: its mappings add the request ids it
             documents for the request's operation, and a provider that deduplicates on no key
             header (OTT Pay) is not made safe by one. Without it, a key header is taken at
             its word.
+
+    Returns:
+        True for a GET, HEAD or OPTIONS, or a request carrying a key or request id that
+        counts; False otherwise.
+
+    Raises:
+        UnknownProviderError: ``provider`` has no mapping.
+
+    Example:
+        >>> request = httpx.Request("POST", "https://api.paykka.test/v1/payments",
+        ...                         headers={"Idempotency-Key": "order-1"})
+        >>> payerr.is_replay_safe(request, provider="paykka")
+        True
     """
     if provider is not None:
         table = default_registry().table(provider)

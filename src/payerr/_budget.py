@@ -28,6 +28,10 @@ class RetryBudget:
         min_retries: retries always allowed per window, however quiet (default 10).
         ttl: the window, in seconds (default 10).
         clock: injectable for tests (default ``time.monotonic``).
+
+    Example:
+        >>> budget = payerr.RetryBudget(percent=0.1, min_retries=5)
+        >>> policy = payerr.RetryPolicy(budget=budget)
     """
 
     def __init__(

@@ -80,6 +80,10 @@ class AttemptRecord(NamedTuple):
         wait: seconds waited after it before the next try (None: no retry followed).
         earlier_call: the try belonged to an earlier call with the same idempotency key or
             request id (a resend by the caller's own loop, say).
+
+    Example:
+        ``for record in error.history: print(record.number, record.status or record.error)``
+        after ``except payerr.PaymentError as error``.
     """
 
     number: int

@@ -42,6 +42,9 @@ class PayerrError(Exception):
 
     Its subclasses pickle with their own attributes (not by calling ``__init__`` again), so an
     error raised in a worker process or a Celery task arrives whole in the parent.
+
+    Example:
+        ``except payerr.PayerrError as exc: log.exception("payerr", error=exc)``.
     """
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -88,6 +91,11 @@ class PaymentError(PayerrError):
             retries. True for every :class:`RetryableError`; for an
             :class:`OutcomeUnknownError` only when the call ran out of retries under the
             caller's own key or request id.
+
+    Example:
+        >>> error = payerr.PaymentError(payerr.classify("antom", "RISK_REJECT"))
+        >>> (error.classification.category, error.safe_to_resend)
+        (<Category.RISK: 'risk'>, False)
     """
 
     classification: Classification
@@ -183,23 +191,43 @@ class RetryableError(PaymentError):
     Raised only when no attempt may have executed (nothing was sent, the provider refused with
     a bare 429, or answered a transient error that says it did not run), so resending is safe;
     otherwise payerr raises :class:`OutcomeUnknownError`.
+
+    Example:
+        ``except payerr.RetryableError as exc: later(exc.classification.retry_after)``.
     """
 
 
 class UserActionError(PaymentError):
-    """The payer must act: show ``classification.user_message``."""
+    """The payer must act: show ``classification.user_message``.
+
+    Example:
+        ``except payerr.UserActionError as exc: show_shopper(exc.classification.user_message)``.
+    """
 
 
 class MerchantConfigError(PaymentError):
-    """The merchant's account, credentials or request are wrong: alert engineers, not shoppers."""
+    """The merchant's account, credentials or request are wrong: alert engineers, not shoppers.
+
+    Example:
+        ``except payerr.MerchantConfigError as exc: page_on_call(exc.classification)``.
+    """
 
 
 class RiskError(PaymentError):
-    """Refused by risk controls. Never tell the shopper why; ``user_message`` is neutral."""
+    """Refused by risk controls. Never tell the shopper why; ``user_message`` is neutral.
+
+    Example:
+        ``except payerr.RiskError as exc: show_shopper(exc.classification.user_message)``
+        (neutral: never the reason).
+    """
 
 
 class FinalError(PaymentError):
-    """Settled or impossible (closed, duplicate, already paid): record it, do not retry."""
+    """Settled or impossible (closed, duplicate, already paid): record it, do not retry.
+
+    Example:
+        ``except payerr.FinalError: mark_order_failed()``.
+    """
 
 
 class OutcomeUnknownError(PaymentError):
@@ -211,13 +239,24 @@ class OutcomeUnknownError(PaymentError):
     answer to a resend after an attempt that may have executed (``executed`` names it); and
     when retries under a key payerr generated ran out after an attempt that may have executed
     (``idempotency_key`` is that key).
+
+    Example:
+        ``except payerr.OutcomeUnknownError as exc: inquire_later(order, exc.safe_to_resend)``.
     """
 
 
 class UsageError(PayerrError, ValueError, TypeError):
     """payerr was handed something it cannot use: an unknown operation, a policy setting out
     of range, a body of the wrong type. A ``ValueError`` (and a ``TypeError``), as Python's
-    conventions ask, and a :class:`PayerrError` like everything payerr raises."""
+    conventions ask, and a :class:`PayerrError` like everything payerr raises.
+
+    Example:
+        >>> try:
+        ...     payerr.RetryPolicy(attempts=0)
+        ... except payerr.UsageError as exc:
+        ...     print("bad setting")
+        bad setting
+    """
 
 
 class ReattemptStoreError(PayerrError):
@@ -231,6 +270,10 @@ class ReattemptStoreError(PayerrError):
     the answers kept before it); recording it again (same card, same ``attempt_id`` and
     ``reservation``) is safe either way and counts it once. ``unwritten`` is how many answers
     this process keeps. The store's own exception is ``__cause__``.
+
+    Example:
+        ``except payerr.networks.ReattemptStoreError as exc: retry_job_later()`` around
+        ``limiter.record(...)``: recording again with the same ``attempt_id`` counts once.
     """
 
     def __init__(self, message: str, operation: str, *, kept: bool = False, unwritten: int = 0):
@@ -241,7 +284,15 @@ class ReattemptStoreError(PayerrError):
 
 
 class UnknownProviderError(PayerrError, ValueError):
-    """Raised for a provider id payerr has no mapping for; names the providers it knows."""
+    """Raised for a provider id payerr has no mapping for; names the providers it knows.
+
+    Example:
+        >>> try:
+        ...     payerr.classify("stripe", "x")
+        ... except payerr.UnknownProviderError as exc:
+        ...     print(exc.provider)
+        stripe
+    """
 
     def __init__(self, provider: object, known: Sequence[str]) -> None:
         self.provider = provider
@@ -256,6 +307,10 @@ class MappingError(PayerrError, ValueError):
 
     ``errors`` lists every problem found, each naming the file, the code and the field; the
     exception's text is the first of them plus a count of the rest.
+
+    Example:
+        ``except payerr.MappingError as exc: print("\\n".join(exc.errors))`` after
+        ``payerr.load_mappings(path)``.
     """
 
     def __init__(self, errors: Sequence[str]) -> None:

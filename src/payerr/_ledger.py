@@ -94,6 +94,10 @@ class CallLedger(Protocol):
     A ledger never raises for its own trouble (a store that cannot be reached): it answers as
     one that knows nothing would, ``Earlier(first=False, ...)``, so a repeat answer is outcome
     unknown, never "failed".
+
+    Example:
+        ``payerr.PaymentTransport("paykka", ledger=payerr.RedisCallLedger.from_url(url))``; a
+        ledger of your own implements ``begin``, ``others`` and ``end`` (and their async forms).
     """
 
     def begin(self, keys: Sequence[LedgerKey]) -> Earlier:
@@ -153,6 +157,10 @@ class MemoryCallLedger:
         max_keys: keys held before the oldest finished one is forgotten.
         ttl: seconds a key is remembered after its last use.
         clock: a monotonic clock in seconds (tests inject one).
+
+    Example:
+        >>> ledger = payerr.MemoryCallLedger(max_keys=1000)
+        >>> transport = payerr.PaymentTransport("paykka", ledger=ledger)
     """
 
     def __init__(

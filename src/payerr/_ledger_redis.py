@@ -247,6 +247,10 @@ class RedisCallLedger:
         max_wait: the longest a ledger step may hold a payment, in seconds (the async steps
             are also cancelled then).
         clock: POSIX time in seconds (tests inject one).
+
+    Example:
+        ``payerr.PaymentTransport("paykka", ledger=payerr.RedisCallLedger.from_url(
+        "redis://redis.internal:6379/0"))``
     """
 
     def __init__(

@@ -153,7 +153,12 @@ class ReattemptLimit:
 
 @dataclass(frozen=True, slots=True)
 class NetworkTable:
-    """One card network's tables, validated and frozen."""
+    """One card network's tables, validated and frozen.
+
+    Example:
+        >>> payerr.networks.network_table("mastercard").advice_code("24").retry_after
+        3600.0
+    """
 
     id: str
     title: str

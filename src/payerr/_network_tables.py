@@ -60,12 +60,30 @@ _SHIPPED = _Tables()
 
 
 def card_networks() -> list[str]:
-    """The card networks payerr has tables for (``["mastercard", "visa"]``), sorted."""
+    """The card networks payerr has tables for, sorted.
+
+    Returns:
+        Their ids, as :func:`network_table` and ``payerr explain`` take them.
+
+    Example:
+        >>> payerr.networks.card_networks()
+        ['mastercard', 'visa']
+    """
     return _SHIPPED.ids()
 
 
 def network_table(network: str) -> NetworkTable:
     """One card network's tables: issuer codes, Merchant Advice Codes, reattempt limits.
+
+    Args:
+        network: ``"visa"`` or ``"mastercard"`` (see :func:`card_networks`), lower-case.
+
+    Returns:
+        The :class:`NetworkTable`.
+
+    Example:
+        >>> payerr.networks.network_table("visa").issuer_code("05").message
+        'Do not honor'
 
     Raises:
         UsageError: payerr has no table for ``network`` (a ``ValueError``).

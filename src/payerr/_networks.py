@@ -77,7 +77,13 @@ def network_advice(
         fingerprint: the provider's card fingerprint (Antom ``fingerprint``).
 
     Returns:
-        None when none of brand, issuer code or advice code is usable.
+        The :class:`NetworkAdvice`; None when none of brand, issuer code or advice code is
+        usable.
+
+    Example:
+        >>> advice = payerr.networks.network_advice("MASTERCARD", "51", "24")
+        >>> (advice.brand, advice.retry_after)
+        ('mastercard', 3600.0)
     """
     name = card_brand(brand)
     issuer = _short_text(issuer_code, _MAX_CODE)

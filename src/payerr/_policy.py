@@ -62,6 +62,11 @@ class RetryPolicy:
             (anyio, which httpx already requires, asks sniffio, else assumes asyncio).
         clock: the time the policy reads (default ``time.monotonic``).
         random: the jitter's source (default ``random.random``).
+
+    Example:
+        >>> policy = payerr.RetryPolicy(attempts=4, timeout=20)
+        >>> (policy.attempts, policy.timeout)
+        (4, 20)
     """
 
     attempts: int = 3

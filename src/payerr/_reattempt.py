@@ -123,7 +123,12 @@ MAX_ATTEMPT_ID_LENGTH = 256
 
 @dataclass(frozen=True, slots=True)
 class DeclineLimit:
-    """At most ``declines`` declined attempts of one card within any ``window`` seconds."""
+    """At most ``declines`` declined attempts of one card within any ``window`` seconds.
+
+    Example:
+        >>> payerr.networks.DeclineLimit(10, 24 * 3600, "Mastercard").describe()
+        '10 declines in 24 h (Mastercard)'
+    """
 
     declines: int
     window: float
@@ -186,6 +191,10 @@ class ReattemptLimits:
         pending_hold_for: how long a reserved attempt whose recorded answer was pending keeps
             holding the card when no settled answer is recorded (default 30 days, the longest
             window; ``forget`` lifts it at once).
+
+    Example:
+        >>> visa_20 = (payerr.networks.DeclineLimit(20, 30 * 24 * 3600, "Visa"),)
+        >>> limits = payerr.networks.ReattemptLimits(visa=visa_20, hold_for=30 * 60)
     """
 
     visa: tuple[DeclineLimit, ...] = VISA_LIMITS
@@ -248,6 +257,10 @@ class ReattemptDecision:
     """Whether a card may be tried again now, and if not, from when.
 
     Truthy exactly when ``allowed``, so ``if limiter.allowed(card, last):`` reads as it should.
+
+    Example:
+        ``decision = limiter.reserve(card, last)``, then ``charge(decision.reservation)`` if
+        ``decision``, else ``schedule(decision.not_before)``.
     """
 
     allowed: bool
@@ -324,6 +337,10 @@ class ReattemptStore(Protocol):
 
     Every method is atomic with respect to every other caller of the same store (threads,
     processes, hosts). ``since`` and ``now`` are the limiter's clock; stores read none.
+
+    Example:
+        ``payerr.networks.ReattemptLimiter(store=MyStore())``: a store of your own implements
+        ``read``, ``write``, ``reserve`` and ``forget``, each atomic for every caller.
     """
 
     def read(self, key: str, since: float) -> CardState:
@@ -406,6 +423,10 @@ class MemoryReattemptStore:
     the number of cards you decline within ``never_retry_for`` (a year by default), or use
     :class:`~payerr.RedisReattemptStore`, which forgets a card only when its own deadlines
     pass. Nothing is shared between processes.
+
+    Example:
+        >>> limiter = payerr.networks.ReattemptLimiter(
+        ...     payerr.networks.MemoryReattemptStore(max_cards=500_000))
     """
 
     def __init__(self, *, max_cards: int = 100_000) -> None:
@@ -623,6 +644,15 @@ class ReattemptLimiter:
             store should share their limits.
         clock: POSIX time (default ``time.time``); injectable for tests.
         limits: the rules (default :class:`ReattemptLimits`, the strictest reading).
+
+    Example:
+        >>> limiter = payerr.networks.ReattemptLimiter()
+        >>> stolen = payerr.classify_http("antom", 200, {
+        ...     "result": {"resultCode": "DO_NOT_HONOR", "resultStatus": "F"},
+        ...     "paymentResultInfo": {"cardBrand": "VISA", "refusalCodeRaw": "43"}})
+        >>> limiter.record("fp_2f8c41d07a", stolen, attempt_id="renewal-1")
+        >>> limiter.allowed("fp_2f8c41d07a", stolen).allowed
+        False
     """
 
     def __init__(

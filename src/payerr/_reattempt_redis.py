@@ -233,6 +233,10 @@ class RedisReattemptStore:
         prefix: the key prefix; one per merchant (card acceptor) whose limits are counted
             apart, shared only by limiters with the same :class:`~payerr.ReattemptLimits`.
         max_wait: the longest, in seconds, the client may take on a hung server (default 2).
+
+    Example:
+        ``payerr.networks.ReattemptLimiter(payerr.networks.RedisReattemptStore.from_url(
+        "redis://redis.internal:6379/0"))``
     """
 
     def __init__(

@@ -395,6 +395,10 @@ class RedactSensitive:
             punctuation-insensitively, like the built-in ones).
         patterns: extra regular expressions; every match in a string is replaced.
         mask: what a removed value becomes (default ``[REDACTED]``).
+
+    Example:
+        >>> payerr.RedactSensitive()(None, "info", {"event": "paid", "card": "4111 1111 1111 1111"})
+        {'event': 'paid', 'card': '411111******1111'}
     """
 
     def __init__(

@@ -50,7 +50,12 @@ _SETTINGS = ("maxmemory", "maxmemory-policy", "appendonly", "save")
 
 class RedisConfigWarning(UserWarning):
     """The Redis server a payerr store was given can drop the store's keys (an evicting
-    ``maxmemory-policy``, or no ``appendonly`` persistence). The message names the setting."""
+    ``maxmemory-policy``, or no ``appendonly`` persistence). The message names the setting.
+
+    Example:
+        ``warnings.simplefilter("error", payerr.RedisConfigWarning)`` makes a server that can
+        drop payerr's keys an error at start-up.
+    """
 
 
 def quick_client(url: str, *, timeout: float = QUICK_TIMEOUT, asynchronous: bool = False) -> Any:

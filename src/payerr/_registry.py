@@ -43,6 +43,11 @@ class Registry:
         paths: extra mapping files or folders, applied after the shipped ones, in order.
         shipped: include the mappings that ship with payerr.
         use_env: also read the files named by ``PAYERR_MAPPINGS`` (on first use).
+
+    Example:
+        >>> registry = payerr.Registry()
+        >>> payerr.classify("antom", "RISK_REJECT", registry=registry).category
+        <Category.RISK: 'risk'>
     """
 
     def __init__(

@@ -74,6 +74,10 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
         provider: needed to classify plain responses and to know the provider's idempotent
             request-id fields.
         idempotency_headers: request headers that carry an idempotency key.
+
+    Example:
+        ``tenacity.retry(retry=payerr.retry_if_retryable("paykka"),
+        stop=tenacity.stop_after_attempt(3))`` around a function that posts with its own key.
     """
 
     def __init__(
@@ -223,6 +227,9 @@ class wait_retry_after(tenacity.wait.wait_base):  # noqa: N801 -- tenacity's nam
     The hint is honoured as given; pair with :class:`stop_before_timeout` to give up when it
     is too long rather than sleep through it. It reads the same facts as
     :class:`retry_if_retryable` (the classification of the attempt that just ended).
+
+    Example:
+        ``tenacity.retry(wait=payerr.wait_retry_after(fallback=tenacity.wait_exponential()))``
     """
 
     def __init__(
@@ -267,6 +274,9 @@ class stop_before_timeout(tenacity.stop.stop_base):  # noqa: N801 -- tenacity's 
         max_retry_after: longest single wait accepted.
         clock: the clock payerr's attempts were stamped with; without it, elapsed time is
             tenacity's, counting injected sleeps as elapsed.
+
+    Example:
+        ``tenacity.retry(stop=payerr.stop_before_timeout(20), wait=payerr.wait_retry_after())``
     """
 
     def __init__(
@@ -300,6 +310,10 @@ class stop_when_budget_spent(tenacity.stop.stop_base):  # noqa: N801 -- tenacity
     Place it last in a ``|`` chain: tenacity asks stop pieces only when a retry is wanted, and
     ``|`` stops asking at the first piece that says stop, so a token is spent only on a retry
     that will really happen.
+
+    Example:
+        ``stop=tenacity.stop_after_attempt(3) | payerr.stop_when_budget_spent(budget)`` in
+        ``tenacity.retry``.
     """
 
     def __init__(self, budget: RetryBudget) -> None:

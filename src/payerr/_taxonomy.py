@@ -23,7 +23,12 @@ __all__ = [
 
 
 class Outcome(StrEnum):
-    """What happened to the operation."""
+    """What happened to the operation.
+
+    Example:
+        >>> payerr.Outcome("failed") is payerr.Outcome.FAILED
+        True
+    """
 
     SUCCESS = "success"
     """The operation completed as asked."""
@@ -41,6 +46,10 @@ class Operation(StrEnum):
     It decides which field decides (Architecture §5): an inquiry's ``paymentStatus``, a
     refund inquiry's ``refundStatus``, a vaulting inquiry's ``vaultingStatus``; and which words
     a shopper message may use (a refused refund is not "your payment could not be completed").
+
+    Example:
+        >>> payerr.classify("antom", "ORDER_NOT_EXIST", operation=payerr.Operation.INQUIRY).outcome
+        <Outcome.FAILED: 'failed'>
     """
 
     PAY = "pay"
@@ -65,7 +74,12 @@ class Operation(StrEnum):
 
 
 class Category(StrEnum):
-    """Why a failed operation failed, which decides who acts and whether to retry."""
+    """Why a failed operation failed, which decides who acts and whether to retry.
+
+    Example:
+        >>> payerr.classify("antom", "INVALID_SIGNATURE").category
+        <Category.MERCHANT_CONFIG: 'merchant-config'>
+    """
 
     RETRYABLE = "retryable"
     """Transient trouble; the same request, resent, can succeed soon."""
@@ -127,6 +141,10 @@ class NetworkAdvice:
     The provider's code decides the taxonomy verdict; this refines the advice for a later
     reattempt (a renewal tomorrow, a dunning run next week): whether the card may be tried
     again at all, and when.
+
+    Example:
+        >>> payerr.networks.network_advice("VISA", "43").never_retry
+        True
     """
 
     brand: str
@@ -373,7 +391,12 @@ class Classification:
 
 @dataclass(frozen=True, slots=True)
 class CodeEntry:
-    """One row of a provider's mapping file: the provider's words, our verdict, provenance."""
+    """One row of a provider's mapping file: the provider's words, our verdict, provenance.
+
+    Example:
+        >>> payerr.explain("antom", "USER_BALANCE_NOT_ENOUGH").category
+        <Category.USER_ACTION: 'user-action'>
+    """
 
     provider: str
     code: str

@@ -470,6 +470,14 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
             or one still arriving at the call's deadline (``RetryPolicy.timeout`` after the
             call started), is cut: the call ends in ``OutcomeUnknownError`` and is not resent
             for it.
+
+    Example:
+        >>> client = httpx.Client(transport=payerr.PaymentTransport(
+        ...     "paykka", transport=httpx.MockTransport(lambda request: httpx.Response(
+        ...         200, json={"ret_code": "000000", "data": {"status": "SUCCESS"}}))))
+        >>> response = client.post("https://api.paykka.test/v1/payments", json={})
+        >>> payerr.classification_of(response).outcome
+        <Outcome.SUCCESS: 'success'>
     """
 
     def _default(self) -> httpx.BaseTransport:
@@ -552,6 +560,10 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
 
     Runs under asyncio or trio, as httpx does: a retry's wait sleeps through whichever is
     running (the policy's ``async_sleep``); the first attempt never sleeps.
+
+    Example:
+        ``httpx.AsyncClient(transport=payerr.AsyncPaymentTransport("antom"))``: the same
+        arguments and decisions as :class:`PaymentTransport`.
     """
 
     _asynchronous = True

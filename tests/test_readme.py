@@ -184,3 +184,12 @@ def test_the_readme_is_a_front_page() -> None:
     assert len(readme.splitlines()) <= 250
     for page in re.findall(r"\]\((docs/[^)#]+)", readme):
         assert (REPO / page).is_file(), page
+
+
+def test_docs_notifications_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    block = next(
+        b for b in re.findall(r"```python\n(.*?)```", documentation(), re.S) if "notifyType" in b
+    )
+    exec(compile(block, "docs/notifications.md", "exec"), {"__name__": "docs"})
+    out = capsys.readouterr().out
+    assert "renewal-2026-11-0043 failed user-action" in out

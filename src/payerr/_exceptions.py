@@ -192,6 +192,10 @@ class RetryableError(PaymentError):
     a bare 429, or answered a transient error that says it did not run), so resending is safe;
     otherwise payerr raises :class:`OutcomeUnknownError`.
 
+    Args:
+        classification: the answer's :class:`Classification` (the other arguments are
+            :class:`PaymentError`'s; the transports fill them).
+
     Example:
         ``except payerr.RetryableError as exc: later(exc.classification.retry_after)``.
     """
@@ -199,6 +203,10 @@ class RetryableError(PaymentError):
 
 class UserActionError(PaymentError):
     """The payer must act: show ``classification.user_message``.
+
+    Args:
+        classification: the answer's :class:`Classification` (the other arguments are
+            :class:`PaymentError`'s; the transports fill them).
 
     Example:
         ``except payerr.UserActionError as exc: show_shopper(exc.classification.user_message)``.
@@ -208,6 +216,10 @@ class UserActionError(PaymentError):
 class MerchantConfigError(PaymentError):
     """The merchant's account, credentials or request are wrong: alert engineers, not shoppers.
 
+    Args:
+        classification: the answer's :class:`Classification` (the other arguments are
+            :class:`PaymentError`'s; the transports fill them).
+
     Example:
         ``except payerr.MerchantConfigError as exc: page_on_call(exc.classification)``.
     """
@@ -215,6 +227,10 @@ class MerchantConfigError(PaymentError):
 
 class RiskError(PaymentError):
     """Refused by risk controls. Never tell the shopper why; ``user_message`` is neutral.
+
+    Args:
+        classification: the answer's :class:`Classification` (the other arguments are
+            :class:`PaymentError`'s; the transports fill them).
 
     Example:
         ``except payerr.RiskError as exc: show_shopper(exc.classification.user_message)``
@@ -224,6 +240,10 @@ class RiskError(PaymentError):
 
 class FinalError(PaymentError):
     """Settled or impossible (closed, duplicate, already paid): record it, do not retry.
+
+    Args:
+        classification: the answer's :class:`Classification` (the other arguments are
+            :class:`PaymentError`'s; the transports fill them).
 
     Example:
         ``except payerr.FinalError: mark_order_failed()``.
@@ -239,6 +259,10 @@ class OutcomeUnknownError(PaymentError):
     answer to a resend after an attempt that may have executed (``executed`` names it); and
     when retries under a key payerr generated ran out after an attempt that may have executed
     (``idempotency_key`` is that key).
+
+    Args:
+        classification: the answer's :class:`Classification` (the other arguments are
+            :class:`PaymentError`'s; the transports fill them).
 
     Example:
         ``except payerr.OutcomeUnknownError as exc: inquire_later(order, exc.safe_to_resend)``.
@@ -271,6 +295,12 @@ class ReattemptStoreError(PayerrError):
     ``reservation``) is safe either way and counts it once. ``unwritten`` is how many answers
     this process keeps. The store's own exception is ``__cause__``.
 
+    Args:
+        message: what failed and what is safe to do.
+        operation: the limiter method that failed.
+        kept: whether this process keeps the answer to write later (``record``).
+        unwritten: how many answers this process keeps.
+
     Example:
         ``except payerr.networks.ReattemptStoreError as exc: retry_job_later()`` around
         ``limiter.record(...)``: recording again with the same ``attempt_id`` counts once.
@@ -285,6 +315,10 @@ class ReattemptStoreError(PayerrError):
 
 class UnknownProviderError(PayerrError, ValueError):
     """Raised for a provider id payerr has no mapping for; names the providers it knows.
+
+    Args:
+        provider: the provider id asked for.
+        known: the provider ids payerr has mappings for.
 
     Example:
         >>> try:
@@ -307,6 +341,9 @@ class MappingError(PayerrError, ValueError):
 
     ``errors`` lists every problem found, each naming the file, the code and the field; the
     exception's text is the first of them plus a count of the rest.
+
+    Args:
+        errors: every problem found, each naming the file, the code and the field.
 
     Example:
         ``except payerr.MappingError as exc: print("\\n".join(exc.errors))`` after

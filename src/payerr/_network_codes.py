@@ -155,6 +155,16 @@ class ReattemptLimit:
 class NetworkTable:
     """One card network's tables, validated and frozen.
 
+    Attributes:
+        id: ``visa`` or ``mastercard``.
+        title: the table's title.
+        checked: when its sources were last read.
+        notes: what the sources disagree on.
+        codes: issuer response codes by code.
+        advice: Merchant Advice Codes by code.
+        limits: the reattempt limits the network sets.
+        origin: the file the table was read from.
+
     Example:
         >>> payerr.networks.network_table("mastercard").advice_code("24").retry_after
         3600.0

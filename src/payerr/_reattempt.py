@@ -125,6 +125,11 @@ MAX_ATTEMPT_ID_LENGTH = 256
 class DeclineLimit:
     """At most ``declines`` declined attempts of one card within any ``window`` seconds.
 
+    Args:
+        declines: at most this many declined attempts of one card ...
+        window: ... within any window of this many seconds.
+        name: who set the limit (``"Visa"``), for reasons.
+
     Example:
         >>> payerr.networks.DeclineLimit(10, 24 * 3600, "Mastercard").describe()
         '10 declines in 24 h (Mastercard)'
@@ -257,6 +262,14 @@ class ReattemptDecision:
     """Whether a card may be tried again now, and if not, from when.
 
     Truthy exactly when ``allowed``, so ``if limiter.allowed(card, last):`` reads as it should.
+
+    Attributes:
+        allowed: whether the card may be tried now.
+        not_before: when not allowed: the earliest time a reattempt may be allowed, or None
+            when no waiting helps.
+        reason: why, in a sentence an operator can read.
+        brand: the brand whose rules applied (``""``: unknown).
+        reservation: from ``reserve`` when allowed: pass it to ``record``.
 
     Example:
         ``decision = limiter.reserve(card, last)``, then ``charge(decision.reservation)`` if
@@ -423,6 +436,9 @@ class MemoryReattemptStore:
     the number of cards you decline within ``never_retry_for`` (a year by default), or use
     :class:`~payerr.RedisReattemptStore`, which forgets a card only when its own deadlines
     pass. Nothing is shared between processes.
+
+    Args:
+        max_cards: the most cards kept; past it, the least recently written is forgotten.
 
     Example:
         >>> limiter = payerr.networks.ReattemptLimiter(

@@ -228,8 +228,15 @@ class wait_retry_after(tenacity.wait.wait_base):  # noqa: N801 -- tenacity's nam
     is too long rather than sleep through it. It reads the same facts as
     :class:`retry_if_retryable` (the classification of the attempt that just ended).
 
+    Args:
+        initial: the first backoff in seconds, when the provider asked for no wait.
+        maximum: the backoff's cap.
+        exp_base: what each backoff is multiplied by.
+        jitter: up to this much random time is added to each backoff.
+        random: the jitter's source (injectable for tests).
+
     Example:
-        ``tenacity.retry(wait=payerr.wait_retry_after(fallback=tenacity.wait_exponential()))``
+        ``tenacity.retry(wait=payerr.wait_retry_after(initial=0.5, maximum=8))``
     """
 
     def __init__(
@@ -310,6 +317,9 @@ class stop_when_budget_spent(tenacity.stop.stop_base):  # noqa: N801 -- tenacity
     Place it last in a ``|`` chain: tenacity asks stop pieces only when a retry is wanted, and
     ``|`` stops asking at the first piece that says stop, so a token is spent only on a retry
     that will really happen.
+
+    Args:
+        budget: the :class:`RetryBudget` whose tokens the retries spend.
 
     Example:
         ``stop=tenacity.stop_after_attempt(3) | payerr.stop_when_budget_spent(budget)`` in

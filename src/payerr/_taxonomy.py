@@ -142,6 +142,16 @@ class NetworkAdvice:
     reattempt (a renewal tomorrow, a dunning run next week): whether the card may be tried
     again at all, and when.
 
+    Attributes:
+        brand: the card brand, normalised (``visa``, ``mastercard``; ``""`` unknown).
+        issuer_code: the issuer's response code, as relayed.
+        advice_code: Mastercard's Merchant Advice Code, as relayed.
+        never_retry: the network or issuer said never retry this card.
+        category: Visa's decline category (``"1"`` to ``"4"``), where known.
+        issuer_message: the issuer's reason text, cleaned.
+        retry_after: seconds a Merchant Advice Code asks to wait, where it names a time.
+        fingerprint: the provider's card fingerprint, when relayed.
+
     Example:
         >>> payerr.networks.network_advice("VISA", "43").never_retry
         True
@@ -392,6 +402,28 @@ class Classification:
 @dataclass(frozen=True, slots=True)
 class CodeEntry:
     """One row of a provider's mapping file: the provider's words, our verdict, provenance.
+
+    Attributes:
+        provider: the provider id.
+        code: the code, normalised.
+        message: the provider's own words for the code.
+        description: the provider's longer description, where it gives one.
+        provider_action: what the provider's document says to do, verbatim.
+        outcome: payerr's verdict: ``success``, ``pending`` or ``failed``.
+        category: for a failure: who acts, and whether a retry can help.
+        action: what payerr advises the merchant to do.
+        user_message: what to tell the shopper.
+        retry_after: seconds the mapping suggests before a retry (a hint).
+        retry_hint: the provider's own words about retrying.
+        group: where the code lives in the provider's answers (``result.resultCode``, ...).
+        note: why the row has its verdict, where it needs saying.
+        doc_url: the provider's page the row's words come from.
+        seed: the provider document the row was first mapped from, where it was.
+        spellings: other spellings of the code that mean the same.
+        origin: the mapping file the row was read from.
+        repeat: the code says the provider already has this request or order.
+        operations: the operations this row applies to (empty: all).
+        resend: the code asks for the same request to be sent again (a ``U``).
 
     Example:
         >>> payerr.explain("antom", "USER_BALANCE_NOT_ENOUGH").category

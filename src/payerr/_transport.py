@@ -561,6 +561,12 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
     Runs under asyncio or trio, as httpx does: a retry's wait sleeps through whichever is
     running (the policy's ``async_sleep``); the first attempt never sleeps.
 
+    Args:
+        provider: as :class:`PaymentTransport`'s, and every other argument too, but
+            ``transport``: an ``httpx.AsyncBaseTransport`` (default
+            ``httpx.AsyncHTTPTransport()``), and ``ledger``: a ledger with async steps (a
+            :class:`RedisCallLedger` on a ``redis.asyncio`` client).
+
     Example:
         ``httpx.AsyncClient(transport=payerr.AsyncPaymentTransport("antom"))``: the same
         arguments and decisions as :class:`PaymentTransport`.

@@ -131,3 +131,15 @@ def test_every_public_object_has_an_example(module: object, name: str) -> None:
 
     doc = inspect.getdoc(getattr(module, name)) or ""
     assert "Example:" in doc, name
+
+
+def test_explain_reads_networks_beside_any_registry_and_providers_in_any_case() -> None:
+    registry = payerr.Registry()
+    issuer = payerr.explain("visa", "05", registry=registry)
+    assert isinstance(issuer, payerr.networks.IssuerCode)
+    assert issuer.__class__.__module__ == "payerr.networks"
+    entry = payerr.explain("Antom", "SUCCESS")
+    assert entry is not None
+    assert entry.provider == "antom"
+    with pytest.raises(payerr.UsageError, match="card network"):
+        payerr.explain("visa", "05", operation="refund")

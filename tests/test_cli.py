@@ -226,14 +226,38 @@ def test_python_dash_m_and_version() -> None:
 # -- issue 11: the CLI's rough edges ----------------------------------------------------------
 
 
-def test_classify_on_a_terminal_without_a_file_says_what_it_needs(
+def test_classify_on_a_terminal_without_a_file_says_it_reads_stdin(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"{}")))
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     code, out, err = run(capsys, "classify", "antom")
+    assert code == 0
+    assert "reading the answer from standard input" in err
+    assert "pending" in out
+
+
+def test_a_network_where_a_provider_is_needed_says_so(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(capsys, "export", "visa")
     assert code == 2
-    assert out == ""
-    assert "no answer to classify" in err
+    assert "visa is a card network, not a provider" in err
+    assert "Did you mean" not in err
+
+
+def test_classify_an_unmapped_code_exits_1_with_a_did_you_mean(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    body = tmp_path / "answer.json"
+    body.write_text('{"result": {"resultCode": "SUSPECTED_RISC", "resultStatus": "F"}}')
+    code, _, err = run(capsys, "classify", "antom", str(body))
+    assert code == 1
+    assert "did you mean 'SUSPECTED_RISK'" in err
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    code, _, _ = run(capsys, "classify", "antom", "--status", "503", str(empty))
+    assert code == 0  # no code at all: classified by its status, no failed check
 
 
 def test_json_code_is_null_when_the_answer_has_none(
@@ -262,7 +286,7 @@ def test_no_control_character_ever_reaches_the_terminal(
     answer.write_bytes(content)
     for extra in ((), ("--json",)):
         code, out, err = run(capsys, "classify", "antom", str(answer), *extra)
-        assert code == 0
+        assert code in (0, 1)  # 1: the first answer's code is not mapped
         for text in (out, err):
             assert not any(
                 unicodedata.category(ch) in ("Cc", "Cf", "Cs") and ch != "\n" for ch in text

@@ -167,17 +167,22 @@ def explain(
 
     Raises:
         UnknownProviderError: ``provider`` is neither a provider nor a card network.
-        UsageError: ``operation`` is not an operation payerr knows.
+        UsageError: ``operation`` is not an operation payerr knows, or is given with a card
+            network.
 
     Example:
         >>> payerr.explain("antom", "USER_BALANCE_NOT_ENOUGH").category
         <Category.USER_ACTION: 'user-action'>
     """
-    network = provider.strip().lower() if isinstance(provider, str) else ""
-    if network in _card_networks() and registry is None:
-        table = _network_table(network)
+    registry = registry or default_registry()
+    name = provider.strip().lower() if isinstance(provider, str) else ""
+    known = {p.lower(): p for p in registry.providers()}
+    if name not in known and name in _card_networks():
+        if operation is not None:
+            raise UsageError("operation applies to provider codes, not to a card network's")
+        table = _network_table(name)
         return table.issuer_code(code) or table.advice_code(code)
-    rows = (registry or default_registry()).table(provider)
+    rows = registry.table(known.get(name, provider))
     if operation is not None:
         scoped = rows.scoped.get((_normalize_code(str(code)), _as_operation(operation)))
         if scoped is not None:
@@ -185,7 +190,7 @@ def explain(
     return rows.entry(code)
 
 
-_MOVED = frozenset(networks.__all__) - {"ReattemptStoreError"}
+_MOVED = frozenset(networks.__all__) - {"ReattemptStoreError", "IssuerCode", "AdviceCode"}
 """Names that moved to :mod:`payerr.networks` (kept here for one release, with a warning)."""
 
 

@@ -76,7 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.handler(args, registry, _SafeOutput(sys.stdout))
     except (_UsageError, UnknownProviderError, UsageError) as exc:
         message = str(exc)
-        if isinstance(exc, UnknownProviderError) and card_networks():
+        network = _network_named(exc.provider) if isinstance(exc, UnknownProviderError) else None
+        if network is not None:
+            message = (
+                f"{network} is a card network, not a provider: 'payerr list {network}' and "
+                f"'payerr explain {network} CODE' read its table"
+            )
+        elif isinstance(exc, UnknownProviderError) and card_networks():
             message += f"; card networks: {', '.join(card_networks())}"
             near = _near(str(exc.provider), [*exc.known, *card_networks()])
             if near:
@@ -271,7 +277,14 @@ def _classify(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
         hint = _envelope_hint(args.provider, body)
         if hint:
             print(f"payerr: {hint}", file=sys.stderr)
-    return EXIT_OK
+        elif result.raw_code:
+            table = registry.table(args.provider)
+            near = _near(result.raw_code, [e.code for e in table.entries.values()])
+            if near:
+                print(f"payerr: did you mean {near}?", file=sys.stderr)
+    # An answer whose code payerr does not map is a failed check (as in explain); an answer
+    # with no code at all (a bare 503) is classified by its status, and that is no failure.
+    return EXIT_CHECK_FAILED if result.raw_code and not result.known else EXIT_OK
 
 
 _ENVELOPES = (
@@ -696,11 +709,6 @@ fill memory)."""
 
 
 def _read_body(name: str | None) -> bytes:
-    if name is None and sys.stdin.isatty():
-        raise _UsageError(
-            "no answer to classify: give a FILE, '-' for standard input, or pipe one in "
-            "(for a bare status: --status N /dev/null)"
-        )
     if name is None or name == "-":
         if sys.stdin.isatty():  # a person at a terminal: say why nothing happens yet
             print("payerr: reading the answer from standard input (end it with Ctrl-D)",

@@ -47,7 +47,12 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class IssuerCode:
-    """One issuer response code of a network (ISO 8583 field 39 as the network reads it)."""
+    """One issuer response code of a network (ISO 8583 field 39 as the network reads it).
+
+    Example:
+        >>> payerr.explain("visa", "43").never_retry
+        True
+    """
 
     network: str
     code: str
@@ -82,7 +87,12 @@ class IssuerCode:
 
 @dataclass(frozen=True, slots=True)
 class AdviceCode:
-    """One Merchant Advice Code: whether and when a declined payment may be reattempted."""
+    """One Merchant Advice Code: whether and when a declined payment may be reattempted.
+
+    Example:
+        >>> payerr.networks.network_table("mastercard").advice_code("03").never_retry
+        True
+    """
 
     network: str
     code: str

@@ -11,7 +11,7 @@ for one release, with a ``DeprecationWarning``.
 from __future__ import annotations
 
 from payerr._exceptions import ReattemptStoreError
-from payerr._network_codes import NetworkTable
+from payerr._network_codes import AdviceCode, IssuerCode, NetworkTable
 from payerr._network_tables import card_networks, network_table
 from payerr._networks import network_advice
 from payerr._reattempt import (
@@ -26,7 +26,9 @@ from payerr._reattempt_redis import RedisReattemptStore
 from payerr._taxonomy import NetworkAdvice
 
 __all__ = [
+    "AdviceCode",
     "DeclineLimit",
+    "IssuerCode",
     "MemoryReattemptStore",
     "NetworkAdvice",
     "NetworkTable",

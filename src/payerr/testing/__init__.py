@@ -43,3 +43,10 @@ def reset() -> None:
     forgets every call, as a new process would."""
     reset_shared_budgets()
     default_ledger().clear()
+
+
+for _name in __all__:
+    _obj = globals()[_name]
+    if getattr(_obj, "__module__", "").startswith("payerr.testing._"):
+        _obj.__module__ = __name__  # help() and tracebacks name the public module
+del _name, _obj

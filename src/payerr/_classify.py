@@ -452,7 +452,7 @@ def _finish(
         raw = verdict.raw_code
         why = verdict.why
         # A known "already have it" code keeps saying so when its status field disagrees; an
-        # unknown code whose words say it is a repeat answer is one (issue 20: "any 'already
+        # unknown code whose words say it is a repeat answer is one ("any 'already
         # exists / already used / already paid / in progress' answer").
         entry = table.entry(raw) if raw else None
         repeat = status == 409 or (

@@ -234,7 +234,7 @@ def _envelope(
     if status == "U":
         # Unknown result: pending, settled by resending the same request id or by an inquiry,
         # unless the code's own row says in process (never resent: Architecture §3,
-        # rule 5). Never failed, whatever the code's row says elsewhere (issue 21).
+        # rule 5). Never failed, whatever the code's row says elsewhere.
         entry = table.entry(verdict.raw_code)
         if verdict.outcome is Outcome.PENDING and not (entry is not None and entry.resend):
             return verdict

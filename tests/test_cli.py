@@ -344,7 +344,7 @@ def test_classify_calls_a_repeat_answer_unknown_unless_told_it_was_a_first_send(
     )
     code, out, _ = run(capsys, "explain", "ottpay", "ORDER_USED")
     assert "failed / final" in out
-    assert "only when the request was never sent before" in out
+    assert "only when the request was never sent before" in " ".join(out.split())  # wrapped
 
 
 # -- first contact (issue 23) -----------------------------------------------------------------
@@ -431,3 +431,15 @@ def test_classify_from_a_terminal_says_it_reads_stdin(
     code, _, err = run(capsys, "classify", "antom", "-")
     assert code == 0
     assert "reading the answer from standard input" in err
+
+
+def test_every_line_of_human_output_fits_100_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    from .conftest import REPO
+
+    for argv in (
+        ("list",), ("list", "visa"), ("explain", "antom", "SUSPECTED_RISK"),
+        ("explain", "visa", "05"),
+        ("classify", "antom", str(REPO / "examples/responses/antom_inquiry_declined.json")),
+    ):  # fmt: skip
+        _, out, _ = run(capsys, *argv)
+        assert max(len(line) for line in out.splitlines()) <= 100, argv

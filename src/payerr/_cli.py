@@ -13,6 +13,7 @@ import difflib
 import json
 import logging
 import sys
+import textwrap
 import time
 import tomllib
 from collections.abc import Sequence
@@ -336,7 +337,7 @@ def _list(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     if args.json:
         _print_json([e.as_dict() for e in entries], out)
         return EXIT_OK
-    width = max((len(e.code) for e in entries), default=4)
+    width = min(max((len(e.code) for e in entries), default=4), 24)
     prefix = "" if args.provider else f"{'provider':<12} "
     out.write(f"{prefix}{'code':<{width}}  {'verdict':<22}  the provider's words\n")
     for e in entries:
@@ -344,7 +345,12 @@ def _list(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
         if e.operations:
             verdict += f" [{', '.join(e.operations)}]"
         prefix = "" if args.provider else f"{e.provider:<12} "
-        out.write(f"{prefix}{e.code:<{width}}  {verdict:<22}  {_shorten(e.message, 70)}\n")
+        line = f"{prefix}{e.code:<{width}}  {verdict:<22}  "
+        room = WIDTH - len(line)
+        if room < 20:  # a long verdict (scoped to operations): the words on the next line
+            out.write(line.rstrip() + "\n")
+            line, room = " " * 4, WIDTH - 4
+        out.write(f"{line}{_shorten(e.message, room)}".rstrip() + "\n")
     out.write(f"{len(entries)} code{'s' if len(entries) != 1 else ''}\n")
     return EXIT_OK
 
@@ -507,11 +513,13 @@ def _list_network(table: NetworkTable, as_json: bool, out: TextIO) -> int:
         return EXIT_OK
     for row in rows:
         if isinstance(row, ReattemptLimit):
-            out.write(f"{'limit':<7} {row.id:<30}  {_limit_words(row)}\n")
+            lines = _wrapped(f"{'limit':<7} {row.id:<30}  ", _limit_words(row))
+            out.write("\n".join(lines) + "\n")
         else:
             kind = "issuer" if isinstance(row, IssuerCode) else "advice"
             verdict = _network_verdict(row)
-            out.write(f"{kind:<7} {row.code:<4}  {verdict:<28}  {_shorten(row.message, 60)}\n")
+            head = f"{kind:<7} {row.code:<4}  {verdict:<28}  "
+            out.write(f"{head}{_shorten(row.message, WIDTH - len(head))}\n")
     out.write(f"{_counts(table)}\n")
     return EXIT_OK
 
@@ -533,11 +541,13 @@ def _network_verdict(row: IssuerCode | AdviceCode) -> str:
 
 def _render_network_row(row: IssuerCode | AdviceCode, limits: list[ReattemptLimit]) -> str:
     kind = "issuer response code" if isinstance(row, IssuerCode) else "Merchant Advice Code"
-    lines = [f"{row.network} {row.code}: {row.message}  ({kind}: {_network_verdict(row)})"]
+    lines = _wrapped(
+        "", f"{row.network} {row.code}: {row.message}  ({kind}: {_network_verdict(row)})"
+    )
 
     def add(label: str, value: str) -> None:
         if value:
-            lines.append(f"  {label + ':':<10} {value}")
+            lines.extend(_wrapped(f"  {label + ':':<10} ", value))
 
     if isinstance(row, IssuerCode):
         add("group", row.group)
@@ -546,7 +556,8 @@ def _render_network_row(row: IssuerCode | AdviceCode, limits: list[ReattemptLimi
     for limit in limits:
         add("limit", f"{limit.id}: {_limit_words(limit)}")
     for source in row.sources:
-        add("source", f"{source.url}\n  {'':<10} {_shorten(source.says, 160)!r}")
+        add("source", source.url)
+        lines.extend(_wrapped(" " * 13, repr(_shorten(source.says, 160))))
     return "\n".join(lines) + "\n"
 
 
@@ -636,11 +647,14 @@ def _render(result: Classification, entry: CodeEntry | None) -> str:
     verdict = f"{result.outcome} / {result.category}" if result.category else str(result.outcome)
     code = result.raw_code if result.raw_code is not None else "(no code)"
     known = "known" if result.known else "UNKNOWN code" if result.raw_code else "no known code"
-    lines = [f"{result.provider} {code}: {verdict}  ({known}, decided by {result.source})"]
+    lines = _wrapped(
+        "", f"{result.provider} {code}: {verdict}  ({known}, decided by {result.source})"
+    )
 
     def add(label: str, value: object) -> None:
         if value not in (None, ""):
-            lines.append(f"  {label + ':':<10} {value}")
+            head = f"  {label + ':':<10} "
+            lines.extend(_wrapped(head, str(value)))
 
     add("message", result.message)
     add("detail", result.detail if result.detail != result.message else None)
@@ -671,6 +685,25 @@ def _render(result: Classification, entry: CodeEntry | None) -> str:
     if entry is not None:
         add("source", document_of(entry))
     return "\n".join(lines) + "\n"
+
+
+WIDTH = 100
+"""The columns the CLI's human output fits in."""
+
+
+def _wrapped(head: str, text: str) -> list[str]:
+    """``head`` and ``text`` wrapped at :data:`WIDTH`, later lines aligned under the text (a
+    label longer than its column gets the text on the lines below)."""
+    indent = " " * 13 if len(head) > 13 else " " * len(head)
+    wrapped = textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=head if len(head) <= 13 else indent,
+        subsequent_indent=indent,
+        break_long_words=True,
+        break_on_hyphens=False,
+    )
+    return ([head.rstrip()] if len(head) > 13 else []) + (wrapped or [head.rstrip()])
 
 
 _REPEAT_NOTE = (

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import payerr
+import payerr.testing
 
 
 def test_all_is_sorted_and_complete() -> None:
@@ -85,9 +86,11 @@ def test_explain_takes_registry_operation_and_networks() -> None:
     assert overlaid.category == "merchant-config"
 
 
-PUBLIC = [(payerr, name) for name in payerr.__all__] + [
-    (payerr.networks, name) for name in payerr.networks.__all__
-]
+PUBLIC = (
+    [(payerr, name) for name in payerr.__all__]
+    + [(payerr.networks, name) for name in payerr.networks.__all__]
+    + [(payerr.testing, n) for n in payerr.testing.__all__ if callable(getattr(payerr.testing, n))]
+)
 
 
 def test_the_docstring_examples_run() -> None:
@@ -101,7 +104,8 @@ def test_the_docstring_examples_run() -> None:
     ran = 0
     for module, name in PUBLIC:
         obj = getattr(module, name)
-        for test in finder.find(obj, name, globs={"payerr": payerr, "httpx": httpx}):
+        globs = {"payerr": payerr, "httpx": httpx, **vars(payerr.testing)}
+        for test in finder.find(obj, name, globs=globs):
             ran += len(test.examples)
             runner.run(test)
     assert ran >= 50

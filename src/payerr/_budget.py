@@ -29,6 +29,9 @@ class RetryBudget:
         ttl: the window, in seconds (default 10).
         clock: injectable for tests (default ``time.monotonic``).
 
+    Raises:
+        UsageError: a setting out of range.
+
     Example:
         >>> budget = payerr.RetryBudget(percent=0.1, min_retries=5)
         >>> policy = payerr.RetryPolicy(budget=budget)

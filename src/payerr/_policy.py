@@ -63,6 +63,9 @@ class RetryPolicy:
         clock: the time the policy reads (default ``time.monotonic``).
         random: the jitter's source (default ``random.random``).
 
+    Raises:
+        UsageError: a setting out of range (``attempts=0``, a negative wait, ...).
+
     Example:
         >>> policy = payerr.RetryPolicy(attempts=4, timeout=20)
         >>> (policy.attempts, policy.timeout)

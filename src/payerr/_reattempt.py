@@ -197,6 +197,9 @@ class ReattemptLimits:
             holding the card when no settled answer is recorded (default 30 days, the longest
             window; ``forget`` lifts it at once).
 
+    Raises:
+        UsageError: a limit or a wait that is no number of seconds, a MAC that is not two digits.
+
     Example:
         >>> visa_20 = (payerr.networks.DeclineLimit(20, 30 * 24 * 3600, "Visa"),)
         >>> limits = payerr.networks.ReattemptLimits(visa=visa_20, hold_for=30 * 60)

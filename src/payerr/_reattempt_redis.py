@@ -234,6 +234,10 @@ class RedisReattemptStore:
             apart, shared only by limiters with the same :class:`~payerr.ReattemptLimits`.
         max_wait: the longest, in seconds, the client may take on a hung server (default 2).
 
+    Raises:
+        UsageError: a prefix with braces, a client that is not a synchronous redis-py one, or one
+            whose worst wait on a hung server passes ``max_wait``.
+
     Example:
         ``payerr.networks.ReattemptLimiter(payerr.networks.RedisReattemptStore.from_url(
         "redis://redis.internal:6379/0"))``

@@ -44,6 +44,9 @@ class Registry:
         shipped: include the mappings that ship with payerr.
         use_env: also read the files named by ``PAYERR_MAPPINGS`` (on first use).
 
+    Raises:
+        MappingError: a mapping file (given, shipped or in ``PAYERR_MAPPINGS``) is invalid.
+
     Example:
         >>> registry = payerr.Registry()
         >>> payerr.classify("antom", "RISK_REJECT", registry=registry).category

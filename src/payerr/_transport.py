@@ -471,6 +471,11 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
             call started), is cut: the call ends in ``OutcomeUnknownError`` and is not resent
             for it.
 
+    Raises:
+        UnknownProviderError: no mapping exists for ``provider``.
+        UsageError: an argument payerr cannot use (``max_body`` out of range, an idempotency
+            key for a provider that deduplicates on none, ...).
+
     Example:
         >>> client = httpx.Client(transport=payerr.PaymentTransport(
         ...     "paykka", transport=httpx.MockTransport(lambda request: httpx.Response(

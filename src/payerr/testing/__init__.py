@@ -40,7 +40,12 @@ __all__ = [
 def reset() -> None:
     """Reset payerr's process-wide state, for tests: the shared per-provider retry budgets
     start full again, and the process's call ledger (the default ``MemoryCallLedger``)
-    forgets every call, as a new process would."""
+    forgets every call, as a new process would.
+
+    Example:
+        ``@pytest.fixture(autouse=True)`` around ``payerr.testing.reset()``: each test starts
+        as a fresh process.
+    """
     reset_shared_budgets()
     default_ledger().clear()
 

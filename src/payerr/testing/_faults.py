@@ -33,8 +33,21 @@ def scenario(*faults: str, code: str | None = None, latency: float | None = None
     request (same operation and id), then answer ``code`` (default: the provider's success
     code). An inquiry carrying a script plays it on its own arrivals.
 
-    >>> scenario("503", "stall", code="5004")
-    {'X-Payerr-Simulate': 'faults=503,stall;code=5004'}
+    Args:
+        faults: what to play on each arrival, in order (``FAULTS`` names them: ``"503"``,
+            ``"429:0.05"``, ``"reset"``, ``"stall"``, ``"drop"``, ``"garbage"``, ...).
+        code: the provider code to answer once the faults are played.
+        latency: seconds to wait before every answer of this request.
+
+    Returns:
+        The header to send with the request.
+
+    Raises:
+        ValueError: a fault the simulator does not know.
+
+    Example:
+        >>> scenario("503", "stall", code="5004")
+        {'X-Payerr-Simulate': 'faults=503,stall;code=5004'}
     """
     for fault in faults:
         if fault.split(":")[0] not in FAULTS:

@@ -20,7 +20,12 @@ __all__ = ["SimPayment", "send_all"]
 
 @dataclass(frozen=True, slots=True)
 class SimPayment:
-    """One payment to send: provider, JSON body, headers (a key, a :func:`scenario`)."""
+    """One payment to send: provider, JSON body, headers (a key, a :func:`scenario`).
+
+    Example:
+        >>> SimPayment("paykka", {"merchant_order_no": "o-1"}, {"Idempotency-Key": "k-1"}).path
+        '/v1/payments'
+    """
 
     provider: str
     body: dict[str, Any]
@@ -44,6 +49,23 @@ async def send_all(
     are closed before returning. ``ids``: one per payment, bound as ``payment_id`` in
     structlog's context variables while it is sent, so its log lines carry it (with
     ``structlog.contextvars.merge_contextvars`` among the processors).
+
+    Args:
+        sim: the running simulator.
+        payments: what to send.
+        policy: the transports' retry policy (default :class:`~payerr.RetryPolicy`).
+        timeout: httpx's timeout for every request.
+        concurrency: how many payments are in flight at once.
+        ids: a name per payment for its log lines.
+
+    Returns:
+        One result per payment, in order: the response, or the payment error raised.
+
+    Raises:
+        ValueError: ``ids`` is not one per payment.
+
+    Example:
+        ``results = asyncio.run(send_all(sim, [SimPayment("paykka", {"amount": 1}, {})]))``
     """
     if ids is not None and len(ids) != len(payments):
         raise ValueError("ids must have one id per payment")

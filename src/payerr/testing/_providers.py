@@ -338,7 +338,21 @@ def _sdk_event(provider: str, code: str) -> bool:
 
 
 def envelope(provider: str, code: str, message: str = "simulated") -> bytes:
-    """The provider's answer to an executed request that carries ``code``."""
+    """The provider's answer to an executed request that carries ``code``.
+
+    Args:
+        provider: the provider id.
+        code: the code the answer carries.
+        message: the answer's message.
+
+    Returns:
+        The JSON body, as the provider would send it.
+
+    Example:
+        >>> import json
+        >>> json.loads(envelope("paykka", "5004"))["data"]["error_code"]
+        '5004'
+    """
     return _executed(provider, PAY, code, message, {}).body
 
 

@@ -49,6 +49,13 @@ class ProviderSimulator:
             read timeout).
         port: the port to listen on (0: any free port).
         sign: sign Antom answers (None: when ``cryptography`` is installed).
+
+    Example:
+        >>> with ProviderSimulator() as sim:
+        ...     answer = httpx.post(sim.url_for("paykka") + "/v1/payments",
+        ...                         json={"merchant_order_no": "o-1"})
+        >>> answer.json()["ret_code"]
+        '000000'
     """
 
     def __init__(

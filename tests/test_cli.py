@@ -443,3 +443,16 @@ def test_every_line_of_human_output_fits_100_columns(capsys: pytest.CaptureFixtu
     ):  # fmt: skip
         _, out, _ = run(capsys, *argv)
         assert max(len(line) for line in out.splitlines()) <= 100, argv
+
+
+def test_providers_as_they_write_their_names_and_network_near_misses(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "explain", "Alipay+", "10005")
+    assert code == 0
+    assert out.startswith("alipay_plus 10005")
+    code, out, _ = run(capsys, "explain", "OTT Pay", "ORDER_PAID")
+    assert out.startswith("ottpay ORDER_PAID")
+    code, _, err = run(capsys, "explain", "visa", "5")
+    assert code == 1
+    assert "did you mean '05'" in err

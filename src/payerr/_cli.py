@@ -205,7 +205,10 @@ def _provider_named(name: str, registry: Registry) -> str:
     """The provider a command line names, in any case (``Antom``, ``PAYKKA``); as typed when
     no provider has that name (the registry then says which it knows)."""
     known = {p.lower(): p for p in registry.providers()}
-    return known.get(name.strip().lower(), name)
+    key = name.strip().lower()
+    # As the providers write their own names: "Alipay+", "OTT Pay", "ottpay-rest".
+    spelled = key.replace("+", "_plus").replace(" ", "").replace("-", "_")
+    return known.get(key) or known.get(spelled) or name
 
 
 def _near(typed: str, choices: Sequence[str]) -> str | None:
@@ -486,6 +489,9 @@ def _explain_network(table: NetworkTable, code: str, as_json: bool, out: TextIO)
             out.write(
                 f"{table.id} {code}: not in payerr's {table.title} table ({_code_hint(table)})\n"
             )
+            near = _near(code.strip().zfill(2), [*table.codes, *table.advice])
+            if near:
+                print(f"payerr: did you mean {near}?", file=sys.stderr)
         return EXIT_CHECK_FAILED
     return EXIT_OK
 

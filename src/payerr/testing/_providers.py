@@ -350,7 +350,8 @@ def envelope(provider: str, code: str, message: str = "simulated") -> bytes:
 
     Example:
         >>> import json
-        >>> json.loads(envelope("paykka", "5004"))["data"]["error_code"]
+        >>> data = json.loads(envelope("paykka", "5004")).get("data")
+        >>> data.get("error_code")
         '5004'
     """
     return _executed(provider, PAY, code, message, {}).body

@@ -66,8 +66,8 @@ from payerr._ledger import (
 from payerr._redis_checks import (
     QUICK_TIMEOUT,
     aread_settings,
+    check_server,
     quick_client,
-    read_settings,
     require_quick,
     server_warnings,
     warn_unsafe,
@@ -324,12 +324,7 @@ class RedisCallLedger:
         """Warn about server settings that can drop the ledger's keys, once it answers (a
         step never fails for it: a warning turned into an error is raised only here, at
         construction)."""
-        try:
-            config = read_settings(self.client)
-        except Exception:  # not reachable now: the first step that reaches it checks
-            return
-        self._checked = True
-        warn_unsafe(server_warnings(config, repr(self)), stacklevel=3)
+        self._checked = check_server(self.client, repr(self), stacklevel=3)
 
     async def _acheck_server(self) -> None:
         try:

@@ -35,11 +35,9 @@ from payerr._exceptions import UsageError
 from payerr._reattempt import CardState, ReattemptLimits, ReserveCheck, StoreWrite
 from payerr._redis_checks import (
     QUICK_TIMEOUT,
+    check_server,
     quick_client,
-    read_settings,
     require_quick,
-    server_warnings,
-    warn_unsafe,
 )
 
 if TYPE_CHECKING:
@@ -293,12 +291,7 @@ class RedisReattemptStore:
 
     def _check_server(self, stacklevel: int) -> None:
         """Warn about settings that can drop payerr's keys, once the server answers."""
-        try:
-            config = read_settings(self.client)
-        except Exception:  # not reachable now: check once it answers
-            return
-        self._checked = True
-        warn_unsafe(server_warnings(config, repr(self)), stacklevel + 1)
+        self._checked = check_server(self.client, repr(self), stacklevel + 1)
 
     def _keys(self, key: str) -> list[str]:
         # The card's hash in braces: both keys land in one cluster slot, as a script needs.

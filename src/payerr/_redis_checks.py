@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 import logging
 import warnings
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from typing import Any
 
 from payerr import _log
@@ -31,7 +31,10 @@ __all__ = [
     "QUICK_TIMEOUT",
     "REDIS_UNCHECKED",
     "RedisConfigWarning",
+    "aread_settings",
+    "check_server",
     "quick_client",
+    "read_settings",
     "require_quick",
     "server_warnings",
     "settings_from_info",
@@ -196,43 +199,77 @@ def _text(value: Any) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
+_Reading = Generator[tuple[str, str], Any, "dict[str, str] | None"]
+"""Reading the settings: yields the client method and its argument to call, is sent each
+reply (or thrown the ``redis.ResponseError`` it raised), returns the settings."""
+
+
+def _reading(refused: type[Exception]) -> _Reading:
+    """The commands that read the settings, written once for both clients: ``CONFIG GET``,
+    else ``INFO`` where ``CONFIG`` is renamed or denied (managed Redis, ACLs); None when the
+    server refuses both."""
+    try:
+        config: dict[str, str] = {}
+        for name in _SETTINGS:
+            reply = yield "config_get", name
+            config.update({_text(k): _text(v) for k, v in reply.items()})
+        return config
+    except refused:
+        pass
+    try:
+        memory = yield "info", "memory"
+        persistence = yield "info", "persistence"
+    except refused:
+        return None
+    return settings_from_info({_text(k): v for k, v in {**memory, **persistence}.items()})
+
+
 def read_settings(client: Any) -> dict[str, str] | None:
     """The server's settings through a synchronous client; None when it refused both ways.
     Connection errors propagate (the caller decides whether to check again later)."""
     import redis  # noqa: PLC0415 -- redis is an extra, imported only when used
 
-    try:
-        config: dict[str, str] = {}
-        for name in _SETTINGS:
-            reply = client.config_get(name)
-            config.update({_text(k): _text(v) for k, v in reply.items()})
-        return config
-    except redis.ResponseError:  # CONFIG renamed or denied (managed Redis, ACLs)
-        pass
-    try:
-        info = {**client.info("memory"), **client.info("persistence")}
-    except redis.ResponseError:
-        return None
-    return settings_from_info({_text(k): v for k, v in info.items()})
+    step = _reading(redis.ResponseError)
+    reply: Any = None
+    error: Exception | None = None
+    while True:
+        try:
+            method, argument = step.send(reply) if error is None else step.throw(error)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]  # the generator's return value
+        try:
+            reply, error = getattr(client, method)(argument), None
+        except redis.ResponseError as exc:
+            reply, error = None, exc
 
 
 async def aread_settings(client: Any) -> dict[str, str] | None:
     """:func:`read_settings` through a ``redis.asyncio`` client."""
     import redis  # noqa: PLC0415 -- redis is an extra, imported only when used
 
+    step = _reading(redis.ResponseError)
+    reply: Any = None
+    error: Exception | None = None
+    while True:
+        try:
+            method, argument = step.send(reply) if error is None else step.throw(error)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]  # the generator's return value
+        try:
+            reply, error = await getattr(client, method)(argument), None
+        except redis.ResponseError as exc:
+            reply, error = None, exc
+
+
+def check_server(client: Any, who: str, stacklevel: int) -> bool:
+    """Warn (:func:`warn_unsafe`) about the settings of a synchronous client's server that can
+    drop ``who``'s keys; whether the server answered (if not, check again once it does)."""
     try:
-        config: dict[str, str] = {}
-        for name in _SETTINGS:
-            reply = await client.config_get(name)
-            config.update({_text(k): _text(v) for k, v in reply.items()})
-        return config
-    except redis.ResponseError:
-        pass
-    try:
-        info = {**await client.info("memory"), **await client.info("persistence")}
-    except redis.ResponseError:
-        return None
-    return settings_from_info({_text(k): v for k, v in info.items()})
+        config = read_settings(client)
+    except Exception:  # not reachable now
+        return False
+    warn_unsafe(server_warnings(config, who), stacklevel + 1)
+    return True
 
 
 def server_warnings(config: Mapping[str, str] | None, who: str) -> list[str]:

@@ -451,3 +451,11 @@ def test_secrets_in_header_pairs_and_bytes_keys_are_masked() -> None:
     assert "k3y" not in repr(out)
     assert out["headers"][1] == ("accept", "json")
     assert out["headers"][0][0] == "authorization"
+
+
+def test_a_secret_pairs_name_holding_a_card_number_is_masked() -> None:
+    """A ``(name, value)`` pair whose name reads as a secret key keeps its name: a card
+    number inside that name is masked all the same (hypothesis found ' 2000000000008 cid')."""
+    out = render({"event": "x", "payload": [(" 4111111111111111 cid", 0)]})
+    assert "4111111111111111" not in out
+    assert "411111******1111" in out

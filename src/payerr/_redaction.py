@@ -502,14 +502,15 @@ class RedactSensitive:
 
     def _member(self, value: Any, depth: int, seen: set[int]) -> Any:
         """An item of a list: a ``(name, value)`` pair whose name is a secret header or key
-        (``headers.raw``, ``http.client``'s ``getheaders()``) keeps its name, not its value."""
+        (``headers.raw``, ``http.client``'s ``getheaders()``) keeps its name, not its value;
+        the name is redacted as any value is (it may hold a card number itself)."""
         if (
             isinstance(value, tuple | list)
             and len(value) == 2
             and value[1] not in (None, "", b"")
             and self.is_secret_key(value[0])
         ):
-            pair = (value[0], self._mask)
+            pair = (self._value(value[0], depth + 1, seen), self._mask)
             return pair if isinstance(value, tuple) else list(pair)
         return self._value(value, depth, seen)
 

@@ -66,7 +66,7 @@ def test_a_category_on_an_outcome_that_is_not_failed_is_a_mistake() -> None:
 
 
 def test_plain_strings_are_taken_for_their_members_and_nonsense_is_refused() -> None:
-    c = dataclasses.replace(BASE, outcome="pending")  # type: ignore[arg-type]
+    c = dataclasses.replace(BASE, outcome="pending", advice=None)  # type: ignore[arg-type]
     assert c.outcome is Outcome.PENDING
     assert not c.is_success
     with pytest.raises(ValueError, match="bogus"):

@@ -116,6 +116,7 @@ _FIELDS = tuple(f.name for f in dataclasses.fields(Classification))
 _VALUES = attrgetter(*_FIELDS)
 _NETWORK = _FIELDS.index("network")
 _RETRY_AFTER = _FIELDS.index("retry_after")
+_ADVICE = _FIELDS.index("advice")
 
 
 _DECLINES = frozenset({Category.USER_ACTION, Category.RISK, Category.FINAL})
@@ -143,6 +144,7 @@ def refine(c: Classification, advice: NetworkAdvice | None) -> Classification:
     wait = advice.retry_after
     if wait is not None and not c.retryable and (c.retry_after is None or c.retry_after < wait):
         values[_RETRY_AFTER] = wait
+        values[_ADVICE] = None  # derived again: a named wait turns do_not_retry to retry_later
     return Classification(*values)
 
 

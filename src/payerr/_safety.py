@@ -18,6 +18,7 @@ import httpx
 
 from payerr._body import AnswerCut, InnerFailure
 from payerr._operations import operation_of_request
+from payerr._reasons import Reason
 from payerr._redaction import redact_text
 from payerr._registry import default_registry
 from payerr._table import ProviderTable
@@ -305,10 +306,13 @@ def classify_transport_error(provider: str, exc: Exception) -> tuple[Classificat
             Sent.NO,
             DEFAULT_ACTIONS[Category.MERCHANT_CONFIG],
         )
+        reason = Reason.INVALID_REQUEST  # a malformed URL or header: nothing went out
     elif isinstance(exc, _NOT_SENT):
         category, sent, action = Category.RETRYABLE, Sent.NO, _NOT_SENT_ACTION
+        reason = Reason.NETWORK_ERROR
     else:  # read/write timeouts and errors, a dropped connection, a protocol error mid-answer
         category, sent, action = Category.RETRYABLE, Sent.MAYBE, _MAYBE_SENT_ACTION
+        reason = Reason.NETWORK_ERROR
     return (
         Classification(
             provider=provider,
@@ -322,6 +326,7 @@ def classify_transport_error(provider: str, exc: Exception) -> tuple[Classificat
             action=action,
             user_message=Classification.defaults(Outcome.FAILED, category)[1],
             source="transport",
+            reason=reason,
         ),
         sent,
     )

@@ -9,6 +9,7 @@ documents, ``payerr._table`` looks codes up in them.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import re
 import string
 import tomllib
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from payerr._exceptions import MappingError
+from payerr._reasons import Reason, reason_conflict
 from payerr._taxonomy import (
     DEFAULT_ACTIONS,
     DEFAULT_USER_MESSAGES,
@@ -73,8 +75,11 @@ _ROW_KEYS = frozenset(
         *_ROW_STR_FIELDS,
         *("code", "outcome", "category", "retry_after", "spellings", "repeat", "operations"),
         "resend",
+        "reason",
+        "topic",
     }
 )
+_TOPICS = frozenset({"card-activation"})
 _MAX_CODE_LEN = 128
 
 
@@ -375,6 +380,13 @@ def _parse_row(
         errors.append(f"{where}: field 'category': only failed codes have a category")
     retry_after, repeat = _check_hints(data, where, errors)
     resend = _resend_field(data, outcome, where, errors)
+    reason = _reason_field(data, outcome, category, where, errors)
+    topic = data.get("topic", "")
+    if topic != "" and topic not in _TOPICS:
+        errors.append(
+            f"{where}: field 'topic': unknown topic {topic!r} (expected one of "
+            f"{', '.join(sorted(_TOPICS))})"
+        )
     operations = _operations_field(data.get("operations", []), where, errors)
     spellings = _spellings(data, raw_code, where, errors)
     if len(errors) > before or outcome is None or not isinstance(raw_code, str):
@@ -406,7 +418,38 @@ def _parse_row(
         repeat=repeat,
         operations=operations,
         resend=resend,
+        reason=reason,
+        topic=topic if isinstance(topic, str) else "",
     )
+
+
+def _reason_field(
+    data: Mapping[str, Any],
+    outcome: Outcome | None,
+    category: Category | None,
+    where: str,
+    errors: list[str],
+) -> Reason:
+    """``reason``: one of :class:`Reason`, allowed with the row's verdict (``suspected_fraud``
+    only with risk). A row without one says ``unknown`` (``payerr validate`` points it out)."""
+    value = data.get("reason")
+    if value is None:
+        return Reason.UNKNOWN
+    try:
+        reason = Reason(value)
+    except (ValueError, TypeError):
+        near = difflib.get_close_matches(str(value).strip().lower(), list(Reason), n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        errors.append(
+            f"{where}: field 'reason': unknown reason {value!r}{hint} (the vocabulary: "
+            "payerr.Reason, listed on the docs' Reasons page)"
+        )
+        return Reason.UNKNOWN
+    if outcome is not None:
+        why = reason_conflict(reason, outcome, category)
+        if why is not None:
+            errors.append(f"{where}: field 'reason': {why}")
+    return reason
 
 
 def _check_fields(data: Mapping[str, Any], raw_code: object, where: str, errors: list[str]) -> None:

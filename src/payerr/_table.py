@@ -6,12 +6,12 @@ from, maps to a :class:`~payerr._taxonomy.Classification` built once.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from payerr._reasons import Reason, status_reason
 from payerr._schema import (
     _MAX_CODE_LEN,
     DEFAULT_CODE_FIELDS,
@@ -219,8 +219,7 @@ class ProviderTable:
         entry = self.scoped.get((c.code, operation)) if c.code else None
         if entry is None:
             return c
-        return dataclasses.replace(
-            entry.classification(raw_code=c.raw_code, source=c.source),
+        return entry.classification(raw_code=c.raw_code, source=c.source).rederived(
             detail=c.detail,
             http_status=c.http_status,
             retry_after=c.retry_after if c.retry_after is not None else entry.retry_after,
@@ -250,8 +249,13 @@ class ProviderTable:
         retry_after: float | None = None,
         repeat: bool = False,
         operation: Operation = Operation.UNKNOWN,
+        reason: Reason | None = None,
     ) -> Classification:
-        """A Classification decided by a fallback rather than a mapping row."""
+        """A Classification decided by a fallback rather than a mapping row.
+
+        Its reason is ``unknown`` for a code no row knows; for a bare answer (no code), what
+        the HTTP status says (:func:`payerr._reasons.status_reason`), unless ``reason`` is given.
+        """
         if outcome is Outcome.SUCCESS:
             outcome = Outcome.PENDING  # a code no row knows is never success
         outcome, category, retryable = Classification.consistent(outcome, category)
@@ -273,4 +277,7 @@ class ProviderTable:
             http_status=http_status,
             repeat=repeat and outcome is Outcome.FAILED,
             operation=operation,
+            reason=reason
+            if reason is not None
+            else (status_reason(http_status) if not raw_code and http_status else Reason.UNKNOWN),
         )

@@ -10,6 +10,8 @@ import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
 
+from payerr._reasons import Advice, Reason, advice_conflict, advice_for
+
 __all__ = [
     "DEFAULT_ACTIONS",
     "DEFAULT_USER_MESSAGES",
@@ -225,6 +227,11 @@ class Classification:
         operation: what was classified (:class:`Operation`: pay, refund, inquiry, ...).
         network: the card network's advice on a declined card payment
             (:class:`payerr.networks.NetworkAdvice`), where the answer carried it.
+        reason: why, in one vocabulary for every provider (:class:`payerr.Reason`):
+            ``insufficient_funds``, ``suspected_fraud``, ``rate_limited``, ...
+        advice: what next, for a program (:class:`payerr.Advice`): ``retry_same``,
+            ``inquire``, ``update_payment_details``, ...; derived from the verdict and the
+            reason when not given, and never contradicting them.
 
     Example:
         >>> c = payerr.classify("alipay_plus", 10005)
@@ -273,6 +280,11 @@ class Classification:
     """What was classified (see :class:`Operation`)."""
     network: NetworkAdvice | None = None
     """The card network's advice on a declined card payment, where the answer carried it."""
+    reason: Reason = Reason.UNKNOWN
+    """Why, in the vocabulary shared by every provider (the mapping row's ``reason``)."""
+    advice: Advice = None  # type: ignore[assignment]  # None: derived in __post_init__
+    """What next, for a program: derived from the verdict and the reason when not given
+    (:func:`payerr._reasons.advice_for`); a contradicting one is refused (ValueError)."""
 
     # -- the invariants, kept here and nowhere else ------------------------------------------
 
@@ -293,6 +305,30 @@ class Classification:
             )
         if self.retryable != (self.category == Category.RETRYABLE):
             raise ValueError("retryable is True exactly when the category is retryable")
+        if type(self.reason) is not Reason:
+            object.__setattr__(self, "reason", Reason(self.reason))
+        advice = self.advice
+        if advice is None:
+            object.__setattr__(
+                self,
+                "advice",
+                advice_for(
+                    self.outcome,
+                    self.category,
+                    self.reason,
+                    source=self.source,
+                    retry_after=self.retry_after,
+                ),
+            )
+            return
+        if type(advice) is not Advice:
+            advice = Advice(advice)
+            object.__setattr__(self, "advice", advice)
+        why = advice_conflict(
+            advice, self.outcome, self.category, source=self.source, retry_after=self.retry_after
+        )
+        if why is not None:
+            raise ValueError(why)
 
     @staticmethod
     def consistent(
@@ -326,6 +362,7 @@ class Classification:
             raise ValueError(f"a {outcome} classification has no category (got {category!r})")
         outcome, category, retryable = Classification.consistent(outcome, category)
         default_action, user_message = Classification.defaults(outcome, category)
+        changes.setdefault("advice", None)  # derived again from the new verdict
         return dataclasses.replace(
             self,
             outcome=outcome,
@@ -335,6 +372,11 @@ class Classification:
             user_message=user_message,
             **changes,  # type: ignore[arg-type]  # field names, checked by replace()
         )
+
+    def rederived(self, **changes: object) -> Classification:
+        """A copy with ``changes`` (``retry_after=``, ``source=``...) whose advice is derived
+        again, so that it follows them."""
+        return dataclasses.replace(self, advice=None, **changes)  # type: ignore[arg-type]
 
     def in_response(
         self, detail: str | None, http_status: int, operation: Operation = Operation.UNKNOWN
@@ -360,6 +402,8 @@ class Classification:
             self.retry_at,
             operation,
             self.network,
+            self.reason,
+            self.advice,
         )
 
     @property
@@ -396,6 +440,8 @@ class Classification:
             "retry_at": self.retry_at,
             "operation": str(self.operation),
             "network": None if self.network is None else self.network.as_dict(),
+            "reason": str(self.reason),
+            "advice": str(self.advice),
         }
 
 
@@ -424,6 +470,9 @@ class CodeEntry:
         repeat: the code says the provider already has this request or order.
         operations: the operations this row applies to (empty: all).
         resend: the code asks for the same request to be sent again (a ``U``).
+        reason: why, in the vocabulary shared by every provider.
+        topic: what the code's answers are about when no operation says it
+            (``"card-activation"``: Alipay+'s provisioning callbacks); ``""`` otherwise.
 
     Example:
         >>> payerr.explain("antom", "USER_BALANCE_NOT_ENOUGH").category
@@ -466,6 +515,11 @@ class CodeEntry:
     """The provider marks the code's result unknown and says to call again with the same
     request (Antom and Alipay+ ``resultStatus`` U): pending, settled by a resend under the
     same request id or by an inquiry."""
+    reason: Reason = Reason.UNKNOWN
+    """Why, in the vocabulary shared by every provider (:class:`payerr.Reason`)."""
+    topic: str = ""
+    """What the code's answers are about where no operation says it: ``"card-activation"``
+    for Alipay+'s card provisioning callbacks; shopper messages name it."""
 
     def classification(
         self, *, raw_code: str | None = None, source: str = "code"
@@ -486,6 +540,7 @@ class CodeEntry:
             retry_hint=self.retry_hint,
             source=source,
             repeat=self.repeat,
+            reason=self.reason,
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -512,4 +567,7 @@ class CodeEntry:
             "repeat": self.repeat,
             "operations": [str(o) for o in self.operations],
             "resend": self.resend,
+            "reason": str(self.reason),
+            "advice": str(self.classification().advice),
+            "topic": self.topic,
         }

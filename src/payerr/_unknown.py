@@ -12,6 +12,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from payerr._operations import fit_message
+from payerr._reasons import RESEND_SOURCE
 from payerr._taxonomy import Classification, Outcome
 
 if TYPE_CHECKING:
@@ -64,11 +65,6 @@ UNKNOWN_RESULT_ACTION = (
     "same request under the same request id (paymentRequestId, captureRequestId, "
     "refundRequestId ...), or inquire the result; never a new id."
 )
-RESEND_SOURCE = "result.resultStatus"
-"""The source of a *pending* verdict that Antom's or Alipay+'s ``resultStatus`` U decided
-with a code whose result is unknown (not in process): a resend of the same request, under
-the same request id, settles it (docs.antom.com/ac/ams/idempotency). The transports resend
-these when the request is replay-safe, as they resend retryable failures."""
 GARBLED_ACTION = (
     "Outcome unknown: the answer could not be read and the request may have executed. Inquire "
     "the payment status before deciding; do not resend it blindly."

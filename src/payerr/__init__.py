@@ -41,6 +41,7 @@ from payerr._logs import add_payment_context
 from payerr._network_tables import card_networks as _card_networks
 from payerr._network_tables import network_table as _network_table
 from payerr._policy import RetryPolicy
+from payerr._reasons import Advice, Reason
 from payerr._redaction import RedactSensitive
 from payerr._redis_checks import RedisConfigWarning
 from payerr._registry import Registry, default_registry, load_mappings
@@ -52,6 +53,7 @@ from payerr._retry_pieces import (
 )
 from payerr._safety import is_replay_safe
 from payerr._schema import normalize_code as _normalize_code
+from payerr._shopper import locales, shopper_message
 from payerr._taxonomy import (
     Category,
     Classification,
@@ -65,6 +67,7 @@ if typing.TYPE_CHECKING:
     from payerr._network_codes import AdviceCode, IssuerCode
 
 __all__ = [
+    "Advice",
     "AsyncPaymentTransport",
     "AttemptRecord",
     "CallLedger",
@@ -81,6 +84,7 @@ __all__ = [
     "PayerrError",
     "PaymentError",
     "PaymentTransport",
+    "Reason",
     "RedactSensitive",
     "RedisCallLedger",
     "RedisConfigWarning",
@@ -101,8 +105,10 @@ __all__ = [
     "explain",
     "is_replay_safe",
     "load_mappings",
+    "locales",
     "providers",
     "retry_if_retryable",
+    "shopper_message",
     "stop_before_timeout",
     "stop_when_budget_spent",
     "wait_retry_after",

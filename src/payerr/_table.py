@@ -59,6 +59,7 @@ class ProviderTable:
         "scoped",
         "seed",
         "title",
+        "topics",
     )
 
     def __init__(self, documents: Sequence[_Document]) -> None:
@@ -118,6 +119,11 @@ class ProviderTable:
         )
         """Each file the table was merged from, with its row count, in order."""
         self.entries: Mapping[str, CodeEntry] = rows
+        self.topics: Mapping[str, str] = {
+            code: row.topic for code, row in rows.items() if row.topic
+        }
+        """What the answers of a code are about where no operation says it (its row's
+        ``topic``), by normalised code: shopper messages name it."""
         self._by_source: dict[str, dict[object, Classification]] = {}
         self._in_response: dict[
             tuple[int, str | None, int, Operation], tuple[Classification, Classification]

@@ -1,0 +1,318 @@
+"""Shopper messages in the shoppers' languages: locale negotiation and the gettext catalogs.
+
+Messages are keyed by reason (and, where the message must name it, by the operation: a
+refund, a capture, a cancellation, a card being set up). The catalogs are gettext ``.mo``
+files shipped in ``payerr/locales/`` (compiled from ``locales/*/LC_MESSAGES/payerr.po`` with
+Babel, ``tools/catalogs.py``) and read with the standard library's ``gettext``: no runtime
+dependency. Negotiation follows BCP 47 lookup (RFC 4647, section 3.4) over a tag or an
+``Accept-Language`` list, with explicit fallbacks (``zh-HK`` -> ``zh-Hant``), and never raises.
+"""
+
+from __future__ import annotations
+
+import gettext
+import threading
+from importlib import resources
+from typing import TYPE_CHECKING
+
+from payerr._exceptions import PayerrError
+from payerr._operations import QUERIES, REFUND_OPERATIONS
+from payerr._reasons import REASON_VERDICTS, Reason
+from payerr._taxonomy import Category, Classification, Operation, Outcome
+
+if TYPE_CHECKING:
+    from payerr._registry import Registry
+
+__all__ = ["LOCALES", "locales", "message_key", "negotiate", "shopper_message"]
+
+LOCALES: tuple[str, ...] = (
+    "en",
+    "zh-Hans",
+    "zh-Hant",
+    "ja",
+    "ko",
+    "th",
+    "id",
+    "ms",
+    "vi",
+    "fil",
+    "fr",
+)
+"""The shipped locales, as BCP 47 tags (their folders: ``zh_Hans``, ``fil`` ...)."""
+
+_BY_LOWER = {tag.lower(): tag for tag in LOCALES}
+_LANGUAGES = {tag.split("-")[0].lower(): tag for tag in LOCALES if tag.split("-")[0] != "zh"}
+_ALIASES = {
+    "tl": "fil",  # Tagalog: Filipino is its standard form (ISO 639-2 fil)
+    "in": "id",  # Indonesian's withdrawn ISO 639 code, still sent by old Java and Android
+    "zsm": "ms",  # Standard Malay
+    "yue": "zh-Hant",  # Cantonese, written in Traditional characters (Hong Kong, Macao)
+}
+_HANT_REGIONS = frozenset({"hk", "tw", "mo"})
+
+_MAX_HEADER = 4096
+_MAX_ITEMS = 32
+_CACHE_LIMIT = 512
+_cache: dict[object, str] = {}
+
+
+def locales() -> tuple[str, ...]:
+    """The locales payerr's shopper messages ship in, as BCP 47 tags; ``en`` first.
+
+    Returns:
+        ``("en", "zh-Hans", "zh-Hant", "ja", "ko", "th", "id", "ms", "vi", "fil", "fr")``.
+
+    Example:
+        >>> "zh-Hant" in payerr.locales()
+        True
+    """
+    return LOCALES
+
+
+def negotiate(locale: object) -> str:
+    """The shipped locale for a BCP 47 tag or an ``Accept-Language`` value; ``en`` when none
+    fits. Never raises: anything that is not text, or text that is not a tag, is English.
+
+    Each tag (in the header's order of preference, ``q=0`` excluded) is tried exactly, then
+    through the fallbacks: Chinese by script (``zh-Hant``, ``zh-Hans``) or by region (Hong
+    Kong, Taiwan, Macao: Traditional; any other: Simplified), Tagalog as Filipino, then its
+    language alone (``fr-CA`` is ``fr``); ``es-ES`` finds no Spanish and falls to the next
+    tag, and at the end to English.
+    """
+    if type(locale) is not str:
+        return "en"
+    hit = _cache.get(locale)
+    if hit is not None:
+        return hit
+    found = _negotiate(locale[:_MAX_HEADER])
+    if len(_cache) >= _CACHE_LIMIT:
+        _cache.clear()
+    _cache[locale] = found
+    return found
+
+
+def _negotiate(value: str) -> str:
+    ranked: list[tuple[float, int, str]] = []
+    for index, item in enumerate(value.split(",")[:_MAX_ITEMS]):
+        tag, _, params = item.partition(";")
+        weight = _weight(params)
+        if weight is not None and weight > 0:
+            ranked.append((-weight, index, tag.strip()))
+    for _, _, tag in sorted(ranked):
+        found = _lookup(tag)
+        if found is not None:
+            return found
+    return "en"
+
+
+def _weight(params: str) -> float | None:
+    """The ``q`` of an Accept-Language item (1 when absent); None when malformed."""
+    params = params.strip()
+    if not params:
+        return 1.0
+    name, _, value = params.partition("=")
+    if name.strip().lower() != "q":
+        return None
+    try:
+        weight = float(value.strip())
+    except ValueError:
+        return None
+    return weight if 0.0 <= weight <= 1.0 else None
+
+
+def _lookup(tag: str) -> str | None:
+    subtags = tag.replace("_", "-").lower().split("-")
+    if not subtags or not subtags[0].isascii() or not subtags[0].isalpha():
+        return None  # "*", "", digits, non-ASCII
+    exact = _BY_LOWER.get("-".join(subtags))
+    if exact is not None:
+        return exact
+    language = _ALIASES.get(subtags[0], subtags[0])
+    if language == "zh":
+        rest = subtags[1:]
+        if "hant" in rest:
+            return "zh-Hant"
+        if "hans" in rest:
+            return "zh-Hans"
+        return "zh-Hant" if any(s in _HANT_REGIONS for s in rest) else "zh-Hans"
+    if language in _BY_LOWER:
+        return _BY_LOWER[language]
+    return _LANGUAGES.get(language)
+
+
+# -- the catalogs ---------------------------------------------------------------------------
+
+_catalogs: dict[str, dict[str, str]] = {}
+_lock = threading.Lock()
+
+
+def _folder(tag: str) -> str:
+    return tag.replace("-", "_")
+
+
+def _catalog(tag: str) -> dict[str, str]:
+    """The messages of one shipped locale, ``{"<context>\\x04<id>" or "<id>": text}``, read
+    once from its ``.mo`` with the standard library's gettext."""
+    found = _catalogs.get(tag)
+    if found is not None:
+        return found
+    with _lock:
+        found = _catalogs.get(tag)
+        if found is None:
+            path = resources.files("payerr") / "locales" / _folder(tag) / "LC_MESSAGES"
+            try:
+                with (path / "payerr.mo").open("rb") as fp:
+                    translations = gettext.GNUTranslations(fp)
+            except OSError:
+                if tag == "en":
+                    raise  # payerr's own install is broken: say so
+                return _catalog("en")  # a locale's file missing: English, never an error
+            raw = translations._catalog  # type: ignore[attr-defined]  # gettext's own table
+            found = {k: v for k, v in raw.items() if isinstance(k, str) and k and v}
+            _catalogs[tag] = found
+    return found
+
+
+# -- which message ---------------------------------------------------------------------------
+
+_PENDING_OWN = frozenset({Reason.PROCESSING, Reason.AWAITING_PAYER, Reason.AUTHENTICATION_REQUIRED})
+"""Pending reasons with a message of their own; any other pending answer is outcome unknown
+("we could not confirm ... yet")."""
+
+_BY_CATEGORY = {
+    Category.RETRYABLE: Reason.PROVIDER_ERROR.value,
+    Category.USER_ACTION: Reason.GENERIC_DECLINE.value,
+    Category.MERCHANT_CONFIG: Reason.MERCHANT_NOT_ENABLED.value,
+    Category.FINAL: "failed",
+}
+"""A failure whose reason does not go with its verdict (``unknown``): the category's message."""
+
+_TRANSIENT = frozenset(
+    {Reason.RATE_LIMITED, Reason.PROVIDER_ERROR, Reason.NETWORK_ERROR, Reason.ISSUER_UNAVAILABLE}
+)
+_CARD_OWN = frozenset(
+    {
+        Reason.CARD_EXPIRED,
+        Reason.INCORRECT_CVC,
+        Reason.INCORRECT_PIN,
+        Reason.INVALID_CARD,
+        Reason.CARD_NOT_SUPPORTED,
+        Reason.CARD_NOT_ACTIVE,
+        Reason.CARD_RESTRICTED,
+        Reason.AUTHENTICATION_REQUIRED,
+        Reason.AUTHENTICATION_FAILED,
+        Reason.DEVICE_NOT_SUPPORTED,
+        Reason.PAYER_ACCOUNT_UNAVAILABLE,
+        Reason.INTERRUPTED,
+    }
+)
+_OWN_IN_CONTEXT: dict[str, frozenset[Reason]] = {
+    "refund": frozenset(
+        {
+            Reason.REFUND_WINDOW_EXPIRED,
+            Reason.AMOUNT_EXCEEDS_AVAILABLE,
+            Reason.PAYMENT_REFUNDED,
+            Reason.MERCHANT_FUNDS_INSUFFICIENT,
+        }
+    )
+    | _TRANSIENT,
+    "capture": frozenset({Reason.AMOUNT_EXCEEDS_AVAILABLE}) | _TRANSIENT,
+    "cancel": frozenset({Reason.CANCEL_WINDOW_EXPIRED}) | _TRANSIENT,
+    "card": _CARD_OWN | _TRANSIENT,
+}
+"""In an operation's context, the failure reasons whose own message still fits; any other
+failure says the operation's "could not be ..." (a refused refund is not "your balance ...")."""
+
+_CONTEXTS: dict[Operation, str] = {
+    **dict.fromkeys(REFUND_OPERATIONS, "refund"),
+    Operation.CAPTURE: "capture",
+    Operation.CAPTURE_NOTIFICATION: "capture",
+    Operation.CANCEL: "cancel",
+    Operation.VAULTING: "card",
+    Operation.VAULTING_INQUIRY: "card",
+    Operation.VAULTING_NOTIFICATION: "card",
+}
+_TOPIC_CONTEXTS = {"card-activation": "card"}
+_ON_OUR_SIDE = frozenset({Category.MERCHANT_CONFIG, Category.RETRYABLE})
+
+
+def message_key(c: Classification, topic: str = "") -> tuple[str | None, str]:
+    """``(context, message id)`` of the shopper message for ``c``: the catalogs' key."""
+    outcome = c.outcome
+    reason = c.reason
+    if outcome is Outcome.SUCCESS:
+        key = Reason.SUCCEEDED.value
+    elif outcome is Outcome.INFO:
+        key = Reason.LIFECYCLE_EVENT.value
+    elif outcome is Outcome.PENDING:
+        key = reason.value if reason in _PENDING_OWN else Reason.UNKNOWN.value
+    elif c.category is Category.RISK:
+        key = Reason.SUSPECTED_FRAUD.value  # neutral, whatever the reason: never say why
+    elif reason is not Reason.UNKNOWN and c.category in REASON_VERDICTS[reason]:
+        key = reason.value
+    else:
+        key = _BY_CATEGORY[c.category] if c.category is not None else "failed"
+    context = _CONTEXTS.get(c.operation) or _TOPIC_CONTEXTS.get(topic)
+    if outcome is Outcome.FAILED and c.operation in QUERIES and c.category in _ON_OUR_SIDE:
+        return "inquiry", "failed"  # the inquiry itself failed: it says nothing of the payment
+    if context is None:
+        return None, key
+    if outcome is Outcome.FAILED:
+        if c.category is not Category.RISK and reason in _OWN_IN_CONTEXT[context]:
+            return None, key
+        return context, "failed"
+    return context, key
+
+
+def shopper_message(
+    classification: Classification,
+    locale: object = "en",
+    *,
+    registry: Registry | None = None,
+) -> str:
+    """A message for the shopper, in their language: short, polite, no codes, and neutral for
+    a risk refusal in every language.
+
+    Chosen by the classification's reason, outcome and operation (a refund's answer speaks of
+    the refund); the same reason says the same thing whichever provider sent it.
+    ``Classification.user_message`` is the mapping row's own English, which may say more.
+
+    Args:
+        classification: what payerr made of the answer.
+        locale: a BCP 47 tag (``"zh-HK"``, ``"pt_BR"``) or an ``Accept-Language`` header
+            value (``"fr-CA,fr;q=0.9,en;q=0.5"``); anything else, or a language payerr does not
+            ship, gives English (see :func:`payerr.locales`).
+        registry: where the mapping rows live (the default registry if None): a row may say
+            what its answers are about (Alipay+'s card activation) when no operation does.
+
+    Returns:
+        The message; never empty.
+
+    Example:
+        >>> c = payerr.classify("paykka", "5004")
+        >>> payerr.shopper_message(c, "fr-CA,fr;q=0.9,en;q=0.5")
+        'Votre solde est insuffisant pour ce paiement. Veuillez recharger votre compte ou utiliser un autre moyen de paiement.'
+    """
+    tag = negotiate(locale)
+    topic = ""
+    if classification.known and classification.operation is Operation.UNKNOWN:
+        topic = _topic(classification, registry)
+    context, key = message_key(classification, topic)
+    catalog = _catalog(tag)
+    lookup = key if context is None else f"{context}\x04{key}"
+    text = catalog.get(lookup)
+    if text is None:
+        text = catalog.get(key) or _catalog("en").get(lookup) or _catalog("en")[key]
+    return text
+
+
+def _topic(c: Classification, registry: Registry | None) -> str:
+    if registry is None:
+        from payerr._registry import default_registry  # noqa: PLC0415 -- import cycle
+
+        registry = default_registry()
+    try:
+        table = registry.table(c.provider)
+    except PayerrError:  # a provider the registry lacks (or whose files fail) has no topics
+        return ""
+    return table.topics.get(c.code, "")

@@ -289,9 +289,9 @@ def shopper_message(
         The message; never empty.
 
     Example:
-        >>> c = payerr.classify("paykka", "5004")
+        >>> c = payerr.classify("antom", "CARD_EXPIRED")
         >>> payerr.shopper_message(c, "fr-CA,fr;q=0.9,en;q=0.5")
-        'Votre solde est insuffisant pour ce paiement. Veuillez recharger votre compte ou utiliser un autre moyen de paiement.'
+        'Votre carte a expiré. Veuillez utiliser une autre carte.'
     """
     tag = negotiate(locale)
     topic = ""

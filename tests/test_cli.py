@@ -9,6 +9,7 @@ import subprocess
 import sys
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -372,6 +373,33 @@ def test_a_missing_file_is_a_usage_error(
     assert code == 2  # the README: 2 for usage errors and unreadable files
     assert "missing.toml" in err
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("where", [("validate",), ("--mappings",)])
+def test_an_unreadable_file_or_a_folder_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    where: tuple[str, ...],
+) -> None:
+    locked = tmp_path / "locked.toml"
+    locked.write_text("schema = 1\n")
+    real_open = Path.open
+
+    def refuse(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self == locked:  # as chmod 000 does for anyone but root (CI runs as root)
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    tail = () if where == ("validate",) else ("list",)
+    code, _out, err = run(capsys, *where, str(locked), *tail)
+    assert (code, err.count("\n")) == (2, 1)
+    assert "Permission denied" in err
+    if where == ("validate",):
+        code, _out, err = run(capsys, "validate", str(tmp_path))
+        assert code == 2
+        assert "is a folder" in err
 
 
 def test_provider_ids_are_case_insensitive(capsys: pytest.CaptureFixture[str]) -> None:

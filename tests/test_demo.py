@@ -118,4 +118,5 @@ def test_demo_metrics_text(capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["demo", "--metrics"]) == 0
     out = capsys.readouterr().out
     assert "metrics (OpenTelemetry, meter 'payerr')" in out
-    assert "payerr.client.call.duration{" in out
+    assert "payerr.client.call.duration count=" in out
+    assert max(len(line) for line in out.splitlines()) <= 100  # labels wrapped under each point

@@ -28,9 +28,7 @@ DOMAIN = "payerr"
 
 def po_files() -> dict[str, Path]:
     """Each locale folder (``zh_Hans``) with its ``.po``."""
-    return {
-        p.parent.parent.name: p for p in sorted(SOURCES.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
-    }
+    return {p.parent.parent.name: p for p in sorted(SOURCES.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))}
 
 
 def read(path: Path) -> Catalog:
@@ -81,9 +79,7 @@ def problems() -> list[str]:
         got = {(m.context, m.id): m for m in catalog if m.id}
         found += [f"{name}: missing {k}" for k in sorted(keys - got.keys(), key=str)]
         found += [f"{name}: not in English {k}" for k in sorted(got.keys() - keys, key=str)]
-        found += [
-            f"{name}: empty or fuzzy {k}" for k, m in got.items() if not m.string or m.fuzzy
-        ]
+        found += [f"{name}: empty or fuzzy {k}" for k, m in got.items() if not m.string or m.fuzzy]
         mo = COMPILED / name / "LC_MESSAGES" / f"{DOMAIN}.mo"
         if not mo.is_file() or mo.read_bytes() != compiled(catalog):
             found.append(f"{name}: {mo.relative_to(ROOT)} is not compiled from its .po")

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import ast
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,8 @@ from typing import Any
 from payerr import default_registry
 from payerr._cli import document_of
 from payerr._network_tables import card_networks, network_table
+from payerr._reasons import ADVICE_ALLOWED, REASON_VERDICTS, STRIPE_DECLINE_CODES, Advice, Reason
+from payerr._shopper import locales
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,14 +43,19 @@ def code_pages() -> dict[str, str]:
     for provider in registry.providers():
         table = registry.table(provider)
         rows = sorted(table.entries.values(), key=lambda e: e.code)
-        scoped = sorted(table.scoped.values(), key=lambda e: (e.code, e.operations))
+        # A row scoped to several operations is one row (table.scoped holds it once for each).
+        unique = {id(e): e for e in table.scoped.values()}
+        scoped = sorted(unique.values(), key=lambda e: (e.code, e.operations))
         lines = [
             f"# {provider}",
             "",
-            f"{len(rows)} codes, and {len(scoped)} rows that apply to one operation only.",
+            f"{len(rows)} codes, and {len(scoped)} rows that apply to some operations only. The",
+            "reason and the next step are payerr's vocabulary for every provider",
+            "([Reasons and advice](../reasons.md)).",
             "",
-            "| code | verdict | the provider's words | tell the shopper | source |",
-            "|---|---|---|---|---|",
+            "| code | verdict | reason, next step | the provider's words | tell the shopper "
+            "| source |",
+            "|---|---|---|---|---|---|",
         ]
         for entry in [*rows, *scoped]:
             verdict = f"{entry.outcome} / {entry.category}" if entry.category else entry.outcome
@@ -59,6 +68,7 @@ def code_pages() -> dict[str, str]:
                     for x in (
                         f"`{entry.code}`",
                         str(verdict),
+                        f"`{entry.reason}`, `{entry.classification().advice}`",
                         entry.message,
                         entry.user_message,
                         _source(document_of(entry)),
@@ -78,8 +88,8 @@ def code_pages() -> dict[str, str]:
             "",
             "## Issuer response codes",
             "",
-            "| code | meaning | decline category | never retry | note |",
-            "|---|---|---|---|---|",
+            "| code | meaning | decline category | never retry | note | sources |",
+            "|---|---|---|---|---|---|",
         ]
         for row in sorted(table.codes.values(), key=lambda r: r.code):
             lines.append(
@@ -91,7 +101,8 @@ def code_pages() -> dict[str, str]:
                         row.message,
                         row.category or row.group or "",
                         "yes" if row.never_retry else "",
-                        row.note,
+                        " ".join(x for x in (row.note, row.disputed) if x),
+                        _sources(row.sources),
                     )
                 )
                 + " |"
@@ -101,8 +112,8 @@ def code_pages() -> dict[str, str]:
                 "",
                 "## Merchant Advice Codes",
                 "",
-                "| code | meaning | never retry | wait | note |",
-                "|---|---|---|---|---|",
+                "| code | meaning | never retry | wait | note | sources |",
+                "|---|---|---|---|---|---|",
             ]
             for advice in sorted(table.advice.values(), key=lambda r: r.code):
                 wait = "" if advice.retry_after is None else f"{advice.retry_after:g} s"
@@ -115,7 +126,37 @@ def code_pages() -> dict[str, str]:
                             advice.message,
                             "yes" if advice.never_retry else "",
                             wait,
-                            advice.note,
+                            " ".join(x for x in (advice.note, advice.disputed) if x),
+                            _sources(advice.sources),
+                        )
+                    )
+                    + " |"
+                )
+        if table.limits:
+            lines += [
+                "",
+                "## Reattempt limits",
+                "",
+                "| limit | applies to | reattempts | window | scope | note | sources |",
+                "|---|---|---|---|---|---|---|",
+            ]
+            for limit in table.limits:
+                applies = ", ".join(
+                    [*(f"category {c}" for c in limit.categories), *limit.advice_codes]
+                )
+                window = "" if limit.window_seconds is None else f"{limit.window_seconds:g} s"
+                lines.append(
+                    "| "
+                    + " | ".join(
+                        _cell(x)
+                        for x in (
+                            f"`{limit.id}`",
+                            applies,
+                            "never" if limit.max_reattempts == 0 else str(limit.max_reattempts),
+                            window,
+                            limit.scope,
+                            " ".join(x for x in (limit.note, limit.disputed) if x),
+                            _sources(limit.sources),
                         )
                     )
                     + " |"
@@ -126,8 +167,135 @@ def code_pages() -> dict[str, str]:
     return pages
 
 
+def _member_docs(path: Path, cls: str) -> dict[str, str]:
+    """An enum's member docstrings (the string after each ``NAME = "value"``), by value."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == cls:
+            body = node.body
+            for here, after in itertools.pairwise(body):
+                if (
+                    isinstance(here, ast.Assign)
+                    and isinstance(here.value, ast.Constant)
+                    and isinstance(after, ast.Expr)
+                    and isinstance(after.value, ast.Constant)
+                ):
+                    found[str(here.value.value)] = " ".join(str(after.value.value).split())
+    return found
+
+
+def reasons_page() -> str:
+    """``reasons.md``: the reason vocabulary, the advice, and the shopper-message locales."""
+    source = ROOT / "src" / "payerr" / "_reasons.py"
+    reasons = _member_docs(source, "Reason")
+    advice = _member_docs(source, "Advice")
+    registry = default_registry()
+    counts: dict[str, int] = {}
+    for provider in registry.providers():
+        for entry in registry.table(provider).all_entries():
+            counts[entry.reason] = counts.get(entry.reason, 0) + 1
+    lines = [
+        "# Reasons, advice and languages",
+        "",
+        "A category says who acts; a **reason** says why, in one vocabulary for every provider,",
+        "and **advice** says what a program does next. Every mapping row names its reason",
+        '(`reason = "..."`); a row whose verdict the reason does not allow is refused when',
+        "the mappings load (`suspected_fraud` is always risk), and `payerr validate` says so.",
+        "The advice is derived from the verdict and the reason by one table, and checked on",
+        "every `Classification`: it never contradicts the outcome, the category, `retryable` or",
+        "`retry_after`, and the transports do what it says (`retry_same` is exactly what they",
+        "resend).",
+        "",
+        "```text",
+        "$ payerr explain paykka 5004 --lang ja",
+        "$ payerr list --reason insufficient_funds",
+        "```",
+        "",
+        'In Python: `c.reason`, `c.advice`, `payerr.shopper_message(c, "zh-HK")`,',
+        "`payerr.locales()`. Logs carry `payment.reason` and `payment.advice`; the metrics carry",
+        "`payment.reason` as a label (a bounded set: the values below).",
+        "",
+        "## Reasons",
+        "",
+        "| reason | means | verdicts it allows | Stripe `decline_code` | rows |",
+        "|---|---|---|---|---|",
+    ]
+    for reason in Reason:
+        allowed = ", ".join(sorted(REASON_VERDICTS[reason]))
+        stripe = ", ".join(f"`{c}`" for c in STRIPE_DECLINE_CODES.get(reason, ()))
+        lines.append(
+            "| "
+            + " | ".join(
+                _cell(x)
+                for x in (
+                    f"`{reason}`",
+                    reasons.get(reason.value, ""),
+                    "any" if reason is Reason.UNKNOWN else allowed,
+                    stripe,
+                    str(counts.get(reason, 0)),
+                )
+            )
+            + " |"
+        )
+    lines += [
+        "",
+        "Stripe's codes are from <https://docs.stripe.com/declines/codes>; a reason without one",
+        "has no Stripe equivalent.",
+        "",
+        "## Advice",
+        "",
+        "| advice | next step | with which verdicts |",
+        "|---|---|---|",
+    ]
+    for item in Advice:
+        verdicts = ", ".join(k for k, allowed in ADVICE_ALLOWED.items() if item in allowed)
+        lines.append(f"| `{item}` | {_cell(advice.get(item.value, ''))} | {_cell(verdicts)} |")
+    lines += [
+        "",
+        "A payer's failure takes its advice from the reason (`authentication_required`:",
+        "`step_up`; `card_expired`, `incorrect_cvc`: `update_payment_details`; `do_not_honor`:",
+        "`contact_issuer`; otherwise `try_another_method`). A failure that is not retryable",
+        "and names a wait (`retry_after`: the provider's, or the card network's) says",
+        "`retry_later`, never `do_not_retry`. Pending is `inquire`, except Antom's and",
+        "Alipay+'s `resultStatus` U that a resend of the same request id settles: `retry_same`.",
+        "",
+        "## Shopper messages in the shoppers' languages",
+        "",
+        f"Shipped locales: {', '.join(f'`{t}`' for t in locales())}. The messages are gettext",
+        "catalogs: `locales/<locale>/LC_MESSAGES/payerr.po` in the repository, compiled to `.mo`",
+        "in the wheel and read with the standard library's `gettext` (Babel builds and checks",
+        "them in development: `python tools/catalogs.py check`). English is written by payerr's",
+        "developers; the other catalogs were translated with machine assistance and are not yet",
+        "reviewed by native speakers, as their headers say. Corrections are welcome.",
+        "",
+        "`shopper_message(c, locale)` takes a BCP 47 tag or an `Accept-Language` value and",
+        "never raises. Tags are tried in the header's order of preference (`q=0` excluded):",
+        "",
+        "- exactly (`zh-Hant`, `fil`), in any case, `_` or `-`;",
+        "- Chinese by script (`zh-Hant`, `zh-Hans`), else by region: `zh-HK`, `zh-TW`, `zh-MO`",
+        "  are `zh-Hant`; `zh`, `zh-CN`, `zh-SG` and any other are `zh-Hans`; Cantonese (`yue`)",
+        "  is `zh-Hant`;",
+        "- `tl` (Tagalog) is `fil`, `in` (Indonesian's old code) is `id`;",
+        "- then the language alone (`fr-CA` is `fr`);",
+        "- a tag with no shipped language (`es-ES`) passes to the next; at the end, `en`.",
+        "",
+        "A message is chosen by the reason and the outcome; a refund, capture, cancellation or",
+        "card set-up (and Alipay+'s card activation) gets a message that names it; a risk",
+        "refusal gets the same neutral message whatever its reason, in every language.",
+        "`Classification.user_message` stays the mapping row's own English.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _sources(sources: Any) -> str:
+    """A network row's public sources, as links."""
+    return " ".join(f"<{s.url}>" for s in sources)
 
 
 def _source(text: str) -> str:
@@ -141,6 +309,15 @@ def _site_links(text: str) -> str:
     return text.replace("](CHANGELOG.md)", "](changelog.md)")
 
 
+_ROLE = re.compile(r":(?:class|func|meth|attr|mod|data|exc|obj):(<code>)~?")
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    """Docstrings' Sphinx roles (``:class:`X```), which help() shows as they are, read as
+    plain code on the site (mkdocstrings renders Google-style text, not the roles)."""
+    return _ROLE.sub(r"\1", html)
+
+
 def on_files(files: Any, config: Any) -> Any:
     """Add the generated pages: the home page, the changelog, the code reference."""
     from mkdocs.structure.files import File  # noqa: PLC0415 -- only under mkdocs
@@ -148,6 +325,7 @@ def on_files(files: Any, config: Any) -> Any:
     generated = {
         "index.md": _site_links((ROOT / "README.md").read_text(encoding="utf-8")),
         "changelog.md": (ROOT / "CHANGELOG.md").read_text(encoding="utf-8"),
+        "reasons.md": reasons_page(),
         **code_pages(),
     }
     for uri, content in generated.items():

@@ -188,7 +188,11 @@ def explain(
             raise UsageError("operation applies to provider codes, not to a card network's")
         table = _network_table(name)
         return table.issuer_code(code) or table.advice_code(code)
-    rows = registry.table(known.get(name, provider))
+    if name not in known:  # neither a provider nor a card network: say both kinds
+        error = UnknownProviderError(provider, registry.providers())
+        error.args = (f"{error}; card networks: {', '.join(_card_networks())}",)
+        raise error
+    rows = registry.table(known[name])
     if operation is not None:
         scoped = rows.scoped.get((_normalize_code(str(code)), _as_operation(operation)))
         if scoped is not None:

@@ -18,7 +18,7 @@ import time
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 import httpx
 
@@ -28,8 +28,10 @@ from payerr._http import MAX_BODY_BYTES, parse_json_object
 from payerr._network_codes import AdviceCode, IssuerCode, NetworkTable, ReattemptLimit
 from payerr._network_schema import parse_network_file
 from payerr._network_tables import card_networks, network_table, shipped_networks_dir
+from payerr._reasons import Reason
 from payerr._registry import Registry
 from payerr._schema import normalize_code, parse_file
+from payerr._shopper import locales, negotiate, shopper_message
 from payerr._taxonomy import (
     Category,
     Classification,
@@ -68,8 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _quiet_logs()
     try:
         for path in args.mappings or ():
-            if not Path(path).exists():
-                raise _UsageError(f"cannot read --mappings {clean(path)}: no such file or folder")
+            _check_readable(Path(path), "--mappings ", folder_ok=True)
         registry = Registry(args.mappings or ())
         provider = getattr(args, "provider", None)
         if isinstance(provider, str) and _network_named(provider) is None:
@@ -108,6 +109,10 @@ class _Parser(argparse.ArgumentParser):
     def _print_message(self, message: str, file: Any = None) -> None:
         super()._print_message(_terminal_safe(message), file)
 
+    def error(self, message: str) -> NoReturn:
+        """One line on stderr, exit 2 (argparse prints the whole usage block first)."""
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
 
 def _parser() -> argparse.ArgumentParser:
     """Every verb and its options. Longer than 60 lines on purpose: a declaration per verb,
@@ -133,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("code")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _operation_option(p)
+    _lang_option(p)
     p.set_defaults(handler=_explain)
 
     p = verbs.add_parser("classify", help="classify an HTTP response body from a file or stdin")
@@ -156,12 +162,20 @@ def _parser() -> argparse.ArgumentParser:
         "409) is then a failure, not outcome unknown",
     )
     _operation_option(p)
+    _lang_option(p)
     p.set_defaults(handler=_classify)
 
     p = verbs.add_parser("list", help="list mapped codes")
     p.add_argument("provider", nargs="?", help="a provider, or a card network (visa, mastercard)")
     p.add_argument("--category", choices=[c.value for c in Category])
     p.add_argument("--outcome", choices=[o.value for o in Outcome])
+    p.add_argument(
+        "--reason",
+        type=lambda text: text.strip().lower(),
+        choices=[r.value for r in Reason],
+        metavar="REASON",
+        help="only the codes with this reason (payerr.Reason: insufficient_funds, ...)",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.set_defaults(handler=_list)
 
@@ -172,7 +186,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = verbs.add_parser("demo", help="run payments against the built-in provider simulator")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON line")
-    p.add_argument("--seed", type=int, default=7, help="workload seed (default 7)")
+    p.add_argument("--seed", type=_seed, default=7, help="workload seed, 0 or more (default 7)")
     p.add_argument("--verbose", action="store_true", help="also print payerr's structured logs")
     p.add_argument(
         "--metrics",
@@ -190,9 +204,38 @@ def _parser() -> argparse.ArgumentParser:
 # -- verbs ----------------------------------------------------------------------------------
 
 
+def _with_lang(result: Classification, lang: str | None) -> dict[str, Any]:
+    """The JSON form, with ``locale`` and ``shopper_message`` when ``--lang`` asked for them."""
+    data = result.as_dict()
+    if lang is not None:
+        data["locale"] = negotiate(lang)
+        data["shopper_message"] = shopper_message(result, lang)
+    return data
+
+
+def _lang_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--lang",
+        metavar="LANG",
+        help="print the shopper message in this language (a BCP 47 tag such as zh-HK, or an "
+        "Accept-Language value); payerr ships " + ", ".join(locales()),
+    )
+
+
+def _seed(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        seed = -1
+    if seed < 0:
+        raise argparse.ArgumentTypeError(f"a seed is a whole number, 0 or more: {text!r}")
+    return seed
+
+
 def _operation_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--operation",
+        type=lambda text: text.strip().lower(),  # as payerr.explain reads it: any case
         choices=[o.value for o in Operation],
         metavar="OPERATION",
         help="what was classified: rows scoped to it apply ("
@@ -214,8 +257,24 @@ def _provider_named(name: str, registry: Registry) -> str:
 def _near(typed: str, choices: Sequence[str]) -> str | None:
     """The choices close to ``typed`` (a typo), as "A" or "A or B"; None when none is."""
     lowered = {c.lower(): c for c in choices}
-    found = difflib.get_close_matches(typed.strip().lower(), list(lowered), n=2, cutoff=0.75)
+    key = typed.strip().lower()
+    # One character dropped, added or mistyped first ('1005' is '10005'), then the closest.
+    found = ([key] if key in lowered else []) + [c for c in lowered if _one_edit(key, c)]
+    found = found[:3]
+    for c in difflib.get_close_matches(key, list(lowered), n=3, cutoff=0.75):
+        if c not in found and len(found) < 3:
+            found.append(c)
     return " or ".join(repr(lowered[f]) for f in found) if found else None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by exactly one inserted, deleted or changed character."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def _network_named(name: object) -> str | None:
@@ -227,6 +286,8 @@ def _network_named(name: object) -> str | None:
 
 
 def _explain(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    if not args.code.strip():
+        raise _UsageError("explain needs a code: payerr explain PROVIDER CODE")
     network = _network_named(args.provider)
     if network is not None:
         if args.operation:
@@ -242,13 +303,13 @@ def _explain(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     scoped = {str(o): e for (code, o), e in table.scoped.items() if code == key}
     entry = scoped.get(args.operation or "") or table.entry(args.code)
     if args.json:
-        data = result.as_dict()
+        data = _with_lang(result, args.lang)
         if entry is not None:
             data.update(_provenance(entry))
         data["scoped"] = {o: e.as_dict() for o, e in sorted(scoped.items())}
         _print_json(data, out)
     else:
-        out.write(_render(result, entry))
+        out.write(_render(result, entry, lang=args.lang))
         for operation, row in sorted(scoped.items()):
             verdict = f"{row.outcome} / {row.category}" if row.category else str(row.outcome)
             out.write(f"  {'scoped:':<10} for {operation}: {verdict} (--operation {operation})\n")
@@ -272,12 +333,16 @@ def _classify(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
         operation=args.operation,
         first_send=args.first_send,
     )
-    entry = registry.table(args.provider).entry(result.code) if result.known else None
+    table = registry.table(args.provider)
+    entry = table.entry(result.code) if result.known else None
+    mapped = result.known or (
+        result.raw_code is not None and table.entry(result.raw_code) is not None
+    )
     if args.json:
-        _print_json(result.as_dict(), out)
+        _print_json(_with_lang(result, args.lang), out)
     else:
-        out.write(_render(result, entry))
-    if not result.known and not args.json:
+        out.write(_render(result, entry, mapped=mapped, lang=args.lang))
+    if not mapped and not args.json:
         hint = _envelope_hint(args.provider, body)
         if hint:
             print(f"payerr: {hint}", file=sys.stderr)
@@ -288,7 +353,7 @@ def _classify(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
                 print(f"payerr: did you mean {near}?", file=sys.stderr)
     # An answer whose code payerr does not map is a failed check (as in explain); an answer
     # with no code at all (a bare 503) is classified by its status, and that is no failure.
-    return EXIT_CHECK_FAILED if result.raw_code and not result.known else EXIT_OK
+    return EXIT_CHECK_FAILED if result.raw_code and not mapped else EXIT_OK
 
 
 _ENVELOPES = (
@@ -329,14 +394,18 @@ def _http_status(text: str) -> int:
 def _list(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     network = _network_named(args.provider)
     if network is not None:
-        if args.category or args.outcome:
-            raise _UsageError("--category and --outcome filter provider codes, not a network's")
+        if args.category or args.outcome or args.reason:
+            raise _UsageError(
+                "--category, --outcome and --reason filter provider codes, not a network's"
+            )
         return _list_network(network_table(network), args.json, out)
     entries = _entries(registry, args.provider)
     if args.category:
         entries = [e for e in entries if e.category == args.category]
     if args.outcome:
         entries = [e for e in entries if e.outcome == args.outcome]
+    if args.reason:
+        entries = [e for e in entries if e.reason == args.reason]
     if args.json:
         _print_json([e.as_dict() for e in entries], out)
         return EXIT_OK
@@ -367,7 +436,7 @@ _EXPORT_FIELDS = (
 
 def _export(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     entries = _entries(registry, args.provider)
-    rows = [{**e.as_dict(), "document": document_of(e)} for e in entries]
+    rows = [e.as_dict() for e in entries]
     if args.format == "json":
         _print_json(rows, out)
     elif args.format == "csv":
@@ -420,14 +489,31 @@ def _demo(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     return EXIT_OK if summary["duplicate_executions"] == 0 else EXIT_CHECK_FAILED
 
 
+def _check_readable(path: Path, what: str, *, folder_ok: bool) -> None:
+    """A path the user named that payerr cannot read is a usage error (exit 2), said plainly."""
+    name = f"{what}{clean(str(path))}"
+    if not path.exists():
+        raise _UsageError(f"cannot read {name}: no such file" + (" or folder" if folder_ok else ""))
+    if path.is_dir():
+        if not folder_ok:
+            raise _UsageError(f"cannot read {name}: it is a folder; name the .toml files in it")
+        return
+    if not path.is_file():
+        raise _UsageError(f"cannot read {name}: not a regular file")
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise _UsageError(f"cannot read {name}: {exc.strerror or exc}") from exc
+
+
 def _validate(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     problems: list[str] = []
     checked: list[tuple[str, int]] = []
     networks: list[Path] = []
     if args.files:
         for name in args.files:
-            if not Path(name).is_file():
-                raise _UsageError(f"cannot read {clean(name)}: no such file")
+            _check_readable(Path(name), "", folder_ok=False)
             if _is_network_file(Path(name)):
                 networks.append(Path(name))
                 continue
@@ -649,10 +735,17 @@ def _provenance(entry: CodeEntry) -> dict[str, Any]:
     return {**{k: data[k] for k in keys}, "document": document_of(entry)}
 
 
-def _render(result: Classification, entry: CodeEntry | None) -> str:
+def _render(
+    result: Classification, entry: CodeEntry | None, *, mapped: bool = True, lang: str | None = None
+) -> str:
     verdict = f"{result.outcome} / {result.category}" if result.category else str(result.outcome)
     code = result.raw_code if result.raw_code is not None else "(no code)"
-    known = "known" if result.known else "UNKNOWN code" if result.raw_code else "no known code"
+    if result.known:
+        known = "known"
+    elif result.raw_code and mapped:
+        known = "a mapped code the answer overrules"  # an HTTP status or a status field
+    else:
+        known = "UNKNOWN code" if result.raw_code else "no known code"
     lines = _wrapped(
         "", f"{result.provider} {code}: {verdict}  ({known}, decided by {result.source})"
     )
@@ -670,8 +763,12 @@ def _render(result: Classification, entry: CodeEntry | None) -> str:
         # a new id") holds only for a first send.
         unsure = result.repeat and result.outcome is not Outcome.FAILED and entry.repeat
         add("provider" if not unsure else "provider (for a first send only)", entry.provider_action)
+    add("reason", f"{result.reason}  (next: {result.advice})")
     add("action", result.action)
-    add("shopper", result.user_message)
+    if lang is None:
+        add("shopper", result.user_message)
+    else:
+        add(f"shopper ({negotiate(lang)})", shopper_message(result, lang))
     if result.retry_after is not None:
         resend = result.retryable or resend_settles(result) or (entry is not None and entry.resend)
         what = (
@@ -719,20 +816,9 @@ _REPEAT_NOTE = (
 )
 
 
-_SEED_DOCUMENTS = {
-    "alipay_plus": "Alipay+ MPP SDK result codes (callbacks)",
-    "antom": "Antom web/app checkout SDK reference (event codes, paymentResultCode)",
-    "ottpay": "OTT Pay API Appendix B (Response Code)",
-    "paykka": "PayKKa transaction errorCode table",
-}
-
-
 def document_of(entry: CodeEntry) -> str:
     """Where a row's words come from, named as the provider's document (not a file hash)."""
-    if entry.seed:  # the document's title, not the project's own copy of it
-        name = _SEED_DOCUMENTS.get(entry.provider, f"{entry.provider} code table")
-        return f"{name}; {entry.doc_url}" if entry.doc_url else name
-    return entry.doc_url
+    return entry.document
 
 
 def _parse_header(text: str) -> tuple[str, str]:

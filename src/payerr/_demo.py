@@ -19,6 +19,7 @@ import json
 import logging
 import random
 import sys
+import textwrap
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -187,7 +188,12 @@ def run(
             "verdicts": {k: sum(1 for v in checked.values() if v == k) for k in _CHECKS},
             "outcomes": dict(sorted(Counter(label(r) for r in results).items())),
             "inquiries": sim.inquiries,
-            "settled_by_inquiry": dict(sorted(Counter(settled.values()).items())),
+            "settled_by_inquiry": dict(
+                sorted(Counter(v for v in settled.values() if not v.endswith("(pending)")).items())
+            ),
+            "pending_after_inquiry": dict(
+                sorted(Counter(v for v in settled.values() if v.endswith("(pending)")).items())
+            ),
             "faults_played": dict(sorted(sim.faults_played.items())),
         }
         wrong = [p.order for p, v in checked.items() if v == "wrong"]
@@ -280,12 +286,13 @@ def _metrics_report(points: list[dict[str, Any]]) -> str:
         "=======================================",
     ]
     for p in points:
-        labels = ",".join(f"{k}={v}" for k, v in p["attributes"].items())
+        labels = ", ".join(f"{k}={v}" for k, v in p["attributes"].items())
         if "value" in p:
             figure = f"{p['value']}"
         else:
             figure = f"count={p['count']} sum={p['sum']:.3f}{p['unit'] if p['unit'] == 's' else ''}"
-        lines.append(f"{p['name']}{{{labels}}} {figure}")
+        lines.append(f"{p['name']} {figure}")  # the labels below, wrapped: 100 columns
+        lines += textwrap.wrap(labels, 100, initial_indent="    ", subsequent_indent="    ")
     return "\n".join(lines) + "\n"
 
 
@@ -491,7 +498,8 @@ def _report(
         "    Idempotency-Key but the 'no key' rows, where Antom and Alipay+ deduplicate their",
         "    paymentRequestId and OTT Pay and PayKKa have nothing.",
         "?->ran, ?->not run: outcome unknown. payerr could not tell, did not resend, and an",
-        "    inquiry settled it.",
+        "    inquiry settled it. ?->pending: the inquiry found it still in process (the",
+        "    provider's notification settles it).",
         "repeat: the provider had this order already; payerr inquires instead of saying failed.",
     ]
     return "\n".join(lines) + "\n"

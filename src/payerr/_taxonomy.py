@@ -445,6 +445,15 @@ class Classification:
         }
 
 
+SEED_DOCUMENTS = {
+    "alipay_plus": "Alipay+ MPP SDK result codes (callbacks)",
+    "antom": "Antom web/app checkout SDK reference (event codes, paymentResultCode)",
+    "ottpay": "OTT Pay API Appendix B (Response Code)",
+    "paykka": "PayKKa transaction errorCode table",
+}
+"""The titles of the provider documents the shipped rows were first transcribed from."""
+
+
 @dataclass(frozen=True, slots=True)
 class CodeEntry:
     """One row of a provider's mapping file: the provider's words, our verdict, provenance.
@@ -543,6 +552,22 @@ class CodeEntry:
             reason=self.reason,
         )
 
+    @property
+    def seed_document(self) -> str:
+        """The title of the provider document the row was first transcribed from (``""``
+        when the row came from the provider's web pages)."""
+        if not self.seed:
+            return ""
+        return SEED_DOCUMENTS.get(self.provider, f"{self.provider} code table")
+
+    @property
+    def document(self) -> str:
+        """Where the row's words come from: the document's title and the page's URL."""
+        title = self.seed_document
+        if not title:
+            return self.doc_url
+        return f"{title}; {self.doc_url}" if self.doc_url else title
+
     def as_dict(self) -> dict[str, object]:
         """The JSON-ready form used by ``payerr list --json`` and ``payerr export``."""
         return {
@@ -562,7 +587,8 @@ class CodeEntry:
             "group": self.group,
             "note": self.note,
             "doc_url": self.doc_url,
-            "seed": self.seed,
+            "seed": self.seed_document,  # the document's title, not payerr's copy of it
+            "document": self.document,
             "spellings": list(self.spellings),
             "repeat": self.repeat,
             "operations": [str(o) for o in self.operations],

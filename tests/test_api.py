@@ -147,3 +147,10 @@ def test_explain_reads_networks_beside_any_registry_and_providers_in_any_case() 
     assert entry.provider == "antom"
     with pytest.raises(payerr.UsageError, match="card network"):
         payerr.explain("visa", "05", operation="refund")
+
+
+def test_testing_envelope_refuses_an_unknown_provider() -> None:
+    with pytest.raises(payerr.UnknownProviderError, match="nope") as raised:
+        payerr.testing.envelope("nope", "X")
+    assert raised.value.provider == "nope"
+    assert "paykka" in raised.value.known

@@ -76,7 +76,11 @@ def test_a_retried_call_records_its_attempts_retries_waits_and_duration(mode: st
         }
         assert attempts == {503: 1, 200: 1}
         (duration,) = otel.points("payerr.client.call.duration")
-        assert duration.attributes == {**PAY, "payment.outcome": "success"}
+        assert duration.attributes == {
+            **PAY,
+            "payment.outcome": "success",
+            "payment.reason": "succeeded",  # one of payerr.Reason: a bounded label
+        }
         assert duration.value == pytest.approx(0.5)  # the one wait: initial backoff, no jitter
         (retries,) = otel.points("payerr.client.call.retries")
         assert (retries.attributes, retries.value, retries.count) == (PAY, 1, 1)
@@ -117,6 +121,7 @@ def test_a_decline_is_one_failed_call_with_its_category_and_error_type(mode: str
             "payment.outcome": "failed",
             "payment.category": "user-action",
             "error.type": "UserActionError",
+            "payment.reason": "insufficient_funds",
         }
         assert otel.points("payerr.client.call.retries") == []  # no 0 for a call that did not retry
         assert otel.points("payerr.client.retry.delay") == []
@@ -159,6 +164,7 @@ def test_an_outcome_unknown_call_is_pending_with_its_error_type() -> None:
             **PAY,
             "payment.outcome": "pending",
             "error.type": "OutcomeUnknownError",
+            "payment.reason": "network_error",  # a read timeout: the network, outcome unknown
         }
 
 

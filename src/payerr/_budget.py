@@ -30,7 +30,7 @@ class RetryBudget:
         clock: injectable for tests (default ``time.monotonic``).
 
     Raises:
-        UsageError: a setting out of range.
+        UsageError: ``percent`` outside 0 to 1, ``min_retries`` below 0, or ``ttl`` not above 0.
 
     Example:
         >>> budget = payerr.RetryBudget(percent=0.1, min_retries=5)

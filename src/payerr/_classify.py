@@ -101,6 +101,7 @@ def classify(
     Raises:
         UnknownProviderError: no mapping exists for ``provider`` (a ``ValueError``).
         MappingError: one of the provider's mapping files is broken.
+        UsageError: ``operation`` is not an operation payerr knows.
 
     Example:
         >>> payerr.classify("paykka", "5004").category
@@ -216,11 +217,12 @@ def classify_http(
 ) -> Classification:
     """Classify an HTTP answer from its parts. Never raises on what the provider sent.
 
-    The provider's envelope decides where it has a known code (see ``payerr._adapters``); an
-    unknown code falls back on the provider's status field, then on the HTTP status. A 2xx
-    whose outcome cannot be read is *pending*; an error status is never *success*: a 429,
-    5xx or other error status whose body says the operation succeeded is *pending* (outcome
-    unknown), and one whose body carries another business result is classified by it.
+    The provider's envelope decides where it has a known code (the Architecture page, §5, names
+    the field that decides per provider and operation); an unknown code falls back on the
+    provider's status field, then on the HTTP status. A 2xx whose outcome cannot be read is
+    *pending*; an error status is never *success*: a 429, 5xx or other error status whose body
+    says the operation succeeded is *pending* (outcome unknown), and one whose body carries
+    another business result is classified by it.
     ``Retry-After`` is kept on retryable answers and on 429 / 503: delta-seconds as
     ``retry_after``; an HTTP-date as ``retry_at`` (POSIX time), and also as ``retry_after``
     when ``now`` (POSIX time) is given. ``body`` may be bytes, text, or the JSON object
@@ -235,7 +237,7 @@ def classify_http(
 
     A failed card payment whose answer carries what the issuer and the card network said
     (Antom ``paymentResultInfo``) gets it as ``Classification.network``; a Merchant Advice
-    Code's wait may lengthen ``retry_after`` on a decline (see :mod:`payerr._networks`). The
+    Code's wait may lengthen ``retry_after`` on a decline (the Architecture page, §6). The
     verdict stays the provider code's.
 
     A repeat answer (a ``repeat`` row, HTTP 409) is outcome unknown unless ``first_send``
@@ -370,7 +372,8 @@ def classify_response(
     Raises:
         UnknownProviderError: no mapping exists for ``provider``.
         MappingError: one of the provider's mapping files is broken.
-        UsageError: ``operation`` is not an operation payerr knows.
+        UsageError: ``operation``, or the ``payerr.operation`` extension of the response's
+            request, is not an operation payerr knows.
 
     Example:
         >>> response = httpx.Response(200, json={"ret_code": "000000",

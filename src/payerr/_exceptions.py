@@ -284,9 +284,9 @@ class UsageError(PayerrError, ValueError, TypeError):
 
 
 class ReattemptStoreError(PayerrError):
-    """A :class:`~payerr.ReattemptLimiter`'s store failed (Redis down, hung past the client's
-    timeout, read-only, out of memory): nothing was decided from it, and no reattempt is
-    allowed by the call that raised.
+    """A :class:`~payerr.networks.ReattemptLimiter`'s store failed (Redis down, hung past the
+    client's timeout, read-only, out of memory): nothing was decided from it, and no reattempt
+    is allowed by the call that raised.
 
     ``operation`` is the limiter method that failed (``"allowed"``, ``"reserve"``,
     ``"record"``, ``"forget"``, ``"flush"``). For ``record``, ``kept`` says whether this

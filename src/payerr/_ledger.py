@@ -158,6 +158,10 @@ class MemoryCallLedger:
         ttl: seconds a key is remembered after its last use.
         clock: a monotonic clock in seconds (tests inject one).
 
+    Raises:
+        UsageError: ``max_keys`` is not a positive whole number, or ``ttl`` is not a positive
+            number of seconds.
+
     Example:
         >>> ledger = payerr.MemoryCallLedger(max_keys=1000)
         >>> transport = payerr.PaymentTransport("paykka", ledger=ledger)

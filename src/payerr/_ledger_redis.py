@@ -248,6 +248,14 @@ class RedisCallLedger:
             are also cancelled then).
         clock: POSIX time in seconds (tests inject one).
 
+    Raises:
+        UsageError: ``prefix`` is not printable text of 1 to 100 characters or holds braces;
+            ``redis_client`` is not a redis-py client, or its worst wait on a hung server
+            passes ``max_wait``; ``ttl``, ``order_ttl``, ``outage_pause`` or ``max_wait`` is
+            not a positive number of seconds.
+        RedisConfigWarning: only where warnings are turned into errors (``-W error``): a sync
+            ledger's server has a setting that can drop its keys (checked at construction).
+
     Example:
         ``payerr.PaymentTransport("paykka", ledger=payerr.RedisCallLedger.from_url(
         "redis://redis.internal:6379/0"))``
@@ -315,7 +323,14 @@ class RedisCallLedger:
         connect and per reply, with one retry (``asynchronous=True``: a ``redis.asyncio``
         client, for :class:`~payerr.AsyncPaymentTransport`; make it in the loop that uses
         it): at most ``4 * timeout`` in all, which is ``max_wait`` unless given (and at least
-        ``DEFAULT_MAX_WAIT``). Other arguments are the constructor's."""
+        ``DEFAULT_MAX_WAIT``). Other arguments are the constructor's.
+
+        Raises:
+            UsageError: ``url`` is not a Redis URL, ``timeout`` is not seconds in (0, 60], or
+                an argument the constructor refuses.
+            ModuleNotFoundError: redis-py is not installed (``pip install 'payerr[redis]'``).
+            RedisConfigWarning: as the constructor, where warnings are turned into errors.
+        """
         client = quick_client(url, timeout=timeout, asynchronous=asynchronous)
         kwargs.setdefault("max_wait", max(DEFAULT_MAX_WAIT, 4 * timeout))
         return cls(client, **kwargs)
@@ -410,6 +425,13 @@ class RedisCallLedger:
     # client closed under it, a loop gone); BaseException (a cancellation) still propagates.
 
     def begin(self, keys: Sequence[LedgerKey]) -> Earlier:
+        """Note a call under ``keys`` before its first attempt; what other calls did. When Redis
+        fails, answers as the memory beside it would (never a first send).
+
+        Raises:
+            UsageError: this ledger has a ``redis.asyncio`` client (the async transport calls
+                ``abegin`` instead).
+        """
         self._sync_only()
         local = self._opened(keys)
         if not self._try():
@@ -420,6 +442,12 @@ class RedisCallLedger:
             return self._missed(keys, self._unreachable(exc, local))
 
     def others(self, keys: Sequence[LedgerKey]) -> Earlier:
+        """After ``begin``: what other calls under ``keys`` did, begun before this one or since.
+
+        Raises:
+            UsageError: this ledger has a ``redis.asyncio`` client (the async transport calls
+                ``aothers`` instead).
+        """
         self._sync_only()
         if not self._try():
             return _down(self._memory.others(keys))
@@ -429,6 +457,13 @@ class RedisCallLedger:
             return self._unreachable(exc, self._memory.others(keys))
 
     def end(self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, *, last: bool) -> None:
+        """The call returned or raised; ``executed`` is its first attempt that may have
+        executed. ``last`` is false for a redirect hop that may be followed by another.
+
+        Raises:
+            UsageError: this ledger has a ``redis.asyncio`` client (the async transport calls
+                ``aend`` instead).
+        """
         self._sync_only()
         self._memory.end(keys, executed, last=last)
         if not self._try():
@@ -439,6 +474,12 @@ class RedisCallLedger:
             self._unreachable(exc, None)
 
     async def abegin(self, keys: Sequence[LedgerKey]) -> Earlier:
+        """:meth:`begin` for the async transport.
+
+        Raises:
+            UsageError: this ledger has a synchronous client (the sync transport calls
+                ``begin`` instead).
+        """
         self._async_only()
         local = self._opened(keys)
         if not self._try():
@@ -449,6 +490,12 @@ class RedisCallLedger:
             return self._missed(keys, self._unreachable(exc, local))
 
     async def aothers(self, keys: Sequence[LedgerKey]) -> Earlier:
+        """:meth:`others` for the async transport.
+
+        Raises:
+            UsageError: this ledger has a synchronous client (the sync transport calls
+                ``others`` instead).
+        """
         self._async_only()
         if not self._try():
             return _down(self._memory.others(keys))
@@ -460,6 +507,12 @@ class RedisCallLedger:
     async def aend(
         self, keys: Sequence[LedgerKey], executed: AttemptRecord | None, *, last: bool
     ) -> None:
+        """:meth:`end` for the async transport.
+
+        Raises:
+            UsageError: this ledger has a synchronous client (the sync transport calls
+                ``end`` instead).
+        """
         self._async_only()
         self._memory.end(keys, executed, last=last)
         if not self._try():

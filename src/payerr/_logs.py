@@ -4,7 +4,8 @@ payerr logs through ``structlog.get_logger("payerr")`` when the application conf
 structlog, and through the stdlib ``logging.getLogger("payerr")`` (a ``NullHandler``: silent
 unless the application configured logging) when it did not; it never configures either. Every
 retry and failure carries the same keys whatever the provider: ``payment.provider``,
-``payment.code``, ``payment.outcome``, ``payment.category``, ``payment.retryable``,
+``payment.code``, ``payment.outcome``, ``payment.category``, ``payment.reason``,
+``payment.advice``, ``payment.retryable``,
 ``payment.known``, ``payment.attempt``, and where they apply ``payment.wait``, ``http.method``,
 ``http.status_code`` and ``url`` (scheme, host, port and path: no query string, no user info).
 Request arguments and bodies are never logged.
@@ -74,6 +75,8 @@ def payment_fields(
         "payment.code": c.code,
         "payment.outcome": str(c.outcome),
         "payment.category": None if c.category is None else str(c.category),
+        "payment.reason": str(c.reason),
+        "payment.advice": str(c.advice),
         "payment.retryable": c.retryable,
         "payment.known": c.known,
     }

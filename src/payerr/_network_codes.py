@@ -49,6 +49,23 @@ class Source:
 class IssuerCode:
     """One issuer response code of a network (ISO 8583 field 39 as the network reads it).
 
+    Attributes:
+        network: the network's id (``"visa"``, ``"mastercard"``).
+        code: the code as the network lists it: two characters (``"05"``, ``"N7"``).
+        message: the code's name in the sources' words.
+        category: Visa's decline category (``"1"`` to ``"4"``); None where the network has
+            none.
+        never_retry: True only for codes the network says must never be reattempted (Visa
+            category 1).
+        group: Mastercard's decline reason grouping (``79 lifecycle``, ``82 policy``,
+            ``83 security``).
+        note: payerr's note on the row (what to do, or how it reads the sources); may be
+            empty.
+        disputed: where public sources disagree about this code, in a sentence; empty when
+            they agree.
+        sources: the public pages the row comes from, each with its ``url`` and what it
+            ``says``, in its own words.
+
     Example:
         >>> payerr.explain("visa", "43").never_retry
         True
@@ -88,6 +105,21 @@ class IssuerCode:
 @dataclass(frozen=True, slots=True)
 class AdviceCode:
     """One Merchant Advice Code: whether and when a declined payment may be reattempted.
+
+    Attributes:
+        network: the network's id (``"mastercard"``).
+        code: the code: two digits (``"03"``, ``"24"``).
+        message: the code's meaning in the sources' words.
+        never_retry: True for codes after which the card is never tried again (Mastercard 03,
+            21).
+        retry_after: seconds to wait before reattempting (MAC 24: 3600); None when the code
+            gives no wait.
+        note: payerr's note on the row (what to do, or how it reads the sources); may be
+            empty.
+        disputed: where public sources disagree about this code, in a sentence; empty when
+            they agree.
+        sources: the public pages the row comes from, each with its ``url`` and what it
+            ``says``, in its own words.
 
     Example:
         >>> payerr.networks.network_table("mastercard").advice_code("03").never_retry

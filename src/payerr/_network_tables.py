@@ -81,13 +81,13 @@ def network_table(network: str) -> NetworkTable:
     Returns:
         The :class:`NetworkTable`.
 
-    Example:
-        >>> payerr.networks.network_table("visa").issuer_code("05").message
-        'Do not honor'
-
     Raises:
         UsageError: payerr has no table for ``network`` (a ``ValueError``).
         MappingError: the shipped table is broken.
+
+    Example:
+        >>> payerr.networks.network_table("visa").issuer_code("05").message
+        'Do not honor'
     """
     table = lookup_table(network)
     if table is None:

@@ -36,8 +36,8 @@ __all__ = ["RetryPolicy"]
 class RetryPolicy:
     """How a payerr transport retries: keyword-only, with defaults fit for payment APIs.
 
-    Only replay-safe retryable failures are retried (see ``payerr._decide``); these settings
-    say how often and how long.
+    Only replay-safe retryable failures are retried (the Architecture page, §4); these
+    settings say how often and how long.
 
     Args:
         attempts: total tries per logical call, the first included (default 3, as Stripe's
@@ -64,7 +64,8 @@ class RetryPolicy:
         random: the jitter's source (default ``random.random``).
 
     Raises:
-        UsageError: a setting out of range (``attempts=0``, a negative wait, ...).
+        UsageError: a setting out of range (``attempts=0``, a negative wait, a
+            ``wait_exp_base`` below 1, a ``budget`` that is not a bool or a RetryBudget).
 
     Example:
         >>> policy = payerr.RetryPolicy(attempts=4, timeout=20)

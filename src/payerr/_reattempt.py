@@ -130,6 +130,10 @@ class DeclineLimit:
         window: ... within any window of this many seconds.
         name: who set the limit (``"Visa"``), for reasons.
 
+    Raises:
+        UsageError: ``declines`` is not a whole number of at least 1, or ``window`` is not a
+            positive, finite number of seconds.
+
     Example:
         >>> payerr.networks.DeclineLimit(10, 24 * 3600, "Mastercard").describe()
         '10 declines in 24 h (Mastercard)'
@@ -198,7 +202,9 @@ class ReattemptLimits:
             window; ``forget`` lifts it at once).
 
     Raises:
-        UsageError: a limit or a wait that is no number of seconds, a MAC that is not two digits.
+        UsageError: a group of limits that is not a tuple of :class:`DeclineLimit`, a MAC in
+            ``mac_waits`` that is not two digits, or a wait or hold that is no number of
+            seconds.
 
     Example:
         >>> visa_20 = (payerr.networks.DeclineLimit(20, 30 * 24 * 3600, "Visa"),)
@@ -371,10 +377,10 @@ class ReattemptStore(Protocol):
     def reserve(
         self, key: str, check: ReserveCheck, limits: ReattemptLimits, member: str
     ) -> tuple[bool, CardState]:
-        """If ``check`` admits an attempt (:func:`blocks` finds nothing, the card's hold
-        included), count one under ``member`` and hold the card for ``member`` until
-        ``check.now + limits.hold_for``, at once. Returns whether it did, and the state it
-        decided on (before the reservation).
+        """If ``check`` admits an attempt (no never-retry, wait, hold or full window stops
+        it, the card's hold included), count one under ``member`` and hold the card for
+        ``member`` until ``check.now + limits.hold_for``, at once. Returns whether it did, and
+        the state it decided on (before the reservation).
 
         Repeatable: when the card's live, settled-answer-free hold is ``member``'s already (the
         same reserve sent again after its reply was lost), decide on the state without that
@@ -437,11 +443,14 @@ class MemoryReattemptStore:
     its declines no longer count, and a never-retry it carried (Visa category 1, Mastercard
     MAC 03/21) is forgotten too, so that card would be allowed again. Size ``max_cards`` above
     the number of cards you decline within ``never_retry_for`` (a year by default), or use
-    :class:`~payerr.RedisReattemptStore`, which forgets a card only when its own deadlines
-    pass. Nothing is shared between processes.
+    :class:`~payerr.networks.RedisReattemptStore`, which forgets a card only when its own
+    deadlines pass. Nothing is shared between processes.
 
     Args:
         max_cards: the most cards kept; past it, the least recently written is forgotten.
+
+    Raises:
+        UsageError: ``max_cards`` is not a positive whole number.
 
     Example:
         >>> limiter = payerr.networks.ReattemptLimiter(
@@ -653,14 +662,15 @@ class ReattemptLimiter:
     answer is pending.
 
     Brands: Visa's category 1 is read only on a ``visa`` card, Mastercard's MACs (03/21 never,
-    02 and 24-30 waits) only on a ``mastercard`` card, as :func:`payerr.network_advice` reads
-    them; a card whose brand is unknown gets every configured count limit, but no never-retry
-    or wait from a code whose meaning depends on the brand.
+    02 and 24-30 waits) only on a ``mastercard`` card, as
+    :func:`payerr.networks.network_advice` reads them; a card whose brand is unknown gets
+    every configured count limit, but no never-retry or wait from a code whose meaning
+    depends on the brand.
 
     Args:
         store: where declines are kept (default: a new :class:`MemoryReattemptStore`); a
-            :class:`~payerr.RedisReattemptStore` shares them across a fleet. Limiters sharing a
-            store should share their limits.
+            :class:`~payerr.networks.RedisReattemptStore` shares them across a fleet.
+            Limiters sharing a store should share their limits.
         clock: POSIX time (default ``time.time``); injectable for tests.
         limits: the rules (default :class:`ReattemptLimits`, the strictest reading).
 
@@ -701,13 +711,23 @@ class ReattemptLimiter:
     def flush(self) -> None:
         """Write the answers this process keeps (see :attr:`unwritten`) now. Every other
         method does it first anyway; call this from a worker that may stay idle after an
-        outage. Raises :class:`~payerr.ReattemptStoreError` while the store still fails."""
+        outage.
+
+        Raises:
+            ReattemptStoreError: the store still fails (the answers stay kept).
+        """
         self._write_back("flush")
 
     def allowed(self, card_id: str, classification: Classification) -> ReattemptDecision:
         """Whether ``card_id`` may be tried again now, after the answer ``classification``.
-        Refused while another worker's reservation holds the card. Raises
-        :class:`~payerr.ReattemptStoreError` when the store fails: never a guess."""
+        Refused while another worker's reservation holds the card.
+
+        Raises:
+            ReattemptStoreError: the store failed: nothing is decided, never a guess.
+            UsageError: ``card_id`` is not a printable, non-blank str of 1 to 256
+                characters, or looks like a card number (pass the provider's fingerprint or
+                token id, never a PAN), or the limiter's clock returned no finite POSIX time.
+        """
         key = card_key(card_id)
         plan = self._plan(classification)
         if isinstance(plan, ReattemptDecision):
@@ -734,7 +754,16 @@ class ReattemptLimiter:
         worker. A reservation the store granted meanwhile is this attempt's: granted again
         (the same ``reservation``, not counted twice) while its hold lasts. Without one, a
         reservation whose reply was lost is given back by this process before its next use of
-        the store (until then it holds the card, at most ``limits.hold_for``)."""
+        the store (until then it holds the card, at most ``limits.hold_for``).
+
+        Raises:
+            ReattemptStoreError: the store failed: no reservation is granted to this call
+                (reserve again with the same ``attempt_id``).
+            UsageError: ``card_id`` is not a printable, non-blank str of 1 to 256
+                characters, or looks like a card number (pass the provider's fingerprint or
+                token id, never a PAN); an ``attempt_id`` that is not printable text of 1 to
+                256 characters; or the limiter's clock returned no finite POSIX time.
+        """
         key = card_key(card_id)
         plan = self._plan(classification)
         if isinstance(plan, ReattemptDecision):
@@ -776,9 +805,19 @@ class ReattemptLimiter:
         long as the decline counts (the longest window, and at most as many declines per card
         as the largest limit); only its hash is stored.
 
-        When the store fails, raises :class:`~payerr.ReattemptStoreError`: this process keeps
-        the answer (``kept``) and writes it before its next use of the store, and recording it
-        again is safe (with ``attempt_id`` or ``reservation``, it counts once)."""
+        When the store fails, this process keeps the answer (``kept``) and writes it before
+        its next use of the store, and recording it again is safe (with ``attempt_id`` or
+        ``reservation``, it counts once).
+
+        Raises:
+            ReattemptStoreError: the store failed: the answer was not recorded yet (``kept``
+                says whether this process keeps it to write later).
+            UsageError: ``card_id`` is not a printable, non-blank str of 1 to 256
+                characters, or looks like a card number; a ``reservation`` that is not the id
+                a :class:`ReattemptDecision` carried; an ``attempt_id`` that is not printable
+                text of 1 to 256 characters; or the limiter's clock returned no finite POSIX
+                time.
+        """
         key = card_key(card_id)
         if reservation is not None and not (
             isinstance(reservation, str) and 0 < len(reservation) <= 64
@@ -809,7 +848,13 @@ class ReattemptLimiter:
 
     def forget(self, card_id: str) -> None:
         """Forget the card: the cardholder gave new details or agreed to be charged again.
-        Answers this process keeps for it are written first (and so forgotten too)."""
+        Answers this process keeps for it are written first (and so forgotten too).
+
+        Raises:
+            ReattemptStoreError: the store failed: the card was not forgotten (call again).
+            UsageError: ``card_id`` is not a printable, non-blank str of 1 to 256
+                characters, or looks like a card number.
+        """
         key = card_key(card_id)
         self._use("forget", lambda: self.store.forget(key))
 

@@ -204,7 +204,7 @@ return reply
 
 
 class RedisReattemptStore:
-    """A :class:`~payerr._reattempt.ReattemptStore` on Redis, shared by a fleet.
+    """A :class:`~payerr.networks.ReattemptStore` on Redis, shared by a fleet.
 
     ``RedisReattemptStore.from_url("redis://redis.internal:6379/0")``, or
     ``RedisReattemptStore(client)`` with a redis-py client that gives up quickly (any client
@@ -216,8 +216,8 @@ class RedisReattemptStore:
     A client whose worst wait on a hung server, ``(retries + 1) * (socket_connect_timeout +
     socket_timeout)``, passes ``max_wait`` is refused: redis-py's defaults would hold a
     ``reserve`` for minutes. Redis errors reach the limiter, which raises
-    :class:`~payerr.ReattemptStoreError`: a limiter that cannot reach its store never guesses
-    "allowed", and keeps the answers it could not record.
+    :class:`~payerr.networks.ReattemptStoreError`: a limiter that cannot reach its store never
+    guesses "allowed", and keeps the answers it could not record.
 
     The server must keep payerr's keys: ``appendonly yes`` (a restart without it forgets every
     never-retry mark) and ``maxmemory-policy noeviction`` (or no ``maxmemory``: every key here
@@ -229,12 +229,17 @@ class RedisReattemptStore:
     Args:
         redis_client: a ``redis.Redis`` (or cluster) client.
         prefix: the key prefix; one per merchant (card acceptor) whose limits are counted
-            apart, shared only by limiters with the same :class:`~payerr.ReattemptLimits`.
+            apart, shared only by limiters with the same
+            :class:`~payerr.networks.ReattemptLimits`.
         max_wait: the longest, in seconds, the client may take on a hung server (default 2).
 
     Raises:
-        UsageError: a prefix with braces, a client that is not a synchronous redis-py one, or one
-            whose worst wait on a hung server passes ``max_wait``.
+        UsageError: a ``prefix`` that is not printable text of at most 100 characters or holds
+            braces, a client that is not a synchronous redis-py one, or one whose worst wait on
+            a hung server passes ``max_wait``, or a ``max_wait`` that is not a positive number
+            of seconds.
+        RedisConfigWarning: only where warnings are turned into errors (``-W error``): the
+            server has a setting that can drop the store's keys (checked at construction).
 
     Example:
         ``payerr.networks.ReattemptLimiter(payerr.networks.RedisReattemptStore.from_url(
@@ -285,7 +290,14 @@ class RedisReattemptStore:
     ) -> RedisReattemptStore:
         """A store on a client for ``url`` (``redis://``, ``rediss://``, ``unix://``) that gives
         up after ``timeout`` seconds per connect and per reply, with one retry: at most
-        ``4 * timeout`` in all, which is ``max_wait`` unless given (and at least 2 s)."""
+        ``4 * timeout`` in all, which is ``max_wait`` unless given (and at least 2 s).
+
+        Raises:
+            UsageError: ``url`` is not a Redis URL, ``timeout`` is not seconds in (0, 60], or
+                an argument the constructor refuses.
+            ModuleNotFoundError: redis-py is not installed (``pip install 'payerr[redis]'``).
+            RedisConfigWarning: as the constructor, where warnings are turned into errors.
+        """
         wait = max(DEFAULT_MAX_WAIT, 4 * timeout) if max_wait is None else max_wait
         return cls(quick_client(url, timeout=timeout), prefix=prefix, max_wait=wait)
 
@@ -322,6 +334,14 @@ class RedisReattemptStore:
     def reserve(
         self, key: str, check: ReserveCheck, limits: ReattemptLimits, member: str
     ) -> tuple[bool, CardState]:
+        """``reserve`` as :class:`~payerr.networks.ReattemptStore` describes it, in one Lua
+        script. The limiter calls it and turns its errors into a ReattemptStoreError.
+
+        Raises:
+            TimeoutError: the script reached Redis more than ``max_wait`` after it was sent (or
+                this host's clock is behind the server's by more than that), so it granted
+                nothing.
+        """
         args: list[str | int] = [
             *_settle_args(check.now, limits),
             member,

@@ -396,6 +396,10 @@ class RedactSensitive:
         patterns: extra regular expressions; every match in a string is replaced.
         mask: what a removed value becomes (default ``[REDACTED]``).
 
+    Raises:
+        re.error: a string in ``patterns`` is not a valid regular expression (raised when the
+            processor is built; the processor itself never raises).
+
     Example:
         >>> payerr.RedactSensitive()(None, "info", {"event": "paid", "card": "4111 1111 1111 1111"})
         {'event': 'paid', 'card': '411111******1111'}

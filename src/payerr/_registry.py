@@ -36,8 +36,8 @@ ENV_VAR = "PAYERR_MAPPINGS"
 class Registry:
     """The set of mappings payerr classifies with: shipped files plus the user's own.
 
-    Most code uses the process-wide :func:`default_registry` through ``payerr._classify`` and
-    friends; build a Registry of your own for isolation (tests, several configurations).
+    Most code uses the process-wide :func:`default_registry` through :func:`payerr.classify`
+    and friends; build a Registry of your own for isolation (tests, several configurations).
 
     Args:
         paths: extra mapping files or folders, applied after the shipped ones, in order.
@@ -45,7 +45,9 @@ class Registry:
         use_env: also read the files named by ``PAYERR_MAPPINGS`` (on first use).
 
     Raises:
-        MappingError: a mapping file (given, shipped or in ``PAYERR_MAPPINGS``) is invalid.
+        MappingError: a file in ``paths`` is invalid or cannot be read (nothing is applied);
+            the shipped files and those in ``PAYERR_MAPPINGS`` are read, and checked, on first
+            use, by the method that needs them.
 
     Example:
         >>> registry = payerr.Registry()
@@ -66,7 +68,8 @@ class Registry:
         self._env_pending = use_env
         self._tables: dict[str, ProviderTable] = {}
         self.fast: dict[object, dict[object, Classification]] = {}
-        """provider -> code -> Classification for bare codes; ``payerr._classify``'s fast path."""
+        """provider -> code -> Classification for bare codes: :func:`payerr.classify`'s fast
+        path."""
         self.add_files(*paths)
 
     # -- registration ---------------------------------------------------------------------
@@ -74,14 +77,21 @@ class Registry:
     def add_files(self, *paths: str | os.PathLike[str]) -> list[str]:
         """Validate and apply mapping files, or every ``*.toml`` in the folders given.
 
-        Returns the provider ids the files touch. Raises :class:`MappingError` naming the file,
-        code and field of every problem; nothing is applied when any file is invalid.
+        Returns the provider ids the files touch; nothing is applied when any file is invalid.
+
+        Raises:
+            MappingError: a file is invalid or cannot be read; it names the file, code and
+                field of every problem.
         """
         docs = [parse_file(p) for path in paths for p in _expand(Path(path))]
         return self._apply(docs)
 
     def add_mapping(self, data: Mapping[str, Any], origin: str = "<mapping>") -> list[str]:
-        """Apply a mapping given as data shaped like a mapping file (``provider`` and ``code``)."""
+        """Apply a mapping given as data shaped like a mapping file (``provider`` and ``code``).
+
+        Raises:
+            MappingError: ``data`` is not a valid mapping (nothing is applied).
+        """
         return self._apply([parse_document(data, origin)])
 
     def _apply(self, docs: list[_Document]) -> list[str]:
@@ -122,7 +132,11 @@ class Registry:
         return path if path.is_file() else None
 
     def providers(self) -> list[str]:
-        """Every provider id this registry can classify, sorted."""
+        """Every provider id this registry can classify, sorted.
+
+        Raises:
+            MappingError: a file named by ``PAYERR_MAPPINGS`` is invalid (read on first use).
+        """
         with self._lock:
             self._load_env()
             ids = {d.provider for d in self._user_docs}
@@ -135,7 +149,12 @@ class Registry:
     def fast_table(self, provider: str) -> ProviderTable:
         """The provider's table, with its code cache installed as the fast path, atomically
         with respect to loading files: a load racing the first classify() can never leave the
-        old table's verdicts in the fast path."""
+        old table's verdicts in the fast path.
+
+        Raises:
+            UnknownProviderError: no mapping exists for ``provider``.
+            MappingError: one of the provider's mapping files is broken.
+        """
         with self._lock:
             table = self.table(provider)
             self.fast.setdefault(provider, table.codes())
@@ -144,8 +163,9 @@ class Registry:
     def table(self, provider: str) -> ProviderTable:
         """The merged table for one provider, loading it on first use.
 
-        Raises :class:`UnknownProviderError` (a ``ValueError``) for a provider with no mapping,
-        and :class:`MappingError` when one of its files is broken.
+        Raises:
+            UnknownProviderError: no mapping exists for ``provider`` (a ``ValueError``).
+            MappingError: one of the provider's mapping files is broken.
         """
         if not isinstance(provider, str):
             raise UnknownProviderError(provider, self.providers())
@@ -171,7 +191,8 @@ class Registry:
     def validate(self) -> list[tuple[str, int]]:
         """Load every provider; return (file, row count) for each file read.
 
-        Raises :class:`MappingError` for the first broken file.
+        Raises:
+            MappingError: a mapping file is broken (the first one found).
         """
         return [origin for provider in self.providers() for origin in self.table(provider).origins]
 

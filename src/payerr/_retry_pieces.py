@@ -66,14 +66,22 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
     retries under the caller's own key), an ``httpx.TransportError`` (retried when nothing
     was sent or the request is replay-safe), and an ``httpx.Response`` (classified with
     ``provider`` unless a payerr transport already did). The decisions are the transports' own
-    (``payerr._decide.judge``), with the call's history: a "duplicate" answer to a resend
-    after an attempt that may have executed is outcome unknown, and the response carries that
-    Classification (:func:`~payerr.classification_of`, :func:`~payerr.classify_response`).
+    (the Architecture page, §3 and §4), with the call's history: a "duplicate" answer to a
+    resend after an attempt that may have executed is outcome unknown, and the response
+    carries that Classification (:func:`~payerr.classification_of`,
+    :func:`~payerr.classify_response`).
 
     Args:
         provider: needed to classify plain responses and to know the provider's idempotent
             request-id fields.
         idempotency_headers: request headers that carry an idempotency key.
+
+    Raises:
+        UnknownProviderError: raised when the loop asks about a plain response, or a transport
+            error after the request may have been sent, and ``provider`` has no mapping (the
+            constructor does not check it).
+        MappingError: one of the provider's mapping files is broken (read then too).
+        UsageError: the request's ``payerr.operation`` extension names no operation.
 
     Example:
         ``tenacity.retry(retry=payerr.retry_if_retryable("paykka"),
@@ -96,7 +104,15 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
         return facts is not None and facts.action is Action.RETRY
 
     def assess(self, retry_state: tenacity.RetryCallState) -> _Facts | None:
-        """The facts of the attempt that just ended (see :func:`_facts`)."""
+        """The facts of the attempt that just ended: the action payerr decides (retry, return
+        or raise) and its Classification; None when the attempt is nothing payerr judges.
+
+        Raises:
+            UnknownProviderError: a plain response, or a transport error after the request may
+                have been sent, is judged with a ``provider`` that has no mapping.
+            MappingError: one of the provider's mapping files is broken.
+            UsageError: the request's ``payerr.operation`` extension names no operation.
+        """
         outcome = retry_state.outcome
         if outcome is None:
             return None

@@ -190,6 +190,9 @@ def is_replay_safe(
 
     Raises:
         UnknownProviderError: ``provider`` has no mapping.
+        MappingError: one of ``provider``'s mapping files is broken.
+        UsageError: with ``provider``, the request's ``payerr.operation`` extension names no
+            operation.
 
     Example:
         >>> request = httpx.Request("POST", "https://api.paykka.test/v1/payments",

@@ -438,7 +438,7 @@ def _reason_field(
     try:
         reason = Reason(value)
     except (ValueError, TypeError):
-        near = difflib.get_close_matches(str(value).strip().lower(), list(Reason), n=1)
+        near = difflib.get_close_matches(str(value).strip().lower(), [r.value for r in Reason], n=1)
         hint = f" (did you mean {near[0]!r}?)" if near else ""
         errors.append(
             f"{where}: field 'reason': unknown reason {value!r}{hint} (the vocabulary: "

@@ -42,11 +42,11 @@ LOCALES: tuple[str, ...] = (
 
 _BY_LOWER = {tag.lower(): tag for tag in LOCALES}
 _LANGUAGES = {tag.split("-")[0].lower(): tag for tag in LOCALES if tag.split("-")[0] != "zh"}
-_ALIASES = {
+_ALIASES = {  # lower case: compared with lower-cased tags
     "tl": "fil",  # Tagalog: Filipino is its standard form (ISO 639-2 fil)
     "in": "id",  # Indonesian's withdrawn ISO 639 code, still sent by old Java and Android
     "zsm": "ms",  # Standard Malay
-    "yue": "zh-Hant",  # Cantonese, written in Traditional characters (Hong Kong, Macao)
+    "yue": "zh-hant",  # Cantonese, written in Traditional characters (Hong Kong, Macao)
 }
 _HANT_REGIONS = frozenset({"hk", "tw", "mo"})
 
@@ -136,7 +136,7 @@ def _lookup(tag: str) -> str | None:
             return "zh-Hans"
         return "zh-Hant" if any(s in _HANT_REGIONS for s in rest) else "zh-Hans"
     if language in _BY_LOWER:
-        return _BY_LOWER[language]
+        return _BY_LOWER[language]  # "fil", and an alias's own locale ("zh-hant")
     return _LANGUAGES.get(language)
 
 
@@ -258,7 +258,10 @@ def message_key(c: Classification, topic: str = "") -> tuple[str | None, str]:
     if context is None:
         return None, key
     if outcome is Outcome.FAILED:
-        if c.category is not Category.RISK and reason in _OWN_IN_CONTEXT[context]:
+        if c.category is Category.RISK:
+            # Neutral, and about what was asked: "your card could not be set up".
+            return context, key if context == "card" else "failed"
+        if reason in _OWN_IN_CONTEXT[context]:
             return None, key
         return context, "failed"
     return context, key

@@ -284,7 +284,7 @@ class Classification:
     """Why, in the vocabulary shared by every provider (the mapping row's ``reason``)."""
     advice: Advice = None  # type: ignore[assignment]  # None: derived in __post_init__
     """What next, for a program: derived from the verdict and the reason when not given
-    (:func:`payerr._reasons.advice_for`); a contradicting one is refused (ValueError)."""
+    (the table on the docs' Reasons page); a contradicting one is refused (ValueError)."""
 
     # -- the invariants, kept here and nowhere else ------------------------------------------
 

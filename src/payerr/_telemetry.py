@@ -8,7 +8,8 @@ performs as it does without it. The metric names, units and attributes are a con
 
 - ``payerr.client.call.duration`` (histogram, s): one point per logical call, waits included;
   ``payment.provider``, ``payment.operation``, ``payment.outcome``, ``payment.category``
-  (failed only), ``error.type`` (the exception's class name when the call raised).
+  (failed only), ``payment.reason`` (one of :class:`payerr.Reason`, when an answer was
+  classified), ``error.type`` (the exception's class name when the call raised).
 - ``payerr.client.attempts`` (counter): every request sent; ``payment.provider``,
   ``payment.operation``, and ``http.response.status_code`` or ``error.type``.
 - ``payerr.client.call.retries`` (histogram): retries per logical call that retried (as gRPC's
@@ -19,7 +20,8 @@ performs as it does without it. The metric names, units and attributes are a con
   ``payment.operation`` (never the code itself: attribute values stay bounded).
 
 Every attribute value comes from a bounded set (provider ids, operations, outcomes, categories,
-HTTP status codes, exception class names); provider text, bodies and secrets never become one.
+reasons, HTTP status codes, exception class names); provider text, bodies and secrets never
+become one.
 A recording failure inside a badly behaved SDK is swallowed: telemetry never breaks a payment.
 """
 
@@ -337,8 +339,10 @@ def end(
         return
     outcome = Outcome.PENDING if c is None else c.outcome
     labels: dict[str, str] = {**t.labels, "payment.outcome": str(outcome)}
-    if c is not None and c.category is not None:
-        labels["payment.category"] = str(c.category)
+    if c is not None:
+        if c.category is not None:
+            labels["payment.category"] = str(c.category)
+        labels["payment.reason"] = str(c.reason)  # one of payerr.Reason: a bounded set
     if error is not None:
         labels["error.type"] = error
     on = t.on

@@ -473,8 +473,11 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
 
     Raises:
         UnknownProviderError: no mapping exists for ``provider``.
-        UsageError: an argument payerr cannot use (``max_body`` out of range, an idempotency
-            key for a provider that deduplicates on none, ...).
+        MappingError: one of the provider's mapping files is broken.
+        UsageError: an argument payerr cannot use: ``max_body`` out of range, no
+            ``idempotency_headers``, ``auto_idempotency_key`` for a provider that documents no
+            idempotency key header, a ``ledger`` that is not a :class:`CallLedger` or whose
+            Redis client is asynchronous, ``order_fields`` given as one string.
 
     Example:
         >>> client = httpx.Client(transport=payerr.PaymentTransport(
@@ -489,6 +492,25 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
         return httpx.HTTPTransport()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request``, classify the answer and retry what is safe to resend; httpx's
+        client calls it (``client.post(...)``, ``client.send(...)``).
+
+        Returns:
+            The response to a success, pending or info answer (or a redirect), its
+            :class:`Classification` in ``response.extensions`` (:func:`classification_of`).
+
+        Raises:
+            RetryableError: a transient failure outlasted the policy, and no attempt may have
+                executed: resending the same request is safe.
+            UserActionError: the payer must act (a decline, authentication, another card).
+            MerchantConfigError: the merchant's account, credentials or request are wrong.
+            RiskError: refused by risk controls (never tell the shopper why).
+            FinalError: settled or impossible (closed, duplicate, already paid).
+            OutcomeUnknownError: the request may have executed and no answer says whether (a
+                read timeout, a dropped connection, a 5xx or an unreadable answer after a
+                request that is not replay-safe, a repeat answer to a resend): inquire.
+            UsageError: the request's ``payerr.operation`` extension names no operation.
+        """
         core = self._core
         request.read()  # a body that can be sent again, and read for its request id
         flight = core.start(request)
@@ -572,6 +594,12 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
             ``httpx.AsyncHTTPTransport()``), and ``ledger``: a ledger with async steps (a
             :class:`RedisCallLedger` on a ``redis.asyncio`` client).
 
+    Raises:
+        UnknownProviderError: no mapping exists for ``provider``.
+        MappingError: one of the provider's mapping files is broken.
+        UsageError: an argument payerr cannot use, as :class:`PaymentTransport`'s, and a
+            :class:`RedisCallLedger` whose Redis client is synchronous.
+
     Example:
         ``httpx.AsyncClient(transport=payerr.AsyncPaymentTransport("antom"))``: the same
         arguments and decisions as :class:`PaymentTransport`.
@@ -583,6 +611,25 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
         return httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request``, classify the answer and retry what is safe to resend; httpx's
+        async client calls it (``await client.post(...)``).
+
+        Returns:
+            The response to a success, pending or info answer (or a redirect), its
+            :class:`Classification` in ``response.extensions`` (:func:`classification_of`).
+
+        Raises:
+            RetryableError: a transient failure outlasted the policy, and no attempt may have
+                executed: resending the same request is safe.
+            UserActionError: the payer must act (a decline, authentication, another card).
+            MerchantConfigError: the merchant's account, credentials or request are wrong.
+            RiskError: refused by risk controls (never tell the shopper why).
+            FinalError: settled or impossible (closed, duplicate, already paid).
+            OutcomeUnknownError: the request may have executed and no answer says whether (a
+                read timeout, a dropped connection, a 5xx or an unreadable answer after a
+                request that is not replay-safe, a repeat answer to a resend): inquire.
+            UsageError: the request's ``payerr.operation`` extension names no operation.
+        """
         core = self._core
         await request.aread()
         flight = core.start(request)

@@ -12,7 +12,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from payerr._operations import fit_message
-from payerr._reasons import RESEND_SOURCE
+from payerr._reasons import RESEND_SOURCE, Advice
 from payerr._taxonomy import Classification, Outcome
 
 if TYPE_CHECKING:
@@ -101,7 +101,10 @@ def resend_settles(c: Classification) -> bool:
 
 def outcome_unknown(c: Classification, action: str = INQUIRE_ACTION) -> Classification:
     """The same answer, marked outcome unknown: pending, not retryable, inquire first."""
-    return fit_message(c.reclassified(Outcome.PENDING, action=action), c.operation)
+    # Inquire, even for a resultStatus U that a resend would settle: payerr says so only
+    # where the resend is not safe, or cannot tell.
+    unknown = c.reclassified(Outcome.PENDING, action=action, advice=Advice.INQUIRE)
+    return fit_message(unknown, c.operation)
 
 
 def repeat_unknown(

@@ -159,7 +159,20 @@ class PayerrAlipayClient(DefaultAlipayClient):  # type: ignore[misc]  # the SDK'
     # -- the SDK's entry points ---------------------------------------------------------------
 
     def execute(self, request: Any) -> AntomAnswer:
-        """Send an SDK request; the response body, signature verified (see the class)."""
+        """Send an SDK request; the response body, signature verified (see the class).
+
+        Raises:
+            UserActionError: a decline: the payer must act (another card, top up, ...).
+            RiskError: refused by Antom's or the issuer's risk controls.
+            MerchantConfigError: the merchant's account, credentials or request are wrong.
+            FinalError: settled or impossible (closed, duplicate, already paid).
+            RetryableError: a transient failure outlasted the retry policy, and nothing may
+                have executed: resending the same request is safe.
+            OutcomeUnknownError: the request may have executed and no answer says whether:
+                inquire under the same ``paymentRequestId``, never a new one.
+            AlipayApiException: the request has no path, or an answer's signature is missing
+                or does not verify.
+        """
         return self._send(request, None)
 
     def execute_with_headers(
@@ -168,7 +181,20 @@ class PayerrAlipayClient(DefaultAlipayClient):  # type: ignore[misc]  # the SDK'
         """:meth:`execute` with extra headers (the SDK's reserved ones are not overridden).
 
         The SDK's HTTP/2 session routes (``meter/uploadEvent``) are not payment calls: they go
-        through the SDK's own executor, unretried, classified from their body.
+        through the SDK's own executor, unretried, classified from their body, and raise what
+        that executor raises.
+
+        Raises:
+            UserActionError: a decline: the payer must act (another card, top up, ...).
+            RiskError: refused by Antom's or the issuer's risk controls.
+            MerchantConfigError: the merchant's account, credentials or request are wrong.
+            FinalError: settled or impossible (closed, duplicate, already paid).
+            RetryableError: a transient failure outlasted the retry policy, and nothing may
+                have executed: resending the same request is safe.
+            OutcomeUnknownError: the request may have executed and no answer says whether:
+                inquire under the same ``paymentRequestId``, never a new one.
+            AlipayApiException: the request has no path, or an answer's signature is missing
+                or does not verify.
         """
         path = getattr(request, "path", None)
         if path and _routes.requires_session_http2(request.http_method.value, path):

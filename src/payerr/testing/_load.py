@@ -22,6 +22,13 @@ __all__ = ["SimPayment", "send_all"]
 class SimPayment:
     """One payment to send: provider, JSON body, headers (a key, a :func:`scenario`).
 
+    Attributes:
+        provider: the provider id (``"paykka"``): which of the simulator's providers it goes to.
+        body: the JSON body to post.
+        headers: the request's headers (an ``Idempotency-Key``, a :func:`scenario`); none by
+            default.
+        path: the path under the provider's base URL (default ``"/v1/payments"``).
+
     Example:
         >>> SimPayment("paykka", {"merchant_order_no": "o-1"}, {"Idempotency-Key": "k-1"}).path
         '/v1/payments'
@@ -63,6 +70,8 @@ async def send_all(
 
     Raises:
         ValueError: ``ids`` is not one per payment.
+        UnknownProviderError: a payment names a provider payerr has no mapping for.
+        RuntimeError: ``sim`` is not running.
 
     Example:
         ``results = asyncio.run(send_all(sim, [SimPayment("paykka", {"amount": 1}, {})]))``

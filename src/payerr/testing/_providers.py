@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from payerr._exceptions import UnknownProviderError
+
 __all__ = [
     "EXECUTES",
     "PROVIDERS",
@@ -348,12 +350,17 @@ def envelope(provider: str, code: str, message: str = "simulated") -> bytes:
     Returns:
         The JSON body, as the provider would send it.
 
+    Raises:
+        UnknownProviderError: ``provider`` is not one the simulator plays (a ``ValueError``).
+
     Example:
         >>> import json
         >>> data = json.loads(envelope("paykka", "5004")).get("data")
         >>> data.get("error_code")
         '5004'
     """
+    if provider not in PROVIDERS:
+        raise UnknownProviderError(provider, sorted(PROVIDERS))
     return _executed(provider, PAY, code, message, {}).body
 
 

@@ -18,8 +18,8 @@ __all__ = ["ProviderSimulator"]
 class ProviderSimulator:
     """Antom, Alipay+, OTT Pay and PayKKa on one loopback port, with scripted faults.
 
-    ``{url}/{provider}/...`` takes each provider's operations the way its API does (see
-    ``payerr.testing._providers`` for the documents each behaviour comes from):
+    ``{url}/{provider}/...`` takes each provider's operations the way its API does, as the
+    providers' own documents describe it (never from payerr's mappings):
 
     - Endpoints per operation: Antom and Alipay+ ``/ams/api/v1/payments/pay``, ``inquiryPayment``,
       ``capture``, ``cancel``, ``refund``, ``inquiryRefund``, ``/v1/vaults/...``; for OTT Pay and
@@ -81,6 +81,13 @@ class ProviderSimulator:
     # -- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> ProviderSimulator:
+        """Start serving on loopback in a background thread (``with`` does it); returns the
+        simulator.
+
+        Raises:
+            OSError: the port cannot be bound (``port`` is in use).
+            ImportError: ``sign=True`` without ``cryptography`` (``pip install 'payerr[antom]'``).
+        """
         if self._sign is None:
             self._sign = _signing.available()
         if self._sign:
@@ -125,13 +132,22 @@ class ProviderSimulator:
 
     @property
     def url(self) -> str:
+        """The simulator's base URL (``http://127.0.0.1:PORT``).
+
+        Raises:
+            RuntimeError: the simulator is not running.
+        """
         if self._server is None:
             raise RuntimeError("the simulator is not running: use it as a context manager")
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
     def url_for(self, provider: str) -> str:
-        """The base URL for one provider (Antom's SDK takes it as its gateway URL)."""
+        """The base URL for one provider (Antom's SDK takes it as its gateway URL).
+
+        Raises:
+            RuntimeError: the simulator is not running.
+        """
         return f"{self.url}/{provider}"
 
     def wait(self, seconds: float) -> None:
@@ -143,17 +159,29 @@ class ProviderSimulator:
 
     @property
     def antom_public_key(self) -> str:
-        """The public key Antom answers are signed for (the SDK's ``alipay_public_key``)."""
+        """The public key Antom answers are signed for (the SDK's ``alipay_public_key``).
+
+        Raises:
+            ImportError: ``cryptography`` is not installed (``pip install 'payerr[antom]'``).
+        """
         return self._keys.antom.public
 
     @property
     def merchant_private_key(self) -> str:
-        """A merchant private key whose signatures the simulator accepts."""
+        """A merchant private key whose signatures the simulator accepts.
+
+        Raises:
+            ImportError: ``cryptography`` is not installed (``pip install 'payerr[antom]'``).
+        """
         return self._keys.merchant.private
 
     @property
     def merchant_public_key(self) -> str:
-        """The public half of :attr:`merchant_private_key`."""
+        """The public half of :attr:`merchant_private_key`.
+
+        Raises:
+            ImportError: ``cryptography`` is not installed (``pip install 'payerr[antom]'``).
+        """
         return self._keys.merchant.public
 
     # -- what happened ------------------------------------------------------------------------

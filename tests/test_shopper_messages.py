@@ -1,0 +1,192 @@
+"""Shopper messages in the shoppers' languages: the catalogs, negotiation, and what is said.
+
+Negotiation cases come from BCP 47 / RFC 4647 lookup and the bugs peers hit (an exact-match
+lookup that missed ``es`` for ``es-ES``: hyperswitch#7981; werkzeug#450), not from payerr's
+table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from hypothesis import given
+from hypothesis import strategies as st
+
+import payerr
+from payerr import Category, Classification, Operation, Outcome, Reason
+from payerr._reasons import REASON_VERDICTS
+from payerr._shopper import LOCALES, message_key, negotiate
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import catalogs  # type: ignore[import-not-found]  # noqa: E402  -- tools/catalogs.py
+
+
+def test_the_catalogs_are_complete_and_compiled_from_their_sources() -> None:
+    assert catalogs.problems() == []
+    folders = {p.name for p in (ROOT / "locales").iterdir() if p.is_dir()}
+    assert folders == {tag.replace("-", "_") for tag in LOCALES}
+    assert payerr.locales() == LOCALES
+    asked = {"en", "zh-Hans", "zh-Hant", "ja", "ko", "th", "id", "ms", "vi", "fil", "fr"}
+    assert set(LOCALES) >= asked
+
+
+@pytest.mark.parametrize("tag", [t for t in LOCALES if t != "en"])
+def test_each_translation_says_where_it_comes_from(tag: str) -> None:
+    path = ROOT / "locales" / tag.replace("-", "_") / "LC_MESSAGES" / "payerr.po"
+    with path.open("rb") as fp:
+        catalog = read_po(fp)
+    header = catalog.header_comment.lower()
+    assert "machine" in header
+    assert "review" in header
+    assert str(catalog.locale) == tag.replace("-", "_")
+
+
+def every_verdict_of(reason: Reason) -> list[Classification]:
+    out = []
+    for key in sorted(REASON_VERDICTS[reason]):
+        outcome = Outcome(key) if key in ("success", "pending", "info") else Outcome.FAILED
+        category = None if outcome is not Outcome.FAILED else Category(key)
+        out.append(
+            Classification("antom", "X", "X", "m", outcome, category,
+                           category is Category.RETRYABLE, True, "a", "u", reason=reason)
+        )  # fmt: skip
+    return out
+
+
+CODE_LIKE = re.compile(r"[A-Z]{2,}_|_[A-Z]{2,}|\d|[{}%<>]")
+
+
+@pytest.mark.parametrize("tag", LOCALES)
+def test_every_reason_has_a_message_for_shoppers_in_every_locale(tag: str) -> None:
+    english = {}
+    for reason in Reason:
+        for each in every_verdict_of(reason):
+            for operation in (Operation.PAY, Operation.REFUND, Operation.VAULTING):
+                c = dataclasses.replace(each, operation=operation)
+                text = payerr.shopper_message(c, tag)
+                assert text.strip() == text
+                assert text, (reason, c.outcome)
+                assert not CODE_LIKE.search(text), (tag, reason, text)  # no codes, no numbers
+                assert len(text) <= 160
+                if tag == "en":
+                    english[(reason, c.outcome, operation)] = text
+                elif tag != "en":
+                    assert text != payerr.shopper_message(c, "en") or tag == "fr", (tag, reason)
+
+
+RISK_WORDS = re.compile(r"fraud|risk|stolen|lost|secur|block|suspect|blacklist", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("tag", LOCALES)
+def test_risk_refusals_get_one_neutral_message_in_every_language(tag: str) -> None:
+    rows = [
+        e
+        for p in payerr.providers()
+        for e in payerr.default_registry().table(p).all_entries()
+        if e.category is Category.RISK
+    ]
+    assert len(rows) >= 10
+    for operation in (Operation.UNKNOWN, Operation.PAY, Operation.REFUND, Operation.VAULTING):
+        said = {
+            payerr.shopper_message(
+                dataclasses.replace(e.classification(), operation=operation), tag
+            )
+            for e in rows
+            if e.topic == ""  # Alipay+'s card activations: a card's message, neutral too
+        }
+        assert len(said) == 1  # whatever the reason: stolen card, fraud, regulation
+        if tag == "en":
+            assert not RISK_WORDS.search(said.pop())
+
+
+def test_messages_name_the_operation_they_answer() -> None:
+    refund = payerr.classify("antom", "SUCCESS", operation="refund")
+    assert payerr.shopper_message(refund) == "Your refund has been processed."
+    assert payerr.shopper_message(refund, "fr").startswith("Votre remboursement")
+    declined_refund = payerr.classify("antom", "ORDER_NOT_EXIST", operation="refund")
+    assert "refund" in payerr.shopper_message(declined_refund)
+    window = payerr.classify("antom", "REFUND_WINDOW_EXCEED", operation="refund")
+    assert "no longer be refunded" in payerr.shopper_message(window)
+    # Alipay+'s provisioning callbacks answer a card activation, whatever the operation said.
+    activating = payerr.classify("alipay_plus", 10010)
+    assert "card" in payerr.shopper_message(activating)
+    # An inquiry that failed on the merchant's side says nothing about the payment.
+    failed_inquiry = payerr.classify("antom", "INVALID_SIGNATURE", operation="inquiry")
+    assert message_key(failed_inquiry) == ("inquiry", "failed")
+
+
+def test_the_same_reason_says_the_same_at_every_provider() -> None:
+    said = {
+        payerr.shopper_message(payerr.classify(provider, code), "ko")
+        for provider, code in [
+            ("antom", "USER_BALANCE_NOT_ENOUGH"),
+            ("alipay_plus", "USER_BALANCE_NOT_ENOUGH"),
+            ("ottpay", "AMOUNT_NOT_ENOUGH"),
+            ("paykka", "5004"),
+        ]
+    }
+    assert len(said) == 1
+
+
+NEGOTIATED = [
+    ("en", "en"),
+    ("zh-HK", "zh-Hant"),
+    ("zh-TW", "zh-Hant"),
+    ("zh-MO", "zh-Hant"),
+    ("zh_Hant_HK", "zh-Hant"),
+    ("zh-Hant", "zh-Hant"),
+    ("zh", "zh-Hans"),
+    ("zh-CN", "zh-Hans"),
+    ("zh-SG", "zh-Hans"),
+    ("zh-Hans-HK", "zh-Hans"),  # the script wins over the region
+    ("ZH-hk", "zh-Hant"),
+    ("es-ES", "en"),  # no Spanish: English, never an error
+    ("es-ES,es;q=0.9", "en"),
+    ("es-ES,fr;q=0.5", "fr"),  # the next acceptable language
+    ("fr-CA,fr;q=0.9,en;q=0.5", "fr"),
+    ("en;q=0.1, ja;q=0.9", "ja"),  # by preference, not by position
+    ("ja;q=0, ko", "ko"),  # q=0: not acceptable
+    ("tl-PH", "fil"),
+    ("fil-PH", "fil"),
+    ("in-ID", "id"),
+    ("ms-MY", "ms"),
+    ("vi-VN", "vi"),
+    ("th-TH", "th"),
+    ("ko-KR", "ko"),
+    ("yue-HK", "zh-Hant"),
+    ("*", "en"),
+    ("", "en"),
+    (";q=1", "en"),
+    ("ja;q=abc, ko", "ko"),
+    ("ja;level=1", "en"),
+    ("日本語", "en"),
+    ("x" * 100_000, "en"),
+    (",,,,", "en"),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), NEGOTIATED)
+def test_negotiation_follows_bcp47_with_explicit_fallbacks(value: str, expected: str) -> None:
+    assert negotiate(value) == expected
+
+
+@given(st.one_of(st.text(max_size=300), st.binary(max_size=50), st.integers(), st.none()))
+def test_negotiation_never_raises(value: object) -> None:
+    assert negotiate(value) in LOCALES
+    c = payerr.classify("paykka", "5004")
+    assert payerr.shopper_message(c, value)
+
+
+def test_the_cli_prints_reason_advice_and_the_message_in_a_language() -> None:
+    run = [sys.executable, "-m", "payerr", "explain", "paykka", "5004", "--lang", "zh-TW"]
+    out = subprocess.run(run, capture_output=True, text=True, check=True).stdout
+    assert "insufficient_funds" in out
+    assert "try_another_method" in out
+    assert "您的餘額不足" in out

@@ -42,6 +42,17 @@ def test_every_code_of_every_table_is_on_its_page() -> None:
             assert f"`{code}`" in page, (network, code)
 
 
+def test_the_reasons_page_is_made_from_the_vocabulary() -> None:
+    """docs/reasons.md is generated (``python tools/docs_hooks.py``) and committed, so that it
+    reads on GitHub too; it must say what payerr.Reason and payerr.Advice are today."""
+    page = (REPO / "docs" / "reasons.md").read_text(encoding="utf-8")
+    assert page == hooks().reasons_page(), "run: python tools/docs_hooks.py"
+    for reason in payerr.Reason:
+        assert f"| `{reason}` |" in page
+    for advice in payerr.Advice:
+        assert f"| `{advice}` |" in page
+
+
 def test_the_nav_names_every_code_page() -> None:
     nav = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     for uri in hooks().code_pages():

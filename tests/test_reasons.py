@@ -354,3 +354,19 @@ def test_fallbacks_name_what_the_status_or_the_wire_says() -> None:
     # An unknown code is unknown whatever the status says about the status.
     body = {"result": {"resultCode": "NEVER_SEEN", "resultStatus": "F", "resultMessage": "x"}}
     assert payerr.classify_http("antom", 400, body).reason is Reason.UNKNOWN
+
+
+def test_validate_refuses_a_bad_reason_and_points_out_a_missing_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from payerr._cli import main
+
+    path = tmp_path / "mine.toml"
+    head = 'schema = 1\n[provider]\nid = "antom"\n'
+    row = '[[code]]\ncode = "{}"\nmessage = "m"\noutcome = "failed"\ncategory = "user-action"\n'
+    path.write_text(head + row.format("A") + row.format("B") + 'reason = "suspected_fraud"\n')
+    assert main(["validate", str(path)]) == 1
+    assert "suspected_fraud goes only with risk" in capsys.readouterr().err
+    path.write_text(head + row.format("A"))
+    assert main(["validate", str(path)]) == 0
+    assert "1 row says reason 'unknown'" in capsys.readouterr().err

@@ -3,6 +3,8 @@
 - The home page is the README, and the changelog is ``CHANGELOG.md``: both live at the root of
   the repository (where GitHub and PyPI show them) and are copied in at build time, their links
   made relative to the site.
+- ``docs/reasons.md`` is generated from the reason vocabulary by ``python tools/docs_hooks.py``
+  and committed (``tests/test_docs.py`` keeps it equal), so it reads on GitHub too.
 - The code reference is generated from the mapping files, as installed: one page per provider
   and per card network, every code with its verdict, the provider's words, the shopper
   message and its source. :func:`code_pages` is what the build writes and what
@@ -325,9 +327,13 @@ def on_files(files: Any, config: Any) -> Any:
     generated = {
         "index.md": _site_links((ROOT / "README.md").read_text(encoding="utf-8")),
         "changelog.md": (ROOT / "CHANGELOG.md").read_text(encoding="utf-8"),
-        "reasons.md": reasons_page(),
         **code_pages(),
     }
     for uri, content in generated.items():
         files.append(File.generated(config, uri, content=content))
     return files
+
+
+if __name__ == "__main__":
+    # Regenerate the committed page made from the vocabulary (tests/test_docs.py checks it).
+    (ROOT / "docs" / "reasons.md").write_text(reasons_page(), encoding="utf-8")

@@ -167,9 +167,11 @@ def explain(
             that operation wins over the code's general row.
 
     Returns:
-        The :class:`CodeEntry` (for a network: its issuer response code row, else its Merchant
-        Advice Code row, as ``payerr explain visa 05`` shows them), or None when the code is
-        not mapped.
+        The :class:`CodeEntry`, or None when the code is not mapped. For a card network: its
+        issuer response code row, else its Merchant Advice Code row. Mastercard uses some
+        numbers for both (``03``, ``04``, ``21``...): this returns the issuer code, and
+        ``payerr.networks.network_table("mastercard").advice_code("03")`` the advice (which
+        says never reattempt); ``payerr explain mastercard 03`` prints both.
 
     Raises:
         UnknownProviderError: ``provider`` is neither a provider nor a card network.

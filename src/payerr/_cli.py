@@ -523,6 +523,15 @@ def _validate(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
                 problems.extend(exc.errors)
             else:
                 checked.append((doc.origin, len(doc.rows)))
+                unnamed = [r.code for r in doc.rows if r.reason is Reason.UNKNOWN]
+                if unnamed:  # allowed (old files load), and worth saying
+                    shown = ", ".join(unnamed[:5]) + (" ..." if len(unnamed) > 5 else "")
+                    print(
+                        f"payerr: note: {clean(name)}: {len(unnamed)} row"
+                        f"{'s say' if len(unnamed) != 1 else ' says'} reason 'unknown' "
+                        f"(add reason = \"...\" from payerr.Reason): {_terminal_safe(shown)}",
+                        file=sys.stderr,
+                    )
     else:
         for provider in registry.providers():
             try:

@@ -529,7 +529,7 @@ def _validate(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
                     print(
                         f"payerr: note: {clean(name)}: {len(unnamed)} row"
                         f"{'s say' if len(unnamed) != 1 else ' says'} reason 'unknown' "
-                        f"(add reason = \"...\" from payerr.Reason): {_terminal_safe(shown)}",
+                        f'(add reason = "..." from payerr.Reason): {_terminal_safe(shown)}',
                         file=sys.stderr,
                     )
     else:

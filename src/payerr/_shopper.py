@@ -297,23 +297,42 @@ def shopper_message(
         'Votre carte a expiré. Veuillez utiliser une autre carte.'
     """
     tag = negotiate(locale)
-    topic = ""
-    if classification.known and classification.operation is Operation.UNKNOWN:
-        topic = _topic(classification, registry)
-    context, key = message_key(classification, topic)
+    if registry is None:
+        registry = _default_registry()
+    # Known codes are shared Classification objects: their message's key is kept by identity
+    # (the cache holds the object, so its id cannot be reused), as the tables keep theirs.
+    cache_key = (id(classification), id(registry))
+    hit = _keys.get(cache_key)
+    if hit is not None and hit[0] is classification and hit[1] is registry:
+        lookup, key = hit[2], hit[3]
+    else:
+        topic = ""
+        if classification.known and classification.operation is Operation.UNKNOWN:
+            topic = _topic(classification, registry)
+        context, key = message_key(classification, topic)
+        lookup = key if context is None else f"{context}\x04{key}"
+        if len(_keys) >= _CACHE_LIMIT:
+            _keys.clear()
+        _keys[cache_key] = (classification, registry, lookup, key)
     catalog = _catalog(tag)
-    lookup = key if context is None else f"{context}\x04{key}"
     text = catalog.get(lookup)
     if text is None:
         text = catalog.get(key) or _catalog("en").get(lookup) or _catalog("en")[key]
     return text
 
 
-def _topic(c: Classification, registry: Registry | None) -> str:
-    if registry is None:
-        from payerr._registry import default_registry  # noqa: PLC0415 -- import cycle
+_keys: dict[tuple[int, int], tuple[Classification, Registry, str, str]] = {}
 
-        registry = default_registry()
+
+def _default_registry() -> Registry:
+    global _default_registry  # noqa: PLW0603 -- the import, done once, replaces this function
+    from payerr._registry import default_registry  # noqa: PLC0415 -- import cycle
+
+    _default_registry = default_registry
+    return default_registry()
+
+
+def _topic(c: Classification, registry: Registry) -> str:
     try:
         table = registry.table(c.provider)
     except PayerrError:  # a provider the registry lacks (or whose files fail) has no topics

@@ -24,6 +24,10 @@ print(json.dumps({
     "mappings": str(shipped_mappings_dir()),
     "rows": {p: len(payerr.default_registry().table(p).all_entries()) for p in payerr.providers()},
     "fraud": payerr.classify("antom", "FRAUD_REJECT").category,
+    "babel": "babel" in sys.modules,
+    "messages": {
+        t: payerr.shopper_message(payerr.classify("paykka", "5004"), t) for t in payerr.locales()
+    },
 }))
 """
 EXPECTED_ROWS = row_counts()
@@ -59,7 +63,11 @@ def test_wheel_carries_mappings_and_py_typed(wheel: Path) -> None:
     for provider in EXPECTED_ROWS:
         assert f"payerr/mappings/{provider}.toml" in names
     assert "payerr/py.typed" in names
-    assert not any(n.startswith(("tests/", "mappings/")) for n in names)
+    assert not any(n.startswith(("tests/", "mappings/", "locales/")) for n in names)
+    # Shopper messages: the compiled catalogs only (the .po sources stay in the repository).
+    for tag in payerr.locales():
+        assert f"payerr/locales/{tag.replace('-', '_')}/LC_MESSAGES/payerr.mo" in names
+    assert not any(n.endswith(".po") for n in names)
 
 
 def test_installed_wheel_works_from_another_folder(wheel: Path, tmp_path: Path) -> None:
@@ -79,6 +87,11 @@ def test_installed_wheel_works_from_another_folder(wheel: Path, tmp_path: Path) 
     assert Path(str(result["mappings"])).is_relative_to(target)
     assert result["rows"] == EXPECTED_ROWS
     assert result["fraud"] == "risk"
+    # Read from the wheel's .mo files with the standard library: no Babel at run time.
+    assert result["babel"] is False
+    messages = result["messages"]
+    assert isinstance(messages, dict)
+    assert len(set(messages.values())) == len(payerr.locales())
 
 
 def test_editable_install_reads_the_checkout(tmp_path: Path) -> None:

@@ -65,7 +65,7 @@ def pay(info: object, **kwargs: str) -> payerr.Classification:
 
 def same_verdict(a: payerr.Classification, b: payerr.Classification) -> bool:
     """Everything but the advice and its wait: what the provider's code decided."""
-    keep = {"network", "retry_after"}
+    keep = {"network", "retry_after", "advice"}
     return all(
         getattr(a, f.name) == getattr(b, f.name)
         for f in dataclasses.fields(a)
@@ -332,9 +332,17 @@ def test_other_non_string_macs_give_no_advice_code(value: object) -> None:
 
 def test_a_longer_provider_wait_wins() -> None:
     """SUSPECTED_RISK's row says 'retry after one working day' (86400 s): MAC 24's hour does not
-    shorten it; MAC 30's ten days lengthen it."""
+    shorten it. A network's wait never lengthens a risk refusal (it is no invitation to try a
+    refused card again); on an issuer's decline, MAC 30's ten days lengthen the wait. MAC 21
+    ("do not try again") wins over any wait, the provider's own included."""
     assert pay(card(merchantAdviceCode="24"), code="SUSPECTED_RISK").retry_after == 86400
-    assert pay(card(merchantAdviceCode="30"), code="SUSPECTED_RISK").retry_after == 864000
+    assert pay(card(merchantAdviceCode="30"), code="SUSPECTED_RISK").retry_after == 86400
+    declined = pay(card(merchantAdviceCode="30"), code="DO_NOT_HONOR")
+    assert (declined.retry_after, declined.advice) == (864000, payerr.Advice.CONTACT_ISSUER)
+    never = pay(card(merchantAdviceCode="21"), code="SUSPECTED_RISK")
+    assert (never.retry_after, never.advice) == (None, payerr.Advice.DO_NOT_RETRY)
+    stolen = pay(card(merchantAdviceCode="24"), code="LOST_CARD")
+    assert (stolen.retry_after, stolen.advice) == (None, payerr.Advice.DO_NOT_RETRY)
 
 
 def test_inquiry_and_notification_carry_advice_but_refunds_do_not() -> None:

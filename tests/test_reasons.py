@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from payerr._reasons import (
     STRIPE_DECLINE_CODES,
     advice_conflict,
     advice_for,
+    reason_fits,
 )
 from payerr._safety import Sent
 from payerr._taxonomy import CodeEntry
@@ -327,6 +329,12 @@ def test_derived_advice_is_always_consistent_and_a_given_one_is_checked(
         "action": "a", "user_message": "u", "retry_after": retry_after, "source": source,
         "reason": reason,
     }  # fmt: skip
+    if not reason_fits(reason, outcome, category):
+        # Only pending may carry a reason its verdict does not allow (what the provider said,
+        # kept while payerr is unsure); any other mismatch is refused.
+        with pytest.raises(ValueError, match="does not go with"):
+            Classification(**fields)  # type: ignore[arg-type]
+        return
     derived = Classification(**fields)  # type: ignore[arg-type]
     assert derived.advice is advice_for(outcome, category, reason, source=source,
                                         retry_after=retry_after)  # fmt: skip
@@ -370,3 +378,58 @@ def test_validate_refuses_a_bad_reason_and_points_out_a_missing_one(
     path.write_text(head + row.format("A"))
     assert main(["validate", str(path)]) == 0
     assert "1 row says reason 'unknown'" in capsys.readouterr().err
+
+
+def test_a_classification_refuses_a_reason_or_a_wait_it_cannot_have() -> None:
+    expired = payerr.classify("antom", "CARD_EXPIRED")
+    with pytest.raises(ValueError, match="does not go with a user-action verdict"):
+        dataclasses.replace(expired, reason=Reason.SUSPECTED_FRAUD)
+    for wait in (float("nan"), float("inf"), -5, "5", True):
+        with pytest.raises(ValueError, match="retry_after must be"):
+            dataclasses.replace(expired, retry_after=wait)  # type: ignore[arg-type]
+    assert dataclasses.replace(expired, retry_after=5).retry_after == 5.0
+    # payerr's own changes of verdict drop a reason the new verdict does not allow.
+    fraud = payerr.classify("antom", "FRAUD_REJECT")
+    assert fraud.reclassified(Outcome.FAILED, Category.RETRYABLE).reason is Reason.UNKNOWN
+    assert fraud.reclassified(Outcome.PENDING).reason is Reason.SUSPECTED_FRAUD  # unsure: kept
+
+
+def test_a_resend_payerr_gave_up_on_advises_inquire_at_every_provider() -> None:
+    """The policy stopped resending: the raised error's advice is inquire, whether the last
+    answer was a 503 or Antom's resultStatus U (docs.antom.com/ac/ams/idempotency)."""
+    import httpx
+
+    from .clients import policy
+    from .clock import FakeTime
+
+    answers = {
+        "antom": lambda: httpx.Response(200, json={"result": {
+            "resultCode": "REQUEST_TRAFFIC_EXCEED_LIMIT", "resultStatus": "U",
+            "resultMessage": "The request traffic exceeds the limit."}}),
+        "paykka": lambda: httpx.Response(503),
+    }  # fmt: skip
+    for provider, answer in answers.items():
+        sent: list[int] = []
+
+        def handler(
+            request: httpx.Request,
+            a: Callable[[], httpx.Response] = answer,
+            s: list[int] = sent,
+        ) -> httpx.Response:
+            s.append(1)
+            return a()
+
+        transport = payerr.PaymentTransport(
+            provider, transport=httpx.MockTransport(handler), policy=policy(FakeTime(), attempts=3)
+        )
+        with (
+            httpx.Client(transport=transport) as client,
+            pytest.raises(payerr.OutcomeUnknownError) as raised,
+        ):
+            client.post(
+                "https://provider.test/ams/api/v1/payments/pay",
+                json={"paymentRequestId": "p-1"},
+                headers={"Idempotency-Key": f"k-{provider}"},
+            )
+        assert len(sent) == 3
+        assert raised.value.classification.advice is Advice.INQUIRE, provider

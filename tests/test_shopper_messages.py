@@ -169,6 +169,16 @@ NEGOTIATED = [
     ("日本語", "en"),
     ("x" * 100_000, "en"),
     (",,,,", "en"),
+    ("zh-yue", "zh-Hant"),
+    ("yue-Hans", "zh-Hans"),  # the script wins
+    ("cmn", "zh-Hans"),
+    ("cmn-Hant", "zh-Hant"),
+    ("cmn-TW", "zh-Hant"),
+    ("  fr  ", "fr"),
+    ("EN", "en"),
+    ("pt-BR", "en"),
+    ("fr;q=1.5, ja", "ja"),  # q above 1 is not a q: the entry is ignored
+    ("*;q=0, ko", "ko"),
 ]
 
 
@@ -190,3 +200,62 @@ def test_the_cli_prints_reason_advice_and_the_message_in_a_language() -> None:
     assert "insufficient_funds" in out
     assert "try_another_method" in out
     assert "您的餘額不足" in out
+
+
+def test_what_the_shopper_is_told_never_contradicts_what_they_can_do() -> None:
+    # The merchant reused an order number (payerr knows it was the first send): the shopper
+    # paid nothing, so never "do not pay again".
+    for provider, code in (("paykka", "4020"), ("ottpay", "ORDER_USED"), ("paykka", "4002")):
+        c = payerr.classify(provider, code, first_send=True)
+        assert c.outcome is Outcome.FAILED
+        assert "pay again" not in payerr.shopper_message(c)
+    # The merchant's integration: nothing for the shopper to check or fix.
+    for code in ("2019", "2000", "1017"):
+        c = payerr.classify("paykka", code)
+        assert c.category is Category.MERCHANT_CONFIG
+        assert payerr.shopper_message(c).startswith("This payment cannot be processed right now")
+    # ...unless the shopper can act: another currency or payment method.
+    c = payerr.classify("antom", "CURRENCY_NOT_SUPPORT")
+    assert "currency" in payerr.shopper_message(c)
+    # A final failure never says "try again" (Antom: SYSTEM_ERROR "Do not retry").
+    for code in ("SYSTEM_ERROR", "OAUTH_FAILED"):
+        c = payerr.classify("antom", code)
+        assert c.category is Category.FINAL
+        for tag in ("en", "fr"):
+            text = payerr.shopper_message(c, tag).lower()
+            assert "again" not in text
+            assert "nouveau" not in text
+            assert "réessayer" not in text
+
+
+def test_a_wrong_argument_is_a_clear_error() -> None:
+    with pytest.raises(payerr.UsageError, match=r"error\.classification"):
+        payerr.shopper_message(ValueError("x"))  # type: ignore[arg-type]
+    with pytest.raises(payerr.UsageError, match="not a NoneType"):
+        payerr.shopper_message(None)  # type: ignore[arg-type]
+
+
+def columns(line: str) -> int:
+    import unicodedata
+
+    wide = ("W", "F")
+    return sum(
+        0
+        if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf")
+        else 2
+        if unicodedata.east_asian_width(c) in wide
+        else 1
+        for c in line
+    )
+
+
+@pytest.mark.parametrize("tag", LOCALES)
+def test_the_cli_fits_100_columns_in_every_language(
+    tag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from payerr._cli import main
+
+    for code in ("2019", "5004", "2016", "4006"):
+        assert main(["explain", "paykka", code, "--lang", tag]) == 0
+        out = capsys.readouterr().out
+        assert max(columns(line) for line in out.splitlines()) <= 100, (tag, code)

@@ -12,10 +12,12 @@ import csv
 import difflib
 import json
 import logging
+import re
 import sys
 import textwrap
 import time
 import tomllib
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
@@ -428,7 +430,8 @@ def _list(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
 
 
 _EXPORT_FIELDS = (
-    "provider", "code", "outcome", "category", "retryable", "message", "description",
+    "provider", "code", "outcome", "category", "retryable", "reason", "advice", "message",
+    "description",
     "provider_action", "action", "user_message", "retry_after", "retry_hint", "group", "note",
     "document", "seed", "doc_url", "spellings", "operations",
 )  # fmt: skip
@@ -454,6 +457,8 @@ def _export(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
             "operations",
             "outcome",
             "category",
+            "reason",
+            "advice",
             "message",
             "action",
             "document",
@@ -807,6 +812,8 @@ def _wrapped(head: str, text: str) -> list[str]:
     """``head`` and ``text`` wrapped at :data:`WIDTH`, later lines aligned under the text (a
     label longer than its column gets the text on the lines below)."""
     indent = " " * 13 if len(head) > 13 else " " * len(head)
+    if not text.isascii():
+        return _wrapped_wide(head, text, indent)
     wrapped = textwrap.wrap(
         text,
         WIDTH,
@@ -816,6 +823,41 @@ def _wrapped(head: str, text: str) -> list[str]:
         break_on_hyphens=False,
     )
     return ([head.rstrip()] if len(head) > 13 else []) + (wrapped or [head.rstrip()])
+
+
+def _columns(char: str) -> int:
+    """The columns a character takes on a terminal: 2 for wide East Asian characters, 0 for
+    combining marks (Thai vowels and tones), 1 otherwise."""
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _wrapped_wide(head: str, text: str, indent: str) -> list[str]:
+    """:func:`_wrapped` for text in any script: wrapped by display columns (Chinese, Japanese
+    and Korean characters take two), at a space where there is one, else between characters
+    (Chinese and Japanese put no spaces between words)."""
+    lines = [head.rstrip()] if len(head) > 13 else []
+    line = head if len(head) <= 13 else indent
+    used = sum(_columns(c) for c in line)
+    for word in re.findall(r"\S+\s*", text):
+        width = sum(_columns(c) for c in word.rstrip())
+        if used + width > WIDTH:
+            if width <= WIDTH - len(indent) and line.strip():  # it fits on a line of its own
+                lines.append(line.rstrip())
+                line, used = indent, len(indent)
+            elif width > WIDTH - len(indent):  # a long run without spaces: break it anywhere
+                for char in word:
+                    if used + _columns(char) > WIDTH:
+                        lines.append(line.rstrip())
+                        line, used = indent, len(indent)
+                    line += char
+                    used += _columns(char)
+                continue
+        line += word
+        used += sum(_columns(c) for c in word)
+    lines.append(line.rstrip())
+    return lines
 
 
 _REPEAT_NOTE = (

@@ -6,6 +6,7 @@ I/O, no clock, no randomness of its own (callers pass elapsed time and a jitter 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,6 +24,7 @@ from payerr._exceptions import (
     RiskError,
     UserActionError,
 )
+from payerr._reasons import Advice
 from payerr._safety import Sent
 from payerr._taxonomy import Category, Classification, Outcome
 from payerr._unknown import (
@@ -342,7 +344,9 @@ def conclusion(attempt: Attempt, call: Call) -> tuple[type[PaymentError], Classi
     if attempt.verdict.action is Action.RETRY and not later_hop:
         safe = call.generated_key is None or call.executed is None
         if c.outcome is not Outcome.FAILED:
-            return OutcomeUnknownError, c, safe
+            # A resultStatus U the policy stopped resending: like any call that gave up, the
+            # next step is to inquire (a resend is safe only where ``safe`` says so).
+            return OutcomeUnknownError, dataclasses.replace(c, advice=Advice.INQUIRE), safe
         if call.executed is not None:
             return OutcomeUnknownError, outcome_unknown(c, RESEND_ACTION), safe
         return RetryableError, c, safe

@@ -134,17 +134,27 @@ def refine(c: Classification, advice: NetworkAdvice | None) -> Classification:
     """``c`` carrying the network's advice, when ``c`` is an issuer's decline
     (:func:`is_issuer_decline`); otherwise ``c`` as it is.
 
-    Only ``network`` and, on a failure that is not retryable, a longer ``retry_after`` change.
+    Only ``network``, ``retry_after`` and the advice change. The network's "never reattempt
+    this card" wins over any wait (the provider's own included: Antom's SUSPECTED_RISK allows
+    one after a working day, Mastercard's MAC 21 never); a network's wait lengthens
+    ``retry_after`` on a decline that is not a risk refusal (a stolen card is never "retry in
+    an hour").
     """
     if advice is None or not is_issuer_decline(c):
         return c
     # Positional, every field read back by name: half the cost of dataclasses.replace.
     values = list(_VALUES(c))
     values[_NETWORK] = advice
+    values[_ADVICE] = None  # derived again, with the network's never_retry and wait
     wait = advice.retry_after
-    if wait is not None and not c.retryable and (c.retry_after is None or c.retry_after < wait):
+    if advice.never_retry:
+        values[_RETRY_AFTER] = None
+    elif (
+        wait is not None
+        and c.category is not Category.RISK
+        and (c.retry_after is None or c.retry_after < wait)
+    ):
         values[_RETRY_AFTER] = wait
-        values[_ADVICE] = None  # derived again: a named wait turns do_not_retry to retry_later
     return Classification(*values)
 
 

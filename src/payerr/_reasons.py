@@ -23,6 +23,7 @@ __all__ = [
     "advice_conflict",
     "advice_for",
     "reason_conflict",
+    "reason_fits",
     "status_reason",
     "verdict_key",
 ]
@@ -103,6 +104,9 @@ class Reason(StrEnum):
     can simply present it again."""
     USER_CANCELLED = "user_cancelled"
     """The payer cancelled or left the payment."""
+    AGREEMENT_INACTIVE = "agreement_inactive"
+    """A stored payment agreement or card token is not active (expired, revoked, never set
+    up): the payer sets it up again."""
     PAYMENT_METHOD_NOT_SUPPORTED = "payment_method_not_supported"
     """The payment method is unavailable or not supported for this payment or merchant."""
     CURRENCY_NOT_SUPPORTED = "currency_not_supported"
@@ -227,6 +231,7 @@ REASON_VERDICTS: dict[Reason, frozenset[str]] = {
     _R.PAYER_ACCOUNT_UNAVAILABLE: frozenset({"user-action", "final"}),
     _R.INTERRUPTED: frozenset({"user-action"}),
     _R.USER_CANCELLED: frozenset({"user-action", "final"}),
+    _R.AGREEMENT_INACTIVE: frozenset({"user-action", "merchant-config", "final"}),
     _R.PAYMENT_METHOD_NOT_SUPPORTED: frozenset({"user-action", "merchant-config", "final"}),
     _R.CURRENCY_NOT_SUPPORTED: frozenset({"merchant-config", "user-action"}),
     _R.INVALID_AMOUNT: frozenset({"merchant-config", "user-action"}),
@@ -315,6 +320,7 @@ _USER_ADVICE: dict[Reason, Advice] = {
     _R.INVALID_REQUEST: Advice.UPDATE_PAYMENT_DETAILS,
     _R.INVALID_AMOUNT: Advice.UPDATE_PAYMENT_DETAILS,
     _R.INTERRUPTED: Advice.UPDATE_PAYMENT_DETAILS,
+    _R.AGREEMENT_INACTIVE: Advice.UPDATE_PAYMENT_DETAILS,
     _R.DO_NOT_HONOR: Advice.CONTACT_ISSUER,
     _R.CARD_RESTRICTED: Advice.CONTACT_ISSUER,
     _R.CARD_NOT_ACTIVE: Advice.CONTACT_ISSUER,
@@ -345,12 +351,14 @@ def advice_for(
     *,
     source: str = "",
     retry_after: float | None = None,
+    never_retry: bool = False,
 ) -> Advice:
     """The next step for a verdict and a reason (the one table; see :class:`Advice`).
 
     Pending is ``inquire``, except an unknown result the provider settles by a resend of the
     same request (:data:`RESEND_SOURCE`): ``retry_same``. A failure that is not retryable
-    and would say ``do_not_retry`` says ``retry_later`` when a wait is named.
+    and would say ``do_not_retry`` says ``retry_later`` when a wait is named, unless the card
+    network says never to reattempt the card (``never_retry``): never wins.
     """
     key = verdict_key(outcome, category)
     if key == _PENDING:
@@ -360,7 +368,7 @@ def advice_for(
         if key == "user-action"
         else _VERDICT_ADVICE[key]
     )
-    if advice is Advice.DO_NOT_RETRY and retry_after is not None:
+    if advice is Advice.DO_NOT_RETRY and retry_after is not None and not never_retry:
         return Advice.RETRY_LATER
     return advice
 
@@ -372,6 +380,7 @@ def advice_conflict(
     *,
     source: str,
     retry_after: float | None,
+    never_retry: bool = False,
 ) -> str | None:
     """Why ``advice`` contradicts the verdict, or None when it does not."""
     key = verdict_key(outcome, category)
@@ -382,9 +391,23 @@ def advice_conflict(
             "advice retry_same on a pending verdict is only for a result the provider settles "
             f"by a resend ({RESEND_SOURCE} U)"
         )
-    if advice is Advice.DO_NOT_RETRY and retry_after is not None:
+    if advice is Advice.DO_NOT_RETRY and retry_after is not None and not never_retry:
         return "advice do_not_retry contradicts a retry_after"
+    if advice is Advice.RETRY_LATER and never_retry:
+        return "advice retry_later contradicts the card network's never_retry"
     return None
+
+
+_ALLOWED_BY_VALUE = {r.value: allowed for r, allowed in REASON_VERDICTS.items()}
+
+
+def reason_fits(reason: Reason, outcome: str, category: str | None) -> bool:
+    """Whether a Classification may carry ``reason``: its verdict is one the reason allows,
+    or it is pending (outcome unknown keeps what the provider said: a "duplicate" answered to
+    a resend, a decline under an HTTP status that contradicts it). String keys: cheap."""
+    if outcome == _PENDING:
+        return True
+    return (category if category is not None else outcome) in _ALLOWED_BY_VALUE[reason._value_]
 
 
 def reason_conflict(reason: Reason, outcome: str, category: str | None) -> str | None:

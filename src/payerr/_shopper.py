@@ -15,7 +15,7 @@ import threading
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from payerr._exceptions import PayerrError
+from payerr._exceptions import PayerrError, UsageError
 from payerr._operations import QUERIES, REFUND_OPERATIONS
 from payerr._reasons import REASON_VERDICTS, Reason
 from payerr._taxonomy import Category, Classification, Operation, Outcome
@@ -46,6 +46,7 @@ _ALIASES = {  # lower case: compared with lower-cased tags
     "tl": "fil",  # Tagalog: Filipino is its standard form (ISO 639-2 fil)
     "in": "id",  # Indonesian's withdrawn ISO 639 code, still sent by old Java and Android
     "zsm": "ms",  # Standard Malay
+    "cmn": "zh",  # Mandarin: Chinese, by its script or region
     "yue": "zh-hant",  # Cantonese, written in Traditional characters (Hong Kong, Macao)
 }
 _HANT_REGIONS = frozenset({"hk", "tw", "mo"})
@@ -73,7 +74,8 @@ def negotiate(locale: object) -> str:
     """The shipped locale for a BCP 47 tag or an ``Accept-Language`` value; ``en`` when none
     fits. Never raises: anything that is not text, or text that is not a tag, is English.
 
-    Each tag (in the header's order of preference, ``q=0`` excluded) is tried exactly, then
+    Each tag (in the header's order of preference, ``q=0`` excluded, an entry whose ``q`` is
+    not a number from 0 to 1 ignored, the first 32 entries read) is tried exactly, then
     through the fallbacks: Chinese by script (``zh-Hant``, ``zh-Hans``) or by region (Hong
     Kong, Taiwan, Macao: Traditional; any other: Simplified), Tagalog as Filipino, then its
     language alone (``fr-CA`` is ``fr``); ``es-ES`` finds no Spanish and falls to the next
@@ -128,13 +130,16 @@ def _lookup(tag: str) -> str | None:
     if exact is not None:
         return exact
     language = _ALIASES.get(subtags[0], subtags[0])
-    if language == "zh":
+    if language in ("zh", "zh-hant"):  # Chinese, or Cantonese ("yue", "zh-yue")
         rest = subtags[1:]
         if "hant" in rest:
             return "zh-Hant"
         if "hans" in rest:
-            return "zh-Hans"
-        return "zh-Hant" if any(s in _HANT_REGIONS for s in rest) else "zh-Hans"
+            return "zh-Hans"  # the script wins over the region and the language
+        cantonese = language == "zh-hant" or "yue" in rest
+        if cantonese or any(s in _HANT_REGIONS for s in rest):
+            return "zh-Hant"
+        return "zh-Hans"
     if language in _BY_LOWER:
         return _BY_LOWER[language]  # "fil", and an alias's own locale ("zh-hant")
     return _LANGUAGES.get(language)
@@ -190,6 +195,18 @@ _BY_CATEGORY = {
 _TRANSIENT = frozenset(
     {Reason.RATE_LIMITED, Reason.PROVIDER_ERROR, Reason.NETWORK_ERROR, Reason.ISSUER_UNAVAILABLE}
 )
+_SHOPPER_CAN_ACT = frozenset(
+    {
+        Reason.CURRENCY_NOT_SUPPORTED,
+        Reason.PAYMENT_METHOD_NOT_SUPPORTED,
+        Reason.CARD_NOT_SUPPORTED,
+        Reason.SESSION_EXPIRED,
+        Reason.AGREEMENT_INACTIVE,
+    }
+)
+"""Merchant-config reasons whose own message still helps the shopper (choose another method,
+refresh the page); any other merchant-config failure gets the merchant's "cannot be processed
+right now" message."""
 _CARD_OWN = frozenset(
     {
         Reason.CARD_EXPIRED,
@@ -248,6 +265,13 @@ def message_key(c: Classification, topic: str = "") -> tuple[str | None, str]:
         key = reason.value if reason in _PENDING_OWN else Reason.UNKNOWN.value
     elif c.category is Category.RISK:
         key = Reason.SUSPECTED_FRAUD.value  # neutral, whatever the reason: never say why
+    elif c.category is Category.MERCHANT_CONFIG and reason not in _SHOPPER_CAN_ACT:
+        # The merchant's integration or account: nothing the shopper can check or fix.
+        key = Reason.MERCHANT_NOT_ENABLED.value
+    elif reason in _TRANSIENT and c.category is not Category.RETRYABLE:
+        key = _BY_CATEGORY[c.category] if c.category is not None else "failed"  # no "again"
+    elif reason is Reason.AUTHENTICATION_FAILED and c.category is Category.FINAL:
+        key = Reason.GENERIC_DECLINE.value  # its message says "try again": not when final
     elif reason is not Reason.UNKNOWN and c.category in REASON_VERDICTS[reason]:
         key = reason.value
     else:
@@ -291,11 +315,23 @@ def shopper_message(
     Returns:
         The message; never empty.
 
+    Raises:
+        UsageError: ``classification`` is not a :class:`Classification` (an exception's is
+            ``error.classification``).
+
     Example:
         >>> c = payerr.classify("antom", "CARD_EXPIRED")
         >>> payerr.shopper_message(c, "fr-CA,fr;q=0.9,en;q=0.5")
         'Votre carte a expiré. Veuillez utiliser une autre carte.'
     """
+    if not isinstance(classification, Classification):
+        what = type(classification).__name__
+        hint = (
+            " (for an error, pass error.classification)"
+            if isinstance(classification, BaseException)
+            else ""
+        )
+        raise UsageError(f"shopper_message takes a Classification, not a {what}{hint}")
     tag = negotiate(locale)
     if registry is None:
         registry = _default_registry()
@@ -309,8 +345,22 @@ def shopper_message(
         topic = ""
         if classification.known and classification.operation is Operation.UNKNOWN:
             topic = _topic(classification, registry)
-        context, key = message_key(classification, topic)
-        lookup = key if context is None else f"{context}\x04{key}"
+        # A fresh classification (each answer's own message) of a verdict seen before: its
+        # key by the verdict's plain strings (enum members hash in Python, strings in C).
+        category = classification.category
+        verdict = (
+            classification.outcome._value_,
+            None if category is None else category._value_,
+            classification.reason._value_,
+            classification.operation._value_,
+            topic,
+        )
+        found = _by_verdict.get(verdict)
+        if found is None:
+            context, key = message_key(classification, topic)
+            found = (key if context is None else f"{context}\x04{key}", key)
+            _by_verdict[verdict] = found  # bounded: a product of small vocabularies
+        lookup, key = found
         if len(_keys) >= _CACHE_LIMIT:
             _keys.clear()
         _keys[cache_key] = (classification, registry, lookup, key)
@@ -322,6 +372,7 @@ def shopper_message(
 
 
 _keys: dict[tuple[int, int], tuple[Classification, Registry, str, str]] = {}
+_by_verdict: dict[tuple[str, str | None, str, str, str], tuple[str, str]] = {}
 
 
 def _default_registry() -> Registry:

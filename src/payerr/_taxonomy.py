@@ -10,7 +10,9 @@ import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
 
-from payerr._reasons import Advice, Reason, advice_conflict, advice_for
+from payerr._reasons import Advice, Reason, advice_conflict, advice_for, reason_fits
+
+_FOREVER = float("inf")
 
 __all__ = [
     "DEFAULT_ACTIONS",
@@ -305,19 +307,35 @@ class Classification:
             )
         if self.retryable != (self.category == Category.RETRYABLE):
             raise ValueError("retryable is True exactly when the category is retryable")
+        wait = self.retry_after
+        if wait is not None and (
+            type(wait) is not float or not 0.0 <= wait < _FOREVER  # NaN fails both
+        ):
+            if type(wait) is not int or wait < 0:
+                raise ValueError(f"retry_after must be None or seconds, 0 or more: got {wait!r}")
+            object.__setattr__(self, "retry_after", float(wait))
         if type(self.reason) is not Reason:
             object.__setattr__(self, "reason", Reason(self.reason))
+        outcome, category = self.outcome._value_, self.category
+        verdict = outcome if category is None else category._value_
+        if not reason_fits(self.reason, outcome, verdict if category is not None else None):
+            raise ValueError(
+                f"reason {self.reason!s} does not go with a {verdict} verdict "
+                "(payerr.Reason lists the verdicts each allows; pending may keep any)"
+            )
+        never = self.network is not None and self.network.never_retry
         advice = self.advice
         if advice is None:
             object.__setattr__(
                 self,
                 "advice",
                 advice_for(
-                    self.outcome,
-                    self.category,
+                    outcome,
+                    category,
                     self.reason,
                     source=self.source,
                     retry_after=self.retry_after,
+                    never_retry=never,
                 ),
             )
             return
@@ -325,7 +343,12 @@ class Classification:
             advice = Advice(advice)
             object.__setattr__(self, "advice", advice)
         why = advice_conflict(
-            advice, self.outcome, self.category, source=self.source, retry_after=self.retry_after
+            advice,
+            outcome,
+            category,
+            source=self.source,
+            retry_after=self.retry_after,
+            never_retry=never,
         )
         if why is not None:
             raise ValueError(why)
@@ -363,6 +386,8 @@ class Classification:
         outcome, category, retryable = Classification.consistent(outcome, category)
         default_action, user_message = Classification.defaults(outcome, category)
         changes.setdefault("advice", None)  # derived again from the new verdict
+        if "reason" not in changes and not reason_fits(self.reason, outcome, category):
+            changes["reason"] = Reason.UNKNOWN  # the provider's reason no longer says why
         return dataclasses.replace(
             self,
             outcome=outcome,

@@ -26,6 +26,7 @@ from payerr._exceptions import (
     FinalError,
     MappingError,
     MerchantConfigError,
+    NotificationLedgerError,
     OutcomeUnknownError,
     PayerrError,
     PaymentError,
@@ -40,6 +41,7 @@ from payerr._ledger_redis import RedisCallLedger
 from payerr._logs import add_payment_context
 from payerr._network_tables import card_networks as _card_networks
 from payerr._network_tables import network_table as _network_table
+from payerr._notifications import Ack, Notification, SignatureError, verify_notification
 from payerr._policy import RetryPolicy
 from payerr._reasons import Advice, Reason
 from payerr._redaction import RedactSensitive
@@ -67,6 +69,7 @@ if typing.TYPE_CHECKING:
     from payerr._network_codes import AdviceCode, IssuerCode
 
 __all__ = [
+    "Ack",
     "Advice",
     "AsyncPaymentTransport",
     "AttemptRecord",
@@ -78,6 +81,8 @@ __all__ = [
     "MappingError",
     "MemoryCallLedger",
     "MerchantConfigError",
+    "Notification",
+    "NotificationLedgerError",
     "Operation",
     "Outcome",
     "OutcomeUnknownError",
@@ -93,6 +98,7 @@ __all__ = [
     "RetryPolicy",
     "RetryableError",
     "RiskError",
+    "SignatureError",
     "UnknownProviderError",
     "UsageError",
     "UserActionError",
@@ -111,6 +117,7 @@ __all__ = [
     "shopper_message",
     "stop_before_timeout",
     "stop_when_budget_spent",
+    "verify_notification",
     "wait_retry_after",
 ]
 

@@ -25,6 +25,7 @@ __all__ = [
     "FinalError",
     "MappingError",
     "MerchantConfigError",
+    "NotificationLedgerError",
     "OutcomeUnknownError",
     "PayerrError",
     "PaymentError",
@@ -311,6 +312,18 @@ class ReattemptStoreError(PayerrError):
         self.operation = operation
         self.kept = kept
         self.unwritten = unwritten
+
+
+class NotificationLedgerError(PayerrError):
+    """The shared ledger could not say whether a notification was verified before.
+
+    payerr does not guess either way ("new" could ship an order twice, "seen" would drop
+    it): answer the notification with an error status, and the provider redelivers later.
+    The Redis error is its ``__cause__``.
+
+    Example:
+        ``except payerr.NotificationLedgerError: return Response(status_code=503)``
+    """
 
 
 class UnknownProviderError(PayerrError, ValueError):

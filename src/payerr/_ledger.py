@@ -180,6 +180,7 @@ class MemoryCallLedger:
         self.ttl = positive_ttl(ttl)
         self.clock = clock
         self._entries: OrderedDict[LedgerKey, _Entry] = OrderedDict()
+        self._notifications: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
         _LEDGERS.add(self)
 
@@ -191,6 +192,28 @@ class MemoryCallLedger:
         """Forget every key (for tests: a new process's state)."""
         with self._lock:
             self._entries.clear()
+            self._notifications.clear()
+
+    def first_notification(self, key: str, ttl: float) -> bool:
+        """Whether a verified notification is new to this process (and note it, for ``ttl``
+        seconds): :func:`payerr.verify_notification`'s ``duplicate``.
+
+        Args:
+            key: the provider and the notification's id.
+            ttl: seconds to remember it.
+
+        Returns:
+            True the first time, False for a redelivery seen within ``ttl``.
+        """
+        now = self.clock()
+        with self._lock:
+            seen = self._notifications
+            until = seen.get(key)
+            seen[key] = now + ttl
+            seen.move_to_end(key)
+            while len(seen) > self.max_keys:
+                seen.popitem(last=False)
+            return until is None or until <= now
 
     def begin(self, keys: Sequence[LedgerKey]) -> Earlier:
         now = self.clock()

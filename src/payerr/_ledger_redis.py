@@ -52,7 +52,7 @@ import anyio
 
 from payerr import _log
 from payerr._decide import AttemptRecord
-from payerr._exceptions import UsageError
+from payerr._exceptions import NotificationLedgerError, UsageError
 from payerr._ledger import (
     DEFAULT_LEDGER_TTL,
     DEFAULT_ORDER_TTL,
@@ -472,6 +472,36 @@ class RedisCallLedger:
             self._run(self._end_step(keys, executed, last))
         except Exception as exc:
             self._unreachable(exc, None)
+
+    def first_notification(self, key: str, ttl: float) -> bool:
+        """Whether a verified notification is new to the fleet (and note it, for ``ttl``
+        seconds, with one ``SET NX EX``): :func:`payerr.verify_notification`'s ``duplicate``.
+
+        Args:
+            key: the provider and the notification's id.
+            ttl: seconds to remember it.
+
+        Returns:
+            True the first time any worker verified it, False for a redelivery.
+
+        Raises:
+            NotificationLedgerError: Redis could not say. payerr does not guess: "new" could
+                ship an order twice, "seen" would lose it; answer with an error status and
+                the provider redelivers later.
+            UsageError: this ledger has a ``redis.asyncio`` client.
+        """
+        self._sync_only()
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+        name = f"{self.prefix}:notification:{digest}"
+        try:
+            created = self.client.set(name, b"1", nx=True, ex=max(1, int(ttl)))
+        except Exception as exc:
+            raise NotificationLedgerError(
+                "the call ledger's Redis could not say whether this notification was verified "
+                f"before ({type(exc).__name__}): answer with an error status, the provider "
+                "redelivers"
+            ) from exc
+        return bool(created)
 
     async def abegin(self, keys: Sequence[LedgerKey]) -> Earlier:
         """:meth:`begin` for the async transport.

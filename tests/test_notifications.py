@@ -1,0 +1,275 @@
+"""Verified notifications: signed by code that is not payerr's, forgeries refused.
+
+Antom and Alipay+ notifications are signed with Antom's official SDK signer
+(``com.alipay.ams.api.tools.signature_tool.sign``: docs.antom.com/ac/ams/digital_signature,
+``"<METHOD> <path>\\n<client-id>.<request-time>.<body>"``, SHA256withRSA, base64 then
+URL-encoded) with a key pair made here. OTT Pay callbacks are sealed by :func:`ottpay_seal`,
+written from docs.ottpay.com/payment-api/appendix-a in this module (and checked against that
+page's own worked example), independent of payerr's verifier.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import padding as sym_padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import payerr
+from payerr import Advice, Operation, Outcome, SignatureError
+
+from .notify_signers import (
+    OTHER_PRIVATE,
+    PATH,
+    PUBLIC,
+    antom_body,
+    signed,
+)
+
+
+def verify(body: str | bytes, headers: Any, **kwargs: Any) -> payerr.Notification:
+    options: dict[str, Any] = {"method": "POST", "path": PATH, "public_key": PUBLIC}
+    options.update(kwargs)
+    provider = options.pop("provider", "antom")
+    return payerr.verify_notification(provider, headers=headers, body=body, **options)
+
+
+@pytest.fixture(autouse=True)
+def fresh_memory() -> Iterator[None]:
+    from payerr import _notifications
+
+    _notifications._SEEN.ids.clear()
+    yield
+    _notifications._SEEN.ids.clear()
+
+
+# -- what a real notification gives --------------------------------------------------------
+
+
+def alipay_plus_body() -> str:
+    """notifyPayment as docs.alipayplus.com/alipayplus/alipayplus/api_acq/notify_payment
+    shows it: the outcome in ``paymentResult``."""
+    return json.dumps({
+        "paymentResult": {"resultCode": "SUCCESS", "resultStatus": "S",
+                          "resultMessage": "Success"},
+        "paymentRequestId": "pay_req_01",
+        "paymentId": "20240528000000001",
+        "paymentAmount": {"value": "4200", "currency": "SGD"},
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize("provider", ["antom", "alipay_plus"])
+def test_a_signed_notification_is_verified_classified_and_acknowledged(provider: str) -> None:
+    body = antom_body() if provider == "antom" else alipay_plus_body()
+    note = verify(body, signed(body), provider=provider)
+    assert note.provider == provider
+    assert note.classification.outcome is Outcome.SUCCESS
+    assert note.classification.operation is Operation.NOTIFICATION
+    assert not note.duplicate
+    # docs.antom.com/ac/ref/notification: the fixed acknowledgement.
+    assert note.ack.status_code == 200
+    assert json.loads(note.ack.body) == {
+        "result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "success"}
+    }
+    assert note.data["paymentId"] == "20240528000000001"
+
+
+def test_the_truth_rules_hold_for_notifications() -> None:
+    pending = antom_body(notifyType="PAYMENT_PENDING")
+    assert verify(pending, signed(pending)).classification.outcome is Outcome.PENDING
+    declined = antom_body("USER_BALANCE_NOT_ENOUGH", "F")
+    c = verify(declined, signed(declined)).classification
+    assert (c.outcome, c.reason, c.advice) == (
+        Outcome.FAILED,
+        payerr.Reason.INSUFFICIENT_FUNDS,
+        Advice.TRY_ANOTHER_METHOD,
+    )
+
+
+def test_a_redelivery_is_a_duplicate_with_the_same_id() -> None:
+    body = antom_body()
+    first = verify(body, signed(body))
+    again = verify(body, signed(body))
+    assert (first.duplicate, again.duplicate) == (False, True)
+    assert first.notification_id == again.notification_id
+    # The pending notice and the result of the same payment are two events.
+    pending = antom_body(notifyType="PAYMENT_PENDING", result=None)
+    assert verify(pending, signed(pending)).notification_id != first.notification_id
+
+
+def test_keys_as_pem_or_the_bare_base64_the_console_shows() -> None:
+    body = antom_body()
+    bare = "".join(PUBLIC.strip().splitlines()[1:-1])
+    assert verify(body, signed(body), public_key=bare).classification.is_success
+    assert verify(body, signed(body), public_key=PUBLIC.encode()).classification.is_success
+    with pytest.raises(payerr.UsageError, match="not an RSA public key"):
+        verify(body, signed(body), public_key="not a key")
+
+
+def test_headers_in_any_form_and_case() -> None:
+    import httpx
+
+    body = antom_body()
+    headers = signed(body)
+    pairs = [(k.upper(), v) for k, v in headers.items()]
+    assert verify(body, pairs).classification.is_success
+    assert verify(body, httpx.Headers(headers)).classification.is_success
+
+
+# -- forgeries ---------------------------------------------------------------------------------
+
+
+def forgeries() -> list[tuple[str, Any, Any, dict[str, Any]]]:
+    decline = antom_body("USER_BALANCE_NOT_ENOUGH", "F")
+    success = antom_body()
+    good = signed(decline)
+    sig = good["Signature"].rpartition("=")[0]
+    signature = good["Signature"].partition("signature=")[2]
+    return [
+        ("a decline rewritten as success", success, good, {}),
+        ("the body re-serialised", json.dumps(json.loads(decline)), good, {}),
+        ("another path", decline, good, {"path": "/other"}),
+        ("another method", decline, good, {"method": "PUT"}),
+        ("no signature header", decline, {k: v for k, v in good.items() if k != "Signature"}, {}),
+        ("no client-id", decline, {k: v for k, v in good.items() if k != "Client-Id"}, {}),
+        ("a doubled signature", decline, [*good.items(), ("signature", good["Signature"])], {}),
+        ("another key", decline, signed(decline, private=OTHER_PRIVATE), {}),
+        ("a truncated signature", decline, {**good, "Signature": good["Signature"][:-20]}, {}),
+        ("garbage base64", decline, {**good, "Signature": sig + "=!!!notbase64!!!"}, {}),
+        ("another algorithm", decline, {**good, "Signature": good["Signature"].replace(
+            "RSA256", "RSA128")}, {}),
+        ("a lone surrogate", decline, {**good, "Client-Id": "SANDBOX\ud800"}, {}),
+        ("megabytes in a header", decline, {**good, "Request-Time": "1" * 3_000_000}, {}),
+        ("another client-id", decline, {**good, "Client-Id": "SANDBOX_OTHER"}, {}),
+        ("another request-time", decline, {**good, "Request-Time": "2024-05-28T12:12:13+08:00"},
+         {}),
+        ("the signature of another body", success, {**good, "Signature":
+            good["Signature"].replace(signature, signature[::-1])}, {}),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "body", "headers", "kwargs"), forgeries(), ids=lambda x: x
+                         if isinstance(x, str) else "")  # fmt: skip
+def test_no_forgery_is_believed(name: str, body: str, headers: Any, kwargs: dict[str, Any]) -> None:
+    with pytest.raises(SignatureError) as raised:
+        verify(body, headers, **kwargs)
+    text = str(raised.value)
+    assert len(text) < 600, name  # a bounded excerpt, never the body or a header whole
+    assert "4200" not in text or len(text) < 600
+
+
+def test_an_error_never_carries_a_card_number_from_the_body() -> None:
+    body = antom_body(cardNo="4111 1111 1111 1111")
+    with pytest.raises(SignatureError) as raised:
+        verify(body, signed(antom_body()))
+    assert "4111 1111 1111 1111" not in str(raised.value)
+    assert "1111 1111 1111" not in str(raised.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["signature", "client-id", "request-time", "x", "Signature"]),
+        st.text(max_size=200) | st.binary(max_size=100),
+        max_size=5,
+    ),
+    st.binary(max_size=400) | st.text(max_size=400),
+)
+def test_hostile_input_raises_only_signature_error(headers: dict[str, Any], body: Any) -> None:
+    with contextlib.suppress(SignatureError):  # anything else fails the test
+        verify(body, headers)
+
+
+def test_paykka_is_refused_until_its_scheme_is_published() -> None:
+    with pytest.raises(payerr.UsageError, match="does not guess"):
+        payerr.verify_notification(
+            "paykka", method="POST", path="/", headers={}, body=b"{}", public_key=PUBLIC
+        )
+
+
+# -- OTT Pay -----------------------------------------------------------------------------------
+
+
+def ottpay_seal(data: dict[str, str], signkey: str) -> dict[str, str]:
+    """A callback as docs.ottpay.com/payment-api/appendix-a builds one: md5 of the values in
+    key-name order, upper case; the AES key is the 16-character middle of the upper-case MD5
+    of md5 + signkey; AES-ECB, PKCS5 padding, base64."""
+    values = "".join(data[k] for k in sorted(data))
+    md5 = hashlib.md5(values.encode(), usedforsecurity=False).hexdigest().upper()
+    key = hashlib.md5((md5 + signkey).encode(), usedforsecurity=False).hexdigest().upper()[8:24]
+    padder = sym_padding.PKCS7(128).padder()
+    plain = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    padded = padder.update(plain) + padder.finalize()
+    encryptor = Cipher(algorithms.AES(key.encode()), modes.ECB()).encryptor()
+    sealed = base64.b64encode(encryptor.update(padded) + encryptor.finalize()).decode()
+    return {"rsp_code": "SUCCESS", "rsp_msg": "success", "merchant_id": "ON00004652",
+            "data": sealed, "md5": md5}  # fmt: skip
+
+
+APPENDIX_A = {
+    "orderId": "1234567890",
+    "idCardName": "张三",
+    "idCardNum": "123456789012345678",
+    "bankCardNum": "62000000000010",
+    "mobile": "13711111111",
+    "idCardType": "1",
+}
+
+
+def test_our_ottpay_sealer_reproduces_the_documents_worked_example() -> None:
+    sealed = ottpay_seal(APPENDIX_A, "6698851A525C9433")
+    assert sealed["md5"] == "C12F9560769C2CB55E6954935B325916"  # Appendix A, step 2
+    assert sealed["data"].startswith("Y2+GoqBBPc6EJ9JzXRFoOziKd+DqWg5F")  # step 5
+
+
+def test_an_ottpay_callback_is_verified_and_classified() -> None:
+    data = {"order_id": "OP0001", "order_status": "captured", "amount": "1000",
+            "merchant_id": "ON00004652"}  # fmt: skip
+    body = json.dumps(ottpay_seal(data, "SIGNKEY0123456789"))
+    note = payerr.verify_notification(
+        "ottpay", method="POST", path="/cb", headers={}, body=body, public_key="SIGNKEY0123456789"
+    )
+    assert note.classification.outcome is Outcome.SUCCESS
+    assert note.notification_id == "OP0001:captured"
+    assert note.data["data"]["order_id"] == "OP0001"
+    assert note.ack.status_code == 200
+
+
+@pytest.mark.parametrize("what", ["signkey", "md5", "data", "values"])
+def test_an_ottpay_forgery_is_refused(what: str) -> None:
+    data = {"order_id": "OP0002", "order_status": "captured"}
+    sealed = ottpay_seal(data, "SIGNKEY")
+    key = "SIGNKEY"
+    if what == "signkey":
+        key = "OTHERKEY"
+    elif what == "md5":
+        sealed["md5"] = "0" * 32
+    elif what == "data":
+        sealed["data"] = sealed["data"][:-8] + "AAAAAAA="
+    else:  # a forger who knows the scheme but not the key seals other values
+        sealed = {**ottpay_seal({"order_id": "OP0002", "order_status": "authorised"}, "GUESS"),
+                  "md5": sealed["md5"]}  # fmt: skip
+    with pytest.raises(SignatureError):
+        payerr.verify_notification(
+            "ottpay", method="POST", path="/cb", headers={}, body=json.dumps(sealed),
+            public_key=key,
+        )  # fmt: skip
+
+
+# -- shared by a fleet --------------------------------------------------------------------------
+
+
+def test_a_memory_ledger_remembers_per_ledger() -> None:
+    ledger = payerr.MemoryCallLedger()
+    body = antom_body()
+    assert not verify(body, signed(body), ledger=ledger).duplicate
+    assert verify(body, signed(body), ledger=ledger).duplicate
+    assert not verify(body, signed(body), ledger=payerr.MemoryCallLedger()).duplicate

@@ -1,0 +1,57 @@
+"""A notification delivered to several workers is new to exactly one of them, when they share
+a RedisCallLedger on a real redis-server; and when Redis cannot say, payerr does not guess."""
+
+from __future__ import annotations
+
+import multiprocessing
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import payerr
+
+from . import redis_server
+from .ledgers import quick_client
+from .notify_signers import PATH, PUBLIC, antom_body, signed
+from .notify_worker import verify_in_process
+from .redis_server import running_redis
+
+
+def arguments() -> dict[str, Any]:
+    body = antom_body()
+    return {"method": "POST", "path": PATH, "headers": signed(body), "body": body,
+            "public_key": PUBLIC}  # fmt: skip
+
+
+def test_a_redelivery_to_another_worker_is_a_duplicate(redis_port: int) -> None:
+    """Four processes verify the same notification at once: one is told it is new."""
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(4), context.Queue()
+    processes = [
+        context.Process(target=verify_in_process, args=(redis_port, arguments(), barrier, results))
+        for _ in range(4)
+    ]
+    for process in processes:
+        process.start()
+    duplicates = [results.get(timeout=60) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+        assert process.exitcode == 0
+    results.close()
+    results.join_thread()
+    assert sorted(duplicates) == [False, True, True, True]
+
+
+def test_when_redis_cannot_say_payerr_does_not_guess(tmp_path: Path) -> None:
+    redis_server.skip_unless_installed()
+    with running_redis(tmp_path) as port:
+        client = quick_client(port, timeout=0.5)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", payerr.RedisConfigWarning)
+            ledger = payerr.RedisCallLedger(client, prefix="notify-down", max_wait=5.0)
+        assert not payerr.verify_notification("antom", ledger=ledger, **arguments()).duplicate
+        client.shutdown(nosave=True)
+    with pytest.raises(payerr.NotificationLedgerError, match="redelivers"):
+        payerr.verify_notification("antom", ledger=ledger, **arguments())

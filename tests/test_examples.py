@@ -24,6 +24,11 @@ EXPECTED = {
     ],
     "async_client.py": ["'success': 34", "'UserActionError': 10", "'pending': 6"],
     "tenacity_loop.py": ["attempt 2 failed; retrying", "charged: success"],
+    "notifications_asgi.py": [
+        "deliveries answered: [200, 200, 200]",
+        "forged success answered: 401",
+        "handled once: ['order-1001: success (SUCCESS)']",
+    ],
     "json_logs.py": [
         '"event": "payerr.retry_scheduled"',
         '"event": "payerr.request_failed"',

@@ -194,6 +194,12 @@ class MemoryCallLedger:
             self._entries.clear()
             self._notifications.clear()
 
+    def forget_notification(self, key: str) -> None:
+        """Forget a verified notification (its handling failed): see
+        :meth:`payerr.Notification.forget`."""
+        with self._lock:
+            self._notifications.pop(key, None)
+
     def first_notification(self, key: str, ttl: float) -> bool:
         """Whether a verified notification is new to this process (and note it, for ``ttl``
         seconds): :func:`payerr.verify_notification`'s ``duplicate``.

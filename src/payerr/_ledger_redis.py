@@ -473,6 +473,26 @@ class RedisCallLedger:
         except Exception as exc:
             self._unreachable(exc, None)
 
+    def forget_notification(self, key: str) -> None:
+        """Forget a verified notification (its handling failed): see
+        :meth:`payerr.Notification.forget`.
+
+        Raises:
+            NotificationLedgerError: Redis could not forget it.
+            UsageError: this ledger has a ``redis.asyncio`` client.
+        """
+        self._sync_only()
+        try:
+            self.client.delete(self._notification_key(key))
+        except Exception as exc:
+            raise NotificationLedgerError(
+                f"the call ledger's Redis could not forget a notification ({type(exc).__name__})"
+            ) from exc
+
+    def _notification_key(self, key: str) -> str:
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+        return f"{self.prefix}:notification:{digest}"
+
     def first_notification(self, key: str, ttl: float) -> bool:
         """Whether a verified notification is new to the fleet (and note it, for ``ttl``
         seconds, with one ``SET NX EX``): :func:`payerr.verify_notification`'s ``duplicate``.
@@ -491,8 +511,7 @@ class RedisCallLedger:
             UsageError: this ledger has a ``redis.asyncio`` client.
         """
         self._sync_only()
-        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
-        name = f"{self.prefix}:notification:{digest}"
+        name = self._notification_key(key)
         try:
             created = self.client.set(name, b"1", nx=True, ex=max(1, int(ttl)))
         except Exception as exc:

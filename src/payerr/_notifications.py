@@ -141,6 +141,9 @@ class Notification:
         ack: the acknowledgement to answer with.
         data: the notification's fields as the provider sent them (OTT Pay's decrypted).
 
+    If handling it fails, call :meth:`forget` and answer with an error status: the
+    provider's redelivery is then new again, never skipped as a duplicate.
+
     Example:
         ``note = payerr.verify_notification("antom", method="POST", path=request.url.path,
         headers=request.headers, body=await request.body(), public_key=ANTOM_PUBLIC_KEY)``
@@ -152,6 +155,22 @@ class Notification:
     duplicate: bool
     ack: Ack
     data: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    _memory: Any = field(repr=False, compare=False, default=None)
+    _key: str = field(repr=False, compare=False, default="")
+
+    def forget(self) -> None:
+        """Forget that this notification was verified (handling it failed): the provider's
+        next delivery is not a duplicate.
+
+        Raises:
+            NotificationLedgerError: the shared ledger could not forget it (answer with an
+                error status all the same; a redelivery will then say duplicate, so keep
+                your own record of what you handled).
+        """
+        if self._memory is None:
+            _SEEN.forget(self._key)
+        else:
+            self._memory.forget_notification(self._key)
 
 
 # -- the acknowledgements ------------------------------------------------------------------
@@ -501,6 +520,10 @@ class _Seen:
         self.ids: OrderedDict[str, float] = OrderedDict()
         self.lock = threading.Lock()
 
+    def forget(self, key: str) -> None:
+        with self.lock:
+            self.ids.pop(key, None)
+
     def first(self, key: str, now: float, ttl: float) -> bool:
         with self.lock:
             until = self.ids.get(key)
@@ -626,7 +649,6 @@ def verify_notification(
     if operation is Operation.UNKNOWN:
         operation = Operation.NOTIFICATION
     classification = classify_http(name, 200, classified, registry=registry, operation=operation)
-    duplicate = not _first_time(
-        ledger, f"{name}:{notification_id}", time.time() if now is None else now
-    )
-    return Notification(name, classification, notification_id, duplicate, ack, data)
+    key = f"{name}:{notification_id}"
+    duplicate = not _first_time(ledger, key, time.time() if now is None else now)
+    return Notification(name, classification, notification_id, duplicate, ack, data, ledger, key)

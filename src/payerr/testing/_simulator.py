@@ -4,10 +4,15 @@ The providers' memory is an order book (``_state``); the HTTP side lives in ``_h
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections import Counter
 from types import TracebackType
 
+import httpx
+
+from payerr._exceptions import UsageError
 from payerr.testing import _signing
 from payerr.testing._http_handler import Connections, SimulatorServer
 from payerr.testing._state import OrderBook
@@ -222,6 +227,66 @@ class ProviderSimulator:
         cancelled since), or None when it never ran. The ground truth to check a
         classification against."""
         return self._book.outcome_of(payment, operation)
+
+    def notify(
+        self,
+        url: str,
+        payment: str,
+        *,
+        times: int = 1,
+        client_id: str = "SANDBOX_SIMULATOR",
+        request_time: str = "2026-01-01T00:00:00Z",
+    ) -> list[httpx.Response]:
+        """Push Antom's ``notifyPayment`` for ``payment`` (its ``paymentRequestId``) to a
+        merchant URL, signed as Antom signs it (:attr:`antom_public_key` verifies it), and
+        ``times`` times over, as Antom redelivers until acknowledged.
+
+        The body says what the simulator really did: ``PAYMENT_RESULT`` with SUCCESS or a
+        decline, or ``PAYMENT_PENDING`` (docs.antom.com/ac/ams/paymentrn_online).
+
+        Args:
+            url: the merchant's notification endpoint.
+            payment: the payment's request id (as sent in ``paymentRequestId``).
+            times: deliveries to make.
+            client_id: the ``client-id`` header.
+            request_time: the ``request-time`` header.
+
+        Returns:
+            The merchant's answer to each delivery.
+
+        Raises:
+            UsageError: the simulator never ran that payment.
+            ImportError: ``cryptography`` is not installed (``pip install 'payerr[antom]'``).
+        """
+        outcome = self.outcome_of(payment)
+        if outcome is None:
+            raise UsageError(f"the simulator never ran a payment {payment!r}")
+        result = {
+            "success": ("SUCCESS", "S", "success"),
+            "failed": ("USER_BALANCE_NOT_ENOUGH", "F", "The user balance is not enough."),
+            "cancelled": ("ORDER_IS_CANCELED", "F", "The order is canceled."),
+        }.get(outcome, ("PAYMENT_IN_PROCESS", "U", "The payment is being processed."))
+        body = json.dumps(
+            {
+                "notifyType": "PAYMENT_PENDING" if outcome == "pending" else "PAYMENT_RESULT",
+                "result": dict(zip(("resultCode", "resultStatus", "resultMessage"), result,
+                                   strict=True)),
+                "paymentRequestId": payment,
+                "paymentId": "SIM" + hashlib.sha256(payment.encode()).hexdigest()[:16],
+            }
+        )  # fmt: skip
+        path = httpx.URL(url).raw_path.decode("ascii")
+        signature = _signing.sign(
+            self._keys.antom.private, _signing.content("POST", path, client_id, request_time, body)
+        )
+        headers = {
+            "content-type": "application/json",
+            "client-id": client_id,
+            "request-time": request_time,
+            "signature": _signing.signature_header(signature),
+        }
+        with httpx.Client(timeout=10.0) as client:
+            return [client.post(url, content=body, headers=headers) for _ in range(times)]
 
     @property
     def open_connections(self) -> int:

@@ -273,3 +273,14 @@ def test_a_memory_ledger_remembers_per_ledger() -> None:
     assert not verify(body, signed(body), ledger=ledger).duplicate
     assert verify(body, signed(body), ledger=ledger).duplicate
     assert not verify(body, signed(body), ledger=payerr.MemoryCallLedger()).duplicate
+
+
+def test_a_notification_whose_handling_failed_is_new_again_once_forgotten() -> None:
+    body = antom_body()
+    for ledger in (None, payerr.MemoryCallLedger()):
+        first = verify(body, signed(body), ledger=ledger)
+        assert not first.duplicate
+        first.forget()  # the handler failed: answer 500, let the provider redeliver
+        again = verify(body, signed(body), ledger=ledger)
+        assert not again.duplicate
+        assert verify(body, signed(body), ledger=ledger).duplicate

@@ -55,3 +55,15 @@ def test_when_redis_cannot_say_payerr_does_not_guess(tmp_path: Path) -> None:
         client.shutdown(nosave=True)
     with pytest.raises(payerr.NotificationLedgerError, match="redelivers"):
         payerr.verify_notification("antom", ledger=ledger, **arguments())
+
+
+def test_forgetting_is_fleet_wide(redis_port: int) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", payerr.RedisConfigWarning)
+        one = payerr.RedisCallLedger(quick_client(redis_port), prefix="forget", max_wait=5.0)
+        two = payerr.RedisCallLedger(quick_client(redis_port), prefix="forget", max_wait=5.0)
+    note = payerr.verify_notification("antom", ledger=one, **arguments())
+    assert not note.duplicate
+    assert payerr.verify_notification("antom", ledger=two, **arguments()).duplicate
+    note.forget()
+    assert not payerr.verify_notification("antom", ledger=two, **arguments()).duplicate

@@ -6,8 +6,6 @@ PAYMENT_IN_PROCESS); the network part is set by hand as ``NetworkAdvice``.
 
 from __future__ import annotations
 
-import dataclasses
-
 import payerr
 
 T0 = 1_780_000_000.0  # 2026-05-28, a fixed "now" for every test
@@ -36,7 +34,7 @@ def answer(
     """An Antom card answer through classify_http, with the network part set by hand."""
     body = {"result": {"resultCode": code, "resultStatus": status, "resultMessage": "x"}}
     base = payerr.classify_http("antom", 200, body)
-    return dataclasses.replace(base, network=network, retry_after=retry_after)
+    return base.rederived(network=network, retry_after=retry_after)  # the advice follows
 
 
 def visa(category: str | None = "2", **kw: object) -> payerr.Classification:

@@ -14,6 +14,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -433,3 +434,73 @@ def test_a_resend_payerr_gave_up_on_advises_inquire_at_every_provider() -> None:
             )
         assert len(sent) == 3
         assert raised.value.classification.advice is Advice.INQUIRE, provider
+
+
+def antom_card(code: str, **info: str) -> dict[str, Any]:
+    """An Antom decline relaying the card network's fields (paymentResultInfo, as Antom's SDK
+    models it: cardBrand, refusalCodeRaw, merchantAdviceCode)."""
+    return {
+        "result": {"resultCode": code, "resultStatus": "F", "resultMessage": "x"},
+        "paymentResultInfo": info,
+    }
+
+
+@pytest.mark.parametrize(
+    ("code", "info"),
+    [
+        ("DO_NOT_HONOR", {"cardBrand": "MASTERCARD", "merchantAdviceCode": "21"}),
+        ("CARD_EXPIRED", {"cardBrand": "VISA", "refusalCodeRaw": "43"}),
+        ("INVALID_CARD", {"cardBrand": "MASTERCARD", "merchantAdviceCode": "03"}),
+        ("SUSPECTED_RISK", {"cardBrand": "MASTERCARD", "merchantAdviceCode": "21"}),
+    ],
+)
+def test_a_networks_never_is_do_not_retry_and_the_limiter_agrees(
+    code: str, info: dict[str, str]
+) -> None:
+    for operation in ("pay", "notification"):
+        c = payerr.classify_http("antom", 200, antom_card(code, **info), operation=operation)
+        assert c.network is not None
+        assert c.network.never_retry
+        assert (c.advice, c.retry_after) == (Advice.DO_NOT_RETRY, None), operation
+    limiter = payerr.networks.ReattemptLimiter()
+    assert not limiter.allowed("card-1", c).allowed
+
+
+def test_a_risk_refusal_stays_refused_by_the_limiter_whatever_the_network_waits() -> None:
+    c = payerr.classify_http(
+        "antom", 200, antom_card("FRAUD_REJECT", cardBrand="MASTERCARD", merchantAdviceCode="24")
+    )
+    assert (c.advice, c.retry_after) == (Advice.DO_NOT_RETRY, None)
+    now = [1_000_000.0]
+    limiter = payerr.networks.ReattemptLimiter(clock=lambda: now[0])
+    limiter.record("card-2", c)
+    now[0] += 3 * 24 * 3600  # long past MAC 24's hour
+    decision = limiter.allowed("card-2", c)
+    assert (decision.allowed, decision.not_before) == (False, None)
+
+
+def test_a_one_digit_mac_is_read_the_same_by_the_advice_and_the_limiter() -> None:
+    """Barclays' own one-digit scheme shares the field (Cybersource's merchantAdviceCodeRaw):
+    '3' is not MAC 03 for the classification, nor for the limiter."""
+    c = payerr.classify_http(
+        "antom", 200, antom_card("DO_NOT_HONOR", cardBrand="MASTERCARD", merchantAdviceCode="3")
+    )
+    assert c.network is not None
+    assert not c.network.never_retry
+    assert payerr.networks.ReattemptLimiter().allowed("card-3", c).allowed
+
+
+def test_the_network_and_the_wait_are_checked_together() -> None:
+    declined = payerr.classify("antom", "DO_NOT_HONOR")
+    never = payerr.networks.network_advice("mastercard", "05", "21")
+    with pytest.raises(ValueError, match="never_retry"):
+        dataclasses.replace(declined, network=never)  # keeps contact_issuer
+    assert declined.rederived(network=never).advice is Advice.DO_NOT_RETRY
+    with pytest.raises(ValueError, match="never_retry"):
+        declined.rederived(network=never, retry_after=60.0)
+    with pytest.raises(ValueError, match="names no wait"):
+        dataclasses.replace(declined, advice=Advice.RETRY_LATER)
+    risky = payerr.classify("antom", "SUSPECTED_RISK")
+    assert risky.advice is Advice.RETRY_LATER
+    with pytest.raises(ValueError, match="names no wait"):
+        dataclasses.replace(risky, retry_after=None)

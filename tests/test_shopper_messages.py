@@ -259,3 +259,19 @@ def test_the_cli_fits_100_columns_in_every_language(
         assert main(["explain", "paykka", code, "--lang", tag]) == 0
         out = capsys.readouterr().out
         assert max(columns(line) for line in out.splitlines()) <= 100, (tag, code)
+
+
+def test_a_final_card_set_up_never_says_try_again() -> None:
+    for provider, code in (("alipay_plus", "10022"), ("alipay_plus", "10019")):
+        for operation in ("vaulting",):
+            c = payerr.classify(provider, code, operation=operation, first_send=True)
+            if c.category is not Category.FINAL:
+                continue
+            for tag in LOCALES:
+                english = payerr.shopper_message(c, "en")
+                assert "again" not in english.lower(), (code, operation)
+                assert payerr.shopper_message(c, tag) == payerr.shopper_message(
+                    dataclasses.replace(payerr.classify("antom", "FRAUD_REJECT"),
+                                        operation=Operation.VAULTING),
+                    tag,
+                )  # fmt: skip

@@ -339,6 +339,9 @@ _VERDICT_ADVICE: dict[str, Advice] = {
 }
 
 
+_DECLINE_KEYS = frozenset({"user-action", "risk", "final"})
+
+
 def verdict_key(outcome: str, category: str | None) -> str:
     """``"success"``, ``"pending"``, ``"info"``, or a failure's category."""
     return category if category is not None else outcome
@@ -357,12 +360,15 @@ def advice_for(
 
     Pending is ``inquire``, except an unknown result the provider settles by a resend of the
     same request (:data:`RESEND_SOURCE`): ``retry_same``. A failure that is not retryable
-    and would say ``do_not_retry`` says ``retry_later`` when a wait is named, unless the card
-    network says never to reattempt the card (``never_retry``): never wins.
+    and would say ``do_not_retry`` says ``retry_later`` when a wait is named. A decline whose
+    card network says never to reattempt the card (``never_retry``) says ``do_not_retry``,
+    whatever its reason: never wins.
     """
     key = verdict_key(outcome, category)
     if key == _PENDING:
         return Advice.RETRY_SAME if source == RESEND_SOURCE else Advice.INQUIRE
+    if never_retry and key in _DECLINE_KEYS:
+        return Advice.DO_NOT_RETRY  # the network: never this card again, whatever the reason
     advice = (
         _USER_ADVICE.get(reason, Advice.TRY_ANOTHER_METHOD)
         if key == "user-action"
@@ -393,8 +399,13 @@ def advice_conflict(
         )
     if advice is Advice.DO_NOT_RETRY and retry_after is not None and not never_retry:
         return "advice do_not_retry contradicts a retry_after"
-    if advice is Advice.RETRY_LATER and never_retry:
-        return "advice retry_later contradicts the card network's never_retry"
+    if never_retry and key in _DECLINE_KEYS:
+        if advice is not Advice.DO_NOT_RETRY:
+            return f"advice {advice!s} contradicts the card network's never_retry"
+        if retry_after is not None:
+            return "a retry_after contradicts the card network's never_retry"
+    if advice is Advice.RETRY_LATER and retry_after is None:
+        return "advice retry_later names no wait (retry_after is None)"
     return None
 
 

@@ -77,7 +77,7 @@ from payerr import _log
 from payerr._exceptions import PayerrError, ReattemptStoreError, UsageError
 from payerr._networks import card_brand, is_issuer_decline
 from payerr._redaction import _CARD_RUN, _GROUPS, _ascii_digits, _pan_spans
-from payerr._taxonomy import Classification, NetworkAdvice, Outcome
+from payerr._taxonomy import Category, Classification, NetworkAdvice, Outcome
 
 __all__ = [
     "DAY",
@@ -1066,7 +1066,8 @@ def _advice(c: Classification, limits: ReattemptLimits) -> _Advice | None:
             never = f"Mastercard merchant advice code {mac} ({words})"
         elif network.never_retry:
             never = "the network or issuer said never retry this card"
-        if mac is not None and mac in limits.mac_waits:
+        if mac is not None and mac in limits.mac_waits and c.category is not Category.RISK:
+            # A network's wait never makes a risk refusal reattemptable (as the advice).
             wait = limits.mac_waits[mac]
             wait_reason = f"Mastercard merchant advice code {mac}: wait {_span(wait)}"
             if mac == "02":
@@ -1074,6 +1075,10 @@ def _advice(c: Classification, limits: ReattemptLimits) -> _Advice | None:
     retry_after = c.retry_after
     if retry_after is not None and wait < retry_after < math.inf:
         wait, wait_reason = retry_after, f"the provider asked to wait {_span(retry_after)}"
+    if never is None and c.category is Category.RISK and retry_after is None:
+        # Refused by risk controls, and the provider names no wait (Antom's SUSPECTED_RISK
+        # does: a working day): payerr advises do_not_retry, and the limiter agrees.
+        never = f"refused by the provider's risk controls ({c.code or 'risk'})"
     return _Advice(brand, True, never, wait, wait_reason)
 
 
@@ -1087,13 +1092,16 @@ def _brand(network: NetworkAdvice | None) -> str:
 
 
 def _two_digits(code: str | None) -> str | None:
-    """A Merchant Advice Code as two ASCII digits (``"3"`` -> ``"03"``), else None."""
+    """A Merchant Advice Code: exactly two ASCII digits, else None. A one-digit code is not
+    padded, as the classification does not pad it (Barclays sends its own one-digit scheme
+    in the field, where 4 means "do not try again": never MAC 04), so the limiter and the
+    advice read one code one way."""
     if not isinstance(code, str):
         return None
     code = code.strip()
-    if not (code.isascii() and code.isdigit() and 1 <= len(code) <= 2):
+    if not (code.isascii() and code.isdigit() and len(code) == 2):
         return None
-    return code.zfill(2)
+    return code
 
 
 def card_key(card_id: str) -> str:

@@ -282,9 +282,14 @@ def message_key(c: Classification, topic: str = "") -> tuple[str | None, str]:
     if context is None:
         return None, key
     if outcome is Outcome.FAILED:
-        if c.category is Category.RISK:
-            # Neutral, and about what was asked: "your card could not be set up".
-            return context, key if context == "card" else "failed"
+        if c.category is Category.RISK or (
+            context == "card"
+            and c.category is Category.FINAL
+            and reason not in _OWN_IN_CONTEXT[context]
+        ):
+            # Neutral, about what was asked, and never "try again" when final: "your card
+            # could not be set up. Please use another card."
+            return context, Reason.SUSPECTED_FRAUD.value if context == "card" else "failed"
         if reason in _OWN_IN_CONTEXT[context]:
             return None, key
         return context, "failed"

@@ -326,20 +326,18 @@ class Classification:
         never = self.network is not None and self.network.never_retry
         advice = self.advice
         if advice is None:
-            object.__setattr__(
-                self,
-                "advice",
-                advice_for(
-                    outcome,
-                    category,
-                    self.reason,
-                    source=self.source,
-                    retry_after=self.retry_after,
-                    never_retry=never,
-                ),
+            advice = advice_for(
+                outcome,
+                category,
+                self.reason,
+                source=self.source,
+                retry_after=self.retry_after,
+                never_retry=never,
             )
-            return
-        if type(advice) is not Advice:
+            object.__setattr__(self, "advice", advice)
+            if not never or self.retry_after is None:
+                return  # derived from these very fields: nothing to contradict
+        elif type(advice) is not Advice:
             advice = Advice(advice)
             object.__setattr__(self, "advice", advice)
         why = advice_conflict(

@@ -61,14 +61,17 @@ def make_app(
             )
         except payerr.SignatureError:
             return Response(status_code=401)  # a forgery: no acknowledgement
-        except payerr.NotificationLedgerError:
-            return Response(status_code=503)  # cannot tell a redelivery: let it come again
+        except (payerr.NotificationLedgerError, payerr.NotificationInProgressError):
+            # Cannot tell a redelivery, or another delivery is being handled right now:
+            # no acknowledgement, so the provider delivers it again later.
+            return Response(status_code=503)
         if not note.duplicate:
             try:
                 handle(note)
             except Exception:
                 note.forget()  # the redelivery will be handled, not skipped
                 return Response(status_code=500)
+            note.done()  # from now on a redelivery is acknowledged without handling
         return Response(note.ack.body, note.ack.status_code, dict(note.ack.headers))
 
     return Starlette(routes=[Route("/notify", notify, methods=["POST"])])

@@ -17,5 +17,9 @@ def verify_in_process(port: int, args: dict[str, Any], barrier: Any, results: An
         warnings.simplefilter("ignore", payerr.RedisConfigWarning)
         ledger = payerr.RedisCallLedger(quick_client(port), prefix="notify-fleet", max_wait=5.0)
     barrier.wait(timeout=60)
-    note = payerr.verify_notification("antom", ledger=ledger, **args)
-    results.put(note.duplicate)
+    try:
+        note = payerr.verify_notification("antom", ledger=ledger, **args)
+    except payerr.NotificationInProgressError:
+        results.put("busy")
+        return
+    results.put("duplicate" if note.duplicate else "new")

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import padding as sym_padding
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -42,13 +43,18 @@ def verify(body: str | bytes, headers: Any, **kwargs: Any) -> payerr.Notificatio
     return payerr.verify_notification(provider, headers=headers, body=body, **options)
 
 
+def fresh() -> payerr.MemoryCallLedger:
+    """A ledger of its own: the same notification verified again is a new delivery."""
+    return payerr.MemoryCallLedger()
+
+
 @pytest.fixture(autouse=True)
 def fresh_memory() -> Iterator[None]:
     from payerr import _notifications
 
-    _notifications._SEEN.ids.clear()
+    _notifications._MEMORY.clear()
     yield
-    _notifications._SEEN.ids.clear()
+    _notifications._MEMORY.clear()
 
 
 # -- what a real notification gives --------------------------------------------------------
@@ -97,9 +103,16 @@ def test_the_truth_rules_hold_for_notifications() -> None:
 def test_a_redelivery_is_a_duplicate_with_the_same_id() -> None:
     body = antom_body()
     first = verify(body, signed(body))
+    assert not first.duplicate
+    # Redelivered while the first is still being handled: come back later, never "done".
+    with pytest.raises(payerr.NotificationInProgressError, match="redelivers"):
+        verify(body, signed(body))
+    first.done()
     again = verify(body, signed(body))
-    assert (first.duplicate, again.duplicate) == (False, True)
+    assert again.duplicate
     assert first.notification_id == again.notification_id
+    again.forget()  # a duplicate's forget erases nothing
+    assert verify(body, signed(body)).duplicate
     # The pending notice and the result of the same payment are two events.
     pending = antom_body(notifyType="PAYMENT_PENDING", result=None)
     assert verify(pending, signed(pending)).notification_id != first.notification_id
@@ -108,8 +121,10 @@ def test_a_redelivery_is_a_duplicate_with_the_same_id() -> None:
 def test_keys_as_pem_or_the_bare_base64_the_console_shows() -> None:
     body = antom_body()
     bare = "".join(PUBLIC.strip().splitlines()[1:-1])
-    assert verify(body, signed(body), public_key=bare).classification.is_success
-    assert verify(body, signed(body), public_key=PUBLIC.encode()).classification.is_success
+    assert verify(body, signed(body), public_key=bare, ledger=fresh()).classification.is_success
+    assert verify(
+        body, signed(body), public_key=PUBLIC.encode(), ledger=fresh()
+    ).classification.is_success
     with pytest.raises(payerr.UsageError, match="not an RSA public key"):
         verify(body, signed(body), public_key="not a key")
 
@@ -120,8 +135,8 @@ def test_headers_in_any_form_and_case() -> None:
     body = antom_body()
     headers = signed(body)
     pairs = [(k.upper(), v) for k, v in headers.items()]
-    assert verify(body, pairs).classification.is_success
-    assert verify(body, httpx.Headers(headers)).classification.is_success
+    assert verify(body, pairs, ledger=fresh()).classification.is_success
+    assert verify(body, httpx.Headers(headers), ledger=fresh()).classification.is_success
 
 
 # -- forgeries ---------------------------------------------------------------------------------
@@ -270,7 +285,9 @@ def test_an_ottpay_forgery_is_refused(what: str) -> None:
 def test_a_memory_ledger_remembers_per_ledger() -> None:
     ledger = payerr.MemoryCallLedger()
     body = antom_body()
-    assert not verify(body, signed(body), ledger=ledger).duplicate
+    note = verify(body, signed(body), ledger=ledger)
+    assert not note.duplicate
+    note.done()
     assert verify(body, signed(body), ledger=ledger).duplicate
     assert not verify(body, signed(body), ledger=payerr.MemoryCallLedger()).duplicate
 
@@ -283,4 +300,51 @@ def test_a_notification_whose_handling_failed_is_new_again_once_forgotten() -> N
         first.forget()  # the handler failed: answer 500, let the provider redeliver
         again = verify(body, signed(body), ledger=ledger)
         assert not again.duplicate
+        again.done()
         assert verify(body, signed(body), ledger=ledger).duplicate
+
+
+def test_other_antom_events_never_share_an_id() -> None:
+    """Disputes and subscriptions (docs.antom.com notify_dispute, notify_sub) carry no
+    notifyType of a payment result, or no result: each event is its own."""
+    events = [
+        {"subscriptionRequestId": "sub-A", "subscriptionNotificationType": "CREATE"},
+        {"subscriptionRequestId": "sub-B", "subscriptionNotificationType": "CANCEL"},
+        {"notifyType": "DISPUTE", "paymentId": "P1", "disputeNotificationType": "CREATED"},
+        {"notifyType": "DISPUTE", "paymentId": "P1", "disputeNotificationType": "JUDGED"},
+        {"notifyType": "PAYMENT_RESULT", "paymentId": "P1:S/SUCCESS",
+         "result": {"resultStatus": "S", "resultCode": "SUCCESS"}},
+        {"notifyType": "PAYMENT_RESULT", "paymentId": "P1",
+         "result": {"resultStatus": "S", "resultCode": "SUCCESS"}},
+    ]  # fmt: skip
+    ids = set()
+    for event in events:
+        body = json.dumps(event)
+        note = verify(body, signed(body))
+        assert not note.duplicate
+        ids.add(note.notification_id)
+    assert len(ids) == len(events)
+
+
+def test_ottpay_believes_only_the_sealed_fields() -> None:
+    """Only md5 and data are sealed (Appendix A): a copy whose rsp_code says FAIL neither
+    fails the payment nor takes its place."""
+    sealed = ottpay_seal({"order_id": "OP7", "order_status": "captured"}, "KEY")
+    flipped = {**sealed, "rsp_code": "FAIL", "rsp_msg": "failure."}
+    note = payerr.verify_notification(
+        "ottpay", method="POST", path="/cb", headers={}, body=json.dumps(flipped),
+        public_key="KEY",
+    )  # fmt: skip
+    assert note.classification.outcome is Outcome.SUCCESS
+    assert "rsp_code" not in note.data
+
+
+def test_a_short_key_is_refused_and_odd_methods_are_signature_errors() -> None:
+    short = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()
+    body = antom_body()
+    with pytest.raises(payerr.UsageError, match="1024 bits"):
+        verify(body, signed(body), public_key=short)
+    for method in ("post", "X-CUSTOM!", "", "POST\n", "P" * 10_000, "PÖST"):
+        with pytest.raises(SignatureError) as raised:
+            verify(body, signed(body), method=method, ledger=fresh())
+        assert len(str(raised.value)) < 600

@@ -26,7 +26,9 @@ def arguments() -> dict[str, Any]:
 
 
 def test_a_redelivery_to_another_worker_is_a_duplicate(redis_port: int) -> None:
-    """Four processes verify the same notification at once: one is told it is new."""
+    """Four processes verify the same notification at once: one is told it is new, the
+    others that it is being handled (come back later); once done, a redelivery is a
+    duplicate for every worker."""
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(4), context.Queue()
     processes = [
@@ -41,7 +43,7 @@ def test_a_redelivery_to_another_worker_is_a_duplicate(redis_port: int) -> None:
         assert process.exitcode == 0
     results.close()
     results.join_thread()
-    assert sorted(duplicates) == [False, True, True, True]
+    assert sorted(duplicates) == ["busy", "busy", "busy", "new"]
 
 
 def test_when_redis_cannot_say_payerr_does_not_guess(tmp_path: Path) -> None:
@@ -51,8 +53,11 @@ def test_when_redis_cannot_say_payerr_does_not_guess(tmp_path: Path) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", payerr.RedisConfigWarning)
             ledger = payerr.RedisCallLedger(client, prefix="notify-down", max_wait=5.0)
-        assert not payerr.verify_notification("antom", ledger=ledger, **arguments()).duplicate
+        note = payerr.verify_notification("antom", ledger=ledger, **arguments())
+        assert not note.duplicate
         client.shutdown(nosave=True)
+        with pytest.raises(payerr.NotificationLedgerError):
+            note.done()
     with pytest.raises(payerr.NotificationLedgerError, match="redelivers"):
         payerr.verify_notification("antom", ledger=ledger, **arguments())
 
@@ -64,6 +69,10 @@ def test_forgetting_is_fleet_wide(redis_port: int) -> None:
         two = payerr.RedisCallLedger(quick_client(redis_port), prefix="forget", max_wait=5.0)
     note = payerr.verify_notification("antom", ledger=one, **arguments())
     assert not note.duplicate
-    assert payerr.verify_notification("antom", ledger=two, **arguments()).duplicate
-    note.forget()
-    assert not payerr.verify_notification("antom", ledger=two, **arguments()).duplicate
+    with pytest.raises(payerr.NotificationInProgressError):
+        payerr.verify_notification("antom", ledger=two, **arguments())
+    note.forget()  # handling failed on worker one: worker two handles the redelivery
+    again = payerr.verify_notification("antom", ledger=two, **arguments())
+    assert not again.duplicate
+    again.done()
+    assert payerr.verify_notification("antom", ledger=one, **arguments()).duplicate

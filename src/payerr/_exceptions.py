@@ -25,6 +25,7 @@ __all__ = [
     "FinalError",
     "MappingError",
     "MerchantConfigError",
+    "NotificationInProgressError",
     "NotificationLedgerError",
     "OutcomeUnknownError",
     "PayerrError",
@@ -323,6 +324,18 @@ class NotificationLedgerError(PayerrError):
 
     Example:
         ``except payerr.NotificationLedgerError: return Response(status_code=503)``
+    """
+
+
+class NotificationInProgressError(PayerrError):
+    """Another delivery of the same notification is being handled right now (it has not
+    called ``done()`` or ``forget()`` yet): answer this one with an error status (503), and
+    the provider redelivers later, when the first has settled.
+
+    Acknowledging it instead would lose the event if the first delivery's handling failed.
+
+    Example:
+        ``except payerr.NotificationInProgressError: return Response(status_code=503)``
     """
 
 

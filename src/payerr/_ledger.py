@@ -43,6 +43,7 @@ __all__ = [
     "Earlier",
     "LedgerKey",
     "MemoryCallLedger",
+    "NotificationMemory",
     "default_ledger",
     "is_body_id",
 ]
@@ -141,6 +142,45 @@ class _Entry:
         self.touched = now
 
 
+class NotificationMemory:
+    """Verified notifications by key: claimed by one delivery while it is handled, then done.
+    Bounded (the oldest forgotten first), thread-safe."""
+
+    DONE = "done"
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.entries: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+    def claim(self, key: str, token: str, now: float, claim_ttl: float) -> str:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None and found[1] > now:
+                self.entries.move_to_end(key)
+                return "done" if found[0] == self.DONE else "busy"
+            self.entries[key] = (token, now + claim_ttl)
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.limit:
+                self.entries.popitem(last=False)
+            return "new"
+
+    def done(self, key: str, now: float, ttl: float) -> None:
+        with self.lock:
+            self.entries[key] = (self.DONE, now + ttl)
+            self.entries.move_to_end(key)
+
+    def release(self, key: str, token: str) -> None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None and found[0] == token:
+                del self.entries[key]
+
+
 class MemoryCallLedger:
     """The calls of this process, by key: bounded, thread-safe, shared by its transports.
 
@@ -180,7 +220,7 @@ class MemoryCallLedger:
         self.ttl = positive_ttl(ttl)
         self.clock = clock
         self._entries: OrderedDict[LedgerKey, _Entry] = OrderedDict()
-        self._notifications: OrderedDict[str, float] = OrderedDict()
+        self._notes = NotificationMemory(max_keys)
         self._lock = threading.Lock()
         _LEDGERS.add(self)
 
@@ -192,34 +232,21 @@ class MemoryCallLedger:
         """Forget every key (for tests: a new process's state)."""
         with self._lock:
             self._entries.clear()
-            self._notifications.clear()
+        self._notes.clear()
 
-    def forget_notification(self, key: str) -> None:
-        """Forget a verified notification (its handling failed): see
-        :meth:`payerr.Notification.forget`."""
-        with self._lock:
-            self._notifications.pop(key, None)
+    def claim_notification(self, key: str, token: str, claim_ttl: float, ttl: float) -> str:
+        """Claim a verified notification for handling: ``"new"`` (claimed by ``token``),
+        ``"busy"`` (claimed by another delivery, not done) or ``"done"`` (handled before).
+        See :func:`payerr.verify_notification`."""
+        return self._notes.claim(key, token, self.clock(), claim_ttl)
 
-    def first_notification(self, key: str, ttl: float) -> bool:
-        """Whether a verified notification is new to this process (and note it, for ``ttl``
-        seconds): :func:`payerr.verify_notification`'s ``duplicate``.
+    def done_notification(self, key: str, token: str, ttl: float) -> None:
+        """The claimed notification was handled: later deliveries are duplicates."""
+        self._notes.done(key, self.clock(), ttl)
 
-        Args:
-            key: the provider and the notification's id.
-            ttl: seconds to remember it.
-
-        Returns:
-            True the first time, False for a redelivery seen within ``ttl``.
-        """
-        now = self.clock()
-        with self._lock:
-            seen = self._notifications
-            until = seen.get(key)
-            seen[key] = now + ttl
-            seen.move_to_end(key)
-            while len(seen) > self.max_keys:
-                seen.popitem(last=False)
-            return until is None or until <= now
+    def release_notification(self, key: str, token: str) -> None:
+        """Handling failed: drop ``token``'s claim (never another delivery's)."""
+        self._notes.release(key, token)
 
     def begin(self, keys: Sequence[LedgerKey]) -> Earlier:
         now = self.clock()

@@ -203,6 +203,23 @@ UNRECORDED_LIMIT = 10_000
 this the worker starts the fleet's window again instead."""
 
 
+_CLAIM_NOTIFICATION = """
+local found = redis.call('GET', KEYS[1])
+if not found then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 'new'
+end
+if found == 'done' then return 'done' end
+return 'busy'
+"""
+"""A verified notification's key: claimed for a while by the delivery that handles it, then
+``done`` (payerr.verify_notification)."""
+_RELEASE_NOTIFICATION = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
 class RedisCallLedger:
     """A :class:`~payerr.CallLedger` on Redis, shared by every worker of a fleet.
 
@@ -297,6 +314,8 @@ class RedisCallLedger:
         self._end = redis_client.register_script(_END)
         self._restart = redis_client.register_script(_RESTART)
         self._write_back = redis_client.register_script(_WRITE_BACK)
+        self._claim = redis_client.register_script(_CLAIM_NOTIFICATION)
+        self._release = redis_client.register_script(_RELEASE_NOTIFICATION)
         self._memory = MemoryCallLedger(ttl=max(self.ttl, self.order_ttl))
         self._providers: set[str] = set()
         self._unrecorded: dict[LedgerKey, None] = {}
@@ -473,54 +492,68 @@ class RedisCallLedger:
         except Exception as exc:
             self._unreachable(exc, None)
 
-    def forget_notification(self, key: str) -> None:
-        """Forget a verified notification (its handling failed): see
-        :meth:`payerr.Notification.forget`.
+    def claim_notification(self, key: str, token: str, claim_ttl: float, ttl: float) -> str:
+        """Claim a verified notification for handling, for the fleet (one Lua step):
+        ``"new"`` (claimed by ``token`` for ``claim_ttl``), ``"busy"`` (another delivery holds
+        it, not done) or ``"done"`` (handled before). See :func:`payerr.verify_notification`.
 
         Raises:
-            NotificationLedgerError: Redis could not forget it.
+            NotificationLedgerError: Redis could not say. payerr does not guess: "new" could
+                ship an order twice, "done" would lose it; answer with an error status and
+                the provider redelivers later.
             UsageError: this ledger has a ``redis.asyncio`` client.
         """
         self._sync_only()
         try:
-            self.client.delete(self._notification_key(key))
+            found = self._claim(
+                keys=[self._notification_key(key)],
+                args=[token, max(1, int(claim_ttl))],
+                client=self.client,
+            )
         except Exception as exc:
             raise NotificationLedgerError(
-                f"the call ledger's Redis could not forget a notification ({type(exc).__name__})"
+                "the call ledger's Redis could not say whether this notification was handled "
+                f"before ({type(exc).__name__}): answer with an error status, the provider "
+                "redelivers"
+            ) from exc
+        state = found.decode() if isinstance(found, bytes) else str(found)
+        return state if state in ("new", "busy", "done") else "busy"
+
+    def done_notification(self, key: str, token: str, ttl: float) -> None:
+        """The claimed notification was handled: later deliveries are duplicates.
+
+        Raises:
+            NotificationLedgerError: Redis could not record it (a redelivery may then be
+                handled again: keep your handler idempotent on the notification's id).
+            UsageError: this ledger has a ``redis.asyncio`` client.
+        """
+        self._sync_only()
+        try:
+            self.client.set(self._notification_key(key), b"done", ex=max(1, int(ttl)))
+        except Exception as exc:
+            raise NotificationLedgerError(
+                f"the call ledger's Redis could not record a handled notification "
+                f"({type(exc).__name__})"
+            ) from exc
+
+    def release_notification(self, key: str, token: str) -> None:
+        """Handling failed: drop ``token``'s claim, never another delivery's (one Lua step).
+
+        Raises:
+            NotificationLedgerError: Redis could not (the claim then expires by itself).
+            UsageError: this ledger has a ``redis.asyncio`` client.
+        """
+        self._sync_only()
+        try:
+            self._release(keys=[self._notification_key(key)], args=[token], client=self.client)
+        except Exception as exc:
+            raise NotificationLedgerError(
+                f"the call ledger's Redis could not release a notification ({type(exc).__name__})"
             ) from exc
 
     def _notification_key(self, key: str) -> str:
         digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
         return f"{self.prefix}:notification:{digest}"
-
-    def first_notification(self, key: str, ttl: float) -> bool:
-        """Whether a verified notification is new to the fleet (and note it, for ``ttl``
-        seconds, with one ``SET NX EX``): :func:`payerr.verify_notification`'s ``duplicate``.
-
-        Args:
-            key: the provider and the notification's id.
-            ttl: seconds to remember it.
-
-        Returns:
-            True the first time any worker verified it, False for a redelivery.
-
-        Raises:
-            NotificationLedgerError: Redis could not say. payerr does not guess: "new" could
-                ship an order twice, "seen" would lose it; answer with an error status and
-                the provider redelivers later.
-            UsageError: this ledger has a ``redis.asyncio`` client.
-        """
-        self._sync_only()
-        name = self._notification_key(key)
-        try:
-            created = self.client.set(name, b"1", nx=True, ex=max(1, int(ttl)))
-        except Exception as exc:
-            raise NotificationLedgerError(
-                "the call ledger's Redis could not say whether this notification was verified "
-                f"before ({type(exc).__name__}): answer with an error status, the provider "
-                "redelivers"
-            ) from exc
-        return bool(created)
 
     async def abegin(self, keys: Sequence[LedgerKey]) -> Earlier:
         """:meth:`begin` for the async transport.

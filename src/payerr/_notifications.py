@@ -34,9 +34,8 @@ import binascii
 import hashlib
 import hmac
 import json
-import threading
+import secrets
 import time
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -44,8 +43,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from payerr._classify import classify_http
-from payerr._exceptions import PayerrError, UsageError
+from payerr._exceptions import NotificationInProgressError, PayerrError, UsageError
 from payerr._http import MAX_BODY_BYTES, parse_json_object
+from payerr._ledger import NotificationMemory
 from payerr._operations import operation_of_body
 from payerr._redaction import redact_text
 from payerr._taxonomy import Classification, Operation
@@ -67,7 +67,13 @@ NOTIFICATION_TTL = 3 * 24 * 3600.0
 attempts within 24 hours: global.alipay.com/docs/ac/ams/notify_vaulting), with room for a
 provider that redelivers for longer."""
 
+_INSTALL = (
+    "verifying notifications needs the 'cryptography' package: pip install 'payerr[notifications]'"
+)
 _MAX_HEADER = 8192
+_MIN_KEY_BITS = 2048
+"""Antom: "RSA256 ... the key length must be 2048 bits" (docs.antom.com/ac/omnichannel/
+api_fund); a shorter key is refused rather than trusted."""
 _MAX_SIGNATURE = 4096
 _MAX_REMEMBERED = 100_000
 _EXCERPT = 120
@@ -155,22 +161,33 @@ class Notification:
     duplicate: bool
     ack: Ack
     data: Mapping[str, Any] = field(repr=False, default_factory=dict)
-    _memory: Any = field(repr=False, compare=False, default=None)
+    _book: Any = field(repr=False, compare=False, default=None)
     _key: str = field(repr=False, compare=False, default="")
+    _token: str = field(repr=False, compare=False, default="")
 
-    def forget(self) -> None:
-        """Forget that this notification was verified (handling it failed): the provider's
-        next delivery is not a duplicate.
+    def done(self) -> None:
+        """This delivery was handled: later deliveries are duplicates (acknowledge them
+        without handling). Call it before answering with :attr:`ack`; a no-op on a duplicate.
 
         Raises:
-            NotificationLedgerError: the shared ledger could not forget it (answer with an
-                error status all the same; a redelivery will then say duplicate, so keep
-                your own record of what you handled).
+            NotificationLedgerError: the shared ledger could not record it (acknowledge all
+                the same: a redelivery may then be handled again, so keep the handler
+                idempotent on ``notification_id``).
         """
-        if self._memory is None:
-            _SEEN.forget(self._key)
-        else:
-            self._memory.forget_notification(self._key)
+        if self._token and self._book is not None:
+            self._book.done_notification(self._key, self._token, NOTIFICATION_TTL)
+
+    def forget(self) -> None:
+        """Handling this delivery failed: give up its claim, so that the provider's next
+        delivery is handled (answer this one with an error status). A no-op on a duplicate:
+        it never erases another delivery's claim.
+
+        Raises:
+            NotificationLedgerError: the shared ledger could not (the claim then expires
+                by itself, after ten minutes).
+        """
+        if self._token and self._book is not None:
+            self._book.release_notification(self._key, self._token)
 
 
 # -- the acknowledgements ------------------------------------------------------------------
@@ -285,11 +302,10 @@ def _rsa_key(provider: str, public_key: object) -> Any:
     try:
         from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415 -- the extra
     except ImportError:  # pragma: no cover - the extra is installed in tests
-        raise UsageError(
-            "verifying notifications needs the 'cryptography' package: "
-            "pip install 'payerr[notifications]'"
-        ) from None
+        raise UsageError(_INSTALL) from None
     if isinstance(public_key, rsa.RSAPublicKey):
+        if public_key.key_size < _MIN_KEY_BITS:
+            raise UsageError(f"public_key has {public_key.key_size} bits, under {_MIN_KEY_BITS}")
         return public_key
     if isinstance(public_key, bytes):
         public_key = public_key.decode("ascii", "replace")
@@ -298,6 +314,10 @@ def _rsa_key(provider: str, public_key: object) -> Any:
             f"public_key must be PEM text or the bare base64 key, not {type(public_key).__name__}"
         )
     key = _load_key(public_key.strip())
+    if key is not None and key.key_size < _MIN_KEY_BITS:
+        raise UsageError(
+            f"public_key has {key.key_size} bits; {provider}'s keys have at least {_MIN_KEY_BITS}"
+        )
     if key is None:
         raise UsageError(
             f"public_key is not an RSA public key ({provider}'s, as PEM or as the bare base64 "
@@ -371,9 +391,12 @@ def _verify_rsa256(
     raw: bytes,
     public_key: object,
 ) -> None:
-    from cryptography.exceptions import InvalidSignature  # noqa: PLC0415 -- the extra
-    from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
-    from cryptography.hazmat.primitives.asymmetric import padding  # noqa: PLC0415
+    try:
+        from cryptography.exceptions import InvalidSignature  # noqa: PLC0415 -- the extra
+        from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
+        from cryptography.hazmat.primitives.asymmetric import padding  # noqa: PLC0415
+    except ImportError:
+        raise UsageError(_INSTALL) from None
 
     fields = _signature_fields(provider, _one(provider, headers, "signature"))
     algorithm = fields.get("algorithm", "")
@@ -397,27 +420,42 @@ def _verify_rsa256(
         ) from None
 
 
+_KNOWN_TYPES = frozenset(
+    {"PAYMENT_RESULT", "PAYMENT_PENDING", "CAPTURE_RESULT", "REFUND_RESULT", "VAULTING_RESULT"}
+)
+"""Notification types whose event payerr names by its fields (docs.antom.com: notifyPayment,
+notifyCapture, notifyRefund, notifyVaulting); any other's (a dispute, a subscription, an
+authorization) by a digest of everything it says."""
+_ABOUT = ("refundId", "captureId", "paymentId", "vaultingRequestId", "refundRequestId",
+          "captureRequestId", "paymentRequestId")  # fmt: skip
+
+
+def _digest(data: Mapping[str, Any]) -> str:
+    """The event's fields as a digest: equal on a redelivery (even re-serialised), different
+    for any other event."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _part(value: object) -> str:
+    """One field of an id: text, with the separator escaped, so that no value can pose as
+    two fields."""
+    return clean_cut(str(value), 128).replace("%", "%25").replace(":", "%3A")
+
+
 def _antom_id(data: Mapping[str, Any]) -> str:
     """Antom sends no notification id (docs.antom.com/ac/ams/paymentrn_online,
-    notify_refund, notify_capture, notify_vaulting): payerr names the event by its type,
-    the id of what it is about, and its result, which a redelivery repeats."""
-    kind = str(data.get("notifyType") or "")
+    notify_refund, notify_capture, notify_vaulting): payerr names a payment's, refund's,
+    capture's or vaulting's event by its type, the id of what it is about, and its result,
+    which a redelivery repeats; any other event by a digest of all its fields."""
+    kind = data.get("notifyType")
     about = next(
-        (
-            str(data[name])
-            for name in (
-                "refundId",
-                "captureId",
-                "paymentId",
-                "vaultingRequestId",
-                "refundRequestId",
-                "captureRequestId",
-                "paymentRequestId",
-            )
-            if isinstance(data.get(name), str | int) and str(data[name])
-        ),
+        (str(data[n]) for n in _ABOUT if isinstance(data.get(n), str | int) and str(data[n])),
         "",
     )
+    known = kind in _KNOWN_TYPES or (kind is None and "paymentResult" in data)  # Alipay+
+    if not known or not about:
+        return f"{_part(kind or '')}:#{_digest(data)}"
     result = data.get("result") or data.get("paymentResult")
     code = ""
     if isinstance(result, Mapping):
@@ -426,7 +464,7 @@ def _antom_id(data: Mapping[str, Any]) -> str:
         (str(data[n]) for n in ("paymentStatus", "refundStatus", "vaultingStatus") if n in data),
         "",
     )
-    return ":".join(clean_cut(x, 128) for x in (kind, about, code, status))
+    return ":".join(_part(x) for x in (kind or "", about, code, status))
 
 
 # -- OTT Pay ---------------------------------------------------------------------------------
@@ -455,10 +493,7 @@ def _verify_ottpay(provider: str, raw: bytes, signkey: object) -> dict[str, Any]
         from cryptography.hazmat.primitives import padding as sym_padding  # noqa: PLC0415
         from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # noqa: PLC0415
     except ImportError:  # pragma: no cover
-        raise UsageError(
-            "verifying notifications needs the 'cryptography' package: "
-            "pip install 'payerr[notifications]'"
-        ) from None
+        raise UsageError(_INSTALL) from None
     if isinstance(signkey, bytes):
         signkey = signkey.decode("ascii", "replace")
     if not isinstance(signkey, str) or not signkey.strip() or not signkey.isprintable():
@@ -497,7 +532,9 @@ def _verify_ottpay(provider: str, raw: bytes, signkey: object) -> dict[str, Any]
         raise SignatureError(provider, "mismatch", "data does not decrypt to a JSON object")
     if not hmac.compare_digest(_md5_upper(_values_in_key_order(data)), md5.upper()):
         raise SignatureError(provider, "mismatch", "md5 does not match the decrypted data")
-    return {k: v for k, v in outer.items() if k not in ("data", "md5")} | {"data": data}
+    # Only md5 and data are sealed: rsp_code, rsp_msg and merchant_id beside them are not,
+    # and are neither read nor passed on (a copy with rsp_code FAIL must not fail a payment).
+    return {"data": data, "md5": md5.upper()}
 
 
 def _ottpay_id(data: Mapping[str, Any]) -> str:
@@ -506,50 +543,48 @@ def _ottpay_id(data: Mapping[str, Any]) -> str:
     inner = data.get("data")
     if not isinstance(inner, Mapping):
         return ""
-    return ":".join(clean_cut(str(inner.get(n, "")), 128) for n in ("order_id", "order_status"))
+    if not inner.get("order_id"):
+        return f"#{_digest(inner)}"  # no order to name it by: everything it says
+    return ":".join(_part(inner.get(n, "")) for n in ("order_id", "order_status"))
 
 
 # -- remembering what was verified ------------------------------------------------------------
 
 
-class _Seen:
-    """The notifications this process verified, bounded, forgotten after their ttl."""
+_CLAIM_TTL = 600.0
+"""Seconds a delivery holds its notification while it is handled: a redelivery meanwhile is
+told to come back later (NotificationInProgressError). A handler that neither finishes
+(``done``) nor gives up (``forget``) within it is presumed gone, and the next delivery is
+handled: at least once, never lost."""
 
-    def __init__(self, limit: int = _MAX_REMEMBERED) -> None:
-        self.limit = limit
-        self.ids: OrderedDict[str, float] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def forget(self, key: str) -> None:
-        with self.lock:
-            self.ids.pop(key, None)
-
-    def first(self, key: str, now: float, ttl: float) -> bool:
-        with self.lock:
-            until = self.ids.get(key)
-            if until is not None and until > now:
-                self.ids.move_to_end(key)
-                return False
-            self.ids[key] = now + ttl
-            self.ids.move_to_end(key)
-            while len(self.ids) > self.limit:
-                self.ids.popitem(last=False)
-            return True
+_MEMORY = NotificationMemory(_MAX_REMEMBERED)
 
 
-_SEEN = _Seen()
+class _ProcessMemory:
+    """The default: verified notifications of this process, on its monotonic clock."""
+
+    def claim_notification(self, key: str, token: str, claim_ttl: float, ttl: float) -> str:
+        return _MEMORY.claim(key, token, time.monotonic(), claim_ttl)
+
+    def done_notification(self, key: str, token: str, ttl: float) -> None:
+        _MEMORY.done(key, time.monotonic(), ttl)
+
+    def release_notification(self, key: str, token: str) -> None:
+        _MEMORY.release(key, token)
 
 
-def _first_time(ledger: object, key: str, now: float) -> bool:
+_PROCESS = _ProcessMemory()
+
+
+def _book(ledger: object) -> Any:
     if ledger is None:
-        return _SEEN.first(key, now, NOTIFICATION_TTL)
-    first = getattr(ledger, "first_notification", None)
-    if not callable(first):
+        return _PROCESS
+    if not callable(getattr(ledger, "claim_notification", None)):
         raise UsageError(
             f"ledger must be a payerr call ledger (RedisCallLedger, MemoryCallLedger), "
             f"not {type(ledger).__name__}"
         )
-    return bool(first(key, NOTIFICATION_TTL))
+    return ledger
 
 
 # -- the public function -------------------------------------------------------------------------
@@ -617,8 +652,8 @@ def verify_notification(
         raise UsageError(
             f"verify_notification supports antom, alipay_plus and ottpay, not {provider!r}"
         )
-    if not isinstance(method, str) or not method.isascii() or not method.isalpha():
-        raise UsageError(f"method must be the HTTP method received, not {method!r}")
+    if not isinstance(method, str):
+        raise UsageError(f"method must be the HTTP method received, not {type(method).__name__}")
     if not isinstance(path, str):
         raise UsageError(f"path must be the request's path as text, not {type(path).__name__}")
     raw = _raw_body(name, body)
@@ -631,7 +666,8 @@ def verify_notification(
         reader = _header_reader(name, headers)
         path_text = _text(name, path, "the path")
         _verify_rsa256(
-            name, method=method.upper(), path=path_text, headers=reader, raw=raw,
+            name, method=_text(name, method, "the method"), path=path_text, headers=reader,
+            raw=raw,
             public_key=public_key,
         )  # fmt: skip
         parsed = parse_json_object(raw)
@@ -649,6 +685,17 @@ def verify_notification(
     if operation is Operation.UNKNOWN:
         operation = Operation.NOTIFICATION
     classification = classify_http(name, 200, classified, registry=registry, operation=operation)
+    book = _book(ledger)
     key = f"{name}:{notification_id}"
-    duplicate = not _first_time(ledger, key, time.time() if now is None else now)
-    return Notification(name, classification, notification_id, duplicate, ack, data, ledger, key)
+    token = secrets.token_hex(12)
+    state = book.claim_notification(key, token, _CLAIM_TTL, NOTIFICATION_TTL)
+    if state == "busy":
+        raise NotificationInProgressError(
+            f"another delivery of this {name} notification ({_excerpt(notification_id)}) is "
+            "being handled: answer with an error status (503), the provider redelivers"
+        )
+    duplicate = state == "done"
+    return Notification(
+        name, classification, notification_id, duplicate, ack, data,
+        book, key, "" if duplicate else token,
+    )  # fmt: skip

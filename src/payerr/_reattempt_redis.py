@@ -120,6 +120,9 @@ if ARGV[6] ~= '' then
     redis.call('ZREM', KEYS[1], ARGV[6])
   end
 end
+-- Declines past the horizon go before the new one is added, as in the memory store: an
+-- attempt id recorded again after its decline left every window counts anew.
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 if ARGV[5] ~= '' then redis.call('ZADD', KEYS[1], 'NX', at, ARGV[5]) end
 if ARGV[11] ~= '' then
   local h = redis.call('HMGET', KEYS[2], 'hold_member', 'hold_until')

@@ -28,8 +28,10 @@ import payerr
 from payerr import Advice, Operation, Outcome, SignatureError
 
 from .notify_signers import (
+    CLIENT_ID,
     OTHER_PRIVATE,
     PATH,
+    PRIVATE,
     PUBLIC,
     antom_body,
     signed,
@@ -348,3 +350,28 @@ def test_a_short_key_is_refused_and_odd_methods_are_signature_errors() -> None:
         with pytest.raises(SignatureError) as raised:
             verify(body, signed(body), method=method, ledger=fresh())
         assert len(str(raised.value)) < 600
+
+
+def test_an_alipay_plus_acknowledgement_can_be_signed_as_its_pages_ask() -> None:
+    """docs.alipayplus.com: "the response must also be signed"; verified here with Antom's
+    official SDK (signature_tool.verify: the same content, response-time in place of
+    request-time)."""
+    from com.alipay.ams.api.tools.signature_tool import (  # type: ignore[import-untyped]
+        verify as sdk_verify,
+    )
+
+    body = alipay_plus_body()
+    note = verify(body, signed(body), provider="alipay_plus")
+    bare = "".join(PRIVATE.strip().splitlines()[1:-1])
+    public_body = "".join(PUBLIC.strip().splitlines()[1:-1])
+    for key in (PRIVATE, bare):
+        ack = note.ack.signed(private_key=key, client_id=CLIENT_ID, path=PATH,
+                              response_time="2024-05-28T12:12:13+08:00")  # fmt: skip
+        header = ack.headers["signature"]
+        assert header.startswith("algorithm=RSA256,keyVersion=1,signature=")
+        signature = header.partition("signature=")[2]
+        assert sdk_verify("POST", PATH, CLIENT_ID, ack.headers["response-time"],
+                          ack.body.decode(), signature, public_body)  # fmt: skip
+        assert ack.body == note.ack.body
+    with pytest.raises(payerr.UsageError):
+        note.ack.signed(private_key="not a key", client_id=CLIENT_ID, path=PATH)

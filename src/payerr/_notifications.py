@@ -11,8 +11,7 @@ after the provider's signature checks out over the exact bytes received:
   acknowledgement is a fixed JSON body (docs.antom.com/ac/ref/notification), unsigned.
 - **Alipay+** (docs.alipayplus.com/alipayplus/alipayplus/api_acq/signature): the same
   content and header. Its pages require the acknowledgement to be signed too
-  (integration_auto_debit_acq/handle_notification); payerr gives the body, the merchant's
-  gateway signs it as it signs its other answers.
+  (integration_auto_debit_acq/handle_notification): :meth:`Ack.signed`.
 - **OTT Pay** (docs.ottpay.com/payment-api/appendix-a; apidocs.ottpay.com/api/integration/
   callback): the callback's ``md5`` is the upper-case MD5 of the data's values in key order,
   and ``data`` is AES-128-ECB under the upper-case "16-bit MD5" (hex characters 8 to 24) of
@@ -31,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as _dt
 import hashlib
 import hmac
 import json
@@ -40,7 +40,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+from urllib.parse import quote_plus, unquote
 
 from payerr._classify import classify_http
 from payerr._exceptions import NotificationInProgressError, PayerrError, UsageError
@@ -128,6 +128,80 @@ class Ack:
     status_code: int
     headers: Mapping[str, str]
     body: bytes
+
+    def signed(
+        self,
+        *,
+        private_key: object,
+        client_id: str,
+        path: str,
+        method: str = "POST",
+        response_time: str | None = None,
+    ) -> Ack:
+        """This acknowledgement signed as Alipay+ asks a response to a notification to be
+        (docs.alipayplus.com, integration_auto_debit_acq/handle_notification: "the response
+        must also be signed"): ``signature``, ``client-id`` and ``response-time`` headers,
+        RSA256 over ``"<METHOD> <path>\n<client-id>.<response-time>.<body>"``
+        (api_acq/signature), standard base64 then URL-encoded.
+
+        Args:
+            private_key: your private key, PEM (PKCS#1 or PKCS#8) or its bare base64 body.
+            client_id: your client id, as the notification's ``client-id`` header said.
+            path: the path the notification was sent to.
+            method: the notification's method.
+            response_time: the ``response-time`` header (default: now, ISO 8601 UTC).
+
+        Returns:
+            A new :class:`Ack` with the three headers added.
+
+        Raises:
+            UsageError: ``private_key`` is not an RSA private key of 2048 bits or more, or
+                ``cryptography`` is not installed.
+
+        Example:
+            ``ack = note.ack.signed(private_key=KEY, client_id=CID, path="/notify")``
+        """
+        try:
+            from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
+            from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: PLC0415
+        except ImportError:
+            raise UsageError(_INSTALL) from None
+        key = private_key
+        if not isinstance(key, rsa.RSAPrivateKey):
+            text = key.decode("ascii", "replace") if isinstance(key, bytes) else key
+            if not isinstance(text, str):
+                raise UsageError("private_key must be PEM text or the bare base64 key")
+            text = text.strip()
+            if not text.startswith("-----BEGIN"):
+                body = "".join(text.split())
+                text = f"-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\n"
+            try:
+                key = serialization.load_pem_private_key(text.encode("ascii"), password=None)
+            except (ValueError, TypeError, UnicodeEncodeError):
+                try:  # a bare PKCS#8 body
+                    der = base64.b64decode("".join(_key_text(private_key).split()))
+                    key = serialization.load_der_private_key(der, password=None)
+                except (ValueError, TypeError, binascii.Error):
+                    raise UsageError("private_key is not an RSA private key") from None
+        if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < _MIN_KEY_BITS:
+            raise UsageError(f"private_key must be an RSA key of {_MIN_KEY_BITS} bits or more")
+        when = response_time or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        content = f"{method} {path}\n{client_id}.{when}.".encode() + self.body
+        signature = quote_plus(
+            base64.b64encode(key.sign(content, padding.PKCS1v15(), hashes.SHA256())).decode()
+        )
+        headers = {
+            **self.headers,
+            "client-id": client_id,
+            "response-time": when,
+            "signature": f"algorithm=RSA256,keyVersion=1,signature={signature}",
+        }
+        return Ack(self.status_code, headers, self.body)
+
+
+def _key_text(value: object) -> str:
+    """A key given as bytes or text, as text."""
+    return value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ Run: python examples/notifications_asgi.py
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 import threading
@@ -44,7 +45,10 @@ def make_app(
     ledger: Any = None,
 ) -> Starlette:
     """An app whose ``POST /notify`` believes only what the provider signed, and hands each
-    event to ``handle`` once (a redelivery is acknowledged, not handled again)."""
+    event to ``handle`` once (a redelivery is acknowledged, not handled again).
+
+    ``handle`` runs in the event loop here; a slow one belongs in a worker thread
+    (``await anyio.to_thread.run_sync(handle, note)``) or a job queue."""
 
     async def notify(request: Request) -> Response:
         body = await request.body()  # the exact bytes: never re-serialised JSON
@@ -71,7 +75,11 @@ def make_app(
             except Exception:
                 note.forget()  # the redelivery will be handled, not skipped
                 return Response(status_code=500)
-            note.done()  # from now on a redelivery is acknowledged without handling
+            # From now on a redelivery is acknowledged without handling. If the ledger cannot
+            # record it, acknowledge all the same: it was handled (a redelivery may run it
+            # again, so the handler stays idempotent on note.notification_id).
+            with contextlib.suppress(payerr.NotificationLedgerError):
+                note.done()
         return Response(note.ack.body, note.ack.status_code, dict(note.ack.headers))
 
     return Starlette(routes=[Route("/notify", notify, methods=["POST"])])

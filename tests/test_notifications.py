@@ -375,3 +375,42 @@ def test_an_alipay_plus_acknowledgement_can_be_signed_as_its_pages_ask() -> None
         assert ack.body == note.ack.body
     with pytest.raises(payerr.UsageError):
         note.ack.signed(private_key="not a key", client_id=CLIENT_ID, path=PATH)
+
+
+def test_a_refund_or_capture_is_named_by_its_own_id() -> None:
+    """Two partial refunds of one payment, without refundId (notifyDirectRefund makes it
+    optional: docs.antom.com/ac/aba/notifydirectrefund), are two events."""
+    ids = set()
+    for kind, field, value in (("REFUND_RESULT", "refundRequestId", "rr2"),
+                               ("REFUND_RESULT", "refundRequestId", "rr3"),
+                               ("CAPTURE_RESULT", "captureRequestId", "cr2"),
+                               ("CAPTURE_RESULT", "captureRequestId", "cr3")):  # fmt: skip
+        body = json.dumps({"notifyType": kind, "paymentId": "2026P1", field: value,
+                           "result": {"resultStatus": "S", "resultCode": "SUCCESS"}})  # fmt: skip
+        note = verify(body, signed(body))
+        assert not note.duplicate
+        note.done()
+        ids.add(note.notification_id)
+    assert len(ids) == 4
+
+
+def test_a_claim_being_handled_outlives_the_memorys_bound() -> None:
+    ledger = payerr.MemoryCallLedger(max_keys=50)
+    held = antom_body(paymentRequestId="held")
+    first = verify(held, signed(held), ledger=ledger)
+    for n in range(200):  # others verified and handled meanwhile
+        body = antom_body(paymentId=f"other-{n}")
+        verify(body, signed(body), ledger=ledger).done()
+    with pytest.raises(payerr.NotificationInProgressError):
+        verify(held, signed(held), ledger=ledger)
+    first.done()
+
+
+def test_a_signed_ack_refuses_header_injection() -> None:
+    body = alipay_plus_body()
+    note = verify(body, signed(body), provider="alipay_plus")
+    for bad in ({"client_id": "C\r\nSet-Cookie: a=b"}, {"response_time": "now\r\nX: y"},
+                {"client_id": "C\ud800"}):  # fmt: skip
+        options: dict[str, Any] = {"client_id": CLIENT_ID, "path": PATH, **bad}
+        with pytest.raises(payerr.UsageError, match="printable ASCII"):
+            note.ack.signed(private_key=PRIVATE, **options)

@@ -316,7 +316,8 @@ class ReattemptStoreError(PayerrError):
 
 
 class NotificationLedgerError(PayerrError):
-    """The shared ledger could not say whether a notification was verified before.
+    """The shared ledger could not say whether a notification was handled before (or could
+    not record that it was).
 
     payerr does not guess either way ("new" could ship an order twice, "seen" would drop
     it): answer the notification with an error status, and the provider redelivers later.

@@ -165,14 +165,32 @@ class NotificationMemory:
                 return "done" if found[0] == self.DONE else "busy"
             self.entries[key] = (token, now + claim_ttl)
             self.entries.move_to_end(key)
-            while len(self.entries) > self.limit:
-                self.entries.popitem(last=False)
+            self._trim(now)
             return "new"
+
+    def _trim(self, now: float) -> None:
+        """Within the limit, forgetting the oldest done or lapsed entries first: a claim
+        being handled is dropped only when nothing else can go (a redelivery would then be
+        handled twice, where the limit is too small for the traffic)."""
+        over = len(self.entries) - self.limit
+        if over <= 0:
+            return
+        for key in list(self.entries)[: over + 256]:
+            state, until = self.entries[key]
+            if state == self.DONE or until <= now:
+                del self.entries[key]
+                over -= 1
+                if over == 0:
+                    return
+        while over > 0:
+            self.entries.popitem(last=False)
+            over -= 1
 
     def done(self, key: str, now: float, ttl: float) -> None:
         with self.lock:
             self.entries[key] = (self.DONE, now + ttl)
             self.entries.move_to_end(key)
+            self._trim(now)
 
     def release(self, key: str, token: str) -> None:
         with self.lock:

@@ -186,6 +186,10 @@ class Ack:
         if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < _MIN_KEY_BITS:
             raise UsageError(f"private_key must be an RSA key of {_MIN_KEY_BITS} bits or more")
         when = response_time or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for what, value in (("client_id", client_id), ("path", path), ("method", method),
+                            ("response_time", when)):  # fmt: skip
+            if not isinstance(value, str) or not value.isascii() or not value.isprintable():
+                raise UsageError(f"{what} must be printable ASCII text (it goes in a header)")
         content = f"{method} {path}\n{client_id}.{when}.".encode() + self.body
         signature = quote_plus(
             base64.b64encode(key.sign(content, padding.PKCS1v15(), hashes.SHA256())).decode()
@@ -215,9 +219,11 @@ class Notification:
             notification type: ``PAYMENT_PENDING`` is pending, a refund's is the refund's).
         notification_id: what identifies this event; equal on a redelivery (see the docs'
             Notifications page for each provider's).
-        duplicate: payerr verified this notification before (in this process, or in the
-            fleet with a shared ledger). Make the handler idempotent on ``notification_id``
-            anyway: a duplicate is one whose earlier delivery was *verified*, not handled.
+        duplicate: an earlier delivery of this notification was handled (its ``done()`` was
+            called; in this process, or in the fleet with a shared ledger): acknowledge it
+            without handling. Keep the handler idempotent on ``notification_id`` all the
+            same: a delivery whose worker died before ``done()`` is handled again once its
+            claim lapses (at least once, never lost).
         ack: the acknowledgement to answer with.
         data: the notification's fields as the provider sent them (OTT Pay's decrypted).
 
@@ -494,16 +500,6 @@ def _verify_rsa256(
         ) from None
 
 
-_KNOWN_TYPES = frozenset(
-    {"PAYMENT_RESULT", "PAYMENT_PENDING", "CAPTURE_RESULT", "REFUND_RESULT", "VAULTING_RESULT"}
-)
-"""Notification types whose event payerr names by its fields (docs.antom.com: notifyPayment,
-notifyCapture, notifyRefund, notifyVaulting); any other's (a dispute, a subscription, an
-authorization) by a digest of everything it says."""
-_ABOUT = ("refundId", "captureId", "paymentId", "vaultingRequestId", "refundRequestId",
-          "captureRequestId", "paymentRequestId")  # fmt: skip
-
-
 def _digest(data: Mapping[str, Any]) -> str:
     """The event's fields as a digest: equal on a redelivery (even re-serialised), different
     for any other event."""
@@ -517,20 +513,35 @@ def _part(value: object) -> str:
     return clean_cut(str(value), 128).replace("%", "%25").replace(":", "%3A")
 
 
+_IDS_OF = {
+    "PAYMENT_RESULT": ("paymentId", "paymentRequestId"),
+    "PAYMENT_PENDING": ("paymentId", "paymentRequestId"),
+    "CAPTURE_RESULT": ("captureId", "captureRequestId"),
+    "REFUND_RESULT": ("refundId", "refundRequestId"),
+    "VAULTING_RESULT": ("vaultingRequestId",),
+    None: ("paymentId", "paymentRequestId"),  # Alipay+'s notifyPayment names no type
+}
+"""The ids that name what each notification type is about: its own operation's (two partial
+refunds of one payment are two events, so never the payment's id for a refund)."""
+
+
 def _antom_id(data: Mapping[str, Any]) -> str:
     """Antom sends no notification id (docs.antom.com/ac/ams/paymentrn_online,
     notify_refund, notify_capture, notify_vaulting): payerr names a payment's, refund's,
-    capture's or vaulting's event by its type, the id of what it is about, and its result,
-    which a redelivery repeats; any other event by a digest of all its fields."""
+    capture's or vaulting's event by its type, the id of its own operation, and its result,
+    which a redelivery repeats; any other event, or one without that id, by a digest of all
+    its fields."""
     kind = data.get("notifyType")
+    names = _IDS_OF.get(kind) if isinstance(kind, str) or kind is None else None
+    if kind is None and "paymentResult" not in data:
+        names = None  # no type and not Alipay+'s notifyPayment: a digest
     about = next(
-        (str(data[n]) for n in _ABOUT if isinstance(data.get(n), str | int) and str(data[n])),
+        (str(data[n]) for n in names or () if isinstance(data.get(n), str | int) and str(data[n])),
         "",
     )
-    known = kind in _KNOWN_TYPES or (kind is None and "paymentResult" in data)  # Alipay+
-    if not known or not about:
+    if not about:
         return f"{_part(kind or '')}:#{_digest(data)}"
-    result = data.get("result") or data.get("paymentResult")
+    result = data.get("paymentResult") or data.get("result")  # Alipay+'s, then Antom's
     code = ""
     if isinstance(result, Mapping):
         code = f"{result.get('resultStatus', '')}/{result.get('resultCode', '')}"

@@ -220,6 +220,7 @@ def test_an_unmapped_code_that_is_no_repeat_stays_as_its_status_says(words: str)
 
 def _begin_in_forked_child(ledger: MemoryCallLedger) -> None:
     ledger.begin([("paykka", "key", "in-the-child")])
+    ledger.claim_notification("antom:event", "token", 600.0, 3600.0)  # notifications too
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
@@ -228,6 +229,7 @@ def test_a_forked_worker_never_inherits_a_held_lock() -> None:
     must still pay (not wait for ever on a lock nobody in it will release)."""
     ledger = MemoryCallLedger()
     ledger._lock.acquire()  # another thread, mid-call, at the moment of the fork
+    ledger._notes.lock.acquire()  # and another mid-verification of a notification
     try:
         child = multiprocessing.get_context("fork").Process(
             target=_begin_in_forked_child, args=(ledger,)
@@ -241,6 +243,7 @@ def test_a_forked_worker_never_inherits_a_held_lock() -> None:
         assert child.exitcode == 0
     finally:
         ledger._lock.release()
+        ledger._notes.lock.release()
 
 
 @pytest.mark.parametrize(

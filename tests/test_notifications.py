@@ -54,9 +54,9 @@ def fresh() -> payerr.MemoryCallLedger:
 def fresh_memory() -> Iterator[None]:
     from payerr import _notifications
 
-    _notifications._MEMORY.clear()
+    _notifications._PROCESS.clear()
     yield
-    _notifications._MEMORY.clear()
+    _notifications._PROCESS.clear()
 
 
 # -- what a real notification gives --------------------------------------------------------

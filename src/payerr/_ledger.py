@@ -352,6 +352,7 @@ def _after_fork_in_child() -> None:
     lock: the child gets new locks. The parent's calls stay noted (they may have executed)."""
     for ledger in list(_LEDGERS):
         ledger._lock = threading.Lock()
+        ledger._notes.lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):  # POSIX

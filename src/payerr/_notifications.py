@@ -35,7 +35,6 @@ import hashlib
 import hmac
 import json
 import secrets
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -45,7 +44,7 @@ from urllib.parse import quote_plus, unquote
 from payerr._classify import classify_http
 from payerr._exceptions import NotificationInProgressError, PayerrError, UsageError
 from payerr._http import MAX_BODY_BYTES, parse_json_object
-from payerr._ledger import NotificationMemory
+from payerr._ledger import MemoryCallLedger
 from payerr._operations import operation_of_body
 from payerr._redaction import redact_text
 from payerr._taxonomy import Classification, Operation
@@ -642,23 +641,9 @@ told to come back later (NotificationInProgressError). A handler that neither fi
 (``done``) nor gives up (``forget``) within it is presumed gone, and the next delivery is
 handled: at least once, never lost."""
 
-_MEMORY = NotificationMemory(_MAX_REMEMBERED)
-
-
-class _ProcessMemory:
-    """The default: verified notifications of this process, on its monotonic clock."""
-
-    def claim_notification(self, key: str, token: str, claim_ttl: float, ttl: float) -> str:
-        return _MEMORY.claim(key, token, time.monotonic(), claim_ttl)
-
-    def done_notification(self, key: str, token: str, ttl: float) -> None:
-        _MEMORY.done(key, time.monotonic(), ttl)
-
-    def release_notification(self, key: str, token: str) -> None:
-        _MEMORY.release(key, token)
-
-
-_PROCESS = _ProcessMemory()
+_PROCESS = MemoryCallLedger(max_keys=_MAX_REMEMBERED)
+"""The default book of verified notifications: this process's, on its monotonic clock (a
+ledger of its own, so its lock is renewed in a forked worker as every ledger's is)."""
 
 
 def _book(ledger: object) -> Any:

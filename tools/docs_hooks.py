@@ -64,19 +64,14 @@ def code_pages() -> dict[str, str]:
             if entry.operations:
                 verdict = f"{verdict} (for {', '.join(entry.operations)})"
             lines.append(
-                "| "
-                + " | ".join(
-                    _cell(x)
-                    for x in (
-                        f"`{entry.code}`",
-                        str(verdict),
-                        f"`{entry.reason}`, `{entry.classification().advice}`",
-                        entry.message,
-                        entry.user_message,
-                        _source(document_of(entry)),
-                    )
+                _row(
+                    f"`{entry.code}`",
+                    str(verdict),
+                    f"`{entry.reason}`, `{entry.classification().advice}`",
+                    entry.message,
+                    entry.user_message,
+                    _source(document_of(entry)),
                 )
-                + " |"
             )
         pages[f"codes/{provider}.md"] = "\n".join(lines) + "\n"
         index.append(f"- [{provider}]({provider}.md): {len(rows) + len(scoped)} rows")
@@ -95,19 +90,14 @@ def code_pages() -> dict[str, str]:
         ]
         for row in sorted(table.codes.values(), key=lambda r: r.code):
             lines.append(
-                "| "
-                + " | ".join(
-                    _cell(x)
-                    for x in (
-                        f"`{row.code}`",
-                        row.message,
-                        row.category or row.group or "",
-                        "yes" if row.never_retry else "",
-                        " ".join(x for x in (row.note, row.disputed) if x),
-                        _sources(row.sources),
-                    )
+                _row(
+                    f"`{row.code}`",
+                    row.message,
+                    row.category or row.group or "",
+                    "yes" if row.never_retry else "",
+                    " ".join(x for x in (row.note, row.disputed) if x),
+                    _sources(row.sources),
                 )
-                + " |"
             )
         if table.advice:
             lines += [
@@ -120,19 +110,14 @@ def code_pages() -> dict[str, str]:
             for advice in sorted(table.advice.values(), key=lambda r: r.code):
                 wait = "" if advice.retry_after is None else f"{advice.retry_after:g} s"
                 lines.append(
-                    "| "
-                    + " | ".join(
-                        _cell(x)
-                        for x in (
-                            f"`{advice.code}`",
-                            advice.message,
-                            "yes" if advice.never_retry else "",
-                            wait,
-                            " ".join(x for x in (advice.note, advice.disputed) if x),
-                            _sources(advice.sources),
-                        )
+                    _row(
+                        f"`{advice.code}`",
+                        advice.message,
+                        "yes" if advice.never_retry else "",
+                        wait,
+                        " ".join(x for x in (advice.note, advice.disputed) if x),
+                        _sources(advice.sources),
                     )
-                    + " |"
                 )
         if table.limits:
             lines += [
@@ -148,20 +133,15 @@ def code_pages() -> dict[str, str]:
                 )
                 window = "" if limit.window_seconds is None else f"{limit.window_seconds:g} s"
                 lines.append(
-                    "| "
-                    + " | ".join(
-                        _cell(x)
-                        for x in (
-                            f"`{limit.id}`",
-                            applies,
-                            "never" if limit.max_reattempts == 0 else str(limit.max_reattempts),
-                            window,
-                            limit.scope,
-                            " ".join(x for x in (limit.note, limit.disputed) if x),
-                            _sources(limit.sources),
-                        )
+                    _row(
+                        f"`{limit.id}`",
+                        applies,
+                        "never" if limit.max_reattempts == 0 else str(limit.max_reattempts),
+                        window,
+                        limit.scope,
+                        " ".join(x for x in (limit.note, limit.disputed) if x),
+                        _sources(limit.sources),
                     )
-                    + " |"
                 )
         pages[f"codes/{network}.md"] = "\n".join(lines) + "\n"
         index.append(f"- [{table.title}]({network}.md): {table.row_count} rows")
@@ -227,18 +207,13 @@ def reasons_page() -> str:
         allowed = ", ".join(sorted(REASON_VERDICTS[reason]))
         stripe = ", ".join(f"`{c}`" for c in STRIPE_DECLINE_CODES.get(reason, ()))
         lines.append(
-            "| "
-            + " | ".join(
-                _cell(x)
-                for x in (
-                    f"`{reason}`",
-                    reasons.get(reason.value, ""),
-                    "any" if reason is Reason.UNKNOWN else allowed,
-                    stripe,
-                    str(counts.get(reason, 0)),
-                )
+            _row(
+                f"`{reason}`",
+                reasons.get(reason.value, ""),
+                "any" if reason is Reason.UNKNOWN else allowed,
+                stripe,
+                str(counts.get(reason, 0)),
             )
-            + " |"
         )
     lines += [
         "",
@@ -298,6 +273,11 @@ def reasons_page() -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _row(*cells: object) -> str:
+    """One Markdown table row."""
+    return "| " + " | ".join(_cell(str(c)) for c in cells) + " |"
 
 
 def _cell(text: str) -> str:

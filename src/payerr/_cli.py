@@ -506,8 +506,7 @@ def _check_readable(path: Path, what: str, *, folder_ok: bool) -> None:
     if not path.is_file():
         raise _UsageError(f"cannot read {name}: not a regular file")
     try:
-        with path.open("rb"):
-            pass
+        path.open("rb").close()  # readable by this process (root reads past chmod 000)
     except OSError as exc:
         raise _UsageError(f"cannot read {name}: {exc.strerror or exc}") from exc
 

@@ -317,10 +317,10 @@ class Classification:
         if type(self.reason) is not Reason:
             object.__setattr__(self, "reason", Reason(self.reason))
         outcome, category = self.outcome._value_, self.category
-        verdict = outcome if category is None else category._value_
-        if not reason_fits(self.reason, outcome, verdict if category is not None else None):
+        kind = None if category is None else category._value_
+        if not reason_fits(self.reason, outcome, kind):
             raise ValueError(
-                f"reason {self.reason!s} does not go with a {verdict} verdict "
+                f"reason {self.reason!s} does not go with a {kind or outcome} verdict "
                 "(payerr.Reason lists the verdicts each allows; pending may keep any)"
             )
         never = self.network is not None and self.network.never_retry

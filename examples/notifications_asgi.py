@@ -47,6 +47,9 @@ def make_app(
     """An app whose ``POST /notify`` believes only what the provider signed, and hands each
     event to ``handle`` once (a redelivery is acknowledged, not handled again).
 
+    ``ledger`` is where deliveries are remembered: this process by default, the fleet with
+    ``payerr.RedisCallLedger(redis.asyncio.Redis(...))`` (the async calls never block the loop).
+
     ``handle`` runs in the event loop here; a slow one belongs in a worker thread
     (``await anyio.to_thread.run_sync(handle, note)``) or a job queue."""
 
@@ -54,7 +57,7 @@ def make_app(
         body = await request.body()  # the exact bytes: never re-serialised JSON
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         try:
-            note = payerr.verify_notification(
+            note = await payerr.averify_notification(
                 provider,
                 method=request.method,
                 path=path,
@@ -73,13 +76,13 @@ def make_app(
             try:
                 handle(note)
             except Exception:
-                note.forget()  # the redelivery will be handled, not skipped
+                await note.aforget()  # the redelivery will be handled, not skipped
                 return Response(status_code=500)
             # From now on a redelivery is acknowledged without handling. If the ledger cannot
             # record it, acknowledge all the same: it was handled (a redelivery may run it
             # again, so the handler stays idempotent on note.notification_id).
             with contextlib.suppress(payerr.NotificationLedgerError):
-                note.done()
+                await note.adone()
         return Response(note.ack.body, note.ack.status_code, dict(note.ack.headers))
 
     return Starlette(routes=[Route("/notify", notify, methods=["POST"])])

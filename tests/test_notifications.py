@@ -414,3 +414,38 @@ def test_a_signed_ack_refuses_header_injection() -> None:
         options: dict[str, Any] = {"client_id": CLIENT_ID, "path": PATH, **bad}
         with pytest.raises(payerr.UsageError, match="printable ASCII"):
             note.ack.signed(private_key=PRIVATE, **options)
+
+
+def test_the_async_shell_answers_as_the_sync_one() -> None:
+    """averify_notification runs the same checks (one pure core): the same verdict, id and
+    acknowledgement, the same refusals, and the same memory of what was handled."""
+    import asyncio
+
+    body = antom_body()
+    ledger = payerr.MemoryCallLedger()
+
+    async def main() -> None:
+        note = await payerr.averify_notification(
+            "antom", method="POST", path=PATH, headers=signed(body), body=body,
+            public_key=PUBLIC, ledger=ledger,
+        )  # fmt: skip
+        plain = payerr.verify_notification(
+            "antom", method="POST", path=PATH, headers=signed(body), body=body,
+            public_key=PUBLIC, ledger=payerr.MemoryCallLedger(),
+        )  # fmt: skip
+        assert (note.classification, note.notification_id, note.ack) == (
+            plain.classification, plain.notification_id, plain.ack
+        )  # fmt: skip
+        await note.adone()
+        again = await payerr.averify_notification(
+            "antom", method="POST", path=PATH, headers=signed(body), body=body,
+            public_key=PUBLIC, ledger=ledger,
+        )  # fmt: skip
+        assert again.duplicate
+        with pytest.raises(payerr.SignatureError):
+            await payerr.averify_notification(
+                "antom", method="POST", path="/elsewhere", headers=signed(body), body=body,
+                public_key=PUBLIC, ledger=ledger,
+            )  # fmt: skip
+
+    asyncio.run(main())

@@ -3,7 +3,9 @@ a RedisCallLedger on a real redis-server; and when Redis cannot say, payerr does
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
+import socket
 import warnings
 from pathlib import Path
 from typing import Any
@@ -76,3 +78,54 @@ def test_forgetting_is_fleet_wide(redis_port: int) -> None:
     assert not again.duplicate
     again.done()
     assert payerr.verify_notification("antom", ledger=one, **arguments()).duplicate
+
+
+def test_an_async_endpoint_shares_the_fleet_ledger(redis_port: int) -> None:
+    """averify_notification with a redis.asyncio ledger claims in the same place as the sync
+    workers: an async endpoint and a sync one never both handle a delivery."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", payerr.RedisConfigWarning)
+        sync_worker = payerr.RedisCallLedger(quick_client(redis_port), prefix="mixed", max_wait=5)
+
+    async def main() -> None:
+        aclient = quick_client(redis_port, asynchronous=True)
+        ledger = payerr.RedisCallLedger(aclient, prefix="mixed", max_wait=5.0)
+        with pytest.raises(payerr.UsageError, match="averify_notification"):
+            payerr.verify_notification("antom", ledger=ledger, **arguments())
+        note = await payerr.averify_notification("antom", ledger=ledger, **arguments())
+        assert not note.duplicate
+        assert note.classification.outcome == "success"
+        with pytest.raises(payerr.NotificationInProgressError):
+            payerr.verify_notification("antom", ledger=sync_worker, **arguments())
+        with pytest.raises(payerr.UsageError, match="adone"):
+            note.done()  # a sync call would block the loop: refused, and nothing recorded
+        await note.aforget()  # handling failed: the redelivery is handled, by anyone
+        again = await payerr.averify_notification("antom", ledger=ledger, **arguments())
+        assert not again.duplicate
+        await again.adone()
+        assert (await payerr.averify_notification("antom", ledger=ledger, **arguments())).duplicate
+        await aclient.aclose()
+
+    asyncio.run(main())
+    assert payerr.verify_notification("antom", ledger=sync_worker, **arguments()).duplicate
+    with pytest.raises(payerr.UsageError, match="synchronous"):
+        asyncio.run(payerr.averify_notification("antom", ledger=sync_worker, **arguments()))
+
+
+def test_an_async_endpoint_is_never_held_by_a_hung_redis() -> None:
+    """A Redis that accepts and never answers (a hung server) holds the endpoint no longer
+    than the client's timeouts within max_wait, then payerr says it cannot tell: never a
+    guess."""
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(8)  # connections complete in the backlog; nothing ever answers
+
+        async def main() -> None:
+            aclient = quick_client(hung.getsockname()[1], timeout=0.2, asynchronous=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", payerr.RedisConfigWarning)
+                ledger = payerr.RedisCallLedger(aclient, prefix="hung", max_wait=1.0)
+            with pytest.raises(payerr.NotificationLedgerError, match="redelivers"):
+                await payerr.averify_notification("antom", ledger=ledger, **arguments())
+
+        asyncio.run(main())

@@ -42,7 +42,13 @@ from payerr._ledger_redis import RedisCallLedger
 from payerr._logs import add_payment_context
 from payerr._network_tables import card_networks as _card_networks
 from payerr._network_tables import network_table as _network_table
-from payerr._notifications import Ack, Notification, SignatureError, verify_notification
+from payerr._notifications import (
+    Ack,
+    Notification,
+    SignatureError,
+    averify_notification,
+    verify_notification,
+)
 from payerr._policy import RetryPolicy
 from payerr._reasons import Advice, Reason
 from payerr._redaction import RedactSensitive
@@ -105,6 +111,7 @@ __all__ = [
     "UsageError",
     "UserActionError",
     "add_payment_context",
+    "averify_notification",
     "classification_of",
     "classify",
     "classify_http",

@@ -266,6 +266,18 @@ class MemoryCallLedger:
         """Handling failed: drop ``token``'s claim (never another delivery's)."""
         self._notes.release(key, token)
 
+    async def aclaim_notification(self, key: str, token: str, claim_ttl: float, ttl: float) -> str:
+        """:meth:`claim_notification`, for :func:`payerr.averify_notification`."""
+        return self.claim_notification(key, token, claim_ttl, ttl)
+
+    async def adone_notification(self, key: str, token: str, ttl: float) -> None:
+        """:meth:`done_notification`, for an async endpoint."""
+        self.done_notification(key, token, ttl)
+
+    async def arelease_notification(self, key: str, token: str) -> None:
+        """:meth:`release_notification`, for an async endpoint."""
+        self.release_notification(key, token)
+
     def begin(self, keys: Sequence[LedgerKey]) -> Earlier:
         now = self.clock()
         record: AttemptRecord | None = None

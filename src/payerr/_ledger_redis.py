@@ -503,7 +503,7 @@ class RedisCallLedger:
                 the provider redelivers later.
             UsageError: this ledger has a ``redis.asyncio`` client.
         """
-        self._sync_only()
+        self._sync_only(notifications=True)
         try:
             found = self._claim(
                 keys=[self._notification_key(key)],
@@ -527,7 +527,7 @@ class RedisCallLedger:
                 handled again: keep your handler idempotent on the notification's id).
             UsageError: this ledger has a ``redis.asyncio`` client.
         """
-        self._sync_only()
+        self._sync_only(notifications=True)
         try:
             self.client.set(self._notification_key(key), b"done", ex=max(1, int(ttl)))
         except Exception as exc:
@@ -543,9 +543,69 @@ class RedisCallLedger:
             NotificationLedgerError: Redis could not (the claim then expires by itself).
             UsageError: this ledger has a ``redis.asyncio`` client.
         """
-        self._sync_only()
+        self._sync_only(notifications=True)
         try:
             self._release(keys=[self._notification_key(key)], args=[token], client=self.client)
+        except Exception as exc:
+            raise NotificationLedgerError(
+                f"the call ledger's Redis could not release a notification ({type(exc).__name__})"
+            ) from exc
+
+    async def aclaim_notification(self, key: str, token: str, claim_ttl: float, ttl: float) -> str:
+        """:meth:`claim_notification` for :func:`payerr.averify_notification`, within
+        ``max_wait``.
+
+        Raises:
+            NotificationLedgerError: Redis could not say (or not within ``max_wait``).
+            UsageError: this ledger has a synchronous client.
+        """
+        self._async_only(notifications=True)
+        try:
+            with anyio.fail_after(self.max_wait):
+                found = await self._claim(
+                    keys=[self._notification_key(key)],
+                    args=[token, max(1, int(claim_ttl))],
+                    client=self.client,
+                )
+        except Exception as exc:
+            raise NotificationLedgerError(
+                "the call ledger's Redis could not say whether this notification was handled "
+                f"before ({type(exc).__name__}): answer with an error status, the provider "
+                "redelivers"
+            ) from exc
+        state = found.decode() if isinstance(found, bytes) else str(found)
+        return state if state in ("new", "busy", "done") else "busy"
+
+    async def adone_notification(self, key: str, token: str, ttl: float) -> None:
+        """:meth:`done_notification` for an async endpoint, within ``max_wait``.
+
+        Raises:
+            NotificationLedgerError: Redis could not record it.
+            UsageError: this ledger has a synchronous client.
+        """
+        self._async_only(notifications=True)
+        try:
+            with anyio.fail_after(self.max_wait):
+                await self.client.set(self._notification_key(key), b"done", ex=max(1, int(ttl)))
+        except Exception as exc:
+            raise NotificationLedgerError(
+                f"the call ledger's Redis could not record a handled notification "
+                f"({type(exc).__name__})"
+            ) from exc
+
+    async def arelease_notification(self, key: str, token: str) -> None:
+        """:meth:`release_notification` for an async endpoint, within ``max_wait``.
+
+        Raises:
+            NotificationLedgerError: Redis could not (the claim then expires by itself).
+            UsageError: this ledger has a synchronous client.
+        """
+        self._async_only(notifications=True)
+        try:
+            with anyio.fail_after(self.max_wait):
+                await self._release(
+                    keys=[self._notification_key(key)], args=[token], client=self.client
+                )
         except Exception as exc:
             raise NotificationLedgerError(
                 f"the call ledger's Redis could not release a notification ({type(exc).__name__})"
@@ -606,18 +666,20 @@ class RedisCallLedger:
 
     # -- the pieces ---------------------------------------------------------------------------
 
-    def _sync_only(self) -> None:
+    def _sync_only(self, *, notifications: bool = False) -> None:
         if self.asynchronous:
             raise UsageError(
                 "this RedisCallLedger has a redis.asyncio client: use it with "
-                "AsyncPaymentTransport, or give PaymentTransport a redis.Redis one"
+                + ("payerr.averify_notification" if notifications else "AsyncPaymentTransport")
+                + ", or give a redis.Redis one"
             )
 
-    def _async_only(self) -> None:
+    def _async_only(self, *, notifications: bool = False) -> None:
         if not self.asynchronous:
             raise UsageError(
                 "this RedisCallLedger has a synchronous client: use it with "
-                "PaymentTransport, or give AsyncPaymentTransport a redis.asyncio one"
+                + ("payerr.verify_notification" if notifications else "PaymentTransport")
+                + ", or give a redis.asyncio one"
             )
 
     def _sentinel(self, provider: str) -> str:

@@ -38,7 +38,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote_plus, unquote
 
 from payerr._classify import classify_http
@@ -254,7 +254,18 @@ class Notification:
                 idempotent on ``notification_id``).
         """
         if self._token and self._book is not None:
+            _sync_book(self._book, "await note.adone()")
             self._book.done_notification(self._key, self._token, NOTIFICATION_TTL)
+
+    async def adone(self) -> None:
+        """:meth:`done` for an async endpoint (required with a ``redis.asyncio`` ledger).
+
+        Raises:
+            NotificationLedgerError: the shared ledger could not record it (acknowledge all
+                the same, as with :meth:`done`).
+        """
+        if self._token and self._book is not None:
+            await self._book.adone_notification(self._key, self._token, NOTIFICATION_TTL)
 
     def forget(self) -> None:
         """Handling this delivery failed: give up its claim, so that the provider's next
@@ -266,7 +277,23 @@ class Notification:
                 by itself, after ten minutes).
         """
         if self._token and self._book is not None:
+            _sync_book(self._book, "await note.aforget()")
             self._book.release_notification(self._key, self._token)
+
+    async def aforget(self) -> None:
+        """:meth:`forget` for an async endpoint (required with a ``redis.asyncio`` ledger).
+
+        Raises:
+            NotificationLedgerError: the shared ledger could not (the claim then expires
+                by itself, after ten minutes).
+        """
+        if self._token and self._book is not None:
+            await self._book.arelease_notification(self._key, self._token)
+
+
+def _sync_book(book: Any, instead: str) -> None:
+    if getattr(book, "asynchronous", False):
+        raise UsageError(f"this ledger has a redis.asyncio client: {instead}")
 
 
 # -- the acknowledgements ------------------------------------------------------------------
@@ -640,6 +667,7 @@ _CLAIM_TTL = 600.0
 told to come back later (NotificationInProgressError). A handler that neither finishes
 (``done``) nor gives up (``forget``) within it is presumed gone, and the next delivery is
 handled: at least once, never lost."""
+_TTLS = (_CLAIM_TTL, NOTIFICATION_TTL)
 
 _PROCESS = MemoryCallLedger(max_keys=_MAX_REMEMBERED)
 """The default book of verified notifications: this process's, on its monotonic clock (a
@@ -662,6 +690,77 @@ def _book(ledger: object) -> Any:
 
 _PROVIDERS = {"antom": "antom", "alipay_plus": "alipay_plus", "alipay+": "alipay_plus",
               "ottpay": "ottpay", "ott pay": "ottpay"}  # fmt: skip
+
+
+class _Read(NamedTuple):
+    """A verified notification, read and classified (before the ledger is asked)."""
+
+    name: str
+    classification: Classification
+    notification_id: str
+    ack: Ack
+    data: Mapping[str, Any]
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}:{self.notification_id}"
+
+
+def _verified(
+    provider: object,
+    *,
+    method: object,
+    path: object,
+    headers: object,
+    body: object,
+    public_key: object,
+    registry: Registry | None,
+) -> _Read:
+    """The pure core of both shells: verify, read and classify (no ledger, no I/O)."""
+    name = _PROVIDERS.get(provider.strip().lower()) if isinstance(provider, str) else None
+    if name is None:
+        if isinstance(provider, str) and provider.strip().lower() == "paykka":
+            raise UsageError(
+                "PayKKa's webhook signature (x-paykka-sign) cannot be verified yet: its pages "
+                "do not publish which string is signed, and payerr does not guess"
+            )
+        raise UsageError(
+            f"verify_notification supports antom, alipay_plus and ottpay, not {provider!r}"
+        )
+    if not isinstance(method, str):
+        raise UsageError(f"method must be the HTTP method received, not {type(method).__name__}")
+    if not isinstance(path, str):
+        raise UsageError(f"path must be the request's path as text, not {type(path).__name__}")
+    raw = _raw_body(name, body)
+    if name == "ottpay":
+        data: Mapping[str, Any] = _verify_ottpay(name, raw, public_key)
+        notification_id = _ottpay_id(data)
+        ack = _OTTPAY_ACK
+        classified: bytes | Mapping[str, Any] = {**data}
+    else:
+        reader = _header_reader(name, headers)
+        path_text = _text(name, path, "the path")
+        _verify_rsa256(
+            name, method=_text(name, method, "the method"), path=path_text, headers=reader,
+            raw=raw,
+            public_key=public_key,
+        )  # fmt: skip
+        parsed = parse_json_object(raw)
+        if parsed is None:
+            raise SignatureError(
+                name, "malformed", f"signed, but not one JSON object: {_excerpt(raw)}"
+            )
+        data = parsed
+        notification_id = _antom_id(data)
+        ack = _ANTOM_ACK
+        classified = raw
+    # Antom's notifyType names the operation (PAYMENT_RESULT, REFUND_RESULT ...); Alipay+'s
+    # notifyPayment and OTT Pay's callback name none: a payment's result.
+    operation: Operation = operation_of_body(dict(data)) if name != "ottpay" else Operation.UNKNOWN
+    if operation is Operation.UNKNOWN:
+        operation = Operation.NOTIFICATION
+    classification = classify_http(name, 200, classified, registry=registry, operation=operation)
+    return _Read(name, classification, notification_id, ack, data)
 
 
 def verify_notification(
@@ -712,60 +811,63 @@ def verify_notification(
         headers=request.headers, body=raw, public_key=ANTOM_PUBLIC_KEY)``, then
         ``return Response(note.ack.body, note.ack.status_code, note.ack.headers)``.
     """
-    name = _PROVIDERS.get(provider.strip().lower()) if isinstance(provider, str) else None
-    if name is None:
-        if isinstance(provider, str) and provider.strip().lower() == "paykka":
-            raise UsageError(
-                "PayKKa's webhook signature (x-paykka-sign) cannot be verified yet: its pages "
-                "do not publish which string is signed, and payerr does not guess"
-            )
-        raise UsageError(
-            f"verify_notification supports antom, alipay_plus and ottpay, not {provider!r}"
-        )
-    if not isinstance(method, str):
-        raise UsageError(f"method must be the HTTP method received, not {type(method).__name__}")
-    if not isinstance(path, str):
-        raise UsageError(f"path must be the request's path as text, not {type(path).__name__}")
-    raw = _raw_body(name, body)
-    if name == "ottpay":
-        data: Mapping[str, Any] = _verify_ottpay(name, raw, public_key)
-        notification_id = _ottpay_id(data)
-        ack = _OTTPAY_ACK
-        classified: bytes | Mapping[str, Any] = {**data}
-    else:
-        reader = _header_reader(name, headers)
-        path_text = _text(name, path, "the path")
-        _verify_rsa256(
-            name, method=_text(name, method, "the method"), path=path_text, headers=reader,
-            raw=raw,
-            public_key=public_key,
-        )  # fmt: skip
-        parsed = parse_json_object(raw)
-        if parsed is None:
-            raise SignatureError(
-                name, "malformed", f"signed, but not one JSON object: {_excerpt(raw)}"
-            )
-        data = parsed
-        notification_id = _antom_id(data)
-        ack = _ANTOM_ACK
-        classified = raw
-    # Antom's notifyType names the operation (PAYMENT_RESULT, REFUND_RESULT ...); Alipay+'s
-    # notifyPayment and OTT Pay's callback name none: a payment's result.
-    operation: Operation = operation_of_body(dict(data)) if name != "ottpay" else Operation.UNKNOWN
-    if operation is Operation.UNKNOWN:
-        operation = Operation.NOTIFICATION
-    classification = classify_http(name, 200, classified, registry=registry, operation=operation)
+    read = _verified(
+        provider, method=method, path=path, headers=headers, body=body,
+        public_key=public_key, registry=registry,
+    )  # fmt: skip
     book = _book(ledger)
-    key = f"{name}:{notification_id}"
+    _sync_book(book, "await payerr.averify_notification(...)")
     token = secrets.token_hex(12)
-    state = book.claim_notification(key, token, _CLAIM_TTL, NOTIFICATION_TTL)
+    return _noted(read, book, token, book.claim_notification(read.key, token, *_TTLS))
+
+
+async def averify_notification(
+    provider: str,
+    *,
+    method: str,
+    path: str,
+    headers: object,
+    body: bytes | bytearray | memoryview | str,
+    public_key: object,
+    now: float | None = None,
+    ledger: object = None,
+    registry: Registry | None = None,
+) -> Notification:
+    """:func:`verify_notification` for an async endpoint: the same checks and answers; the
+    ledger is asked without blocking the event loop (a :class:`payerr.RedisCallLedger` made
+    with a ``redis.asyncio`` client, within its ``max_wait``; or the default memory). Finish
+    with ``await note.adone()`` or ``await note.aforget()``.
+
+    Raises:
+        SignatureError: as :func:`verify_notification`.
+        UsageError: as :func:`verify_notification`, or a ledger with a synchronous Redis
+            client (it would block the loop).
+        NotificationInProgressError: another delivery of it is being handled now.
+        NotificationLedgerError: the shared ledger could not say.
+
+    Example:
+        ``note = await payerr.averify_notification("antom", method="POST", path="/notify",
+        headers=request.headers, body=await request.body(), public_key=ANTOM_PUBLIC_KEY)``
+    """
+    read = _verified(
+        provider, method=method, path=path, headers=headers, body=body,
+        public_key=public_key, registry=registry,
+    )  # fmt: skip
+    book = _book(ledger)
+    token = secrets.token_hex(12)
+    return _noted(read, book, token, await book.aclaim_notification(read.key, token, *_TTLS))
+
+
+def _noted(read: _Read, book: Any, token: str, state: str) -> Notification:
+    """The ledger's answer to a delivery's claim, as the Notification (or the error)."""
     if state == "busy":
         raise NotificationInProgressError(
-            f"another delivery of this {name} notification ({_excerpt(notification_id)}) is "
-            "being handled: answer with an error status (503), the provider redelivers"
+            f"another delivery of this {read.name} notification "
+            f"({_excerpt(read.notification_id)}) is being handled: answer with an error "
+            "status (503), the provider redelivers"
         )
     duplicate = state == "done"
     return Notification(
-        name, classification, notification_id, duplicate, ack, data,
-        book, key, "" if duplicate else token,
+        read.name, read.classification, read.notification_id, duplicate, read.ack, read.data,
+        book, read.key, "" if duplicate else token,
     )  # fmt: skip

@@ -10,6 +10,7 @@ import pytest
 import structlog
 from hypothesis import settings
 
+from payerr._classify import UNKNOWN_CODE_LOGS
 from payerr._registry import ENV_VAR, Registry, reset_default_registry
 from payerr.testing import reset
 
@@ -60,6 +61,14 @@ def _fresh_retry_budgets() -> Iterator[None]:
     reset()
     yield
     reset()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_unknown_code_logs() -> Iterator[None]:
+    """Each test starts as a new process does: no unknown code logged yet."""
+    UNKNOWN_CODE_LOGS.clear()
+    yield
+    UNKNOWN_CODE_LOGS.clear()
 
 
 @pytest.fixture(autouse=True)

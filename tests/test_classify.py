@@ -149,3 +149,41 @@ def test_explain_returns_the_row() -> None:
     assert entry.message.startswith("The transaction cannot be further processed")
     assert entry.seed == "001_79315606eb29d4f3.txt"
     assert payerr.explain("antom", "NOPE") is None
+
+
+def test_an_unknown_code_is_logged_once_a_minute_and_never_silently(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A provider answering an unmapped code to every payment logs it once a minute per code,
+    each line saying how many went unlogged since the last; another code is logged at once,
+    and the metric's count (tests/test_telemetry.py) still sees every one."""
+    from payerr._classify import UNKNOWN_CODE_LOGS
+
+    now = [1000.0]
+    monkeypatch.setattr(UNKNOWN_CODE_LOGS, "clock", lambda: now[0])
+    with capture_logs() as logs:
+        for _ in range(500):
+            payerr.classify("antom", "SOMETHING_NEW")
+        payerr.classify("antom", "SOMETHING_ELSE")  # another code: told at once
+        payerr.classify("paykka", "SOMETHING_NEW")  # the same words from another provider
+        now[0] += 59.9
+        payerr.classify("antom", "SOMETHING_NEW")
+        now[0] += 0.1
+        payerr.classify("antom", "SOMETHING_NEW")
+    told = [(e["payment.provider"], e["payment.raw_code"], e["payment.suppressed"]) for e in logs]
+    assert told == [
+        ("antom", "SOMETHING_NEW", 0),
+        ("antom", "SOMETHING_ELSE", 0),
+        ("paykka", "SOMETHING_NEW", 0),
+        ("antom", "SOMETHING_NEW", 500),  # 499 within the first minute, 1 at 59.9 s
+    ]
+
+
+def test_the_unknown_code_memory_is_bounded() -> None:
+    from payerr._log_limit import LogLimiter
+
+    now = [0.0]
+    limiter = LogLimiter(60.0, max_keys=3, clock=lambda: now[0])
+    assert [limiter.admit(k) for k in "abcd"] == [0, 0, 0, 0]
+    assert limiter.admit("a") == 0  # forgotten (the oldest of four): told again
+    assert limiter.admit("d") is None

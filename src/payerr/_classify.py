@@ -22,6 +22,7 @@ from payerr import _log, _telemetry
 from payerr._adapters import CARD_READERS, READERS, Unresolved
 from payerr._exceptions import UsageError
 from payerr._http import MAX_BODY_BYTES, parse_json_object, read_retry_after, status_fallback
+from payerr._log_limit import LogLimiter
 from payerr._networks import refine
 from payerr._operations import fit_message, operation_of_body, operation_of_request
 from payerr._registry import Registry, default_registry
@@ -653,15 +654,26 @@ def _header(headers: Headers, name: str) -> str | None:
     return None
 
 
+UNKNOWN_CODE_LOGS = LogLimiter(60.0)
+"""``payerr.unknown_code`` is logged once a minute per provider and code, with
+``payment.suppressed``: how many of the same code went unlogged since its last line (a
+provider answering an unmapped code to every payment would otherwise log each one)."""
+
+
 def log_unknown(result: Classification) -> Classification:
-    """Log ``payerr.unknown_code`` when no mapping knew the code; the shells call this."""
+    """Log ``payerr.unknown_code`` when no mapping knew the code (per code, at most once a
+    minute); the shells call this."""
     if result.known or result.raw_code is None:
         return result
     _telemetry.unknown_code(result.provider, result.operation.value)
+    suppressed = UNKNOWN_CODE_LOGS.admit((result.provider, result.raw_code))
+    if suppressed is None:  # logged within the minute: counted, told with the next line
+        return result
     _log.emit(
         logging.WARNING,
         "payerr.unknown_code",
         **{
+            "payment.suppressed": suppressed,
             "payment.provider": result.provider,
             "payment.code": result.code,
             "payment.raw_code": result.raw_code,

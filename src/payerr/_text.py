@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 
 from payerr._redaction import _mask_card_numbers
 
@@ -22,10 +23,19 @@ MAX_INT_BITS = 256
 """An int code wider than this is no code (``str()`` of a 5,000-digit int raises)."""
 
 
+_CACHED = 256
+"""Texts this short are cleaned once per process and remembered (codes and messages repeat:
+the same few hundred for every payment); longer ones are cleaned each time, never held."""
+
+
 def clean(text: str) -> str:
     """``text`` with control and format characters dropped, other white space made a space,
     lone surrogates replaced by U+FFFD and card numbers masked (first six, last four).
     Printable text without a long digit run comes back as it is."""
+    return _clean_short(text) if len(text) <= _CACHED else _clean(text)
+
+
+def _clean(text: str) -> str:
     if text.isprintable():
         # A card number needs at least four digits in a row: most text has none.
         return _mask_card_numbers(text) if _DIGITS.search(text) else text
@@ -69,6 +79,12 @@ def clean_cut(
     cleaned window at ``limit`` alone would let that shrinking pull part of a card number
     within ``limit``.
     """
+    if scrub is None and len(text) <= _CACHED:
+        return _clean_cut_short(text, limit, suffix)
+    return _clean_cut(text, limit, suffix, scrub)
+
+
+def _clean_cut(text: str, limit: int, suffix: str, scrub: Callable[[str], str] | None) -> str:
     window = limit + PAN_REACH
     for _ in range(2):
         if len(text) <= window:  # read whole: nothing is cut but by ``limit``
@@ -80,6 +96,16 @@ def clean_cut(
             return cleaned[:limit] + suffix
         window *= _GROWTH  # mostly control characters, or separators of masked card numbers
     return cleaned[: max(keep, 0)] + suffix
+
+
+@lru_cache(maxsize=4096)
+def _clean_short(text: str) -> str:
+    return _clean(text)
+
+
+@lru_cache(maxsize=4096)
+def _clean_cut_short(text: str, limit: int, suffix: str) -> str:
+    return _clean_cut(text, limit, suffix, None)
 
 
 def int_text(value: int) -> str | None:

@@ -12,6 +12,7 @@ import warnings
 
 from payerr import networks
 from payerr._budget import RetryBudget
+from payerr._bulk import classify_many
 from payerr._classify import (
     as_operation as _as_operation,
 )
@@ -115,6 +116,7 @@ __all__ = [
     "classification_of",
     "classify",
     "classify_http",
+    "classify_many",
     "classify_response",
     "default_registry",
     "explain",

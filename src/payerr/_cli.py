@@ -167,6 +167,8 @@ def _parser() -> argparse.ArgumentParser:
     _lang_option(p)
     p.set_defaults(handler=_classify)
 
+    _scan_parser(verbs)
+
     p = verbs.add_parser("list", help="list mapped codes")
     p.add_argument("provider", nargs="?", help="a provider, or a card network (visa, mastercard)")
     p.add_argument("--category", choices=[c.value for c in Category])
@@ -204,6 +206,30 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # -- verbs ----------------------------------------------------------------------------------
+
+
+def _scan_parser(verbs: Any) -> None:
+    p = verbs.add_parser(
+        "scan",
+        help="a decline report over a JSON Lines file of logged answers",
+        description="Classify logged answers, one JSON object a line (provider, status, body; "
+        "optional path, operation, headers; gzip read too), and report counts by provider, "
+        "outcome, category and reason, the top codes and the unknown codes to map.",
+    )
+    p.add_argument("file", metavar="FILE", help="a .jsonl file (gzip or not), or - for stdin")
+    p.add_argument(
+        "--jobs", type=_jobs, default=None, metavar="N", help="worker processes (default: cores)"
+    )
+    shape = p.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="print one JSON object")
+    shape.add_argument("--csv", action="store_true", help="print CSV, one row per count")
+    shape.add_argument("--html", metavar="PAGE", help="write one self-contained HTML page")
+    p.add_argument(
+        "--first-send",
+        action="store_true",
+        help="every request was a first send (see classify --first-send)",
+    )
+    p.set_defaults(handler=_scan)
 
 
 def _with_lang(result: Classification, lang: str | None) -> dict[str, Any]:
@@ -381,6 +407,76 @@ def _envelope_hint(provider: str, body: bytes) -> str | None:
         f"this body has {owners[0]}'s envelope ({fields}), not {provider}'s: "
         f"payerr classify {owners[0]} ..."
     )
+
+
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if not 1 <= jobs <= 256:
+        raise argparse.ArgumentTypeError(f"must be a number of processes, 1-256, not {text!r}")
+    return jobs
+
+
+def _scan(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    from payerr import _scan, _scan_out  # noqa: PLC0415 -- loaded for this verb only
+
+    if args.file != "-":
+        _check_readable(Path(args.file), "", folder_ok=False)
+    for provider in registry.providers():
+        registry.table(provider)  # a broken mapping file: said once (exit 1), not per line
+    options = _scan.Options(tuple(args.mappings or ()), args.first_send)
+    jobs = args.jobs or _scan.cpu_count()
+    progress = _Progress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        report = _scan.scan(args.file, jobs=jobs, options=options, progress=progress)
+    except (OSError, EOFError) as exc:  # a truncated gzip, a read error
+        raise _UsageError(f"cannot read {clean(args.file)}: {exc}") from exc
+    finally:
+        if progress:
+            progress.done()
+    source = "standard input" if args.file == "-" else args.file
+    if args.json:
+        _print_json(_scan_out.as_json(report, source), out)
+    elif args.csv:
+        _scan_out.write_csv(report, source, out)
+    else:
+        _scan_out.write_text(report, source, out)
+        if args.html:
+            try:
+                with open(args.html, "w", encoding="utf-8") as page:
+                    _scan_out.write_html(report, source, page)
+            except OSError as exc:
+                raise _UsageError(f"cannot write {clean(args.html)}: {exc.strerror}") from exc
+            out.write(f"\nwrote {args.html}\n")
+    return EXIT_OK
+
+
+class _Progress:
+    """A progress line on a terminal's stderr, redrawn at most ten times a second."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1:
+            return
+        self.last = now
+        if total:
+            filled = int(30 * done / total)
+            bar = "#" * filled + "." * (30 - filled)
+            self.stream.write(f"\rscanning [{bar}] {100 * done / total:3.0f}%")
+        else:
+            self.stream.write(f"\rscanning: {done:,} lines")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.last:
+            self.stream.write("\r" + " " * 50 + "\r")
+            self.stream.flush()
 
 
 def _http_status(text: str) -> int:

@@ -1,0 +1,392 @@
+"""``payerr scan``: a decline report over a file of logged answers (JSON Lines, gzip or not).
+
+Streams: memory stays flat in the file's size (counts only; the codes remembered are bounded).
+With ``jobs`` above 1 a regular file is cut into pieces at line boundaries and each piece is
+read by a worker process; compressed input and standard input are read by this process and
+handed to the workers in batches, never more than a few in flight.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import multiprocessing
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, cast
+
+from payerr._bulk import classify_record
+from payerr._exceptions import PayerrError
+from payerr._registry import Registry
+from payerr._table import ProviderTable
+from payerr._taxonomy import Classification
+from payerr._text import clean_cut
+
+__all__ = ["Report", "scan"]
+
+MAX_CODES = 10_000
+"""Distinct (provider, code) pairs counted; beyond it, answers are counted under ``other``
+(a file of hostile, ever-new codes cannot grow the report without bound)."""
+MAX_BAD_LINES = 100
+"""Bad lines reported by number (the count is always whole)."""
+MAX_LINE = 2 << 20
+"""A line longer than this is a bad line (payerr reads bodies of up to 1 MiB)."""
+PIECE = 8 << 20
+"""Bytes of a regular file per piece of work for the workers."""
+BATCH = 4096
+"""Lines per batch handed to a worker, for compressed input or standard input."""
+OTHER = "(other codes)"
+
+
+@dataclass
+class Report:
+    """What a scan counted. Merged from the workers' reports; rendered by ``payerr._scan_out``."""
+
+    answers: int = 0
+    lines: int = 0
+    bad: int = 0
+    bad_lines: list[tuple[int, str]] = field(default_factory=list)
+    providers: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    categories: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    retryable: int = 0
+    codes: Counter[tuple[str, str, str, str, str]] = field(default_factory=Counter)
+    """(provider, code, outcome, category, reason) -> answers; code "" when the answer had none."""
+    unknown: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(provider, raw code) -> answers whose code no mapping knows."""
+
+    def count(self, c: Classification) -> None:
+        self.answers += 1
+        self.providers[c.provider] += 1
+        self.outcomes[c.outcome.value] += 1
+        if c.category is not None:
+            self.categories[c.category.value] += 1
+        self.reasons[c.reason.value] += 1
+        if c.retryable:
+            self.retryable += 1
+        category = "" if c.category is None else c.category.value
+        key = (c.provider, c.code or "", c.outcome.value, category, c.reason.value)
+        _add(self.codes, key, 1, (c.provider, OTHER, "", "", ""))
+        if not c.known and c.raw_code is not None:
+            _add(self.unknown, (c.provider, c.raw_code), 1, (c.provider, OTHER))
+
+    def bad_line(self, number: int, why: str) -> None:
+        self.bad += 1
+        if len(self.bad_lines) < MAX_BAD_LINES:
+            self.bad_lines.append((number, why))
+
+    def merge(self, other: Report, first_line: int = 0) -> None:
+        """Add ``other``'s counts; its line numbers are counted from ``first_line``."""
+        self.answers += other.answers
+        self.lines += other.lines
+        self.bad += other.bad
+        self.bad_lines.extend((first_line + n, why) for n, why in other.bad_lines)
+        self.bad_lines.sort()
+        del self.bad_lines[MAX_BAD_LINES:]
+        self.providers.update(other.providers)
+        self.outcomes.update(other.outcomes)
+        self.categories.update(other.categories)
+        self.reasons.update(other.reasons)
+        self.retryable += other.retryable
+        for key, n in other.codes.items():
+            _add(self.codes, key, n, (key[0], OTHER, "", "", ""))
+        for name, n in other.unknown.items():
+            _add(self.unknown, name, n, (name[0], OTHER))
+
+
+def _add(counter: Counter[Any], key: object, n: int, other: object) -> None:
+    """Count ``n`` under ``key``, or under ``other`` once MAX_CODES keys are held."""
+    counter[key if key in counter or len(counter) < MAX_CODES else other] += n
+
+
+# -- one line ----------------------------------------------------------------------------------
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object as its name/value pairs, every one kept (a name may be given twice)."""
+
+
+def _strict_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _RepeatedNameError
+    return obj
+
+
+class _RepeatedNameError(ValueError):
+    """A name given twice somewhere in the line."""
+
+
+_STRICT = json.JSONDecoder(object_pairs_hook=_strict_hook)
+_PAIRS = json.JSONDecoder(object_pairs_hook=_Pairs)
+
+
+def _dump(value: Any) -> str:
+    """JSON text for a value read with :data:`_PAIRS`, names given twice kept twice."""
+    if isinstance(value, _Pairs):
+        return "{" + ",".join(f"{json.dumps(k)}:{_dump(v)}" for k, v in value) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_dump(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def read_line(line: bytes) -> dict[str, Any]:
+    """A line of the file as a record for :func:`classify_record`. Raises ValueError saying
+    why it is not one.
+
+    A body that gives a name twice is handed on as text, names twice and all: payerr reads
+    such a body as garbled (outcome unknown), as it would on the wire. A line whose own
+    fields are given twice is a bad line.
+    """
+    if len(line) > MAX_LINE:
+        raise ValueError(f"longer than {MAX_LINE >> 20} MiB")
+    try:
+        obj = _STRICT.decode(line.decode("utf-8", "surrogatepass"))
+    except _RepeatedNameError:
+        obj = _repeated(line)
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"not JSON ({type(exc).__name__})") from None
+    if not isinstance(obj, dict):
+        raise ValueError("not a JSON object")
+    return obj
+
+
+def _repeated(line: bytes) -> dict[str, Any]:
+    pairs = _PAIRS.decode(line.decode("utf-8", "surrogatepass"))
+    if not isinstance(pairs, _Pairs):
+        raise ValueError("not a JSON object")
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names):
+        raise ValueError("a field of the line is given twice")
+    record: dict[str, Any] = {}
+    for name, value in pairs:
+        if name == "body":
+            record[name] = _dump(value) if isinstance(value, _Pairs) else value
+        elif isinstance(value, _Pairs | list):
+            record[name] = json.loads(_dump(value), object_pairs_hook=dict)
+        else:
+            record[name] = value
+    return record
+
+
+class _Scanner:
+    """Counts lines into a Report, with this process's registry and tables."""
+
+    def __init__(self, registry: Registry, first_send: bool) -> None:
+        self.registry = registry
+        self.first_send = first_send
+        self.tables: dict[str, ProviderTable] = {}
+        self.report = Report()
+
+    def line(self, number: int, line: bytes) -> None:
+        self.report.lines += 1
+        if not line.strip():
+            return  # a blank line (the last one, often): nothing to count
+        try:
+            record = read_line(line)
+            c = classify_record(
+                record, self.registry, self.tables, first_send=self.first_send, index=number
+            )
+        except (ValueError, PayerrError) as exc:
+            why = str(exc)
+            prefix = f"record {number}: "
+            why = why.removeprefix(prefix)
+            self.report.bad_line(number, clean_cut(why, 200, "..."))
+            return
+        self.report.count(c)
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a scan reads: the user's mapping files (each worker loads them) and first_send."""
+
+    mappings: tuple[str, ...] = ()
+    first_send: bool = False
+
+    def scanner(self) -> _Scanner:
+        return _Scanner(Registry(self.mappings), self.first_send)
+
+
+def scan(
+    source: str,
+    *,
+    jobs: int = 1,
+    options: Options | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    stdin: IO[bytes] | None = None,
+) -> Report:
+    """Scan ``source`` (a path, or ``-`` for ``stdin``) into a Report. ``progress(done, total)``
+    is called now and then (bytes of a regular file; lines otherwise, total 0)."""
+    options = options or Options()
+    if source == "-":
+        stream = _maybe_gzip(stdin if stdin is not None else sys.stdin.buffer)
+        return _stream(stream, jobs, options, progress)
+    path = Path(source)
+    with path.open("rb") as raw:
+        compressed = raw.read(2) == b"\x1f\x8b"
+    size = path.stat().st_size
+    if compressed:
+        with gzip.open(path, "rb") as packed:
+            return _stream(cast("IO[bytes]", packed), jobs, options, progress)
+    if jobs <= 1 or size <= PIECE:
+        return _pieces_here(path, size, options, progress)
+    return _pieces_in_workers(path, size, jobs, options, progress)
+
+
+def _maybe_gzip(stream: IO[bytes]) -> IO[bytes]:
+    raw: Any = stream
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
+    if buffered.peek(2)[:2] == b"\x1f\x8b":
+        return cast("IO[bytes]", gzip.GzipFile(fileobj=buffered))
+    return buffered
+
+
+def _piece(path: str, start: int, end: int, options: Options) -> Report:
+    """The lines that begin in ``[start, end)`` of a regular file, numbered from 1."""
+    scanner = options.scanner()
+    with open(path, "rb") as f:
+        if start:
+            f.seek(start - 1)
+            f.readline()  # the end of the line begun before this piece: the previous one's
+        number = 0
+        while f.tell() < end:
+            line = f.readline()
+            if not line:
+                break
+            number += 1
+            scanner.line(number, line)
+    return scanner.report
+
+
+def _bounds(size: int) -> list[tuple[int, int]]:
+    return [(start, min(start + PIECE, size)) for start in range(0, size, PIECE)] or [(0, 0)]
+
+
+def _pieces_here(
+    path: Path, size: int, options: Options, progress: Callable[[int, int], None] | None
+) -> Report:
+    total = Report()
+    for start, end in _bounds(size):
+        total.merge(_piece(str(path), start, end, options), total.lines)
+        if progress:
+            progress(end, size)
+    return total
+
+
+def _pieces_in_workers(
+    path: Path, size: int, jobs: int, options: Options, progress: Callable[[int, int], None] | None
+) -> Report:
+    bounds = _bounds(size)
+    context = multiprocessing.get_context("spawn")
+    reports: dict[int, Report] = {}
+    with context.Pool(min(jobs, len(bounds))) as pool:
+        tasks = [(i, str(path), start, end, options) for i, (start, end) in enumerate(bounds)]
+        done = 0
+        for i, report in pool.imap_unordered(_indexed_piece, tasks):
+            reports[i] = report
+            done += bounds[i][1] - bounds[i][0]
+            if progress:
+                progress(done, size)
+    total = Report()
+    for i in range(len(bounds)):  # in file order: line numbers add up
+        total.merge(reports[i], total.lines)
+    return total
+
+
+def _indexed_piece(task: tuple[int, str, int, int, Options]) -> tuple[int, Report]:
+    i, path, start, end, options = task
+    return i, _piece(path, start, end, options)
+
+
+def _stream(
+    stream: IO[bytes], jobs: int, options: Options, progress: Callable[[int, int], None] | None
+) -> Report:
+    if jobs <= 1:
+        scanner = options.scanner()
+        for number, line in enumerate(stream, 1):
+            scanner.line(number, line)
+            if progress and not number % 65536:
+                progress(number, 0)
+        return scanner.report
+    return _batches_in_workers(_batches(stream), jobs, options, progress)
+
+
+def _batches(stream: IO[bytes]) -> Iterator[tuple[int, list[bytes]]]:
+    batch: list[bytes] = []
+    first = 1
+    for line in stream:
+        batch.append(line)
+        if len(batch) == BATCH:
+            yield first, batch
+            first += len(batch)
+            batch = []
+    if batch:
+        yield first, batch
+
+
+def _batch(task: tuple[int, list[bytes], Options]) -> tuple[int, Report]:
+    first, lines, options = task
+    scanner = _batch_scanner(options)
+    scanner.report = Report()
+    for offset, line in enumerate(lines):
+        scanner.line(first + offset, line)
+    return first, scanner.report
+
+
+_WORKER_SCANNER: dict[Options, _Scanner] = {}
+
+
+def _batch_scanner(options: Options) -> _Scanner:
+    """A worker's scanner, its registry loaded once for every batch it reads."""
+    scanner = _WORKER_SCANNER.get(options)
+    if scanner is None:
+        scanner = _WORKER_SCANNER[options] = options.scanner()
+    return scanner
+
+
+def _batches_in_workers(
+    batches: Iterable[tuple[int, list[bytes]]],
+    jobs: int,
+    options: Options,
+    progress: Callable[[int, int], None] | None,
+) -> Report:
+    context = multiprocessing.get_context("spawn")
+    total = Report()
+    lines = 0
+    with context.Pool(jobs) as pool:
+        pending: list[Any] = []
+        for first, batch in batches:
+            pending.append(pool.apply_async(_batch, ((first, batch, options),)))
+            while len(pending) >= 2 * jobs:  # a few in flight: memory stays flat
+                lines = _collect(pending.pop(0), total, lines, progress)
+        for result in pending:
+            lines = _collect(result, total, lines, progress)
+    return total
+
+
+def _collect(
+    result: Any, total: Report, lines: int, progress: Callable[[int, int], None] | None
+) -> int:
+    _, report = result.get()
+    total.merge(report)  # batches carry their own line numbers
+    lines += report.lines
+    if progress:
+        progress(lines, 0)
+    return lines
+
+
+def cpu_count() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1

@@ -1,0 +1,284 @@
+"""Classification in bulk: payerr.classify_many and ``payerr scan``.
+
+The answers are the providers' documented ones (each cited); what the tests pin is that the
+bulk path gives every answer the verdict the single-answer path gives it, that the report
+counts them exactly (whatever the reading: gzip, stdin, one process or several), and that bad
+lines and hostile text are reported, never fatal and never executed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import payerr
+from payerr import _scan, _scan_out
+from payerr._cli import main
+
+ANSWERS: list[dict[str, Any]] = [
+    # docs.antom.com/ac/ams/payment_cashier: result F with USER_BALANCE_NOT_ENOUGH
+    {"provider": "antom", "status": 200, "path": "/ams/api/v1/payments/pay",
+     "body": {"result": {"resultCode": "USER_BALANCE_NOT_ENOUGH", "resultStatus": "F",
+                         "resultMessage": "The user balance is not enough for the payment."}}},
+    # docs.antom.com/ac/ams/paymentri_online: inquiry S with paymentStatus SUCCESS
+    {"provider": "antom", "status": 200, "path": "/ams/api/v1/payments/inquiryPayment",
+     "body": json.dumps({"result": {"resultCode": "SUCCESS", "resultStatus": "S",
+                                    "resultMessage": "Success"}, "paymentStatus": "SUCCESS"})},
+    # docs.antom.com/ac/ams/payment_cashier: PAYMENT_IN_PROCESS, resultStatus U
+    {"provider": "antom", "status": 200, "operation": "pay",
+     "body": {"result": {"resultCode": "PAYMENT_IN_PROCESS", "resultStatus": "U",
+                         "resultMessage": "payment in process"}}},
+    # PayKKa's seed document: ret_code 000000 with data.status FAILURE and an error_code
+    {"provider": "paykka", "status": 200,
+     "body": {"ret_code": "000000", "data": {"status": "FAILURE", "error_code": "5004"}}},
+    # a code no provider document lists: its status field (FAILURE) still decides
+    {"provider": "paykka", "status": 200,
+     "body": {"ret_code": "000000", "data": {"status": "FAILURE", "error_code": "NEVER_SEEN_1"}}},
+    # a gateway's 503 with no body (RFC 9110 section 15.6.4: not processed), and a Retry-After
+    {"provider": "ottpay", "status": 503, "body": "", "headers": {"Retry-After": "7"}},
+]  # fmt: skip
+
+
+def as_line(record: dict[str, Any]) -> bytes:
+    return json.dumps(record).encode() + b"\n"
+
+
+def write(path: Path, records: list[dict[str, Any]], extra: list[bytes] = ()) -> Path:  # type: ignore[assignment]
+    path.write_bytes(b"".join(as_line(r) for r in records) + b"".join(extra))
+    return path
+
+
+def test_classify_many_agrees_with_classify_http_answer_by_answer() -> None:
+    many = list(payerr.classify_many(ANSWERS))
+    one = [
+        payerr.classify_http(
+            r["provider"],
+            r["status"],
+            r["body"],
+            r.get("headers"),
+            operation=r.get("operation")
+            or (payerr._operations.operation_of_path(r["path"]) if "path" in r else None),
+        )
+        for r in ANSWERS
+    ]
+    assert many == one
+    assert [c.outcome.value for c in many] == [
+        "failed", "success", "pending", "failed", "failed", "failed"
+    ]  # fmt: skip
+    assert many[5].retry_after == 7.0
+
+
+def test_classify_many_is_lazy_and_names_a_bad_record() -> None:
+    def records() -> Any:
+        yield ANSWERS[0]
+        yield {"provider": "antom", "status": "200", "body": {}}
+        raise AssertionError("read past the bad record")
+
+    results = payerr.classify_many(records())
+    assert next(results).outcome is payerr.Outcome.FAILED
+    with pytest.raises(payerr.UsageError, match=r"record 1: 'status' must be an HTTP status"):
+        next(results)
+    with pytest.raises(payerr.UnknownProviderError):
+        list(payerr.classify_many([{"provider": "stripe", "status": 200, "body": b""}]))
+    for bad, words in [
+        ("not a mapping", "a mapping is needed"),
+        ({"status": 200}, "'provider' must be text"),
+        ({"provider": "antom", "status": 200, "body": 5}, "'body' must be bytes"),
+        ({"provider": "antom", "status": 200, "operation": "rfnd"}, "unknown operation"),
+        ({"provider": "antom", "status": 200, "path": 7}, "'path' must be text"),
+        ({"provider": "antom", "status": True}, "'status' must be"),
+    ]:
+        with pytest.raises(payerr.UsageError, match=words):
+            list(payerr.classify_many([bad]))  # type: ignore[list-item]
+
+
+def expected_report(records: list[dict[str, Any]]) -> dict[str, Counter[str]]:
+    results = list(payerr.classify_many(records))
+    return {
+        "providers": Counter(c.provider for c in results),
+        "outcomes": Counter(c.outcome.value for c in results),
+        "reasons": Counter(c.reason.value for c in results),
+    }
+
+
+def counts(report: _scan.Report) -> dict[str, Counter[str]]:
+    return {"providers": report.providers, "outcomes": report.outcomes, "reasons": report.reasons}
+
+
+BAD = [
+    b"not json\n",
+    b"\n",  # blank: skipped, not bad
+    b'{"provider": "stripe", "status": 200, "body": {}}\n',
+    b'{"provider": "antom", "status": 200.0, "body": {}}\n',
+    b'["provider", "antom"]\n',
+    b'{"provider": "antom", "provider": "paykka", "status": 200, "body": {}}\n',
+    b'{"provider": "antom", "status": 200, "body": {"a": ' + b"[" * 5000 + b"]" * 5000 + b"}}\n",
+    b'{"provider": "antom", "status": 200, "body": "\xff\xfe"}\n',
+]
+
+
+def test_a_scan_counts_every_answer_and_reports_bad_lines_by_number(tmp_path: Path) -> None:
+    path = write(tmp_path / "answers.jsonl", ANSWERS * 3, BAD)
+    report = _scan.scan(str(path))
+    assert report.answers == len(ANSWERS) * 3
+    assert counts(report) == expected_report(ANSWERS * 3)
+    first_bad = len(ANSWERS) * 3 + 1
+    assert [line for line, _ in report.bad_lines] == [
+        first_bad, first_bad + 2, first_bad + 3, first_bad + 4, first_bad + 5, first_bad + 6,
+        first_bad + 7,
+    ]  # fmt: skip
+    assert report.bad == 7
+    assert report.lines == len(ANSWERS) * 3 + len(BAD)
+    assert report.unknown == Counter({("paykka", "NEVER_SEEN_1"): 3})
+    whys = dict(report.bad_lines)
+    assert "unknown provider 'stripe'" in whys[first_bad + 2]
+    assert "given twice" in whys[first_bad + 5]
+
+
+def test_a_body_that_names_a_field_twice_is_garbled_not_a_bad_line(tmp_path: Path) -> None:
+    """As on the wire: two resultStatus values are read differently by different parsers, so
+    the answer is outcome unknown (RFC 8259 section 4), never success."""
+    line = (b'{"provider": "antom", "status": 200, "body": {"result": {"resultCode": "SUCCESS",'
+            b' "resultStatus": "F", "resultStatus": "S"}}}\n')  # fmt: skip
+    report = _scan.scan(str(write(tmp_path / "twice.jsonl", [], [line])))
+    assert report.bad == 0
+    assert report.outcomes == Counter({"pending": 1})
+
+
+def test_gzip_stdin_and_workers_give_the_same_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = [dict(r, n=i) for i in range(60) for r in ANSWERS]
+    plain = write(tmp_path / "answers.jsonl", records, BAD)
+    data = plain.read_bytes()
+    packed = tmp_path / "answers.jsonl.gz"
+    packed.write_bytes(gzip.compress(data))
+    one = _scan_out.as_json(_scan.scan(str(plain)), "x")
+    assert one["answers"] == 360
+    assert _scan_out.as_json(_scan.scan(str(packed)), "x") == one
+    assert _scan_out.as_json(_scan.scan("-", stdin=io.BytesIO(data)), "x") == one
+    gz_stdin = io.BytesIO(gzip.compress(data))
+    assert _scan_out.as_json(_scan.scan("-", stdin=gz_stdin), "x") == one
+    # Several workers: the file cut into pieces mid-line (2 KB each), and stdin in batches.
+    monkeypatch.setattr(_scan, "PIECE", 2048)
+    monkeypatch.setattr(_scan, "BATCH", 50)
+    assert _scan_out.as_json(_scan.scan(str(plain), jobs=2), "x") == one
+    assert _scan_out.as_json(_scan.scan("-", jobs=2, stdin=io.BytesIO(data)), "x") == one
+
+
+def test_the_codes_remembered_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_scan, "MAX_CODES", 5)
+    records = [
+        {"provider": "paykka", "status": 200,
+         "body": {"ret_code": "000000", "data": {"status": "FAILURE", "error_code": f"NEW{i}"}}}
+        for i in range(50)
+    ]  # fmt: skip
+    report = _scan.scan(str(write(tmp_path / "many.jsonl", records)))
+    assert report.answers == 50
+    assert len(report.unknown) == 6  # five codes, and the rest counted together
+    assert report.unknown[("paykka", _scan.OTHER)] == 45
+    assert sum(report.codes.values()) == 50
+
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+def hostile_file(tmp_path: Path) -> Path:
+    records = [
+        {"provider": "paykka", "status": 200,
+         "body": {"ret_code": "000000", "data": {"status": "FAILURE", "error_code": code}}}
+        for code in (HOSTILE, "=HYPERLINK(\"http://x\")", "\x1b[31mRED")
+    ]  # fmt: skip
+    return write(tmp_path / "hostile.jsonl", records)
+
+
+def test_the_html_page_is_self_contained_and_escapes_provider_text(tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    assert main(["scan", str(hostile_file(tmp_path)), "--html", str(page), "--jobs", "1"]) == 0
+    html = page.read_text()
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<svg" in html
+    assert HOSTILE not in html
+    assert "&lt;script&gt;" in html
+    lowered = html.lower()
+    for fetching in ("<script", " src=", " href=", "url(", "@import", "<link", "<iframe"):
+        assert fetching not in lowered
+    assert "\x1b" not in html
+
+
+def test_csv_cells_never_start_a_formula(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["scan", str(hostile_file(tmp_path)), "--csv"]) == 0
+    out = capsys.readouterr().out
+    assert "'=HYPERLINK" in out
+    assert ",=HYPERLINK" not in out
+
+
+def test_the_cli_text_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "answers.jsonl", ANSWERS, BAD[:1])
+    assert main(["scan", "answers.jsonl"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("payerr scan: 6 answers from answers.jsonl (1 bad line: 7)")
+    assert "unknown codes to map (1)" in out
+    assert "NEVER_SEEN_1" in out
+    assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_the_cli_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path / "answers.jsonl", ANSWERS)
+    assert main(["scan", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {
+        "source", "answers", "lines", "bad_lines", "providers", "outcomes", "categories",
+        "reasons", "retryable", "codes", "unknown_codes",
+    }  # fmt: skip
+    assert data["answers"] == 6
+    assert data["outcomes"]["pending"] == {"count": 1, "share": 0.166667}
+    assert data["unknown_codes"] == [
+        {"provider": "paykka", "code": "NEVER_SEEN_1", "count": 1, "share": 0.166667}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["scan", "/no/such/file.jsonl"], "no such file"),
+        (["scan", "FILE", "--jobs", "0"], "must be a number of processes"),
+        (["scan", "FILE", "--json", "--csv"], "not allowed with"),
+    ],
+)
+def test_cli_usage_errors(
+    argv: list[str], words: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "a.jsonl", ANSWERS[:1])
+    argv = [str(path) if a == "FILE" else a for a in argv]
+    with pytest.raises(SystemExit) if "--jobs" in argv or "--csv" in argv else _no_exit():
+        assert main(argv) == 2
+    assert words in capsys.readouterr().err
+
+
+class _no_exit:  # noqa: N801 -- a context manager used like pytest.raises
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def test_a_truncated_gzip_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(gzip.compress(b"".join(as_line(r) for r in ANSWERS * 50))[:-20])
+    assert main(["scan", str(path)]) == 2
+    assert "cannot read" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from payerr._taxonomy import Classification, Operation
 __all__ = ["classify_many", "classify_record"]
 
 _BODIES = (bytes, bytearray, memoryview, str, Mapping)
+_PLAIN = frozenset({dict, str, bytes})  # what JSON Lines give: checked without the ABCs
 
 
 def classify_many(
@@ -73,7 +74,7 @@ def classify_record(
     index: int = 0,
 ) -> Classification:
     """One record of :func:`classify_many` (``tables``: the tables looked up so far)."""
-    if not isinstance(record, Mapping):
+    if type(record) is not dict and not isinstance(record, Mapping):
         raise UsageError(f"record {index}: a mapping is needed, not {type(record).__name__}")
     provider = record.get("provider")
     table = tables.get(provider) if isinstance(provider, str) else None
@@ -87,12 +88,16 @@ def classify_record(
     body = record.get("body")
     if body is None:
         body = b""
-    elif not isinstance(body, _BODIES):
+    elif type(body) not in _PLAIN and not isinstance(body, _BODIES):
         raise UsageError(
             f"record {index}: 'body' must be bytes, text or a JSON object, not {_kind(body)}"
         )
     headers = record.get("headers")
-    if headers is not None and not isinstance(headers, Mapping | list | tuple):
+    if (
+        headers is not None
+        and type(headers) is not dict
+        and not isinstance(headers, Mapping | list | tuple)
+    ):
         raise UsageError(f"record {index}: 'headers' must be a mapping or (name, value) pairs")
     operation = _operation(record, index)
     result = read_answer(table, status, body, headers, operation=operation)

@@ -288,7 +288,7 @@ def read_answer(
 ) -> Classification:
     """:func:`classify_http` on a table already loaded: the transports' per-request core."""
     obj: dict[str, Any] | None
-    if isinstance(body, Mapping):
+    if type(body) is dict or isinstance(body, Mapping):
         # Already parsed by the caller (an SDK's dict, a webhook framework's JSON).
         obj, unreadable = dict(body), None
     elif isinstance(body, list | tuple | int | float) or body is None:

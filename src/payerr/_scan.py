@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import os
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -62,19 +63,20 @@ class Report:
     """(provider, raw code) -> answers whose code no mapping knows."""
 
     def count(self, c: Classification) -> None:
+        # The enums are str: counted as they are (``.value`` costs a descriptor call each).
+        provider, outcome, category, reason = c.provider, c.outcome, c.category, c.reason
         self.answers += 1
-        self.providers[c.provider] += 1
-        self.outcomes[c.outcome.value] += 1
-        if c.category is not None:
-            self.categories[c.category.value] += 1
-        self.reasons[c.reason.value] += 1
-        if c.retryable:
-            self.retryable += 1
-        category = "" if c.category is None else c.category.value
-        key = (c.provider, c.code or "", c.outcome.value, category, c.reason.value)
-        _add(self.codes, key, 1, (c.provider, OTHER, "", "", ""))
-        if not c.known and c.raw_code is not None:
-            _add(self.unknown, (c.provider, c.raw_code), 1, (c.provider, OTHER))
+        self.providers[provider] += 1
+        self.outcomes[outcome] += 1
+        self.reasons[reason] += 1
+        if category is not None:
+            self.categories[category] += 1
+            if c.retryable:
+                self.retryable += 1
+        _add(self.codes, (provider, c.code or "", outcome, category or "", reason), 1,
+             (provider, OTHER, "", "", ""))  # fmt: skip
+        if c.raw_code is not None and not c.known:
+            _add(self.unknown, (provider, c.raw_code), 1, (provider, OTHER))
 
     def bad_line(self, number: int, why: str) -> None:
         self.bad += 1
@@ -186,7 +188,7 @@ class _Scanner:
 
     def line(self, number: int, line: bytes) -> None:
         self.report.lines += 1
-        if not line.strip():
+        if line.isspace() or not line:
             return  # a blank line (the last one, often): nothing to count
         try:
             record = read_line(line)
@@ -213,7 +215,23 @@ class Options:
     first_send: bool = False
 
     def scanner(self) -> _Scanner:
-        return _Scanner(Registry(self.mappings), self.first_send)
+        registry = _REGISTRIES.get(self.mappings)
+        if registry is None:  # loaded once a process (a forked worker inherits it)
+            registry = _REGISTRIES[self.mappings] = Registry(self.mappings)
+            for provider in registry.providers():
+                registry.table(provider)
+        return _Scanner(registry, self.first_send)
+
+
+_REGISTRIES: dict[tuple[str, ...], Registry] = {}
+
+
+def _context() -> Any:
+    """Workers forked where that is safe (Linux, no other thread in this process: they start
+    at once, the mappings already loaded), spawned elsewhere."""
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def scan(
@@ -286,7 +304,8 @@ def _pieces_in_workers(
     path: Path, size: int, jobs: int, options: Options, progress: Callable[[int, int], None] | None
 ) -> Report:
     bounds = _bounds(size)
-    context = multiprocessing.get_context("spawn")
+    options.scanner()  # the mappings loaded before the workers start
+    context = _context()
     reports: dict[int, Report] = {}
     with context.Pool(min(jobs, len(bounds))) as pool:
         tasks = [(i, str(path), start, end, options) for i, (start, end) in enumerate(bounds)]
@@ -359,7 +378,8 @@ def _batches_in_workers(
     options: Options,
     progress: Callable[[int, int], None] | None,
 ) -> Report:
-    context = multiprocessing.get_context("spawn")
+    options.scanner()  # the mappings loaded before the workers start
+    context = _context()
     total = Report()
     lines = 0
     with context.Pool(jobs) as pool:

@@ -33,7 +33,7 @@ def as_json(report: Report, source: str) -> dict[str, Any]:
     n = report.answers
 
     def shares(counter: Counter[str]) -> dict[str, dict[str, float | int]]:
-        return {k: {"count": c, "share": _share(c, n)} for k, c in _ranked(counter)}
+        return {str(k): {"count": c, "share": _share(c, n)} for k, c in _ranked(counter)}
 
     return {
         "source": source,
@@ -61,9 +61,9 @@ def _code_row(key: tuple[str, str, str, str, str], count: int, n: int) -> dict[s
     return {
         "provider": provider,
         "code": code,
-        "outcome": outcome,
-        "category": category or None,
-        "reason": reason or None,
+        "outcome": str(outcome),
+        "category": str(category) if category else None,
+        "reason": str(reason) if reason else None,
         "count": count,
         "share": _share(count, n),
     }

@@ -12,6 +12,9 @@ import payerr.testing
 
 
 def test_all_is_sorted_and_complete() -> None:
+    """Every name of __all__ is there (loaded on first use), and nothing public besides."""
+    for name in payerr.__all__:
+        getattr(payerr, name)
     public = {
         name
         for name, value in vars(payerr).items()
@@ -19,6 +22,7 @@ def test_all_is_sorted_and_complete() -> None:
         and not isinstance(value, types.ModuleType)
         and name != "annotations"
     }
+    assert set(payerr.__all__) <= set(dir(payerr))
     assert payerr.__all__ == sorted(payerr.__all__)
     assert set(payerr.__all__) == public
 
@@ -154,3 +158,24 @@ def test_testing_envelope_refuses_an_unknown_provider() -> None:
         payerr.testing.envelope("nope", "X")
     assert raised.value.provider == "nope"
     assert "paykka" in raised.value.known
+
+
+def test_import_payerr_loads_nothing_until_asked() -> None:
+    """``import payerr`` costs little more than its dependencies: the CLI, the transports,
+    the card networks, the simulator and telemetry load when first named (a new process, as
+    a user's)."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, payerr; loaded = {m for m in sys.modules if m.startswith('payerr')}; "
+        "payerr.classify_response; after = {m for m in sys.modules if m.startswith('payerr')}; "
+        "print(sorted(loaded)); print(sorted(after))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded, after = (json.loads(line.replace("'", '"')) for line in out.stdout.splitlines())
+    assert loaded == ["payerr"]
+    heavy = ["payerr._transport", "payerr._cli", "payerr._network_codes", "payerr.testing",
+             "payerr._reattempt", "payerr._notifications", "payerr._ledger_redis"]  # fmt: skip
+    assert not set(heavy) & set(after)

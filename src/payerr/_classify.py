@@ -23,7 +23,6 @@ from payerr._adapters import CARD_READERS, READERS, Unresolved
 from payerr._exceptions import UsageError
 from payerr._http import MAX_BODY_BYTES, parse_json_object, read_retry_after, status_fallback
 from payerr._log_limit import LogLimiter
-from payerr._networks import refine
 from payerr._operations import fit_message, operation_of_body, operation_of_request
 from payerr._registry import Registry, default_registry
 from payerr._schema import normalize_code
@@ -329,6 +328,8 @@ def read_answer(
         # A declined card payment: the network's advice refines it (payerr._networks).
         card = CARD_READERS.get(table.adapter)
         if card is not None:
+            from payerr._networks import refine  # noqa: PLC0415 -- a card's first decline
+
             result = refine(result, card(obj))
     return result
 

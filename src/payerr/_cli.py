@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import difflib
-import json
 import logging
-import re
 import sys
-import textwrap
 import time
 import tomllib
-import unicodedata
+import types
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
@@ -25,10 +21,15 @@ from typing import Any, NoReturn, TextIO
 import httpx
 
 from payerr._classify import classify, classify_http
+from payerr._cli_text import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, WIDTH
+from payerr._cli_text import SafeOutput as _SafeOutput
+from payerr._cli_text import near as _near
+from payerr._cli_text import print_json as _print_json
+from payerr._cli_text import shorten as _shorten
+from payerr._cli_text import terminal_safe as _terminal_safe
+from payerr._cli_text import wrapped as _wrapped
 from payerr._exceptions import MappingError, UnknownProviderError, UsageError
 from payerr._http import MAX_BODY_BYTES, parse_json_object
-from payerr._network_codes import AdviceCode, IssuerCode, NetworkTable, ReattemptLimit
-from payerr._network_schema import parse_network_file
 from payerr._network_tables import card_networks, network_table, shipped_networks_dir
 from payerr._reasons import Reason
 from payerr._registry import Registry
@@ -38,7 +39,6 @@ from payerr._taxonomy import (
     Category,
     Classification,
     CodeEntry,
-    NetworkAdvice,
     Operation,
     Outcome,
 )
@@ -46,8 +46,6 @@ from payerr._text import clean
 from payerr._unknown import resend_settles
 
 __all__ = ["main"]
-
-EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 class _UsageError(Exception):
@@ -123,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="payerr",
         description="Translate payment providers' failure codes into one taxonomy.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     parser.add_argument(
         "--mappings",
         action="append",
@@ -282,29 +280,6 @@ def _provider_named(name: str, registry: Registry) -> str:
     return known.get(key) or known.get(spelled) or name
 
 
-def _near(typed: str, choices: Sequence[str]) -> str | None:
-    """The choices close to ``typed`` (a typo), as "A" or "A or B"; None when none is."""
-    lowered = {c.lower(): c for c in choices}
-    key = typed.strip().lower()
-    # One character dropped, added or mistyped first ('1005' is '10005'), then the closest.
-    found = ([key] if key in lowered else []) + [c for c in lowered if _one_edit(key, c)]
-    found = found[:3]
-    for c in difflib.get_close_matches(key, list(lowered), n=3, cutoff=0.75):
-        if c not in found and len(found) < 3:
-            found.append(c)
-    return " or ".join(repr(lowered[f]) for f in found) if found else None
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` differ by exactly one inserted, deleted or changed character."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
-
-
 def _network_named(name: object) -> str | None:
     """The card network a command line names, in any case (``VISA``, ``Mastercard``)."""
     if not isinstance(name, str) or not name.isascii():
@@ -320,7 +295,9 @@ def _explain(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     if network is not None:
         if args.operation:
             raise _UsageError("--operation applies to provider codes, not to a card network's")
-        return _explain_network(network_table(network), args.code, args.json, out)
+        from payerr._cli_networks import explain_network  # noqa: PLC0415 -- a network named
+
+        return explain_network(network_table(network), args.code, args.json, out)
     # The row as the mapping says it: what the code means when this was the request's first
     # send; _render says what it means otherwise.
     result = classify(
@@ -496,7 +473,9 @@ def _list(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
             raise _UsageError(
                 "--category, --outcome and --reason filter provider codes, not a network's"
             )
-        return _list_network(network_table(network), args.json, out)
+        from payerr._cli_networks import list_network  # noqa: PLC0415 -- a network named
+
+        return list_network(network_table(network), args.json, out)
     entries = _entries(registry, args.provider)
     if args.category:
         entries = [e for e in entries if e.category == args.category]
@@ -643,188 +622,17 @@ def _validate(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
         out.write(f"ok  {origin}  ({count} codes)\n")
     for path in networks:
         try:
-            table = parse_network_file(path)
+            table = _networks().parse_network_file(path)
         except MappingError as exc:
             problems.extend(exc.errors)
         else:
-            out.write(f"ok (card network)  {table.origin}  ({_counts(table)})\n")
+            out.write(f"ok (card network)  {table.origin}  ({_networks().counts(table)})\n")
     for line in problems:
         print(f"payerr: error: {_terminal_safe(line)}", file=sys.stderr)
     if problems:
         out.write(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found\n")
         return EXIT_CHECK_FAILED
     return EXIT_OK
-
-
-# -- card networks ----------------------------------------------------------------------------
-
-
-def _explain_network(table: NetworkTable, code: str, as_json: bool, out: TextIO) -> int:
-    """``payerr explain visa 05``: the issuer code's row and, for Mastercard, the MAC's."""
-    issuer, advice = table.issuer_code(code), table.advice_code(code)
-    if as_json:
-        _print_json(
-            {
-                "network": table.id,
-                "code": code,
-                "known": issuer is not None or advice is not None,
-                "issuer_code": None if issuer is None else issuer.as_dict(),
-                "advice_code": None if advice is None else advice.as_dict(),
-                "limits": [limit.as_dict() for limit in _limits_for(table, issuer, advice)],
-            },
-            out,
-        )
-    if not as_json:
-        if issuer is not None:
-            out.write(_render_network_row(issuer, _limits_for(table, issuer, None)))
-        if advice is not None:
-            out.write(_render_network_row(advice, _limits_for(table, None, advice)))
-    if issuer is None and advice is None:
-        if not as_json:
-            out.write(
-                f"{table.id} {code}: not in payerr's {table.title} table ({_code_hint(table)})\n"
-            )
-            near = _near(code.strip().zfill(2), [*table.codes, *table.advice])
-            if near:
-                print(f"payerr: did you mean {near}?", file=sys.stderr)
-        return EXIT_CHECK_FAILED
-    return EXIT_OK
-
-
-def _code_hint(table: NetworkTable) -> str:
-    """What this network's codes look like, from its own table (``payerr list NETWORK``)."""
-    letters = sorted(c for c in table.codes if not c.isdigit())
-    digits = sorted(c for c in table.codes if c.isdigit())
-    examples = ", ".join([*digits[:2], *letters[:2]])
-    hint = f"issuer codes are two characters, as the network lists them: {examples}"
-    if table.advice:
-        hint += f"; Merchant Advice Codes are two digits: {', '.join(sorted(table.advice)[:3])}"
-    return f"{hint}; see payerr list {table.id}"
-
-
-def _list_network(table: NetworkTable, as_json: bool, out: TextIO) -> int:
-    """``payerr list mastercard``: issuer codes, advice codes, then reattempt limits."""
-    rows: list[IssuerCode | AdviceCode | ReattemptLimit] = [
-        *table.codes.values(),
-        *table.advice.values(),
-        *table.limits,
-    ]
-    if as_json:
-        _print_json([row.as_dict() for row in rows], out)
-        return EXIT_OK
-    for row in rows:
-        if isinstance(row, ReattemptLimit):
-            lines = _wrapped(f"{'limit':<7} {row.id:<30}  ", _limit_words(row))
-            out.write("\n".join(lines) + "\n")
-        else:
-            kind = "issuer" if isinstance(row, IssuerCode) else "advice"
-            verdict = _network_verdict(row)
-            head = f"{kind:<7} {row.code:<4}  {verdict:<28}  "
-            out.write(f"{head}{_shorten(row.message, WIDTH - len(head))}\n")
-    out.write(f"{_counts(table)}\n")
-    return EXIT_OK
-
-
-def _network_verdict(row: IssuerCode | AdviceCode) -> str:
-    if row.never_retry:
-        prefix = (
-            f"category {row.category}, " if isinstance(row, IssuerCode) and row.category else ""
-        )
-        return prefix + "never reattempt"
-    if isinstance(row, AdviceCode):
-        if row.retry_after is not None:
-            return f"reattempt after {_duration(row.retry_after)}"
-        return "no wait given"
-    if row.category:
-        return f"category {row.category}, may reattempt"
-    return row.group or "no reattempt advice"
-
-
-def _render_network_row(row: IssuerCode | AdviceCode, limits: list[ReattemptLimit]) -> str:
-    kind = "issuer response code" if isinstance(row, IssuerCode) else "Merchant Advice Code"
-    lines = _wrapped(
-        "", f"{row.network} {row.code}: {row.message}  ({kind}: {_network_verdict(row)})"
-    )
-
-    def add(label: str, value: str) -> None:
-        if value:
-            lines.extend(_wrapped(f"  {label + ':':<10} ", value))
-
-    if isinstance(row, IssuerCode):
-        add("group", row.group)
-    add("note", row.note)
-    add("disputed", row.disputed)
-    for limit in limits:
-        add("limit", f"{limit.id}: {_limit_words(limit)}")
-    for source in row.sources:
-        add("source", source.url)
-        lines.extend(_wrapped(" " * 13, repr(_shorten(source.says, 160))))
-    return "\n".join(lines) + "\n"
-
-
-def _limits_for(
-    table: NetworkTable, issuer: IssuerCode | None, advice: AdviceCode | None
-) -> list[ReattemptLimit]:
-    """The limits that name this code's category or advice code."""
-    category = issuer.category if issuer is not None else None
-    code = advice.code if advice is not None else None
-    return [
-        limit
-        for limit in table.limits
-        if (category is not None and category in limit.categories)
-        or (code is not None and code in limit.advice_codes)
-    ]
-
-
-def _limit_words(limit: ReattemptLimit) -> str:
-    if limit.max_reattempts == 0:
-        words = "never reattempt"
-    else:
-        window = "" if limit.window_seconds is None else f" in {_duration(limit.window_seconds)}"
-        words = f"at most {limit.max_reattempts} reattempts{window}"
-    if limit.effective:
-        words += f" (from {limit.effective})"
-    return words + (" [disputed]" if limit.disputed else "")
-
-
-def _duration(seconds: float) -> str:
-    if seconds >= 172800 and seconds % 86400 == 0:
-        return f"{seconds / 86400:g} days"
-    if seconds >= 3600 and seconds % 3600 == 0:
-        return f"{seconds / 3600:g} h"
-    return f"{seconds:g} s"
-
-
-def _network_line(advice: NetworkAdvice) -> str:
-    """One line of a classification's network advice (``payerr classify``)."""
-    parts = [advice.brand or "unknown brand"]
-    if advice.issuer_code:
-        category = f" (category {advice.category})" if advice.category else ""
-        parts.append(f"issuer code {advice.issuer_code}{category}")
-    if advice.advice_code:
-        parts.append(f"advice code {advice.advice_code}")
-    if advice.never_retry:
-        parts.append("never reattempt this card")
-    elif advice.retry_after is not None:
-        parts.append(f"reattempt after {_duration(advice.retry_after)} at the earliest")
-    return ", ".join(parts)
-
-
-def _counts(table: NetworkTable) -> str:
-    return (
-        f"{len(table.codes)} issuer codes, {len(table.advice)} advice codes, "
-        f"{len(table.limits)} limits"
-    )
-
-
-def _is_network_file(path: Path) -> bool:
-    """Whether a file is a card network table (a ``[network]`` header, no ``[provider]``)."""
-    try:
-        with path.open("rb") as f:
-            data = tomllib.loads(f.read(_MAX_READ).decode("utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return False  # parse_file reports it
-    return "network" in data and "provider" not in data
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -889,7 +697,7 @@ def _render(
         add("retry", f"after {result.retry_after:g} s ({what})")
     add("hint", result.retry_hint)
     if result.network is not None:
-        add("network", _network_line(result.network))
+        add("network", _networks().network_line(result.network))
     if entry is not None:
         add("note", entry.note)
     if result.repeat and result.outcome is Outcome.FAILED:
@@ -897,62 +705,6 @@ def _render(
     if entry is not None:
         add("source", document_of(entry))
     return "\n".join(lines) + "\n"
-
-
-WIDTH = 100
-"""The columns the CLI's human output fits in."""
-
-
-def _wrapped(head: str, text: str) -> list[str]:
-    """``head`` and ``text`` wrapped at :data:`WIDTH`, later lines aligned under the text (a
-    label longer than its column gets the text on the lines below)."""
-    indent = " " * 13 if len(head) > 13 else " " * len(head)
-    if not text.isascii():
-        return _wrapped_wide(head, text, indent)
-    wrapped = textwrap.wrap(
-        text,
-        WIDTH,
-        initial_indent=head if len(head) <= 13 else indent,
-        subsequent_indent=indent,
-        break_long_words=True,
-        break_on_hyphens=False,
-    )
-    return ([head.rstrip()] if len(head) > 13 else []) + (wrapped or [head.rstrip()])
-
-
-def _columns(char: str) -> int:
-    """The columns a character takes on a terminal: 2 for wide East Asian characters, 0 for
-    combining marks (Thai vowels and tones), 1 otherwise."""
-    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-
-
-def _wrapped_wide(head: str, text: str, indent: str) -> list[str]:
-    """:func:`_wrapped` for text in any script: wrapped by display columns (Chinese, Japanese
-    and Korean characters take two), at a space where there is one, else between characters
-    (Chinese and Japanese put no spaces between words)."""
-    lines = [head.rstrip()] if len(head) > 13 else []
-    line = head if len(head) <= 13 else indent
-    used = sum(_columns(c) for c in line)
-    for word in re.findall(r"\S+\s*", text):
-        width = sum(_columns(c) for c in word.rstrip())
-        if used + width > WIDTH:
-            if width <= WIDTH - len(indent) and line.strip():  # it fits on a line of its own
-                lines.append(line.rstrip())
-                line, used = indent, len(indent)
-            elif width > WIDTH - len(indent):  # a long run without spaces: break it anywhere
-                for char in word:
-                    if used + _columns(char) > WIDTH:
-                        lines.append(line.rstrip())
-                        line, used = indent, len(indent)
-                    line += char
-                    used += _columns(char)
-                continue
-        line += word
-        used += sum(_columns(c) for c in word)
-    lines.append(line.rstrip())
-    return lines
 
 
 _REPEAT_NOTE = (
@@ -992,33 +744,6 @@ def _read_body(name: str | None) -> bytes:
         raise _UsageError(f"cannot read {clean(name)}: {exc.strerror or exc}") from exc
 
 
-def _terminal_safe(text: str) -> str:
-    """``text`` without control or format characters (a provider's or a file's ANSI escapes
-    never reach the terminal); line breaks are kept."""
-    return "\n".join(clean(line) for line in text.split("\n"))
-
-
-class _SafeOutput:
-    """Standard output that writes only terminal-safe text."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        return self._stream.write(_terminal_safe(text))
-
-    def flush(self) -> None:
-        self._stream.flush()
-
-
-def _print_json(data: object, out: TextIO) -> None:
-    out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def _quiet_logs() -> None:
     """The CLI is an application: keep payerr's library warnings off stdout (JSON goes there)."""
     import structlog  # noqa: PLC0415 -- configuring logging is the CLI's business, not the library's
@@ -1030,6 +755,18 @@ def _quiet_logs() -> None:
     )
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the installed version, read from the package metadata only when asked
+    (reading it costs every other command ~10 ms)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
 
@@ -1037,6 +774,23 @@ def _version() -> str:
         return version("payerr")
     except PackageNotFoundError:  # running from a source tree that was never installed
         return "unknown"
+
+
+def _networks() -> types.ModuleType:
+    """The card-network verbs, loaded when a network is named."""
+    from payerr import _cli_networks  # noqa: PLC0415
+
+    return _cli_networks
+
+
+def _is_network_file(path: Path) -> bool:
+    """Whether a file is a card network table (a ``[network]`` header, no ``[provider]``)."""
+    try:
+        with path.open("rb") as f:
+            data = tomllib.loads(f.read(_MAX_READ).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return False  # parse_file reports it
+    return "network" in data and "provider" not in data
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from payerr._network_tables import NETWORK_ID
+
 __all__ = [
     "ADVICE_CODE",
     "CATEGORIES",
@@ -24,8 +26,6 @@ __all__ = [
     "Source",
 ]
 
-NETWORK_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-"""A network id: the lower-case brand name (``visa``, ``mastercard``)."""
 ISSUER_CODE = re.compile(r"^[0-9A-Z]{2}$")
 """An issuer response code as the networks list it: two characters (``05``, ``N7``, ``R0``)."""
 ADVICE_CODE = re.compile(r"^[0-9]{2}$")

@@ -6,13 +6,19 @@ these tables live apart from :class:`~payerr._registry.Registry` and ``payerr.pr
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from payerr._exceptions import UsageError
-from payerr._network_codes import NETWORK_ID, NetworkTable
-from payerr._network_schema import parse_network_file
 from payerr._schema import shipped_mappings_dir
+
+if TYPE_CHECKING:
+    from payerr._network_codes import NetworkTable
+
+NETWORK_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+"""A card network's id (its file's name): the tables' code is loaded only once one is read."""
 
 __all__ = ["card_networks", "lookup_table", "network_table", "shipped_networks_dir"]
 
@@ -51,6 +57,8 @@ class _Tables:
         with self._lock:
             table = self._tables.get(network)
             if table is None:
+                from payerr._network_schema import parse_network_file  # noqa: PLC0415
+
                 table = parse_network_file(path)
                 self._tables[network] = table
             return table

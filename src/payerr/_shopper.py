@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gettext
 import threading
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from payerr._exceptions import PayerrError, UsageError
@@ -55,6 +55,9 @@ _MAX_HEADER = 4096
 _MAX_ITEMS = 32
 _CACHE_LIMIT = 512
 _cache: dict[object, str] = {}
+
+_LOCALES = Path(__file__).parent / "locales"
+"""The compiled catalogs (``<locale>/LC_MESSAGES/payerr.mo``), shipped in the package."""
 
 
 def locales() -> tuple[str, ...]:
@@ -164,7 +167,7 @@ def _catalog(tag: str) -> dict[str, str]:
     with _lock:
         found = _catalogs.get(tag)
         if found is None:
-            path = resources.files("payerr") / "locales" / _folder(tag) / "LC_MESSAGES"
+            path = _LOCALES / _folder(tag) / "LC_MESSAGES"
             try:
                 with (path / "payerr.mo").open("rb") as fp:
                     translations = gettext.GNUTranslations(fp)

@@ -33,7 +33,6 @@ from payerr._adapters._base import (
     text_of,
     upper_of,
 )
-from payerr._networks import network_advice
 from payerr._operations import QUERIES, operation_of_body
 from payerr._table import ProviderTable
 from payerr._taxonomy import (
@@ -376,6 +375,8 @@ def read_card(body: dict[str, Any]) -> NetworkAdvice | None:
     info = body.get("paymentResultInfo")
     if not isinstance(info, dict):
         return None
+    from payerr._networks import network_advice  # noqa: PLC0415 -- loaded on a card's first decline
+
     return network_advice(
         info.get("cardBrand"),
         info.get("refusalCodeRaw"),

@@ -1,8 +1,8 @@
 """Write (or check) the JSON twins of the shipped mapping and network files.
 
 A twin holds the same data as its TOML file, in JSON (which parses in a tenth of the time),
-with the SHA-256 of the TOML bytes it was made from; payerr reads a twin only when that hash
-matches. Run after editing a file under ``mappings/``:
+with the size and CRC-32 of the TOML bytes it was made from; payerr reads a twin only when
+they match. Run after editing a file under ``mappings/``:
 
     python tools/mapping_twins.py          # write them
     python tools/mapping_twins.py --check  # exit 1 when one is missing or stale
@@ -10,13 +10,12 @@ matches. Run after editing a file under ``mappings/``:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import tomllib
 from pathlib import Path
 
-from payerr._schema import TWIN_SUFFIX, twin_data
+from payerr._schema import TWIN_SUFFIX, source_stamp, twin_data
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 
@@ -24,8 +23,8 @@ MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 def twin_text(toml_path: Path) -> str:
     raw = toml_path.read_bytes()
     made = {
-        "source": toml_path.name,
-        "source_sha256": hashlib.sha256(raw).hexdigest(),
+        "twin_of": toml_path.name,
+        "source": source_stamp(raw),
         "data": twin_data(tomllib.loads(raw.decode("utf-8"))),
     }
     return json.dumps(made, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -11,12 +11,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+import sys
 import time
 from collections.abc import Iterable, Mapping
-from email.message import Message
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from payerr import _log, _telemetry
 from payerr._adapters import CARD_READERS, READERS, Unresolved
@@ -58,11 +56,14 @@ UNKNOWN_ACTION = (
     "code to a mapping file."
 )
 
-Headers = (
-    httpx.Headers
-    | Mapping[str, str | int]
-    | Message
-    | Iterable[tuple[str | bytes, str | bytes] | list[str | bytes]]
+if TYPE_CHECKING:
+    from email.message import Message
+
+    import httpx
+
+Headers: TypeAlias = (
+    "httpx.Headers | Mapping[str, str | int] | Message"
+    " | Iterable[tuple[str | bytes, str | bytes] | list[str | bytes]]"
 )
 """Headers in any form: httpx's, a mapping, ``http.client``'s ``HTTPMessage`` or list of pairs."""
 
@@ -389,8 +390,10 @@ def classify_response(
             return attached
     try:
         body = response.content
-    except httpx.ResponseNotRead:
-        body = b""
+    except Exception as exc:
+        if not isinstance(exc, sys.modules["httpx"].ResponseNotRead):
+            raise
+        body = b""  # a stream not read: classified on its status
     table = (registry or _DEFAULT).table(provider)
     op = (
         as_operation(operation)
@@ -620,10 +623,12 @@ def _describe_unreadable(body: bytes) -> str | None:
 def _header(headers: Headers, name: str) -> str | None:
     """One header's value from ``httpx.Headers``, a mapping, an ``HTTPMessage`` or a list of
     ``(name, value)`` pairs (``http.client``'s ``getheaders()``). None when absent or odd."""
-    if isinstance(headers, httpx.Headers):
+    httpx = sys.modules.get("httpx")  # not loaded: no httpx.Headers can exist
+    if httpx is not None and isinstance(headers, httpx.Headers):
         value: object = headers.get(name)
         return value if isinstance(value, str) else None
-    if isinstance(headers, Message):
+    email_message = sys.modules.get("email.message")  # not loaded: no Message can exist
+    if email_message is not None and isinstance(headers, email_message.Message):
         value = headers.get(name)
         return value if isinstance(value, str) else None
     if isinstance(headers, Mapping):

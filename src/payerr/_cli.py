@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import logging
+import os
 import sys
 import time
 import tomllib
@@ -17,8 +18,6 @@ import types
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
-
-import httpx
 
 from payerr._classify import classify, classify_http
 from payerr._cli_text import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, WIDTH
@@ -103,8 +102,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, its width read from the terminal without loading shutil (argparse
+    builds a formatter for every option it adds; shutil costs each command ~3 ms)."""
+
+    def __init__(
+        self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:  # fmt: skip
+        if width is None:
+            try:
+                width = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size().columns
+            except (ValueError, OSError):
+                width = 80
+            width -= 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, writing its usage errors without control characters (they echo arguments)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def _print_message(self, message: str, file: Any = None) -> None:
         super()._print_message(_terminal_safe(message), file)
@@ -326,6 +346,8 @@ def _explain(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
 
 
 def _classify(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    import httpx  # noqa: PLC0415 -- the classify verb's headers
+
     headers = httpx.Headers([_parse_header(h) for h in args.header])
     body = _read_body(args.file)
     result = classify_http(
@@ -745,14 +767,29 @@ def _read_body(name: str | None) -> bytes:
 
 
 def _quiet_logs() -> None:
-    """The CLI is an application: keep payerr's library warnings off stdout (JSON goes there)."""
-    import structlog  # noqa: PLC0415 -- configuring logging is the CLI's business, not the library's
+    """The CLI is an application: payerr's errors go to stderr, its warnings nowhere, and
+    nothing to stdout (JSON goes there). Through structlog when something loaded it, else
+    through the standard library (a verb that never loads structlog does not pay for it)."""
+    structlog = sys.modules.get("structlog")
+    if structlog is not None:
+        structlog.configure(
+            wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
+            # look sys.stderr up when logging, not now: it may be swapped (tests, redirection)
+            logger_factory=lambda *_: structlog.PrintLogger(sys.stderr),
+        )
+    logger = logging.getLogger("payerr")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler(logging.ERROR))
 
-    structlog.configure(
-        wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
-        # look sys.stderr up when logging, not now: it may be swapped (tests, redirection)
-        logger_factory=lambda *_: structlog.PrintLogger(sys.stderr),
-    )
+
+class _StderrHandler(logging.Handler):
+    """payerr's error events on the stderr of the moment (tests and redirections swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:  # a closed stderr: logging's own policy
+            self.handleError(record)
 
 
 class _VersionAction(argparse.Action):

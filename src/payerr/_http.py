@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import json
 import re
 import time
@@ -81,6 +80,8 @@ def read_retry_after(value: str | None) -> tuple[float | None, float | None]:
         # signs, NaN and infinity are not taken.
         return float(value[:20]), None
     try:
+        import email.utils  # noqa: PLC0415 -- an HTTP-date: rare, and email is slow to load
+
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None, None

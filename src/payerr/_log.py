@@ -7,28 +7,44 @@ Otherwise payerr behaves as a stdlib-logging library does: events go to
 the application configured logging, and then only at the levels it enabled (never below its
 level, never on stdout by payerr's doing). structlog's own unconfigured default, which prints
 every event to stdout, is never used.
+
+structlog is not imported here: an application that configured it has imported it, so it is
+looked up where it already is (``import payerr`` and ``payerr explain`` do not pay for it).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
-
-import structlog
 
 __all__ = ["STDLIB_LOGGER", "emit", "enabled"]
 
 STDLIB_LOGGER = logging.getLogger("payerr")
 STDLIB_LOGGER.addHandler(logging.NullHandler())
 
-_struct = structlog.get_logger("payerr")
+_proxies: dict[int, Any] = {}
+"""structlog's logger named "payerr", made once structlog is seen (keyed by the module's id:
+a test that reloads structlog gets a new one)."""
+
+
+def _configured() -> Any:
+    """structlog's logger named "payerr" when the application has configured structlog."""
+    module = sys.modules.get("structlog")
+    if module is None or not module.is_configured():
+        return None
+    proxy = _proxies.get(id(module))
+    if proxy is None:
+        proxy = _proxies[id(module)] = module.get_logger("payerr")
+    return proxy
 
 
 def enabled(level: int) -> bool:
     """Whether an event at ``level`` would be kept (so that the fields are worth building)."""
-    if structlog.is_configured():
+    struct = _configured()
+    if struct is not None:
         try:
-            return bool(_struct.is_enabled_for(level))
+            return bool(struct.is_enabled_for(level))
         except Exception:  # a wrapper class without is_enabled_for, or one that fails
             return True
     return STDLIB_LOGGER.isEnabledFor(level)
@@ -36,8 +52,9 @@ def enabled(level: int) -> bool:
 
 def emit(level: int, event: str, **fields: Any) -> None:
     """Log ``event`` with its fields at the stdlib ``level``."""
-    if structlog.is_configured():
-        _struct.log(level, event, **fields)
+    struct = _configured()
+    if struct is not None:
+        struct.log(level, event, **fields)
         return
     if STDLIB_LOGGER.isEnabledFor(level):
         # The message carries the fields as key=value; extra carries them as data

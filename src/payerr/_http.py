@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from http import HTTPStatus
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from payerr._taxonomy import Category, Outcome

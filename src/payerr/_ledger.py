@@ -27,6 +27,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from itertools import islice
 from typing import NamedTuple, Protocol, runtime_checkable
 
 from payerr._decide import AttemptRecord
@@ -175,7 +176,7 @@ class NotificationMemory:
         over = len(self.entries) - self.limit
         if over <= 0:
             return
-        for key in list(self.entries)[: over + 256]:
+        for key in list(islice(self.entries, over + 256)):  # the oldest: never a copy of all
             state, until = self.entries[key]
             if state == self.DONE or until <= now:
                 del self.entries[key]

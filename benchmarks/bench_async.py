@@ -156,7 +156,7 @@ def main() -> int:
     for peer in ("bare httpx", "httpx-retries"):
         if peer not in clients:
             continue
-        target = 0.95 if peer == "bare httpx" else 1.0
+        target = 0.97 if peer == "bare httpx" else 1.0
         for in_flight in (1, 20, 100):
             # Paired by round (the same minute of machine time), so drift cancels out.
             ratios = sorted(

@@ -449,3 +449,68 @@ def test_the_async_shell_answers_as_the_sync_one() -> None:
             )  # fmt: skip
 
     asyncio.run(main())
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        n = int(d) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+@pytest.mark.parametrize(
+    ("one", "two"),
+    [
+        ("2026110000030042", "2026110000110042"),  # Luhn-valid, same first six and last four
+        ("2026110000000000042", "2026110000000180042"),  # 19 digits
+    ],
+)
+def test_two_payments_whose_ids_look_like_card_numbers_are_two_events(one: str, two: str) -> None:
+    """An id is an id: never masked as a card number (masked, two payments sharing their
+    first six and last four digits had one notification id, and the second was acknowledged
+    as a duplicate without being handled)."""
+    assert luhn_valid(one)
+    assert luhn_valid(two)
+    ledger = payerr.MemoryCallLedger()
+    first = antom_body(paymentRequestId=one, paymentId=one)
+    second = antom_body(paymentRequestId=two, paymentId=two)
+    a = verify(first, signed(first), ledger=ledger)
+    a.done()
+    b = verify(second, signed(second), ledger=ledger)
+    assert a.notification_id != b.notification_id
+    assert one in a.notification_id
+    assert two in b.notification_id
+    assert not b.duplicate
+
+
+def test_ottpays_order_ids_are_kept_exactly() -> None:
+    """OTT Pay's sample order id (docs.ottpay.com) is Luhn-valid: a neighbour sharing its first
+    six and last four digits is another order."""
+    assert luhn_valid("17047528085325164")
+    ledger = payerr.MemoryCallLedger()
+    ids = []
+    for order in ("17047528085325164", "17047528085405164"):
+        body = json.dumps(ottpay_seal({"order_id": order, "order_status": "captured"}, "KEY16"))
+        note = payerr.verify_notification(
+            "ottpay", method="POST", path="/cb", headers={}, body=body, public_key="KEY16",
+            ledger=ledger,
+        )  # fmt: skip
+        assert not note.duplicate
+        note.done()
+        ids.append(note.notification_id)
+    assert ids == ["17047528085325164:captured", "17047528085405164:captured"]
+
+
+@pytest.mark.parametrize(
+    "value", ["a:b", "a%3Ab", "#x", "a\u200bb", "a\nb", "x" * 200, "x" * 199 + "y"]
+)
+def test_id_parts_are_escaped_one_to_one(value: str) -> None:
+    """No value can pose as two fields or as another value."""
+    from payerr._notifications import _part
+
+    parts = {v: _part(v) for v in ("a:b", "a%3Ab", "#x", "a\u200bb", "a\nb", "x" * 200,
+                                   "x" * 199 + "y", "a", "b", "ab")}  # fmt: skip
+    assert len(set(parts.values())) == len(parts)
+    assert ":" not in parts[value]
+    assert parts[value].isprintable()

@@ -129,3 +129,63 @@ def test_an_async_endpoint_is_never_held_by_a_hung_redis() -> None:
                 await payerr.averify_notification("antom", ledger=ledger, **arguments())
 
         asyncio.run(main())
+
+
+def test_a_claim_sent_again_under_its_own_token_is_still_its_own(redis_port: int) -> None:
+    """redis-py resends a script whose reply was lost: the delivery that claimed it is told
+    "new" again, never that another delivery holds it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", payerr.RedisConfigWarning)
+        ledger = payerr.RedisCallLedger(quick_client(redis_port), prefix="again", max_wait=5.0)
+    assert ledger.claim_notification("antom:e1", "token-a", 600, 3600) == "new"
+    assert ledger.claim_notification("antom:e1", "token-a", 600, 3600) == "new"
+    assert ledger.claim_notification("antom:e1", "token-b", 600, 3600) == "busy"
+    memory = payerr.MemoryCallLedger()
+    assert memory.claim_notification("antom:e1", "token-a", 600, 3600) == "new"
+    assert memory.claim_notification("antom:e1", "token-a", 600, 3600) == "new"
+    assert memory.claim_notification("antom:e1", "token-b", 600, 3600) == "busy"
+
+
+def stuck_after_claiming(ledger: Any, claimed: asyncio.Event) -> None:
+    """The claim runs in Redis, and its reply never comes (a lost reply, a stalled server)."""
+    real = ledger._claim
+
+    async def claim(**kwargs: Any) -> Any:
+        await real(**kwargs)
+        claimed.set()
+        await asyncio.sleep(3600)
+
+    ledger._claim = claim
+
+
+@pytest.mark.parametrize("ending", ["cancelled", "timed out"])
+def test_a_claim_whose_reply_never_came_is_given_up(redis_port: int, ending: str) -> None:
+    """A delivery cancelled (its client gone) or timed out while its claim ran gives the claim
+    up: the next delivery is handled at once, not told "in progress" for ten minutes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", payerr.RedisConfigWarning)
+        sync_worker = payerr.RedisCallLedger(quick_client(redis_port), prefix=ending, max_wait=5)
+
+    async def main() -> None:
+        aclient = quick_client(redis_port, timeout=0.2, asynchronous=True)
+        ledger = payerr.RedisCallLedger(
+            aclient, prefix=ending, max_wait=0.5 if ending == "timed out" else 5.0
+        )
+        claimed = asyncio.Event()
+        stuck_after_claiming(ledger, claimed)
+        task = asyncio.create_task(
+            payerr.averify_notification("antom", ledger=ledger, **arguments())
+        )
+        await claimed.wait()
+        if ending == "cancelled":
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        else:
+            with pytest.raises(payerr.NotificationLedgerError):
+                await task
+        await aclient.aclose()
+
+    asyncio.run(main())
+    again = payerr.verify_notification("antom", ledger=sync_worker, **arguments())
+    assert not again.duplicate  # handled now, by the next delivery

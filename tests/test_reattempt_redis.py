@@ -351,6 +351,14 @@ STEPS = st.lists(
 )
 @example(
     steps=[
+        ("record-id", "mc", 0.0, "tok_a"),
+        ("allowed", "http-503", 259200.0, "tok_a"),
+        ("record-id", "mc", 0.0, "tok_a"),
+        ("allowed", "http-503", 0.0, "tok_a"),
+    ]
+)  # the same attempt id recorded again as its decline leaves the last window, nothing between
+@example(
+    steps=[
         ("reserve", "http-503", 0.0, "tok_b"),
         ("settle", "mc", 259200.0, "tok_b"),
         ("allowed", "http-503", 0.0, "tok_b"),

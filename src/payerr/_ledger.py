@@ -161,7 +161,7 @@ class NotificationMemory:
     def claim(self, key: str, token: str, now: float, claim_ttl: float) -> str:
         with self.lock:
             found = self.entries.get(key)
-            if found is not None and found[1] > now:
+            if found is not None and found[1] > now and found[0] != token:
                 self.entries.move_to_end(key)
                 return "done" if found[0] == self.DONE else "busy"
             self.entries[key] = (token, now + claim_ttl)

@@ -37,6 +37,7 @@ A ledger reads the server's persistence and eviction settings once it answers an
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
@@ -210,10 +211,12 @@ if not found then
   return 'new'
 end
 if found == 'done' then return 'done' end
+if found == ARGV[1] then return 'new' end
 return 'busy'
 """
 """A verified notification's key: claimed for a while by the delivery that handles it, then
-``done`` (payerr.verify_notification)."""
+``done`` (payerr.verify_notification). A claim sent again under its own token (redis-py
+resending a script whose reply was lost) is still that delivery's: "new", never "busy"."""
 _RELEASE_NOTIFICATION = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 0
@@ -511,6 +514,10 @@ class RedisCallLedger:
                 client=self.client,
             )
         except Exception as exc:
+            # Redis may have run the claim and lost the reply: give it up (once, best effort),
+            # or every redelivery would be told "in progress" until it lapses.
+            with contextlib.suppress(Exception):
+                self._release(keys=[self._notification_key(key)], args=[token], client=self.client)
             raise NotificationLedgerError(
                 "the call ledger's Redis could not say whether this notification was handled "
                 f"before ({type(exc).__name__}): answer with an error status, the provider "
@@ -567,7 +574,13 @@ class RedisCallLedger:
                     args=[token, max(1, int(claim_ttl))],
                     client=self.client,
                 )
-        except Exception as exc:
+        except BaseException as exc:
+            # Cancelled, timed out or failed after Redis may have run it: give the claim up
+            # (shielded from the cancellation, best effort, within max_wait), or every
+            # redelivery would be told "in progress" until it lapses.
+            await self._agive_up(key, token)
+            if not isinstance(exc, Exception):
+                raise
             raise NotificationLedgerError(
                 "the call ledger's Redis could not say whether this notification was handled "
                 f"before ({type(exc).__name__}): answer with an error status, the provider "
@@ -575,6 +588,16 @@ class RedisCallLedger:
             ) from exc
         state = found.decode() if isinstance(found, bytes) else str(found)
         return state if state in ("new", "busy", "done") else "busy"
+
+    async def _agive_up(self, key: str, token: str) -> None:
+        with (
+            anyio.CancelScope(shield=True),
+            anyio.move_on_after(self.max_wait),
+            contextlib.suppress(Exception),
+        ):
+            await self._release(
+                keys=[self._notification_key(key)], args=[token], client=self.client
+            )
 
     async def adone_notification(self, key: str, token: str, ttl: float) -> None:
         """:meth:`done_notification` for an async endpoint, within ``max_wait``.

@@ -534,9 +534,16 @@ def _digest(data: Mapping[str, Any]) -> str:
 
 
 def _part(value: object) -> str:
-    """One field of an id: text, with the separator escaped, so that no value can pose as
-    two fields."""
-    return clean_cut(str(value), 128).replace("%", "%25").replace(":", "%3A")
+    """One field of an id, exactly: never masked or cut (two payments whose ids share their
+    first six and last four digits are two events), with the separator, the escape and any
+    invisible character escaped at a fixed width (``%00003A``), so that no value can pose as
+    two fields or as another value; one over 128 characters as a digest of it."""
+    text = str(value)
+    if len(text) > 128:
+        return "#" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    if text.isprintable() and not any(c in text for c in "%:#"):
+        return text
+    return "".join(c if c.isprintable() and c not in "%:#" else f"%{ord(c):06X}" for c in text)
 
 
 _IDS_OF = {

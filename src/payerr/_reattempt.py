@@ -485,7 +485,7 @@ class MemoryReattemptStore:
                 ):
                     return  # nothing to release on a card we do not know
                 card = self._cards[key] = _Card()
-            card.apply(now, change)
+            card.apply(now, change, now - limits.horizon)
             self._settle(key, card, now, limits)
 
     def reserve(
@@ -581,7 +581,10 @@ class _Card:
             self.hold_pending,
         )
 
-    def apply(self, now: float, change: StoreWrite) -> None:
+    def apply(self, now: float, change: StoreWrite, since: float | None = None) -> None:
+        """``since``: declines at or before it go before the new one is added (a write, as the
+        Redis store's): an attempt id recorded again once its decline has left every window
+        counts anew, whether or not anything trimmed the card in between."""
         when = now
         if change.remove is not None:
             kept = []
@@ -591,6 +594,8 @@ class _Card:
                 else:
                     kept.append(decline)
             self.declines = kept
+        if since is not None:
+            self.declines = [d for d in self.declines if d[0] > since]
         if change.add is not None and all(m != change.add for _, m in self.declines):
             self.declines.append((when, change.add))
             self.declines.sort()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import sys
-from itertools import count
 from urllib.parse import quote_plus, unquote_plus
 
 from _timing import compare
@@ -44,7 +43,6 @@ def main() -> int:
         "request-time": "2024-05-28T12:12:12Z",
     }
     ledger = payerr.MemoryCallLedger()
-    ids = count()
 
     def baseline() -> None:
         # What any verifier must do: decode the header's signature and verify it.
@@ -52,10 +50,11 @@ def main() -> int:
         public.verify(sig, content, padding.PKCS1v15(), hashes.SHA256())
 
     def subject() -> None:
-        payerr.verify_notification(
+        note = payerr.verify_notification(
             "antom", method="POST", path=PATH, headers=headers, body=body.encode(),
-            public_key=pem, ledger=ledger, now=float(next(ids)),
+            public_key=pem, ledger=ledger,
         )  # fmt: skip
+        note.forget()  # handled elsewhere: the next call is a first delivery again
 
     base, subj = compare(baseline, subject, number=2_000, rounds=7)
     extra = subj - base

@@ -197,6 +197,15 @@ def __getattr__(name: str) -> object:
         return globals()[name]
     if name in _SUBMODULES:
         return importlib.import_module(f"payerr.{name}")
+    if name.startswith("_") and not name.startswith("__") and name.isidentifier():
+        # A private module named as an attribute (payerr._shopper), as when everything was
+        # imported eagerly: loaded now.
+        try:
+            return importlib.import_module(f"payerr.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"payerr.{name}":
+                raise
+
     if name == "__version__":
         from importlib.metadata import version  # noqa: PLC0415 -- only paid for when asked
 

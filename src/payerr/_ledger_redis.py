@@ -518,13 +518,8 @@ class RedisCallLedger:
             # or every redelivery would be told "in progress" until it lapses.
             with contextlib.suppress(Exception):
                 self._release(keys=[self._notification_key(key)], args=[token], client=self.client)
-            raise NotificationLedgerError(
-                "the call ledger's Redis could not say whether this notification was handled "
-                f"before ({type(exc).__name__}): answer with an error status, the provider "
-                "redelivers"
-            ) from exc
-        state = found.decode() if isinstance(found, bytes) else str(found)
-        return state if state in ("new", "busy", "done") else "busy"
+            raise _cannot_say(exc) from exc
+        return _claim_state(found)
 
     def done_notification(self, key: str, token: str, ttl: float) -> None:
         """The claimed notification was handled: later deliveries are duplicates.
@@ -581,13 +576,8 @@ class RedisCallLedger:
             await self._agive_up(key, token)
             if not isinstance(exc, Exception):
                 raise
-            raise NotificationLedgerError(
-                "the call ledger's Redis could not say whether this notification was handled "
-                f"before ({type(exc).__name__}): answer with an error status, the provider "
-                "redelivers"
-            ) from exc
-        state = found.decode() if isinstance(found, bytes) else str(found)
-        return state if state in ("new", "busy", "done") else "busy"
+            raise _cannot_say(exc) from exc
+        return _claim_state(found)
 
     async def _agive_up(self, key: str, token: str) -> None:
         with (
@@ -819,6 +809,19 @@ class RedisCallLedger:
 
 
 _LEDGERS: weakref.WeakSet[RedisCallLedger] = weakref.WeakSet()
+
+
+def _cannot_say(exc: BaseException) -> NotificationLedgerError:
+    return NotificationLedgerError(
+        "the call ledger's Redis could not say whether this notification was handled "
+        f"before ({type(exc).__name__}): answer with an error status, the provider redelivers"
+    )
+
+
+def _claim_state(found: object) -> str:
+    """The claim script's answer; anything else is "busy" (come back later), never a guess."""
+    state = found.decode() if isinstance(found, bytes) else str(found)
+    return state if state in ("new", "busy", "done") else "busy"
 
 
 def _after_fork_in_child() -> None:

@@ -56,8 +56,8 @@ def classify_many(
         ...      "body": b'{"result": {"resultCode": "USER_BALANCE_NOT_ENOUGH",'
         ...              b' "resultStatus": "F"}}'},
         ... ]
-        >>> [c.outcome.value for c in payerr.classify_many(answers)]
-        ['success', 'failed']
+        >>> print(*(c.outcome.value for c in payerr.classify_many(answers)))
+        success failed
     """
     chosen = registry or _DEFAULT
     tables: dict[str, ProviderTable] = {}

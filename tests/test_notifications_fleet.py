@@ -104,7 +104,7 @@ def test_an_async_endpoint_shares_the_fleet_ledger(redis_port: int) -> None:
         assert not again.duplicate
         await again.adone()
         assert (await payerr.averify_notification("antom", ledger=ledger, **arguments())).duplicate
-        await aclient.aclose()
+        await aclient.connection_pool.disconnect()  # redis-py 5.0.0 has no aclose()
 
     asyncio.run(main())
     assert payerr.verify_notification("antom", ledger=sync_worker, **arguments()).duplicate
@@ -127,6 +127,7 @@ def test_an_async_endpoint_is_never_held_by_a_hung_redis() -> None:
                 ledger = payerr.RedisCallLedger(aclient, prefix="hung", max_wait=1.0)
             with pytest.raises(payerr.NotificationLedgerError, match="redelivers"):
                 await payerr.averify_notification("antom", ledger=ledger, **arguments())
+            await aclient.connection_pool.disconnect()
 
         asyncio.run(main())
 
@@ -184,7 +185,7 @@ def test_a_claim_whose_reply_never_came_is_given_up(redis_port: int, ending: str
         else:
             with pytest.raises(payerr.NotificationLedgerError):
                 await task
-        await aclient.aclose()
+        await aclient.connection_pool.disconnect()  # redis-py 5.0.0 has no aclose()
 
     asyncio.run(main())
     again = payerr.verify_notification("antom", ledger=sync_worker, **arguments())

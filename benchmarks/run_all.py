@@ -26,6 +26,7 @@ PAGE = HERE.parent / "docs" / "benchmarks.md"
 BENCHMARKS = [
     "bench_classify.py",
     "bench_classify_response.py",
+    "bench_unknown.py",
     "bench_shopper.py",
     "bench_redaction.py",
     "bench_notifications.py",

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from payerr._reasons import Reason, status_reason
+from payerr._reasons import Reason, reason_fits, status_reason
 from payerr._schema import (
     _MAX_CODE_LEN,
     DEFAULT_CODE_FIELDS,
@@ -266,6 +266,13 @@ class ProviderTable:
             outcome = Outcome.PENDING  # a code no row knows is never success
         outcome, category, retryable = Classification.consistent(outcome, category)
         default_action, user_message = Classification.defaults(outcome, category)
+        if reason is None:
+            reason = status_reason(http_status) if not raw_code and http_status else Reason.UNKNOWN
+        if not reason_fits(reason, outcome, category):
+            # The HTTP status's reason beside a status field's verdict it does not go with (a
+            # 400 "invalid request" whose data.status says FAILURE, final): the verdict is the
+            # status field's, and why is not known. Never an error on what the provider sent.
+            reason = Reason.UNKNOWN
         return Classification(
             provider=self.id,
             code=normalize_code(raw_code) if raw_code else "",
@@ -283,7 +290,5 @@ class ProviderTable:
             http_status=http_status,
             repeat=repeat and outcome is Outcome.FAILED,
             operation=operation,
-            reason=reason
-            if reason is not None
-            else (status_reason(http_status) if not raw_code and http_status else Reason.UNKNOWN),
+            reason=reason,
         )

@@ -282,3 +282,28 @@ def test_a_truncated_gzip_is_a_clear_error(
     path.write_bytes(gzip.compress(b"".join(as_line(r) for r in ANSWERS * 50))[:-20])
     assert main(["scan", str(path)]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_a_frequent_code_that_starts_late_is_not_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the bound, the most frequent codes are kept: thousands of one-off codes first never
+    hide the code that then declines every payment (nor a known code)."""
+    monkeypatch.setattr(_scan, "MAX_CODES", 5)
+
+    def paykka(code: str) -> dict[str, Any]:
+        data = {"status": "FAILURE", "error_code": code}
+        return {"provider": "paykka", "status": 200, "body": {"ret_code": "000000", "data": data}}
+
+    records = [paykka(f"NOISE{i}") for i in range(50)] + [paykka("LATE")] * 20
+    records += [paykka("5004")] * 7
+    path = write(tmp_path / "late.jsonl", records)
+    for jobs in (1, 2):
+        monkeypatch.setattr(_scan, "PIECE", 512)
+        report = _scan.scan(str(path), jobs=jobs)
+        assert report.unknown[("paykka", "LATE")] == 20
+        assert sum(report.unknown.values()) == 70
+        assert len(report.unknown) <= 6
+        known = {key[1]: n for key, n in report.codes.items()}
+        assert known["5004"] == 7
+        assert sum(report.codes.values()) == 77

@@ -31,8 +31,9 @@ from payerr._text import clean_cut
 __all__ = ["Report", "scan"]
 
 MAX_CODES = 10_000
-"""Distinct (provider, code) pairs counted; beyond it, answers are counted under ``other``
-(a file of hostile, ever-new codes cannot grow the report without bound)."""
+"""Distinct (provider, code) pairs reported: the most frequent, the rest counted together under
+``(other codes)``; at most twice as many are held while counting (a file of hostile, ever-new
+codes cannot grow the report without bound, nor hide a frequent code that starts late)."""
 MAX_BAD_LINES = 100
 """Bad lines reported by number (the count is always whole)."""
 MAX_LINE = 2 << 20
@@ -73,10 +74,9 @@ class Report:
             self.categories[category] += 1
             if c.retryable:
                 self.retryable += 1
-        _add(self.codes, (provider, c.code or "", outcome, category or "", reason), 1,
-             (provider, OTHER, "", "", ""))  # fmt: skip
+        _add(self.codes, (provider, c.code or "", outcome, category or "", reason), 1)
         if c.raw_code is not None and not c.known:
-            _add(self.unknown, (provider, c.raw_code), 1, (provider, OTHER))
+            _add(self.unknown, (provider, c.raw_code), 1)
 
     def bad_line(self, number: int, why: str) -> None:
         self.bad += 1
@@ -97,14 +97,30 @@ class Report:
         self.reasons.update(other.reasons)
         self.retryable += other.retryable
         for key, n in other.codes.items():
-            _add(self.codes, key, n, (key[0], OTHER, "", "", ""))
+            _add(self.codes, key, n)
         for name, n in other.unknown.items():
-            _add(self.unknown, name, n, (name[0], OTHER))
+            _add(self.unknown, name, n)
 
 
-def _add(counter: Counter[Any], key: object, n: int, other: object) -> None:
-    """Count ``n`` under ``key``, or under ``other`` once MAX_CODES keys are held."""
-    counter[key if key in counter or len(counter) < MAX_CODES else other] += n
+def _add(counter: Counter[Any], key: Any, n: int) -> None:
+    """Count ``n`` under ``key``; past twice MAX_CODES keys, keep the most frequent."""
+    counter[key] += n
+    if len(counter) > 2 * MAX_CODES:
+        fold(counter, MAX_CODES)
+
+
+def fold(counter: Counter[Any], keep: int) -> None:
+    """Keep the ``keep`` most frequent codes (the newer first among equals: a code that
+    starts late, after thousands of one-off codes, is not lost) and count the rest under
+    their provider's ``(other codes)``. Frequent codes survive every fold; a code folded
+    once and seen again is counted from then (its figure is then a lower bound)."""
+    codes = [(k, n) for k, n in reversed(counter.items()) if k[1] != OTHER]
+    if len(codes) <= keep:
+        return
+    codes.sort(key=lambda item: item[1], reverse=True)  # stable: newer first among equals
+    for key, n in codes[keep:]:
+        del counter[key]
+        counter[(key[0], OTHER, *("",) * (len(key) - 2))] += n
 
 
 # -- one line ----------------------------------------------------------------------------------
@@ -244,7 +260,19 @@ def scan(
 ) -> Report:
     """Scan ``source`` (a path, or ``-`` for ``stdin``) into a Report. ``progress(done, total)``
     is called now and then (bytes of a regular file; lines otherwise, total 0)."""
-    options = options or Options()
+    report = _scan(source, jobs, options or Options(), progress, stdin)
+    fold(report.codes, MAX_CODES)
+    fold(report.unknown, MAX_CODES)
+    return report
+
+
+def _scan(
+    source: str,
+    jobs: int,
+    options: Options,
+    progress: Callable[[int, int], None] | None,
+    stdin: IO[bytes] | None,
+) -> Report:
     if source == "-":
         stream = _maybe_gzip(stdin if stdin is not None else sys.stdin.buffer)
         return _stream(stream, jobs, options, progress)

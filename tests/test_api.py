@@ -184,3 +184,33 @@ def test_import_payerr_loads_nothing_until_asked() -> None:
     heavy = ["payerr._transport", "payerr._cli", "payerr._network_codes", "payerr.testing",
              "payerr._reattempt", "payerr._notifications", "payerr._ledger_redis"]  # fmt: skip
     assert not set(heavy) & set(after)
+
+
+def test_first_use_from_many_threads_at_once() -> None:
+    """A threaded server's first requests name payerr's parts from several threads at once:
+    each gets its name, never a half-loaded module's AttributeError."""
+    import subprocess
+    import sys
+
+    code = """
+import threading, payerr
+names = ["classify_http", "PaymentError", "classify_response", "Classification", "explain",
+         "PaymentTransport", "verify_notification", "classify_many", "Reason", "networks"]
+barrier = threading.Barrier(len(names))
+errors = []
+def use(name):
+    barrier.wait()
+    try:
+        getattr(payerr, name)
+    except Exception as exc:
+        errors.append(repr(exc))
+threads = [threading.Thread(target=use, args=(n,)) for n in names]
+for t in threads: t.start()
+for t in threads: t.join()
+print(errors)
+"""
+    for _ in range(8):
+        done = subprocess.run(
+            [sys.executable, "-c", code], check=False, capture_output=True, text=True
+        )
+        assert done.stdout.strip() == "[]", done.stdout + done.stderr

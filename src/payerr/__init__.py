@@ -178,6 +178,7 @@ _LAZY: dict[str, str] = {
 """Each public name, and the private module that defines it."""
 
 _SUBMODULES = frozenset({"networks", "testing"})
+_MISSING = object()
 
 _MOVED = frozenset(
     {
@@ -192,9 +193,11 @@ _MOVED = frozenset(
 def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is not None:
-        importlib.import_module(module)
+        # import_module returns once the module is whole (importlib's per-module lock), so the
+        # name is read from it, never from a module another thread is still running.
+        value = getattr(importlib.import_module(module), name)
         _publish()
-        return globals()[name]
+        return globals().get(name, value)
     if name in _SUBMODULES:
         return importlib.import_module(f"payerr.{name}")
     if name.startswith("_") and not name.startswith("__") and name.isidentifier():
@@ -227,10 +230,16 @@ def _publish() -> None:
     found = globals()
     for name, module_name in _LAZY.items():
         module = sys.modules.get(module_name)
-        if module is not None and name not in found:
-            value = found[name] = getattr(module, name)
-            if getattr(value, "__module__", "").startswith("payerr._"):
-                value.__module__ = "payerr"
+        if module is None or name in found:
+            continue
+        if getattr(getattr(module, "__spec__", None), "_initializing", False):
+            continue  # still being run (by another thread): published when it is whole
+        value = getattr(module, name, _MISSING)
+        if value is _MISSING:
+            continue
+        if getattr(value, "__module__", "").startswith("payerr._"):
+            value.__module__ = "payerr"
+        found[name] = value
 
 
 def __dir__() -> list[str]:

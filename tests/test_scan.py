@@ -193,7 +193,8 @@ def hostile_file(tmp_path: Path) -> Path:
     records = [
         {"provider": "paykka", "status": 200,
          "body": {"ret_code": "000000", "data": {"status": "FAILURE", "error_code": code}}}
-        for code in (HOSTILE, "=HYPERLINK(\"http://x\")", "\x1b[31mRED")
+        for code in (HOSTILE, "=HYPERLINK(\"http://x\")", "\x1b[31mRED", " =1+1", "\uff1d1+1",
+                     "|calc")
     ]  # fmt: skip
     return write(tmp_path / "hostile.jsonl", records)
 
@@ -219,6 +220,8 @@ def test_csv_cells_never_start_a_formula(
     out = capsys.readouterr().out
     assert "'=HYPERLINK" in out
     assert ",=HYPERLINK" not in out
+    for formula in (" =1+1", "\uff1d1+1", "|calc"):
+        assert f",'{formula}" in out
 
 
 def test_the_cli_text_report(
@@ -307,3 +310,23 @@ def test_a_frequent_code_that_starts_late_is_not_lost(
         known = {key[1]: n for key, n in report.codes.items()}
         assert known["5004"] == 7
         assert sum(report.codes.values()) == 77
+
+
+def test_a_line_too_long_is_skipped_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line past the limit is a bad line, read no further than the limit (a gzip of zeros
+    is one line of gigabytes), and the lines after it still count: file, stdin, workers."""
+    monkeypatch.setattr(_scan, "MAX_LINE", 300)
+    monkeypatch.setattr(_scan, "PIECE", 700)
+    monkeypatch.setattr(_scan, "BATCH_BYTES", 500)
+    long = b'{"provider": "paykka", "status": 200, "body": "' + b"x" * 5000 + b'"}\n'
+    path = write(tmp_path / "long.jsonl", ANSWERS[3:4], [long, as_line(ANSWERS[3]), long])
+    data = path.read_bytes()
+    for report in (
+        _scan.scan(str(path)),
+        _scan.scan(str(path), jobs=2),
+        _scan.scan("-", stdin=io.BytesIO(data)),
+        _scan.scan("-", jobs=2, stdin=io.BytesIO(gzip.compress(data))),
+    ):
+        assert report.answers == 2
+        assert [line for line, _ in report.bad_lines] == [2, 4]
+        assert "longer than" in report.bad_lines[0][1]

@@ -42,6 +42,8 @@ PIECE = 8 << 20
 """Bytes of a regular file per piece of work for the workers."""
 BATCH = 4096
 """Lines per batch handed to a worker, for compressed input or standard input."""
+BATCH_BYTES = 4 << 20
+"""Bytes per batch at most (with a few batches in flight: memory flat whatever the lines)."""
 OTHER = "(other codes)"
 
 
@@ -204,6 +206,9 @@ class _Scanner:
 
     def line(self, number: int, line: bytes) -> None:
         self.report.lines += 1
+        if type(line) is _Overlong:
+            self.report.bad_line(number, f"longer than {MAX_LINE >> 20} MiB")
+            return
         if line.isspace() or not line:
             return  # a blank line (the last one, often): nothing to count
         try:
@@ -296,16 +301,40 @@ def _maybe_gzip(stream: IO[bytes]) -> IO[bytes]:
     return buffered
 
 
+class _Overlong(bytes):
+    """A line longer than MAX_LINE: read no further than that, the rest skipped unread into
+    memory (a gzip of zeros expands to one line of gigabytes)."""
+
+
+_OVERLONG = _Overlong(b"-")  # not empty: b"" ends the reading
+
+
+def _read_line(stream: IO[bytes]) -> bytes:
+    """The next line, at most MAX_LINE bytes of it held (b"" at the end)."""
+    line = stream.readline(MAX_LINE + 1)
+    if len(line) <= MAX_LINE or line.endswith(b"\n"):
+        return line
+    while True:  # the rest of the line, a chunk at a time, dropped
+        rest = stream.readline(1 << 20)
+        if not rest or rest.endswith(b"\n"):
+            return _OVERLONG
+
+
+def _read_lines(stream: IO[bytes]) -> Iterator[bytes]:
+    while line := _read_line(stream):
+        yield line
+
+
 def _piece(path: str, start: int, end: int, options: Options) -> Report:
     """The lines that begin in ``[start, end)`` of a regular file, numbered from 1."""
     scanner = options.scanner()
     with open(path, "rb") as f:
         if start:
             f.seek(start - 1)
-            f.readline()  # the end of the line begun before this piece: the previous one's
+            _read_line(f)  # the end of the line begun before this piece: the previous one's
         number = 0
         while f.tell() < end:
-            line = f.readline()
+            line = _read_line(f)
             if not line:
                 break
             number += 1
@@ -359,7 +388,7 @@ def _stream(
 ) -> Report:
     if jobs <= 1:
         scanner = options.scanner()
-        for number, line in enumerate(stream, 1):
+        for number, line in enumerate(_read_lines(stream), 1):
             scanner.line(number, line)
             if progress and not number % 65536:
                 progress(number, 0)
@@ -369,13 +398,14 @@ def _stream(
 
 def _batches(stream: IO[bytes]) -> Iterator[tuple[int, list[bytes]]]:
     batch: list[bytes] = []
-    first = 1
-    for line in stream:
+    first, size = 1, 0
+    for line in _read_lines(stream):
         batch.append(line)
-        if len(batch) == BATCH:
+        size += len(line)
+        if len(batch) == BATCH or size >= BATCH_BYTES:  # lines of megabytes: fewer a batch
             yield first, batch
             first += len(batch)
-            batch = []
+            batch, size = [], 0
     if batch:
         yield first, batch
 

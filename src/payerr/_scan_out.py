@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Any, TextIO
 
 from payerr._scan import Report
+from payerr._text import clean
 
 __all__ = ["as_json", "write_csv", "write_html", "write_text"]
 
@@ -143,9 +144,15 @@ def write_csv(report: Report, source: str, out: TextIO) -> None:
             key=code["code"])  # fmt: skip
 
 
+_FORMULA = tuple("=+-@\t\r|\uff1d\uff0b\uff0d\uff20")
+"""What a spreadsheet may read as the start of a formula: OWASP's list, the pipe, and their
+full-width forms (which some spreadsheets fold to ASCII)."""
+
+
 def _cell(text: str) -> str:
-    """A provider's text, never read as a formula by a spreadsheet (OWASP: CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A provider's text, never read as a formula by a spreadsheet (OWASP: CSV injection),
+    leading white space or not."""
+    return "'" + text if text.lstrip(" ").startswith(_FORMULA) else text
 
 
 # -- HTML ------------------------------------------------------------------------------------
@@ -168,6 +175,7 @@ _COLOURS = {
 
 
 def write_html(report: Report, source: str, out: TextIO) -> None:
+    source = clean(source)  # a file's name: card numbers masked, control characters gone
     n = report.answers
     e = html.escape
     parts = [

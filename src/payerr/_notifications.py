@@ -760,7 +760,7 @@ def _verified(
         data = parsed
         notification_id = _antom_id(data)
         ack = _ANTOM_ACK
-        classified = raw
+        classified = parsed  # read once: it passed the duplicate-name check above
     # Antom's notifyType names the operation (PAYMENT_RESULT, REFUND_RESULT ...); Alipay+'s
     # notifyPayment and OTT Pay's callback name none: a payment's result.
     operation: Operation = operation_of_body(dict(data)) if name != "ottpay" else Operation.UNKNOWN

@@ -14,6 +14,7 @@ import re
 import sys
 import time
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from payerr import _log, _telemetry
@@ -288,7 +289,14 @@ def read_answer(
 ) -> Classification:
     """:func:`classify_http` on a table already loaded: the transports' per-request core."""
     obj: dict[str, Any] | None
-    if type(body) is dict or isinstance(body, Mapping):
+    size: int | None = None
+    if type(body) is bytes and len(body) <= MAX_BODY_BYTES:
+        # What httpx hands over (response.content): the common case, tested first.
+        obj = parse_json_object(body)
+        size, unreadable = len(body), None
+        if obj is None:
+            unreadable = _describe_unreadable(body)
+    elif type(body) is dict or isinstance(body, Mapping):
         # Already parsed by the caller (an SDK's dict, a webhook framework's JSON).
         obj, unreadable = dict(body), None
     elif isinstance(body, list | tuple | int | float) or body is None:
@@ -302,14 +310,16 @@ def read_answer(
     else:
         raw = _as_bytes(body)
         obj = parse_json_object(raw)
+        size = len(raw)
         unreadable = _describe_unreadable(raw) if obj is None else None
-    if obj is None:
-        verdict, detail = None, unreadable
+    if obj is not None:
+        # Remembered by the table: the same fields' values give the same verdict.
+        result = table.memo.read(
+            obj, size, (status_code, operation), partial(_read, table, status_code, operation)
+        )
+        operation = result.operation
     else:
-        if operation is Operation.UNKNOWN:
-            operation = operation_of_body(obj)
-        verdict, detail = READERS[table.adapter](table, obj, operation)
-    result = fit_message(_finish(table, verdict, detail, status_code, operation), operation)
+        result = fit_message(_finish(table, None, unreadable, status_code, operation), operation)
     # Retry-After is a hint for resending: read it where a resend is on the table (a
     # retryable failure, an unknown result that the same request id settles), never on an
     # answer whose action says not to resend (final, risk, ... under a 429 or 503).
@@ -329,10 +339,22 @@ def read_answer(
         # A declined card payment: the network's advice refines it (payerr._networks).
         card = CARD_READERS.get(table.adapter)
         if card is not None:
-            from payerr._networks import refine  # noqa: PLC0415 -- a card's first decline
+            advice = card(obj)
+            if advice is not None:
+                from payerr._networks import refine  # noqa: PLC0415 -- a card's decline
 
-            result = refine(result, card(obj))
+                result = refine(result, advice)
     return result
+
+
+def _read(
+    table: ProviderTable, status_code: int, operation: Operation, obj: dict[str, Any]
+) -> Classification:
+    """An object body's verdict: its reader's, finished (pure: remembered by the table)."""
+    if operation is Operation.UNKNOWN:
+        operation = operation_of_body(obj)
+    verdict, detail = READERS[table.adapter](table, obj, operation)
+    return fit_message(_finish(table, verdict, detail, status_code, operation), operation)
 
 
 _CARD_OPERATIONS = frozenset(

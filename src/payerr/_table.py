@@ -11,6 +11,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from payerr._memo import ReadingMemo
 from payerr._reasons import Reason, reason_fits, status_reason
 from payerr._schema import (
     _MAX_CODE_LEN,
@@ -51,6 +52,7 @@ class ProviderTable:
         "entries",
         "honours_keys",
         "id",
+        "memo",
         "message_fields",
         "operation_field",
         "origins",
@@ -129,6 +131,8 @@ class ProviderTable:
             tuple[int, str | None, int, Operation], tuple[Classification, Classification]
         ] = {}
         self._lock = threading.Lock()
+        self.memo = ReadingMemo()
+        """Verdicts remembered by the body fields their reader read (payerr._memo)."""
         self._prime("code")
 
     def _prime(self, source: str) -> dict[object, Classification]:

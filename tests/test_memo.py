@@ -163,24 +163,53 @@ def test_only_the_fields_read_key_the_verdict() -> None:
     a = {"code": "X", "paymentId": "1", "data": {"status": "S", "amount": 5}}
     b = {"code": "X", "paymentId": "2", "data": {"status": "S", "amount": 6}}
     c = {"code": "X", "paymentId": "3", "data": {"status": "F", "amount": 6}}
-    assert memo.read(a, 50, (), compute) == "X/S"
-    assert memo.read(b, 50, (), compute) == "X/S"
-    assert len(seen) == 1
-    assert memo.read(c, 50, (), compute) == "X/F"
+    # Learnt at the second sight of the same fields' values (the first is a plain reading).
+    for _ in range(2):
+        assert memo.read(a, 50, (), compute) == "X/S"
     assert len(seen) == 2
+    assert memo.read(b, 50, (), compute) == "X/S"
+    assert len(seen) == 2  # remembered
+    for _ in range(2):
+        assert memo.read(c, 50, (), compute) == "X/F"
+    assert len(seen) == 4
+    assert memo.read(c, 50, (), compute) == "X/F"
+    assert len(seen) == 4
     assert memo.read(c, 50, ("other",), compute) == "X/F"  # another status or operation
-    assert len(seen) == 3
+    assert len(seen) == 5
+
+
+def test_an_answer_seen_once_is_read_plainly() -> None:
+    """A verdict is remembered from its second sight: a body never seen again is read once,
+    untraced, and holds no memory."""
+    memo = ReadingMemo()
+    kinds: list[str] = []
+
+    def compute(body: dict[str, Any]) -> object:
+        kinds.append(type(body).__name__)
+        return body.get("message")
+
+    for _ in range(2):  # learns which field it reads
+        memo.read({"message": "learn"}, 30, (), compute)
+    kinds.clear()
+    for i in range(3):
+        assert memo.read({"message": f"order {i}"}, 30, (), compute) == f"order {i}"
+    assert kinds == ["dict", "dict", "dict"]
+    assert memo.read({"message": "order 2"}, 30, (), compute) == "order 2"
+    assert kinds[-1] == "_Traced"
+    assert len(memo._state.verdicts) == 2
 
 
 def test_the_memory_is_bounded() -> None:
     memo = ReadingMemo()
     for i in range(_MAX_VERDICTS * 3):
-        assert memo.read({"code": f"C{i}"}, 20, (), lambda b: b.get("code")) == f"C{i}"
+        for _ in range(2):
+            assert memo.read({"code": f"C{i}"}, 20, (), lambda b: b.get("code")) == f"C{i}"
     assert len(memo._state.verdicts) <= _MAX_VERDICTS
     # Fields asked by name from what the body holds: the memory stops growing its key.
     for i in range(200):
         body = {"which": f"f{i}", f"f{i}": "v"}
-        assert memo.read(body, 20, (), lambda b: b.get(str(b.get("which")))) == "v"
+        for _ in range(2):
+            assert memo.read(body, 20, (), lambda b: b.get(str(b.get("which")))) == "v"
     assert len(memo._state.paths) <= 64
 
 

@@ -26,6 +26,9 @@ _MAX_PATHS: Final = 64
 """Fields a table's readers may read before it stops remembering (the shipped ones read ~20)."""
 _MAX_VERDICTS: Final = 1024
 """Verdicts remembered per table; the oldest goes first."""
+_MAX_SEEN: Final = 8192
+"""Keys seen once, remembered by their hash only (a collision only remembers a verdict one
+sight early, under its full key); forgotten all at once when full."""
 _MAX_TEXT: Final = 256
 """Longer texts in a field read are not remembered (never held, never hashed twice)."""
 
@@ -209,7 +212,7 @@ them is longer. Remembered keys hold at most ``_MAX_VERDICTS`` times this much t
 class ReadingMemo:
     """One table's remembered verdicts: the fields its readers read, and a verdict per key."""
 
-    __slots__ = ("_lock", "_state")
+    __slots__ = ("_lock", "_seen", "_state")
 
     def __init__(self) -> None:
         # The fields read so far, their compiled key, and the verdicts keyed by their values:
@@ -217,6 +220,8 @@ class ReadingMemo:
         # keyed on.
         self._state: _State = _State((), _compiled(()), {})
         self._lock = threading.Lock()
+        self._seen: set[int] = set()
+        """Hashes of keys seen once and not yet remembered."""
 
     def read(
         self,
@@ -239,6 +244,15 @@ class ReadingMemo:
         hit = verdicts.get(full)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
+        seen = self._seen
+        mark = hash(full)
+        if mark not in seen:
+            # Remembered from its second sight: an answer never seen again (a message with
+            # an order id in it) costs one plain reading, not a traced one.
+            if len(seen) >= _MAX_SEEN:
+                seen.clear()
+            seen.add(mark)
+            return compute(body)
         trace = _Trace()
         result = compute(_Traced(body, (), trace))
         if trace.opaque:

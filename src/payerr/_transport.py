@@ -48,7 +48,7 @@ from payerr._decide import (
     record,
 )
 from payerr._exceptions import PayerrError, UsageError
-from payerr._ledger import CallLedger, Earlier, LedgerKey, default_ledger
+from payerr._ledger import CallLedger, Earlier, LedgerKey, MemoryCallLedger, default_ledger
 from payerr._operations import operation_of_request
 from payerr._policy import RetryPolicy
 from payerr._registry import Registry, default_registry
@@ -154,6 +154,9 @@ class _Core:
                 f"not {type(ledger).__name__}"
             )
         self.ledger: CallLedger = ledger if ledger is not None else default_ledger()
+        self.in_process = type(self.ledger) is MemoryCallLedger
+        """The ledger is this process's memory: its async steps are its sync ones, called
+        without an await (nor a cancel scope around one)."""
         if isinstance(order_fields, str):
             raise UsageError("order_fields is a list of field names, not one string")
         self.order_fields = tuple(order_fields)
@@ -635,7 +638,9 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
         flight = core.start(request)
         call = flight.call
         if call.keys and call.hop == 0:
-            core.began(call, await core.ledger.abegin(call.keys))
+            ledger = core.ledger
+            earlier = ledger.begin(call.keys) if core.in_process else await ledger.abegin(call.keys)
+            core.began(call, earlier)
         try:
             with _telemetry.current(call.trace):
                 return await self._call(flight)
@@ -645,10 +650,13 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
         finally:
             end = core.ledger_end(call)
             if end is not None:
-                # Shielded: a cancelled call still tells the ledger it ended (the client's
-                # socket_timeout bounds the wait).
-                with anyio.CancelScope(shield=True):
-                    await core.ledger.aend(call.keys, end[0], last=end[1])
+                if core.in_process:
+                    core.ledger.end(call.keys, end[0], last=end[1])
+                else:
+                    # Shielded: a cancelled call still tells the ledger it ended (the
+                    # client's socket_timeout bounds the wait).
+                    with anyio.CancelScope(shield=True):
+                        await core.ledger.aend(call.keys, end[0], last=end[1])
 
     async def _call(self, flight: _Flight) -> httpx.Response:
         core = self._core
@@ -684,8 +692,9 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
                             reader.feed(chunk)
                         reader.keep(response)
                 finally:
-                    with anyio.CancelScope(shield=True):
-                        await response.aclose()
+                    if not response.is_closed:  # aiter_raw closes a stream it read whole
+                        with anyio.CancelScope(shield=True):
+                            await response.aclose()
             if deadline.cancelled_caught and response is not None:
                 raise AnswerCut(
                     "the answer was still arriving at the call's deadline", request=flight.request

@@ -11,6 +11,10 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
+import subprocess
+import sys
+import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -278,13 +282,72 @@ class _no_exit:  # noqa: N801 -- a context manager used like pytest.raises
         return None
 
 
-def test_a_truncated_gzip_is_a_clear_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_truncated_gzip_keeps_what_was_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: int
 ) -> None:
+    """A log cut short while it was compressed (a rotation mid-write, a copy stopped): every
+    line read before the cut is counted, and the cut is a bad line saying so."""
+    whole = b"".join(as_line(r) for r in ANSWERS * 2000)
     path = tmp_path / "cut.jsonl.gz"
-    path.write_bytes(gzip.compress(b"".join(as_line(r) for r in ANSWERS * 50))[:-20])
-    assert main(["scan", str(path)]) == 2
-    assert "cannot read" in capsys.readouterr().err
+    path.write_bytes(gzip.compress(whole)[:-2000])
+    report = _scan.scan(str(path), jobs=jobs)
+    assert 0 < report.answers < len(ANSWERS) * 2000
+    assert report.bad >= 1
+    number, why = report.bad_lines[-1]
+    assert number == report.lines
+    assert "cannot be read from here on" in why
+    assert main(["scan", str(path), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["answers"] == report.answers
+
+
+def test_a_pipe_is_read_as_a_stream(tmp_path: Path) -> None:
+    """``payerr scan <(zcat answers.jsonl.gz)``: a named pipe, opened once."""
+    fifo = tmp_path / "answers.pipe"
+    os.mkfifo(fifo)
+    data = gzip.compress(b"".join(as_line(r) for r in ANSWERS))
+
+    def feed() -> None:
+        with open(fifo, "wb") as w:
+            w.write(data)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        assert main(["scan", str(fifo), "--json"]) == 0
+    finally:
+        writer.join(timeout=30)
+
+
+def test_scan_edges(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A byte-order mark before the first line is no bad line; a line without a body is one
+    (an empty answer is logged as "body": ""); --html never overwrites the file scanned."""
+    path = tmp_path / "answers.jsonl"
+    no_body = b'{"provider": "paykka", "status": 200}\n'
+    path.write_bytes(b"\xef\xbb\xbf" + as_line(ANSWERS[0]) + no_body + as_line(ANSWERS[1]))
+    report = _scan.scan(str(path))
+    assert report.answers == 2
+    assert report.bad_lines == [(2, report.bad_lines[0][1])]
+    assert "no 'body' field" in report.bad_lines[0][1]
+    before = path.read_bytes()
+    assert main(["scan", str(path), "--html", str(path)]) == 2
+    assert "is the file being scanned" in capsys.readouterr().err
+    assert path.read_bytes() == before
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_that_cannot_be_written_is_said(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.jsonl", ANSWERS)
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "payerr", "scan", str(path)],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "payerr: error: cannot write the output: No space left on device"
+    )
 
 
 def test_a_frequent_code_that_starts_late_is_not_lost(

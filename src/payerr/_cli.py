@@ -21,6 +21,7 @@ from typing import Any, NoReturn, TextIO
 
 from payerr._classify import classify, classify_http
 from payerr._cli_text import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, WIDTH
+from payerr._cli_text import OutputError as _OutputError
 from payerr._cli_text import SafeOutput as _SafeOutput
 from payerr._cli_text import near as _near
 from payerr._cli_text import print_json as _print_json
@@ -74,7 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         provider = getattr(args, "provider", None)
         if isinstance(provider, str) and _network_named(provider) is None:
             args.provider = _provider_named(provider, registry)
-        status: int = args.handler(args, registry, _SafeOutput(sys.stdout))
+        out = _SafeOutput(sys.stdout)
+        status: int = args.handler(args, registry, out)
+        out.flush()
     except (_UsageError, UnknownProviderError, UsageError) as exc:
         message = str(exc)
         network = _network_named(exc.provider) if isinstance(exc, UnknownProviderError) else None
@@ -95,11 +98,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"payerr: error: {_terminal_safe(line)}", file=sys.stderr)
         return EXIT_CHECK_FAILED
     except BrokenPipeError:  # `payerr list | head`
+        _drop_output()
         sys.stderr.close()
         return EXIT_OK
+    except _OutputError as exc:  # `> /dev/full`, a full disk
+        _drop_output()
+        print(f"payerr: error: cannot write the output: {exc}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
     except KeyboardInterrupt:
         return 130
     return status
+
+
+def _drop_output() -> None:
+    """What is left in standard output's buffer goes nowhere (Python would try it again on
+    exit, and print a second error)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file behind sys.stdout (a test's)
+        pass
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -236,7 +254,11 @@ def _scan_parser(verbs: Any) -> None:
     )
     p.add_argument("file", metavar="FILE", help="a .jsonl file (gzip or not), or - for stdin")
     p.add_argument(
-        "--jobs", type=_jobs, default=None, metavar="N", help="worker processes (default: cores)"
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="worker processes (default: the cores; at most the cores, or 2)",
     )
     shape = p.add_mutually_exclusive_group()
     shape.add_argument("--json", action="store_true", help="print one JSON object")
@@ -422,11 +444,14 @@ def _scan(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     from payerr import _scan, _scan_out  # noqa: PLC0415 -- loaded for this verb only
 
     if args.file != "-":
-        _check_readable(Path(args.file), "", folder_ok=False)
+        _check_readable(Path(args.file), "", folder_ok=False, stream_ok=True)
     for provider in registry.providers():
         registry.table(provider)  # a broken mapping file: said once (exit 1), not per line
+    if args.html and args.file != "-" and _same_file(args.html, args.file):
+        raise _UsageError(f"--html {clean(args.html)} is the file being scanned: name another")
     options = _scan.Options(tuple(args.mappings or ()), args.first_send)
-    jobs = args.jobs or _scan.cpu_count()
+    cores = _scan.cpu_count()
+    jobs = min(args.jobs or cores, max(cores, 2))  # more processes than cores gain nothing
     progress = _Progress(sys.stderr) if sys.stderr.isatty() else None
     try:
         report = _scan.scan(args.file, jobs=jobs, options=options, progress=progress)
@@ -450,6 +475,13 @@ def _scan(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
                 raise _UsageError(f"cannot write {clean(args.html)}: {exc.strerror}") from exc
             out.write(f"\nwrote {args.html}\n")
     return EXIT_OK
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return False
 
 
 class _Progress:
@@ -591,8 +623,9 @@ def _demo(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     return EXIT_OK if summary["duplicate_executions"] == 0 else EXIT_CHECK_FAILED
 
 
-def _check_readable(path: Path, what: str, *, folder_ok: bool) -> None:
-    """A path the user named that payerr cannot read is a usage error (exit 2), said plainly."""
+def _check_readable(path: Path, what: str, *, folder_ok: bool, stream_ok: bool = False) -> None:
+    """A path the user named that payerr cannot read is a usage error (exit 2), said plainly.
+    ``stream_ok``: a pipe (``<(zcat log.gz)``) or a character device is read as a stream."""
     name = f"{what}{clean(str(path))}"
     if not path.exists():
         raise _UsageError(f"cannot read {name}: no such file" + (" or folder" if folder_ok else ""))
@@ -601,6 +634,8 @@ def _check_readable(path: Path, what: str, *, folder_ok: bool) -> None:
             raise _UsageError(f"cannot read {name}: it is a folder; name the .toml files in it")
         return
     if not path.is_file():
+        if stream_ok and (path.is_fifo() or path.is_char_device()):
+            return  # opened once, when read: a pipe opened twice loses what it held
         raise _UsageError(f"cannot read {name}: not a regular file")
     try:
         path.open("rb").close()  # readable by this process (root reads past chmod 000)

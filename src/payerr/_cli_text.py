@@ -116,6 +116,10 @@ def terminal_safe(text: str) -> str:
     return "\n".join(clean(line) for line in text.split("\n"))
 
 
+class OutputError(Exception):
+    """Standard output cannot be written (a full disk, ``> /dev/full``): said, not a traceback."""
+
+
 class SafeOutput:
     """Standard output that writes only terminal-safe text."""
 
@@ -123,10 +127,20 @@ class SafeOutput:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        return self._stream.write(terminal_safe(text))
+        try:
+            return self._stream.write(terminal_safe(text))
+        except BrokenPipeError:
+            raise  # `payerr list | head`: the reader has all it wanted
+        except OSError as exc:
+            raise OutputError(exc.strerror or str(exc)) from exc
 
     def flush(self) -> None:
-        self._stream.flush()
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(exc.strerror or str(exc)) from exc
 
 
 def print_json(data: object, out: TextIO) -> None:

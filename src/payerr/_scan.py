@@ -13,8 +13,10 @@ import io
 import json
 import multiprocessing
 import os
+import stat
 import sys
 import threading
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -156,6 +158,9 @@ def _dump(value: Any) -> str:
     return json.dumps(value)
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def read_line(line: bytes) -> dict[str, Any]:
     """A line of the file as a record for :func:`classify_record`. Raises ValueError saying
     why it is not one.
@@ -166,6 +171,8 @@ def read_line(line: bytes) -> dict[str, Any]:
     """
     if len(line) > MAX_LINE:
         raise ValueError(f"longer than {MAX_LINE >> 20} MiB")
+    if line[:3] == _BOM:  # a file saved by an editor that marks UTF-8 (or files joined)
+        line = line[3:]
     try:
         obj = _STRICT.decode(line.decode("utf-8", "surrogatepass"))
     except _RepeatedNameError:
@@ -174,6 +181,9 @@ def read_line(line: bytes) -> dict[str, Any]:
         raise ValueError(f"not JSON ({type(exc).__name__})") from None
     if not isinstance(obj, dict):
         raise ValueError("not a JSON object")
+    if "body" not in obj:
+        # A logged answer without its body is not an answer with an empty one ("body": "").
+        raise ValueError('no \'body\' field (an empty answer is logged as "body": "")')
     return obj
 
 
@@ -208,6 +218,9 @@ class _Scanner:
         self.report.lines += 1
         if type(line) is _Overlong:
             self.report.bad_line(number, f"longer than {MAX_LINE >> 20} MiB")
+            return
+        if type(line) is _Unreadable:
+            self.report.bad_line(number, line.why)
             return
         if line.isspace() or not line:
             return  # a blank line (the last one, often): nothing to count
@@ -282,6 +295,9 @@ def _scan(
         stream = _maybe_gzip(stdin if stdin is not None else sys.stdin.buffer)
         return _stream(stream, jobs, options, progress)
     path = Path(source)
+    if not stat.S_ISREG(path.stat().st_mode):  # a pipe (`<(zcat ...)`), a device: a stream
+        with path.open("rb") as raw:
+            return _stream(_maybe_gzip(raw), jobs, options, progress)
     with path.open("rb") as raw:
         compressed = raw.read(2) == b"\x1f\x8b"
     size = path.stat().st_size
@@ -320,9 +336,28 @@ def _read_line(stream: IO[bytes]) -> bytes:
             return _OVERLONG
 
 
+class _Unreadable(bytes):
+    """Where the input stopped being readable (a gzip cut short, a read error): counted as a
+    bad line, and the report keeps every line read before it."""
+
+    why: str
+
+
+def _unreadable(exc: BaseException) -> _Unreadable:
+    marker = _Unreadable(b"-")
+    detail = str(exc) or type(exc).__name__
+    marker.why = (
+        f"the input cannot be read from here on, the lines before it are counted ({detail})"
+    )
+    return marker
+
+
 def _read_lines(stream: IO[bytes]) -> Iterator[bytes]:
-    while line := _read_line(stream):
-        yield line
+    try:
+        while line := _read_line(stream):
+            yield line
+    except (EOFError, OSError, zlib.error) as exc:  # a truncated or corrupt gzip, a disk error
+        yield _unreadable(exc)
 
 
 def _piece(path: str, start: int, end: int, options: Options) -> Report:
@@ -334,7 +369,11 @@ def _piece(path: str, start: int, end: int, options: Options) -> Report:
             _read_line(f)  # the end of the line begun before this piece: the previous one's
         number = 0
         while f.tell() < end:
-            line = _read_line(f)
+            try:
+                line = _read_line(f)
+            except OSError as exc:  # a disk error: the lines read so far still count
+                scanner.line(number + 1, _unreadable(exc))
+                break
             if not line:
                 break
             number += 1

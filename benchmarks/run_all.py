@@ -97,6 +97,9 @@ def first_line(name: str) -> str:
 
 
 def main(argv: list[str]) -> int:
+    if "-h" in argv or "--help" in argv:
+        print(__doc__)
+        return 0
     only = argv[argv.index("--only") + 1 :] if "--only" in argv else []
     names = [n for n in BENCHMARKS if not only or n in only or n.removesuffix(".py") in only]
     lines = [

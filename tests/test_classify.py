@@ -187,3 +187,27 @@ def test_the_unknown_code_memory_is_bounded() -> None:
     assert [limiter.admit(k) for k in "abcd"] == [0, 0, 0, 0]
     assert limiter.admit("a") == 0  # forgotten (the oldest of four): told again
     assert limiter.admit("d") is None
+
+
+def test_a_new_code_in_every_answer_cannot_flood_the_logs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An attacker (or a broken provider) sending a different unmapped code in every answer:
+    at most 100 lines a minute, then one line telling how many went unlogged; a code that
+    comes back after the minute is told, with its count."""
+    from payerr._classify import UNKNOWN_CODE_LOGS
+
+    now = [5000.0]
+    monkeypatch.setattr(UNKNOWN_CODE_LOGS, "clock", lambda: now[0])
+    with capture_logs() as logs:
+        for i in range(10_000):
+            payerr.classify("antom", f"NEW_{i}")
+        now[0] += 60.0
+        payerr.classify("antom", "NEW_9999")
+        payerr.classify("antom", "new_9999")  # the same code, spelt otherwise: within its minute
+    events = [e["event"] for e in logs]
+    assert events.count("payerr.unknown_code") == 101
+    dropped = [e for e in logs if e["event"] == "payerr.unknown_codes_dropped"]
+    assert [(e["payment.dropped"], e["payment.interval"]) for e in dropped] == [(9_900, 60.0)]
+    last = [e for e in logs if e["event"] == "payerr.unknown_code"][-1]
+    assert (last["payment.raw_code"], last["payment.suppressed"]) == ("NEW_9999", 1)

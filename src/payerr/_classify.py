@@ -689,10 +689,12 @@ def _header(headers: Headers, name: str) -> str | None:
     return None
 
 
-UNKNOWN_CODE_LOGS = LogLimiter(60.0)
-"""``payerr.unknown_code`` is logged once a minute per provider and code, with
-``payment.suppressed``: how many of the same code went unlogged since its last line (a
-provider answering an unmapped code to every payment would otherwise log each one)."""
+UNKNOWN_CODE_LOGS = LogLimiter(60.0, max_lines=100)
+"""``payerr.unknown_code`` is logged once a minute per provider and code (its normalised
+spelling), with ``payment.suppressed``: how many of the same code went unlogged since its last
+line (a provider answering an unmapped code to every payment would otherwise log each one);
+at most 100 lines a minute for all codes together, the rest told by one
+``payerr.unknown_codes_dropped`` line."""
 
 
 def log_unknown(result: Classification) -> Classification:
@@ -701,9 +703,17 @@ def log_unknown(result: Classification) -> Classification:
     if result.known or result.raw_code is None:
         return result
     _telemetry.unknown_code(result.provider, result.operation.value)
-    suppressed = UNKNOWN_CODE_LOGS.admit((result.provider, result.raw_code))
+    suppressed = UNKNOWN_CODE_LOGS.admit((result.provider, result.code))
     if suppressed is None:  # logged within the minute: counted, told with the next line
         return result
+    dropped = UNKNOWN_CODE_LOGS.dropped()
+    if dropped:
+        # Last minute, more distinct codes than lines allowed: how many went unlogged.
+        _log.emit(
+            logging.WARNING,
+            "payerr.unknown_codes_dropped",
+            **{"payment.dropped": dropped, "payment.interval": UNKNOWN_CODE_LOGS.interval},
+        )
     _log.emit(
         logging.WARNING,
         "payerr.unknown_code",

@@ -1,10 +1,13 @@
 """How often the same event is logged: per key (a provider's unknown code), at most once per
 interval, with the number of its occurrences not logged since its last line.
 
-Never silent: a key's first occurrence is always logged, and so is its first after each
-interval; the metrics still count every occurrence. Bounded: a provider sending a new code in
-every answer costs one line per code until ``max_keys`` codes are remembered, then the oldest
-are forgotten (and logged again when they come back).
+Never silent: a key's first occurrence is logged, and so is its first after each interval;
+the metrics still count every occurrence. Bounded: at most ``max_lines`` lines per interval
+for all keys together (a provider, or an attacker, sending a new code in every answer would
+otherwise log every answer); past that, occurrences are counted, their keys logged when they
+come back after the interval, and :meth:`LogLimiter.dropped` tells how many went unlogged.
+At most ``max_keys`` keys are remembered; the oldest are forgotten (and logged again when
+they come back).
 """
 
 from __future__ import annotations
@@ -25,13 +28,20 @@ class LogLimiter:
         interval: float = 60.0,
         *,
         max_keys: int = 4096,
+        max_lines: int = 100,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.interval = interval
         self.max_keys = max_keys
+        self.max_lines = max_lines
         self.clock = clock
         self._last: OrderedDict[Hashable, list[float]] = OrderedDict()
         """key -> [when last logged, occurrences not logged since]."""
+        self._window = float("-inf")
+        """When the current interval of ``max_lines`` began."""
+        self._lines = 0
+        self._dropped = 0
+        """Occurrences not logged for want of lines, not yet told by :meth:`dropped`."""
         self._lock = threading.Lock()
 
     def admit(self, key: Hashable) -> int | None:
@@ -43,14 +53,37 @@ class LogLimiter:
             if seen is not None and now - seen[0] < self.interval:
                 seen[1] += 1
                 return None
+            if now - self._window >= self.interval:
+                self._window, self._lines = now, 0
+            if self._lines >= self.max_lines:
+                # Too many keys logged this interval: counted, the key told when it returns.
+                self._dropped += 1
+                if seen is None:
+                    seen = [now, 0.0]
+                seen[0] = now
+                seen[1] += 1
+                self._remember(key, seen)
+                return None
+            self._lines += 1
             suppressed = 0 if seen is None else int(seen[1])
-            self._last[key] = [now, 0]
-            self._last.move_to_end(key)
-            while len(self._last) > self.max_keys:
-                self._last.popitem(last=False)
+            self._remember(key, [now, 0])
             return suppressed
+
+    def _remember(self, key: Hashable, seen: list[float]) -> None:
+        self._last[key] = seen
+        self._last.move_to_end(key)
+        while len(self._last) > self.max_keys:
+            self._last.popitem(last=False)
+
+    def dropped(self) -> int:
+        """How many occurrences went unlogged because the interval's lines were spent, since
+        the last call (0 when none): the caller logs that once."""
+        with self._lock:
+            dropped, self._dropped = self._dropped, 0
+            return dropped
 
     def clear(self) -> None:
         """Forget every key (for tests: a new process's state)."""
         with self._lock:
             self._last.clear()
+            self._window, self._lines, self._dropped = float("-inf"), 0, 0

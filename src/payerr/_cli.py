@@ -13,7 +13,6 @@ import logging
 import os
 import sys
 import time
-import tomllib
 import types
 from collections.abc import Sequence
 from pathlib import Path
@@ -857,6 +856,8 @@ def _networks() -> types.ModuleType:
 
 def _is_network_file(path: Path) -> bool:
     """Whether a file is a card network table (a ``[network]`` header, no ``[provider]``)."""
+    import tomllib  # noqa: PLC0415 -- payerr validate FILE only
+
     try:
         with path.open("rb") as f:
             data = tomllib.loads(f.read(_MAX_READ).decode("utf-8"))

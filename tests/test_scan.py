@@ -334,6 +334,29 @@ def test_scan_edges(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", str(path), "--html", str(path)]) == 2
     assert "is the file being scanned" in capsys.readouterr().err
     assert path.read_bytes() == before
+    # The same file on standard input (found by the hostile review: it was overwritten).
+    with open(path, "rb") as stdin:
+        done = subprocess.run(
+            [sys.executable, "-m", "payerr", "scan", "-", "--html", str(path)],
+            stdin=stdin, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert "is the file being scanned" in done.stderr
+    assert path.read_bytes() == before
+
+
+def test_a_body_nested_too_deep_beside_a_name_given_twice_is_one_bad_line(
+    tmp_path: Path,
+) -> None:
+    """Read again to keep the names given twice, a body nested 600 deep raised RecursionError
+    out of the whole scan (found by the hostile review)."""
+    deep = b'{"a": ' * 600 + b"1" + b"}" * 600
+    line = b'{"provider": "antom", "status": 200, "body": {"x": 1, "x": 2, "d": ' + deep + b"}}\n"
+    path = tmp_path / "deep.jsonl"
+    path.write_bytes(as_line(ANSWERS[0]) + line + as_line(ANSWERS[1]))
+    report = _scan.scan(str(path))
+    assert report.answers == 2
+    assert [n for n, _ in report.bad_lines] == [2]
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

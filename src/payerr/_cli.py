@@ -446,7 +446,7 @@ def _scan(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
         _check_readable(Path(args.file), "", folder_ok=False, stream_ok=True)
     for provider in registry.providers():
         registry.table(provider)  # a broken mapping file: said once (exit 1), not per line
-    if args.html and args.file != "-" and _same_file(args.html, args.file):
+    if args.html and _same_file(args.html, args.file):
         raise _UsageError(f"--html {clean(args.html)} is the file being scanned: name another")
     options = _scan.Options(tuple(args.mappings or ()), args.first_send)
     cores = _scan.cpu_count()
@@ -476,10 +476,15 @@ def _scan(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _same_file(a: str, b: str) -> bool:
+def _same_file(page: str, source: str) -> bool:
+    """Whether writing ``page`` would overwrite ``source`` (``-``: whatever standard input
+    reads, ``payerr scan - --html log.jsonl < log.jsonl``)."""
     try:
-        return os.path.samefile(a, b)
-    except OSError:  # one of them does not exist (yet)
+        if source == "-":
+            there, read = os.stat(page), os.fstat(sys.stdin.fileno())
+            return (there.st_dev, there.st_ino) == (read.st_dev, read.st_ino)
+        return os.path.samefile(page, source)
+    except (OSError, ValueError, AttributeError):  # no such page yet; no real stdin
         return False
 
 

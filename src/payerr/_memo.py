@@ -270,9 +270,10 @@ class ReadingMemo:
             if key is None:
                 return result
             full = (extra, key)
-        if len(verdicts) >= _MAX_VERDICTS:
-            verdicts.pop(next(iter(verdicts), None), None)  # type: ignore[arg-type]
-        verdicts[full] = result
+        with self._lock:  # another thread may be adding one: the oldest is read safely
+            if len(verdicts) >= _MAX_VERDICTS:
+                verdicts.pop(next(iter(verdicts)), None)
+            verdicts[full] = result
         return result
 
 

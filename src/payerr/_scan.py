@@ -176,7 +176,10 @@ def read_line(line: bytes) -> dict[str, Any]:
     try:
         obj = _STRICT.decode(line.decode("utf-8", "surrogatepass"))
     except _RepeatedNameError:
-        obj = _repeated(line)
+        try:
+            obj = _repeated(line)  # a body giving a name twice: read again, names kept
+        except RecursionError:  # nested too deep to write back out
+            raise ValueError("not JSON (RecursionError)") from None
     except (ValueError, RecursionError) as exc:
         raise ValueError(f"not JSON ({type(exc).__name__})") from None
     if not isinstance(obj, dict):
@@ -229,8 +232,8 @@ class _Scanner:
             c = classify_record(
                 record, self.registry, self.tables, first_send=self.first_send, index=number
             )
-        except (ValueError, PayerrError) as exc:
-            why = str(exc)
+        except (ValueError, RecursionError, PayerrError) as exc:
+            why = str(exc) or type(exc).__name__
             prefix = f"record {number}: "
             why = why.removeprefix(prefix)
             self.report.bad_line(number, clean_cut(why, 200, "..."))

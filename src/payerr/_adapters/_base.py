@@ -98,6 +98,15 @@ def code_of(value: object) -> str | _Invalid | None:
     return INVALID
 
 
+def _kind(value: object) -> str:
+    """What a JSON value is, by its JSON kind (an object is a dict, whatever holds it)."""
+    if isinstance(value, dict):
+        return "dict"
+    if isinstance(value, list):
+        return "list"
+    return type(value).__name__
+
+
 def text_of(value: object) -> str | None:
     """A message field's value, if it is a string (capped at 1,000 characters)."""
     if isinstance(value, str) and value:
@@ -143,7 +152,7 @@ def resolve(
     if raw is None:
         return None
     if isinstance(raw, _Invalid):
-        return Unresolved(None, source, fallback, why=f"{source} holds a {type(value).__name__}")
+        return Unresolved(None, source, fallback, why=f"{source} holds a {_kind(value)}")
     hit = table.lookup(raw, source)
     if (
         hit is not None

@@ -91,7 +91,7 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
     data = body.get("data")
     if (
         body.get("ret_code") == _GATEWAY_OK
-        and type(data) is dict
+        and isinstance(data, dict)
         and data.get("status") == "SUCCESS"
         and operation is not Operation.CANCEL
         and not (_CODE_FIELDS & data.keys())
@@ -99,8 +99,13 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
     ):
         # The common answer, read without the general path: the gateway's success and an
         # order status SUCCESS with no business code beside it.
-        detail = data.get("error_description") or body.get("ret_msg")
-        return table.lookup("0000", "data.status"), text_of(detail)
+        # The general path's message: the data's description, else the gateway's words.
+        detail = (
+            text_of(data.get("error_description"))
+            or text_of(data.get("errorDescription"))
+            or text_of(body.get("ret_msg"))
+        )
+        return table.lookup("0000", "data.status"), detail
     detail = text_of(body.get("ret_msg"))
     ret_code = code_of(body.get("ret_code"))
     expects_data = ret_code in _OK or "data" in body or operation in _STATUS_OPERATIONS

@@ -54,7 +54,6 @@ _DATA_STATUS = fallbacks(
     },
 )
 _GATEWAY_OK = "000000"
-_CODE_FIELDS = frozenset({"error_code", "errorCode"})
 _STATUS_ROWS = frozenset({"AUTHORIZED", "REFUNDED", "PARTIALLY_REFUNDED", "PARTIALLY_REVERSED"})
 # Operations whose answer carries a status: without one, the call's success says nothing of
 # the result (Architecture §3, rule 1).
@@ -94,7 +93,8 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
         and isinstance(data, dict)
         and data.get("status") == "SUCCESS"
         and operation is not Operation.CANCEL
-        and not (_CODE_FIELDS & data.keys())
+        and "error_code" not in data  # asked by name: remembered by these fields alone
+        and "errorCode" not in data
         and "errorCode" not in body
     ):
         # The common answer, read without the general path: the gateway's success and an

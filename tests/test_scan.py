@@ -12,9 +12,11 @@ import gzip
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -417,3 +419,49 @@ def test_a_line_too_long_is_skipped_unread(tmp_path: Path, monkeypatch: pytest.M
         assert report.answers == 2
         assert [line for line, _ in report.bad_lines] == [2, 4]
         assert "longer than" in report.bad_lines[0][1]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc for the workers")
+def test_ctrl_c_stops_the_scan_without_a_traceback_per_worker(tmp_path: Path) -> None:
+    """Ctrl-C while two workers wait for lines: the scan exits 130, saying nothing from the
+    workers (each printed a KeyboardInterrupt traceback), and leaves none running."""
+    fifo = tmp_path / "answers.pipe"
+    os.mkfifo(fifo)
+    scan = subprocess.Popen(
+        [sys.executable, "-m", "payerr", "scan", str(fifo), "--jobs", "2"],
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    with open(fifo, "wb") as writer:  # held open: the scan waits for more lines
+        writer.write(as_line(ANSWERS[0]) * 10)
+        writer.flush()
+        children = Path(f"/proc/{scan.pid}/task/{scan.pid}/children")
+        for _ in range(600):  # the pool's two workers started (at most a minute)
+            if len(children.read_text().split()) >= 2:
+                break
+            time.sleep(0.1)
+        workers = children.read_text().split()
+        assert len(workers) >= 2
+        for _ in range(100):  # each worker started (its SIGINT set aside), at most 10 s
+            if all(_ignores_sigint(pid) for pid in workers):
+                break
+            time.sleep(0.1)
+        os.killpg(scan.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
+        _, err = scan.communicate(timeout=60)
+    assert scan.returncode == 130
+    assert "Traceback" not in err
+    assert "PoolWorker" not in err
+    assert not [pid for pid in workers if _running(pid)]
+
+
+def _running(pid: str) -> bool:
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:  # gone
+        return False
+
+
+def _ignores_sigint(pid: str) -> bool:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigIgn:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+    return False

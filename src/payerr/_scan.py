@@ -13,6 +13,7 @@ import io
 import json
 import multiprocessing
 import os
+import signal
 import stat
 import sys
 import threading
@@ -406,7 +407,7 @@ def _pieces_in_workers(
     options.scanner()  # the mappings loaded before the workers start
     context = _context()
     reports: dict[int, Report] = {}
-    with context.Pool(min(jobs, len(bounds))) as pool:
+    with context.Pool(min(jobs, len(bounds)), initializer=_worker_start) as pool:
         tasks = [(i, str(path), start, end, options) for i, (start, end) in enumerate(bounds)]
         done = 0
         for i, report in pool.imap_unordered(_indexed_piece, tasks):
@@ -418,6 +419,12 @@ def _pieces_in_workers(
     for i in range(len(bounds)):  # in file order: line numbers add up
         total.merge(reports[i], total.lines)
     return total
+
+
+def _worker_start() -> None:
+    """A worker leaves Ctrl-C to the scan that started it (which stops the pool): the
+    terminal gets one line from it, not a KeyboardInterrupt traceback from every worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _indexed_piece(task: tuple[int, str, int, int, Options]) -> tuple[int, Report]:
@@ -482,7 +489,7 @@ def _batches_in_workers(
     context = _context()
     total = Report()
     lines = 0
-    with context.Pool(jobs) as pool:
+    with context.Pool(jobs, initializer=_worker_start) as pool:
         pending: list[Any] = []
         for first, batch in batches:
             pending.append(pool.apply_async(_batch, ((first, batch, options),)))

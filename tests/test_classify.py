@@ -211,3 +211,60 @@ def test_a_new_code_in_every_answer_cannot_flood_the_logs(
     assert [(e["payment.dropped"], e["payment.interval"]) for e in dropped] == [(9_900, 60.0)]
     last = [e for e in logs if e["event"] == "payerr.unknown_code"][-1]
     assert (last["payment.raw_code"], last["payment.suppressed"]) == ("NEW_9999", 1)
+
+
+def test_one_off_codes_cannot_keep_a_recurring_code_unnamed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each minute, 101 one-off codes (an id in each) arrive first, then a new decline code
+    twice (found by the hostile review: it was never logged by name). Turned away once, the
+    code competes only with codes seen before, and is named the next time it comes."""
+    from payerr._classify import UNKNOWN_CODE_LOGS
+
+    now = [9000.0]
+    monkeypatch.setattr(UNKNOWN_CODE_LOGS, "clock", lambda: now[0])
+    with capture_logs() as logs:
+        for minute in range(3):
+            start = 9000.0 + 60 * minute
+            now[0] = start
+            for i in range(101):
+                payerr.classify("antom", f"ORDER_{minute}_{i}")
+            for second in (20, 40):
+                now[0] = start + second
+                payerr.classify("antom", "NEW_ISSUER_DECLINE")
+    named = [e for e in logs if e.get("payment.raw_code") == "NEW_ISSUER_DECLINE"]
+    assert [e["payment.suppressed"] for e in named][:1] == [1]
+
+
+def test_the_line_bound_holds_in_any_minute_not_per_window(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """250 new codes straddling a minute's edge: at most 100 lines within any 60 seconds."""
+    from payerr._classify import UNKNOWN_CODE_LOGS
+
+    now = [1000.0]
+    monkeypatch.setattr(UNKNOWN_CODE_LOGS, "clock", lambda: now[0])
+    logged_at: list[float] = []
+    with capture_logs() as logs:
+        for i in range(-1, 250):
+            # EARLY at 1000: a fixed window opened then would open again at 1060, mid-burst.
+            now[0] = 1000.0 if i < 0 else 1059.9 + i * 0.001
+            lines = len(logs)
+            payerr.classify("antom", "EARLY" if i < 0 else f"EDGE_{i}")
+            logged_at += [now[0]] * sum(e["event"] == "payerr.unknown_code" for e in logs[lines:])
+    busiest = max(sum(t - 60 < u <= t for u in logged_at) for t in logged_at)
+    assert busiest == 100
+
+
+def test_http_status_as_an_enum_reads_back_as_an_int() -> None:
+    """HTTPStatus.SERVICE_UNAVAILABLE is 503 and reads back as 503, whichever came first (the
+    remembered verdicts shared one key); a status that is no int is a usage error."""
+    from http import HTTPStatus
+
+    body = {"ret_code": "000000", "data": {"status": "PROCESSING"}}
+    for status in (HTTPStatus.SERVICE_UNAVAILABLE, 503, HTTPStatus.SERVICE_UNAVAILABLE):
+        c = payerr.classify_http("paykka", status, body)
+        assert type(c.http_status) is int
+    for bad in ("503", 503.0, True):
+        with pytest.raises(payerr.UsageError, match="status_code must be an HTTP status"):
+            payerr.classify_http("paykka", bad, body)  # type: ignore[arg-type]

@@ -402,3 +402,17 @@ def test_threads_classifying_at_once_agree_with_the_reader() -> None:
     for t in threads:
         t.join(timeout=60)
     assert not wrong
+
+
+def test_negative_zero_is_not_zero() -> None:
+    """-0.0 == 0.0, and a message quotes which it was (found by the hostile review)."""
+    table = Registry().table("antom")
+    for _ in range(2):
+        for value in (0.0, -0.0, 0.0):
+            body = {
+                "result": {"resultStatus": "S", "resultCode": "SUCCESS"},
+                "paymentStatus": value,
+            }
+            expected = _read(table, 200, Operation.INQUIRY, json.loads(json.dumps(body)))
+            got = read_answer(table, 200, body, None, operation=Operation.INQUIRY)
+            assert got == expected

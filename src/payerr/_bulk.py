@@ -83,7 +83,9 @@ def classify_record(
             raise UsageError(f"record {index}: 'provider' must be text, not {_kind(provider)}")
         table = tables[provider] = registry.table(provider)
     status = record.get("status")
-    if type(status) is not int or not 100 <= status <= 599:
+    if type(status) is not int:  # HTTPStatus.OK is 200; True is no status
+        status = int(status) if isinstance(status, int) and not isinstance(status, bool) else 0
+    if not 100 <= status <= 599:
         raise UsageError(f"record {index}: 'status' must be an HTTP status (100-599)")
     body = record.get("body")
     if body is None:

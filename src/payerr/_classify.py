@@ -264,7 +264,8 @@ def classify_http(
     Raises:
         UnknownProviderError: no mapping exists for ``provider``.
         MappingError: one of the provider's mapping files is broken.
-        UsageError: ``body`` is of a type payerr cannot read, or ``operation`` is unknown.
+        UsageError: ``status_code`` is not an int, ``body`` is of a type payerr cannot read,
+            or ``operation`` is unknown.
 
     Example:
         >>> body = {"result": {"resultCode": "SUCCESS", "resultStatus": "S"},
@@ -274,8 +275,20 @@ def classify_http(
         (<Outcome.FAILED: 'failed'>, 'USER_BALANCE_NOT_ENOUGH', 'paymentResultCode')
     """
     table = (registry or _DEFAULT).table(provider)
-    c = read_answer(table, status_code, body, headers, now=now, operation=as_operation(operation))
+    c = read_answer(
+        table, http_status(status_code), body, headers, now=now, operation=as_operation(operation)
+    )
     return c if first_send else unless_first_send(c)
+
+
+def http_status(status: object) -> int:
+    """An HTTP status as a plain int (``HTTPStatus.OK`` is 200, and reads back as 200: remembered
+    and cached verdicts are shared between the two). Raises UsageError for anything else."""
+    if type(status) is int:
+        return status
+    if isinstance(status, int) and not isinstance(status, bool):
+        return int(status)
+    raise UsageError(f"status_code must be an HTTP status (an int), not {type(status).__name__}")
 
 
 def read_answer(
@@ -693,8 +706,8 @@ UNKNOWN_CODE_LOGS = LogLimiter(60.0, max_lines=100)
 """``payerr.unknown_code`` is logged once a minute per provider and code (its normalised
 spelling), with ``payment.suppressed``: how many of the same code went unlogged since its last
 line (a provider answering an unmapped code to every payment would otherwise log each one);
-at most 100 lines a minute for all codes together, the rest told by one
-``payerr.unknown_codes_dropped`` line."""
+per process, in any minute, at most 100 lines for codes seen for the first time and 100 for
+codes seen before, the rest told by one ``payerr.unknown_codes_dropped`` line."""
 
 
 def log_unknown(result: Classification) -> Classification:

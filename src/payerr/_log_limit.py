@@ -2,22 +2,25 @@
 interval, with the number of its occurrences not logged since its last line.
 
 Never silent: a key's first occurrence is logged, and so is its first after each interval;
-the metrics still count every occurrence. Bounded: at most ``max_lines`` lines per interval
-for all keys together (a provider, or an attacker, sending a new code in every answer would
-otherwise log every answer); past that, occurrences are counted, their keys logged when they
-come back after the interval, and :meth:`LogLimiter.dropped` tells how many went unlogged.
-At most ``max_keys`` keys are remembered; the oldest are forgotten (and logged again when
-they come back).
+the metrics still count every occurrence. Bounded: in any ``interval``, at most ``max_lines``
+lines for keys seen for the first time and ``max_lines`` for keys seen before (a provider, or an
+attacker, sending a new code in every answer would otherwise log every answer). A key turned
+away is remembered as not yet logged, so when it comes again it competes only with keys seen
+before, never with a flood of new ones; :meth:`LogLimiter.dropped` tells how many went
+unlogged. At most ``max_keys`` keys are remembered; the oldest are forgotten (and logged again
+when they come back).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 
 __all__ = ["LogLimiter"]
+
+_NEVER = float("-inf")
 
 
 class LogLimiter:
@@ -36,10 +39,11 @@ class LogLimiter:
         self.max_lines = max_lines
         self.clock = clock
         self._last: OrderedDict[Hashable, list[float]] = OrderedDict()
-        """key -> [when last logged, occurrences not logged since]."""
-        self._window = float("-inf")
-        """When the current interval of ``max_lines`` began."""
-        self._lines = 0
+        """key -> [when last logged (-inf: never), occurrences not logged since]."""
+        self._new: deque[float] = deque()
+        """When the lines of the last interval for keys seen for the first time were logged."""
+        self._again: deque[float] = deque()
+        """The same, for keys seen before."""
         self._dropped = 0
         """Occurrences not logged for want of lines, not yet told by :meth:`dropped`."""
         self._lock = threading.Lock()
@@ -53,20 +57,20 @@ class LogLimiter:
             if seen is not None and now - seen[0] < self.interval:
                 seen[1] += 1
                 return None
-            if now - self._window >= self.interval:
-                self._window, self._lines = now, 0
-            if self._lines >= self.max_lines:
-                # Too many keys logged this interval: counted, the key told when it returns.
+            lines = self._new if seen is None else self._again
+            while lines and now - lines[0] >= self.interval:
+                lines.popleft()
+            if len(lines) >= self.max_lines:
+                # The interval's lines are spent: counted, and remembered as never logged.
                 self._dropped += 1
                 if seen is None:
-                    seen = [now, 0.0]
-                seen[0] = now
+                    seen = [_NEVER, 0.0]
                 seen[1] += 1
                 self._remember(key, seen)
                 return None
-            self._lines += 1
+            lines.append(now)
             suppressed = 0 if seen is None else int(seen[1])
-            self._remember(key, [now, 0])
+            self._remember(key, [now, 0.0])
             return suppressed
 
     def _remember(self, key: Hashable, seen: list[float]) -> None:
@@ -86,4 +90,6 @@ class LogLimiter:
         """Forget every key (for tests: a new process's state)."""
         with self._lock:
             self._last.clear()
-            self._window, self._lines, self._dropped = float("-inf"), 0, 0
+            self._new.clear()
+            self._again.clear()
+            self._dropped = 0

@@ -74,8 +74,10 @@ def _key(body: dict[str, Any], paths: tuple[Path, ...]) -> tuple[object, ...] | 
             append(_OBJECT)
         elif value is None or cls is _Marker:
             append(value)
-        elif cls is int or cls is float or cls is bool:
+        elif cls is int or cls is bool:
             append((cls, value))  # 1, 1.0 and True are equal keys: their type tells them apart
+        elif cls is float:
+            append((cls, repr(value)))  # -0.0 == 0.0, and a message may quote either
         else:
             return None  # a list, a dict subclass, a str subclass ...: not remembered
     return tuple(out)

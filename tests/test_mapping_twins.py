@@ -56,3 +56,17 @@ def test_a_garbled_twin_is_ignored(tmp_path: Path) -> None:
         (tmp_path / ("paykka.toml" + TWIN_SUFFIX)).write_bytes(garbage)
         assert read_twin(path, path.read_bytes()) is None
         assert read_toml(path, 1 << 24, "a mapping file") == tomllib.loads(source.read_text())
+
+
+def test_a_twin_edited_by_hand_is_ignored(tmp_path: Path) -> None:
+    """The twin's data line changed without its TOML (a hand edit, a bad merge): its own CRC
+    no longer matches, and the TOML is what is read."""
+    source = shipped_mappings_dir() / "paykka.toml"
+    path = tmp_path / "paykka.toml"
+    shutil.copy(source, path)
+    twin = tmp_path / ("paykka.toml" + TWIN_SUFFIX)
+    shutil.copy(source.with_name(source.name + TWIN_SUFFIX), twin)
+    assert read_twin(path, path.read_bytes()) is not None
+    twin.write_bytes(twin.read_bytes().replace(b'"message":"', b'"message":"EDITED ', 1))
+    assert read_twin(path, path.read_bytes()) is None
+    assert "EDITED" not in str(read_toml(path, 1 << 24, "a mapping file"))

@@ -198,10 +198,12 @@ def read_toml(path: Path, limit: int, what: str) -> dict[str, Any]:
 
 TWIN_SUFFIX = ".json"
 """A shipped TOML file's twin: the same data as JSON (``antom.toml.json``), with the size and
-CRC-32 of the TOML it was made from. JSON parses in a tenth of TOML's time (``payerr explain`` read
-antom.toml in 24 ms); ``python tools/mapping_twins.py`` writes them and a test keeps them
-equal. A twin whose stamp does not match its TOML (a file edited since) is ignored. The stamp
-guards against an edit, not an attacker: whoever can write the twin can write the code."""
+CRC-32 of the TOML it was made from, and the CRC-32 of its own data. JSON parses in a tenth of
+TOML's time (``payerr explain`` read antom.toml in 24 ms); ``python tools/mapping_twins.py``
+writes them and a test keeps them equal. A twin whose stamp does not match its TOML (a file
+edited since), or whose data does not match its own CRC (the twin edited by hand), is
+ignored. The stamps guard against an edit, not an attacker: whoever can write the twin can
+write the code."""
 
 
 def source_stamp(raw: bytes) -> str:
@@ -229,21 +231,30 @@ def _dates(obj: dict[str, Any]) -> Any:
 
 
 def read_twin(path: Path, raw: bytes) -> dict[str, Any] | None:
-    """The data of ``path``'s JSON twin when it was made from exactly ``raw``, else None."""
+    """The data of ``path``'s JSON twin when it was made from exactly ``raw`` and has not been
+    edited since, else None.
+
+    A twin is two lines: a header (the TOML's stamp, the CRC-32 of the data line) and the data.
+    A data line edited by hand no longer matches its CRC, and the TOML is read instead."""
     twin = path.with_name(path.name + TWIN_SUFFIX)
     try:
         text = twin.read_bytes()
     except OSError:
         return None
     import json  # noqa: PLC0415 -- only where a twin exists
+    import zlib  # noqa: PLC0415
 
+    head, _, body = text.partition(b"\n")
+    body = body.removesuffix(b"\n")
     try:
-        made = json.loads(text, object_hook=_dates)
+        header = json.loads(head)
+        if not isinstance(header, dict) or header.get("source") != source_stamp(raw):
+            return None
+        if header.get("data_crc") != f"{zlib.crc32(body):08x}":
+            return None
+        data = json.loads(body, object_hook=_dates)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(made, dict) or made.get("source") != source_stamp(raw):
-        return None
-    data = made.get("data")
     return data if isinstance(data, dict) else None
 
 

@@ -498,9 +498,11 @@ def _finish(
         verdict = _scope(table, verdict, operation)
     if isinstance(verdict, Classification):
         return _known(table, verdict, detail, status, operation)
+    unmapped = None
     if isinstance(verdict, Unresolved):
         raw = verdict.raw_code
         why = verdict.why
+        unmapped = verdict.unmapped
         # A known "already have it" code keeps saying so when its status field disagrees; an
         # unknown code whose words say it is a repeat answer is one ("any 'already
         # exists / already used / already paid / in progress' answer").
@@ -528,6 +530,7 @@ def _finish(
         http_status=status,
         repeat=repeat,
         operation=operation,
+        unmapped=unmapped,
     )
 
 
@@ -614,6 +617,7 @@ def _fallback(
             http_status=status,
             repeat=repeat and outcome is Outcome.FAILED,
             operation=operation,
+            unmapped=verdict.unmapped,
         )
     what = (
         f"code {raw!r} is not in payerr's {table.id} mapping" if raw else verdict.why or "no code"
@@ -629,6 +633,7 @@ def _fallback(
         http_status=status,
         repeat=repeat,
         operation=operation,
+        unmapped=verdict.unmapped,
     )
 
 
@@ -713,10 +718,14 @@ codes seen before, the rest told by one ``payerr.unknown_codes_dropped`` line.""
 def log_unknown(result: Classification) -> Classification:
     """Log ``payerr.unknown_code`` when no mapping knew the code (per code, at most once a
     minute); the shells call this."""
-    if result.known or result.raw_code is None:
+    unmapped = result.unmapped
+    if unmapped is None and (result.known or result.raw_code is None):
         return result
     _telemetry.unknown_code(result.provider, result.operation.value)
-    suppressed = UNKNOWN_CODE_LOGS.admit((result.provider, result.code))
+    # A status value no list knows is named by its field (paymentStatus=PARTIAL): the code
+    # beside it, if any, may be a known one.
+    name = result.code if unmapped is None else f"{result.source}={unmapped}"
+    suppressed = UNKNOWN_CODE_LOGS.admit((result.provider, name))
     if suppressed is None:  # logged within the minute: counted, told with the next line
         return result
     dropped = UNKNOWN_CODE_LOGS.dropped()
@@ -734,7 +743,7 @@ def log_unknown(result: Classification) -> Classification:
             "payment.suppressed": suppressed,
             "payment.provider": result.provider,
             "payment.code": result.code,
-            "payment.raw_code": result.raw_code,
+            "payment.raw_code": result.raw_code if unmapped is None else unmapped,
             "payment.outcome": str(result.outcome),
             "payment.category": None if result.category is None else str(result.category),
             "payment.source": result.source,

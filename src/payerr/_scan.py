@@ -80,7 +80,9 @@ class Report:
             if c.retryable:
                 self.retryable += 1
         _add(self.codes, (provider, c.code or "", outcome, category or "", reason), 1)
-        if c.raw_code is not None and not c.known:
+        if c.unmapped is not None:  # a status value no list knows, named by its field
+            _add(self.unknown, (provider, f"{c.source}={c.unmapped}"), 1)
+        elif c.raw_code is not None and not c.known:
             _add(self.unknown, (provider, c.raw_code), 1)
 
     def bad_line(self, number: int, why: str) -> None:

@@ -107,6 +107,11 @@ def write_text(report: Report, source: str, out: TextIO) -> None:
         out.write(f"  {provider:<11} {_short(code, 60):<60} {count:>10,} {_pct(count, n):>7}\n")
     if unknown:
         out.write("  (map them: docs' Mapping codes page; `payerr explain PROVIDER CODE`)\n")
+        if any("=" in code for (_, code), _ in unknown):
+            out.write(
+                "  (field=value: a status value payerr's reader does not know yet; outcome\n"
+                "   unknown until it does: report it with the provider's page that names it)\n"
+            )
 
 
 def _pct(n: int, of: int) -> str:

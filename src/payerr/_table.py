@@ -260,6 +260,7 @@ class ProviderTable:
         repeat: bool = False,
         operation: Operation = Operation.UNKNOWN,
         reason: Reason | None = None,
+        unmapped: str | None = None,
     ) -> Classification:
         """A Classification decided by a fallback rather than a mapping row.
 
@@ -295,4 +296,5 @@ class ProviderTable:
             repeat=repeat and outcome is Outcome.FAILED,
             operation=operation,
             reason=reason,
+            unmapped=unmapped,
         )

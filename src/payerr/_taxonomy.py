@@ -287,6 +287,10 @@ class Classification:
     advice: Advice = None  # type: ignore[assignment]  # None: derived in __post_init__
     """What next, for a program: derived from the verdict and the reason when not given
     (the table on the docs' Reasons page); a contradicting one is refused (ValueError)."""
+    unmapped: str | None = None
+    """The value of the field that decides (``source``) that payerr does not know, as sent
+    (cleaned): PayKKa ``data.status`` ``"PARTIALLY_CAPTURED"``, Antom ``paymentStatus``. The
+    value to map, as ``raw_code`` is for an unknown code; None otherwise."""
 
     # -- the invariants, kept here and nowhere else ------------------------------------------
 
@@ -427,6 +431,7 @@ class Classification:
             self.network,
             self.reason,
             self.advice,
+            self.unmapped,
         )
 
     @property
@@ -465,6 +470,7 @@ class Classification:
             "network": None if self.network is None else self.network.as_dict(),
             "reason": str(self.reason),
             "advice": str(self.advice),
+            "unmapped": self.unmapped,
         }
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "pending",
     "resolve",
     "text_of",
+    "unmapped_of",
     "upper_of",
 ]
 
@@ -69,6 +70,8 @@ class Unresolved:
     source: str
     fallback: Fallback | None = None
     why: str = ""
+    unmapped: str | None = None
+    """The deciding field's value, when it is one payerr does not know (the value to map)."""
 
 
 Finding = Classification | Unresolved | None
@@ -105,6 +108,14 @@ def _kind(value: object) -> str:
     if isinstance(value, list):
         return "list"
     return type(value).__name__
+
+
+def unmapped_of(value: object) -> str | None:
+    """A status field's value payerr does not know, as it may be shown and mapped: text,
+    cleaned and cut; None for anything else (null, a number, an object)."""
+    if isinstance(value, str) and value.strip():
+        return clean_cut(value.strip(), _MAX_CODE, "...")
+    return None
 
 
 def text_of(value: object) -> str | None:

@@ -31,6 +31,7 @@ from payerr._adapters._base import (
     pending,
     resolve,
     text_of,
+    unmapped_of,
     upper_of,
 )
 from payerr._operations import QUERIES, operation_of_body
@@ -324,7 +325,11 @@ def _payment(
         raw = code_of(code_value)
         why = f"paymentStatus {body.get('paymentStatus')!r} is not a status payerr knows"
         return Unresolved(
-            raw if isinstance(raw, str) else None, "paymentStatus", _UNKNOWN_PAYMENT, why=why
+            raw if isinstance(raw, str) else None,
+            "paymentStatus",
+            _UNKNOWN_PAYMENT,
+            why=why,
+            unmapped=unmapped_of(body.get("paymentStatus")),
         ), detail
     if operation is Operation.INQUIRY and "paymentStatus" not in body and result is not None:
         # An inquiry's answer decides by paymentStatus (Architecture §5): a code without it
@@ -333,7 +338,11 @@ def _payment(
         raw = code_of(code_value)
         why = "an inquiry answer without paymentStatus"
         return Unresolved(
-            raw if isinstance(raw, str) else None, "paymentStatus", _UNKNOWN_PAYMENT, why=why
+            raw if isinstance(raw, str) else None,
+            "paymentStatus",
+            _UNKNOWN_PAYMENT,
+            why=why,
+            unmapped=unmapped_of(body.get("paymentStatus")),
         ), detail
     if code_value is None and payment_status is None:
         if operation is Operation.INQUIRY and result is not None:

@@ -26,6 +26,7 @@ from payerr._adapters._base import (
     pending,
     resolve,
     text_of,
+    unmapped_of,
     upper_of,
 )
 from payerr._operations import QUERIES, REFUND_OPERATIONS
@@ -57,7 +58,8 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
     if status != "SUCCESS":
         if "status" in body:
             why = f"status {body.get('status')!r} is neither SUCCESS nor ERROR"
-            return Unresolved(None, "status", pending("status"), why=why), detail
+            unmapped = unmapped_of(body.get("status"))
+            return Unresolved(None, "status", pending("status"), why, unmapped), detail
         return None, detail  # not this API's envelope: the HTTP status decides
     if operation is Operation.OTHER:
         return table.lookup("success", "status"), detail

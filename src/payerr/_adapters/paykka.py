@@ -20,6 +20,7 @@ from payerr._adapters._base import (
     pending,
     resolve,
     text_of,
+    unmapped_of,
     upper_of,
 )
 from payerr._table import ProviderTable
@@ -224,7 +225,9 @@ def _read_data(
         if row is not None:
             return row, data_detail or detail
     if fallback is not None:
-        return Unresolved(None, "data.status", fallback, why=why), data_detail or detail
+        # A status no list knows: the value to map (absent or null: None).
+        unmapped = unmapped_of(data.get("status")) if why and status else None
+        return Unresolved(None, "data.status", fallback, why, unmapped), data_detail or detail
     return None
 
 

@@ -84,3 +84,58 @@ def test_scan_lists_it_under_the_unknown_codes(tmp_path: Path) -> None:
         ("antom", "paymentStatus=PARTIAL"): 4,
         ("ottpay_rest", "status=QUEUED"): 2,
     }
+
+
+def test_a_known_status_garbled_by_an_invisible_character_is_not_shown_as_known() -> None:
+    """SUCCESS with a zero-width space is no SUCCESS (never success: pending), and what to
+    map shows the character (found by the hostile review: it read "paymentStatus=SUCCESS")."""
+    for provider, body in (
+        ("antom", {"result": {"resultCode": "SUCCESS", "resultStatus": "S"},
+                   "paymentStatus": "SUCCESS\u200b"}),
+        ("paykka", {"ret_code": "000000", "data": {"status": "SUCCESS\u200b"}}),
+        ("ottpay_rest", {"status": "SUCCESS\u200b", "result": {}}),
+    ):  # fmt: skip
+        c = payerr.classify_http(provider, 200, body, operation="inquiry")
+        assert c.outcome is payerr.Outcome.PENDING
+        assert c.unmapped == "SUCCESS\\u200b"
+
+
+def test_spellings_of_one_value_are_one_code_to_log() -> None:
+    with capture_logs() as logs:
+        for spelling in ("PARTIAL_Z", "partial_z", "Partial_Z"):
+            body = {"result": {"resultCode": "SUCCESS", "resultStatus": "S"},
+                    "paymentStatus": spelling}  # fmt: skip
+            payerr.classify_response("antom", httpx.Response(200, json=body), operation="inquiry")
+    named = [e for e in logs if e["event"] == "payerr.unknown_code"]
+    assert [(e["payment.code"], e["payment.raw_code"]) for e in named] == [
+        ("PARTIAL_Z", "PARTIAL_Z")
+    ]
+
+
+def test_beside_alipay_plus_payment_result_the_unknown_status_is_carried() -> None:
+    body = {"result": {"resultCode": "SUCCESS", "resultStatus": "S"},
+            "paymentResult": {"resultCode": "SUCCESS", "resultStatus": "S"},
+            "paymentStatus": "PARTIAL_B"}  # fmt: skip
+    for provider in ("antom", "alipay_plus"):
+        c = payerr.classify_http(provider, 200, body, operation="inquiry")
+        assert (c.outcome, c.unmapped) == (payerr.Outcome.PENDING, "PARTIAL_B")
+
+
+def test_the_message_quoting_it_masks_card_numbers_and_is_cut() -> None:
+    body = {"ret_code": "000000", "data": {"status": "4111-1111-1111-1111"}}
+    c = payerr.classify_http("paykka", 200, body, operation="pay")
+    assert "4111-1111-1111-1111" not in c.message
+    assert c.unmapped == "411111******1111"
+    long = {"ret_code": "000000", "data": {"status": "Q" * 100_000}}
+    assert len(payerr.classify_http("paykka", 200, long, operation="pay").message) < 500
+
+
+def test_payerr_classify_exits_1_on_a_value_to_map(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from payerr._cli import main
+
+    path = tmp_path / "body.json"
+    path.write_text(json.dumps(CASES[1][2]))
+    assert main(["classify", "antom", str(path), "--operation", "inquiry"]) == 1
+    capsys.readouterr()

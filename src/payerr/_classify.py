@@ -501,7 +501,7 @@ def _finish(
     unmapped = None
     if isinstance(verdict, Unresolved):
         raw = verdict.raw_code
-        why = verdict.why
+        why = _why(verdict)
         unmapped = verdict.unmapped
         # A known "already have it" code keeps saying so when its status field disagrees; an
         # unknown code whose words say it is a repeat answer is one ("any 'already
@@ -601,7 +601,7 @@ def _fallback(
         # The code is mapped, and the status field beside it decided: say so, with the row's
         # words and why the row did not decide (never "not in the mapping").
         outcome = Outcome.PENDING if fb.outcome is Outcome.SUCCESS else fb.outcome
-        reason = verdict.why or f"{fb.source} disagrees with it"
+        reason = _why(verdict) or f"{fb.source} disagrees with it"
         row = entry.classification(raw_code=raw, source=fb.source)
         return row.reclassified(
             outcome,
@@ -620,7 +620,7 @@ def _fallback(
             unmapped=verdict.unmapped,
         )
     what = (
-        f"code {raw!r} is not in payerr's {table.id} mapping" if raw else verdict.why or "no code"
+        f"code {raw!r} is not in payerr's {table.id} mapping" if raw else _why(verdict) or "no code"
     )
     return table.unknown(
         raw,
@@ -635,6 +635,15 @@ def _fallback(
         operation=operation,
         unmapped=verdict.unmapped,
     )
+
+
+def _why(verdict: Unresolved) -> str:
+    """Why a reader could not decide, as a message may carry it: its quotes of provider text
+    cleaned (card numbers masked, control characters gone) and cut."""
+    return clean_cut(verdict.why, _MAX_WHY, "...") if verdict.why else ""
+
+
+_MAX_WHY = 300
 
 
 def _scope(
@@ -724,8 +733,10 @@ def log_unknown(result: Classification) -> Classification:
     _telemetry.unknown_code(result.provider, result.operation.value)
     # A status value no list knows is named by its field (paymentStatus=PARTIAL): the code
     # beside it, if any, may be a known one.
-    name = result.code if unmapped is None else f"{result.source}={unmapped}"
-    suppressed = UNKNOWN_CODE_LOGS.admit((result.provider, name))
+    code = result.code if unmapped is None else normalize_code(unmapped)
+    suppressed = UNKNOWN_CODE_LOGS.admit(
+        (result.provider, code if unmapped is None else f"{result.source}={code}")
+    )
     if suppressed is None:  # logged within the minute: counted, told with the next line
         return result
     dropped = UNKNOWN_CODE_LOGS.dropped()
@@ -742,7 +753,7 @@ def log_unknown(result: Classification) -> Classification:
         **{
             "payment.suppressed": suppressed,
             "payment.provider": result.provider,
-            "payment.code": result.code,
+            "payment.code": code,
             "payment.raw_code": result.raw_code if unmapped is None else unmapped,
             "payment.outcome": str(result.outcome),
             "payment.category": None if result.category is None else str(result.category),

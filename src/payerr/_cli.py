@@ -399,8 +399,11 @@ def _classify(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
             near = _near(result.raw_code, [e.code for e in table.entries.values()])
             if near:
                 print(f"payerr: did you mean {near}?", file=sys.stderr)
-    # An answer whose code payerr does not map is a failed check (as in explain); an answer
-    # with no code at all (a bare 503) is classified by its status, and that is no failure.
+    # An answer whose code payerr does not map is a failed check (as in explain), and so is one
+    # whose deciding status no list knows (the value to map); an answer with no code at all (a
+    # bare 503) is classified by its status, and that is no failure.
+    if result.unmapped is not None:
+        return EXIT_CHECK_FAILED
     return EXIT_CHECK_FAILED if result.raw_code and not mapped else EXIT_OK
 
 

@@ -111,11 +111,16 @@ def _kind(value: object) -> str:
 
 
 def unmapped_of(value: object) -> str | None:
-    """A status field's value payerr does not know, as it may be shown and mapped: text,
-    cleaned and cut; None for anything else (null, a number, an object)."""
-    if isinstance(value, str) and value.strip():
-        return clean_cut(value.strip(), _MAX_CODE, "...")
-    return None
+    """A status field's value payerr does not know, as it may be shown and mapped: text, cut,
+    card numbers masked, an invisible or control character written as its escape (``SUCCESS``
+    with a zero-width space is ``SUCCESS\\u200b``, never the known ``SUCCESS``); None for
+    anything else (null, a number, an object)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()
+    if not value.isprintable():
+        value = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in value[:_MAX_CODE])
+    return clean_cut(value, _MAX_CODE, "...")
 
 
 def text_of(value: object) -> str | None:

@@ -308,8 +308,9 @@ def _payment(
                 # paymentStatus beside paymentResult disagrees (or is unreadable): a
                 # disagreement is never success, nor a claim of failure.
                 why = f"paymentStatus {body.get('paymentStatus')!r} contradicts {verdict.code}"
+                unmapped = unmapped_of(body.get("paymentStatus")) if said is None else None
                 return Unresolved(
-                    verdict.raw_code, "paymentStatus", _UNKNOWN_PAYMENT, why=why
+                    verdict.raw_code, "paymentStatus", _UNKNOWN_PAYMENT, why, unmapped
                 ), text_of(payment_result.get("resultMessage"))
             return verdict, text_of(payment_result.get("resultMessage"))
 

@@ -183,11 +183,14 @@ def _read_data(
     # answering a capture, or a status payerr does not know, or none) and is not in process:
     # a mapped failure code decides (4015 "Capture failed" beside AUTHORIZED).
     code_decides = (previous or status not in _DATA_STATUS) and status not in _IN_PROCESS
+    unmapped = None
     if fallback is None and ret_code is not None:
+        sent = data.get("status")
+        unmapped = unmapped_of(sent)
         why = (
-            f"data.status {status!r} is not a status payerr knows"
-            if status
-            else ("data.status is missing")
+            f"data.status {sent!r} is not a status payerr knows"
+            if unmapped
+            else "data.status is missing"
         )
         fallback = pending("data.status")
     else:
@@ -226,7 +229,6 @@ def _read_data(
             return row, data_detail or detail
     if fallback is not None:
         # A status no list knows: the value to map (absent or null: None).
-        unmapped = unmapped_of(data.get("status")) if why and status else None
         return Unresolved(None, "data.status", fallback, why, unmapped), data_detail or detail
     return None
 

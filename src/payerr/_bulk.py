@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from payerr._classify import _DEFAULT, as_operation, read_answer, unless_first_send
+from payerr._classify import _DEFAULT, as_operation, int_status, read_answer, unless_first_send
 from payerr._exceptions import UsageError
 from payerr._operations import operation_of_path
 from payerr._registry import Registry
@@ -82,10 +82,8 @@ def classify_record(
         if not isinstance(provider, str):
             raise UsageError(f"record {index}: 'provider' must be text, not {_kind(provider)}")
         table = tables[provider] = registry.table(provider)
-    status = record.get("status")
-    if type(status) is not int:  # HTTPStatus.OK is 200; True is no status
-        status = int(status) if isinstance(status, int) and not isinstance(status, bool) else 0
-    if not 100 <= status <= 599:
+    status = int_status(record.get("status"))
+    if status is None or not 100 <= status <= 599:
         raise UsageError(f"record {index}: 'status' must be an HTTP status (100-599)")
     body = record.get("body")
     if body is None:

@@ -284,11 +284,21 @@ def classify_http(
 def http_status(status: object) -> int:
     """An HTTP status as a plain int (``HTTPStatus.OK`` is 200, and reads back as 200: remembered
     and cached verdicts are shared between the two). Raises UsageError for anything else."""
+    found = int_status(status)
+    if found is None:
+        raise UsageError(
+            f"status_code must be an HTTP status (an int), not {type(status).__name__}"
+        )
+    return found
+
+
+def int_status(status: object) -> int | None:
+    """``status`` as a plain int when it is one (``HTTPStatus`` included, ``True`` not)."""
     if type(status) is int:
         return status
     if isinstance(status, int) and not isinstance(status, bool):
         return int(status)
-    raise UsageError(f"status_code must be an HTTP status (an int), not {type(status).__name__}")
+    return None
 
 
 def read_answer(

@@ -8,6 +8,7 @@ error, an unknown provider or an unreadable input file.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import logging
 import os
@@ -112,11 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _drop_output() -> None:
     """What is left in standard output's buffer goes nowhere (Python would try it again on
     exit, and print a second error)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # no real file behind sys.stdout (a test's)
-        pass
+    # No real file behind sys.stdout (a test's capture): nothing to drop.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 class _Formatter(argparse.HelpFormatter):

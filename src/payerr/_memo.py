@@ -126,46 +126,26 @@ class _Traced(dict[str, Any]):
         self._asked(name)
         return dict.__contains__(self, name)
 
-    def _whole(self) -> None:
-        self._trace.opaque = True
-
-    def __iter__(self) -> Any:
-        self._whole()
-        return dict.__iter__(self)
-
-    def __len__(self) -> int:
-        self._whole()
-        return dict.__len__(self)
-
-    def __repr__(self) -> str:
-        self._whole()
-        return dict.__repr__(self)
-
-    def __eq__(self, other: object) -> bool:
-        self._whole()
-        return dict.__eq__(self, other)
-
     __hash__ = None
 
-    def keys(self) -> Any:
-        self._whole()
-        return dict.keys(self)
 
-    def values(self) -> Any:
-        self._whole()
-        return dict.values(self)
+def _whole(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` of dict, marking the trace opaque first: the reader looked at the whole body
+    (its names, its length, its text), which no key of named fields covers."""
 
-    def items(self) -> Any:
-        self._whole()
-        return dict.items(self)
+    def whole(self: _Traced, *args: Any) -> Any:
+        self._trace.opaque = True
+        return method(self, *args)
 
-    def copy(self) -> dict[str, Any]:
-        self._whole()
-        return dict(dict.items(self))
+    return whole
 
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        self._whole()
-        return dict.__reduce_ex__(self, protocol)
+
+for _name in (
+    "__iter__", "__reversed__", "__len__", "__repr__", "__eq__", "__ne__", "__or__", "__ror__",
+    "keys", "values", "items", "copy", "__reduce_ex__",
+):  # fmt: skip
+    setattr(_Traced, _name, _whole(getattr(dict, _name)))
+del _name
 
 
 def _compiled(paths: tuple[Path, ...]) -> Callable[[dict[str, Any]], tuple[object, ...] | None]:

@@ -339,11 +339,7 @@ def _payment(
         raw = code_of(code_value)
         why = "an inquiry answer without paymentStatus"
         return Unresolved(
-            raw if isinstance(raw, str) else None,
-            "paymentStatus",
-            _UNKNOWN_PAYMENT,
-            why=why,
-            unmapped=unmapped_of(body.get("paymentStatus")),
+            raw if isinstance(raw, str) else None, "paymentStatus", _UNKNOWN_PAYMENT, why=why
         ), detail
     if code_value is None and payment_status is None:
         if operation is Operation.INQUIRY and result is not None:

@@ -27,6 +27,7 @@ __all__ = [
     "BodyReader",
     "InnerFailure",
     "bounded_accept",
+    "read_whole",
 ]
 
 DEFAULT_MAX_BODY = 1 << 20
@@ -84,17 +85,17 @@ class BodyReader:
         if self._clock() > self._deadline:
             raise AnswerCut("the answer was still arriving at the call's deadline")
 
-    def take(self, content: bytes) -> None:
-        """An answer the inner transport already read whole (an ``httpx.Response`` built with
-        ``content=``): only its size is checked."""
-        if len(content) > self._limit:
-            raise AnswerCut(f"the answer is larger than {self._limit} bytes once decoded")
-        self._chunks, self._size = [content], len(content)
-
     def keep(self, response: httpx.Response) -> None:
         """Hand the body to ``response``, as ``response.read()`` would have (its content is
         decoded already; httpx never decodes ``_content`` again)."""
         response._content = b"".join(self._chunks)  # what read() sets
+
+
+def read_whole(response: httpx.Response, limit: int) -> None:
+    """An answer the inner transport already read whole (an ``httpx.Response`` built with
+    ``content=``, decoded by httpx): only its size is checked, as :class:`BodyReader` would."""
+    if len(response.content) > limit:
+        raise AnswerCut(f"the answer is larger than {limit} bytes once decoded")
 
 
 _BOUNDED = {"gzip", "x-gzip", "deflate"}

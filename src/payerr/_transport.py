@@ -20,7 +20,6 @@ import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from functools import partial
 from typing import Generic, TypeVar
 
 import anyio
@@ -34,6 +33,7 @@ from payerr._body import (
     BodyReader,
     InnerFailure,
     bounded_accept,
+    read_whole,
 )
 from payerr._classify import EXTENSION_KEY, log_unknown, read_answer
 from payerr._deadline import bound_reads, enter, leave
@@ -88,25 +88,32 @@ CALL_KEY = "payerr.call"
 class _Flight:
     """One logical call in flight: the request, when it started, and its history."""
 
-    __slots__ = ("_identity", "call", "operation", "request", "started")
+    __slots__ = ("_identity", "call", "core", "operation", "request", "started")
 
-    def __init__(
-        self, request: httpx.Request, started: float, call: Call, operation_field: str | None
-    ) -> None:
+    def __init__(self, core: _Core, request: httpx.Request, started: float, call: Call) -> None:
+        self.core = core
         self.request = request
         self.started = started
         self.call = call
         self._identity: Identity | bool | None = False  # False: not computed yet
-        self.operation = operation_of_request(request, operation_field)
+        self.operation = operation_of_request(request, core.table.operation_field)
 
-    def identity(self, core: _Core) -> Identity | None:
+    def identity(self) -> Identity | None:
         if self._identity is False:
+            core = self.core
             self._identity = request_identity(
                 self.request,
                 idempotency_headers=core.table.key_headers(core.idempotency_headers),
                 request_id_fields=core.table.request_ids_for(self.operation),
             )
         return self._identity  # type: ignore[return-value]  # False replaced above
+
+    def replay_safe(self) -> bool:
+        """Whether resending this request cannot execute it twice: an idempotent method, or
+        an idempotency key or request id the provider deduplicates on."""
+        if self.request.method.upper() in IDEMPOTENT_METHODS:
+            return True
+        return self.identity() is not None
 
 
 class _Core:
@@ -166,36 +173,36 @@ class _Core:
         """Before the first attempt (the body read): continue the logical call this request
         belongs to, or start one, adding its idempotency key if asked; note the time."""
         bounded_accept(request)
-        call = request.extensions.get(CALL_KEY)
+        method = request.method.upper()
+        extensions = request.extensions
+        call = extensions.get(CALL_KEY)
         if isinstance(call, Call):
             # A redirect hop: httpx copies the request's extensions onto the next request, so
             # the hops of one client.post() share one history.
             call.hop += 1
             call.done = False
             key, generated = self.idempotency_headers[0], call.generated_key
-            method = request.method.upper()
             if method in IDEMPOTENT_METHODS and generated and request.headers.get(key) == generated:
                 del request.headers[key]  # a GET that fetches the result needs no key
         else:
             generated = None
             if (
                 self.auto_idempotency_key
-                and request.method.upper() not in IDEMPOTENT_METHODS
+                and method not in IDEMPOTENT_METHODS
                 and not has_idempotency_key(request, self.idempotency_headers)
             ):
                 # One key per logical call, reused by every retry of this same request object.
                 generated = uuid.uuid4().hex
                 request.headers[self.idempotency_headers[0]] = generated
-            call = Call(generated_key=generated)
-            request.extensions[CALL_KEY] = call
+            call = extensions[CALL_KEY] = Call(generated_key=generated)
         if self.budget is not None:
             self.budget.deposit()
-        flight = _Flight(request, self.policy.clock(), call, self.table.operation_field)
+        flight = _Flight(self, request, self.policy.clock(), call)
         if call.hop == 0:
             call.started, call.begun = flight.started, time.monotonic()
-            call.trace = _telemetry.start(self.provider, flight.operation.value, request.method)
-        if call.hop == 0 and request.method.upper() not in IDEMPOTENT_METHODS:
-            call.keys = self._ledger_keys(request, flight.operation)
+            call.trace = _telemetry.start(self.provider, flight.operation.value, method)
+            if method not in IDEMPOTENT_METHODS:
+                call.keys = self._ledger_keys(request, flight.operation)
         return flight
 
     def _ledger_keys(self, request: httpx.Request, operation: Operation) -> tuple[LedgerKey, ...]:
@@ -291,7 +298,7 @@ class _Core:
         decision = judge(
             c,
             sent=Sent.ANSWERED,
-            replay_safe=partial(self.replay_safe, flight),
+            replay_safe=flight.replay_safe,
             status=response.status_code,
             executed_before=executed_before,
             first_send=call.first_send,
@@ -307,7 +314,7 @@ class _Core:
         decision = judge(
             c,
             sent=sent,
-            replay_safe=partial(self.replay_safe, flight),
+            replay_safe=flight.replay_safe,
             executed_before=flight.call.executed,
         )
         return self._attempt(flight, decision, None, None, exc)
@@ -351,11 +358,6 @@ class _Core:
                 call.trace, number, status, None if exc is None else type(exc).__name__
             )
         return Attempt(decision, flight.request, response, exc, flight.started, call)
-
-    def replay_safe(self, flight: _Flight) -> bool:
-        if flight.request.method.upper() in IDEMPOTENT_METHODS:
-            return True
-        return flight.identity(self) is not None
 
     def needs_retry(self, attempt: Attempt) -> bool:
         return attempt.verdict.action is Action.RETRY and self.policy.attempts > 1
@@ -433,8 +435,9 @@ class _Shell(ABC, Generic[_Inner]):
                 f"{'redis.asyncio' if self._asynchronous else 'synchronous redis'} client"
             )
         self._transport: _Inner = transport if transport is not None else self._default()
-        if not self._asynchronous:
-            bound_reads(self._transport)  # each socket read within the call's deadline
+        self._bounded = not self._asynchronous and bound_reads(self._transport)
+        """Each socket read of the inner transport ends by the call's deadline (an
+        ``httpx.HTTPTransport``, sync): the deadline is set for it on every attempt."""
 
     _asynchronous = False
 
@@ -521,6 +524,8 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
         if call.keys and call.hop == 0:
             core.began(call, core.ledger.begin(call.keys))
         try:
+            if call.trace is None:  # no OpenTelemetry: no span to make current
+                return self._call(flight)
             with _telemetry.current(call.trace):
                 return self._call(flight)
         except BaseException as exc:
@@ -550,14 +555,14 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
         return core.conclude(attempt, flight)
 
     def _attempt(self, flight: _Flight) -> Attempt:
-        deadline = enter(self._core.time_left(flight))
+        deadline = enter(self._core.time_left(flight)) if self._bounded else None
         try:
             response = self._transport.handle_request(flight.request)
             try:
-                reader = self._core.body_reader(flight, response)
                 if response.is_stream_consumed:  # read already (built with content=)
-                    reader.take(response.content)
+                    read_whole(response, self._core.max_body)
                 else:
+                    reader = self._core.body_reader(flight, response)
                     for chunk in response.iter_raw():
                         reader.feed(chunk)
                     reader.keep(response)
@@ -574,7 +579,8 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
             self._core.interrupted(flight, exc, sending=True)
             raise
         finally:
-            leave(deadline)
+            if deadline is not None:
+                leave(deadline)
         core = self._core
         c = core.read(flight, response)
         if core.asks_ledger(flight.call, c):
@@ -642,6 +648,8 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
             earlier = ledger.begin(call.keys) if core.in_process else await ledger.abegin(call.keys)
             core.began(call, earlier)
         try:
+            if call.trace is None:  # no OpenTelemetry: no span to make current
+                return await self._call(flight)
             with _telemetry.current(call.trace):
                 return await self._call(flight)
         except BaseException as exc:  # cancelled while waiting to retry, or mid-send
@@ -684,10 +692,10 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
             with anyio.move_on_after(self._core.time_left(flight)) as deadline:
                 response = await self._transport.handle_async_request(flight.request)
                 try:
-                    reader = self._core.body_reader(flight, response)
                     if response.is_stream_consumed:  # read already (built with content=)
-                        reader.take(response.content)
+                        read_whole(response, self._core.max_body)
                     else:
+                        reader = self._core.body_reader(flight, response)
                         async for chunk in response.aiter_raw():
                             reader.feed(chunk)
                         reader.keep(response)

@@ -402,3 +402,107 @@ def test_no_foreign_exception_escapes_a_transport(error: Exception, where: str) 
         asyncio.run(call())
     assert e.value.classification.outcome == "pending"
     assert calls == 2
+
+
+class Held:
+    """A loopback server whose first request is held until :attr:`release` is set (or 15 s
+    pass: a fallback, so a call that waits for the held connection ends rather than hangs)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/v1/payments"
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = self.listener.accept()
+                threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            conn.settimeout(20)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            self.arrived.set()
+            self.release.wait(15)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(OK), OK))
+
+    def close(self) -> None:
+        self.release.set()
+        self.listener.close()
+
+
+@pytest.fixture
+def held() -> Iterator[Held]:
+    server = Held()
+    yield server
+    server.close()
+
+
+ONE_CONNECTION = httpx.Limits(max_connections=1)
+POOL_WAIT = httpx.Timeout(20.0)  # httpx alone would wait 20 s for the pool's one connection
+
+
+def _waited_for_the_pool(error: payerr.RetryableError) -> None:
+    assert error.history
+    assert all(r.error == "PoolTimeout" and not r.executed for r in error.history)
+
+
+def test_the_wait_for_a_pooled_connection_ends_at_the_calls_deadline_sync(held: Held) -> None:
+    """A call that waits for a free connection (all in use by a call the server holds) ends
+    at its own deadline, nothing sent, while the other call is still held: it does not wait
+    for httpx's pool timeout (20 s here) nor for the held call."""
+    inner = httpx.HTTPTransport(limits=ONE_CONNECTION)
+    patient = payerr.PaymentTransport("paykka", transport=inner)
+    hasty = payerr.PaymentTransport(
+        "paykka", transport=inner, policy=payerr.RetryPolicy(timeout=0.3)
+    )
+    # One inner transport: closing either client would close it under the other's call.
+    slow, fast = (httpx.Client(transport=t, timeout=POOL_WAIT) for t in (patient, hasty))
+    first = threading.Thread(target=lambda: slow.post(held.url, json={}))
+    first.start()
+    try:
+        assert held.arrived.wait(10)
+        with pytest.raises(payerr.RetryableError) as e:
+            fast.post(held.url, json={})
+        assert not held.release.is_set()  # ended while the held call still held the connection
+        _waited_for_the_pool(e.value)
+    finally:
+        held.release.set()
+        first.join(20)
+        slow.close()
+
+
+def test_the_wait_for_a_pooled_connection_ends_at_the_calls_deadline_async(held: Held) -> None:
+    """The same under the async transport, whose default inner transport's reads and pool
+    wait are bounded as the sync one's are (no cancel scope around the attempt)."""
+
+    async def calls() -> payerr.RetryableError:
+        inner = httpx.AsyncHTTPTransport(limits=ONE_CONNECTION)
+        patient = payerr.AsyncPaymentTransport("paykka", transport=inner)
+        hasty = payerr.AsyncPaymentTransport(
+            "paykka", transport=inner, policy=payerr.RetryPolicy(timeout=0.3)
+        )
+        # One inner transport: closing either client would close it under the other's call.
+        slow, fast = (httpx.AsyncClient(transport=t, timeout=POOL_WAIT) for t in (patient, hasty))
+        first = asyncio.ensure_future(slow.post(held.url, json={}))
+        for _ in range(1000):  # bounded: the server notes the request within moments
+            if held.arrived.is_set():
+                break
+            await asyncio.sleep(0.01)
+        assert held.arrived.is_set()
+        try:
+            with pytest.raises(payerr.RetryableError) as e:
+                await fast.post(held.url, json={})
+            assert not held.release.is_set()
+        finally:
+            held.release.set()
+            await first
+            await slow.aclose()
+        return e.value
+
+    _waited_for_the_pool(asyncio.run(calls()))

@@ -1,18 +1,22 @@
-"""The call's deadline on every socket read and write of the sync transport.
+"""The call's deadline on every socket read of the transports' own connections.
 
 httpx's timeouts are per operation: a read may take up to the read timeout, and a server that
 sends one header line (or one body byte) every half second never trips it, however long the
-answer takes. The async transport cancels the attempt at the deadline (``anyio.fail_after``);
-a sync call cannot be cancelled from outside, so each read and write is given the time left
-instead, as urllib3 does for ``Timeout(total=...)``: past the deadline the next read times out
-at once (``httpcore.ReadTimeout``, which httpx raises as ``httpx.ReadTimeout``).
+answer takes. So each read is given the time left instead, as urllib3 does for
+``Timeout(total=...)``: past the deadline the next read times out at once
+(``httpcore.ReadTimeout``, which httpx raises as ``httpx.ReadTimeout``). Connecting and a TLS
+handshake get the time left too, and so does the wait for a free connection in the pool
+(:func:`bound_pool`, through the request's ``timeout`` extension).
 
 That needs the connections' network streams: :func:`bound_reads` wraps the network backend of
-an ``httpx.HTTPTransport``'s connection pool (``_pool._network_backend``, httpcore 1.x), so the
-connections it makes from then on read within the deadline :func:`enter` sets for the current
-thread (or task). Another transport (a ``MockTransport``, a custom one) keeps httpx's
-per-operation timeouts for the head of the answer; its body is still cut at the deadline
-(``payerr._body``). Outside a payerr call the streams behave exactly as before.
+an ``httpx.HTTPTransport``'s or ``httpx.AsyncHTTPTransport``'s connection pool
+(``_pool._network_backend``, httpcore 1.x), so the connections it makes from then on read
+within the deadline :func:`enter` sets for the current thread or task. Another transport (a
+``MockTransport``, a custom one) cannot be reached inside: the sync transport leaves it httpx's
+per-operation timeouts for the head of the answer and cuts its body at the deadline
+(``payerr._body``); the async transport cancels the attempt at the deadline instead (a cancel
+scope, which costs more than the bounded reads, so it is kept for those). Outside a payerr
+call the streams behave exactly as before.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import Any
 
 import httpcore
 
-__all__ = ["bound_reads", "enter", "leave"]
+__all__ = ["bound_pool", "bound_reads", "enter", "leave"]
 
 _monotonic = time.monotonic
 
@@ -42,6 +46,18 @@ def enter(seconds: float) -> contextvars.Token[float | None]:
 
 def leave(token: contextvars.Token[float | None]) -> None:
     _DEADLINE.reset(token)
+
+
+def bound_pool(extensions: dict[str, Any], seconds: float) -> None:
+    """The wait for a free connection ends within ``seconds`` (httpcore reads it from the
+    request's ``timeout`` extension, which httpx fills from the client's timeout). Past the
+    deadline, a request that would wait for a connection gives up at once (nothing sent)."""
+    timeout = extensions.get("timeout")
+    if isinstance(timeout, dict):
+        seconds = max(seconds, 0.0)
+        pool = timeout.get("pool")
+        if pool is None or pool > seconds:
+            extensions["timeout"] = {**timeout, "pool": seconds}
 
 
 _PASSED = "the call's deadline (RetryPolicy.timeout) has passed"
@@ -94,6 +110,68 @@ class _Stream(httpcore.NetworkStream):
         return self._stream.get_extra_info(info)
 
 
+class _AsyncStream(httpcore.AsyncNetworkStream):
+    """:class:`_Stream` for the async transport's connections."""
+
+    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
+        self._stream = stream
+        self._read = stream.read
+        self.write = stream.write  # type: ignore[method-assign]  # as fast as unwrapped
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        deadline = _DEADLINE.get()
+        if deadline is not None:
+            left = deadline - _monotonic()
+            if left <= 0:
+                raise httpcore.ReadTimeout(_PASSED)
+            if timeout is None or left < timeout:
+                timeout = left
+        return await self._read(max_bytes, timeout)
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: Any,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        return _AsyncStream(await self._stream.start_tls(ssl_context, server_hostname, left))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _AsyncBackend(httpcore.AsyncNetworkBackend):
+    __slots__ = ("_backend",)
+
+    def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
+        self._backend = backend
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        stream = await self._backend.connect_tcp(host, port, left, local_address, socket_options)
+        return _AsyncStream(stream)
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        return _AsyncStream(await self._backend.connect_unix_socket(path, left, socket_options))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
 class _Backend(httpcore.NetworkBackend):
     __slots__ = ("_backend",)
 
@@ -124,12 +202,16 @@ class _Backend(httpcore.NetworkBackend):
 
 def bound_reads(transport: object) -> bool:
     """Give the connections ``transport`` makes from now on the current call's deadline;
-    whether it could (an ``httpx.HTTPTransport`` on httpcore 1.x: yes)."""
+    whether it could (an ``httpx.HTTPTransport`` or ``httpx.AsyncHTTPTransport`` on httpcore
+    1.x: yes)."""
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
-    if isinstance(backend, _Backend):
+    if isinstance(backend, _Backend | _AsyncBackend):
         return True
-    if not isinstance(backend, httpcore.NetworkBackend):
-        return False
-    pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
-    return True
+    if isinstance(backend, httpcore.NetworkBackend):
+        pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
+        return True
+    if isinstance(backend, httpcore.AsyncNetworkBackend):
+        pool._network_backend = _AsyncBackend(backend)  # type: ignore[union-attr]
+        return True
+    return False

@@ -20,6 +20,7 @@ import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from contextvars import Token
 from typing import Generic, TypeVar
 
 import anyio
@@ -36,7 +37,7 @@ from payerr._body import (
     read_whole,
 )
 from payerr._classify import EXTENSION_KEY, log_unknown, read_answer
-from payerr._deadline import bound_reads, enter, leave
+from payerr._deadline import bound_pool, bound_reads, enter, leave
 from payerr._decide import (
     Action,
     Attempt,
@@ -267,6 +268,13 @@ class _Core:
         real time: what a socket read or a cancel scope may still take."""
         return flight.call.begun + self.policy.timeout - time.monotonic()
 
+    def bound(self, flight: _Flight) -> Token[float | None]:
+        """The attempt's reads, its connect and its wait for a pooled connection end by the
+        call's deadline (an inner transport whose reads are bounded); undone by ``leave``."""
+        left = self.time_left(flight)
+        bound_pool(flight.request.extensions, left)
+        return enter(left)
+
     def body_reader(self, flight: _Flight, response: httpx.Response) -> BodyReader:
         """How this attempt's answer is read: at most ``max_body`` bytes once decoded, and
         not past the call's deadline (its start plus the policy's timeout)."""
@@ -435,9 +443,10 @@ class _Shell(ABC, Generic[_Inner]):
                 f"{'redis.asyncio' if self._asynchronous else 'synchronous redis'} client"
             )
         self._transport: _Inner = transport if transport is not None else self._default()
-        self._bounded = not self._asynchronous and bound_reads(self._transport)
+        self._bounded = bound_reads(self._transport)
         """Each socket read of the inner transport ends by the call's deadline (an
-        ``httpx.HTTPTransport``, sync): the deadline is set for it on every attempt."""
+        ``httpx.HTTPTransport`` or ``httpx.AsyncHTTPTransport``): the deadline is set for
+        it on every attempt (``payerr._deadline``)."""
 
     _asynchronous = False
 
@@ -555,7 +564,7 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
         return core.conclude(attempt, flight)
 
     def _attempt(self, flight: _Flight) -> Attempt:
-        deadline = enter(self._core.time_left(flight)) if self._bounded else None
+        deadline = self._core.bound(flight) if self._bounded else None
         try:
             response = self._transport.handle_request(flight.request)
             try:
@@ -685,32 +694,17 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
         return core.conclude(attempt, flight)
 
     async def _attempt(self, flight: _Flight) -> Attempt:
-        response: httpx.Response | None = None
         try:
-            # The call's deadline bounds the whole attempt, the head of the answer included
-            # (httpx's timeouts are per read: a server dripping its headers never trips them).
-            with anyio.move_on_after(self._core.time_left(flight)) as deadline:
-                response = await self._transport.handle_async_request(flight.request)
+            if self._bounded:
+                # An httpx.AsyncHTTPTransport: its reads, connect and pool wait end by the
+                # call's deadline, as the sync transport's do (no cancel scope needed).
+                token = self._core.bound(flight)
                 try:
-                    if response.is_stream_consumed:  # read already (built with content=)
-                        read_whole(response, self._core.max_body)
-                    else:
-                        reader = self._core.body_reader(flight, response)
-                        async for chunk in response.aiter_raw():
-                            reader.feed(chunk)
-                        reader.keep(response)
+                    response = await self._send(flight, [])
                 finally:
-                    if not response.is_closed:  # aiter_raw closes a stream it read whole
-                        with anyio.CancelScope(shield=True):
-                            await response.aclose()
-            if deadline.cancelled_caught and response is not None:
-                raise AnswerCut(
-                    "the answer was still arriving at the call's deadline", request=flight.request
-                )
-            if deadline.cancelled_caught or response is None:
-                raise httpx.ReadTimeout(
-                    "no answer by the call's deadline (RetryPolicy.timeout)", request=flight.request
-                )
+                    leave(token)
+            else:
+                response = await self._send_within_deadline(flight)
         except _FAILURES as exc:
             return self._core.failed(flight, exc)
         except PayerrError as exc:  # payerr's own (a UsageError): as it is
@@ -726,6 +720,40 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
         if core.asks_ledger(flight.call, c):
             core.heard(flight.call, await core.ledger.aothers(flight.call.keys))
         return core.answered(flight, response, c)
+
+    async def _send_within_deadline(self, flight: _Flight) -> httpx.Response:
+        """Another inner transport (a MockTransport, a custom one): the call's deadline bounds
+        the whole attempt, the head of the answer included (httpx's timeouts are per read: a
+        server dripping its headers never trips them)."""
+        answered: list[httpx.Response] = []
+        with anyio.move_on_after(self._core.time_left(flight)):
+            return await self._send(flight, answered)
+        if answered:
+            raise AnswerCut(
+                "the answer was still arriving at the call's deadline", request=flight.request
+            )
+        raise httpx.ReadTimeout(
+            "no answer by the call's deadline (RetryPolicy.timeout)", request=flight.request
+        )
+
+    async def _send(self, flight: _Flight, answered: list[httpx.Response]) -> httpx.Response:
+        """Send the request and read its answer whole (within ``max_body``); ``answered``
+        gets the response as soon as its head has arrived."""
+        response = await self._transport.handle_async_request(flight.request)
+        answered.append(response)
+        try:
+            if response.is_stream_consumed:  # read already (built with content=)
+                read_whole(response, self._core.max_body)
+            else:
+                reader = self._core.body_reader(flight, response)
+                async for chunk in response.aiter_raw():
+                    reader.feed(chunk)
+                reader.keep(response)
+        finally:
+            if not response.is_closed:  # aiter_raw closes a stream it read whole
+                with anyio.CancelScope(shield=True):
+                    await response.aclose()
+        return response
 
     async def aclose(self) -> None:
         await self._transport.aclose()

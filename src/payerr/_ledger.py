@@ -140,6 +140,8 @@ class _Entry:
         self.opens = 1
         self.inflight = 1
         self.executed: AttemptRecord | None = None
+        """The first attempt under the key that may have executed, as another call sees it
+        (an attempt of an earlier call): marked once, read by every later call."""
         self.touched = now
 
 
@@ -293,7 +295,7 @@ class MemoryCallLedger:
                     entries.move_to_end(key)  # an expired key's slot was the oldest
                 else:
                     entries.move_to_end(key)  # a resent key is the newest
-                    record = record or _earlier_call(entry.executed)
+                    record = record or entry.executed
                     record = record or (IN_FLIGHT if entry.inflight else None)
                     entry.opens += 1
                     entry.inflight += 1
@@ -309,7 +311,7 @@ class MemoryCallLedger:
                 entry = self._entries.get(key)
                 if entry is not None:
                     # This call is one of the entry's opens and, in flight, of its inflight.
-                    record = record or _earlier_call(entry.executed)
+                    record = record or entry.executed
                     record = record or (IN_FLIGHT if entry.inflight > 1 else None)
         return _NOTHING_KNOWN if record is None else Earlier(False, record, WHY_PER_PROCESS)
 
@@ -323,7 +325,7 @@ class MemoryCallLedger:
                 if last and entry.inflight > 0:
                     entry.inflight -= 1
                 if executed is not None and entry.executed is None:
-                    entry.executed = executed  # marked earlier_call when another call reads it
+                    entry.executed = _earlier_call(executed)
 
     async def abegin(self, keys: Sequence[LedgerKey]) -> Earlier:
         return self.begin(keys)
@@ -372,9 +374,9 @@ if hasattr(os, "register_at_fork"):  # POSIX
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def _earlier_call(record: AttemptRecord | None) -> AttemptRecord | None:
+def _earlier_call(record: AttemptRecord) -> AttemptRecord:
     """``record`` as another call sees it: an attempt of an earlier call."""
-    return None if record is None else record._replace(earlier_call=True)
+    return record._replace(earlier_call=True)
 
 
 def positive_ttl(ttl: object, name: str = "ttl") -> float:

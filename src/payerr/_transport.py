@@ -370,23 +370,25 @@ class _Core:
     def needs_retry(self, attempt: Attempt) -> bool:
         return attempt.verdict.action is Action.RETRY and self.policy.attempts > 1
 
+    def returned(self, call: Call, attempt: Attempt, response: httpx.Response) -> httpx.Response:
+        """Hand the caller the response to an attempt judged RETURN (success, pending, info).
+        A redirect hop ends the call too: the client may not follow it. If it does, the next
+        hop carries the same Call and goes on."""
+        call.done = True
+        if not 300 <= response.status_code < 400:  # a redirect hop is not a result
+            c = attempt.verdict.classification
+            _logs.request_completed(
+                c, attempt=len(call.records), request=attempt.request, response=response
+            )
+            self._ended(call, c, None)
+        return response
+
     def conclude(self, attempt: Attempt, flight: _Flight) -> httpx.Response:
         """Return the response, or raise the typed error for the last attempt."""
         call = flight.call
         response = attempt.response
         if attempt.verdict.action is Action.RETURN and response is not None:
-            # A redirect hop ends the call too: the client may not follow it. If it does, the
-            # next hop carries the same Call and goes on.
-            call.done = True
-            if not 300 <= response.status_code < 400:  # a redirect hop is not a result
-                _logs.request_completed(
-                    attempt.classification,
-                    attempt=len(call.records),
-                    request=attempt.request,
-                    response=response,
-                )
-                self._ended(call, attempt.classification, None)
-            return response
+            return self.returned(call, attempt, response)
         call.done = True
         if call.executed is None:  # an earlier call with the same key may have executed
             call.executed = call.earlier
@@ -548,6 +550,10 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
     def _call(self, flight: _Flight) -> httpx.Response:
         core = self._core
         first = self._attempt(flight)
+        if first.verdict.action is Action.RETURN and first.response is not None:
+            return core.returned(
+                flight.call, first, first.response
+            )  # most calls: a first-try answer
         if not core.needs_retry(first):
             return self._conclude(first, flight)
         made = [first]
@@ -678,6 +684,10 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
     async def _call(self, flight: _Flight) -> httpx.Response:
         core = self._core
         first = await self._attempt(flight)
+        if first.verdict.action is Action.RETURN and first.response is not None:
+            return core.returned(
+                flight.call, first, first.response
+            )  # most calls: a first-try answer
         if not core.needs_retry(first):
             return await self._conclude(first, flight)
         made = [first]

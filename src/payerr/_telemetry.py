@@ -246,6 +246,13 @@ class CallTrace:
 
 def start(provider: str, operation: str, method: str) -> CallTrace | None:
     """A logical call begins: its span, when a tracer provider is installed."""
+    modules = sys.modules
+    if (
+        _LOOKUP.state is None
+        and "opentelemetry.metrics" not in modules
+        and "opentelemetry.trace" not in modules
+    ):
+        return None  # no OpenTelemetry imported: nothing to look up (every call asks)
     on = _active()
     if on is None:
         return None

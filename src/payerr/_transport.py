@@ -551,9 +551,8 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
         core = self._core
         first = self._attempt(flight)
         if first.verdict.action is Action.RETURN and first.response is not None:
-            return core.returned(
-                flight.call, first, first.response
-            )  # most calls: a first-try answer
+            # Most calls: a first-try answer to hand back.
+            return core.returned(flight.call, first, first.response)
         if not core.needs_retry(first):
             return self._conclude(first, flight)
         made = [first]
@@ -685,9 +684,8 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
         core = self._core
         first = await self._attempt(flight)
         if first.verdict.action is Action.RETURN and first.response is not None:
-            return core.returned(
-                flight.call, first, first.response
-            )  # most calls: a first-try answer
+            # Most calls: a first-try answer to hand back.
+            return core.returned(flight.call, first, first.response)
         if not core.needs_retry(first):
             return await self._conclude(first, flight)
         made = [first]

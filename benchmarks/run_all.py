@@ -34,6 +34,7 @@ BENCHMARKS = [
     "bench_import.py",
     "bench_transport.py",
     "bench_async.py",
+    "bench_instructions.py",
     "bench_throughput.py",
     "bench_otel.py",
     "bench_ledger.py",

@@ -28,8 +28,8 @@ from _server import BODY, server
 
 import payerr
 
-ROUNDS = 7
-PAYMENTS = 600
+ROUNDS = 14
+PAYMENTS = 300
 OWN_BATCHES = 40
 OWN_BATCH = 100
 PAYLOAD = {"amount": 1000, "currency": "EUR", "merchant_order_no": "ORD-20261122-0001"}

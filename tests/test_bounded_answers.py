@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import socket
 import threading
 import time
@@ -19,6 +20,7 @@ import tracemalloc
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
 
+import anyio
 import httpx
 import pytest
 
@@ -506,3 +508,183 @@ def test_the_wait_for_a_pooled_connection_ends_at_the_calls_deadline_async(held:
         return e.value
 
     _waited_for_the_pool(asyncio.run(calls()))
+
+
+class Deaf:
+    """A loopback server that reads a request's head and never its body (closing after 10 s:
+    a fallback, so a write the deadline does not bound ends rather than hangs)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/v1/payments"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = self.listener.accept()
+                threading.Thread(target=self._ignore, args=(conn,), daemon=True).start()
+
+    @staticmethod
+    def _ignore(conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            conn.recv(1024)
+            time.sleep(10)
+
+
+@pytest.fixture
+def deaf() -> Iterator[Deaf]:
+    server = Deaf()
+    yield server
+    server.listener.close()
+
+
+BIG_BODY = {"note": "x" * (8 << 20)}  # 8 MiB: more than any socket buffer holds
+
+
+def _cut_while_writing(error: OutcomeUnknownError) -> None:
+    assert [r.error for r in error.history] == ["WriteTimeout"]
+
+
+def test_a_request_body_the_server_does_not_read_ends_at_the_deadline_sync(deaf: Deaf) -> None:
+    """httpx's write timeout is per write too (none at all with ``timeout=None``): a server
+    that stops reading a large body holds the call. Every write gets the time left."""
+    transport = payerr.PaymentTransport("paykka", policy=payerr.RetryPolicy(timeout=0.3))
+    with (
+        httpx.Client(transport=transport, timeout=None) as client,
+        pytest.raises(OutcomeUnknownError) as e,
+    ):
+        client.post(deaf.url, json=BIG_BODY)
+    _cut_while_writing(e.value)
+
+
+# Under trio, httpcore leaves the request body's async generator (httpx's ByteStream) to the
+# garbage collector when a write fails: trio warns of it. Not payerr's generator.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_a_request_body_the_server_does_not_read_ends_at_the_deadline_async(
+    deaf: Deaf, backend: str
+) -> None:
+    async def call() -> None:
+        transport = payerr.AsyncPaymentTransport("paykka", policy=payerr.RetryPolicy(timeout=0.3))
+        async with httpx.AsyncClient(transport=transport, timeout=None) as client:
+            await client.post(deaf.url, json=BIG_BODY)
+
+    with pytest.raises(OutcomeUnknownError) as e:
+        anyio.run(call, backend=backend)
+    _cut_while_writing(e.value)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_connect_retries_of_the_inner_transport_stop_at_the_deadline() -> None:
+    """``HTTPTransport(retries=5)`` sleeps 0.5, 1, 2, 4 s between connects (7.5 s): a sleep
+    that would pass the call's deadline is not taken. Nothing was sent: retryable."""
+    url = f"http://127.0.0.1:{_closed_port()}/v1/payments"
+    sync = payerr.PaymentTransport(
+        "paykka", transport=httpx.HTTPTransport(retries=5), policy=payerr.RetryPolicy(timeout=0.3)
+    )
+    with httpx.Client(transport=sync) as client, pytest.raises(payerr.RetryableError) as e:
+        client.post(url, json={})
+    _stopped_before_sleeping(e.value)
+
+    async def call() -> payerr.RetryableError:
+        inner = httpx.AsyncHTTPTransport(retries=5)
+        policy = payerr.RetryPolicy(timeout=0.3)
+        transport = payerr.AsyncPaymentTransport("paykka", transport=inner, policy=policy)
+        async with httpx.AsyncClient(transport=transport) as client:
+            with pytest.raises(payerr.RetryableError) as e:
+                await client.post(url, json={})
+        return e.value
+
+    _stopped_before_sleeping(asyncio.run(call()))
+
+
+def _stopped_before_sleeping(error: payerr.RetryableError) -> None:
+    assert {r.error for r in error.history} == {"ConnectTimeout"}
+    # Not the deadline found passed at the next connect, after the 0.5 s sleep (and 7 s more).
+    assert "would pass the call's deadline" in str(error.__cause__)
+
+
+def test_the_callers_request_keeps_its_timeouts(held: Held) -> None:
+    """The pool bound is the attempt's: the request's ``timeout`` extension is put back (a
+    request resent by another client keeps the caller's pool timeout), and a request sent to
+    the transport directly, with no extension, is bounded too and left without one."""
+    held.release.set()  # answer at once
+    transport = payerr.PaymentTransport("paykka", policy=payerr.RetryPolicy(timeout=0.3))
+    with httpx.Client(transport=transport, timeout=5.0) as client:
+        request = client.build_request("POST", held.url, json={})
+        before = dict(request.extensions["timeout"])
+        client.send(request)
+        assert request.extensions["timeout"] == before
+    direct = httpx.Request("POST", held.url, json={})
+    transport.handle_request(direct).close()
+    assert "timeout" not in direct.extensions
+    transport.close()
+
+
+class SlowSigning(httpx.AsyncHTTPTransport):
+    """A subclass doing work of its own before sending (fetching a token, signing)."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await anyio.sleep(10)
+        return await super().handle_async_request(request)
+
+
+def test_a_subclass_of_httpxs_async_transport_keeps_the_whole_attempt_bounded(held: Held) -> None:
+    """Only httpx's own transport is bounded by its streams alone: a subclass's own work
+    before sending is inside the attempt's cancel scope, which ends it at the deadline."""
+    held.release.set()
+
+    async def call() -> None:
+        transport = payerr.AsyncPaymentTransport(
+            "paykka", transport=SlowSigning(), policy=payerr.RetryPolicy(timeout=0.3)
+        )
+        async with httpx.AsyncClient(transport=transport) as client:
+            await client.post(held.url, json={})  # after 10 s: answered, no error
+
+    with pytest.raises(OutcomeUnknownError) as e:
+        asyncio.run(call())
+    assert [r.error for r in e.value.history] == ["ReadTimeout"]
+
+
+def test_a_redirect_hops_retries_wait_within_the_calls_timeout() -> None:
+    """The POST is answered 303 after 1.9 s of a 2 s budget; the result it points to answers
+    503. Its retries' waits count from the call's start, not the hop's: none is taken."""
+    fake = FakeTime()
+    gets = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            fake.now += 1.9
+            return httpx.Response(303, headers={"Location": "/v1/payments/p-1"})
+        gets.append(request)
+        return httpx.Response(503)
+
+    transport = payerr.PaymentTransport(
+        "paykka", transport=httpx.MockTransport(answer), policy=policy(fake, timeout=2.0)
+    )
+    with (
+        httpx.Client(transport=transport, follow_redirects=True) as client,
+        pytest.raises(OutcomeUnknownError),
+    ):
+        client.post(URL, json={}, headers=KEY)
+    assert len(gets) == 1
+    assert fake.slept == []
+
+
+def test_a_policy_without_a_deadline_sends(held: Held) -> None:
+    """``RetryPolicy(timeout=math.inf)`` and a client without timeouts: no deadline to give
+    the sockets (an infinite socket timeout overflows), and the call is sent and answered."""
+    held.release.set()
+    transport = payerr.PaymentTransport("paykka", policy=payerr.RetryPolicy(timeout=math.inf))
+    with httpx.Client(transport=transport, timeout=None) as client:
+        response = client.post(held.url, json={})
+    c = payerr.classification_of(response)
+    assert c is not None
+    assert c.outcome == "success"

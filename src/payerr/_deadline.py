@@ -28,7 +28,7 @@ from typing import Any
 
 import httpcore
 
-__all__ = ["bound_pool", "bound_reads", "enter", "leave"]
+__all__ = ["FAR", "Bound", "bound_reads", "enter", "leave"]
 
 _monotonic = time.monotonic
 
@@ -38,26 +38,64 @@ _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
 """The current call's deadline on ``time.monotonic()``, or None outside a payerr call."""
 
 
-def enter(seconds: float) -> contextvars.Token[float | None]:
-    """Reads of this thread's payerr-bounded streams end within ``seconds``, until
-    :func:`leave` (a token, not a ``with``: this runs on every attempt)."""
-    return _DEADLINE.set(_monotonic() + max(seconds, 0.0))
+FAR = 1e6
+"""A call allowed this many seconds or more (11 days; ``RetryPolicy(timeout=math.inf)``) has
+no deadline to give its reads: a socket's timeout overflows near 1e10 s."""
+
+_UNCHANGED = object()
+"""The request's ``timeout`` extension was left as it was."""
+_MISSING = object()
+"""The request had no ``timeout`` extension (one was added for the attempt)."""
 
 
-def leave(token: contextvars.Token[float | None]) -> None:
-    _DEADLINE.reset(token)
+class Bound:
+    """What :func:`enter` set for one attempt, for :func:`leave` to undo."""
+
+    __slots__ = ("extensions", "previous", "token")
+
+    def __init__(
+        self,
+        token: contextvars.Token[float | None],
+        extensions: dict[str, Any],
+        previous: object,
+    ) -> None:
+        self.token = token
+        self.extensions = extensions
+        self.previous = previous
 
 
-def bound_pool(extensions: dict[str, Any], seconds: float) -> None:
-    """The wait for a free connection ends within ``seconds`` (httpcore reads it from the
-    request's ``timeout`` extension, which httpx fills from the client's timeout). Past the
-    deadline, a request that would wait for a connection gives up at once (nothing sent)."""
-    timeout = extensions.get("timeout")
-    if isinstance(timeout, dict):
-        seconds = max(seconds, 0.0)
-        pool = timeout.get("pool")
-        if pool is None or pool > seconds:
-            extensions["timeout"] = {**timeout, "pool": seconds}
+def enter(seconds: float, extensions: dict[str, Any]) -> Bound | None:
+    """The reads, writes and connects of this thread's (or task's) payerr-bounded streams end
+    within ``seconds``, and so does the request's wait for a pooled connection (httpcore reads
+    it from the request's ``timeout`` extension, which httpx fills from the client's timeout;
+    past the deadline a request that would wait gives up at once, nothing sent). Undone by
+    :func:`leave`, which puts the caller's extension back (a token, not a ``with``: this runs
+    on every attempt)."""
+    if not seconds < FAR:
+        return None
+    seconds = max(seconds, 0.0)
+    token = _DEADLINE.set(_monotonic() + seconds)
+    timeout = extensions.get("timeout", _MISSING)
+    if timeout is _MISSING or timeout is None:
+        extensions["timeout"] = {"pool": seconds}
+    elif not isinstance(timeout, dict):
+        timeout = _UNCHANGED  # not httpx's shape: left alone
+    elif timeout.get("pool") is not None and timeout["pool"] <= seconds:
+        timeout = _UNCHANGED  # the caller's own bound is shorter
+    else:
+        extensions["timeout"] = {**timeout, "pool": seconds}
+    return Bound(token, extensions, timeout)
+
+
+def leave(bound: Bound | None) -> None:
+    if bound is None:
+        return
+    _DEADLINE.reset(bound.token)
+    previous = bound.previous
+    if previous is _MISSING:
+        bound.extensions.pop("timeout", None)
+    elif previous is not _UNCHANGED:
+        bound.extensions["timeout"] = previous
 
 
 _PASSED = "the call's deadline (RetryPolicy.timeout) has passed"
@@ -74,15 +112,25 @@ def _left(timeout: float | None, error: type[Exception]) -> float | None:
     return left if timeout is None or left < timeout else timeout
 
 
+def _before_deadline(seconds: float) -> None:
+    """httpcore sleeps between connect attempts (``HTTPTransport(retries=N)``, doubling from
+    half a second): a sleep that would end past the deadline is not taken, and the connect
+    ends now (nothing sent)."""
+    deadline = _DEADLINE.get()
+    if deadline is not None and _monotonic() + seconds >= deadline:
+        raise httpcore.ConnectTimeout(
+            f"connecting again after {seconds:g} s would pass the call's deadline"
+        )
+
+
 class _Stream(httpcore.NetworkStream):
-    """A network stream whose reads end by the deadline. Writes pass straight through, with
-    httpx's write timeout: a payment request fits the socket's buffers, so a server that
-    stops reading cannot hold a write."""
+    """A network stream whose reads and writes end by the deadline (a server that stops
+    reading a large request body cannot hold the call either)."""
 
     def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
         self._read = stream.read
-        self.write = stream.write  # type: ignore[method-assign]  # as fast as unwrapped
+        self._write = stream.write
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         deadline = _DEADLINE.get()
@@ -93,6 +141,9 @@ class _Stream(httpcore.NetworkStream):
             if timeout is None or left < timeout:
                 timeout = left
         return self._read(max_bytes, timeout)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._write(buffer, _left(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._stream.close()
@@ -116,7 +167,7 @@ class _AsyncStream(httpcore.AsyncNetworkStream):
     def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
         self._stream = stream
         self._read = stream.read
-        self.write = stream.write  # type: ignore[method-assign]  # as fast as unwrapped
+        self._write = stream.write
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         deadline = _DEADLINE.get()
@@ -127,6 +178,9 @@ class _AsyncStream(httpcore.AsyncNetworkStream):
             if timeout is None or left < timeout:
                 timeout = left
         return await self._read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._write(buffer, _left(timeout, httpcore.WriteTimeout))
 
     async def aclose(self) -> None:
         await self._stream.aclose()
@@ -169,6 +223,7 @@ class _AsyncBackend(httpcore.AsyncNetworkBackend):
         return _AsyncStream(await self._backend.connect_unix_socket(path, left, socket_options))
 
     async def sleep(self, seconds: float) -> None:
+        _before_deadline(seconds)
         await self._backend.sleep(seconds)
 
 
@@ -197,6 +252,7 @@ class _Backend(httpcore.NetworkBackend):
         return _Stream(self._backend.connect_unix_socket(path, left, socket_options))
 
     def sleep(self, seconds: float) -> None:
+        _before_deadline(seconds)
         self._backend.sleep(seconds)
 
 

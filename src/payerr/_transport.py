@@ -20,7 +20,6 @@ import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from contextvars import Token
 from typing import Generic, TypeVar
 
 import anyio
@@ -37,7 +36,7 @@ from payerr._body import (
     read_whole,
 )
 from payerr._classify import EXTENSION_KEY, log_unknown, read_answer
-from payerr._deadline import bound_pool, bound_reads, enter, leave
+from payerr._deadline import Bound, bound_reads, enter, leave
 from payerr._decide import (
     Action,
     Attempt,
@@ -87,14 +86,14 @@ CALL_KEY = "payerr.call"
 
 
 class _Flight:
-    """One logical call in flight: the request, when it started, and its history."""
+    """One hop of a logical call in flight: its request and operation, and the call (its
+    history, and when it started)."""
 
-    __slots__ = ("_identity", "call", "core", "operation", "request", "started")
+    __slots__ = ("_identity", "call", "core", "operation", "request")
 
-    def __init__(self, core: _Core, request: httpx.Request, started: float, call: Call) -> None:
+    def __init__(self, core: _Core, request: httpx.Request, call: Call) -> None:
         self.core = core
         self.request = request
-        self.started = started
         self.call = call
         self._identity: Identity | bool | None = False  # False: not computed yet
         self.operation = operation_of_request(request, core.table.operation_field)
@@ -198,9 +197,9 @@ class _Core:
             call = extensions[CALL_KEY] = Call(generated_key=generated)
         if self.budget is not None:
             self.budget.deposit()
-        flight = _Flight(self, request, self.policy.clock(), call)
+        flight = _Flight(self, request, call)
         if call.hop == 0:
-            call.started, call.begun = flight.started, time.monotonic()
+            call.started, call.begun = self.policy.clock(), time.monotonic()
             call.trace = _telemetry.start(self.provider, flight.operation.value, method)
             if method not in IDEMPOTENT_METHODS:
                 call.keys = self._ledger_keys(request, flight.operation)
@@ -268,12 +267,10 @@ class _Core:
         real time: what a socket read or a cancel scope may still take."""
         return flight.call.begun + self.policy.timeout - time.monotonic()
 
-    def bound(self, flight: _Flight) -> Token[float | None]:
-        """The attempt's reads, its connect and its wait for a pooled connection end by the
-        call's deadline (an inner transport whose reads are bounded); undone by ``leave``."""
-        left = self.time_left(flight)
-        bound_pool(flight.request.extensions, left)
-        return enter(left)
+    def bound(self, flight: _Flight) -> Bound | None:
+        """The attempt's reads, writes, connects and wait for a pooled connection end by the
+        call's deadline (an inner transport whose streams are bounded); undone by ``leave``."""
+        return enter(self.time_left(flight), flight.request.extensions)
 
     def body_reader(self, flight: _Flight, response: httpx.Response) -> BodyReader:
         """How this attempt's answer is read: at most ``max_body`` bytes once decoded, and
@@ -365,7 +362,8 @@ class _Core:
             _telemetry.attempt(
                 call.trace, number, status, None if exc is None else type(exc).__name__
             )
-        return Attempt(decision, flight.request, response, exc, flight.started, call)
+        # The logical call's start (a redirect hop's retries wait within the call's timeout).
+        return Attempt(decision, flight.request, response, exc, call.started, call)
 
     def needs_retry(self, attempt: Attempt) -> bool:
         return attempt.verdict.action is Action.RETRY and self.policy.attempts > 1
@@ -412,6 +410,8 @@ class _Core:
 
 _Inner = TypeVar("_Inner", httpx.BaseTransport, httpx.AsyncBaseTransport)
 
+_HTTPX_OWN = (httpx.HTTPTransport, httpx.AsyncHTTPTransport)
+
 
 class _Shell(ABC, Generic[_Inner]):
     """The constructor both transports share: the core, and the inner transport that sends."""
@@ -446,9 +446,12 @@ class _Shell(ABC, Generic[_Inner]):
             )
         self._transport: _Inner = transport if transport is not None else self._default()
         self._bounded = bound_reads(self._transport)
-        """Each socket read of the inner transport ends by the call's deadline (an
-        ``httpx.HTTPTransport`` or ``httpx.AsyncHTTPTransport``): the deadline is set for
-        it on every attempt (``payerr._deadline``)."""
+        """Each socket read and write of the inner transport ends by the call's deadline (an
+        ``httpx.HTTPTransport`` or ``httpx.AsyncHTTPTransport``, or a subclass): the deadline
+        is set for it on every attempt (``payerr._deadline``)."""
+        self._whole = self._bounded and type(self._transport) in _HTTPX_OWN
+        """All the attempt does is bounded so (httpx's own transport, not a subclass, which
+        may do work of its own before sending): the async shell needs no cancel scope."""
 
     _asynchronous = False
 
@@ -593,8 +596,7 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
             self._core.interrupted(flight, exc, sending=True)
             raise
         finally:
-            if deadline is not None:
-                leave(deadline)
+            leave(deadline)
         core = self._core
         c = core.read(flight, response)
         if core.asks_ledger(flight.call, c):
@@ -702,15 +704,12 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
         return core.conclude(attempt, flight)
 
     async def _attempt(self, flight: _Flight) -> Attempt:
+        bound = self._core.bound(flight) if self._bounded else None
         try:
-            if self._bounded:
-                # An httpx.AsyncHTTPTransport: its reads, connect and pool wait end by the
-                # call's deadline, as the sync transport's do (no cancel scope needed).
-                token = self._core.bound(flight)
-                try:
-                    response = await self._send(flight, [])
-                finally:
-                    leave(token)
+            if self._whole:
+                # httpx.AsyncHTTPTransport: its reads, writes, connects and pool wait end by
+                # the call's deadline, as the sync transport's do (no cancel scope needed).
+                response = await self._send(flight, [])
             else:
                 response = await self._send_within_deadline(flight)
         except _FAILURES as exc:
@@ -723,6 +722,8 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
         except BaseException as exc:  # cancelled mid-send: it may have executed
             self._core.interrupted(flight, exc, sending=True)
             raise
+        finally:
+            leave(bound)
         core = self._core
         c = core.read(flight, response)
         if core.asks_ledger(flight.call, c):

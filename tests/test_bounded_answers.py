@@ -28,6 +28,7 @@ import payerr
 from payerr import OutcomeUnknownError
 
 from .clock import FakeTime
+from .loopback import RawServer
 
 URL = "https://api.paykka.test/v1/payments"
 KEY = {"Idempotency-Key": "order-1"}
@@ -257,26 +258,17 @@ def test_classify_http_given_a_huge_body_copies_nothing(kind: type) -> None:
     assert peak < 1 << 20
 
 
-class HeaderDrip:
+class HeaderDrip(RawServer):
     """A loopback server that answers a status line, then one header line every 50 ms, up to
     400 of them (20 s), and notes how many it sent before the client hung up."""
 
     LINES = 400
 
     def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
         self.sent: list[int] = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        super().__init__()
 
-    def _serve(self) -> None:
-        with contextlib.suppress(OSError):
-            while True:
-                conn, _ = self.listener.accept()
-                threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
-
-    def _answer(self, conn: socket.socket) -> None:
+    def answer(self, conn: socket.socket) -> None:
         with conn:
             conn.settimeout(5)
             data = b""
@@ -292,9 +284,6 @@ class HeaderDrip:
             except OSError:
                 pass  # the client hung up: the deadline cut it
             self.sent.append(lines)
-
-    def close(self) -> None:
-        self.listener.close()
 
 
 @pytest.fixture
@@ -406,24 +395,16 @@ def test_no_foreign_exception_escapes_a_transport(error: Exception, where: str) 
     assert calls == 2
 
 
-class Held:
+class Held(RawServer):
     """A loopback server whose first request is held until :attr:`release` is set (or 15 s
     pass: a fallback, so a call that waits for the held connection ends rather than hangs)."""
 
     def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/v1/payments"
         self.arrived = threading.Event()
         self.release = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
 
-    def _serve(self) -> None:
-        with contextlib.suppress(OSError):
-            while True:
-                conn, _ = self.listener.accept()
-                threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
-
-    def _answer(self, conn: socket.socket) -> None:
+    def answer(self, conn: socket.socket) -> None:
         with conn, contextlib.suppress(OSError):
             conn.settimeout(20)
             data = b""
@@ -435,7 +416,7 @@ class Held:
 
     def close(self) -> None:
         self.release.set()
-        self.listener.close()
+        super().close()
 
 
 @pytest.fixture
@@ -510,23 +491,11 @@ def test_the_wait_for_a_pooled_connection_ends_at_the_calls_deadline_async(held:
     _waited_for_the_pool(asyncio.run(calls()))
 
 
-class Deaf:
+class Deaf(RawServer):
     """A loopback server that reads a request's head and never its body (closing after 10 s:
     a fallback, so a write the deadline does not bound ends rather than hangs)."""
 
-    def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/v1/payments"
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        with contextlib.suppress(OSError):
-            while True:
-                conn, _ = self.listener.accept()
-                threading.Thread(target=self._ignore, args=(conn,), daemon=True).start()
-
-    @staticmethod
-    def _ignore(conn: socket.socket) -> None:
+    def answer(self, conn: socket.socket) -> None:
         with conn, contextlib.suppress(OSError):
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             conn.recv(1024)
@@ -537,7 +506,7 @@ class Deaf:
 def deaf() -> Iterator[Deaf]:
     server = Deaf()
     yield server
-    server.listener.close()
+    server.close()
 
 
 BIG_BODY = {"note": "x" * (8 << 20)}  # 8 MiB: more than any socket buffer holds

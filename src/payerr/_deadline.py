@@ -133,14 +133,7 @@ class _Stream(httpcore.NetworkStream):
         self._write = stream.write
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        deadline = _DEADLINE.get()
-        if deadline is not None:
-            left = deadline - _monotonic()
-            if left <= 0:
-                raise httpcore.ReadTimeout(_PASSED)
-            if timeout is None or left < timeout:
-                timeout = left
-        return self._read(max_bytes, timeout)
+        return self._read(max_bytes, _left(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._write(buffer, _left(timeout, httpcore.WriteTimeout))
@@ -170,14 +163,7 @@ class _AsyncStream(httpcore.AsyncNetworkStream):
         self._write = stream.write
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        deadline = _DEADLINE.get()
-        if deadline is not None:
-            left = deadline - _monotonic()
-            if left <= 0:
-                raise httpcore.ReadTimeout(_PASSED)
-            if timeout is None or left < timeout:
-                timeout = left
-        return await self._read(max_bytes, timeout)
+        return await self._read(max_bytes, _left(timeout, httpcore.ReadTimeout))
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         await self._write(buffer, _left(timeout, httpcore.WriteTimeout))

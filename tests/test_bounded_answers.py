@@ -412,7 +412,8 @@ class Held(RawServer):
                 data += conn.recv(65536)
             self.arrived.set()
             self.release.wait(15)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(OK), OK))
+            head = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: %d\r\n\r\n"
+            conn.sendall(head % len(OK) + OK)  # one answer a connection, and it says so
 
     def close(self) -> None:
         self.release.set()
@@ -654,6 +655,99 @@ def test_a_policy_without_a_deadline_sends(held: Held) -> None:
     transport = payerr.PaymentTransport("paykka", policy=payerr.RetryPolicy(timeout=math.inf))
     with httpx.Client(transport=transport, timeout=None) as client:
         response = client.post(held.url, json={})
+    c = payerr.classification_of(response)
+    assert c is not None
+    assert c.outcome == "success"
+
+
+class SlowReader(RawServer):
+    """A loopback server that reads a request's body 64 KiB every 20 ms (3 MiB/s at most,
+    however fast the machine), and counts what it read."""
+
+    def __init__(self) -> None:
+        self.read = 0
+        super().__init__()
+
+    def answer(self, conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            conn.settimeout(10)
+            for _ in range(2000):  # bounded: 40 s at most
+                data = conn.recv(65536)
+                if not data:
+                    return
+                self.read += len(data)
+                time.sleep(0.02)
+
+
+def test_a_request_body_read_slowly_is_cut_at_the_deadline_sync() -> None:
+    """httpcore restarts a socket's write timeout at every partial send: a server reading a
+    8 MiB body at 3 MiB/s would hold a sync call for three seconds. Writes go in slices, each
+    given the time left, so the call ends at its deadline with most of the body unread."""
+    server = SlowReader()
+    body = b"x" * (8 << 20)
+    # A small send buffer: each partial send returns as soon as the server reads a little.
+    inner = httpx.HTTPTransport(socket_options=[(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 16)])
+    policy = payerr.RetryPolicy(timeout=0.3)
+    transport = payerr.PaymentTransport("paykka", transport=inner, policy=policy)
+    try:
+        with (
+            httpx.Client(transport=transport, timeout=None) as client,
+            pytest.raises(OutcomeUnknownError) as e,
+        ):
+            client.post(server.url, content=body, headers=KEY)
+        assert server.read < len(body) // 2  # not written on past the deadline
+        _cut_while_writing(e.value)
+    finally:
+        server.close()
+
+
+def test_an_unusable_timeout_extension_is_left_alone_and_the_deadline_does_not_leak(
+    held: Held,
+) -> None:
+    """A pool timeout that is not a number is httpcore's to judge, not payerr's to compare:
+    no error of payerr's, and no deadline left behind on the thread for a later plain request
+    on the same inner transport."""
+    held.release.set()
+    inner = httpx.HTTPTransport()
+    transport = payerr.PaymentTransport("paykka", transport=inner)
+    odd = {"connect": 5.0, "read": 5.0, "write": 5.0, "pool": "5"}
+    request = httpx.Request("POST", held.url, json={}, extensions={"timeout": odd})
+    with contextlib.suppress(httpx.HTTPError, payerr.PaymentError):
+        transport.handle_request(request).close()
+    assert request.extensions["timeout"] is odd
+    plain = inner.handle_request(httpx.Request("POST", held.url, json={}))
+    assert plain.status_code == 200
+    plain.close()
+    transport.close()
+
+
+def test_the_same_request_sent_again_is_a_new_call_not_a_redirect_hop() -> None:
+    """``RetryableError`` says the same request is safe to resend: sent again, later, it is
+    a call of its own (its own attempts and deadline, the ledger asked again), not a hop of
+    the call that failed (whose history it would extend, past its deadline)."""
+    fake = FakeTime()
+    up = False
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if not up:
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(200, content=OK)
+
+    transport = payerr.PaymentTransport(
+        "paykka", transport=httpx.MockTransport(answer), policy=policy(fake, timeout=2.0)
+    )
+    with httpx.Client(transport=transport) as client:
+        with pytest.raises(payerr.RetryableError) as first:
+            client.post(URL, json={}, headers=KEY)
+        request = first.value.request
+        assert request is not None
+        fake.now += 60  # still down a minute later
+        with pytest.raises(payerr.RetryableError) as again:
+            client.send(request)
+        assert len(again.value.history) == len(first.value.history)  # its own attempts only
+        fake.now += 60  # back the minute after
+        up = True
+        response = client.send(request)
     c = payerr.classification_of(response)
     assert c is not None
     assert c.outcome == "success"

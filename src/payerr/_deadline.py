@@ -28,15 +28,9 @@ from typing import Any
 
 import httpcore
 
-__all__ = ["FAR", "Bound", "bound_reads", "enter", "leave"]
+__all__ = ["FAR", "SLICE", "Bound", "bound_reads", "enter", "leave", "wrote"]
 
 _monotonic = time.monotonic
-
-_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
-    "payerr_deadline", default=None
-)
-"""The current call's deadline on ``time.monotonic()``, or None outside a payerr call."""
-
 
 FAR = 1e6
 """A call allowed this many seconds or more (11 days; ``RetryPolicy(timeout=math.inf)``) has
@@ -49,19 +43,29 @@ _MISSING = object()
 
 
 class Bound:
-    """What :func:`enter` set for one attempt, for :func:`leave` to undo."""
+    """One attempt's deadline, as :func:`enter` set it: when it falls, whether a byte of the
+    request went to a socket, and what :func:`leave` undoes."""
 
-    __slots__ = ("extensions", "previous", "token")
+    __slots__ = ("deadline", "extensions", "previous", "token", "wrote")
 
-    def __init__(
-        self,
-        token: contextvars.Token[float | None],
-        extensions: dict[str, Any],
-        previous: object,
-    ) -> None:
-        self.token = token
+    def __init__(self, deadline: float, extensions: dict[str, Any], previous: object) -> None:
+        self.deadline = deadline
+        """On ``time.monotonic()``."""
         self.extensions = extensions
         self.previous = previous
+        self.wrote = False
+        """A write to a bounded stream began during the attempt: the request may be sent."""
+        self.token: contextvars.Token[Bound | None] | None = None
+
+
+_DEADLINE: contextvars.ContextVar[Bound | None] = contextvars.ContextVar(
+    "payerr_deadline", default=None
+)
+"""The current attempt's :class:`Bound`, or None outside a payerr call."""
+
+
+def _usable(pool: object) -> bool:
+    return isinstance(pool, int | float) and not isinstance(pool, bool)
 
 
 def enter(seconds: float, extensions: dict[str, Any]) -> Bound | None:
@@ -70,27 +74,35 @@ def enter(seconds: float, extensions: dict[str, Any]) -> Bound | None:
     it from the request's ``timeout`` extension, which httpx fills from the client's timeout;
     past the deadline a request that would wait gives up at once, nothing sent). Undone by
     :func:`leave`, which puts the caller's extension back (a token, not a ``with``: this runs
-    on every attempt)."""
+    on every attempt). Never raises: an extension payerr cannot read is left alone."""
     if not seconds < FAR:
         return None
     seconds = max(seconds, 0.0)
-    token = _DEADLINE.set(_monotonic() + seconds)
     timeout = extensions.get("timeout", _MISSING)
     if timeout is _MISSING or timeout is None:
-        extensions["timeout"] = {"pool": seconds}
+        bounded: object = {"pool": seconds}
     elif not isinstance(timeout, dict):
-        timeout = _UNCHANGED  # not httpx's shape: left alone
-    elif timeout.get("pool") is not None and timeout["pool"] <= seconds:
-        timeout = _UNCHANGED  # the caller's own bound is shorter
+        bounded = timeout = _UNCHANGED  # not httpx's shape: left alone
     else:
-        extensions["timeout"] = {**timeout, "pool": seconds}
-    return Bound(token, extensions, timeout)
+        pool = timeout.get("pool")
+        if pool is not None and not _usable(pool):
+            bounded = timeout = _UNCHANGED  # not a number of seconds: httpcore's to refuse
+        elif pool is not None and pool <= seconds:
+            bounded = timeout = _UNCHANGED  # the caller's own bound is shorter
+        else:
+            bounded = {**timeout, "pool": seconds}
+    bound = Bound(_monotonic() + seconds, extensions, timeout)
+    if bounded is not _UNCHANGED:
+        extensions["timeout"] = bounded
+    bound.token = _DEADLINE.set(bound)
+    return bound
 
 
 def leave(bound: Bound | None) -> None:
     if bound is None:
         return
-    _DEADLINE.reset(bound.token)
+    if bound.token is not None:
+        _DEADLINE.reset(bound.token)
     previous = bound.previous
     if previous is _MISSING:
         bound.extensions.pop("timeout", None)
@@ -103,21 +115,41 @@ _PASSED = "the call's deadline (RetryPolicy.timeout) has passed"
 
 def _left(timeout: float | None, error: type[Exception]) -> float | None:
     """``timeout`` shortened to the time left before the deadline; past it, ``error``."""
-    deadline = _DEADLINE.get()
-    if deadline is None:
+    bound = _DEADLINE.get()
+    if bound is None:
         return timeout
-    left = deadline - _monotonic()
+    left = bound.deadline - _monotonic()
     if left <= 0:
         raise error(_PASSED)
     return left if timeout is None or left < timeout else timeout
+
+
+def _writing() -> None:
+    """A write begins: from now on the attempt's request may have been sent."""
+    bound = _DEADLINE.get()
+    if bound is not None:
+        bound.wrote = True
+
+
+def wrote() -> bool:
+    """Whether a write to a bounded stream began during the current attempt (False outside
+    one): until then, nothing of the request reached a socket."""
+    bound = _DEADLINE.get()
+    return bound is not None and bound.wrote
+
+
+SLICE = 64 << 10
+"""A sync write is made in slices of this many bytes, each given the time left: httpcore
+restarts a socket's timeout at every partial send, so a server reading a large body slowly
+would otherwise hold the call for as long as it liked."""
 
 
 def _before_deadline(seconds: float) -> None:
     """httpcore sleeps between connect attempts (``HTTPTransport(retries=N)``, doubling from
     half a second): a sleep that would end past the deadline is not taken, and the connect
     ends now (nothing sent)."""
-    deadline = _DEADLINE.get()
-    if deadline is not None and _monotonic() + seconds >= deadline:
+    bound = _DEADLINE.get()
+    if bound is not None and _monotonic() + seconds >= bound.deadline:
         raise httpcore.ConnectTimeout(
             f"connecting again after {seconds:g} s would pass the call's deadline"
         )
@@ -136,7 +168,12 @@ class _Stream(httpcore.NetworkStream):
         return self._read(max_bytes, _left(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._write(buffer, _left(timeout, httpcore.WriteTimeout))
+        _writing()
+        if len(buffer) <= SLICE:
+            self._write(buffer, _left(timeout, httpcore.WriteTimeout))
+            return
+        for start in range(0, len(buffer), SLICE):
+            self._write(buffer[start : start + SLICE], _left(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._stream.close()
@@ -166,6 +203,8 @@ class _AsyncStream(httpcore.AsyncNetworkStream):
         return await self._read(max_bytes, _left(timeout, httpcore.ReadTimeout))
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        # One write: anyio bounds the whole send by its timeout (not each partial send).
+        _writing()
         await self._write(buffer, _left(timeout, httpcore.WriteTimeout))
 
     async def aclose(self) -> None:

@@ -274,6 +274,7 @@ class Call:
         "hop",
         "keys",
         "records",
+        "request",
         "started",
         "trace",
         "unsure",
@@ -287,6 +288,9 @@ class Call:
         self.generated_key = generated_key
         """The idempotency key payerr added (the caller does not know it), if any."""
         self.hop = 0
+        self.request = 0
+        """``id()`` of the request of the call's latest hop (httpx builds a new request for
+        each redirect hop; the same request sent again is a new call, not a hop)."""
         self.executed_hop: int | None = None
         self.done = False
         """Set when the call has returned or raised (until then it may be executing)."""

@@ -176,9 +176,10 @@ class _Core:
         method = request.method.upper()
         extensions = request.extensions
         call = extensions.get(CALL_KEY)
-        if isinstance(call, Call):
+        if isinstance(call, Call) and call.request != id(request):
             # A redirect hop: httpx copies the request's extensions onto the next request, so
-            # the hops of one client.post() share one history.
+            # the hops of one client.post() share one history. (The same request object sent
+            # again, by the caller after an error, say, is a new call.)
             call.hop += 1
             call.done = False
             key, generated = self.idempotency_headers[0], call.generated_key
@@ -195,6 +196,7 @@ class _Core:
                 generated = uuid.uuid4().hex
                 request.headers[self.idempotency_headers[0]] = generated
             call = extensions[CALL_KEY] = Call(generated_key=generated)
+        call.request = id(request)
         if self.budget is not None:
             self.budget.deposit()
         flight = _Flight(self, request, call)

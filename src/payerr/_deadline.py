@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextvars
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 import httpcore
@@ -48,7 +48,9 @@ class Bound:
 
     __slots__ = ("deadline", "extensions", "previous", "token", "wrote")
 
-    def __init__(self, deadline: float, extensions: dict[str, Any], previous: object) -> None:
+    def __init__(
+        self, deadline: float, extensions: MutableMapping[str, Any], previous: object
+    ) -> None:
         self.deadline = deadline
         """On ``time.monotonic()``."""
         self.extensions = extensions
@@ -68,7 +70,7 @@ def _usable(pool: object) -> bool:
     return isinstance(pool, int | float) and not isinstance(pool, bool)
 
 
-def enter(seconds: float, extensions: dict[str, Any]) -> Bound | None:
+def enter(seconds: float, extensions: MutableMapping[str, Any]) -> Bound | None:
     """The reads, writes and connects of this thread's (or task's) payerr-bounded streams end
     within ``seconds``, and so does the request's wait for a pooled connection (httpcore reads
     it from the request's ``timeout`` extension, which httpx fills from the client's timeout;

@@ -751,3 +751,28 @@ def test_the_same_request_sent_again_is_a_new_call_not_a_redirect_hop() -> None:
     c = payerr.classification_of(response)
     assert c is not None
     assert c.outcome == "success"
+
+
+def test_the_first_request_of_a_redirected_call_sent_again_is_a_new_call() -> None:
+    """A call redirected (307 to another URL) that fails there: the caller resends the request
+    it built. That is a new call, with its own attempts, not a hop of the failed one (httpx
+    builds a new request for each hop; the one the caller holds is the call's first)."""
+    fake = FakeTime()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/payments":
+            return httpx.Response(307, headers={"Location": "/v1/payments/retry-here"})
+        raise httpx.ConnectError("refused", request=request)
+
+    transport = payerr.PaymentTransport(
+        "paykka", transport=httpx.MockTransport(answer), policy=policy(fake, timeout=2.0)
+    )
+    with httpx.Client(transport=transport, follow_redirects=True) as client:
+        request = client.build_request("POST", URL, json={}, headers=KEY)
+        with pytest.raises(payerr.PaymentError) as first:
+            client.send(request)
+        fake.now += 60
+        with pytest.raises(payerr.PaymentError) as again:
+            client.send(request)
+    assert len(again.value.history) == len(first.value.history)  # its own attempts only
+    assert type(again.value) is type(first.value)

@@ -272,9 +272,10 @@ class Call:
         "first_send",
         "generated_key",
         "hop",
+        "hops",
         "keys",
         "records",
-        "request",
+        "redirected",
         "started",
         "trace",
         "unsure",
@@ -288,9 +289,11 @@ class Call:
         self.generated_key = generated_key
         """The idempotency key payerr added (the caller does not know it), if any."""
         self.hop = 0
-        self.request = 0
-        """``id()`` of the request of the call's latest hop (httpx builds a new request for
-        each redirect hop; the same request sent again is a new call, not a hop)."""
+        self.hops: tuple[int, ...] = ()
+        """``id()`` of each request the call has sent (httpx builds a new request for each
+        redirect hop; one of these sent again is a new call, not a hop)."""
+        self.redirected = False
+        """The call's latest hop handed back a redirect, which the client may follow."""
         self.executed_hop: int | None = None
         self.done = False
         """Set when the call has returned or raised (until then it may be executing)."""

@@ -176,12 +176,12 @@ class _Core:
         method = request.method.upper()
         extensions = request.extensions
         call = extensions.get(CALL_KEY)
-        if isinstance(call, Call) and call.request != id(request):
+        if isinstance(call, Call) and call.redirected and id(request) not in call.hops:
             # A redirect hop: httpx copies the request's extensions onto the next request, so
-            # the hops of one client.post() share one history. (The same request object sent
-            # again, by the caller after an error, say, is a new call.)
+            # the hops of one client.post() share one history. (A request the call sent
+            # before, sent again by the caller after an error, say, is a new call.)
             call.hop += 1
-            call.done = False
+            call.done = call.redirected = False
             key, generated = self.idempotency_headers[0], call.generated_key
             if method in IDEMPOTENT_METHODS and generated and request.headers.get(key) == generated:
                 del request.headers[key]  # a GET that fetches the result needs no key
@@ -196,7 +196,7 @@ class _Core:
                 generated = uuid.uuid4().hex
                 request.headers[self.idempotency_headers[0]] = generated
             call = extensions[CALL_KEY] = Call(generated_key=generated)
-        call.request = id(request)
+        call.hops += (id(request),)
         if self.budget is not None:
             self.budget.deposit()
         flight = _Flight(self, request, call)
@@ -375,7 +375,9 @@ class _Core:
         A redirect hop ends the call too: the client may not follow it. If it does, the next
         hop carries the same Call and goes on."""
         call.done = True
-        if not 300 <= response.status_code < 400:  # a redirect hop is not a result
+        if 300 <= response.status_code < 400:
+            call.redirected = True  # a hop, not a result: the client may follow it
+        else:
             c = attempt.verdict.classification
             _logs.request_completed(
                 c, attempt=len(call.records), request=attempt.request, response=response

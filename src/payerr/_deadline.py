@@ -1,12 +1,12 @@
-"""The call's deadline on every socket read of the transports' own connections.
+"""The call's deadline on every socket read and write of the transports' own connections.
 
 httpx's timeouts are per operation: a read may take up to the read timeout, and a server that
 sends one header line (or one body byte) every half second never trips it, however long the
-answer takes. So each read is given the time left instead, as urllib3 does for
+answer takes. So each read and write is given the time left instead, as urllib3 does for
 ``Timeout(total=...)``: past the deadline the next read times out at once
-(``httpcore.ReadTimeout``, which httpx raises as ``httpx.ReadTimeout``). Connecting and a TLS
-handshake get the time left too, and so does the wait for a free connection in the pool
-(:func:`bound_pool`, through the request's ``timeout`` extension).
+(``httpcore.ReadTimeout``, which httpx raises as ``httpx.ReadTimeout``). Connecting, a TLS
+handshake and a pause between connect retries get the time left too, and so does the wait for
+a free connection in the pool (:func:`enter`, through the request's ``timeout`` extension).
 
 That needs the connections' network streams: :func:`bound_reads` wraps the network backend of
 an ``httpx.HTTPTransport``'s or ``httpx.AsyncHTTPTransport``'s connection pool
@@ -28,7 +28,7 @@ from typing import Any
 
 import httpcore
 
-__all__ = ["FAR", "SLICE", "Bound", "bound_reads", "enter", "leave", "wrote"]
+__all__ = ["FAR", "SLICE", "Bound", "bound_reads", "enter", "leave"]
 
 _monotonic = time.monotonic
 
@@ -43,10 +43,10 @@ _MISSING = object()
 
 
 class Bound:
-    """One attempt's deadline, as :func:`enter` set it: when it falls, whether a byte of the
-    request went to a socket, and what :func:`leave` undoes."""
+    """One attempt's deadline, as :func:`enter` set it: when it falls, and what :func:`leave`
+    undoes."""
 
-    __slots__ = ("deadline", "extensions", "previous", "token", "wrote")
+    __slots__ = ("deadline", "extensions", "previous", "token")
 
     def __init__(
         self, deadline: float, extensions: MutableMapping[str, Any], previous: object
@@ -55,8 +55,6 @@ class Bound:
         """On ``time.monotonic()``."""
         self.extensions = extensions
         self.previous = previous
-        self.wrote = False
-        """A write to a bounded stream began during the attempt: the request may be sent."""
         self.token: contextvars.Token[Bound | None] | None = None
 
 
@@ -126,20 +124,6 @@ def _left(timeout: float | None, error: type[Exception]) -> float | None:
     return left if timeout is None or left < timeout else timeout
 
 
-def _writing() -> None:
-    """A write begins: from now on the attempt's request may have been sent."""
-    bound = _DEADLINE.get()
-    if bound is not None:
-        bound.wrote = True
-
-
-def wrote() -> bool:
-    """Whether a write to a bounded stream began during the current attempt (False outside
-    one): until then, nothing of the request reached a socket."""
-    bound = _DEADLINE.get()
-    return bound is not None and bound.wrote
-
-
 SLICE = 64 << 10
 """A sync write is made in slices of this many bytes, each given the time left: httpcore
 restarts a socket's timeout at every partial send, so a server reading a large body slowly
@@ -170,7 +154,6 @@ class _Stream(httpcore.NetworkStream):
         return self._read(max_bytes, _left(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        _writing()
         if len(buffer) <= SLICE:
             self._write(buffer, _left(timeout, httpcore.WriteTimeout))
             return
@@ -206,7 +189,6 @@ class _AsyncStream(httpcore.AsyncNetworkStream):
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         # One write: anyio bounds the whole send by its timeout (not each partial send).
-        _writing()
         await self._write(buffer, _left(timeout, httpcore.WriteTimeout))
 
     async def aclose(self) -> None:

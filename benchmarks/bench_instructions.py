@@ -45,10 +45,10 @@ class _Floor(httpx.BaseTransport):
     """Only the work a first-try success cannot skip, from payerr's own parts."""
 
     def __init__(self, inner: httpx.BaseTransport) -> None:
-        from payerr._classify import read_answer  # noqa: PLC0415 -- the floor reads as payerr
-        from payerr._ledger import MemoryCallLedger  # noqa: PLC0415
-        from payerr._registry import default_registry  # noqa: PLC0415
-        from payerr._safety import (  # noqa: PLC0415
+        from payerr._mappings.classify import read_answer  # noqa: PLC0415 -- the floor reads as payerr
+        from payerr._mappings.registry import default_registry  # noqa: PLC0415
+        from payerr._retry.ledger import MemoryCallLedger  # noqa: PLC0415
+        from payerr._retry.safety import (  # noqa: PLC0415
             DEFAULT_KEY_HEADERS,
             identities_of,
             key_header_names,

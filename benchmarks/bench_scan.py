@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench_classify_response import CASES
 
-from payerr import _scan
+from payerr._bulk import scan as _scan
 
 TARGET_PER_CORE = 60_000
 TARGET_SCALING = 1.8

@@ -14,6 +14,7 @@ from importlib import resources
 from _timing import compare
 
 import payerr
+from payerr._mappings import shopper
 
 TARGET_US = 2.0
 CASES = [
@@ -28,11 +29,11 @@ def main() -> int:
     ok = True
     for provider, code, locale, operation in CASES:
         c = payerr.classify(provider, code, operation=operation)
-        tag = payerr._shopper.negotiate(locale)
+        tag = shopper.negotiate(locale)
         folder = resources.files("payerr") / "locales" / tag.replace("-", "_") / "LC_MESSAGES"
         with (folder / "payerr.mo").open("rb") as fp:
             stdlib = gettext.GNUTranslations(fp)
-        context, key = payerr._shopper.message_key(c, "card-activation" if code == "10010" else "")
+        context, key = shopper.message_key(c, "card-activation" if code == "10010" else "")
         expected = payerr.shopper_message(c, locale)
 
         def baseline(

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import payerr
-from payerr._reattempt import card_key
+from payerr.networks._reattempts import card_key
 
 T0 = 1_780_000_000.0
 CARDS = 200

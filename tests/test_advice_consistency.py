@@ -27,7 +27,7 @@ import pytest
 
 import payerr
 from payerr import Category, Outcome
-from payerr._taxonomy import CodeEntry
+from payerr._core.taxonomy import CodeEntry
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 PROVIDERS = ("antom", "alipay_plus", "ottpay", "ottpay_rest", "paykka")

@@ -176,13 +176,17 @@ def test_import_payerr_loads_nothing_until_asked() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded, after = (json.loads(line.replace("'", '"')) for line in out.stdout.splitlines())
     assert loaded == ["payerr"]
-    named = "import payerr; print(payerr._shopper.__name__, payerr.networks.__name__)"
+    named = "import payerr; print(payerr._mappings.__name__, payerr.networks.__name__)"
     private = subprocess.run(
         [sys.executable, "-c", named], capture_output=True, text=True, check=True
     )
-    assert private.stdout.split() == ["payerr._shopper", "payerr.networks"]  # loaded when named
-    heavy = ["payerr._transport", "payerr._cli", "payerr._network_codes", "payerr.testing",
-             "payerr._reattempt", "payerr._notifications", "payerr._ledger_redis"]  # fmt: skip
+    assert private.stdout.split() == [
+        "payerr._mappings",
+        "payerr.networks",
+    ]  # loaded when named
+    heavy = ["payerr._retry.transport", "payerr._cli.main", "payerr.networks._codes",
+             "payerr.testing", "payerr.networks._reattempts", "payerr._notifications",
+             "payerr._retry.ledger_redis"]  # fmt: skip
     assert not set(heavy) & set(after)
 
 

@@ -14,8 +14,9 @@ import httpx
 import pytest
 
 import payerr
-from payerr import OutcomeUnknownError, RetryPolicy, _operations
-from payerr._operations import operation_of_path
+from payerr import OutcomeUnknownError, RetryPolicy
+from payerr._mappings import operations as _operations
+from payerr._mappings.operations import operation_of_path
 
 from .answers import ok
 

@@ -134,7 +134,7 @@ def test_an_encoding_payerr_cannot_bound_is_not_decoded(
     """br and zstd decoders expand a whole chunk at once: the body is kept as it came
     (unreadable: outcome unknown), never expanded; and where httpx could decode them (brotli
     or zstandard installed, as if here), payerr asks only for gzip or deflate."""
-    monkeypatch.setattr("payerr._body._UNBOUNDED", True)
+    monkeypatch.setattr("payerr._retry.body._UNBOUNDED", True)
     seen: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:

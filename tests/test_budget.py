@@ -11,7 +11,7 @@ from structlog.testing import capture_logs
 
 import payerr
 from payerr import PaymentError, RetryBudget
-from payerr._budget import shared_budget
+from payerr._retry.budget import shared_budget
 
 from .clients import URL
 

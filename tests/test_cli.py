@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from payerr._cli import main
+from payerr._cli.main import main
 
 from .conftest import CONTRACT_KEYS, row_counts
 

@@ -27,7 +27,7 @@ from payerr import (
     RetryPolicy,
     UserActionError,
 )
-from payerr._decide import AttemptRecord
+from payerr._core.attempts import AttemptRecord
 
 from .answers import antom, ok, ottpay, paykka_failure
 from .scripted import Scripted

@@ -21,7 +21,7 @@ import pytest
 
 import payerr
 from payerr import Category, Outcome
-from payerr._registry import Registry
+from payerr._mappings.registry import Registry
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 PROVIDERS = ("alipay_plus", "antom", "ottpay", "ottpay_rest", "paykka")

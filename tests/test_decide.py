@@ -11,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import payerr
-from payerr._decide import (
+from payerr._core.exceptions import RetryableError
+from payerr._core.taxonomy import Outcome
+from payerr._retry.decide import (
     Action,
     Attempt,
     AttemptRecord,
@@ -20,9 +22,7 @@ from payerr._decide import (
     judge,
     may_have_executed,
 )
-from payerr._exceptions import RetryableError
-from payerr._safety import Sent
-from payerr._taxonomy import Outcome
+from payerr._retry.safety import Sent
 
 from .strategies import bodies
 

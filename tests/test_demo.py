@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from payerr._cli import main
-from payerr._demo import workload
+from payerr._cli.demo import workload
+from payerr._cli.main import main
 
 from .otel import installed
 

@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 
 import payerr
-from payerr._network_tables import card_networks, network_table
+from payerr.networks._tables import card_networks, network_table
 
 from .conftest import REPO
 

@@ -28,7 +28,7 @@ from payerr import (
     RiskError,
     UserActionError,
 )
-from payerr._decide import AttemptRecord
+from payerr._core.attempts import AttemptRecord
 
 from .answers import paykka_failure
 from .clients import URL

@@ -11,11 +11,11 @@ import httpx
 import pytest
 
 import payerr
-import payerr._registry
-import payerr._schema
-import payerr._table
+import payerr._mappings.registry
+import payerr._mappings.schema
+import payerr._mappings.table
 from payerr import Outcome
-from payerr._cli import main
+from payerr._cli.main import main
 
 from .loopback import Script, serve
 
@@ -80,7 +80,7 @@ def test_a_file_that_breaks_the_toml_parser_is_a_mapping_error(
     hostile = tmp_path / "x.toml"
     hostile.write_bytes(content)
     with pytest.raises(payerr.MappingError):
-        payerr._schema.parse_file(hostile)
+        payerr._mappings.schema.parse_file(hostile)
     assert main(["validate", str(hostile)]) == 1
     assert "Traceback" not in capsys.readouterr().err
 
@@ -104,8 +104,8 @@ def test_a_broken_payerr_mappings_file_raises_on_every_use(
 ) -> None:
     broken = tmp_path / "broken.toml"
     broken.write_text("[provider\n", encoding="utf-8")
-    monkeypatch.setenv(payerr._registry.ENV_VAR, str(broken))
-    payerr._registry.reset_default_registry()
+    monkeypatch.setenv(payerr._mappings.registry.ENV_VAR, str(broken))
+    payerr._mappings.registry.reset_default_registry()
     for _ in range(3):
         with pytest.raises(payerr.MappingError):
             payerr.classify("antom", "SUCCESS")

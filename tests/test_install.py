@@ -18,7 +18,7 @@ from .conftest import REPO, row_counts
 PROBE = """
 import json, pathlib, sys
 import payerr
-from payerr._schema import shipped_mappings_dir
+from payerr._core.files import shipped_mappings_dir
 print(json.dumps({
     "module": payerr.__file__,
     "mappings": str(shipped_mappings_dir()),

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from payerr._http import parse_json_object
+from payerr._core.http import parse_json_object
 
 
 def reference(body: bytes) -> dict[str, Any] | None:

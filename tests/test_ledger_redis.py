@@ -479,7 +479,7 @@ def test_past_the_write_back_limit_the_window_starts_again(
 ) -> None:
     """A long outage with more sends than a worker keeps to write back: when Redis is back,
     the worker starts the fleet's window again instead."""
-    monkeypatch.setattr("payerr._ledger_redis.UNRECORDED_LIMIT", 2)
+    monkeypatch.setattr("payerr._retry.ledger_redis.UNRECORDED_LIMIT", 2)
     time = FakeTime()
     aged_ledger(redis_client, time)
     with CutProxy(redis_port) as proxy:

@@ -12,8 +12,9 @@ import pytest
 
 import payerr
 from payerr import Category, MappingError, Outcome, Registry, UnknownProviderError
-from payerr._registry import ENV_VAR
-from payerr._schema import shipped_mappings_dir
+from payerr._core.files import shipped_mappings_dir
+from payerr._mappings.registry import ENV_VAR, reset_default_registry
+from payerr._mappings.table import ProviderTable
 
 from .conftest import REPO, row_counts
 
@@ -270,13 +271,13 @@ def test_a_load_racing_the_first_classify_never_leaves_a_stale_verdict(
     """Issue 11: load_mappings racing the first classify() left the old verdict in the fast
     path in 3 of 400 trials. After a load returns, every classify sees the loaded row. (A
     short pause in ProviderTable.codes widens the window the race needs.)"""
-    codes = payerr._table.ProviderTable.codes
+    codes = ProviderTable.codes
 
-    def slow_codes(self: payerr._table.ProviderTable, source: str = "code") -> Any:
+    def slow_codes(self: ProviderTable, source: str = "code") -> Any:
         time.sleep(0.002)
         return codes(self, source)
 
-    monkeypatch.setattr(payerr._table.ProviderTable, "codes", slow_codes)
+    monkeypatch.setattr(ProviderTable, "codes", slow_codes)
     override = tmp_path / "antom.toml"
     override.write_text(
         """schema = 1
@@ -291,7 +292,7 @@ category = "final"
         encoding="utf-8",
     )
     for _ in range(40):
-        payerr._registry.reset_default_registry()
+        reset_default_registry()
         start = threading.Barrier(5)
 
         def classify_now(start: threading.Barrier = start) -> None:
@@ -307,4 +308,4 @@ category = "final"
         for worker in workers:
             worker.join(timeout=10)
         assert payerr.classify("antom", "RISK_REJECT").category is payerr.Category.FINAL
-    payerr._registry.reset_default_registry()
+    reset_default_registry()

@@ -9,7 +9,8 @@ import sys
 import tomllib
 from pathlib import Path
 
-from payerr._schema import TWIN_SUFFIX, parse_file, read_toml, read_twin, shipped_mappings_dir
+from payerr._core.files import TWIN_SUFFIX, read_toml, read_twin, shipped_mappings_dir
+from payerr._mappings.schema import parse_file
 
 REPO = Path(__file__).resolve().parents[1]
 

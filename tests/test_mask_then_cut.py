@@ -18,8 +18,8 @@ import pytest
 from structlog.testing import capture_logs
 
 import payerr
-from payerr._redaction import redact_text
-from payerr._text import PAN_REACH
+from payerr._core.text import PAN_REACH
+from payerr._observe.redaction import redact_text
 
 from .otel import installed
 

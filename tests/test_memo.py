@@ -1,4 +1,5 @@
-"""Remembered readings (payerr._memo): a remembered verdict is the verdict the reader gives.
+"""Remembered readings (payerr._mappings.memo): a remembered verdict is the verdict the reader
+gives.
 
 The oracle is the reader itself run on the same body without the memory; the bodies mix the
 envelope fields the providers' pages name with odd values (numbers of every type, nulls,
@@ -17,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from payerr._classify import _read, read_answer
-from payerr._memo import _MAX_VERDICTS, ReadingMemo, _compiled, _key, _Trace, _Traced
-from payerr._registry import Registry
-from payerr._taxonomy import Operation
+from payerr._core.taxonomy import Operation
+from payerr._mappings.classify import _read, read_answer
+from payerr._mappings.memo import _MAX_VERDICTS, ReadingMemo, _compiled, _key, _Trace, _Traced
+from payerr._mappings.registry import Registry
 
 from .strategies import KNOWN_VALUES
 
@@ -314,7 +315,7 @@ def test_documented_answers_are_remembered(
 def test_remembering_under_eviction_from_many_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     """The oldest verdict is dropped while other threads add theirs: never an error (the
     hostile review got "dictionary changed size during iteration" out of classify_http)."""
-    monkeypatch.setattr("payerr._memo._MAX_VERDICTS", 4)
+    monkeypatch.setattr("payerr._mappings.memo._MAX_VERDICTS", 4)
     table = Registry().table("paykka")
     errors: list[BaseException] = []
     start = threading.Barrier(6)

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import payerr
 from payerr import Category, Outcome
-from payerr._redaction import _mask_card_numbers
+from payerr._core.cards import mask_card_numbers
 from payerr.networks import NetworkAdvice
 
 # Antom's official SDK (the [test] extra): its model of paymentResultInfo.
@@ -436,8 +436,8 @@ _DIGIT_RUN = re.compile(r"\d[\d -]{10,}\d")
 
 
 def _no_card_number(text: str | None) -> bool:
-    """No Luhn-valid 12-19 digit run survives (payerr._redaction's own test of a card number)."""
-    return text is None or _mask_card_numbers(text) == text
+    """No Luhn-valid 12-19 digit run survives (payerr._core.cards' own test of a card number)."""
+    return text is None or mask_card_numbers(text) == text
 
 
 def test_a_card_number_never_comes_through() -> None:
@@ -525,7 +525,7 @@ def test_any_payment_result_info_refines_and_never_raises(
     assert with_info.outcome is Outcome.FAILED
     for value in advice.as_dict().values():
         if isinstance(value, str):
-            # No control, format or surrogate characters (payerr._text.clean keeps characters
+            # No control, format or surrogate characters (payerr._core.text.clean keeps characters
             # newer than this Python's Unicode tables: they are harmless).
             assert not any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in value)
             assert _no_card_number(value)

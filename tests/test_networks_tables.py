@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 
 import payerr
-from payerr._cli import main
-from payerr._exceptions import MappingError, UsageError
-from payerr._network_schema import parse_network_file
-from payerr._network_tables import shipped_networks_dir
-from payerr._registry import Registry
+from payerr._cli.main import main
+from payerr._core.exceptions import MappingError, UsageError
+from payerr._mappings.registry import Registry
+from payerr.networks._schema import parse_network_file
+from payerr.networks._tables import shipped_networks_dir
 
 from .conftest import REPO, row_counts
 

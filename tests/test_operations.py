@@ -335,7 +335,7 @@ def test_scoped_rows_are_validated(tmp_path: Any) -> None:
 
 
 def test_explain_and_export_show_the_scope(capsys: pytest.CaptureFixture[str]) -> None:
-    from payerr._cli import main
+    from payerr._cli.main import main
 
     assert main(["explain", "antom", "ORDER_NOT_EXIST"]) == 0
     assert "for inquiry" in capsys.readouterr().out
@@ -559,7 +559,7 @@ def test_a_3ds_step_on_a_pay_does_not_speak_of_saving_a_card() -> None:
 
 
 def test_export_markdown_and_list_show_the_scope(capsys: pytest.CaptureFixture[str]) -> None:
-    from payerr._cli import main
+    from payerr._cli.main import main
 
     assert main(["export", "ottpay", "--format", "markdown"]) == 0
     out = capsys.readouterr().out

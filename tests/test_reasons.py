@@ -22,8 +22,7 @@ from hypothesis import strategies as st
 
 import payerr
 from payerr import Advice, Category, Classification, Outcome, Reason
-from payerr._decide import Action, judge
-from payerr._reasons import (
+from payerr._core.reasons import (
     ADVICE_ALLOWED,
     REASON_VERDICTS,
     RESEND_SOURCE,
@@ -32,8 +31,9 @@ from payerr._reasons import (
     advice_for,
     reason_fits,
 )
-from payerr._safety import Sent
-from payerr._taxonomy import CodeEntry
+from payerr._core.taxonomy import CodeEntry
+from payerr._retry.decide import Action, judge
+from payerr._retry.safety import Sent
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 PROVIDERS = ("antom", "alipay_plus", "ottpay", "ottpay_rest", "paykka")
@@ -368,7 +368,7 @@ def test_fallbacks_name_what_the_status_or_the_wire_says() -> None:
 def test_validate_refuses_a_bad_reason_and_points_out_a_missing_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from payerr._cli import main
+    from payerr._cli.main import main
 
     path = tmp_path / "mine.toml"
     head = 'schema = 1\n[provider]\nid = "antom"\n'

@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import payerr
-from payerr._reattempt import (
+from payerr.networks._reattempts import (
     DAY,
     HOUR,
     MemoryReattemptStore,
@@ -600,7 +600,7 @@ def test_answers_kept_in_an_outage_are_written_in_their_order(clock: Clock) -> N
 def test_a_full_list_of_kept_answers_says_it_kept_none(
     clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("payerr._reattempt.UNWRITTEN_LIMIT", 2)
+    monkeypatch.setattr("payerr.networks._reattempts.UNWRITTEN_LIMIT", 2)
     store = Flaky()
     limiter = ReattemptLimiter(store, clock=clock)
     store.down = True
@@ -962,7 +962,7 @@ def test_the_memory_store_keeps_no_more_declines_than_a_limit_needs() -> None:
 def test_import_payerr_does_not_import_redis() -> None:
     """redis is an extra: ``import payerr`` (and the Redis store's module) never loads it."""
     probe = (
-        "import sys, payerr, payerr._reattempt_redis; "
+        "import sys, payerr, payerr.networks._redis_store; "
         "print(any(m == 'redis' or m.startswith('redis.') for m in sys.modules))"
     )
     done = subprocess.run(

@@ -26,7 +26,7 @@ import pytest
 from structlog.testing import capture_logs
 
 import payerr
-from payerr._reattempt import DAY, ReattemptLimiter, card_key
+from payerr.networks._reattempts import DAY, ReattemptLimiter, card_key
 
 from .cut_proxy import CutProxy
 from .reattempt_cases import CARD, SUCCESS, T0, Clock, mastercard, visa

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import payerr
-from payerr._reattempt import DAY, HOUR, MemoryReattemptStore, ReattemptLimiter, card_key
+from payerr.networks._reattempts import DAY, HOUR, MemoryReattemptStore, ReattemptLimiter, card_key
 
 from .reattempt_cases import CARD, PENDING, SUCCESS, T0, Clock, answer, mastercard, visa
 

@@ -17,8 +17,8 @@ from structlog.testing import capture_logs
 
 import payerr
 from payerr import RedactSensitive
-from payerr._logs import safe_url
-from payerr._redaction import REDACTED, luhn_ok, mask_pan
+from payerr._core.cards import luhn_ok, mask_pan, safe_url
+from payerr._observe.redaction import REDACTED
 
 from .answers import paykka_failure
 from .clients import policy

@@ -24,7 +24,7 @@ import pytest
 
 import payerr
 from payerr import MappingError, Operation, OutcomeUnknownError
-from payerr._schema import parse_document
+from payerr._mappings.schema import parse_document
 
 from .clock import FakeTime
 from .scripted import Scripted

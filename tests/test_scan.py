@@ -24,8 +24,10 @@ from typing import Any
 import pytest
 
 import payerr
-from payerr import _scan, _scan_out
-from payerr._cli import main
+from payerr._bulk import report as _scan_out
+from payerr._bulk import scan as _scan
+from payerr._cli.main import main
+from payerr._mappings.operations import operation_of_path
 
 ANSWERS: list[dict[str, Any]] = [
     # docs.antom.com/ac/ams/payment_cashier: result F with USER_BALANCE_NOT_ENOUGH
@@ -68,8 +70,7 @@ def test_classify_many_agrees_with_classify_http_answer_by_answer() -> None:
             r["status"],
             r["body"],
             r.get("headers"),
-            operation=r.get("operation")
-            or (payerr._operations.operation_of_path(r["path"]) if "path" in r else None),
+            operation=r.get("operation") or (operation_of_path(r["path"]) if "path" in r else None),
         )
         for r in ANSWERS
     ]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import payerr
-from payerr._registry import Registry
-from payerr._taxonomy import Category, Outcome
+from payerr._core.taxonomy import Category, Outcome
+from payerr._mappings.registry import Registry
 
 from .conftest import PROVIDERS, REPO, seed_codes
 

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 import payerr
 from payerr import Category, Classification, Operation, Outcome, Reason
-from payerr._reasons import REASON_VERDICTS
-from payerr._shopper import LOCALES, message_key, negotiate
+from payerr._core.reasons import REASON_VERDICTS
+from payerr._mappings.shopper import LOCALES, message_key, negotiate
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -253,7 +253,7 @@ def columns(line: str) -> int:
 def test_the_cli_fits_100_columns_in_every_language(
     tag: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from payerr._cli import main
+    from payerr._cli.main import main
 
     for code in ("2019", "5004", "2016", "4006"):
         assert main(["explain", "paykka", code, "--lang", tag]) == 0

@@ -9,7 +9,7 @@ import pytest
 
 import payerr
 from payerr import Outcome
-from payerr._registry import Registry
+from payerr._mappings.registry import Registry
 from payerr.testing import ProviderSimulator, envelope, scenario
 from payerr.testing._providers import doc_outcome
 
@@ -179,7 +179,7 @@ def test_a_drained_budget_does_not_starve_the_next_test(pytester: pytest.Pyteste
     pytester.makepyfile(
         """
         import pytest
-        from payerr._budget import shared_budget
+        from payerr._retry.budget import shared_budget
 
         @pytest.mark.parametrize("n", range(20))
         def test_spends_the_budget(payment_simulator, n):

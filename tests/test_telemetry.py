@@ -295,7 +295,7 @@ def test_a_broken_sdk_never_breaks_a_payment(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_without_a_provider_nothing_is_recorded_and_nothing_breaks() -> None:
-    from payerr import _telemetry
+    from payerr._observe import telemetry as _telemetry
 
     with installed(meters=False, traces=False):
         assert _telemetry._active() is None

@@ -19,8 +19,8 @@ import trio.testing
 
 import payerr
 from payerr import RetryPolicy
-from payerr._decide import Call
-from payerr._transport import CALL_KEY
+from payerr._retry.decide import Call
+from payerr._retry.transport import CALL_KEY
 
 from .answers import ok
 from .clients import KEY, URL

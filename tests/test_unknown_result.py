@@ -30,7 +30,7 @@ import pytest
 
 import payerr
 from payerr import Operation, Outcome, OutcomeUnknownError
-from payerr._cli import main
+from payerr._cli.main import main
 
 from .clock import FakeTime
 from .scripted import Scripted

@@ -18,7 +18,7 @@ import pytest
 from structlog.testing import capture_logs
 
 import payerr
-from payerr import _scan
+from payerr._bulk import scan as _scan
 
 CASES: list[tuple[str, str, dict[str, Any], str, str]] = [
     ("paykka", "capture", {"ret_code": "000000", "data": {"status": "HALF_CAPTURED"}},
@@ -133,7 +133,7 @@ def test_the_message_quoting_it_masks_card_numbers_and_is_cut() -> None:
 def test_payerr_classify_exits_1_on_a_value_to_map(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from payerr._cli import main
+    from payerr._cli.main import main
 
     path = tmp_path / "body.json"
     path.write_text(json.dumps(CASES[1][2]))

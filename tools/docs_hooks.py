@@ -20,10 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from payerr import default_registry
-from payerr._cli import document_of
-from payerr._network_tables import card_networks, network_table
-from payerr._reasons import ADVICE_ALLOWED, REASON_VERDICTS, STRIPE_DECLINE_CODES, Advice, Reason
-from payerr._shopper import locales
+from payerr._cli.main import document_of
+from payerr._core.reasons import (
+    ADVICE_ALLOWED,
+    REASON_VERDICTS,
+    STRIPE_DECLINE_CODES,
+    Advice,
+    Reason,
+)
+from payerr._mappings.shopper import locales
+from payerr.networks._tables import card_networks, network_table
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -169,7 +175,7 @@ def _member_docs(path: Path, cls: str) -> dict[str, str]:
 
 def reasons_page() -> str:
     """``reasons.md``: the reason vocabulary, the advice, and the shopper-message locales."""
-    source = ROOT / "src" / "payerr" / "_reasons.py"
+    source = ROOT / "src" / "payerr" / "_core" / "reasons.py"
     reasons = _member_docs(source, "Reason")
     advice = _member_docs(source, "Advice")
     registry = default_registry()

@@ -16,7 +16,7 @@ import tomllib
 import zlib
 from pathlib import Path
 
-from payerr._schema import TWIN_SUFFIX, source_stamp, twin_data
+from payerr._core.files import TWIN_SUFFIX, source_stamp, twin_data
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 

@@ -18,11 +18,9 @@ import warnings
 if typing.TYPE_CHECKING:
     from payerr import networks as networks
     from payerr import testing as testing
-    from payerr._budget import RetryBudget
-    from payerr._bulk import classify_many
-    from payerr._classify import classification_of, classify, classify_http, classify_response
-    from payerr._decide import AttemptRecord
-    from payerr._exceptions import (
+    from payerr._bulk.many import classify_many
+    from payerr._core.attempts import AttemptRecord
+    from payerr._core.exceptions import (
         FinalError,
         MappingError,
         MerchantConfigError,
@@ -37,10 +35,18 @@ if typing.TYPE_CHECKING:
         UsageError,
         UserActionError,
     )
-    from payerr._ledger import CallLedger, MemoryCallLedger
-    from payerr._ledger_redis import RedisCallLedger
-    from payerr._logs import add_payment_context
-    from payerr._lookup import explain, providers
+    from payerr._core.reasons import Advice, Reason
+    from payerr._core.redis_checks import RedisConfigWarning
+    from payerr._core.taxonomy import Category, Classification, CodeEntry, Operation, Outcome
+    from payerr._mappings.classify import (
+        classification_of,
+        classify,
+        classify_http,
+        classify_response,
+    )
+    from payerr._mappings.lookup import explain, providers
+    from payerr._mappings.registry import Registry, default_registry, load_mappings
+    from payerr._mappings.shopper import locales, shopper_message
     from payerr._notifications import (
         Ack,
         Notification,
@@ -48,21 +54,20 @@ if typing.TYPE_CHECKING:
         averify_notification,
         verify_notification,
     )
-    from payerr._policy import RetryPolicy
-    from payerr._reasons import Advice, Reason
-    from payerr._redaction import RedactSensitive
-    from payerr._redis_checks import RedisConfigWarning
-    from payerr._registry import Registry, default_registry, load_mappings
-    from payerr._retry_pieces import (
+    from payerr._observe.logs import add_payment_context
+    from payerr._observe.redaction import RedactSensitive
+    from payerr._retry.budget import RetryBudget
+    from payerr._retry.ledger import CallLedger, MemoryCallLedger
+    from payerr._retry.ledger_redis import RedisCallLedger
+    from payerr._retry.pieces import (
         retry_if_retryable,
         stop_before_timeout,
         stop_when_budget_spent,
         wait_retry_after,
     )
-    from payerr._safety import is_replay_safe
-    from payerr._shopper import locales, shopper_message
-    from payerr._taxonomy import Category, Classification, CodeEntry, Operation, Outcome
-    from payerr._transport import AsyncPaymentTransport, PaymentTransport
+    from payerr._retry.policy import RetryPolicy
+    from payerr._retry.safety import is_replay_safe
+    from payerr._retry.transport import AsyncPaymentTransport, PaymentTransport
 
 __all__ = [
     "Ack",
@@ -122,58 +127,58 @@ __all__ = [
 
 _LAZY: dict[str, str] = {
     "Ack": "payerr._notifications",
-    "Advice": "payerr._reasons",
-    "AsyncPaymentTransport": "payerr._transport",
-    "AttemptRecord": "payerr._decide",
-    "CallLedger": "payerr._ledger",
-    "Category": "payerr._taxonomy",
-    "Classification": "payerr._taxonomy",
-    "CodeEntry": "payerr._taxonomy",
-    "FinalError": "payerr._exceptions",
-    "MappingError": "payerr._exceptions",
-    "MemoryCallLedger": "payerr._ledger",
-    "MerchantConfigError": "payerr._exceptions",
+    "Advice": "payerr._core.reasons",
+    "AsyncPaymentTransport": "payerr._retry.transport",
+    "AttemptRecord": "payerr._core.attempts",
+    "CallLedger": "payerr._retry.ledger",
+    "Category": "payerr._core.taxonomy",
+    "Classification": "payerr._core.taxonomy",
+    "CodeEntry": "payerr._core.taxonomy",
+    "FinalError": "payerr._core.exceptions",
+    "MappingError": "payerr._core.exceptions",
+    "MemoryCallLedger": "payerr._retry.ledger",
+    "MerchantConfigError": "payerr._core.exceptions",
     "Notification": "payerr._notifications",
-    "NotificationInProgressError": "payerr._exceptions",
-    "NotificationLedgerError": "payerr._exceptions",
-    "Operation": "payerr._taxonomy",
-    "Outcome": "payerr._taxonomy",
-    "OutcomeUnknownError": "payerr._exceptions",
-    "PayerrError": "payerr._exceptions",
-    "PaymentError": "payerr._exceptions",
-    "PaymentTransport": "payerr._transport",
-    "Reason": "payerr._reasons",
-    "RedactSensitive": "payerr._redaction",
-    "RedisCallLedger": "payerr._ledger_redis",
-    "RedisConfigWarning": "payerr._redis_checks",
-    "Registry": "payerr._registry",
-    "RetryBudget": "payerr._budget",
-    "RetryPolicy": "payerr._policy",
-    "RetryableError": "payerr._exceptions",
-    "RiskError": "payerr._exceptions",
+    "NotificationInProgressError": "payerr._core.exceptions",
+    "NotificationLedgerError": "payerr._core.exceptions",
+    "Operation": "payerr._core.taxonomy",
+    "Outcome": "payerr._core.taxonomy",
+    "OutcomeUnknownError": "payerr._core.exceptions",
+    "PayerrError": "payerr._core.exceptions",
+    "PaymentError": "payerr._core.exceptions",
+    "PaymentTransport": "payerr._retry.transport",
+    "Reason": "payerr._core.reasons",
+    "RedactSensitive": "payerr._observe.redaction",
+    "RedisCallLedger": "payerr._retry.ledger_redis",
+    "RedisConfigWarning": "payerr._core.redis_checks",
+    "Registry": "payerr._mappings.registry",
+    "RetryBudget": "payerr._retry.budget",
+    "RetryPolicy": "payerr._retry.policy",
+    "RetryableError": "payerr._core.exceptions",
+    "RiskError": "payerr._core.exceptions",
     "SignatureError": "payerr._notifications",
-    "UnknownProviderError": "payerr._exceptions",
-    "UsageError": "payerr._exceptions",
-    "UserActionError": "payerr._exceptions",
-    "add_payment_context": "payerr._logs",
+    "UnknownProviderError": "payerr._core.exceptions",
+    "UsageError": "payerr._core.exceptions",
+    "UserActionError": "payerr._core.exceptions",
+    "add_payment_context": "payerr._observe.logs",
     "averify_notification": "payerr._notifications",
-    "classification_of": "payerr._classify",
-    "classify": "payerr._classify",
-    "classify_http": "payerr._classify",
-    "classify_many": "payerr._bulk",
-    "classify_response": "payerr._classify",
-    "default_registry": "payerr._registry",
-    "explain": "payerr._lookup",
-    "is_replay_safe": "payerr._safety",
-    "load_mappings": "payerr._registry",
-    "locales": "payerr._shopper",
-    "providers": "payerr._lookup",
-    "retry_if_retryable": "payerr._retry_pieces",
-    "shopper_message": "payerr._shopper",
-    "stop_before_timeout": "payerr._retry_pieces",
-    "stop_when_budget_spent": "payerr._retry_pieces",
+    "classification_of": "payerr._mappings.classify",
+    "classify": "payerr._mappings.classify",
+    "classify_http": "payerr._mappings.classify",
+    "classify_many": "payerr._bulk.many",
+    "classify_response": "payerr._mappings.classify",
+    "default_registry": "payerr._mappings.registry",
+    "explain": "payerr._mappings.lookup",
+    "is_replay_safe": "payerr._retry.safety",
+    "load_mappings": "payerr._mappings.registry",
+    "locales": "payerr._mappings.shopper",
+    "providers": "payerr._mappings.lookup",
+    "retry_if_retryable": "payerr._retry.pieces",
+    "shopper_message": "payerr._mappings.shopper",
+    "stop_before_timeout": "payerr._retry.pieces",
+    "stop_when_budget_spent": "payerr._retry.pieces",
     "verify_notification": "payerr._notifications",
-    "wait_retry_after": "payerr._retry_pieces",
+    "wait_retry_after": "payerr._retry.pieces",
 }
 """Each public name, and the private module that defines it."""
 
@@ -201,7 +206,7 @@ def __getattr__(name: str) -> object:
     if name in _SUBMODULES:
         return importlib.import_module(f"payerr.{name}")
     if name.startswith("_") and not name.startswith("__") and name.isidentifier():
-        # A private module named as an attribute (payerr._shopper), as when everything was
+        # A private module named as an attribute (payerr._mappings.shopper), as when everything was
         # imported eagerly: loaded now.
         try:
             return importlib.import_module(f"payerr.{name}")

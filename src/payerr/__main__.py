@@ -2,6 +2,6 @@
 
 import sys
 
-from payerr._cli import main
+from payerr._cli.main import main
 
 sys.exit(main())

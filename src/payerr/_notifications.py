@@ -41,17 +41,17 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote_plus, unquote
 
-from payerr._classify import classify_http
-from payerr._exceptions import NotificationInProgressError, PayerrError, UsageError
-from payerr._http import MAX_BODY_BYTES, parse_json_object
-from payerr._ledger import MemoryCallLedger
-from payerr._operations import operation_of_body
-from payerr._redaction import redact_text
-from payerr._taxonomy import Classification, Operation
-from payerr._text import clean_cut
+from payerr._core.exceptions import NotificationInProgressError, PayerrError, UsageError
+from payerr._core.http import MAX_BODY_BYTES, parse_json_object
+from payerr._core.taxonomy import Classification, Operation
+from payerr._core.text import clean_cut
+from payerr._mappings.classify import classify_http
+from payerr._mappings.operations import operation_of_body
+from payerr._observe.redaction import redact_text
+from payerr._retry.ledger import MemoryCallLedger
 
 if TYPE_CHECKING:
-    from payerr._registry import Registry
+    from payerr._mappings.registry import Registry
 
 __all__ = [
     "NOTIFICATION_TTL",

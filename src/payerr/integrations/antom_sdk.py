@@ -43,12 +43,12 @@ from typing import Any, Self
 
 import httpx
 
-from payerr._classify import classification_of, classify_http
-from payerr._exceptions import PaymentError
-from payerr._operations import operation_of_path
-from payerr._policy import RetryPolicy
-from payerr._taxonomy import Classification
-from payerr._transport import PaymentTransport
+from payerr._core.exceptions import PaymentError
+from payerr._core.taxonomy import Classification
+from payerr._mappings.classify import classification_of, classify_http
+from payerr._mappings.operations import operation_of_path
+from payerr._retry.policy import RetryPolicy
+from payerr._retry.transport import PaymentTransport
 
 __all__ = ["DEFAULT_TIMEOUT", "AlipayApiException", "AntomAnswer", "PayerrAlipayClient"]
 

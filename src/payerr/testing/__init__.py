@@ -18,8 +18,8 @@ registered when payerr is installed. :func:`reset` clears payerr's process-wide 
 tests (the fixtures call it).
 """
 
-from payerr._budget import reset_shared_budgets
-from payerr._ledger import default_ledger
+from payerr._retry.budget import reset_shared_budgets
+from payerr._retry.ledger import default_ledger
 from payerr.testing._faults import FAULTS, SIMULATE_HEADER, scenario
 from payerr.testing._load import SimPayment, send_all
 from payerr.testing._providers import envelope

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import structlog
 
-from payerr._exceptions import PaymentError
-from payerr._policy import RetryPolicy
-from payerr._transport import AsyncPaymentTransport
+from payerr._core.exceptions import PaymentError
+from payerr._retry.policy import RetryPolicy
+from payerr._retry.transport import AsyncPaymentTransport
 from payerr.testing._simulator import ProviderSimulator
 
 __all__ = ["SimPayment", "send_all"]

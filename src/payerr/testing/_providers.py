@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from payerr._exceptions import UnknownProviderError
+from payerr._core.exceptions import UnknownProviderError
 
 __all__ = [
     "EXECUTES",

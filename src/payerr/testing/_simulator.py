@@ -12,7 +12,7 @@ from types import TracebackType
 
 import httpx
 
-from payerr._exceptions import UsageError
+from payerr._core.exceptions import UsageError
 from payerr.testing import _signing
 from payerr.testing._http_handler import Connections, SimulatorServer
 from payerr.testing._state import OrderBook

@@ -484,3 +484,29 @@ def test_providers_as_they_write_their_names_and_network_near_misses(
     code, _, err = run(capsys, "explain", "visa", "5")
     assert code == 1
     assert "did you mean '05'" in err
+
+
+def test_each_verb_loads_its_heavy_modules_only_when_it_runs() -> None:
+    """Issue 27: one module a verb, all of them imported to build the parser; what a verb needs
+    beyond the mappings (httpx, the scanner, the simulator, a card network's table) is loaded
+    when that verb runs, and `payerr explain` of a provider loads none of it."""
+    heavy = ["httpx", "structlog", "csv", "tomllib", "payerr._bulk", "payerr._retry",
+             "payerr.testing", "payerr._cli.drill", "payerr._cli.networks",
+             "payerr.networks._codes"]  # fmt: skip
+    code = (
+        "import sys, contextlib, io; from payerr._cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()): main(sys.argv[1:])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('payerr', *HEAVY)))"
+    ).replace("HEAVY", repr(tuple(h.split(".")[0] for h in heavy)))
+
+    def loaded(*argv: str) -> set[str]:
+        done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True,
+                              text=True, check=True, timeout=60)  # fmt: skip
+        return set(json.loads(done.stdout.replace("'", '"')))
+
+    def unloaded(modules: set[str]) -> set[str]:
+        return {h for h in heavy if not any(m == h or m.startswith(h + ".") for m in modules)}
+
+    assert unloaded(loaded("explain", "antom", "FRAUD_REJECT")) == set(heavy)
+    assert "payerr._cli.networks" not in unloaded(loaded("explain", "visa", "05"))
+    assert "httpx" not in unloaded(loaded("classify", "antom", "/dev/null"))

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from payerr._cli.demo import workload
+from payerr._cli.drill import workload
 from payerr._cli.main import main
 
 from .otel import installed

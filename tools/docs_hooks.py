@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from payerr import default_registry
-from payerr._cli.main import document_of
 from payerr._core.reasons import (
     ADVICE_ALLOWED,
     REASON_VERDICTS,
@@ -76,7 +75,7 @@ def code_pages() -> dict[str, str]:
                     f"`{entry.reason}`, `{entry.classification().advice}`",
                     entry.message,
                     entry.user_message,
-                    _source(document_of(entry)),
+                    _source(entry.document),  # as the CLI names it: the provider's document
                 )
             )
         pages[f"codes/{provider}.md"] = "\n".join(lines) + "\n"

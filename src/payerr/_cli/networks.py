@@ -1,10 +1,11 @@
 """The CLI's card-network verbs: ``explain`` and ``list`` of a network's codes, the network line
 of a classified decline, and ``validate`` of network tables (loaded only when a network is
-named)."""
+named; the verbs that read networks register their network bodies in their ``Verb`` record)."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from payerr._cli.text import EXIT_CHECK_FAILED, EXIT_OK, WIDTH
@@ -12,11 +13,12 @@ from payerr._cli.text import near as _near
 from payerr._cli.text import print_json as _print_json
 from payerr._cli.text import shorten as _shorten
 from payerr._cli.text import wrapped as _wrapped
+from payerr._core.exceptions import MappingError
 from payerr._core.taxonomy import NetworkAdvice
 from payerr.networks._codes import AdviceCode, IssuerCode, NetworkTable, ReattemptLimit
 from payerr.networks._schema import parse_network_file
 
-__all__ = ["counts", "explain_network", "list_network", "network_line", "parse_network_file"]
+__all__ = ["check_tables", "counts", "explain_network", "list_network", "network_line"]
 
 
 def explain_network(table: NetworkTable, code: str, as_json: bool, out: TextIO) -> int:
@@ -175,3 +177,16 @@ def counts(table: NetworkTable) -> str:
         f"{len(table.codes)} issuer codes, {len(table.advice)} advice codes, "
         f"{len(table.limits)} limits"
     )
+
+
+def check_tables(paths: list[Path], out: TextIO) -> list[str]:
+    """``payerr validate``: an ``ok`` line for each good network table; the problems found."""
+    problems: list[str] = []
+    for path in paths:
+        try:
+            table = parse_network_file(path)
+        except MappingError as exc:
+            problems.extend(exc.errors)
+        else:
+            out.write(f"ok (card network)  {table.origin}  ({counts(table)})\n")
+    return problems

@@ -10,8 +10,8 @@ import pytest
 import structlog
 from hypothesis import settings
 
-from payerr._mappings.classify import UNKNOWN_CODE_LOGS
 from payerr._mappings.registry import ENV_VAR, Registry, reset_default_registry
+from payerr._observe.logs import UNKNOWN_CODE_LOGS
 from payerr.testing import reset
 
 from .redis_server import missing, running_redis

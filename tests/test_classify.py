@@ -158,7 +158,7 @@ def test_an_unknown_code_is_logged_once_a_minute_and_never_silently(
     """A provider answering an unmapped code to every payment logs it once a minute per code,
     each line saying how many went unlogged since the last; another code is logged at once,
     and the metric's count (tests/test_telemetry.py) still sees every one."""
-    from payerr._mappings.classify import UNKNOWN_CODE_LOGS
+    from payerr._observe.logs import UNKNOWN_CODE_LOGS
 
     now = [1000.0]
     monkeypatch.setattr(UNKNOWN_CODE_LOGS, "clock", lambda: now[0])
@@ -196,7 +196,7 @@ def test_a_new_code_in_every_answer_cannot_flood_the_logs(
     """An attacker (or a broken provider) sending a different unmapped code in every answer:
     at most 100 lines a minute, then one line telling how many went unlogged; a code that
     comes back after the minute is told, with its count."""
-    from payerr._mappings.classify import UNKNOWN_CODE_LOGS
+    from payerr._observe.logs import UNKNOWN_CODE_LOGS
 
     now = [5000.0]
     monkeypatch.setattr(UNKNOWN_CODE_LOGS, "clock", lambda: now[0])
@@ -220,7 +220,7 @@ def test_one_off_codes_cannot_keep_a_recurring_code_unnamed(
     """Each minute, 101 one-off codes (an id in each) arrive first, then a new decline code
     twice (found by the hostile review: it was never logged by name). Turned away once, the
     code competes only with codes seen before, and is named the next time it comes."""
-    from payerr._mappings.classify import UNKNOWN_CODE_LOGS
+    from payerr._observe.logs import UNKNOWN_CODE_LOGS
 
     now = [9000.0]
     monkeypatch.setattr(UNKNOWN_CODE_LOGS, "clock", lambda: now[0])
@@ -241,7 +241,7 @@ def test_the_line_bound_holds_in_any_minute_not_per_window(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """250 new codes straddling a minute's edge: at most 100 lines within any 60 seconds."""
-    from payerr._mappings.classify import UNKNOWN_CODE_LOGS
+    from payerr._observe.logs import UNKNOWN_CODE_LOGS
 
     now = [1000.0]
     monkeypatch.setattr(UNKNOWN_CODE_LOGS, "clock", lambda: now[0])

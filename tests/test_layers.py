@@ -25,6 +25,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "payerr._core": frozenset(),
     "payerr._observe": frozenset({"payerr._core"}),
     "payerr.networks": frozenset({"payerr._core", "payerr._observe"}),
+    "payerr.instrumentation": frozenset({"payerr._core", "payerr._observe"}),
     "payerr._mappings": frozenset({"payerr._core", "payerr._observe", "payerr.networks"}),
     "payerr._retry": frozenset(
         {"payerr._core", "payerr._observe", "payerr.networks", "payerr._mappings"}

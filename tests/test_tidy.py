@@ -84,7 +84,7 @@ def test_the_public_api_is_one_sorted_all_and_every_other_module_is_private() ->
     for name in payerr.__all__:
         assert getattr(payerr, name) is not None
     public = {m.name for m in pkgutil.iter_modules(payerr.__path__) if not m.name.startswith("_")}
-    assert public == {"testing", "integrations", "networks"}
+    assert public == {"instrumentation", "testing", "integrations", "networks"}
 
 
 def test_docstrings_point_inside_the_repository() -> None:

@@ -16,6 +16,7 @@ import warnings
 # more than its dependencies, and each part is loaded on first use (``payerr.classify`` loads
 # the mappings' code, ``payerr.PaymentTransport`` the transport's, and so on).
 if typing.TYPE_CHECKING:
+    from payerr import instrumentation as instrumentation
     from payerr import networks as networks
     from payerr import testing as testing
     from payerr._bulk.many import classify_many
@@ -182,7 +183,7 @@ _LAZY: dict[str, str] = {
 }
 """Each public name, and the private module that defines it."""
 
-_SUBMODULES = frozenset({"networks", "testing"})
+_SUBMODULES = frozenset({"instrumentation", "networks", "testing"})
 _MISSING = object()
 
 _MOVED = frozenset(

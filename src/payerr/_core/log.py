@@ -51,15 +51,22 @@ def enabled(level: int) -> bool:
 
 
 def emit(level: int, event: str, **fields: Any) -> None:
-    """Log ``event`` with its fields at the stdlib ``level``."""
+    """Log ``event`` with its fields at the stdlib ``level``. An ``exc_info`` field (an
+    exception) is the traceback: structlog's own key, the stdlib's ``exc_info``."""
     struct = _configured()
     if struct is not None:
         struct.log(level, event, **fields)
         return
     if STDLIB_LOGGER.isEnabledFor(level):
+        exc_info = fields.pop("exc_info", None)
         # The message carries the fields as key=value; extra carries them as data
         # (record.payerr) for handlers that format their own.
         pairs = " ".join(f"{key}={value}" for key, value in fields.items())
         STDLIB_LOGGER.log(
-            level, "%s %s", event, pairs, extra={"payerr": {"event": event, **fields}}
+            level,
+            "%s %s",
+            event,
+            pairs,
+            exc_info=exc_info,
+            extra={"payerr": {"event": event, **fields}},
         )

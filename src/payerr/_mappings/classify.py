@@ -9,7 +9,6 @@ unknown codes and measure dates. Mapping files are read once, on a provider's fi
 from __future__ import annotations
 
 import dataclasses
-import logging
 import re
 import sys
 import time
@@ -17,10 +16,8 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from payerr._core import log as _log
 from payerr._core.exceptions import UsageError
 from payerr._core.http import MAX_BODY_BYTES, parse_json_object, read_retry_after, status_fallback
-from payerr._core.log_limit import LogLimiter
 from payerr._core.taxonomy import Classification, Operation, Outcome
 from payerr._core.text import clean_cut, int_text
 from payerr._mappings.adapters import CARD_READERS, READERS, Unresolved
@@ -29,7 +26,8 @@ from payerr._mappings.registry import Registry, default_registry
 from payerr._mappings.schema import normalize_code
 from payerr._mappings.table import ProviderTable
 from payerr._mappings.unknown import WHY_STANDALONE, repeat_unknown, resend_settles
-from payerr._observe import telemetry as _telemetry
+from payerr._observe import hooks as _hooks
+from payerr._observe.events import UnknownCode
 
 __all__ = [
     "EXTENSION_KEY",
@@ -727,48 +725,24 @@ def _header(headers: Headers, name: str) -> str | None:
     return None
 
 
-UNKNOWN_CODE_LOGS = LogLimiter(60.0, max_lines=100)
-"""``payerr.unknown_code`` is logged once a minute per provider and code (its normalised
-spelling), with ``payment.suppressed``: how many of the same code went unlogged since its last
-line (a provider answering an unmapped code to every payment would otherwise log each one);
-per process, in any minute, at most 100 lines for codes seen for the first time and 100 for
-codes seen before, the rest told by one ``payerr.unknown_codes_dropped`` line."""
-
-
 def log_unknown(result: Classification) -> Classification:
-    """Log ``payerr.unknown_code`` when no mapping knew the code (per code, at most once a
-    minute); the shells call this."""
+    """Tell the hooks when no mapping knew the code (``payerr.unknown_code`` in the logs, at
+    most once a minute per code; the ``payerr.classification.unknown`` metric); the shells
+    call this."""
     unmapped = result.unmapped
     if unmapped is None and (result.known or result.raw_code is None):
         return result
-    _telemetry.unknown_code(result.provider, result.operation.value)
-    # A status value no list knows is named by its field (paymentStatus=PARTIAL): the code
-    # beside it, if any, may be a known one.
-    code = result.code if unmapped is None else normalize_code(unmapped)
-    suppressed = UNKNOWN_CODE_LOGS.admit(
-        (result.provider, code if unmapped is None else f"{result.source}={code}")
-    )
-    if suppressed is None:  # logged within the minute: counted, told with the next line
-        return result
-    dropped = UNKNOWN_CODE_LOGS.dropped()
-    if dropped:
-        # Last minute, more distinct codes than lines allowed: how many went unlogged.
-        _log.emit(
-            logging.WARNING,
-            "payerr.unknown_codes_dropped",
-            **{"payment.dropped": dropped, "payment.interval": UNKNOWN_CODE_LOGS.interval},
+    hooks = _hooks.listeners(UnknownCode, result)
+    if hooks:
+        # A status value no list knows is named by its field (paymentStatus=PARTIAL): the code
+        # beside it, if any, may be a known one.
+        unknown = UnknownCode(
+            provider=result.provider,
+            operation=result.operation,
+            code=result.code if unmapped is None else normalize_code(unmapped),
+            raw_code=result.raw_code if unmapped is None else unmapped,
+            status_field=None if unmapped is None else result.source,
+            classification=result,
         )
-    _log.emit(
-        logging.WARNING,
-        "payerr.unknown_code",
-        **{
-            "payment.suppressed": suppressed,
-            "payment.provider": result.provider,
-            "payment.code": code,
-            "payment.raw_code": result.raw_code if unmapped is None else unmapped,
-            "payment.outcome": str(result.outcome),
-            "payment.category": None if result.category is None else str(result.category),
-            "payment.source": result.source,
-        },
-    )
+        _hooks.deliver(hooks, unknown)
     return result

@@ -9,20 +9,34 @@ retry and failure carries the same keys whatever the provider: ``payment.provide
 ``payment.known``, ``payment.attempt``, and where they apply ``payment.wait``, ``http.method``,
 ``http.status_code`` and ``url`` (scheme, host, port and path: no query string, no user info).
 Request arguments and bodies are never logged.
+
+The events are logged by :data:`logging_hook`, one of the hooks of payerr's events (the
+others' shape: ``payerr._observe.events``); ``payerr.instrumentation.set_hooks`` can leave it
+out, and then none of these is logged.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import Any, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, Protocol
 
 from payerr._core import log as _log
 from payerr._core.cards import safe_url
 from payerr._core.exceptions import PaymentError
+from payerr._core.log_limit import LogLimiter
 from payerr._core.taxonomy import Category, Classification, Outcome
+from payerr._observe.events import (
+    CallEnded,
+    RetryBudgetExhausted,
+    RetryScheduled,
+    UnknownCode,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+    from payerr._observe.events import Event
 
 __all__ = [
     "BUDGET_EXHAUSTED",
@@ -30,8 +44,13 @@ __all__ = [
     "PENDING",
     "RETRY_SCHEDULED",
     "SUCCEEDED",
+    "UNKNOWN_CODE",
+    "UNKNOWN_CODES_DROPPED",
+    "UNKNOWN_CODE_LOGS",
+    "LoggingHook",
     "add_payment_context",
     "failure_level",
+    "logging_hook",
     "payment_fields",
 ]
 
@@ -40,6 +59,8 @@ BUDGET_EXHAUSTED = "payerr.retry_budget_exhausted"
 FAILED = "payerr.request_failed"
 SUCCEEDED = "payerr.request_succeeded"
 PENDING = "payerr.request_pending"
+UNKNOWN_CODE = "payerr.unknown_code"
+UNKNOWN_CODES_DROPPED = "payerr.unknown_codes_dropped"
 
 # A card decline is business as usual; a broken integration or an unknown outcome needs a human.
 _LEVELS: dict[Category | None, int] = {
@@ -89,11 +110,11 @@ def payment_fields(
     return fields
 
 
-# -- the transport's events -------------------------------------------------------------------
+# -- the events of calls, retries and unknown codes --------------------------------------------
 
 
 class Tried(Protocol):
-    """What a warning about one attempt reads of it (the transports' ``Attempt``)."""
+    """What a warning about one attempt reads of it (a retry event)."""
 
     @property
     def classification(self) -> Classification: ...
@@ -127,7 +148,7 @@ def request_failed(error: PaymentError) -> None:
 
 
 def request_completed(
-    c: Classification, *, attempt: int, request: httpx.Request, response: httpx.Response
+    c: Classification, *, attempt: int, request: httpx.Request, response: httpx.Response | None
 ) -> None:
     pending = c.outcome is Outcome.PENDING
     level = logging.INFO if pending else logging.DEBUG
@@ -135,6 +156,98 @@ def request_completed(
         return  # the hot path: no fields built for an event that would be dropped
     fields = payment_fields(c, attempt=attempt, request=request, response=response)
     _log.emit(level, PENDING if pending else SUCCEEDED, **fields)
+
+
+UNKNOWN_CODE_LOGS = LogLimiter(60.0, max_lines=100)
+"""``payerr.unknown_code`` is logged once a minute per provider and code (its normalised
+spelling), with ``payment.suppressed``: how many of the same code went unlogged since its last
+line (a provider answering an unmapped code to every payment would otherwise log each one);
+per process, in any minute, at most 100 lines for codes seen for the first time and 100 for
+codes seen before, the rest told by one ``payerr.unknown_codes_dropped`` line."""
+
+
+def unknown_code(event: UnknownCode) -> None:
+    """Log ``payerr.unknown_code`` (per code, at most once a minute)."""
+    code = event.code
+    key = code if event.status_field is None else f"{event.status_field}={code}"
+    suppressed = UNKNOWN_CODE_LOGS.admit((event.provider, key))
+    if suppressed is None:  # logged within the minute: counted, told with the next line
+        return
+    dropped = UNKNOWN_CODE_LOGS.dropped()
+    if dropped:
+        # Last minute, more distinct codes than lines allowed: how many went unlogged.
+        _log.emit(
+            logging.WARNING,
+            UNKNOWN_CODES_DROPPED,
+            **{"payment.dropped": dropped, "payment.interval": UNKNOWN_CODE_LOGS.interval},
+        )
+    c = event.classification
+    _log.emit(
+        logging.WARNING,
+        UNKNOWN_CODE,
+        **{
+            "payment.suppressed": suppressed,
+            "payment.provider": event.provider,
+            "payment.code": code,
+            "payment.raw_code": event.raw_code,
+            "payment.outcome": str(c.outcome),
+            "payment.category": None if c.category is None else str(c.category),
+            "payment.source": c.source,
+        },
+    )
+
+
+class LoggingHook:
+    """The hook that logs payerr's events (structlog or stdlib logging, whichever the
+    application configured): ``payerr.retry_scheduled``, ``payerr.retry_budget_exhausted``,
+    ``payerr.request_succeeded`` / ``_pending`` / ``_failed`` and ``payerr.unknown_code``, each
+    with the ``payment.*`` fields (the Logs page lists them). Set by default.
+
+    Example:
+        >>> from payerr.instrumentation import logging_hook, set_hooks
+        >>> set_hooks([logging_hook])  # logs, but no OpenTelemetry
+        >>> set_hooks(None)
+    """
+
+    __slots__ = ()
+
+    kinds = (RetryScheduled, RetryBudgetExhausted, CallEnded, UnknownCode)
+    """The events it logs: a call's start and its attempts are never logged."""
+
+    def wants(self, kind: type[Any], c: Classification | None) -> bool:
+        """Whether an event of ``kind`` carrying ``c`` may be logged: a call's success only
+        when DEBUG is on (a first-try success with logging below DEBUG builds no event)."""
+        if kind is CallEnded:
+            if c is None:
+                return False  # interrupted: no verdict to log
+            outcome = c.outcome
+            if outcome is Outcome.SUCCESS or outcome is Outcome.INFO:
+                return _log.enabled(logging.DEBUG)
+        return True
+
+    def __call__(self, event: Event, /) -> None:
+        if isinstance(event, CallEnded):
+            error, c = event.error, event.classification
+            if error is None and c is not None:
+                request_completed(
+                    c, attempt=len(event.records), request=event.request, response=event.response
+                )
+            elif isinstance(error, PaymentError):
+                request_failed(error)
+            # an interrupted call (cancelled, KeyboardInterrupt) has no verdict to log
+        elif isinstance(event, RetryScheduled):
+            warn_attempt(RETRY_SCHEDULED, event, number=event.number, wait=event.wait)
+        elif isinstance(event, RetryBudgetExhausted):
+            warn_attempt(BUDGET_EXHAUSTED, event, number=event.number)
+        elif isinstance(event, UnknownCode):
+            unknown_code(event)
+
+    def __repr__(self) -> str:
+        return "payerr.instrumentation.logging_hook"
+
+
+logging_hook = LoggingHook()
+"""payerr's log events, as a hook (:class:`LoggingHook`)."""
 
 
 # -- the processor for users' pipelines -------------------------------------------------------

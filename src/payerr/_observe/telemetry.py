@@ -23,6 +23,11 @@ Every attribute value comes from a bounded set (provider ids, operations, outcom
 reasons, HTTP status codes, exception class names); provider text, bodies and secrets never
 become one.
 A recording failure inside a badly behaved SDK is swallowed: telemetry never breaks a payment.
+
+All of it is recorded by :data:`opentelemetry_hook`, one of the hooks of payerr's events
+(``payerr._observe.events``): a call's span and labels live in what it returns for the call's
+``CallStarted``, which hears the call's later events and, entered around the call, makes the
+span current.
 """
 
 from __future__ import annotations
@@ -33,13 +38,32 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from payerr._core.taxonomy import Classification, Outcome
+from payerr._observe.events import (
+    AttemptEnded,
+    CallEnded,
+    CallStarted,
+    RetryBudgetExhausted,
+    RetryScheduled,
+    UnknownCode,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from payerr._core.attempts import AttemptRecord
+    from payerr._observe.events import Event
 
-__all__ = ["CallTrace", "attempt", "budget_exhausted", "current", "end", "start", "unknown_code"]
+__all__ = [
+    "CallTrace",
+    "OpenTelemetryHook",
+    "attempt",
+    "budget_exhausted",
+    "end",
+    "opentelemetry_hook",
+    "start",
+    "unknown_code",
+    "waiting",
+]
 
 METER = "payerr"
 
@@ -272,36 +296,50 @@ def start(provider: str, operation: str, method: str) -> CallTrace | None:
     return CallTrace(on, labels, span)
 
 
-class _Current:
-    """The call's span as the current span: OpenTelemetry's ``use_span`` without its
-    exception handling (payerr sets the span's status itself) and at a third of its cost."""
+class _Follow:
+    """One call's telemetry, hearing the call's later events (what :class:`OpenTelemetryHook`
+    returns for a ``CallStarted`` when no span is recorded: metrics only)."""
 
-    __slots__ = ("_span", "_token")
+    __slots__ = ("trace",)
 
-    def __init__(self, span: Any) -> None:
-        self._span = span
+    def __init__(self, trace: CallTrace) -> None:
+        self.trace = trace
+
+    def __call__(self, event: Event, /) -> None:
+        t = self.trace
+        if isinstance(event, AttemptEnded):
+            attempt(t, event.number, event.record.status, event.record.error)
+        elif isinstance(event, RetryScheduled):
+            waiting(t, event.number, event.wait)
+        elif isinstance(event, CallEnded):
+            error = None if event.error is None else type(event.error).__name__
+            end(t, event.records, event.classification, error, event.duration)
+        # RetryBudgetExhausted: counted by the hook itself (per provider, not per call)
+
+
+class _Traced(_Follow):
+    """The same, and the call's span as the current span while its attempts run (so an
+    instrumented inner transport's HTTP spans nest under it): OpenTelemetry's ``use_span``
+    without its exception handling (payerr sets the span's status itself) and at a third of
+    its cost. Entered again around each redirect hop."""
+
+    __slots__ = ("_token",)
+
+    def __init__(self, trace: CallTrace) -> None:
+        super().__init__(trace)
         self._token: Any = None
 
     def __enter__(self) -> None:
         from opentelemetry import context, trace  # noqa: PLC0415 -- loaded when a span exists
 
-        self._token = context.attach(trace.set_span_in_context(self._span))
+        self._token = context.attach(trace.set_span_in_context(self.trace.span))
 
     def __exit__(self, *exc_info: object) -> None:
         from opentelemetry import context  # noqa: PLC0415
 
-        context.detach(self._token)
-
-
-_NO_SPAN = contextlib.nullcontext()
-
-
-def current(t: CallTrace | None) -> contextlib.AbstractContextManager[None]:
-    """The call's span as the current span while its attempts run (so an instrumented inner
-    transport's HTTP spans nest under it)."""
-    if t is None or t.span is None:
-        return _NO_SPAN
-    return _Current(t.span)
+        token, self._token = self._token, None
+        if token is not None:
+            context.detach(token)
 
 
 def attempt(t: CallTrace | None, number: int, status: int | None, error: str | None) -> None:
@@ -411,3 +449,53 @@ def unknown_code(provider: str, operation: str) -> None:
         return
     with contextlib.suppress(Exception):
         on.unknown.add(1, {"payment.provider": provider, "payment.operation": operation})
+
+
+class OpenTelemetryHook:
+    """The hook that records payerr's OpenTelemetry metrics and spans (the Metrics and
+    traces page lists them), on the providers the application installed. Set by default; it
+    costs nothing while no provider is installed.
+
+    For a call's ``CallStarted`` it returns the call's telemetry, which hears the call's
+    later events and, when spans are recorded, makes the call's span current around its
+    attempts (so an instrumented inner transport's spans nest under it).
+
+    Example:
+        >>> from payerr.instrumentation import opentelemetry_hook, set_hooks
+        >>> set_hooks([opentelemetry_hook])  # metrics and spans, but no logs
+        >>> set_hooks(None)
+    """
+
+    __slots__ = ()
+
+    kinds = (CallStarted, RetryBudgetExhausted, UnknownCode)
+    """The events it hears itself; a call's later events go to what it returned for the
+    call's start."""
+
+    def wants(self, kind: type[Any], c: Classification | None) -> bool:
+        """Whether anything may be recorded: a provider is installed (without OpenTelemetry
+        imported, none can be: nothing is looked up)."""
+        if _LOOKUP.state is None:
+            modules = sys.modules
+            if "opentelemetry.metrics" not in modules and "opentelemetry.trace" not in modules:
+                return False
+        return _active() is not None
+
+    def __call__(self, event: Event, /) -> _Follow | None:
+        if isinstance(event, CallStarted):
+            t = start(event.provider, event.operation.value, event.method)
+            if t is None:
+                return None
+            return _Follow(t) if t.span is None else _Traced(t)
+        if isinstance(event, UnknownCode):
+            unknown_code(event.provider, event.operation.value)
+        elif isinstance(event, RetryBudgetExhausted):
+            budget_exhausted(event.provider)
+        return None
+
+    def __repr__(self) -> str:
+        return "payerr.instrumentation.opentelemetry_hook"
+
+
+opentelemetry_hook = OpenTelemetryHook()
+"""payerr's OpenTelemetry metrics and spans, as a hook (:class:`OpenTelemetryHook`)."""

@@ -231,14 +231,15 @@ class Call:
         "executed",
         "executed_hop",
         "first_send",
+        "followers",
         "generated_key",
         "hop",
         "hops",
         "keys",
         "records",
         "redirected",
+        "scopes",
         "started",
-        "trace",
         "unsure",
     )
 
@@ -263,9 +264,12 @@ class Call:
         self.begun = 0.0
         """The same moment on ``time.monotonic()``: sockets and cancel scopes keep real time
         (a policy's clock may be a test's)."""
-        self.trace: Any = None
-        """The call's telemetry (``payerr._observe.telemetry.CallTrace``), when OpenTelemetry
-        records."""
+        self.scopes: tuple[Any, ...] = ()
+        """What the hooks returned for the call's ``CallStarted`` to enter around each hop
+        (``payerr._observe.hooks.Follower``: OpenTelemetry's makes the call's span current)."""
+        self.followers: tuple[Any, ...] = ()
+        """What the hooks returned for it to hear the call's later events (OpenTelemetry's
+        holds the call's span and labels)."""
         self.keys: tuple[Any, ...] = ()
         """What the call ledger knows this call by (``payerr._retry.ledger.LedgerKey``): the
         caller's idempotency key and the request ids or order numbers in its body."""

@@ -29,8 +29,8 @@ from payerr._core.taxonomy import Classification
 from payerr._mappings.classify import EXTENSION_KEY, classification_of, classify_response
 from payerr._mappings.registry import Registry, default_registry
 from payerr._mappings.unknown import RESEND_ACTION, outcome_unknown
-from payerr._observe import logs as _logs
-from payerr._observe import telemetry as _telemetry
+from payerr._observe import hooks as _hooks
+from payerr._observe.events import RetryBudgetExhausted
 from payerr._retry.budget import RetryBudget
 from payerr._retry.decide import (
     Action,
@@ -351,9 +351,22 @@ class stop_when_budget_spent(tenacity.stop.stop_base):  # noqa: N801 -- tenacity
         if self.budget.try_withdraw():
             return False
         result = attempt_result(retry_state)
-        if isinstance(result, Attempt):
-            _logs.warn_attempt(_logs.BUDGET_EXHAUSTED, result, number=retry_state.attempt_number)
-            _telemetry.budget_exhausted(result.classification.provider)
+        if isinstance(result, Attempt):  # a transport's: its hooks hear it
+            c, call = result.classification, result.call
+            follow = () if call is None else call.followers
+            hooks = _hooks.listeners(RetryBudgetExhausted, c)
+            if hooks or follow:
+                exhausted = RetryBudgetExhausted(
+                    provider=c.provider,
+                    operation=c.operation,
+                    number=retry_state.attempt_number,
+                    record=call.records[-1] if call is not None and call.records else None,
+                    classification=c,
+                    request=result.request,
+                    response=result.response,
+                    error=result.error,
+                )
+                _hooks.deliver(hooks, exhausted, follow)
         return True
 
 

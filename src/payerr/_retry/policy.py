@@ -16,8 +16,8 @@ import anyio
 import tenacity
 
 from payerr._core.exceptions import UsageError
-from payerr._observe import logs as _logs
-from payerr._observe import telemetry as _telemetry
+from payerr._observe import hooks as _hooks
+from payerr._observe.events import RetryScheduled
 from payerr._retry.budget import RetryBudget, shared_budget
 from payerr._retry.decide import (
     Attempt,
@@ -56,7 +56,8 @@ class RetryPolicy:
         budget: the retry budget (Architecture §4, rule 7). ``True`` (default): the
             process-wide budget of the transport's provider, shared by every transport; a
             :class:`~payerr.RetryBudget`: that one; ``False``: no budget. A spent budget gives up
-            at once, as when attempts run out, and logs ``payerr.retry_budget_exhausted``.
+            at once, as when attempts run out, and logs ``payerr.retry_budget_exhausted`` (the
+            hooks hear a ``RetryBudgetExhausted``).
         sleep: how to wait between attempts (default ``time.sleep``); injectable for tests.
         async_sleep: the same for the async transport (default ``anyio.sleep``): it waits
             through whichever async library is running, asyncio or trio, as stamina does
@@ -136,21 +137,36 @@ class RetryPolicy:
             "retry": retry_if_retryable(),
             "wait": self.wait_strategy(),
             "stop": self.stop_strategy(budget),
-            "before_sleep": _log_retry,
+            "before_sleep": _retry_scheduled,
             "retry_error_callback": _last_result,
         }
 
 
-def _log_retry(state: tenacity.RetryCallState) -> None:
-    """tenacity's before_sleep: log ``payerr.retry_scheduled`` with the wait about to happen."""
+def _retry_scheduled(state: tenacity.RetryCallState) -> None:
+    """tenacity's before_sleep: note the wait about to happen on the attempt's record, and
+    tell the hooks (``payerr.retry_scheduled`` in the logs, a span event)."""
     result = attempt_result(state)
     if isinstance(result, Attempt):
+        entry, follow = None, ()
         if result.call is not None:
             result.call.waited(state.upcoming_sleep)
-            _telemetry.waiting(result.call.trace, state.attempt_number, state.upcoming_sleep)
-        _logs.warn_attempt(
-            _logs.RETRY_SCHEDULED, result, number=state.attempt_number, wait=state.upcoming_sleep
-        )
+            entry = result.call.records[-1] if result.call.records else None
+            follow = result.call.followers
+        c = result.classification
+        hooks = _hooks.listeners(RetryScheduled, c)
+        if hooks or follow:
+            scheduled = RetryScheduled(
+                provider=c.provider,
+                operation=c.operation,
+                number=state.attempt_number,
+                wait=state.upcoming_sleep,
+                record=entry,
+                classification=c,
+                request=result.request,
+                response=result.response,
+                error=result.error,
+            )
+            _hooks.deliver(hooks, scheduled, follow)
 
 
 def _last_result(state: tenacity.RetryCallState) -> Any:

@@ -31,8 +31,8 @@ from payerr._mappings.classify import EXTENSION_KEY, log_unknown, read_answer
 from payerr._mappings.operations import operation_of_request
 from payerr._mappings.registry import Registry, default_registry
 from payerr._mappings.unknown import WHY_NO_ID
-from payerr._observe import logs as _logs
-from payerr._observe import telemetry as _telemetry
+from payerr._observe import hooks as _hooks
+from payerr._observe.events import AttemptEnded, CallEnded, CallStarted
 from payerr._retry.body import (
     DEFAULT_MAX_BODY,
     MAX_BODY_LIMIT,
@@ -203,7 +203,25 @@ class _Core:
         flight = _Flight(self, request, call)
         if call.hop == 0:
             call.started, call.begun = self.policy.clock(), time.monotonic()
-            call.trace = _telemetry.start(self.provider, flight.operation.value, method)
+            # The route's gate first (with payerr's own hooks: OpenTelemetry's, one call that
+            # says no while no provider is installed), the event only if someone hears it.
+            route = _hooks.routes[CallStarted]
+            try:
+                hooks = (
+                    _hooks.listeners(CallStarted, None, route, asked=True)
+                    if route.gate is not None and route.gate(CallStarted, None)
+                    else ()
+                )
+            except Exception:  # a hook's wants: asked again, reported, left out
+                hooks = _hooks.listeners(CallStarted, None, route)
+            if hooks:
+                started = CallStarted(
+                    provider=self.provider,
+                    operation=flight.operation,
+                    method=method,
+                    request=request,
+                )
+                call.scopes, call.followers = _hooks.start_call(hooks, started)
             if method not in IDEMPOTENT_METHODS:
                 call.keys = self._ledger_keys(request, flight.operation)
         return flight
@@ -337,18 +355,72 @@ class _Core:
             return  # concluded already: this is the typed error on its way out
         if sending:
             number = len(call.records) + 1
-            call.add(
+            entry = call.add(
                 AttemptRecord(
                     number, None, type(exc).__name__, "", Outcome.PENDING, None, executed=True
                 )
             )
-            _telemetry.attempt(call.trace, number, None, type(exc).__name__)
+            if call.followers or _hooks.routes[AttemptEnded].gate is not None:
+                self._attempt_ended(flight, entry, None, None, exc)
         call.done = True
-        self._ended(call, None, type(exc).__name__)
+        self._ended(flight, None, exc, None)
 
-    def _ended(self, call: Call, c: Classification | None, error: str | None) -> None:
-        if call.trace is not None:
-            _telemetry.end(call.trace, call.records, c, error, self.policy.clock() - call.started)
+    def _attempt_ended(
+        self,
+        flight: _Flight,
+        entry: AttemptRecord,
+        c: Classification | None,
+        response: httpx.Response | None,
+        exc: BaseException | None,
+    ) -> None:
+        """An attempt is over: tell the hooks that want to hear it, and the call's followers."""
+        follow = flight.call.followers
+        route = _hooks.routes[AttemptEnded]
+        hooks = _hooks.listeners(AttemptEnded, c, route) if route.gate is not None else ()
+        if hooks or follow:
+            ended = AttemptEnded(
+                provider=self.provider,
+                operation=flight.operation,
+                number=entry.number,
+                record=entry,
+                classification=c,
+                request=flight.request,
+                response=response,
+                error=exc,
+            )
+            _hooks.deliver(hooks, ended, follow)
+
+    def _ended(
+        self,
+        flight: _Flight,
+        c: Classification | None,
+        error: BaseException | None,
+        response: httpx.Response | None,
+    ) -> None:
+        """The call is over (returned, raised, or interrupted): tell the hooks."""
+        call = flight.call
+        follow = call.followers
+        route = _hooks.routes[CallEnded]  # with payerr's own: the log's gate; DEBUG off: no
+        try:
+            hooks = (
+                _hooks.listeners(CallEnded, c, route, asked=True)
+                if route.gate is not None and route.gate(CallEnded, c)
+                else ()
+            )
+        except Exception:  # a hook's wants: asked again, reported, left out
+            hooks = _hooks.listeners(CallEnded, c, route)
+        if hooks or follow:
+            ended = CallEnded(
+                provider=self.provider,
+                operation=flight.operation,
+                classification=c,
+                error=error,
+                records=tuple(call.records),
+                duration=self.policy.clock() - call.started,
+                request=flight.request,
+                response=response,
+            )
+            _hooks.deliver(hooks, ended, follow)
 
     def _attempt(
         self,
@@ -360,30 +432,26 @@ class _Core:
     ) -> Attempt:
         call = flight.call
         number = len(call.records) + 1
-        call.add(record(number, decision, status, exc))
-        if call.trace is not None:
-            _telemetry.attempt(
-                call.trace, number, status, None if exc is None else type(exc).__name__
-            )
+        entry = call.add(record(number, decision, status, exc))
+        if call.followers or _hooks.routes[AttemptEnded].gate is not None:  # most calls: neither
+            self._attempt_ended(flight, entry, decision.classification, response, exc)
         # The logical call's start (a redirect hop's retries wait within the call's timeout).
         return Attempt(decision, flight.request, response, exc, call.started, call)
 
     def needs_retry(self, attempt: Attempt) -> bool:
         return attempt.verdict.action is Action.RETRY and self.policy.attempts > 1
 
-    def returned(self, call: Call, attempt: Attempt, response: httpx.Response) -> httpx.Response:
+    def returned(
+        self, flight: _Flight, attempt: Attempt, response: httpx.Response
+    ) -> httpx.Response:
         """Hand the caller the response to an attempt judged RETURN (success, pending, info).
         A redirect hop ends the call too: the client may not follow it. If it does, the next
         hop carries the same Call and goes on."""
-        call.done = True
+        flight.call.done = True
         if 300 <= response.status_code < 400:
-            call.redirected = True  # a hop, not a result: the client may follow it
+            flight.call.redirected = True  # a hop, not a result: the client may follow it
         else:
-            c = attempt.verdict.classification
-            _logs.request_completed(
-                c, attempt=len(call.records), request=attempt.request, response=response
-            )
-            self._ended(call, c, None)
+            self._ended(flight, attempt.verdict.classification, None, response)
         return response
 
     def conclude(self, attempt: Attempt, flight: _Flight) -> httpx.Response:
@@ -391,7 +459,7 @@ class _Core:
         call = flight.call
         response = attempt.response
         if attempt.verdict.action is Action.RETURN and response is not None:
-            return self.returned(call, attempt, response)
+            return self.returned(flight, attempt, response)
         call.done = True
         if call.executed is None:  # an earlier call with the same key may have executed
             call.executed = call.earlier
@@ -408,8 +476,7 @@ class _Core:
             idempotency_key=call.generated_key,
             safe_to_resend=safe,
         )
-        _logs.request_failed(error)
-        self._ended(call, c, cls.__name__)
+        self._ended(flight, c, error, response)
         raise error from attempt.error
 
 
@@ -543,10 +610,14 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
         if call.keys and call.hop == 0:
             core.began(call, core.ledger.begin(call.keys))
         try:
-            if call.trace is None:  # no OpenTelemetry: no span to make current
+            if not call.scopes:  # no hook asked for the call's context (no span to make current)
                 return self._call(flight)
-            with _telemetry.current(call.trace):
-                return self._call(flight)
+            with _hooks.Scopes(call.scopes):
+                try:
+                    return self._call(flight)
+                except BaseException as exc:  # its events heard within the hooks' context
+                    core.interrupted(flight, exc, sending=False)
+                    raise
         except BaseException as exc:
             core.interrupted(flight, exc, sending=False)
             raise
@@ -560,7 +631,7 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
         first = self._attempt(flight)
         if first.verdict.action is Action.RETURN and first.response is not None:
             # Most calls: a first-try answer to hand back.
-            return core.returned(flight.call, first, first.response)
+            return core.returned(flight, first, first.response)
         if not core.needs_retry(first):
             return self._conclude(first, flight)
         made = [first]
@@ -669,10 +740,14 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
             earlier = ledger.begin(call.keys) if core.in_process else await ledger.abegin(call.keys)
             core.began(call, earlier)
         try:
-            if call.trace is None:  # no OpenTelemetry: no span to make current
+            if not call.scopes:  # no hook asked for the call's context (no span to make current)
                 return await self._call(flight)
-            with _telemetry.current(call.trace):
-                return await self._call(flight)
+            with _hooks.Scopes(call.scopes):
+                try:
+                    return await self._call(flight)
+                except BaseException as exc:  # its events heard within the hooks' context
+                    core.interrupted(flight, exc, sending=False)
+                    raise
         except BaseException as exc:  # cancelled while waiting to retry, or mid-send
             core.interrupted(flight, exc, sending=False)
             raise
@@ -692,7 +767,7 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
         first = await self._attempt(flight)
         if first.verdict.action is Action.RETURN and first.response is not None:
             # Most calls: a first-try answer to hand back.
-            return core.returned(flight.call, first, first.response)
+            return core.returned(flight, first, first.response)
         if not core.needs_retry(first):
             return await self._conclude(first, flight)
         made = [first]

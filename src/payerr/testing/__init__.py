@@ -18,6 +18,7 @@ registered when payerr is installed. :func:`reset` clears payerr's process-wide 
 tests (the fixtures call it).
 """
 
+from payerr._observe.hooks import set_hooks
 from payerr._retry.budget import reset_shared_budgets
 from payerr._retry.ledger import default_ledger
 from payerr.testing._faults import FAULTS, SIMULATE_HEADER, scenario
@@ -39,8 +40,9 @@ __all__ = [
 
 def reset() -> None:
     """Reset payerr's process-wide state, for tests: the shared per-provider retry budgets
-    start full again, and the process's call ledger (the default ``MemoryCallLedger``)
-    forgets every call, as a new process would.
+    start full again, the process's call ledger (the default ``MemoryCallLedger``)
+    forgets every call, and the hooks are payerr's own again
+    (``payerr.instrumentation.set_hooks(None)``), as in a new process.
 
     Example:
         ``@pytest.fixture(autouse=True)`` around ``payerr.testing.reset()``: each test starts
@@ -48,6 +50,7 @@ def reset() -> None:
     """
     reset_shared_budgets()
     default_ledger().clear()
+    set_hooks(None)
 
 
 for _name in __all__:

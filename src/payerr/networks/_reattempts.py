@@ -67,11 +67,11 @@ import unicodedata
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from itertools import islice
 from types import MappingProxyType
-from typing import Protocol, TypeVar
+from typing import Protocol, TypedDict, TypeVar, cast
 
 from payerr._core import log as _log
 from payerr._core.cards import CARD_RUN, GROUPS, ascii_digits, pan_spans
@@ -354,6 +354,133 @@ class ReserveCheck:
     wait_reason: str = ""
 
 
+# -- the limits document ------------------------------------------------------------------------
+# What a store decides and trims by, built once here, by name: MemoryReattemptStore evaluates it
+# and RedisReattemptStore's Lua scripts take it whole, as JSON. Nothing of it is computed again
+# by a store (tests/test_reattempt_differential.py holds the two stores' logic to one answer).
+
+
+class LimitsDocument(TypedDict):
+    """What every store operation trims and expires by, from :func:`limits_document`."""
+
+    now: float
+    """The limiter's clock (stores read none)."""
+    since: float
+    """``now - horizon``: declines at or before it count for nothing and are dropped."""
+    keep: int
+    """The most declines a card keeps (the largest limit)."""
+    horizon: float
+    """The longest window in seconds: a card with nothing newer is forgotten."""
+
+
+class WindowDocument(TypedDict):
+    """One limit of a reserve, as :func:`reserve_document` puts it."""
+
+    after: float
+    """Declines later than this (exclusive) count: ``now - window``."""
+    declines: int
+    """At most this many: when as many count, the window refuses."""
+    window: float
+    """Its length in seconds: the oldest counted decline leaves it then."""
+    name: str
+    """Who set it (``"Visa"``), for the reason."""
+
+
+class RuleDocument(TypedDict):
+    """What :func:`stops` needs of a reserve or an ``allowed``: the answer's wait and the
+    card's windows, at ``now``."""
+
+    now: float
+    wait: float
+    """Seconds the last answer asks to wait after the newest decline (0: none)."""
+    wait_reason: str
+    windows: list[WindowDocument]
+
+
+class ReserveDocument(TypedDict):
+    """Everything one reserve is decided and applied by, from :func:`reserve_document`. The
+    memory store evaluates it; the Redis store's Lua script takes it whole, as JSON."""
+
+    limits: LimitsDocument
+    rule: RuleDocument
+    """What decides (:func:`stops`); its ``now`` is ``limits``' (each part is whole alone)."""
+    member: str
+    """The attempt counted and holding the card when granted (a reservation or attempt id)."""
+    hold_until: float
+    """``now + hold_for``: the hold's deadline when granted."""
+
+
+class ChangeDocument(TypedDict, total=False):
+    """A :class:`StoreWrite` by name, each field only when set (not ``None``, not ``""``)."""
+
+    add: str
+    remove: str
+    never_until: float
+    never_reason: str
+    wait_until: float
+    wait_reason: str
+    settle: str
+    pending_until: float
+
+
+class WriteDocument(TypedDict):
+    """One recorded answer and the limits it is trimmed by, from :func:`write_document`: the
+    Redis store's write script takes it whole; the memory store applies the same
+    :class:`StoreWrite` with the same :func:`limits_document`."""
+
+    limits: LimitsDocument
+    change: ChangeDocument
+
+
+def limits_document(now: float, limits: ReattemptLimits) -> LimitsDocument:
+    """The numbers every store operation trims and expires by, at ``now``."""
+    return {
+        "now": now,
+        "since": now - limits.horizon,
+        "keep": limits.keep,
+        "horizon": limits.horizon,
+    }
+
+
+def rule_document(check: ReserveCheck) -> RuleDocument:
+    """The part of a check the rule reads (:func:`stops`)."""
+    windows: list[WindowDocument] = []
+    for bound, limit in check.windows:  # (a loop: cheaper than a comprehension of dicts here)
+        windows.append(
+            {"after": bound, "declines": limit.declines, "window": limit.window, "name": limit.name}
+        )
+    return {
+        "now": check.now,
+        "wait": check.wait,
+        "wait_reason": check.wait_reason,
+        "windows": windows,
+    }
+
+
+def reserve_document(check: ReserveCheck, limits: ReattemptLimits, member: str) -> ReserveDocument:
+    """Everything one reserve is decided and applied by, built once for every store: the
+    memory store evaluates it (:func:`stops`), the Redis store's Lua script takes it whole."""
+    return {
+        "limits": limits_document(check.now, limits),
+        "rule": rule_document(check),
+        "member": member,
+        "hold_until": check.now + limits.hold_for,
+    }
+
+
+_CHANGE_FIELDS = tuple(f.name for f in fields(StoreWrite))
+
+
+def write_document(now: float, limits: ReattemptLimits, change: StoreWrite) -> WriteDocument:
+    """One recorded answer by name, with the limits it is trimmed by."""
+    named = {
+        name: value
+        for name in _CHANGE_FIELDS
+        if (value := getattr(change, name)) is not None and value != ""
+    }
+    return {"limits": limits_document(now, limits), "change": cast(ChangeDocument, named)}
+
+
 class ReattemptStore(Protocol):
     """Where a limiter keeps each card's declines; keys are payerr's hashes, never card ids.
 
@@ -394,11 +521,20 @@ class ReattemptStore(Protocol):
 
 
 def blocks(state: CardState, check: ReserveCheck) -> list[tuple[float | None, str]]:
+    """What stops an attempt now: (until, why) pairs, ``None`` for "no waiting helps"
+    (:func:`stops` on the check's :func:`rule_document`)."""
+    return stops(state, rule_document(check))
+
+
+def stops(state: CardState, rule: RuleDocument) -> list[tuple[float | None, str]]:
     """What stops an attempt now: (until, why) pairs, ``None`` for "no waiting helps".
 
-    The one rule every store applies (the Redis store's Lua script mirrors it line by line).
+    The one rule every store applies, read from the ``rule`` of the document every store is
+    given (:class:`ReserveDocument`). The Redis store's Lua script applies it to the same
+    document; tests/test_reattempt_differential.py runs both stores through the same sequences
+    and asserts the same decisions.
     """
-    now = check.now
+    now = rule["now"]
     if state.never_until is not None and state.never_until > now:
         return [(None, state.never_reason or "never retry")]
     held = state.hold_until is not None and state.hold_until > now
@@ -409,22 +545,24 @@ def blocks(state: CardState, check: ReserveCheck) -> list[tuple[float | None, st
         found.append((state.hold_until, _HOLD))
     if state.wait_until is not None and state.wait_until > now:
         found.append((state.wait_until, state.wait_reason or "wait"))
-    if check.wait > 0:
+    wait = rule["wait"]
+    if wait > 0:
         last = state.declines[-1] if state.declines else now
         stored = state.wait_until if state.wait_until is not None else -math.inf
-        if stored < last + check.wait > now:  # (a stored wait as long already says it)
-            why = check.wait_reason
+        if stored < last + wait > now:  # (a stored wait as long already says it)
+            why = rule["wait_reason"]
             if not state.declines:
                 why += ", counted from now (no decline of this card is recorded)"
-            found.append((last + check.wait, why))
-    for bound, limit in check.windows:
-        recent = [t for t in state.declines if t > bound]
-        if len(recent) >= limit.declines:
+            found.append((last + wait, why))
+    for window in rule["windows"]:
+        after, declines = window["after"], window["declines"]
+        recent = [t for t in state.declines if t > after]
+        if len(recent) >= declines:
             # The limit-th newest decline has to leave the window.
-            until = recent[len(recent) - limit.declines] + limit.window
-            who = f"{limit.name} " if limit.name else ""
-            why = f"{len(recent)} declines in the last {_span(limit.window)} ({who}limit: "
-            found.append((until, f"{why}{limit.declines})"))
+            until = recent[len(recent) - declines] + window["window"]
+            who = f"{window['name']} " if window["name"] else ""
+            why = f"{len(recent)} declines in the last {_span(window['window'])} ({who}limit: "
+            found.append((until, f"{why}{declines})"))
     return found
 
 
@@ -485,38 +623,42 @@ class MemoryReattemptStore:
                 ):
                     return  # nothing to release on a card we do not know
                 card = self._cards[key] = _Card()
-            card.apply(now, change, now - limits.horizon)
-            self._settle(key, card, now, limits)
+            terms = limits_document(now, limits)
+            card.apply(now, change, terms["since"])
+            self._settle(key, card, terms)
 
     def reserve(
         self, key: str, check: ReserveCheck, limits: ReattemptLimits, member: str
     ) -> tuple[bool, CardState]:
-        since = check.now - limits.horizon
+        # The same document the Redis store's script takes, evaluated here.
+        document = reserve_document(check, limits, member)
+        terms, now = document["limits"], document["rule"]["now"]
         with self._lock:
             card = self._cards.get(key)
-            own = card is not None and card.holds(member, check.now)
-            state = _EMPTY if card is None else card.state(since, member if own else None)
-            if blocks(state, check):
+            own = card is not None and card.holds(member, now)
+            state = _EMPTY if card is None else card.state(terms["since"], member if own else None)
+            if stops(state, document["rule"]):
                 if own and card is not None:  # a repeated reserve the rules now refuse
-                    card.apply(check.now, StoreWrite(remove=member, settle=member))
-                    self._settle(key, card, check.now, limits)
+                    card.apply(now, StoreWrite(remove=member, settle=member))
+                    self._settle(key, card, terms)
                 return False, state
             if card is None:
                 card = self._cards[key] = _Card()
             if not own:
-                card.apply(check.now, StoreWrite(add=member))
+                card.apply(now, StoreWrite(add=member))
                 card.hold_member, card.hold_pending = member, False
-                card.hold_until = check.now + limits.hold_for
-            self._settle(key, card, check.now, limits)
+                card.hold_until = document["hold_until"]
+            self._settle(key, card, terms)
             return True, state
 
     def forget(self, key: str) -> None:
         with self._lock:
             self._cards.pop(key, None)
 
-    def _settle(self, key: str, card: _Card, now: float, limits: ReattemptLimits) -> None:
+    def _settle(self, key: str, card: _Card, terms: LimitsDocument) -> None:
         """Trim the card, drop it if empty, and keep the whole store within its bounds."""
-        card.trim(now, limits)
+        now = terms["now"]
+        card.trim(terms)
         if card.expires <= now:
             del self._cards[key]
         else:
@@ -616,16 +758,16 @@ class _Card:
         ):
             self.wait_until, self.wait_reason = change.wait_until, change.wait_reason
 
-    def trim(self, now: float, limits: ReattemptLimits) -> None:
-        since = now - limits.horizon
-        self.declines = [d for d in self.declines if d[0] > since][-limits.keep :]
+    def trim(self, terms: LimitsDocument) -> None:
+        now, since = terms["now"], terms["since"]
+        self.declines = [d for d in self.declines if d[0] > since][-terms["keep"] :]
         if self.never_until is not None and self.never_until <= now:
             self.never_until, self.never_reason = None, ""
         if self.wait_until is not None and self.wait_until <= now:
             self.wait_until, self.wait_reason = None, ""
         if self.hold_until is not None and self.hold_until <= now:
             self.hold_member, self.hold_until, self.hold_pending = "", None, False
-        newest = self.declines[-1][0] + limits.horizon if self.declines else -math.inf
+        newest = self.declines[-1][0] + terms["horizon"] if self.declines else -math.inf
         self.expires = max(
             newest,
             self.never_until or -math.inf,

@@ -21,12 +21,20 @@ caller reserves again with the same ``attempt_id``): a write adds its members ``
 member and keeps the later deadline, and a reserve whose member already holds the card is
 granted again without counting twice.
 
+The rules' numbers come from ``payerr.networks._reattempts``, by name: ``write`` and ``reserve``
+each send one JSON document (``write_document``, ``reserve_document``: the limits document the
+memory store evaluates), which the scripts read with ``cjson.decode``; nothing of it is worked
+out here again. The keys, the hash's fields and the text in them are what they were when the
+scripts took positional arguments (times written as Python's ``repr`` writes them), so workers
+of both versions can share one Redis during a rolling upgrade, each with its own scripts.
+
 This module imports ``redis`` only when a store is made: the client you pass brings it.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 import math
 import time
 from typing import TYPE_CHECKING, Any
@@ -38,7 +46,14 @@ from payerr._core.redis_checks import (
     quick_client,
     require_quick,
 )
-from payerr.networks._reattempts import CardState, ReattemptLimits, ReserveCheck, StoreWrite
+from payerr.networks._reattempts import (
+    CardState,
+    ReattemptLimits,
+    ReserveCheck,
+    StoreWrite,
+    reserve_document,
+    write_document,
+)
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -77,13 +92,37 @@ return reply
 """
 )
 
+# The write and reserve scripts take one JSON document (ARGV[1], cjson.decode), built by
+# payerr.networks._reattempts (write_document, reserve_document): the numbers both stores
+# decide and trim by come from there by name, never computed again here. A number passed to
+# redis.call reaches Redis exactly (Redis prints it with 17 digits or, in newer versions, as the
+# shortest text that reads back as it), enough for a score or a bound; Lua's own number-to-text
+# ('(' .. x) keeps 14 digits, too few for a time. A time kept in the hash goes through
+# decimal(): the text Python's repr wrote there before the documents (the shortest that reads
+# back as the same number), so old and new workers write the same bytes.
+_DECIMAL = """
+local function decimal(x)
+  local text = string.format('%.15g', x)
+  if tonumber(text) ~= x then
+    text = string.format('%.16g', x)
+    if tonumber(text) ~= x then text = string.format('%.17g', x) end
+  end
+  if x % 1 == 0 and math.abs(x) < 1e15 then text = text .. '.0' end
+  return text
+end
+"""
+
 # Shared by the write and reserve scripts: trim, then expire both keys when nothing is left to
-# remember. ARGV[1] now, ARGV[2] since, ARGV[3] keep, ARGV[4] the longest window in ms.
-_SETTLE = """
-local function settle(now)
-  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
-  local ttl = tonumber(ARGV[4])
+# remember. limits (the documents' LimitsDocument): now, since (declines at or before it go),
+# keep, horizon (the longest window, seconds).
+_SETTLE = (
+    _DECIMAL
+    + """
+local function settle(limits)
+  local now = limits.now
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', limits.since)
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(limits.keep + 1))
+  local ttl = math.floor(limits.horizon * 1000) + 1
   for _, name in ipairs({'never', 'wait'}) do
     local untl = tonumber(redis.call('HGET', KEYS[2], name .. '_until'))
     if untl ~= nil and untl <= now then
@@ -103,102 +142,110 @@ local function settle(now)
   end
 end
 """
+)
 
-# ARGV[5] member to count ('' none), ARGV[6] member to drop ('' none; with ARGV[5], the counted
-# one takes its time), ARGV[7..10] never_until, never_reason, wait_until, wait_reason ('' for no
-# deadline), ARGV[11] the reservation whose hold this answer settles ('' none), ARGV[12] pending:
-# keep (or take) the hold until then ('' settled: lift it).
+# One recorded answer, a WriteDocument: limits, and the change, each of its fields present only
+# when set. add: the member to count; remove: the member to drop (with add, the counted one
+# takes its time); never_until/never_reason, wait_until/wait_reason: deadlines (the later one is
+# kept); settle: the reservation whose hold this answer settles; pending_until: keep (or take)
+# the hold until then (absent: settled, lift it).
 _WRITE = (
     _SETTLE
     + """
-local now = tonumber(ARGV[1])
-local at = ARGV[1]
-if ARGV[6] ~= '' then
-  local score = redis.call('ZSCORE', KEYS[1], ARGV[6])
+local doc = cjson.decode(ARGV[1])
+local limits, change = doc.limits, doc.change
+local now = limits.now
+local at = now
+if change.remove then
+  local score = redis.call('ZSCORE', KEYS[1], change.remove)
   if score then
     at = score
-    redis.call('ZREM', KEYS[1], ARGV[6])
+    redis.call('ZREM', KEYS[1], change.remove)
   end
 end
 -- Declines past the horizon go before the new one is added, as in the memory store: an
 -- attempt id recorded again after its decline left every window counts anew.
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-if ARGV[5] ~= '' then redis.call('ZADD', KEYS[1], 'NX', at, ARGV[5]) end
-if ARGV[11] ~= '' then
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', limits.since)
+if change.add then redis.call('ZADD', KEYS[1], 'NX', at, change.add) end
+if change.settle then
   local h = redis.call('HMGET', KEYS[2], 'hold_member', 'hold_until')
   local live = h[2] and tonumber(h[2]) > now
-  if ARGV[12] ~= '' then
-    if h[1] == ARGV[11] or not live then
-      redis.call('HSET', KEYS[2], 'hold_member', ARGV[11], 'hold_until', ARGV[12],
-        'hold_pending', '1')
+  if change.pending_until then
+    if h[1] == change.settle or not live then
+      redis.call('HSET', KEYS[2], 'hold_member', change.settle, 'hold_until',
+        decimal(change.pending_until), 'hold_pending', '1')
     end
-  elseif h[1] == ARGV[11] then
+  elseif h[1] == change.settle then
     redis.call('HDEL', KEYS[2], 'hold_member', 'hold_until', 'hold_pending')
   end
 end
-for i, name in ipairs({'never', 'wait'}) do
-  local value = ARGV[5 + 2 * i]
-  if value ~= '' then
+for _, name in ipairs({'never', 'wait'}) do
+  local value = change[name .. '_until']
+  if value then
     local old = tonumber(redis.call('HGET', KEYS[2], name .. '_until'))
-    if old == nil or tonumber(value) > old then
-      redis.call('HSET', KEYS[2], name .. '_until', value, name .. '_reason', ARGV[6 + 2 * i])
+    if old == nil or value > old then
+      redis.call('HSET', KEYS[2], name .. '_until', decimal(value), name .. '_reason',
+        change[name .. '_reason'] or '')
     end
   end
 end
-settle(now)
+settle(limits)
 return 1
 """
 )
 
-# The rule of payerr.networks._reattempts.blocks, checked, counted and held in one step. ARGV[5]
-# member, ARGV[6] the answer's own wait in seconds, ARGV[7] the hold's deadline, ARGV[8] n, then n
-# pairs (bound, declines), then the last: the wall-clock time (POSIX seconds) after which nobody
-# waits for this reply. A reserve that reaches Redis later (a server stopped or busy, a packet held
-# up) grants nothing: its caller has given up (reply -1). When the live hold is the member's already
-# (the same reserve sent again after its reply was lost, by redis-py's retry or by the caller),
-# decide without it: admitted, it stays as it is; refused, released.
+# The rule of payerr.networks._reattempts.stops, checked, counted and held in one step, on the
+# ReserveDocument the memory store evaluates: limits (as the write's), rule (now; wait, the
+# answer's own in seconds; windows, each {after, declines, window, name}: window and name are
+# for the reasons Python writes), member, hold_until, and reply_by, added by this store: the
+# wall-clock time (POSIX seconds) after which nobody waits for this reply. A reserve that
+# reaches Redis later (a server stopped or busy, a packet held up) grants nothing: its caller
+# has given up (reply -1). When the live hold is the member's already (the same reserve sent
+# again after its reply was lost, by redis-py's retry or by the caller), decide without it:
+# admitted, it stays as it is; refused, released.
 _RESERVE = (
     _SETTLE
     + _STATE
     + """
+local doc = cjson.decode(ARGV[1])
 local clock = redis.call('TIME')
-if tonumber(clock[1]) + tonumber(clock[2]) / 1000000 > tonumber(ARGV[#ARGV]) then
+if tonumber(clock[1]) + tonumber(clock[2]) / 1000000 > doc.reply_by then
   return {-1}
 end
-local now = tonumber(ARGV[1])
+local limits, rule, member = doc.limits, doc.rule, doc.member
+local now = rule.now
 local h = redis.call('HMGET', KEYS[2], 'hold_member', 'hold_until', 'hold_pending')
-local own = h[1] == ARGV[5] and h[2] and tonumber(h[2]) > now and h[3] ~= '1'
-local times, reply = state(ARGV[2], own and ARGV[5] or '')
+local own = h[1] == member and h[2] and tonumber(h[2]) > now and h[3] ~= '1'
+local times, reply = state(string.format('%.17g', limits.since), own and member or '')
 local ok = true
 local never, waits = tonumber(reply[2]), tonumber(reply[4])
 local hold = tonumber(reply[6])
 if never ~= nil and never > now then ok = false end
 if waits ~= nil and waits > now then ok = false end
 if hold ~= nil and hold > now then ok = false end
-local wait = tonumber(ARGV[6])
-if ok and wait > 0 then
+if ok and rule.wait > 0 then
   local last = now
   if #times > 0 then last = tonumber(times[#times]) end
-  if last + wait > now then ok = false end
+  if last + rule.wait > now then ok = false end
 end
-local n = tonumber(ARGV[8])
-for i = 1, n do
+for _, window in ipairs(rule.windows) do
   if ok then
-    local bound, limit, count = tonumber(ARGV[7 + 2 * i]), tonumber(ARGV[8 + 2 * i]), 0
+    local count = 0
     for _, t in ipairs(times) do
-      if tonumber(t) > bound then count = count + 1 end
+      if tonumber(t) > window.after then count = count + 1 end
     end
-    if count >= limit then ok = false end
+    if count >= window.declines then ok = false end
   end
 end
 if ok and not own then
-  redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[5])
-  redis.call('HSET', KEYS[2], 'hold_member', ARGV[5], 'hold_until', ARGV[7], 'hold_pending', '0')
-  settle(now)
+  redis.call('ZADD', KEYS[1], 'NX', now, member)
+  redis.call('HSET', KEYS[2], 'hold_member', member, 'hold_until', decimal(doc.hold_until),
+    'hold_pending', '0')
+  settle(limits)
 elseif own and not ok then
-  redis.call('ZREM', KEYS[1], ARGV[5])
+  redis.call('ZREM', KEYS[1], member)
   redis.call('HDEL', KEYS[2], 'hold_member', 'hold_until', 'hold_pending')
-  settle(now)
+  settle(limits)
 end
 table.insert(reply, 1, ok and 1 or 0)
 return reply
@@ -319,18 +366,7 @@ class RedisReattemptStore:
         return state
 
     def write(self, key: str, now: float, limits: ReattemptLimits, change: StoreWrite) -> None:
-        args = [
-            *_settle_args(now, limits),
-            change.add or "",
-            change.remove or "",
-            "" if change.never_until is None else repr(change.never_until),
-            change.never_reason,
-            "" if change.wait_until is None else repr(change.wait_until),
-            change.wait_reason,
-            change.settle or "",
-            "" if change.pending_until is None else repr(change.pending_until),
-        ]
-        self._write(keys=self._keys(key), args=args)
+        self._write(keys=self._keys(key), args=[_json(write_document(now, limits, change))])
         if not self._checked:
             self._check_server(stacklevel=4)
 
@@ -345,17 +381,9 @@ class RedisReattemptStore:
                 this host's clock is behind the server's by more than that), so it granted
                 nothing.
         """
-        args: list[str | int] = [
-            *_settle_args(check.now, limits),
-            member,
-            repr(check.wait),
-            repr(check.now + limits.hold_for),
-            len(check.windows),
-        ]
-        for bound, limit in check.windows:
-            args += [repr(bound), limit.declines]
-        args.append(repr(time.time() + self.max_wait))
-        granted, *reply = self._reserve(keys=self._keys(key), args=args)
+        document = reserve_document(check, limits, member)
+        sent = _json({**document, "reply_by": time.time() + self.max_wait})
+        granted, *reply = self._reserve(keys=self._keys(key), args=[sent])
         if int(granted) == -1:
             raise TimeoutError(
                 f"the reserve reached Redis more than max_wait ({self.max_wait:g} s) after it was "
@@ -373,9 +401,11 @@ class RedisReattemptStore:
         return f"RedisReattemptStore(prefix={self.prefix!r})"
 
 
-def _settle_args(now: float, limits: ReattemptLimits) -> list[str | int]:
-    ttl_ms = max(1, int(limits.horizon * 1000) + 1)
-    return [repr(now), repr(now - limits.horizon), limits.keep, ttl_ms]
+_json = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, check_circular=False, separators=(",", ":")
+).encode
+"""A document as the scripts' ``cjson.decode`` reads it: floats as Python's repr (exact), text
+as UTF-8, as the scripts' other arguments travel."""
 
 
 def _text(value: Any) -> str:

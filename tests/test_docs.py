@@ -66,7 +66,7 @@ def test_the_precedence_tables_are_the_readers_rules() -> None:
     assert written == docs.precedence_section(), "run: python tools/docs_hooks.py"
     for adapter, rules in PRECEDENCE.items():
         section = written[written.index(f"`{adapter}`") :]
-        numbered = [f"| {n} | `{rule.name}` |" for n, rule in enumerate(rules, 1)]
+        numbered = [f"| {n} | `{rule.name}` |" for n, rule in docs.numbered_rules(rules)]
         at = [section.index(row) for row in numbered]
         assert at == sorted(at), adapter  # in the reader's order
 

@@ -4,9 +4,8 @@ off the end. The docs' table is generated from these tables (tests/test_docs.py)
 
 from __future__ import annotations
 
-import dataclasses
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from unittest.mock import patch
@@ -67,30 +66,42 @@ def _registry() -> payerr.Registry:
 REGISTRY = _registry()
 
 
-@contextmanager
-def watched(module: types.ModuleType) -> Iterator[list[str]]:
-    """The names of the rules that answered while the block ran (the reader walks the module's
-    ``RULES``, looked up at each call)."""
-    answered: list[str] = []
-    original = module.RULES
+def leaves(rules: tuple[Rule[Any], ...]) -> list[Rule[Any]]:
+    """The single rules of a table, a group's own in its place."""
+    return [leaf for rule in rules for leaf in (leaves(rule.rules) if rule.rules else [rule])]
 
-    def watch(rule: Rule[Any]) -> Rule[Any]:
+
+@contextmanager
+def watched(rules: tuple[Rule[Any], ...]) -> Iterator[list[str]]:
+    """The names of the single rules that answered while the block ran: each rule's function is
+    wrapped in place, wherever the reader finds it (a table, a group's own)."""
+    answered: list[str] = []
+    originals = {id(rule): rule.applies for rule in leaves(rules)}
+
+    def watch(rule: Rule[Any]) -> Callable[[Any], Any]:
+        inner = rule.applies
+
         def applies(answer: Any) -> Any:
-            reading = rule.applies(answer)
+            reading = inner(answer)
             if reading is not None:
                 answered.append(rule.name)
             return reading
 
-        return dataclasses.replace(rule, applies=applies)
+        return applies
 
-    with patch.object(module, "RULES", tuple(watch(r) for r in original)):
+    try:
+        for rule in leaves(rules):
+            object.__setattr__(rule, "applies", watch(rule))  # frozen: for this test only
         yield answered
+    finally:
+        for rule in leaves(rules):
+            object.__setattr__(rule, "applies", originals[id(rule)])
 
 
 def answered_by(provider: str, body: dict[str, Any], operation: Operation) -> tuple[str, Any]:
     """The rule that answered, and its verdict."""
     table = REGISTRY.table(provider)
-    with watched(MODULES[table.adapter]) as answered:
+    with watched(PRECEDENCE[table.adapter]) as answered:
         reading = READERS[table.adapter](table, body, operation)
     assert len(answered) == 1, answered  # the first rule that answers decides
     return answered[0], reading[0]
@@ -100,13 +111,16 @@ def test_every_adapter_has_its_table_of_named_rules() -> None:
     assert PRECEDENCE.keys() == READERS.keys()
     for adapter, rules in PRECEDENCE.items():
         assert rules is MODULES[adapter].RULES
-        names = [rule.name for rule in rules]
+        every = [*rules, *(inner for rule in rules for inner in rule.rules)]
+        names = [rule.name for rule in every]
         assert len(set(names)) == len(names), adapter
-        for rule in rules:
+        for rule in every:
             assert rule.name.isidentifier(), rule
             assert rule.says.strip(), rule
             assert rule.source.strip(), rule
             assert "\n" not in rule.says + rule.source, rule
+            assert all(not inner.rules for inner in rule.rules), rule  # one level of groups
+        for rule in leaves(rules):
             # A plain function of the adapter's module: nothing is built per call.
             assert rule.applies.__module__ == MODULES[adapter].__name__, rule
             assert rule.applies.__qualname__ == rule.applies.__name__, rule
@@ -380,7 +394,7 @@ def test_every_rule_has_an_example() -> None:
 
     shown = {(table_of(p), r) for p, r, *_ in EXAMPLES}
     for adapter, rules in PRECEDENCE.items():
-        for rule in rules:
+        for rule in leaves(rules):
             assert (MODULES[adapter].__name__, rule.name) in shown, (adapter, rule.name)
 
 
@@ -417,5 +431,6 @@ def test_paykkas_common_success_is_a_shortcut(
     table = REGISTRY.table("paykka")
     assert answered_by("paykka", body, operation)[0] == "common_success"
     every = paykka.read(table, body, operation)
+    assert paykka.RULES[0].name == "common_success"
     with patch.object(paykka, "RULES", paykka.RULES[1:]):
         assert paykka.read(table, body, operation) == every

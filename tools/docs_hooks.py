@@ -31,7 +31,7 @@ from payerr._core.reasons import (
     Advice,
     Reason,
 )
-from payerr._mappings.adapters import PRECEDENCE
+from payerr._mappings.adapters import PRECEDENCE, Rule
 from payerr._mappings.shopper import locales
 from payerr.networks._tables import card_networks, network_table
 
@@ -306,13 +306,22 @@ def precedence_section() -> str:
         if adapters == ["fields"]:
             names += " (a provider added by a mapping file alone)"
         lines += [f"### {names}", "", "| | rule | what it does | from |", "|---|---|---|---|"]
-        for number, rule in enumerate(rules, 1):
-            lines.append(
-                _row(number, f"`{rule.name}`", rule.says, _rule_source(rule.source, headings))
-            )
+        lines += [
+            _row(number, f"`{rule.name}`", rule.says, _rule_source(rule.source, headings))
+            for number, rule in numbered_rules(rules)
+        ]
         lines.append("")
     lines.append(PRECEDENCE_END)
     return "\n".join(lines)
+
+
+def numbered_rules(rules: tuple[Rule[Any], ...], prefix: str = "") -> list[tuple[str, Rule[Any]]]:
+    """Each rule with its number in the walk (``3``, a group's own ``3.1`` ...), in order."""
+    found = []
+    for number, rule in enumerate(rules, 1):
+        found.append((f"{prefix}{number}", rule))
+        found += numbered_rules(rule.rules, f"{prefix}{number}.")
+    return found
 
 
 def precedence_in(page: str) -> str:

@@ -24,6 +24,7 @@ from payerr._mappings.adapters.base import (
     code_of,
     fallbacks,
     first_answer,
+    group,
     inquiry_failed,
     pending,
     resolve,
@@ -191,9 +192,16 @@ def _result_against_own_status(a: _Answer) -> Reading | None:
     return Unresolved(None, own, _PENDING[own], why=why), a.detail
 
 
+def _if_call_worked(a: _Answer) -> _Answer | None:
+    return a if a.call_worked else None
+
+
+# With result S or absent (a.call_worked):
+
+
 def _own_status(a: _Answer) -> Reading | None:
     own = a.own
-    if not a.call_worked or own is None:
+    if own is None:
         return None
     if own in a.body or a.operation in _STATUS_REQUIRED:
         # The operation's own status decides; result only says the call worked (Architecture
@@ -203,8 +211,6 @@ def _own_status(a: _Answer) -> Reading | None:
 
 
 def _foreign_status(a: _Answer) -> Reading | None:
-    if not a.call_worked:
-        return None
     body, own = a.body, a.own
     foreign = next((f for f in _OPERATION_FIELDS if f in body and f != own), None)
     if foreign is None and own is not None and "paymentStatus" in body:
@@ -218,9 +224,7 @@ def _foreign_status(a: _Answer) -> Reading | None:
 
 
 def _alipay_plus_without_payment_result(a: _Answer) -> Reading | None:
-    if not (
-        a.call_worked and a.table.adapter == "alipay_plus" and a.operation in _NEEDS_PAYMENT_RESULT
-    ):
+    if a.table.adapter != "alipay_plus" or a.operation not in _NEEDS_PAYMENT_RESULT:
         return None
     if "paymentResult" in a.body or "paymentStatus" in a.body:
         return None
@@ -231,10 +235,11 @@ def _alipay_plus_without_payment_result(a: _Answer) -> Reading | None:
 
 
 def _payment_result(a: _Answer) -> Reading | None:
-    envelope = a.body.get("paymentResult") if a.call_worked else None
+    envelope = a.body.get("paymentResult")
     if not isinstance(envelope, dict):  # Alipay+ inquiry and notifications
         return None
-    verdict = _envelope(a.table, envelope, "paymentResult", unknown_is_pending=True)
+    status = upper_of(envelope.get("resultStatus"))
+    verdict = _envelope(a.table, envelope, "paymentResult", status, unknown_is_pending=True)
     if verdict is None:
         return None
     body = a.body
@@ -253,7 +258,7 @@ def _payment_result(a: _Answer) -> Reading | None:
 
 
 def _unknown_payment_status(a: _Answer) -> Reading | None:
-    if not a.call_worked or "paymentStatus" not in a.body:
+    if "paymentStatus" not in a.body:
         return None
     p = _payment(a)
     if p.status in _PAYMENT_FALLBACKS:
@@ -272,9 +277,7 @@ def _unknown_payment_status(a: _Answer) -> Reading | None:
 
 
 def _inquiry_without_payment_status(a: _Answer) -> Reading | None:
-    if not (a.call_worked and a.operation is Operation.INQUIRY):
-        return None
-    if "paymentStatus" in a.body or a.result is None:
+    if a.operation is not Operation.INQUIRY or "paymentStatus" in a.body or a.result is None:
         return None
     # An inquiry's answer decides by paymentStatus (Architecture §5): a code without it is not
     # enough for success.
@@ -287,8 +290,6 @@ def _inquiry_without_payment_status(a: _Answer) -> Reading | None:
 
 
 def _payment_result_code(a: _Answer) -> Reading | None:
-    if not a.call_worked:
-        return None
     p = _payment(a)
     if p.code is None and p.status is None:
         return None  # nothing of the payment's own here
@@ -299,8 +300,6 @@ def _payment_result_code(a: _Answer) -> Reading | None:
 
 
 def _payment_status_alone(a: _Answer) -> Reading | None:
-    if not a.call_worked:
-        return None
     p = _payment(a)
     if p.code is None and p.status is None:
         return None
@@ -318,6 +317,9 @@ def _payment_status_alone(a: _Answer) -> Reading | None:
     return Unresolved(raw, source, p.fallback, why), p.detail
 
 
+# Any result:
+
+
 def _payment_pending_notice(a: _Answer) -> Reading | None:
     if a.status != "S" or upper_of(a.body.get("notifyType")) != "PAYMENT_PENDING":
         return None
@@ -328,7 +330,8 @@ def _payment_pending_notice(a: _Answer) -> Reading | None:
 def _result_wrapper(a: _Answer) -> Reading | None:
     if a.result is None:
         return None
-    verdict = _envelope(a.table, a.result, "result", unknown_is_pending=a.operation in _NOTIFIED)
+    notified = a.operation in _NOTIFIED
+    verdict = _envelope(a.table, a.result, "result", a.status, unknown_is_pending=notified)
     if a.operation in QUERIES:
         # An inquiry's result "only indicates whether the inquiryPayment API is called
         # successfully" (docs.antom.com/ac/ams/paymentri_online): its failure is the inquiry's,
@@ -360,6 +363,68 @@ def _nothing(a: _Answer) -> Reading | None:
 _TRUTH = "Architecture: Truth rules"
 _SDK = "global-open-sdk-python 1.7.1 (response and notify classes)"
 
+_CALL_WORKED: tuple[Rule[_Answer], ...] = (  # in this order, with result S or absent
+    Rule(
+        "own_status",
+        "The operation's own status decides: refundStatus, "
+        "vaultingStatus (its vaultingResultCode on FAIL), captureStatus, cancelStatus "
+        "(SUCCESS, FAIL, PROCESSING; anything else pending); a refund inquiry or notification "
+        "and a vaulting inquiry without theirs: pending.",
+        f"{_SDK}; docs.antom.com/ac/ams/inquire_vaulting",
+        _own_status,
+    ),
+    Rule(
+        "foreign_status",
+        "Another operation's status (a refundStatus answering a "
+        "payment inquiry, a paymentStatus answering a refund): pending.",
+        _TRUTH,
+        _foreign_status,
+    ),
+    Rule(
+        "alipay_plus_without_payment_result",
+        "Alipay+ only: an inquiry or notification with neither paymentResult nor "
+        "paymentStatus: pending (result S only says the call worked).",
+        "docs.alipayplus.com/alipayplus/alipayplus/api_acq_tile/inquiry_payment",
+        _alipay_plus_without_payment_result,
+    ),
+    Rule(
+        "payment_result",
+        "Alipay+'s paymentResult envelope (resultCode read against "
+        "its resultStatus; U there is pending, never resent); a paymentStatus beside it that "
+        "disagrees: pending.",
+        "docs.alipayplus.com/alipayplus/alipayplus/api_acq_tile/inquiry_payment",
+        _payment_result,
+    ),
+    Rule(
+        "unknown_payment_status",
+        "A paymentStatus that is null or not SUCCESS, FAIL, "
+        "CANCELLED, PROCESSING, PENDING or UNKNOWN: pending, whatever paymentResultCode says.",
+        f"docs.antom.com/ac/ams/paymentri_online; {_TRUTH}",
+        _unknown_payment_status,
+    ),
+    Rule(
+        "inquiry_without_payment_status",
+        "A payment inquiry's answer without paymentStatus: pending.",
+        "docs.antom.com/ac/ams/paymentri_online",
+        _inquiry_without_payment_status,
+    ),
+    Rule(
+        "payment_result_code",
+        "paymentResultCode (a forwarded SDK event's, in its result) "
+        "decides, read against paymentStatus: when they disagree, the status decides (an "
+        "in-process code beside FAIL stays pending).",
+        "docs.antom.com/ac/ams/paymentri_online, .../paymentrn_online",
+        _payment_result_code,
+    ),
+    Rule(
+        "payment_status_alone",
+        "No usable paymentResultCode: paymentStatus decides on its own (SUCCESS, PROCESSING "
+        "and PENDING by their rows).",
+        "docs.antom.com/ac/ams/paymentri_online, .../paymentrn_online",
+        _payment_status_alone,
+    ),
+)
+
 RULES: tuple[Rule[_Answer], ...] = (
     Rule(
         "unknown_notification",
@@ -375,64 +440,13 @@ RULES: tuple[Rule[_Answer], ...] = (
         _TRUTH,
         _result_against_own_status,
     ),
-    Rule(
-        "own_status",
-        "With result S or absent, the operation's own status decides: refundStatus, "
-        "vaultingStatus (its vaultingResultCode on FAIL), captureStatus, cancelStatus "
-        "(SUCCESS, FAIL, PROCESSING; anything else pending); a refund inquiry or notification "
-        "and a vaulting inquiry without theirs: pending.",
-        f"{_SDK}; docs.antom.com/ac/ams/inquire_vaulting",
-        _own_status,
-    ),
-    Rule(
-        "foreign_status",
-        "With result S or absent, another operation's status (a refundStatus answering a "
-        "payment inquiry, a paymentStatus answering a refund): pending.",
-        _TRUTH,
-        _foreign_status,
-    ),
-    Rule(
-        "alipay_plus_without_payment_result",
-        "Alipay+ only: an inquiry or notification with result S or absent and neither "
-        "paymentResult nor paymentStatus: pending (result S only says the call worked).",
-        "docs.alipayplus.com/alipayplus/alipayplus/api_acq_tile/inquiry_payment",
-        _alipay_plus_without_payment_result,
-    ),
-    Rule(
-        "payment_result",
-        "With result S or absent, Alipay+'s paymentResult envelope (resultCode read against "
-        "its resultStatus; U there is pending, never resent); a paymentStatus beside it that "
-        "disagrees: pending.",
-        "docs.alipayplus.com/alipayplus/alipayplus/api_acq_tile/inquiry_payment",
-        _payment_result,
-    ),
-    Rule(
-        "unknown_payment_status",
-        "With result S or absent, a paymentStatus that is null or not SUCCESS, FAIL, "
-        "CANCELLED, PROCESSING, PENDING or UNKNOWN: pending, whatever paymentResultCode says.",
+    group(
+        "call_worked",
+        "With result S or absent (it says the call worked), the operation's or the payment's "
+        "own result decides, by these rules:",
         f"docs.antom.com/ac/ams/paymentri_online; {_TRUTH}",
-        _unknown_payment_status,
-    ),
-    Rule(
-        "inquiry_without_payment_status",
-        "With result S or absent, a payment inquiry's answer without paymentStatus: pending.",
-        "docs.antom.com/ac/ams/paymentri_online",
-        _inquiry_without_payment_status,
-    ),
-    Rule(
-        "payment_result_code",
-        "With result S or absent, paymentResultCode (a forwarded SDK event's, in its result) "
-        "decides, read against paymentStatus: when they disagree, the status decides (an "
-        "in-process code beside FAIL stays pending).",
-        "docs.antom.com/ac/ams/paymentri_online, .../paymentrn_online",
-        _payment_result_code,
-    ),
-    Rule(
-        "payment_status_alone",
-        "With result S or absent and no usable paymentResultCode, paymentStatus decides on its "
-        "own (SUCCESS, PROCESSING and PENDING by their rows).",
-        "docs.antom.com/ac/ams/paymentri_online, .../paymentrn_online",
-        _payment_status_alone,
+        _if_call_worked,
+        _CALL_WORKED,
     ),
     Rule(
         "payment_pending_notice",
@@ -467,14 +481,19 @@ RULES: tuple[Rule[_Answer], ...] = (
 
 
 def _envelope(
-    table: ProviderTable, env: dict[str, Any], prefix: str, *, unknown_is_pending: bool = False
+    table: ProviderTable,
+    env: dict[str, Any],
+    prefix: str,
+    status: str | None,
+    *,
+    unknown_is_pending: bool = False,
 ) -> Finding:
-    """``{resultCode, resultStatus}``: the code decides, read in the light of the status.
+    """``{resultCode, resultStatus}``: the code decides, read in the light of the status
+    (``status``: ``resultStatus``, read by the caller).
 
     ``unknown_is_pending``: a ``U`` here reports a payment's state (a notification, Alipay+'s
     ``paymentResult``), not a call to resend: outcome unknown, never "try again".
     """
-    status = upper_of(env.get("resultStatus"))
     if status == "U" and unknown_is_pending:
         return _state_unknown(table, env, prefix)
     fallback = _ENVELOPE_FALLBACKS[prefix].get(status or "")

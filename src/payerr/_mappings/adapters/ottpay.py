@@ -28,6 +28,7 @@ from payerr._mappings.adapters.base import (
     Rule,
     Unresolved,
     first_answer,
+    group,
     inquiry_failed,
     pending,
     resolve,
@@ -52,7 +53,6 @@ class _Answer:
     __slots__ = (
         "body",
         "data",
-        "decrypted",
         "detail",
         "envelope",
         "inquiry",
@@ -70,7 +70,8 @@ class _Answer:
         detail = text_of(body.get("rsp_msg"))
         self.envelope = envelope = resolve(table, body.get("rsp_code"), "rsp_code")
         self.refused = isinstance(envelope, Classification) and envelope.outcome is Outcome.FAILED
-        self.data = data = body.get("data")
+        data: Any = body.get("data")
+        self.data = data
         self.query = False
         """A query's decrypted answer (the operation says so, or its shape does)."""
         self.inquiry: Classification | Unresolved | None = None
@@ -87,15 +88,16 @@ class _Answer:
         self.detail = detail
         """The decrypted data's message, else ``rsp_msg``."""
         self.state: _QueryState | None = None
-        self.decrypted: _Decrypted | None = None
+        """A query's state fields, read by the first rule that needs them."""
 
 
 class _QueryState:
     """The payment's state fields in a query's data, and what each says."""
 
-    __slots__ = ("fields", "source", "state", "states")
+    __slots__ = ("data", "fields", "source", "state", "states")
 
     def __init__(self, a: _Answer, data: dict[str, Any]) -> None:
+        self.data = data
         self.fields = fields = [f for f in _STATE_FIELDS if f in data]
         deciding = [f for f in fields if f != "respcode"]
         self.states: list[Classification | Unresolved | None] = []
@@ -110,39 +112,11 @@ class _QueryState:
             self.state = self.states[fields.index(deciding[0])]
 
 
-def _query_state(a: _Answer) -> tuple[_QueryState, dict[str, Any]] | None:
-    data = a.data
-    if not a.query or not isinstance(data, dict):
-        return None
+def _query_state(a: _Answer) -> _QueryState:
+    """A query's state fields, read once."""
     if a.state is None:
-        a.state = _QueryState(a, data)
-    return a.state, data
-
-
-class _Decrypted:
-    """Any other decrypted answer's state fields, and what each says."""
-
-    __slots__ = ("fallback", "found", "readings", "verdicts")
-
-    def __init__(self, a: _Answer, data: dict[str, Any]) -> None:
-        self.fallback = None
-        envelope = a.envelope
-        if isinstance(envelope, Classification) and envelope.outcome is Outcome.FAILED:
-            self.fallback = Fallback(Outcome.FAILED, envelope.category, "rsp_code")
-        self.found = [name for name in _DATA_FIELDS if name in data]
-        self.verdicts = [
-            resolve(a.table, data.get(name), f"data.{name}", self.fallback) for name in self.found
-        ]
-        self.readings = [v for v in self.verdicts if v is not None]
-
-
-def _decrypted(a: _Answer) -> tuple[_Decrypted, dict[str, Any]] | None:
-    data = a.data
-    if a.query or not isinstance(data, dict):
-        return None
-    if a.decrypted is None:
-        a.decrypted = _Decrypted(a, data)
-    return a.decrypted, data
+        a.state = _QueryState(a, a.data)
+    return a.state
 
 
 def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Reading:
@@ -154,13 +128,15 @@ def _pending(field: str, why: str, raw: str | None = None) -> Unresolved:
     return Unresolved(raw, field, pending(field), why=why)
 
 
-# A query's decrypted answer: the inquiry's codes say whether it worked, the payment's state
-# decides.
+# A query's decrypted answer (a.query): the inquiry's codes say whether it worked, the
+# payment's state decides.
+
+
+def _if_query(a: _Answer) -> _Answer | None:
+    return a if a.query else None
 
 
 def _query_unconfirmed(a: _Answer) -> Reading | None:
-    if not a.query or not isinstance(a.data, dict):
-        return None
     if a.envelope is not None and not ("rspCode" in a.data and a.inquiry is None):
         return None
     # Both are required ("rsp_code | Response code | Y", "rspCode | Inquiry Response code
@@ -171,8 +147,6 @@ def _query_unconfirmed(a: _Answer) -> Reading | None:
 
 
 def _query_failed(a: _Answer) -> Reading | None:
-    if not a.query or not isinstance(a.data, dict):
-        return None
     for field, verdict in (("rsp_code", a.envelope), ("data.rspCode", a.inquiry)):
         if verdict is None or (
             isinstance(verdict, Classification) and verdict.outcome is Outcome.SUCCESS
@@ -192,8 +166,7 @@ def _query_failed(a: _Answer) -> Reading | None:
 
 
 def _query_without_state(a: _Answer) -> Reading | None:
-    found = _query_state(a)
-    if found is None or found[0].source is not None:
+    if _query_state(a).source is not None:
         return None
     # respcode is documented on a pay's answer only: alone, it says nothing of what the query
     # found (docs.ottpay.com: PREPAY_QUERY's status, STATUS_QUERY's order_status).
@@ -202,10 +175,7 @@ def _query_without_state(a: _Answer) -> Reading | None:
 
 
 def _query_state_empty(a: _Answer) -> Reading | None:
-    found = _query_state(a)
-    if found is None:
-        return None
-    q = found[0]
+    q = _query_state(a)
     empty = next((f for f, s in zip(q.fields, q.states, strict=True) if s is None), None)
     if empty is None:
         return None
@@ -213,10 +183,7 @@ def _query_state_empty(a: _Answer) -> Reading | None:
 
 
 def _query_states_disagree(a: _Answer) -> Reading | None:
-    found = _query_state(a)
-    if found is None:
-        return None
-    q, data = found
+    q = _query_state(a)
     states = q.states
     if len(states) < 2 or (
         all(isinstance(s, Classification) for s in states)
@@ -231,15 +198,14 @@ def _query_states_disagree(a: _Answer) -> Reading | None:
     ):
         return None
     # Two fields name the payment's state and disagree: never success, nor failed.
-    shown = ", ".join(f"{f}={data.get(f)!r}" for f in q.fields)
+    shown = ", ".join(f"{f}={q.data.get(f)!r}" for f in q.fields)
     assert q.source is not None  # states were read: a field decides
     return _pending(q.source, "the decrypted status fields disagree: " + shown), a.detail
 
 
 def _query_state_decides(a: _Answer) -> Reading | None:
-    found = _query_state(a)
-    q = found[0] if found is not None else None
-    if q is None or q.source is None:
+    q = _query_state(a)
+    if q.source is None:
         return None
     if a.operation is Operation.REFUND_INQUIRY and not _names_a_refund(q.state):
         # The query pages describe the payment's status ("SUCCESS": payment successfully,
@@ -260,20 +226,42 @@ def _names_a_refund(verdict: Classification | Unresolved | None) -> bool:
 # Any other decrypted answer (a pay's, a refund's): its state fields decide, and must agree.
 
 
-def _succeeds(a: _Answer, verdict: Classification | Unresolved | None) -> bool:
+class _Decrypted:
+    """Any other decrypted answer, as its rules see it: its state fields, and what each says."""
+
+    __slots__ = ("answer", "data", "fallback", "found", "operation", "readings", "verdicts")
+
+    def __init__(self, a: _Answer, data: dict[str, Any]) -> None:
+        self.answer = a
+        self.operation = a.operation
+        self.data = data
+        self.fallback = None
+        envelope = a.envelope
+        if isinstance(envelope, Classification) and envelope.outcome is Outcome.FAILED:
+            self.fallback = Fallback(Outcome.FAILED, envelope.category, "rsp_code")
+        self.found = [name for name in _DATA_FIELDS if name in data]
+        self.verdicts = [
+            resolve(a.table, data.get(name), f"data.{name}", self.fallback) for name in self.found
+        ]
+        self.readings = [v for v in self.verdicts if v is not None]
+        """The state fields that hold a value."""
+
+
+def _if_decrypted(a: _Answer) -> _Decrypted | None:
+    data = a.data
+    return _Decrypted(a, data) if isinstance(data, dict) and not a.query else None
+
+
+def _succeeds(d: _Decrypted, verdict: Classification | Unresolved | None) -> bool:
     """Whether ``verdict`` is a success as this operation reads it."""
     return (
         isinstance(verdict, Classification)
-        and a.table.in_operation(verdict, a.operation).outcome is Outcome.SUCCESS
+        and d.answer.table.in_operation(verdict, d.operation).outcome is Outcome.SUCCESS
     )
 
 
-def _rsp_code_alone(a: _Answer) -> Reading | None:
-    found = _decrypted(a)
-    if found is None or a.operation is not Operation.UNKNOWN:
-        return None
-    d = found[0]
-    if d.found != ["rspCode"] or not d.readings:
+def _rsp_code_alone(d: _Decrypted) -> Reading | None:
+    if d.operation is not Operation.UNKNOWN or d.found != ["rspCode"] or not d.readings:
         return None
     first = d.readings[0]
     if not (isinstance(first, Classification) and first.outcome is Outcome.SUCCESS):
@@ -281,30 +269,22 @@ def _rsp_code_alone(a: _Answer) -> Reading | None:
     # rspCode alone: a card pay's PSP code (CC_PURCHASE) or a query's "Inquiry Response code",
     # which says nothing of the payment. Without the operation: never success.
     why = "data.rspCode alone, and no operation named (a query's rspCode is the inquiry's)"
-    return _pending("data.rspCode", why), a.detail
+    return _pending("data.rspCode", why), d.answer.detail
 
 
-def _state_field_empty(a: _Answer) -> Reading | None:
-    found = _decrypted(a)
-    if found is None:
-        return None
-    d = found[0]
+def _state_field_empty(d: _Decrypted) -> Reading | None:
     if not d.readings or len(d.readings) == len(d.found):
         return None
     # A state field is there, and empty (status null beside respcode SUCCESS): what it would
     # say is not known, so the others cannot decide alone.
     empty = next(n for n, v in zip(d.found, d.verdicts, strict=True) if v is None)
-    return _pending(f"data.{empty}", f"data.{empty} is empty"), a.detail
+    return _pending(f"data.{empty}", f"data.{empty} is empty"), d.answer.detail
 
 
-def _state_fields_disagree(a: _Answer) -> Reading | None:
-    found = _decrypted(a)
-    if found is None:
-        return None
-    d, data = found
-    readings = d.readings
+def _state_fields_disagree(d: _Decrypted) -> Reading | None:
+    readings, table = d.readings, d.answer.table
     outcomes = {
-        a.table.in_operation(v, a.operation).outcome
+        table.in_operation(v, d.operation).outcome
         for v in readings
         if isinstance(v, Classification)
     }
@@ -314,18 +294,16 @@ def _state_fields_disagree(a: _Answer) -> Reading | None:
         return None
     # Two of the decrypted fields disagree (respcode SUCCESS, status ORDERCLOSE): never
     # success, nor a claim of failure (Architecture §3, rule 2).
-    shown = ", ".join(f"{name}={data.get(name)!r}" for name in d.found)
+    shown = ", ".join(f"{name}={d.data.get(name)!r}" for name in d.found)
     why = "the decrypted status fields disagree: " + shown
-    return _pending(f"data.{d.found[0]}", why), a.detail
+    return _pending(f"data.{d.found[0]}", why), d.answer.detail
 
 
-def _success_beside_rsp_code(a: _Answer) -> Reading | None:
-    found = _decrypted(a)
-    if found is None or not found[0].readings:
+def _success_beside_rsp_code(d: _Decrypted) -> Reading | None:
+    if not d.readings:
         return None
-    d = found[0]
-    verdict, envelope = d.readings[0], a.envelope
-    if not _succeeds(a, verdict) or _succeeds(a, envelope):
+    verdict, envelope = d.readings[0], d.answer.envelope
+    if not _succeeds(d, verdict) or _succeeds(d, envelope):
         return None
     # The data says success while rsp_code says the request failed, is in process, or is
     # missing (it is required: "rsp_code | Response code | Y"): a disagreement, or half an
@@ -333,75 +311,68 @@ def _success_beside_rsp_code(a: _Answer) -> Reading | None:
     assert isinstance(verdict, Classification)  # _succeeds
     shown = envelope.code if isinstance(envelope, Classification) else "no rsp_code"
     why = f"rsp_code {shown}, data.{d.found[0]} says {verdict.code}"
-    return _pending(f"data.{d.found[0]}", why, verdict.raw_code), a.detail
+    return _pending(f"data.{d.found[0]}", why, verdict.raw_code), d.answer.detail
 
 
-def _refund_names_payment(a: _Answer) -> Reading | None:
-    found = _decrypted(a)
-    if found is None or not found[0].readings or a.operation not in _REFUNDS:
+def _refund_names_payment(d: _Decrypted) -> Reading | None:
+    if not d.readings or d.operation not in _REFUNDS:
         return None
-    d = found[0]
     verdict = d.readings[0]
-    if not _succeeds(a, verdict) or _names_a_refund(verdict):
+    if not _succeeds(d, verdict) or _names_a_refund(verdict):
         return None
     # SUCCESS (payment successfully), ORDERCLOSE ...: the payment's state, which says nothing
     # of the refund asked for.
     why = f"data.{d.found[0]} names the payment's state, not the refund's"
-    return _pending(f"data.{d.found[0]}", why), a.detail
+    return _pending(f"data.{d.found[0]}", why), d.answer.detail
 
 
-def _cancel_payment_stands(a: _Answer) -> Reading | None:
-    found = _decrypted(a)
-    if found is None or not found[0].readings or a.operation is not Operation.CANCEL:
+def _cancel_payment_stands(d: _Decrypted) -> Reading | None:
+    if not d.readings or d.operation is not Operation.CANCEL:
         return None
-    d = found[0]
     verdict = d.readings[0]
     if not (isinstance(verdict, Classification) and verdict.code == "SUCCESS"):
         return None
     # "SUCCESS": payment successfully: the payment stands, so it was not cancelled.
     why = f"data.{d.found[0]} SUCCESS says the payment stands, not that it was cancelled"
-    return _pending(f"data.{d.found[0]}", why), a.detail
+    return _pending(f"data.{d.found[0]}", why), d.answer.detail
 
 
-def _state_decides(a: _Answer) -> Reading | None:
-    found = _decrypted(a)
-    if found is None or not found[0].readings:
+def _state_decides(d: _Decrypted) -> Reading | None:
+    return (d.readings[0], d.answer.detail) if d.readings else None
+
+
+def _refused_without_state(d: _Decrypted) -> Reading | None:
+    if d.fallback is None:
         return None
-    return found[0].readings[0], a.detail
+    return d.answer.envelope, d.answer.detail  # the request was refused; its data names no state
 
 
-def _refused_without_state(a: _Answer) -> Reading | None:
-    found = _decrypted(a)
-    if found is None or found[0].fallback is None:
-        return None
-    return a.envelope, a.detail  # the request was refused; its data names no state
-
-
-def _state_empty(a: _Answer) -> Reading | None:
-    found = _decrypted(a)
-    if found is None or not found[0].found:
+def _state_empty(d: _Decrypted) -> Reading | None:
+    if not d.found:
         return None
     # The field that decides is there, and empty: a successful rsp_code (the call worked) says
     # nothing of the payment (Architecture §3, rule 1).
-    field = f"data.{found[0].found[0]}"
-    return _pending(field, f"{field} is empty"), a.detail
+    field = f"data.{d.found[0]}"
+    return _pending(field, f"{field} is empty"), d.answer.detail
 
 
-def _waits_for_payer(a: _Answer) -> Reading | None:
-    envelope = a.envelope
-    if _decrypted(a) is None or not (
-        isinstance(envelope, Classification) and envelope.outcome is Outcome.SUCCESS
-    ):
+def _waits_for_payer(d: _Decrypted) -> Reading | None:
+    envelope = d.answer.envelope
+    if not (isinstance(envelope, Classification) and envelope.outcome is Outcome.SUCCESS):
         return None
     # ACTIVEPAY's code_url, H5PAY's payinfo: the order exists, the payer has yet to pay.
     why = (
         "the decrypted data carries no transaction state (respcode, rspCode, status or "
         "order_status): a code_url or payinfo answer waits for the payer"
     )
-    return _pending("data.respcode", why), a.detail
+    return _pending("data.respcode", why), d.answer.detail
 
 
-# No decrypted data.
+# No decrypted data (data a string, or missing).
+
+
+def _if_no_decrypted_data(a: _Answer) -> _Answer | None:
+    return None if isinstance(a.data, dict) else a
 
 
 def _still_encrypted(a: _Answer) -> Reading | None:
@@ -416,7 +387,7 @@ def _still_encrypted(a: _Answer) -> Reading | None:
 
 
 def _query_refused(a: _Answer) -> Reading | None:
-    if isinstance(a.data, dict) or a.operation not in QUERIES or not a.refused:
+    if a.operation not in QUERIES or not a.refused:
         return None
     assert isinstance(a.envelope, Classification)  # refused
     return inquiry_failed(a.table, a.envelope, "rsp_code", a.operation), a.detail
@@ -424,9 +395,7 @@ def _query_refused(a: _Answer) -> Reading | None:
 
 def _success_without_data(a: _Answer) -> Reading | None:
     envelope = a.envelope
-    if isinstance(a.data, dict) or not (
-        isinstance(envelope, Classification) and envelope.code == "SUCCESS"
-    ):
+    if not (isinstance(envelope, Classification) and envelope.code == "SUCCESS"):
         return None
     # rsp_code SUCCESS says the API request was processed ("Check API request process status by
     # Response Code"); what it did is in data, which every answer carries ("data | Encrypted
@@ -434,6 +403,9 @@ def _success_without_data(a: _Answer) -> Reading | None:
     # Codes that name a state themselves (REFUND_SUCCESS, PARTIAL_REFUNDED ...) decide on their
     # own.
     return _pending("data", "no decrypted data to read the transaction's state from"), a.detail
+
+
+# Any answer.
 
 
 def _rsp_code(a: _Answer) -> Reading | None:
@@ -444,74 +416,73 @@ _TRUTH = "Architecture: Truth rules"
 _API = "docs.ottpay.com/payment-api"
 _QUERIES = "docs.ottpay.com/payment-api (STATUS_QUERY, PREPAY_QUERY, CC_QUERYPAY)"
 
-RULES: tuple[Rule[_Answer], ...] = (
+_QUERY: tuple[Rule[_Answer], ...] = (
     Rule(
         "query_unconfirmed",
-        "A query's decrypted answer whose rsp_code or data.rspCode (both required) is "
-        "missing, null or empty: pending.",
+        "rsp_code or data.rspCode (both required) is missing, null or empty: pending.",
         _QUERIES,
         _query_unconfirmed,
     ),
     Rule(
         "query_failed",
-        "A query whose rsp_code or data.rspCode (the inquiry's own code) is not a success: "
-        "pending, unless the order does not exist or the query could not be made; a failed "
-        "one beside a payment state: pending.",
+        "rsp_code or data.rspCode (the inquiry's own code) is not a success: pending, unless "
+        "the order does not exist or the query could not be made; a failed one beside a "
+        "payment state: pending.",
         f"{_QUERIES}; {_TRUTH}",
         _query_failed,
     ),
     Rule(
         "query_without_state",
-        "A query's answer with neither status nor order_status (respcode alone says nothing "
-        "of a query): pending.",
+        "Neither status nor order_status (respcode alone says nothing of a query): pending.",
         _QUERIES,
         _query_without_state,
     ),
     Rule(
         "query_state_empty",
-        "A query's status, order_status or respcode present and empty: pending.",
+        "status, order_status or respcode present and empty: pending.",
         _TRUTH,
         _query_state_empty,
     ),
     Rule(
         "query_states_disagree",
-        "A query's status, order_status and respcode that disagree (or one payerr does not "
-        "know beside another): pending.",
+        "status, order_status and respcode disagree (or one payerr does not know beside "
+        "another): pending.",
         _TRUTH,
         _query_states_disagree,
     ),
     Rule(
         "query_state",
-        "A query's payment state decides: PREPAY_QUERY's status, STATUS_QUERY's and "
+        "The payment's state decides: PREPAY_QUERY's status, STATUS_QUERY's and "
         "CC_QUERYPAY's order_status; answering a refund inquiry, a state that names no "
         "refund: pending.",
         _QUERIES,
         _query_state_decides,
     ),
+)
+
+_DECRYPTED: tuple[Rule[_Decrypted], ...] = (
     Rule(
         "rsp_code_alone",
-        "Any other decrypted answer, the operation not named, whose only state field is a "
-        "successful rspCode (maybe a query's own code): pending.",
+        "The operation not named, and the only state field a successful rspCode (maybe a "
+        "query's own code): pending.",
         f"{_API} (CC_PURCHASE, STATUS_QUERY)",
         _rsp_code_alone,
     ),
     Rule(
         "state_field_empty",
-        "Any other decrypted answer with one of respcode, rspCode, status, order_status "
-        "present and empty beside another: pending.",
+        "One of respcode, rspCode, status, order_status present and empty beside another: pending.",
         _TRUTH,
         _state_field_empty,
     ),
     Rule(
         "state_fields_disagree",
-        "Any other decrypted answer whose respcode, rspCode, status and order_status disagree: "
-        "pending.",
+        "respcode, rspCode, status and order_status disagree: pending.",
         _TRUTH,
         _state_fields_disagree,
     ),
     Rule(
         "success_beside_rsp_code",
-        "A decrypted success while rsp_code (required) is missing or is no success: pending.",
+        "A success while rsp_code (required) is missing or is no success: pending.",
         f"{_API}; {_TRUTH}",
         _success_beside_rsp_code,
     ),
@@ -530,31 +501,33 @@ RULES: tuple[Rule[_Answer], ...] = (
     ),
     Rule(
         "state",
-        "Any other decrypted answer: the first of respcode (in-app UnionPay), rspCode "
-        "(CC_PURCHASE), status, order_status (PASSIVEPAY) decides.",
+        "The first of respcode (in-app UnionPay), rspCode (CC_PURCHASE), status, order_status "
+        "(PASSIVEPAY) decides.",
         _API,
         _state_decides,
     ),
     Rule(
         "refused_without_state",
-        "A decrypted answer with no state field, whose rsp_code refused the request: "
-        "rsp_code decides.",
+        "No state field, and rsp_code refused the request: rsp_code decides.",
         f"{_API} (Appendix B)",
         _refused_without_state,
     ),
     Rule(
         "state_empty",
-        "A decrypted answer whose state field is there and empty: pending.",
+        "A state field there and empty: pending.",
         _TRUTH,
         _state_empty,
     ),
     Rule(
         "waits_for_payer",
-        "A decrypted answer with no state field and a successful rsp_code (ACTIVEPAY's "
-        "code_url, H5PAY's payinfo): pending, the payer has yet to pay.",
+        "No state field and a successful rsp_code (ACTIVEPAY's code_url, H5PAY's payinfo): "
+        "pending, the payer has yet to pay.",
         _API,
         _waits_for_payer,
     ),
+)
+
+_NO_DECRYPTED_DATA: tuple[Rule[_Answer], ...] = (
     Rule(
         "still_encrypted",
         "data still encrypted (a string): rsp_code when it says in process, else pending; "
@@ -564,16 +537,43 @@ RULES: tuple[Rule[_Answer], ...] = (
     ),
     Rule(
         "query_refused",
-        "A query refused by rsp_code, no decrypted data: the inquiry's failure, pending unless "
-        "the order does not exist or the query could not be made.",
+        "A query refused by rsp_code: the inquiry's failure, pending unless the order does not "
+        "exist or the query could not be made.",
         f"{_QUERIES}; {_TRUTH}",
         _query_refused,
     ),
     Rule(
         "success_without_data",
-        "rsp_code SUCCESS and no decrypted data (every answer carries data): pending.",
+        "rsp_code SUCCESS (every answer carries data): pending.",
         f"{_API} (Appendix B: check API request process status by Response Code)",
         _success_without_data,
+    ),
+)
+
+RULES: tuple[Rule[_Answer], ...] = (
+    group(
+        "query",
+        "A query's decrypted answer (the operation is a query, or not named and data carries "
+        "rspCode beside status or order_status): the inquiry's own codes say whether it "
+        "worked, the payment's state decides, by these rules:",
+        _QUERIES,
+        _if_query,
+        _QUERY,
+    ),
+    group(
+        "decrypted",
+        "Any other decrypted answer (a pay's, a refund's): its state fields decide, and must "
+        "agree, by these rules:",
+        _API,
+        _if_decrypted,
+        _DECRYPTED,
+    ),
+    group(
+        "no_decrypted_data",
+        "No decrypted data (data a string, or missing), by these rules:",
+        f"{_API} (Appendix A)",
+        _if_no_decrypted_data,
+        _NO_DECRYPTED_DATA,
     ),
     Rule(
         "rsp_code",

@@ -24,6 +24,7 @@ from payerr._mappings.adapters.base import (
     code_of,
     fallbacks,
     first_answer,
+    group,
     pending,
     resolve,
     text_of,
@@ -96,7 +97,7 @@ _NOT_DONE_BY = {
 class _Answer:
     """An answer as the rules see it: the body and its ``data``, read once."""
 
-    __slots__ = ("body", "data", "gateway", "inner", "operation", "table")
+    __slots__ = ("body", "data", "gateway", "operation", "table")
 
     def __init__(self, table: ProviderTable, body: dict[str, Any], operation: Operation) -> None:
         self.table = table
@@ -105,8 +106,6 @@ class _Answer:
         self.data = body.get("data")
         self.gateway: _Gateway | None = None
         """The envelope's fields, read by the first rule after the shortcut."""
-        self.inner: _Data | None = None
-        """What ``data`` says, read by the first rule that reads it."""
 
 
 class _Gateway:
@@ -130,12 +129,24 @@ def _gateway(answer: _Answer) -> _Gateway:
 
 
 class _Data:
-    """What the order status in ``data`` says for this operation, and its message."""
+    """An answer whose ``data`` decides, as its rules see it: what the order status says for
+    this operation, and the message."""
 
-    __slots__ = ("code_decides", "detail", "fallback", "previous", "unmapped", "why")
+    __slots__ = (
+        "answer",
+        "code_decides",
+        "detail",
+        "fallback",
+        "previous",
+        "status",
+        "unmapped",
+        "why",
+    )
 
     def __init__(self, answer: _Answer, data: dict[str, Any], gateway: _Gateway) -> None:
-        status, operation = gateway.status, answer.operation
+        self.answer = answer
+        self.status = status = gateway.status
+        operation = answer.operation
         fallback = _DATA_STATUS.get(status or "")
         if operation is Operation.CANCEL and status in _CANCELLED:
             fallback = _CANCEL_DONE  # the order cancelled is the cancel's success
@@ -168,14 +179,12 @@ def _unknown_status(sent: object, unmapped: str | None) -> str:
     return "data.status is missing"
 
 
-def _data(answer: _Answer) -> tuple[_Gateway, _Data] | None:
-    """``data`` and the gateway's success (or no ``ret_code``): the business result is there."""
+def _if_data_decides(answer: _Answer) -> _Data | None:
+    """``data``, and the gateway's success (or no ``ret_code``): the business result is there."""
     data, gateway = answer.data, _gateway(answer)
     if not isinstance(data, dict) or not gateway.ok:
         return None
-    if answer.inner is None:
-        answer.inner = _Data(answer, data, gateway)
-    return gateway, answer.inner
+    return _Data(answer, data, gateway)
 
 
 def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Reading:
@@ -244,21 +253,19 @@ def _cancelled(a: _Answer) -> Reading | None:
     return a.table.lookup("0000", "data.status"), g.detail
 
 
-def _business_code(a: _Answer) -> Reading | None:
-    found = _data(a)
-    if found is None:
-        return None
+def _business_code(d: _Data) -> Reading | None:
+    a = d.answer
     # The seed names the field errorCode; it may stand in data or beside it.
     for name, value in _codes(a.data, a.body):
-        verdict = _code_against_status(a, *found, name, value)
+        verdict = _code_against_status(d, name, value)
         if verdict is not None:
-            return verdict, found[1].detail
+            return verdict, d.detail
     return None
 
 
-def _code_against_status(a: _Answer, g: _Gateway, d: _Data, name: str, value: object) -> Finding:
+def _code_against_status(d: _Data, name: str, value: object) -> Finding:
     """One business code, read against ``data.status`` (None: the field holds no code)."""
-    table, operation = a.table, a.operation
+    table, operation = d.answer.table, d.answer.operation
     verdict = resolve(table, value, name, d.fallback, must_agree=True)
     if d.code_decides and isinstance(verdict, Unresolved) and verdict.raw_code:
         hit = table.lookup(verdict.raw_code, name)
@@ -272,17 +279,14 @@ def _code_against_status(a: _Answer, g: _Gateway, d: _Data, name: str, value: ob
         and table.in_operation(verdict, operation).outcome is Outcome.SUCCESS
     ):
         # The code says this operation is done, the status that it is not: never success.
-        why = f"data.status {g.status} is the previous step's, and {name} {verdict.code} says done"
+        why = f"data.status {d.status} is the previous step's, and {name} {verdict.code} says done"
         return Unresolved(verdict.raw_code, name, pending("data.status"), why=why)
     return verdict
 
 
-def _order_status(a: _Answer) -> Reading | None:
-    found = _data(a)
-    if found is None:
-        return None
-    g, d = found
-    status, not_done = g.status, _NOT_DONE_BY.get(a.operation, frozenset())
+def _order_status(d: _Data) -> Reading | None:
+    a = d.answer
+    status, not_done = d.status, _NOT_DONE_BY.get(a.operation, frozenset())
     if status == "SUCCESS" and status not in not_done:
         return a.table.lookup("0000", "data.status"), d.detail
     if status in _STATUS_ROWS and status not in not_done:
@@ -343,6 +347,24 @@ _TRUTH = "Architecture: Truth rules"
 _CODES = "docs.paykka.com/payments/apis/introduction/response-code"
 _STATUSES = "docs.paykka.com/payments/apis/payments/openapi/notify-webhook (Gateway Order Status)"
 
+_DATA_DECIDES: tuple[Rule[_Data], ...] = (
+    Rule(
+        "business_code",
+        "data.error_code, else data.errorCode, else errorCode, read against data.status (they "
+        "must agree); beside the previous step's status (AUTHORIZED answering a capture) a "
+        "failure code decides, a success is pending.",
+        f"{_CODES}; {_STATUSES}",
+        _business_code,
+    ),
+    Rule(
+        "order_status",
+        "No code: data.status decides for the operation (SUCCESS; AUTHORIZED, REFUNDED ... by "
+        "their own rows; another step's status, an unknown one or none: pending).",
+        _STATUSES,
+        _order_status,
+    ),
+)
+
 RULES: tuple[Rule[_Answer], ...] = (
     Rule(
         "common_success",
@@ -378,21 +400,13 @@ RULES: tuple[Rule[_Answer], ...] = (
         _STATUSES,
         _cancelled,
     ),
-    Rule(
-        "business_code",
-        "With ret_code 000000 (or none) and data: data.error_code, else data.errorCode, else "
-        "errorCode, read against data.status (they must agree); beside the previous step's "
-        "status (AUTHORIZED answering a capture) a failure code decides, a success is pending.",
+    group(
+        "data_decides",
+        "data an object, and ret_code 000000 (or none): the business result in data decides, "
+        "by these rules:",
         f"{_CODES}; {_STATUSES}",
-        _business_code,
-    ),
-    Rule(
-        "order_status",
-        "With ret_code 000000 (or none), data and no code: data.status decides for the "
-        "operation (SUCCESS; AUTHORIZED, REFUNDED ... by their own rows; another step's status, "
-        "an unknown one or none: pending).",
-        _STATUSES,
-        _order_status,
+        _if_data_decides,
+        _DATA_DECIDES,
     ),
     Rule(
         "gateway_code",

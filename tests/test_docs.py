@@ -53,6 +53,24 @@ def test_the_reasons_page_is_made_from_the_vocabulary() -> None:
         assert f"| `{advice}` |" in page
 
 
+def test_the_precedence_tables_are_the_readers_rules() -> None:
+    """docs/reference.md's "How each provider's answer is read" is generated from the readers'
+    rule tables (``python tools/docs_hooks.py``): reorder, add, drop or reword a rule and this
+    fails until the page says the same."""
+    from payerr._mappings.adapters import PRECEDENCE
+
+    page = (REPO / "docs" / "reference.md").read_text(encoding="utf-8")
+    docs = hooks()
+    written = docs.precedence_in(page)
+    assert written, "docs/reference.md lost its precedence markers"
+    assert written == docs.precedence_section(), "run: python tools/docs_hooks.py"
+    for adapter, rules in PRECEDENCE.items():
+        section = written[written.index(f"`{adapter}`") :]
+        numbered = [f"| {n} | `{rule.name}` |" for n, rule in docs.numbered_rules(rules)]
+        at = [section.index(row) for row in numbered]
+        assert at == sorted(at), adapter  # in the reader's order
+
+
 def test_the_nav_names_every_code_page() -> None:
     nav = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     for uri in hooks().code_pages():

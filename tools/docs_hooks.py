@@ -5,6 +5,9 @@
   made relative to the site.
 - ``docs/reasons.md`` is generated from the reason vocabulary by ``python tools/docs_hooks.py``
   and committed (``tests/test_docs.py`` keeps it equal), so it reads on GitHub too.
+- The precedence tables in ``docs/reference.md`` ("How each provider's answer is read", between
+  the ``precedence`` markers) are generated the same way from the readers' rule tables
+  (``payerr._mappings.adapters.PRECEDENCE``), and kept equal the same way.
 - The code reference is generated from the mapping files, as installed: one page per provider
   and per card network, every code with its verdict, the provider's words, the shopper
   message and its source. :func:`code_pages` is what the build writes and what
@@ -27,6 +30,7 @@ from payerr._core.reasons import (
     Advice,
     Reason,
 )
+from payerr._mappings.adapters import PRECEDENCE, Rule
 from payerr._mappings.shopper import locales
 from payerr.networks._tables import card_networks, network_table
 
@@ -280,6 +284,75 @@ def reasons_page() -> str:
     return "\n".join(lines)
 
 
+PRECEDENCE_START = (
+    "<!-- precedence: generated from the readers' rule tables by `python tools/docs_hooks.py`; "
+    "edit the rules (RULES in src/payerr/_mappings/adapters/), not this -->"
+)
+PRECEDENCE_END = "<!-- precedence: end -->"
+
+
+def precedence_section() -> str:
+    """Each adapter's rules, in the order its reader walks them: the text between the markers
+    in ``docs/reference.md``."""
+    by_table: dict[int, list[str]] = {}
+    for adapter, rules in PRECEDENCE.items():
+        by_table.setdefault(id(rules), []).append(adapter)
+    headings = _architecture_headings()
+    lines = [PRECEDENCE_START, ""]
+    for adapters in by_table.values():
+        rules = PRECEDENCE[adapters[0]]
+        names = ", ".join(f"`{a}`" for a in adapters)
+        if adapters == ["fields"]:
+            names += " (a provider added by a mapping file alone)"
+        lines += [f"### {names}", "", "| | rule | what it does | from |", "|---|---|---|---|"]
+        lines += [
+            _row(number, f"`{rule.name}`", rule.says, _rule_source(rule.source, headings))
+            for number, rule in numbered_rules(rules)
+        ]
+        lines.append("")
+    lines.append(PRECEDENCE_END)
+    return "\n".join(lines)
+
+
+def numbered_rules(rules: tuple[Rule[Any], ...], prefix: str = "") -> list[tuple[str, Rule[Any]]]:
+    """Each rule with its number in the walk (``3``, a group's own ``3.1`` ...), in order."""
+    found = []
+    for number, rule in enumerate(rules, 1):
+        found.append((f"{prefix}{number}", rule))
+        found += numbered_rules(rule.rules, f"{prefix}{number}.")
+    return found
+
+
+def precedence_in(page: str) -> str:
+    """The generated part of ``page`` (markers included), or "" when its markers are missing."""
+    start, end = page.find(PRECEDENCE_START), page.find(PRECEDENCE_END)
+    if start < 0 or end < start:
+        return ""
+    return page[start : end + len(PRECEDENCE_END)]
+
+
+def _architecture_headings() -> dict[str, str]:
+    """The Architecture page's section headings, without their numbers, and their anchors."""
+    page = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    found = {}
+    for number, title in re.findall(r"^## (\d+)\. (.+)$", page, re.M):
+        slug = re.sub(r"[^\w\s-]", "", f"{number}. {title}".lower()).strip()
+        found[title.strip()] = re.sub(r"[\s]+", "-", slug)
+    return found
+
+
+def _rule_source(source: str, headings: dict[str, str]) -> str:
+    """A rule's sources: payerr's own rules as links to their Architecture section."""
+    parts = []
+    for part in source.split("; "):
+        if part.startswith("Architecture: "):
+            title = part.removeprefix("Architecture: ")
+            parts.append(f"[{part}](ARCHITECTURE.md#{headings[title]})")  # KeyError: no heading
+        else:
+            parts.append(part)
+    return "; ".join(parts)
+
+
 def _row(*cells: object) -> str:
     """One Markdown table row."""
     return "| " + " | ".join(_cell(str(c)) for c in cells) + " |"
@@ -329,5 +402,11 @@ def on_files(files: Any, config: Any) -> Any:
 
 
 if __name__ == "__main__":
-    # Regenerate the committed page made from the vocabulary (tests/test_docs.py checks it).
+    # Regenerate the committed pages made from the code (tests/test_docs.py checks them).
     (ROOT / "docs" / "reasons.md").write_text(reasons_page(), encoding="utf-8")
+    reference = ROOT / "docs" / "reference.md"
+    text = reference.read_text(encoding="utf-8")
+    old = precedence_in(text)
+    if not old:
+        raise SystemExit(f"{reference}: the precedence markers are missing")
+    reference.write_text(text.replace(old, precedence_section()), encoding="utf-8")

@@ -1,19 +1,7 @@
 """Antom and Alipay+ envelopes: ``result`` with ``resultStatus`` S/F/U, and the payment's result.
 
-Precedence (Architecture §5; docs.antom.com/ac/ams/paymentri_online, .../paymentrn_online):
-
-1. When ``result.resultStatus`` is S or absent, the payment's own result decides: Alipay+'s
-   ``paymentResult`` envelope, else ``paymentResultCode`` checked against ``paymentStatus``
-   (SUCCESS / FAIL / PROCESSING / PENDING / CANCELLED / UNKNOWN). For inquiry, ``result`` only
-   says the inquiry call worked.
-2. ``notifyType = PAYMENT_PENDING`` with ``resultStatus = S`` means "being processed".
-3. ``result.resultCode``: ``U`` is never failed. With a mapped code that is not in process (or
-   whose row is marked ``resend``) it means "unknown: resend the same request id, or inquire":
-   pending, with :data:`~payerr._mappings.unknown.RESEND_SOURCE` as its source, which the transports
-   resend when the request is replay-safe; ``U`` with a code payerr does not know is pending
-   and never resent (it may be in process).
-4. A forwarded SDK event: top-level ``code`` (``SDK_PAYMENT_FAIL`` defers to a
-   ``paymentResultCode`` in the event's ``result``, step 1), or ``errorCode`` / ``resultCode``.
+The order in which an answer is read is :data:`RULES` (the docs' table, "How each provider's
+answer is read", is generated from it).
 """
 
 from __future__ import annotations
@@ -31,9 +19,12 @@ from payerr._mappings.adapters.base import (
     Fallback,
     Finding,
     Reading,
+    Rule,
     Unresolved,
     code_of,
     fallbacks,
+    first_answer,
+    group,
     inquiry_failed,
     pending,
     resolve,
@@ -45,7 +36,7 @@ from payerr._mappings.operations import QUERIES, operation_of_body
 from payerr._mappings.table import ProviderTable
 from payerr._mappings.unknown import RESEND_SOURCE, UNKNOWN_RESULT_ACTION
 
-__all__ = ["read", "read_card"]
+__all__ = ["RULES", "read", "read_card"]
 
 _RESULT_STATUS = {
     "S": (Outcome.SUCCESS, None),
@@ -115,103 +106,396 @@ _STATUS_CODE = {
 }
 
 
+class _Answer:
+    """An answer as the rules see it: the body, and what every rule looks at, read once."""
+
+    __slots__ = (
+        "body",
+        "call_worked",
+        "detail",
+        "operation",
+        "own",
+        "payment",
+        "result",
+        "status",
+        "table",
+    )
+
+    def __init__(self, table: ProviderTable, body: dict[str, Any], operation: Operation) -> None:
+        result = body.get("result")
+        result = result if isinstance(result, dict) else None
+        self.table = table
+        self.body = body
+        self.result = result
+        self.status = upper_of(result.get("resultStatus")) if result is not None else None
+        self.detail = text_of(result.get("resultMessage")) if result is not None else None
+        if operation is Operation.UNKNOWN:
+            operation = operation_of_body(body)
+        self.operation = operation
+        self.own = _STATUS_FIELDS.get(operation)
+        """The status field that decides this operation (refundStatus ...), if it has one."""
+        self.call_worked = self.status in (None, "S")
+        """result S or absent: the payment's or the operation's own result decides."""
+        self.payment: _Payment | None = None
+        """The payment's result fields, read by the first rule that needs them."""
+
+
+class _Payment:
+    """``paymentResultCode`` and ``paymentResultMessage`` (in the body, or in a forwarded SDK
+    event's ``result``) and ``paymentStatus``; the code read against the status."""
+
+    __slots__ = ("code", "detail", "fallback", "status", "verdict")
+
+    def __init__(self, answer: _Answer) -> None:
+        body, result = answer.body, answer.result
+        holder: dict[str, Any] = body
+        if "paymentResultCode" not in body and result is not None and "resultStatus" not in result:
+            holder = result  # a forwarded SDK event: {"code": "SDK_PAYMENT_FAIL", "result": {...}}
+        self.code = holder.get("paymentResultCode")
+        self.status = upper_of(body.get("paymentStatus"))
+        self.detail = text_of(holder.get("paymentResultMessage"))
+        self.fallback = _PAYMENT_FALLBACKS.get(self.status or "")
+        self.verdict = resolve(
+            answer.table, self.code, "paymentResultCode", self.fallback, must_agree=True
+        )
+
+
+def _payment(answer: _Answer) -> _Payment:
+    if answer.payment is None:
+        answer.payment = _Payment(answer)
+    return answer.payment
+
+
 def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Reading:
-    """An Antom or Alipay+ answer, in the precedence the module docstring lists. A little over
-    60 lines on purpose: each early return is one rule of that list, in its order."""
-    result = body.get("result")
-    result = result if isinstance(result, dict) else None
-    status = upper_of(result.get("resultStatus")) if result is not None else None
-    detail = text_of(result.get("resultMessage")) if result is not None else None
-    if operation is Operation.UNKNOWN:
-        operation = operation_of_body(body)
-    if operation is Operation.OTHER and "notifyType" in body:
-        # A notification payerr does not know (a new notifyType): what it reports is not known,
-        # so it is never success (Architecture §3, rule 1).
-        why = f"notifyType {body.get('notifyType')!r} is not one payerr knows"
-        return Unresolved(None, "notifyType", _NOTIFY_PENDING, why=why), detail
-    own = _STATUS_FIELDS.get(operation)
-    if status in ("F", "U") and own is not None and own in body:
-        said = upper_of(body.get(own))
-        if said != "FAIL":
-            # result says the operation failed (or is unknown) while its own status says
-            # otherwise: a disagreement is pending, never failed (Architecture §3, rule 2).
-            why = f"resultStatus {status} contradicts {own} {body.get(own)!r}"
-            return Unresolved(None, own, _PENDING[own], why=why), detail
+    """An Antom or Alipay+ answer: the first rule of :data:`RULES` that answers."""
+    return first_answer(RULES, _Answer(table, body, operation))
 
-    if status in (None, "S"):
-        if own is not None and (own in body or operation in _STATUS_REQUIRED):
-            # The operation's own status decides; result only says the call worked
-            # (Architecture §3, rule 1).
-            return _operation_status(table, body, own), detail
-        foreign = next((f for f in _OPERATION_FIELDS if f in body and f != own), None)
-        if foreign is None and own is not None and "paymentStatus" in body:
-            foreign = "paymentStatus"  # a payment's status beside a refund, capture ...
-        if foreign is not None:
-            # Another operation's status in this answer (a refundStatus beside a payment
-            # inquiry): it does not decide this operation, and nothing else can be trusted.
-            why = f"{foreign} in an answer to {operation}"
-            return Unresolved(None, foreign, pending(foreign), why=why), detail
-        if (
-            table.adapter == "alipay_plus"
-            and operation in _NEEDS_PAYMENT_RESULT
-            and ("paymentResult" not in body and "paymentStatus" not in body)
-        ):
-            # Alipay+ inquiry and notifications carry the payment's result in paymentResult
-            # (Architecture §5); without it, result S only says the call worked.
-            why = "no paymentResult in an Alipay+ inquiry or notification"
-            return Unresolved(None, "paymentResult", _UNKNOWN_PAYMENT, why=why), detail
-        reading = _payment(table, body, result, operation)
-        if reading is not None:
-            return reading
 
-    if status == "S" and upper_of(body.get("notifyType")) == "PAYMENT_PENDING":
-        in_process = table.lookup("PAYMENT_IN_PROCESS", "notifyType")
-        return in_process or Unresolved(None, "notifyType", _NOTIFY_PENDING), detail
+def _unknown_notification(a: _Answer) -> Reading | None:
+    if a.operation is not Operation.OTHER or "notifyType" not in a.body:
+        return None
+    # A notification payerr does not know (a new notifyType): what it reports is not known, so
+    # it is never success (Architecture §3, rule 1).
+    why = f"notifyType {a.body.get('notifyType')!r} is not one payerr knows"
+    return Unresolved(None, "notifyType", _NOTIFY_PENDING, why=why), a.detail
 
-    if result is not None:
-        verdict = _envelope(table, result, "result", unknown_is_pending=operation in _NOTIFIED)
-        if operation in QUERIES:
-            # An inquiry's result "only indicates whether the inquiryPayment API is called
-            # successfully" (docs.antom.com/ac/ams/paymentri_online): its failure is the
-            # inquiry's, not the payment's.
-            if isinstance(verdict, Classification) and verdict.outcome is Outcome.FAILED:
-                return inquiry_failed(table, verdict, "result.resultCode", operation), detail
-            fallback = verdict.fallback if isinstance(verdict, Unresolved) else None
-            if isinstance(verdict, Unresolved) and fallback and fallback.outcome is Outcome.FAILED:
-                why = "the inquiry itself failed: it says nothing of the payment"
-                source = verdict.source
-                return Unresolved(verdict.raw_code, source, pending(source), why=why), detail
-        if verdict is not None:
-            return verdict, detail
 
+def _result_against_own_status(a: _Answer) -> Reading | None:
+    own = a.own
+    if a.status not in ("F", "U") or own is None or own not in a.body:
+        return None
+    if upper_of(a.body.get(own)) == "FAIL":
+        return None
+    # result says the operation failed (or is unknown) while its own status says otherwise: a
+    # disagreement is pending, never failed (Architecture §3, rule 2).
+    why = f"resultStatus {a.status} contradicts {own} {a.body.get(own)!r}"
+    return Unresolved(None, own, _PENDING[own], why=why), a.detail
+
+
+def _if_call_worked(a: _Answer) -> _Answer | None:
+    return a if a.call_worked else None
+
+
+# With result S or absent (a.call_worked):
+
+
+def _own_status(a: _Answer) -> Reading | None:
+    own = a.own
+    if own is None:
+        return None
+    if own in a.body or a.operation in _STATUS_REQUIRED:
+        # The operation's own status decides; result only says the call worked (Architecture
+        # §3, rule 1).
+        return _operation_status(a.table, a.body, own), a.detail
+    return None
+
+
+def _foreign_status(a: _Answer) -> Reading | None:
+    body, own = a.body, a.own
+    foreign = next((f for f in _OPERATION_FIELDS if f in body and f != own), None)
+    if foreign is None and own is not None and "paymentStatus" in body:
+        foreign = "paymentStatus"  # a payment's status beside a refund, capture ...
+    if foreign is None:
+        return None
+    # Another operation's status in this answer (a refundStatus beside a payment inquiry): it
+    # does not decide this operation, and nothing else can be trusted.
+    why = f"{foreign} in an answer to {a.operation}"
+    return Unresolved(None, foreign, pending(foreign), why=why), a.detail
+
+
+def _alipay_plus_without_payment_result(a: _Answer) -> Reading | None:
+    if a.table.adapter != "alipay_plus" or a.operation not in _NEEDS_PAYMENT_RESULT:
+        return None
+    if "paymentResult" in a.body or "paymentStatus" in a.body:
+        return None
+    # Alipay+ inquiry and notifications carry the payment's result in paymentResult
+    # (Architecture §5); without it, result S only says the call worked.
+    why = "no paymentResult in an Alipay+ inquiry or notification"
+    return Unresolved(None, "paymentResult", _UNKNOWN_PAYMENT, why=why), a.detail
+
+
+def _payment_result(a: _Answer) -> Reading | None:
+    envelope = a.body.get("paymentResult")
+    if not isinstance(envelope, dict):  # Alipay+ inquiry and notifications
+        return None
+    status = upper_of(envelope.get("resultStatus"))
+    verdict = _envelope(a.table, envelope, "paymentResult", status, unknown_is_pending=True)
+    if verdict is None:
+        return None
+    body = a.body
+    said = _PAYMENT_FALLBACKS.get(upper_of(body.get("paymentStatus")) or "")
+    if (
+        "paymentStatus" in body
+        and isinstance(verdict, Classification)
+        and (said is None or said.outcome is not verdict.outcome)
+    ):
+        # paymentStatus beside paymentResult disagrees (or is unreadable): a disagreement is
+        # never success, nor a claim of failure.
+        why = f"paymentStatus {body.get('paymentStatus')!r} contradicts {verdict.code}"
+        unmapped = unmapped_of(body.get("paymentStatus")) if said is None else None
+        verdict = Unresolved(verdict.raw_code, "paymentStatus", _UNKNOWN_PAYMENT, why, unmapped)
+    return verdict, text_of(envelope.get("resultMessage"))
+
+
+def _unknown_payment_status(a: _Answer) -> Reading | None:
+    if "paymentStatus" not in a.body:
+        return None
+    p = _payment(a)
+    if p.status in _PAYMENT_FALLBACKS:
+        return None
+    # The field that decides holds null or a value payerr does not know: pending, whatever
+    # paymentResultCode says (Architecture §3, rule 1).
+    raw = code_of(p.code)
+    why = f"paymentStatus {a.body.get('paymentStatus')!r} is not a status payerr knows"
+    return Unresolved(
+        raw if isinstance(raw, str) else None,
+        "paymentStatus",
+        _UNKNOWN_PAYMENT,
+        why=why,
+        unmapped=unmapped_of(a.body.get("paymentStatus")),
+    ), p.detail
+
+
+def _inquiry_without_payment_status(a: _Answer) -> Reading | None:
+    if a.operation is not Operation.INQUIRY or "paymentStatus" in a.body or a.result is None:
+        return None
+    # An inquiry's answer decides by paymentStatus (Architecture §5): a code without it is not
+    # enough for success.
+    p = _payment(a)
+    raw = code_of(p.code)
+    why = "an inquiry answer without paymentStatus"
+    return Unresolved(
+        raw if isinstance(raw, str) else None, "paymentStatus", _UNKNOWN_PAYMENT, why=why
+    ), p.detail
+
+
+def _payment_result_code(a: _Answer) -> Reading | None:
+    p = _payment(a)
+    if p.code is None and p.status is None:
+        return None  # nothing of the payment's own here
+    verdict = p.verdict
+    if verdict is None or (isinstance(verdict, Unresolved) and p.fallback is not None):
+        return None  # no usable code: the status decides on its own (the next rule)
+    return verdict, p.detail
+
+
+def _payment_status_alone(a: _Answer) -> Reading | None:
+    p = _payment(a)
+    if p.code is None and p.status is None:
+        return None
+    verdict = p.verdict
+    row_code = _STATUS_CODE.get(p.status or "")
+    if row_code is not None:
+        hit = a.table.lookup(row_code, "paymentStatus")
+        if hit is not None and (verdict is None or verdict.raw_code is None):
+            return hit, p.detail
+    if p.fallback is None:
+        return None
+    raw = verdict.raw_code if isinstance(verdict, Unresolved) else None
+    why = verdict.why if isinstance(verdict, Unresolved) else ""
+    source = "paymentResultCode" if raw else "paymentStatus"
+    return Unresolved(raw, source, p.fallback, why), p.detail
+
+
+# Any result:
+
+
+def _payment_pending_notice(a: _Answer) -> Reading | None:
+    if a.status != "S" or upper_of(a.body.get("notifyType")) != "PAYMENT_PENDING":
+        return None
+    in_process = a.table.lookup("PAYMENT_IN_PROCESS", "notifyType")
+    return in_process or Unresolved(None, "notifyType", _NOTIFY_PENDING), a.detail
+
+
+def _result_wrapper(a: _Answer) -> Reading | None:
+    if a.result is None:
+        return None
+    notified = a.operation in _NOTIFIED
+    verdict = _envelope(a.table, a.result, "result", a.status, unknown_is_pending=notified)
+    if a.operation in QUERIES:
+        # An inquiry's result "only indicates whether the inquiryPayment API is called
+        # successfully" (docs.antom.com/ac/ams/paymentri_online): its failure is the inquiry's,
+        # not the payment's.
+        if isinstance(verdict, Classification) and verdict.outcome is Outcome.FAILED:
+            return inquiry_failed(a.table, verdict, "result.resultCode", a.operation), a.detail
+        fallback = verdict.fallback if isinstance(verdict, Unresolved) else None
+        if isinstance(verdict, Unresolved) and fallback and fallback.outcome is Outcome.FAILED:
+            why = "the inquiry itself failed: it says nothing of the payment"
+            source = verdict.source
+            return Unresolved(verdict.raw_code, source, pending(source), why=why), a.detail
+    return None if verdict is None else (verdict, a.detail)
+
+
+def _sdk_event(a: _Answer) -> Reading | None:
+    body = a.body
     for field in ("code", "errorCode", "resultCode"):
-        verdict = resolve(table, body.get(field), field)
+        verdict = resolve(a.table, body.get(field), field)
         if verdict is not None:
-            return verdict, text_of(body.get("message")) or text_of(
-                body.get("errorMessage")
-            ) or detail
-    return None, detail
+            detail = text_of(body.get("message")) or text_of(body.get("errorMessage"))
+            return verdict, detail or a.detail
+    return None
+
+
+def _nothing(a: _Answer) -> Reading | None:
+    return None, a.detail
+
+
+_TRUTH = "Architecture: Truth rules"
+_SDK = "global-open-sdk-python 1.7.1 (response and notify classes)"
+
+_CALL_WORKED: tuple[Rule[_Answer], ...] = (  # in this order, with result S or absent
+    Rule(
+        "own_status",
+        "The operation's own status decides: refundStatus, "
+        "vaultingStatus (its vaultingResultCode on FAIL), captureStatus, cancelStatus "
+        "(SUCCESS, FAIL, PROCESSING; anything else pending); a refund inquiry or notification "
+        "and a vaulting inquiry without theirs: pending.",
+        f"{_SDK}; docs.antom.com/ac/ams/inquire_vaulting",
+        _own_status,
+    ),
+    Rule(
+        "foreign_status",
+        "Another operation's status (a refundStatus answering a "
+        "payment inquiry, a paymentStatus answering a refund): pending.",
+        _TRUTH,
+        _foreign_status,
+    ),
+    Rule(
+        "alipay_plus_without_payment_result",
+        "Alipay+ only: an inquiry or notification with neither paymentResult nor "
+        "paymentStatus: pending (result S only says the call worked).",
+        "docs.alipayplus.com/alipayplus/alipayplus/api_acq_tile/inquiry_payment",
+        _alipay_plus_without_payment_result,
+    ),
+    Rule(
+        "payment_result",
+        "Alipay+'s paymentResult envelope (resultCode read against "
+        "its resultStatus; U there is pending, never resent); a paymentStatus beside it that "
+        "disagrees: pending.",
+        "docs.alipayplus.com/alipayplus/alipayplus/api_acq_tile/inquiry_payment",
+        _payment_result,
+    ),
+    Rule(
+        "unknown_payment_status",
+        "A paymentStatus that is null or not SUCCESS, FAIL, "
+        "CANCELLED, PROCESSING, PENDING or UNKNOWN: pending, whatever paymentResultCode says.",
+        f"docs.antom.com/ac/ams/paymentri_online; {_TRUTH}",
+        _unknown_payment_status,
+    ),
+    Rule(
+        "inquiry_without_payment_status",
+        "A payment inquiry's answer without paymentStatus: pending.",
+        "docs.antom.com/ac/ams/paymentri_online",
+        _inquiry_without_payment_status,
+    ),
+    Rule(
+        "payment_result_code",
+        "paymentResultCode (a forwarded SDK event's, in its result) "
+        "decides, read against paymentStatus: when they disagree, the status decides (an "
+        "in-process code beside FAIL stays pending).",
+        "docs.antom.com/ac/ams/paymentri_online, .../paymentrn_online",
+        _payment_result_code,
+    ),
+    Rule(
+        "payment_status_alone",
+        "No usable paymentResultCode: paymentStatus decides on its own (SUCCESS, PROCESSING "
+        "and PENDING by their rows).",
+        "docs.antom.com/ac/ams/paymentri_online, .../paymentrn_online",
+        _payment_status_alone,
+    ),
+)
+
+RULES: tuple[Rule[_Answer], ...] = (
+    Rule(
+        "unknown_notification",
+        "A notification whose notifyType payerr does not know: pending (what it reports is "
+        "not known).",
+        f"docs.antom.com/ac/ref/notification; {_TRUTH}",
+        _unknown_notification,
+    ),
+    Rule(
+        "result_against_own_status",
+        "result F or U beside the operation's own status (refundStatus, vaultingStatus, "
+        "captureStatus, cancelStatus) that is not FAIL: pending, never failed.",
+        _TRUTH,
+        _result_against_own_status,
+    ),
+    group(
+        "call_worked",
+        "With result S or absent (it says the call worked), the operation's or the payment's "
+        "own result decides, by these rules:",
+        f"docs.antom.com/ac/ams/paymentri_online; {_TRUTH}",
+        _if_call_worked,
+        _CALL_WORKED,
+    ),
+    Rule(
+        "payment_pending_notice",
+        "notifyType PAYMENT_PENDING with result S: the payment is being processed (pending).",
+        "docs.antom.com/ac/ams/paymentrn_online",
+        _payment_pending_notice,
+    ),
+    Rule(
+        "result_wrapper",
+        "result.resultCode read against resultStatus: U with a mapped code not in process is "
+        "pending, settled by resending the same request id or an inquiry; U with a code payerr "
+        "does not know is pending, never resent; a U in a notification is pending; an "
+        "inquiry's own failure says nothing of the payment (pending), unless the order does "
+        "not exist.",
+        "docs.antom.com/ac/ams/api_fund, .../idempotency, .../paymentri_online",
+        _result_wrapper,
+    ),
+    Rule(
+        "sdk_event",
+        "A forwarded SDK event: its top-level code, else errorCode, else resultCode.",
+        "docs.antom.com/ac/sdks/ref",
+        _sdk_event,
+    ),
+    Rule(
+        "nothing",
+        "Nothing in the body decides: the HTTP status will.",
+        _TRUTH,
+        _nothing,
+    ),
+)
+"""Antom's and Alipay+'s precedence: the first rule that answers decides."""
 
 
 def _envelope(
-    table: ProviderTable, env: dict[str, Any], prefix: str, *, unknown_is_pending: bool = False
+    table: ProviderTable,
+    env: dict[str, Any],
+    prefix: str,
+    status: str | None,
+    *,
+    unknown_is_pending: bool = False,
 ) -> Finding:
-    """``{resultCode, resultStatus}``: the code decides, read in the light of the status.
+    """``{resultCode, resultStatus}``: the code decides, read in the light of the status
+    (``status``: ``resultStatus``, read by the caller).
 
     ``unknown_is_pending``: a ``U`` here reports a payment's state (a notification, Alipay+'s
     ``paymentResult``), not a call to resend: outcome unknown, never "try again".
     """
-    status = upper_of(env.get("resultStatus"))
     if status == "U" and unknown_is_pending:
-        code = code_of(env.get("resultCode"))
-        raw = code if isinstance(code, str) else None
-        hit = table.lookup(raw, f"{prefix}.resultCode") if raw else None
-        entry = table.entry(raw) if hit is not None else None
-        if hit is not None and hit.outcome is Outcome.PENDING and not (entry and entry.resend):
-            return hit
-        # A state report's U (an unknown result in a notification or in Alipay+'s
-        # paymentResult): nothing for the merchant to resend; inquire.
-        return Unresolved(raw, f"{prefix}.resultStatus", pending(prefix))
+        return _state_unknown(table, env, prefix)
     fallback = _ENVELOPE_FALLBACKS[prefix].get(status or "")
     source = f"{prefix}.resultCode"
     verdict = resolve(table, env.get("resultCode"), source, fallback)
@@ -223,6 +507,30 @@ def _envelope(
         why = f"resultStatus {env.get('resultStatus')!r} is not S, F or U"
         unsure = pending(source)
         return Unresolved(verdict.raw_code, source, unsure, why)
+    return _against_status(table, verdict, fallback, status, source)
+
+
+def _state_unknown(table: ProviderTable, env: dict[str, Any], prefix: str) -> Finding:
+    """A state report's U (an unknown result in a notification or in Alipay+'s
+    ``paymentResult``): its code's row when that says in process, else pending; nothing for
+    the merchant to resend: inquire."""
+    code = code_of(env.get("resultCode"))
+    raw = code if isinstance(code, str) else None
+    hit = table.lookup(raw, f"{prefix}.resultCode") if raw else None
+    entry = table.entry(raw) if hit is not None else None
+    if hit is not None and hit.outcome is Outcome.PENDING and not (entry and entry.resend):
+        return hit
+    return Unresolved(raw, f"{prefix}.resultStatus", pending(prefix))
+
+
+def _against_status(
+    table: ProviderTable,
+    verdict: Classification | Unresolved,
+    fallback: Fallback | None,
+    status: str | None,
+    source: str,
+) -> Finding:
+    """A code's verdict read against its envelope's ``resultStatus`` (``fallback``)."""
     if isinstance(verdict, Unresolved) and status == "U":
         # U with a code payerr does not know: the docs say U "might be successful, in process,
         # or failed". Only the codes whose rows say "call again" are resent; an unmapped one
@@ -232,27 +540,27 @@ def _envelope(
     if isinstance(verdict, Unresolved) or fallback is None:
         return verdict
     if status == "U":
-        # Unknown result: pending, settled by resending the same request id or by an inquiry,
-        # unless the code's own row says in process (never resent: Architecture §3,
-        # rule 5). Never failed, whatever the code's row says elsewhere.
-        entry = table.entry(verdict.raw_code)
-        if verdict.outcome is Outcome.PENDING and not (entry is not None and entry.resend):
-            return verdict
-        action = entry.action if entry is not None and entry.resend else UNKNOWN_RESULT_ACTION
-        return verdict.reclassified(Outcome.PENDING, action=action, source=RESEND_SOURCE)
+        return _unknown_result(table, verdict)
     if fallback.outcome is not verdict.outcome:
         if verdict.outcome is Outcome.PENDING:
             # in process beside F: pending, never failed (Architecture §3, rule 5)
             return verdict
         # SUCCESS beside F, a failure code beside S: they contradict each other, so neither
         # success nor failed (Architecture §3, rules 1 and 2).
-        return Unresolved(
-            verdict.raw_code,
-            source,
-            pending(source),
-            why=f"resultStatus {status} contradicts {verdict.code}",
-        )
+        why = f"resultStatus {status} contradicts {verdict.code}"
+        return Unresolved(verdict.raw_code, source, pending(source), why=why)
     return verdict
+
+
+def _unknown_result(table: ProviderTable, verdict: Classification) -> Classification:
+    """resultStatus U with a mapped code: pending, settled by resending the same request id or
+    by an inquiry, unless the code's own row says in process (never resent: Architecture §3,
+    rule 5). Never failed, whatever the code's row says elsewhere."""
+    entry = table.entry(verdict.raw_code)
+    if verdict.outcome is Outcome.PENDING and not (entry is not None and entry.resend):
+        return verdict
+    action = entry.action if entry is not None and entry.resend else UNKNOWN_RESULT_ACTION
+    return verdict.reclassified(Outcome.PENDING, action=action, source=RESEND_SOURCE)
 
 
 def _operation_status(table: ProviderTable, body: dict[str, Any], field: str) -> Finding:
@@ -261,13 +569,7 @@ def _operation_status(table: ProviderTable, body: dict[str, Any], field: str) ->
     value = upper_of(body.get(field))
     code = body.get("vaultingResultCode") if field == "vaultingStatus" else None
     if value == "SUCCESS":
-        if code is not None:
-            # SUCCESS comes with the code SUCCESS (SDK: vaulting_result_code); any other code
-            # is a disagreement, which is never success.
-            verdict = resolve(table, code, "vaultingResultCode", _SUCCESS[field], must_agree=True)
-            if verdict is not None:
-                return verdict
-        return table.lookup("SUCCESS", field) or Unresolved(None, field, _PENDING[field])
+        return _operation_done(table, field, code)
     if value == "PROCESSING":
         hit = table.lookup("VERIFICATION_IN_PROCESS", field) if field == "vaultingStatus" else None
         return hit or Unresolved(None, field, _PENDING[field])
@@ -284,86 +586,16 @@ def _operation_status(table: ProviderTable, body: dict[str, Any], field: str) ->
     return Unresolved(None, field, _PENDING[field], why=f"{field} is {shown}")
 
 
-def _payment(
-    table: ProviderTable,
-    body: dict[str, Any],
-    result: dict[str, Any] | None,
-    operation: Operation,
-) -> Reading | None:
-    """The payment's own result, when the body carries one.
-
-    Longer than 60 lines on purpose: it walks Antom's documented places for a payment's result
-    (``paymentResult``, ``paymentStatus`` with ``paymentResultCode``, the wrapper) in the
-    order Architecture §5 gives, and splitting it would scatter that order."""
-    payment_result = body.get("paymentResult")
-    if isinstance(payment_result, dict):  # Alipay+ inquiry and notifications
-        verdict = _envelope(table, payment_result, "paymentResult", unknown_is_pending=True)
+def _operation_done(table: ProviderTable, field: str, code: object) -> Finding:
+    """The operation's status SUCCESS: its row, unless a vaultingResultCode beside it
+    disagrees."""
+    if code is not None:
+        # SUCCESS comes with the code SUCCESS (SDK: vaulting_result_code); any other code is a
+        # disagreement, which is never success.
+        verdict = resolve(table, code, "vaultingResultCode", _SUCCESS[field], must_agree=True)
         if verdict is not None:
-            said = _PAYMENT_FALLBACKS.get(upper_of(body.get("paymentStatus")) or "")
-            if (
-                "paymentStatus" in body
-                and isinstance(verdict, Classification)
-                and (said is None or said.outcome is not verdict.outcome)
-            ):
-                # paymentStatus beside paymentResult disagrees (or is unreadable): a
-                # disagreement is never success, nor a claim of failure.
-                why = f"paymentStatus {body.get('paymentStatus')!r} contradicts {verdict.code}"
-                unmapped = unmapped_of(body.get("paymentStatus")) if said is None else None
-                return Unresolved(
-                    verdict.raw_code, "paymentStatus", _UNKNOWN_PAYMENT, why, unmapped
-                ), text_of(payment_result.get("resultMessage"))
-            return verdict, text_of(payment_result.get("resultMessage"))
-
-    holder: dict[str, Any] = body
-    if "paymentResultCode" not in body and result is not None and "resultStatus" not in result:
-        holder = result  # a forwarded SDK event: {"code": "SDK_PAYMENT_FAIL", "result": {...}}
-    code_value = holder.get("paymentResultCode")
-    payment_status = upper_of(body.get("paymentStatus"))
-    detail = text_of(holder.get("paymentResultMessage"))
-    if "paymentStatus" in body and payment_status not in _PAYMENT_FALLBACKS:
-        # The field that decides holds null or a value payerr does not know: pending, whatever
-        # paymentResultCode says (Architecture §3, rule 1).
-        raw = code_of(code_value)
-        why = f"paymentStatus {body.get('paymentStatus')!r} is not a status payerr knows"
-        return Unresolved(
-            raw if isinstance(raw, str) else None,
-            "paymentStatus",
-            _UNKNOWN_PAYMENT,
-            why=why,
-            unmapped=unmapped_of(body.get("paymentStatus")),
-        ), detail
-    if operation is Operation.INQUIRY and "paymentStatus" not in body and result is not None:
-        # An inquiry's answer decides by paymentStatus (Architecture §5): a code without it
-        # is not
-        # enough for success.
-        raw = code_of(code_value)
-        why = "an inquiry answer without paymentStatus"
-        return Unresolved(
-            raw if isinstance(raw, str) else None, "paymentStatus", _UNKNOWN_PAYMENT, why=why
-        ), detail
-    if code_value is None and payment_status is None:
-        if operation is Operation.INQUIRY and result is not None:
-            why = "an inquiry answer without paymentStatus"
-            return Unresolved(None, "paymentStatus", _UNKNOWN_PAYMENT, why=why), detail
-        return None
-    fallback = _PAYMENT_FALLBACKS.get(payment_status or "")
-
-    verdict = resolve(table, code_value, "paymentResultCode", fallback, must_agree=True)
-    if verdict is not None and not (isinstance(verdict, Unresolved) and fallback is not None):
-        return verdict, detail
-    # No usable code: the documented status decides on its own.
-    row_code = _STATUS_CODE.get(payment_status or "")
-    if row_code is not None:
-        hit = table.lookup(row_code, "paymentStatus")
-        if hit is not None and (verdict is None or verdict.raw_code is None):
-            return hit, detail
-    if fallback is not None:
-        raw = verdict.raw_code if isinstance(verdict, Unresolved) else None
-        why = verdict.why if isinstance(verdict, Unresolved) else ""
-        return Unresolved(
-            raw, "paymentResultCode" if raw else "paymentStatus", fallback, why
-        ), detail
-    return None
+            return verdict
+    return table.lookup("SUCCESS", field) or Unresolved(None, field, _PENDING[field])
 
 
 def read_card(body: dict[str, Any]) -> NetworkAdvice | None:

@@ -4,12 +4,18 @@ A reader gets the body as a JSON object and returns a :data:`Reading`: a verdict
 provider's message for this response. The verdict is a Classification (a known code decided),
 an :class:`Unresolved` (a code or status was there but no mapping row decides), or None
 (nothing in the body decides; the HTTP status will). Readers never raise on odd bodies.
+
+Each reader is its provider's precedence written as data: an ordered table of :class:`Rule`
+(``RULES`` in each adapter module), walked by :func:`first_answer`; the first rule that answers
+wins. The docs' table of every provider's precedence is generated from those tables
+(``tools/docs_hooks.py``; ``tests/test_docs.py`` keeps them equal).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 from payerr._core.taxonomy import Category, Classification, Operation, Outcome
 from payerr._core.text import clean_cut, int_text
@@ -20,10 +26,13 @@ __all__ = [
     "INVALID",
     "Fallback",
     "Reading",
+    "Rule",
     "Unresolved",
     "code_of",
     "fallbacks",
+    "first_answer",
     "get_path",
+    "group",
     "inquiry_failed",
     "pending",
     "resolve",
@@ -76,6 +85,71 @@ class Unresolved:
 
 Finding = Classification | Unresolved | None
 Reading = tuple[Finding, str | None]
+
+_A = TypeVar("_A")
+_B = TypeVar("_B")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule(Generic[_A]):
+    """One step of a provider's precedence: when it applies, what it answers.
+
+    ``applies`` takes the answer as the reader sees it (each adapter's ``_Answer``: the body and
+    the values every rule looks at, read once) and returns a :data:`Reading` when this rule
+    decides, None when the next rule should look. It reads only the fields it needs, and the
+    same fields give the same answer: the table's verdicts are remembered by the fields read
+    (:mod:`payerr._mappings.memo`). A group (:func:`group`) is a rule made of rules.
+    """
+
+    name: str
+    """A short name, unique in its table (the docs' table lists it)."""
+    says: str
+    """What the rule does, in one line of plain words."""
+    source: str
+    """Where it comes from: the provider's pages (``;`` between two), or payerr's own rule by
+    its heading on the docs' Architecture page (``Architecture: Truth rules``)."""
+    applies: Callable[[_A], Reading | None]
+    rules: tuple[Rule[Any], ...] = ()
+    """A group's rules, walked in order when the group applies (empty for a single rule)."""
+
+
+def group(
+    name: str,
+    says: str,
+    source: str,
+    when: Callable[[_A], _B | None],
+    rules: tuple[Rule[_B], ...],
+) -> Rule[_A]:
+    """A rule made of ``rules``, for the answers ``when`` accepts: it hands them the answer as
+    they see it (None: the group does not apply), and the first of them that answers decides;
+    when none does, the next rule after the group looks."""
+
+    def applies(answer: _A) -> Reading | None:
+        inner = when(answer)
+        return None if inner is None else _walk(rules, inner)
+
+    return Rule(name, says, source, applies, rules)
+
+
+def _walk(rules: tuple[Rule[_A], ...], answer: _A) -> Reading | None:
+    for rule in rules:
+        reading = rule.applies(answer)
+        if reading is not None:
+            return reading
+    return None
+
+
+_NOTHING: Reading = (None, None)
+
+
+def first_answer(rules: tuple[Rule[_A], ...], answer: _A) -> Reading:
+    """The reading of the first rule in ``rules`` that answers (each table's last rule always
+    does)."""
+    for rule in rules:  # _walk's loop, written out: one call less on every answer
+        reading = rule.applies(answer)
+        if reading is not None:
+            return reading
+    return _NOTHING
 
 
 class _Invalid:

@@ -6,7 +6,8 @@ Written from the providers' documents, never from payerr's mappings:
 - PayKKa (seed 003): a duplicate submission is HTTP 200, ``ret_code`` "000000" and ``data``
   with ``status`` FAILURE and ``error_code`` 4020 "Duplicate transaction", 4021 "Transaction
   number is duplicate", 4002 "Transaction is completed, duplicate submission is not allowed",
-  4007 "Checkout is completed, duplicate submission is not allowed" (Architecture §2 for the
+  4007 "Checkout is completed, duplicate submission is not allowed"
+  (Architecture#where-each-provider-fact-lives for the
   envelope). The order is ``merchant_order_no``.
 - OTT Pay (seed 002, Appendix B; envelope from docs.ottpay.com/payment-api): ``rsp_code``
   ORDER_USED "order number duplicated", SERIALNO_EXIST "the account request serial number
@@ -14,7 +15,8 @@ Written from the providers' documents, never from payerr's mappings:
   "the trade has been finished.", PRE_AUTH_FINISHED "original order has been finished". The
   order is ``data.order_id`` (``data`` is encrypted on the real wire; the drill sends it
   plain, as the merchant's code holds it before encrypting).
-- Antom and Alipay+ (docs.antom.com/ac/ams/idempotency, Architecture §2 and 7): pay is
+- Antom and Alipay+ (docs.antom.com/ac/ams/idempotency, Architecture#where-each-provider-fact-lives
+and 7): pay is
   idempotent on ``paymentRequestId``: the same body replays the first result, a changed body
   under the same id is ``REPEAT_REQ_INCONSISTENT`` (F).
 - Any REST API: a bare HTTP 409 Conflict (RFC 9110 15.5.10), for every provider here.
@@ -104,7 +106,8 @@ DUPLICATES: dict[str, tuple[str, tuple[int, dict[str, Any]]]] = {
 
 
 def success(provider: str, order: str) -> dict[str, Any]:
-    """The first execution's answer, in each provider's envelope (Architecture §2)."""
+    """The first execution's answer, in each provider's envelope
+    (Architecture#where-each-provider-fact-lives)."""
     if provider == "paykka":
         data = {"status": "SUCCESS", "merchant_order_no": order}
         return {"ret_code": "000000", "ret_msg": "success", "data": data}

@@ -1,16 +1,18 @@
 """A loopback model of how four kinds of provider deduplicate and answer repeated payment requests.
 
-Written from the providers' documents only (Architecture sections 2, 3, 6, 7 and the seed
-code tables),
+Written from the providers' documents only (Architecture#where-each-provider-fact-lives,
+Architecture#truth-rules, Architecture#operations-and-the-field-that-decides and the seed code
+tables),
 never from payerr's own mappings, so that a drill against it cannot share payerr's blind spots.
 
 Providers and the field that names the order:
 
-* Antom ``POST /ams/api/v1/payments/pay``: ``paymentRequestId`` (idempotent, Architecture §2 and 7).
+* Antom ``POST /ams/api/v1/payments/pay``: ``paymentRequestId`` (idempotent,
+Architecture#where-each-provider-fact-lives and 7).
 * PayKKa ``POST /paykka/v1/payments``: ``merchant_order_no`` (duplicate codes, seed 003).
 * OTT Pay ``POST /ottpay/api``: ``data.order_id`` (``ORDER_USED``, seed 002).
 * Generic REST ``POST /generic/payments``: ``order_id`` (bare HTTP 409 on a repeat,
-  Architecture §3).
+  Architecture#truth-rules).
 
 Dedup state is kept per (provider, order); fault scripts and the counters are per order id.
 """
@@ -62,7 +64,8 @@ class Answer:
 
 
 def _json(status: int, payload: dict[str, Any]) -> Answer:
-    """A JSON answer; every provider here answers application/json (Architecture §2)."""
+    """A JSON answer; every provider here answers application/json
+    (Architecture#where-each-provider-fact-lives)."""
     return Answer(status, json.dumps(payload).encode(), "application/json")
 
 
@@ -73,7 +76,8 @@ def _stable_id(prefix: str, order: str, n: int) -> str:
 
 
 def _ott_md5(data: dict[str, Any]) -> str:
-    """OTT Pay signs the envelope with an ``md5`` field (Architecture §2): a stand-in here."""
+    """OTT Pay signs the envelope with an ``md5`` field
+    (Architecture#where-each-provider-fact-lives): a stand-in here."""
     return hashlib.md5(json.dumps(data, sort_keys=True).encode()).hexdigest().upper()
 
 
@@ -96,7 +100,8 @@ def _ott_order(payload: dict[str, Any]) -> str | None:
 
 
 def _antom_success(order: str, payload: dict[str, Any], n: int) -> Answer:
-    """Antom pay success: HTTP 200, result S/SUCCESS plus the payment (Architecture §2, 7)."""
+    """Antom pay success: HTTP 200, result S/SUCCESS plus the payment
+    (Architecture#where-each-provider-fact-lives, 7)."""
     result = {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "success."}
     return _json(
         200,
@@ -110,7 +115,8 @@ def _antom_success(order: str, payload: dict[str, Any], n: int) -> Answer:
 
 
 def _paykka_success(order: str, payload: dict[str, Any], n: int) -> Answer:
-    """PayKKa success: HTTP 200, ret_code 000000, data.status SUCCESS (Architecture §2, seed
+    """PayKKa success: HTTP 200, ret_code 000000, data.status SUCCESS
+    (Architecture#where-each-provider-fact-lives, seed
     003)."""
     data = {
         "status": "SUCCESS",
@@ -131,7 +137,8 @@ def _ott_success(order: str, payload: dict[str, Any], n: int) -> Answer:
 
 
 def _generic_success(order: str, payload: dict[str, Any], n: int) -> Answer:
-    """Generic REST ("bare409") success: HTTP 200 with the created payment (Architecture §3)."""
+    """Generic REST ("bare409") success: HTTP 200 with the created payment
+    (Architecture#truth-rules)."""
     return _json(
         200, {"id": _stable_id("pay_", order, n), "order_id": order, "status": "succeeded"}
     )
@@ -141,7 +148,8 @@ def _generic_success(order: str, payload: dict[str, Any], n: int) -> Answer:
 
 
 def _antom_inconsistent() -> Answer:
-    """Antom: same paymentRequestId, changed body: REPEAT_REQ_INCONSISTENT (Architecture §2, 7)."""
+    """Antom: same paymentRequestId, changed body: REPEAT_REQ_INCONSISTENT
+    (Architecture#where-each-provider-fact-lives, 7)."""
     result = {
         "resultCode": "REPEAT_REQ_INCONSISTENT",
         "resultStatus": "F",
@@ -177,7 +185,7 @@ def _ott_repeat(order: str) -> Answer:
 
 
 def _generic_repeat(order: str) -> Answer:
-    """Generic REST duplicate: a bare HTTP 409 with an empty body (Architecture §3)."""
+    """Generic REST duplicate: a bare HTTP 409 with an empty body (Architecture#truth-rules)."""
     return Answer(409)
 
 
@@ -349,7 +357,8 @@ class ProviderModel:
         key: str | None,
         state: _OrderState,
     ) -> Answer:
-        """Keyed replay (Stripe-style, Architecture §4), else dedup on the order (seeds 002,
+        """Keyed replay (Stripe-style, Architecture#retry-safety), else dedup on the order (seeds
+        002,
         003)."""
         if not provider.uses_keys:
             return self._antom(provider, order, payload, state)
@@ -368,7 +377,8 @@ class ProviderModel:
         self, provider: Provider, order: str, payload: dict[str, Any], state: _OrderState
     ) -> Answer:
         """Antom pay is idempotent on paymentRequestId: same body replays, changed body is
-        REPEAT_REQ_INCONSISTENT; Idempotency-Key is ignored (Architecture §2, 7)."""
+        REPEAT_REQ_INCONSISTENT; Idempotency-Key is ignored
+        (Architecture#where-each-provider-fact-lives, 7)."""
         first = self._executed.get((provider.name, order))
         if first is None:
             return self._execute(provider, order, payload, state)
@@ -439,7 +449,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _pre_fault(self, fault: str) -> None:
         """A failure before the provider executes anything: RST, 5xx, 429 or a gateway's 401
-        (Architecture §2, 3)."""
+        (Architecture#where-each-provider-fact-lives, 3)."""
         if fault == "reset":
             self.close_connection = True
             self.reset_on_finish = True

@@ -134,7 +134,8 @@ def test_the_two_contradictions_of_the_report_are_gone() -> None:
     assert "send the same" not in c.action
     assert "again" not in c.action
     assert "not taken" in c.action
-    assert "new attempt" in c.action  # Architecture §3, rule 6: the same id is free
+    # Architecture#an-inquiry-is-not-an-execution: the same id is free
+    assert "new attempt" in c.action
     risk = payerr.classify("antom", "SUSPECTED_RISK")
     assert risk.retry_after == 86400
     assert "new attempt" in risk.action

@@ -20,7 +20,7 @@ from .conftest import CONTRACT_KEYS
 )
 def test_codes_match_case_insensitively_ignoring_white_space(spelling: str) -> None:
     """Case and surrounding white space do not matter; the raw spelling is kept, with control
-    characters (a newline, a tab) made spaces (Architecture §3, rule 7)."""
+    characters (a newline, a tab) made spaces (Architecture#provider-text-is-hostile)."""
     c = payerr.classify("antom", spelling)
     assert c.code == "FRAUD_REJECT"
     assert c.raw_code == spelling.replace("\n", " ").replace("\t", " ")

@@ -326,7 +326,8 @@ def test_explain_names_the_providers_document_not_a_file_hash(
 def test_classify_calls_a_repeat_answer_unknown_unless_told_it_was_a_first_send(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """Issue 20: on its own, "Repeated requests are inconsistent" (Antom, Architecture §2) cannot be
+    """Issue 20: on its own, "Repeated requests are inconsistent" (Antom,
+    Architecture#where-each-provider-fact-lives) cannot be
     called failed; the provider's "use a new paymentRequestId" is shown as first-send advice.
     --first-send gives the row's verdict."""
     body = tmp_path / "answer.json"

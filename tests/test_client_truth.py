@@ -1,8 +1,10 @@
-"""Truth on the client side (Architecture §3, rules 2-4): repeat answers, the body over the
-status, redirects, garbled answers, and the attempt history errors carry.
+"""Truth on the client side (Architecture#failed-means-not-done,
+Architecture#the-body-beats-the-status, Architecture#safe-to-resend-holds): repeat answers, the
+body over the status, redirects, garbled answers, and the attempt history errors carry.
 
 Every expected answer here comes from a provider document: the seed tables (PayKKa seed 003,
-OTT Pay seed 002, Antom seed 001, Alipay+ seed 000), Architecture sections 2 and 7, or the HTTP
+OTT Pay seed 002, Antom seed 001, Alipay+ seed 000), Architecture#where-each-provider-fact-lives and
+Architecture#operations-and-the-field-that-decides, or the HTTP
 RFCs, cited beside each case.
 """
 
@@ -511,7 +513,7 @@ def test_a_repeat_after_a_declined_call_under_the_same_key_is_unknown(fleet_ledg
 
 def test_paykka_4000_beside_a_failure_status_is_pending_on_a_first_attempt() -> None:
     """Seed 003, 4000 "Payment order is processing, please do not pay again": in process is
-    pending, whatever status stands beside it (Architecture §3, rule 5)."""
+    pending, whatever status stands beside it (Architecture#in-process-is-pending)."""
     data = {"status": "FAILURE", "error_code": "4000", "error_description": "processing"}
     c = payerr.classify_http(
         "paykka", 200, json.dumps({"ret_code": "000000", "data": data}).encode()
@@ -591,7 +593,7 @@ def test_a_call_in_flight_is_never_forgotten() -> None:
         (
             "antom",
             antom("INVALID_SIGNATURE", "F"),
-        ),  # Architecture §2: a merchant-config code
+        ),  # Architecture#where-each-provider-fact-lives: a merchant-config code
     ],
     ids=["401", "403", "404", "400", "INVALID_SIGNATURE"],
 )

@@ -1,6 +1,6 @@
 """The pure decision core: properties that hold for any answer, fault and history.
 
-Architecture §4 (never charge twice) and section 6 (never claim falsely), checked on
+Architecture#retry-safety (never charge twice) and section 6 (never claim falsely), checked on
 classifications of arbitrary bodies and statuses rather than on chosen examples.
 """
 
@@ -76,7 +76,7 @@ def test_verdicts_never_resend_unsafely_or_call_a_repeat_failed(
 def test_a_call_that_may_have_executed_never_ends_retryable(
     provider: str, status: int, body: bytes, executed_earlier: bool, generated: bool
 ) -> None:
-    """RetryableError says the provider did not do it (Architecture §3)."""
+    """RetryableError says the provider did not do it (Architecture#truth-rules)."""
     c = payerr.classify_http(provider, status, body)
     v = judge(c, sent=Sent.ANSWERED, replay_safe=lambda: True, status=status)
     call = Call(

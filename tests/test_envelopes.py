@@ -1,4 +1,5 @@
-"""classify_response on each provider's real envelope shapes (Architecture §2)."""
+"""classify_response on each provider's real envelope shapes
+(Architecture#where-each-provider-fact-lives)."""
 
 from __future__ import annotations
 
@@ -81,7 +82,8 @@ def test_antom_s_with_unknown_code_is_never_success() -> None:
 
 def test_antom_f_with_success_code_is_not_success() -> None:
     """resultStatus F beside resultCode SUCCESS contradicts itself: neither success nor a
-    failure payerr could stand behind (Architecture §3, rules 1 and 2)."""
+    failure payerr could stand behind (Architecture#success-needs-a-positive-signal,
+    Architecture#failed-means-not-done)."""
     c = respond("antom", {"result": result("SUCCESS", "F")})
     assert c.outcome is Outcome.PENDING
 
@@ -252,7 +254,7 @@ def test_paykka_success_and_processing_by_status() -> None:
     assert respond("paykka", paykka_business("SUCCESS")).outcome is Outcome.SUCCESS
     assert respond("paykka", paykka_business("PROCESSING")).outcome is Outcome.PENDING
     # ret_code 000000 says the call worked; with no data, nothing says the payment did
-    # (Architecture §3, rule 1; issue 9 names "data missing or a string").
+    # (Architecture#success-needs-a-positive-signal; issue 9 names "data missing or a string").
     for data in ({}, {"data": "ENCRYPTED=="}, {"data": None}):
         body = {"ret_code": "000000", "ret_msg": "success", **data}
         assert respond("paykka", body).outcome is Outcome.PENDING
@@ -348,7 +350,8 @@ def test_success_answers_do_not_carry_retry_after() -> None:
 
 @pytest.mark.parametrize("status", [400, 429, 500, 503])
 def test_an_error_status_with_a_success_body_is_outcome_unknown(status: int) -> None:
-    """Architecture §3, rule 3: the body says it executed, the status says error. Neither
+    """Architecture#the-body-beats-the-status: the body says it executed, the status says error.
+    Neither
     success nor "refused, safe to resend": outcome unknown, inquire."""
     c = respond("antom", {"result": result("SUCCESS", "S")}, status)
     assert c.outcome is Outcome.PENDING

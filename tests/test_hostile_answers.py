@@ -20,7 +20,8 @@ def antom(body: object, operation: str | None = None) -> payerr.Classification:
 
 @pytest.mark.parametrize("look_alike", ["\u017fuccess", "SUCCE\u00df", "\u017fUCCESS"])
 def test_unicode_case_mapping_never_makes_a_success(look_alike: str) -> None:
-    """Architecture §3, rule 7: no Unicode case folding that turns a long s into SUCCESS."""
+    """Architecture#provider-text-is-hostile: no Unicode case folding that turns a long s into
+    SUCCESS."""
     assert payerr.classify("antom", look_alike).outcome is not Outcome.SUCCESS
     for body, operation in [
         ({"result": OK, "paymentStatus": look_alike}, "inquiry"),
@@ -113,7 +114,8 @@ def test_a_refunded_order_is_never_a_payment_to_ship(provider: str, body: dict[s
 
 
 def test_a_success_code_without_the_status_a_query_needs_is_pending() -> None:
-    """Architecture §3, rule 1: a missing status where the operation has one is pending."""
+    """Architecture#success-needs-a-positive-signal: a missing status where the operation has one
+    is pending."""
     for body, operation in [
         ({"errorCode": "0000"}, "inquiry"),
         ({"ret_code": "0000"}, "inquiry"),
@@ -130,7 +132,8 @@ def test_a_payment_status_beside_a_refund_does_not_decide_it() -> None:
 
 
 def test_an_unmapped_u_code_is_never_resent() -> None:
-    """Architecture §3, rule 5: in process is never resent. U + PAYMENT_PROCESSING is sent once."""
+    """Architecture#in-process-is-pending: in process is never resent. U + PAYMENT_PROCESSING is
+    sent once."""
     sent = 0
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -164,7 +167,8 @@ def test_a_notification_payerr_does_not_know_is_never_success() -> None:
 
 @pytest.mark.parametrize("operation", ["refund-inquiry", "vaulting-inquiry", "inquiry"])
 def test_an_inquiry_that_failed_says_nothing_of_what_it_asked(operation: str) -> None:
-    """An inquiry is not an execution (Architecture §3, rule 6): a refused inquiry does not tell
+    """An inquiry is not an execution (Architecture#an-inquiry-is-not-an-execution): a refused
+    inquiry does not tell
     the shopper the refund failed or the card is bad."""
     for code in ("ACCESS_DENIED", "INVALID_SIGNATURE"):
         c = antom({"result": {"resultCode": code, "resultStatus": "F"}}, operation)
@@ -235,6 +239,7 @@ def test_a_request_can_name_its_operation() -> None:
 def test_a_success_code_with_invisible_characters_is_never_success(
     provider: str, body: dict[str, Any]
 ) -> None:
-    """Architecture §3, rule 7: control and zero-width characters inside a code may help
+    """Architecture#provider-text-is-hostile: control and zero-width characters inside a code may
+    help
     recognise an in-process or failed code, never a success, in every envelope."""
     assert payerr.classify_http(provider, 200, body).outcome is not Outcome.SUCCESS

@@ -1,4 +1,5 @@
-"""Classification's invariants hold however one is built (Architecture §7, _taxonomy).
+"""Classification's invariants hold however one is built
+(Architecture#the-call-ledger-truth-as-deployed, _taxonomy).
 
 A category exactly when failed; retryable exactly when the category is retryable. Every path
 that builds or rebuilds a verdict goes through the same check, ``dataclasses.replace``

@@ -2,7 +2,8 @@
 a key, and what a repeat answer ("duplicate", "order number used", 409) is judged with.
 
 Answers are the providers' own (tests/answers.py: seed 003 for PayKKa, seed 002 for OTT Pay,
-Architecture §2 for the envelopes); the ledger's rule is the issue's: "failed" only when payerr
+Architecture#where-each-provider-fact-lives for the envelopes); the ledger's rule is the issue's:
+"failed" only when payerr
 knows the request was never sent before.
 """
 

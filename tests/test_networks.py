@@ -211,7 +211,7 @@ def test_an_unknown_brand_keeps_the_codes_but_gives_no_advice() -> None:
     assert c.network == NetworkAdvice("cartes_bancaires", "43", "03", False, None)
 
 
-# -- advice refines, never decides (Architecture §3) ------------------------------------
+# -- advice refines, never decides (Architecture#truth-rules) ------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -468,7 +468,7 @@ def test_a_long_reason_is_cut_without_leaving_part_of_a_card_number() -> None:
 
 
 def test_garbled_codes_and_brands_give_no_advice() -> None:
-    """Control or invisible characters inside a code never help it match (Architecture §3,
+    """Control or invisible characters inside a code never help it match (Architecture#truth-rules,
     rule 7): '4\\x003' is not 43, 'VI\\u200bSA' is not Visa."""
     assert pay(card("VISA", refusalCodeRaw="4\x003")).network.never_retry is False  # type: ignore[union-attr]
     assert pay(card("VISA", refusalCodeRaw="4\x003")).network.issuer_code is None  # type: ignore[union-attr]

@@ -1,4 +1,5 @@
-"""Operations: the field that decides each operation decides (Architecture sections 6 and 7).
+"""Operations: the field that decides each operation decides
+(Architecture#operations-and-the-field-that-decides).
 
 Bodies follow Antom's official Python SDK 1.7.1 (global-open-sdk-python): its response classes
 name the fields and values (``AlipayInquiryRefundResponse.refund_status`` and
@@ -6,7 +7,7 @@ name the fields and values (``AlipayInquiryRefundResponse.refund_status`` and
 PROCESSING, CANCELLED, PENDING; ``AlipayVaultingQueryResponse.vaulting_status`` is SUCCESS /
 FAIL / PROCESSING with ``vaulting_result_code`` "a specific error code returned by the card
 scheme" on FAIL and VERIFICATION_IN_PROCESS on PROCESSING). PayKKa and OTT Pay shapes follow
-Architecture §2.
+Architecture#where-each-provider-fact-lives.
 """
 
 from __future__ import annotations
@@ -123,7 +124,8 @@ def test_an_inquiry_without_payment_status_is_pending() -> None:
 
 
 def test_a_pay_answer_is_still_decided_by_result() -> None:
-    """Architecture §5: pay, capture, cancel and refund answers carry only result."""
+    """Architecture#operations-and-the-field-that-decides: pay, capture, cancel and refund answers
+    carry only result."""
     for operation in ("pay", "capture", "cancel", "refund"):
         assert antom({"result": S_RESULT}, operation=operation).outcome == "success"
 
@@ -132,7 +134,8 @@ def test_a_pay_answer_is_still_decided_by_result() -> None:
     "code", ["VERIFICATION_IN_PROCESS", "REFUND_IN_PROCESS", "CAPTURE_IN_PROCESS", "X_IN_PROCESS"]
 )
 def test_u_with_an_in_process_code_is_pending_never_retryable(code: str) -> None:
-    """Architecture §3, rule 5: the answer may carry a 3DS challenge; resending it is wrong."""
+    """Architecture#in-process-is-pending: the answer may carry a 3DS challenge; resending it is
+    wrong."""
     c = antom({"result": {"resultCode": code, "resultStatus": "U"}})
     assert c.outcome == "pending"
     assert not c.retryable
@@ -222,7 +225,8 @@ def test_classify_takes_an_operation() -> None:
 
 
 def test_a_refused_refund_never_says_your_payment() -> None:
-    """Architecture §5: a refused refund or cancel is not "your payment could not be completed"."""
+    """Architecture#operations-and-the-field-that-decides: a refused refund or cancel is not "your
+    payment could not be completed"."""
     for code in ("FAIL", "SYSTEM_ERROR", "ORDER_CLOSED"):
         c = payerr.classify("ottpay", code, operation="refund")
         assert "payment could not" not in c.user_message.lower()
@@ -293,7 +297,8 @@ def test_an_outcome_unknown_error_keeps_its_operation() -> None:
 
 
 def test_order_not_exist_answering_an_inquiry_means_the_pay_never_arrived() -> None:
-    """Architecture §3, rule 6: an inquiry executes nothing; the same paymentRequestId may be sent
+    """Architecture#an-inquiry-is-not-an-execution: an inquiry executes nothing; the same
+    paymentRequestId may be sent
     again. The same code answering a refund keeps its row for every operation."""
     body = {"result": {"resultCode": "ORDER_NOT_EXIST", "resultStatus": "F"}}
     inquiry = antom(body, operation="inquiry")
@@ -351,7 +356,8 @@ def test_explain_and_export_show_the_scope(capsys: pytest.CaptureFixture[str]) -
 
 @pytest.mark.parametrize("operation", [None, "refund", "refund-inquiry", "refund-notification"])
 def test_refund_status_decides_every_refund_operation(operation: str | None) -> None:
-    """Architecture §3, rule 1: the field that decides for that operation decides."""
+    """Architecture#success-needs-a-positive-signal: the field that decides for that operation
+    decides."""
     c = antom({"result": S_RESULT, "refundStatus": "FAIL"}, operation=operation)
     assert c.outcome == "failed"
 

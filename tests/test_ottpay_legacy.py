@@ -129,7 +129,7 @@ def test_an_inquiry_that_could_not_look_says_so() -> None:
 
 def test_an_inquiry_for_an_order_that_does_not_exist_is_failed() -> None:
     """ORDER_NOT_EXIST ("original order not exist") answering an inquiry after a timed-out pay
-    means the pay never arrived (Architecture §3, rule 6)."""
+    means the pay never arrived (Architecture#an-inquiry-is-not-an-execution)."""
     body = {"rsp_code": "ORDER_NOT_EXIST", "rsp_msg": "original order not exist"}
     response = httpx.Response(200, json=body, request=request("STATUS_QUERY"))
     c = payerr.classify_response("ottpay", response)

@@ -201,7 +201,8 @@ def test_hostile_answers_are_never_success(body: dict[str, Any]) -> None:
 
 
 def test_an_error_status_over_a_success_body_is_not_success() -> None:
-    """HTTP 502 whose body says success: outcome unknown (Architecture §3, rule 3)."""
+    """HTTP 502 whose body says success: outcome unknown
+    (Architecture#the-body-beats-the-status)."""
     c = at("card", ok(paymentStatus="success"), status=502)
     assert c.outcome is Outcome.PENDING
 

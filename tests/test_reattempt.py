@@ -337,7 +337,7 @@ def test_failures_that_never_reached_an_issuer_do_not_count(
 
 def test_a_pending_answer_is_no_decline_but_refuses_a_reattempt(make: Make) -> None:
     """Outcome unknown: not a decline (Mastercard counts declines), and a reattempt could
-    charge twice (Architecture §4). https://developers.tabapay.com/docs/mastercard-1
+    charge twice (Architecture#retry-safety). https://developers.tabapay.com/docs/mastercard-1
     """
     limiter = make()
     for _ in range(30):

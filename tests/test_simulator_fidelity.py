@@ -84,7 +84,8 @@ def test_get_polling_never_executes(sim: ProviderSimulator) -> None:
 
 
 def test_refund_ids_live_apart_from_payment_ids(sim: ProviderSimulator) -> None:
-    """Architecture §5: refund is idempotent on refundRequestId, a separate id space."""
+    """Architecture#operations-and-the-field-that-decides: refund is idempotent on refundRequestId,
+    a separate id space."""
     call(sim, "antom", PAY, {"paymentRequestId": "same-id"}, scenario(code="PAYMENT_IN_PROCESS"))
     paid = call(sim, "antom", PAY, {"paymentRequestId": "paid-1"}).json()["paymentId"]
     refund = call(sim, "antom", REFUND, {"refundRequestId": "same-id", "paymentId": paid}).json()

@@ -9,7 +9,8 @@ garbled 200 after executing.
 
 A gateway's 401 before the provider (a token that expired during a stall) is among the faults.
 
-Invariants checked on every run (Architecture §3, rules 2-4):
+Invariants checked on every run (Architecture#failed-means-not-done,
+Architecture#the-body-beats-the-status, Architecture#safe-to-resend-holds):
 - an order executes at most once (the drill never resends after "outcome unknown");
 - no call ends ``failed`` for an order that executed;
 - no call ends ``success`` for an order that did not.
@@ -273,7 +274,8 @@ def test_auto_key_with_the_readme_loop_never_executes_twice(model: ProviderModel
 
 
 def test_keyless_429_whose_body_says_executed_is_not_resent(model: ProviderModel) -> None:
-    """Architecture §3: a 429 carrying the business result is not "refused, safe to resend"."""
+    """Architecture#truth-rules: a 429 carrying the business result is not "refused, safe to
+    resend"."""
     for provider in ("paykka", "ottpay", "generic"):
         told, executions = check(Case(provider, "transport", "keyless", ("429x",), "repeat"), model)
         assert (told, executions) == ("pending", 1)

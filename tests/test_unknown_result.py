@@ -196,7 +196,8 @@ def test_an_inquiry_that_failed_is_not_the_payments_failure(provider: str) -> No
 
 
 def test_order_not_exist_answering_an_inquiry_is_still_the_pays_failure() -> None:
-    """Architecture §3, rule 6: an inquiry executes nothing, so "the order does not exist"
+    """Architecture#an-inquiry-is-not-an-execution: an inquiry executes nothing, so "the order does
+    not exist"
     after a timed-out pay means the pay never arrived."""
     body = {"result": {"resultCode": "ORDER_NOT_EXIST", "resultStatus": "F", "resultMessage": ""}}
     c = payerr.classify_http("antom", 200, body, operation="inquiry")

@@ -40,7 +40,7 @@ CASES = [
     ("antom", "SDK_START_OF_LOADING", N, None, "lifecycle event, not a result"),
     ("antom", "SDK_CALL_URL_SUCCESS", N, None, "redirect succeeded, not a result"),
     # resultStatus U in Antom's tables: "U: Unknown" (docs.antom.com/ac/ams/api_fund): the
-    # result is not known, so never failed (Architecture §3, rule 2).
+    # result is not known, so never failed (Architecture#failed-means-not-done).
     ("antom", "UNKNOWN_EXCEPTION", P, None, "resultStatus U: call the API again"),
     ("antom", "REQUEST_TRAFFIC_EXCEED_LIMIT", P, None, "The request traffic exceeds the limit."),
     ("antom", "SDK_SUBMIT_NETWORK_ERROR", F, R, "network reasons: try to submit it again"),
@@ -81,14 +81,16 @@ CASES = [
         "STOLEN_CARD",
         F,
         K,
-        "SDK vaultingResultCode; Architecture §5: stolen card is risk",
+        "SDK vaultingResultCode; Architecture#operations-and-the-field-that-decides: "
+        "stolen card is risk",
     ),
     (
         "antom",
         "LOST_CARD",
         F,
         K,
-        "SDK vaultingResultCode; Architecture §5: lost card is risk",
+        "SDK vaultingResultCode; Architecture#operations-and-the-field-that-decides: "
+        "lost card is risk",
     ),
     ("antom", "DO_NOT_HONOR", F, U, "SDK vaultingResultCode: the payer uses another card"),
     ("antom", "VERIFICATION_IN_PROCESS", P, None, "SDK: vaultingStatus PROCESSING, 3DS under way"),

@@ -306,7 +306,8 @@ def _numeric(code: str) -> int | str:
     return int(code) if code.isdigit() and len(code) < 18 else code
 
 
-# Each provider's wire shapes a code travels in (Architecture §2, mappings/README.md, the
+# Each provider's wire shapes a code travels in (Architecture#where-each-provider-fact-lives,
+# mappings/README.md, the
 # providers' documents as tests/answers.py and payerr.testing shape them).
 SHAPES: dict[str, dict[str, Callable[[str, str], Body]]] = {
     "antom": {

@@ -332,11 +332,11 @@ def precedence_in(page: str) -> str:
 
 
 def _architecture_headings() -> dict[str, str]:
-    """The Architecture page's section headings, without their numbers, and their anchors."""
+    """The Architecture page's section headings and their anchors."""
     page = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
     found = {}
-    for number, title in re.findall(r"^## (\d+)\. (.+)$", page, re.M):
-        slug = re.sub(r"[^\w\s-]", "", f"{number}. {title}".lower()).strip()
+    for title in re.findall(r"^## (.+)$", page, re.M):
+        slug = re.sub(r"[^\w\s-]", "", title.lower()).strip()
         found[title.strip()] = re.sub(r"[\s]+", "-", slug)
     return found
 

@@ -107,7 +107,8 @@ def read_retry_after(value: str | None) -> tuple[float | None, float | None]:
         return None, None
 
 
-# HTTP statuses whose meaning is independent of the provider (Architecture §2: RFC 9110
+# HTTP statuses whose meaning is independent of the provider
+# (Architecture#where-each-provider-fact-lives: RFC 9110
 # and RFC 6585, read the same for every provider).
 _RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504})
 _FINAL = frozenset({409, 410})

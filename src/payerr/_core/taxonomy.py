@@ -47,7 +47,8 @@ class Outcome(StrEnum):
 class Operation(StrEnum):
     """What was classified: the provider call or notification the answer belongs to.
 
-    It decides which field decides (Architecture §5): an inquiry's ``paymentStatus``, a
+    It decides which field decides (Architecture#operations-and-the-field-that-decides): an
+    inquiry's ``paymentStatus``, a
     refund inquiry's ``refundStatus``, a vaulting inquiry's ``vaultingStatus``; and which words
     a shopper message may use (a refused refund is not "your payment could not be completed").
 

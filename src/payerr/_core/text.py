@@ -1,4 +1,4 @@
-"""Provider text made safe once, at the edge (Architecture §3, rule 7).
+"""Provider text made safe once, at the edge (Architecture#provider-text-is-hostile).
 
 Codes and messages come from the provider and are hostile input: lone surrogates make every
 UTF-8 writer raise, control characters (ANSI escapes, NUL, carriage returns) rewrite terminals

@@ -218,7 +218,8 @@ def classify_http(
 ) -> Classification:
     """Classify an HTTP answer from its parts. Never raises on what the provider sent.
 
-    The provider's envelope decides where it has a known code (the Architecture page, §5, names
+    The provider's envelope decides where it has a known code
+    (Architecture#operations-and-the-field-that-decides, names
     the field that decides per provider and operation); an unknown code falls back on the
     provider's status field, then on the HTTP status. A 2xx whose outcome cannot be read is
     *pending*; an error status is never *success*: a 429, 5xx or other error status whose body
@@ -238,7 +239,7 @@ def classify_http(
 
     A failed card payment whose answer carries what the issuer and the card network said
     (Antom ``paymentResultInfo``) gets it as ``Classification.network``; a Merchant Advice
-    Code's wait may lengthen ``retry_after`` on a decline (the Architecture page, §6). The
+    Code's wait may lengthen ``retry_after`` on a decline (Architecture#card-networks). The
     verdict stays the provider code's.
 
     A repeat answer (a ``repeat`` row, HTTP 409) is outcome unknown unless ``first_send``
@@ -579,7 +580,7 @@ def _known(
             return verdict
         return table.in_response(verdict, detail, status, operation)
     # An error status is never success, and a body that says the operation succeeded means it
-    # may have executed: outcome unknown (Architecture §3, rule 3).
+    # may have executed: outcome unknown (Architecture#the-body-beats-the-status).
     return table.unknown(
         verdict.raw_code,
         Outcome.PENDING,

@@ -34,7 +34,8 @@ REFUND_OPERATIONS = frozenset(
     {Operation.REFUND, Operation.REFUND_INQUIRY, Operation.REFUND_NOTIFICATION}
 )
 QUERIES = frozenset({Operation.INQUIRY, Operation.REFUND_INQUIRY, Operation.VAULTING_INQUIRY})
-"""Operations that read a state and execute nothing (Architecture §3, rule 6)."""
+"""Operations that read a state and execute nothing
+(Architecture#an-inquiry-is-not-an-execution)."""
 
 # The path after ".../v1/", lower-cased: Antom's and Alipay+'s API names.
 _API_NAMES = {
@@ -224,7 +225,8 @@ _VAULTING = frozenset(
 )
 _CAPTURE = frozenset({Operation.CAPTURE, Operation.CAPTURE_NOTIFICATION})
 
-# Shopper messages that fit the operation (Architecture §5: a refused refund or cancel is
+# Shopper messages that fit the operation (Architecture#operations-and-the-field-that-decides: a
+# refused refund or cancel is
 # not "your
 # payment could not be completed").
 _MESSAGES = {

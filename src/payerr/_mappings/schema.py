@@ -97,7 +97,7 @@ def normalize_code(code: str) -> str:
 
     Only ASCII is upper-cased: Unicode case mapping turns look-alikes into codes (a long s,
     U+017F, upper-cases to S; a sharp s, U+00DF, to SS), and a garbled status must never read
-    as success (Architecture §3, rule 7).
+    as success (Architecture#provider-text-is-hostile).
     """
     if code.isascii():
         return code.strip().upper()

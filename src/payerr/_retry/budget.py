@@ -1,4 +1,4 @@
-"""Retry budgets: an outage must not turn into a retry storm (Architecture §4, rule 7).
+"""Retry budgets: an outage must not turn into a retry storm (Architecture#the-retry-budget).
 
 Modelled on Finagle's RetryBudget and gRPC's retry throttling: every logical call deposits,
 every retry withdraws, and retries may add about ``percent`` of the calls seen in the last

@@ -93,7 +93,8 @@ section 4), and a 307/308 asking to send the same request elsewhere (RFC 9110 15
 
 
 def may_have_executed(c: Classification, sent: Sent, status: int | None) -> bool:
-    """Whether an attempt may have executed at the provider (Architecture §3 and §4).
+    """Whether an attempt may have executed at the provider (Architecture#truth-rules,
+    Architecture#retry-safety).
 
     Nothing sent: no. No answer after sending: maybe. Answered: a bare 429 is a refusal (RFC
     6585 section 4: the rate limiter answers before anything runs) and a 307/308 a request to
@@ -122,7 +123,8 @@ def judge(
     first_send: bool = False,
     unsure: str = WHY_STANDALONE,
 ) -> Verdict:
-    """Return, retry or raise, by Architecture §3 and §4. Attempt counts and time are not
+    """Return, retry or raise, by Architecture#truth-rules, Architecture#retry-safety. Attempt
+    counts and time are not
     considered (the policy's stop pieces are).
 
     Args:
@@ -301,8 +303,9 @@ def conclusion(attempt: Attempt, call: Call) -> tuple[type[PaymentError], Classi
     classification, and whether resending the same request is safe.
 
     A retry still wanted when the policy stopped is :class:`RetryableError` only while no
-    attempt may have executed: "failed" means the provider did not do it (Architecture
-    §3, rule 2). Otherwise it is :class:`OutcomeUnknownError`, safe to resend only under the
+    attempt may have executed: "failed" means the provider did not do it
+    (Architecture#failed-means-not-done). Otherwise it is :class:`OutcomeUnknownError`, safe to
+    resend only under the
     caller's own key or request id: a key payerr generated is one the caller's fresh request
     will not carry (rule 4). Once an attempt may have executed, a later failure that does not
     settle the payment (an auth or gateway rejection of the resend, a result fetch after a

@@ -68,7 +68,8 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
     retries under the caller's own key), an ``httpx.TransportError`` (retried when nothing
     was sent or the request is replay-safe), and an ``httpx.Response`` (classified with
     ``provider`` unless a payerr transport already did). The decisions are the transports' own
-    (the Architecture page, §3 and §4), with the call's history: a "duplicate" answer to a
+    (Architecture#truth-rules, Architecture#retry-safety), with the call's history: a "duplicate"
+    answer to a
     resend after an attempt that may have executed is outcome unknown, and the response
     carries that Classification (:func:`~payerr.classification_of`,
     :func:`~payerr.classify_response`).
@@ -184,7 +185,7 @@ class retry_if_retryable(tenacity.retry_base):  # noqa: N801 -- tenacity's namin
         c = decision.classification
         if decision.action is Action.RETRY and call.executed is not None and c.is_failure:
             # Retried, but if the loop stops here the answer it leaves is not "failed": an
-            # attempt may have executed (Architecture §3, rule 2).
+            # attempt may have executed (Architecture#failed-means-not-done).
             c = outcome_unknown(c, RESEND_ACTION)
         return _Facts(decision.action, after_execution(c, call))
 

@@ -37,7 +37,7 @@ __all__ = ["RetryPolicy"]
 class RetryPolicy:
     """How a payerr transport retries: keyword-only, with defaults fit for payment APIs.
 
-    Only replay-safe retryable failures are retried (the Architecture page, §4); these
+    Only replay-safe retryable failures are retried (Architecture#retry-safety); these
     settings say how often and how long.
 
     Args:
@@ -53,7 +53,7 @@ class RetryPolicy:
             a longer one gives up at once with :class:`~payerr.RetryableError` (or
             :class:`~payerr.OutcomeUnknownError` if an attempt may have executed), whose
             ``classification.retry_after`` says when to come back.
-        budget: the retry budget (Architecture §4, rule 7). ``True`` (default): the
+        budget: the retry budget (Architecture#the-retry-budget). ``True`` (default): the
             process-wide budget of the transport's provider, shared by every transport; a
             :class:`~payerr.RetryBudget`: that one; ``False``: no budget. A spent budget gives up
             at once, as when attempts run out, and logs ``payerr.retry_budget_exhausted`` (the

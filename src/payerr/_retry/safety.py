@@ -1,6 +1,6 @@
 """Replay safety: may this request be sent again, and did a failed attempt reach the provider?
 
-Architecture §4. A request that may have reached the provider is resent only when it is
+Architecture#retry-safety. A request that may have reached the provider is resent only when it is
 replay-safe: an idempotent method, an idempotency key header, or a provider request id the
 provider documents as idempotent (Antom ``paymentRequestId``). Connect errors, connect timeouts
 and pool timeouts mean nothing was sent, which is always safe to resend.

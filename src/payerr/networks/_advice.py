@@ -5,7 +5,7 @@ brand, the issuer's raw code, Mastercard's Merchant Advice Code). :func:`network
 those values against the network tables (:mod:`payerr.networks._tables`) into a
 :class:`~payerr._core.taxonomy.NetworkAdvice`; :func:`refine` attaches it to a failed
 Classification. The provider's code keeps deciding the verdict: advice never changes an
-outcome, a category or ``retryable`` (Architecture §6).
+outcome, a category or ``retryable`` (Architecture#card-networks).
 
 Rules, each from the tables' public sources:
 

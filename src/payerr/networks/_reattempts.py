@@ -1,4 +1,5 @@
-"""Reattempts of declined card payments within the card networks' rules (Architecture §6).
+"""Reattempts of declined card payments within the card networks' rules
+(Architecture#card-networks).
 
 A declined renewal is tried again later (tomorrow's renewal run, next week's dunning), and the
 networks say when that is allowed and how often:

@@ -3,7 +3,8 @@
 Nothing here reads payerr's mappings or classifier: a simulator that asked payerr what a code
 means would agree with payerr by construction. Sources:
 
-- Antom / Alipay+ (``/ams/api/v1/...``, ``/aps/api/v1/...``): Architecture §2 and §5, the
+- Antom / Alipay+ (``/ams/api/v1/...``, ``/aps/api/v1/...``):
+Architecture#where-each-provider-fact-lives, Architecture#operations-and-the-field-that-decides, the
   Result/Error codes tables of docs.antom.com/ac/ams (pay ``payment_cashier``, inquiryPayment
   ``paymentri_online``, refund ``refund_online``, inquiryRefund ``ir_online``, capture, cancel
   ``paymentc_online``, vaultPaymentMethod, inquireVaulting). ``resultStatus`` U marks the codes
@@ -472,7 +473,8 @@ def repeat(provider: str, operation: str, outcome: str) -> Answer:
 
 
 # How each provider names an order's state in an inquiry's answer: Antom paymentStatus /
-# refundStatus / vaultingStatus (Architecture §5), OTT Pay respcode (seed 002:
+# refundStatus / vaultingStatus (Architecture#operations-and-the-field-that-decides), OTT Pay
+# respcode (seed 002:
 # ORDER_REVERSED "order
 # cancelled"), PayKKa's Gateway Order Status (docs.paykka.com).
 _STATE_WORDS = {

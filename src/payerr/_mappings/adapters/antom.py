@@ -66,7 +66,8 @@ _PAYMENT_FALLBACKS = fallbacks(
 )
 _NOTIFY_PENDING = pending("notifyType")
 _UNKNOWN_PAYMENT = pending("paymentStatus")
-# The status field that decides each operation (Architecture §5; SDK 1.7.1 response
+# The status field that decides each operation (Architecture#operations-and-the-field-that-decides;
+# SDK 1.7.1 response
 # classes).
 _STATUS_FIELDS = {
     Operation.REFUND: "refundStatus",
@@ -84,7 +85,7 @@ _STATUS_FIELDS = {
 _STATUS_REQUIRED = frozenset(
     {Operation.REFUND_INQUIRY, Operation.REFUND_NOTIFICATION, Operation.VAULTING_INQUIRY}
 )
-# Fields that decide whenever an answer carries them (Architecture §3, rule 1).
+# Fields that decide whenever an answer carries them (Architecture#success-needs-a-positive-signal).
 _OPERATION_FIELDS = ("refundStatus", "vaultingStatus", "captureStatus", "cancelStatus")
 _NEEDS_PAYMENT_RESULT = frozenset({Operation.INQUIRY, Operation.NOTIFICATION})
 _NOTIFIED = frozenset(
@@ -175,7 +176,7 @@ def _unknown_notification(a: _Answer) -> Reading | None:
     if a.operation is not Operation.OTHER or "notifyType" not in a.body:
         return None
     # A notification payerr does not know (a new notifyType): what it reports is not known, so
-    # it is never success (Architecture §3, rule 1).
+    # it is never success (Architecture#success-needs-a-positive-signal).
     why = f"notifyType {a.body.get('notifyType')!r} is not one payerr knows"
     return Unresolved(None, "notifyType", _NOTIFY_PENDING, why=why), a.detail
 
@@ -187,7 +188,7 @@ def _result_against_own_status(a: _Answer) -> Reading | None:
     if upper_of(a.body.get(own)) == "FAIL":
         return None
     # result says the operation failed (or is unknown) while its own status says otherwise: a
-    # disagreement is pending, never failed (Architecture §3, rule 2).
+    # disagreement is pending, never failed (Architecture#failed-means-not-done).
     why = f"resultStatus {a.status} contradicts {own} {a.body.get(own)!r}"
     return Unresolved(None, own, _PENDING[own], why=why), a.detail
 
@@ -204,8 +205,8 @@ def _own_status(a: _Answer) -> Reading | None:
     if own is None:
         return None
     if own in a.body or a.operation in _STATUS_REQUIRED:
-        # The operation's own status decides; result only says the call worked (Architecture
-        # §3, rule 1).
+        # The operation's own status decides; result only says the call worked
+        # (Architecture#success-needs-a-positive-signal).
         return _operation_status(a.table, a.body, own), a.detail
     return None
 
@@ -229,7 +230,8 @@ def _alipay_plus_without_payment_result(a: _Answer) -> Reading | None:
     if "paymentResult" in a.body or "paymentStatus" in a.body:
         return None
     # Alipay+ inquiry and notifications carry the payment's result in paymentResult
-    # (Architecture §5); without it, result S only says the call worked.
+    # (Architecture#operations-and-the-field-that-decides); without it, result S only says the call
+    # worked.
     why = "no paymentResult in an Alipay+ inquiry or notification"
     return Unresolved(None, "paymentResult", _UNKNOWN_PAYMENT, why=why), a.detail
 
@@ -264,7 +266,7 @@ def _unknown_payment_status(a: _Answer) -> Reading | None:
     if p.status in _PAYMENT_FALLBACKS:
         return None
     # The field that decides holds null or a value payerr does not know: pending, whatever
-    # paymentResultCode says (Architecture §3, rule 1).
+    # paymentResultCode says (Architecture#success-needs-a-positive-signal).
     raw = code_of(p.code)
     why = f"paymentStatus {a.body.get('paymentStatus')!r} is not a status payerr knows"
     return Unresolved(
@@ -279,7 +281,8 @@ def _unknown_payment_status(a: _Answer) -> Reading | None:
 def _inquiry_without_payment_status(a: _Answer) -> Reading | None:
     if a.operation is not Operation.INQUIRY or "paymentStatus" in a.body or a.result is None:
         return None
-    # An inquiry's answer decides by paymentStatus (Architecture §5): a code without it is not
+    # An inquiry's answer decides by paymentStatus
+    # (Architecture#operations-and-the-field-that-decides): a code without it is not
     # enough for success.
     p = _payment(a)
     raw = code_of(p.code)
@@ -534,7 +537,8 @@ def _against_status(
     if isinstance(verdict, Unresolved) and status == "U":
         # U with a code payerr does not know: the docs say U "might be successful, in process,
         # or failed". Only the codes whose rows say "call again" are resent; an unmapped one
-        # (PAYMENT_PROCESSING, USER_PAYING ...) may be in process: pending (Architecture §3,
+        # (PAYMENT_PROCESSING, USER_PAYING ...) may be in process: pending
+        # (Architecture#truth-rules,
         # rule 5).
         return Unresolved(verdict.raw_code, source, pending(source))
     if isinstance(verdict, Unresolved) or fallback is None:
@@ -543,10 +547,11 @@ def _against_status(
         return _unknown_result(table, verdict)
     if fallback.outcome is not verdict.outcome:
         if verdict.outcome is Outcome.PENDING:
-            # in process beside F: pending, never failed (Architecture §3, rule 5)
+            # in process beside F: pending, never failed (Architecture#in-process-is-pending)
             return verdict
         # SUCCESS beside F, a failure code beside S: they contradict each other, so neither
-        # success nor failed (Architecture §3, rules 1 and 2).
+        # success nor failed (Architecture#success-needs-a-positive-signal,
+        # Architecture#failed-means-not-done).
         why = f"resultStatus {status} contradicts {verdict.code}"
         return Unresolved(verdict.raw_code, source, pending(source), why=why)
     return verdict
@@ -554,7 +559,8 @@ def _against_status(
 
 def _unknown_result(table: ProviderTable, verdict: Classification) -> Classification:
     """resultStatus U with a mapped code: pending, settled by resending the same request id or
-    by an inquiry, unless the code's own row says in process (never resent: Architecture §3,
+    by an inquiry, unless the code's own row says in process (never resent:
+    Architecture#truth-rules,
     rule 5). Never failed, whatever the code's row says elsewhere."""
     entry = table.entry(verdict.raw_code)
     if verdict.outcome is Outcome.PENDING and not (entry is not None and entry.resend):
@@ -565,7 +571,8 @@ def _unknown_result(table: ProviderTable, verdict: Classification) -> Classifica
 
 def _operation_status(table: ProviderTable, body: dict[str, Any], field: str) -> Finding:
     """``refundStatus`` / ``vaultingStatus`` (SUCCESS / FAIL / PROCESSING): the operation's
-    result. A value payerr does not know, or none, is pending (Architecture §3, rule 1)."""
+    result. A value payerr does not know, or none, is pending
+    (Architecture#success-needs-a-positive-signal)."""
     value = upper_of(body.get(field))
     code = body.get("vaultingResultCode") if field == "vaultingStatus" else None
     if value == "SUCCESS":

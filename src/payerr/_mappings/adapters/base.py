@@ -107,7 +107,7 @@ class Rule(Generic[_A]):
     """What the rule does, in one line of plain words."""
     source: str
     """Where it comes from: the provider's pages (``;`` between two), or payerr's own rule by
-    its heading on the docs' Architecture page (``Architecture: Truth rules``)."""
+    its heading on the docs' Architecture page (``Architecture#truth-rules``)."""
     applies: Callable[[_A], Reading | None]
     rules: tuple[Rule[Any], ...] = ()
     """A group's rules, walked in order when the group applies (empty for a single rule)."""
@@ -252,7 +252,7 @@ def resolve(
         and garbled(value)
     ):
         # "SUCC\u200bESS", "0000\x00": invisible or control characters may help recognise a
-        # failed or in-process code, never a success (Architecture §3, rule 7).
+        # failed or in-process code, never a success (Architecture#provider-text-is-hostile).
         why = f"{source} holds invisible or control characters"
         return Unresolved(raw, source, pending(source), why=why)
     if hit is None:
@@ -261,8 +261,8 @@ def resolve(
         if hit.outcome is Outcome.PENDING and fallback.outcome is Outcome.FAILED:
             # An in-process code beside a failure status (PayKKa 4000 "Payment order is
             # processing, please do not pay again" with status FAILURE): this request was
-            # refused because the order is in process. Never failed (Architecture
-            # §3, rule 5).
+            # refused because the order is in process. Never failed
+            # (Architecture#in-process-is-pending).
             return hit
         return Unresolved(
             raw, source, fallback, why=f"{fallback.source} contradicts {source} {hit.code}"

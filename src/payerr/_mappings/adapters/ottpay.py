@@ -293,7 +293,7 @@ def _state_fields_disagree(d: _Decrypted) -> Reading | None:
     ):
         return None
     # Two of the decrypted fields disagree (respcode SUCCESS, status ORDERCLOSE): never
-    # success, nor a claim of failure (Architecture §3, rule 2).
+    # success, nor a claim of failure (Architecture#failed-means-not-done).
     shown = ", ".join(f"{name}={d.data.get(name)!r}" for name in d.found)
     why = "the decrypted status fields disagree: " + shown
     return _pending(f"data.{d.found[0]}", why), d.answer.detail
@@ -351,7 +351,7 @@ def _state_empty(d: _Decrypted) -> Reading | None:
     if not d.found:
         return None
     # The field that decides is there, and empty: a successful rsp_code (the call worked) says
-    # nothing of the payment (Architecture §3, rule 1).
+    # nothing of the payment (Architecture#success-needs-a-positive-signal).
     field = f"data.{d.found[0]}"
     return _pending(field, f"{field} is empty"), d.answer.detail
 
@@ -399,7 +399,8 @@ def _success_without_data(a: _Answer) -> Reading | None:
         return None
     # rsp_code SUCCESS says the API request was processed ("Check API request process status by
     # Response Code"); what it did is in data, which every answer carries ("data | Encrypted
-    # Data | Y"). Missing or not an object: pending, never success (Architecture §3, rule 1).
+    # Data | Y"). Missing or not an object: pending, never success
+    # (Architecture#success-needs-a-positive-signal).
     # Codes that name a state themselves (REFUND_SUCCESS, PARTIAL_REFUNDED ...) decide on their
     # own.
     return _pending("data", "no decrypted data to read the transaction's state from"), a.detail

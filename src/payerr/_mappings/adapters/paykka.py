@@ -64,7 +64,7 @@ _DATA_STATUS = fallbacks(
 _GATEWAY_OK = "000000"
 _STATUS_ROWS = frozenset({"AUTHORIZED", "REFUNDED", "PARTIALLY_REFUNDED", "PARTIALLY_REVERSED"})
 # Operations whose answer carries a status: without one, the call's success says nothing of
-# the result (Architecture §3, rule 1).
+# the result (Architecture#success-needs-a-positive-signal).
 _STATUS_OPERATIONS = frozenset(
     {
         Operation.INQUIRY,
@@ -229,7 +229,8 @@ def _data_unreadable(a: _Answer) -> Reading | None:
     if g.ret_code not in _OK or isinstance(a.data, dict):
         return None
     # The call worked; the business result is in data, which is missing or not an object
-    # (still encrypted, say): outcome unknown, never success (Architecture §3, rule 1).
+    # (still encrypted, say): outcome unknown, never success
+    # (Architecture#success-needs-a-positive-signal).
     return Unresolved(None, "data", _UNREADABLE_STATUS, why="data is not an object"), g.detail
 
 
@@ -238,7 +239,7 @@ def _in_process_beside_error(a: _Answer) -> Reading | None:
     if g.status not in _IN_PROCESS or g.ok:
         return None
     # data.status says in process beside a gateway error (999999): pending, never resent
-    # (Architecture §3, rule 5).
+    # (Architecture#in-process-is-pending).
     return Unresolved(None, "data.status", _UNREADABLE_STATUS), g.detail
 
 
@@ -312,7 +313,7 @@ def _gateway_code(a: _Answer) -> Reading | None:
             and verdict.is_success
         ):
             # "0000" says the call worked; a query's result is its data.status, which is
-            # missing: pending (Architecture §3, rule 1).
+            # missing: pending (Architecture#success-needs-a-positive-signal).
             why = "no data.status in the answer"
             return Unresolved(None, "data.status", _UNREADABLE_STATUS, why=why), detail
         if verdict is not None:

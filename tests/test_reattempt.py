@@ -546,6 +546,66 @@ def test_a_reserve_sent_again_after_its_hold_lapsed_counts_once(make: Make, cloc
     assert _declines(limiter) == 1
 
 
+def _most_in_any_window(times: list[float], window: float) -> int:
+    """The most of ``times`` within any sliding ``window`` seconds: a decline at ``t`` and one
+    at ``t + window`` are never in one window (the limiter's reading)."""
+    return max(sum(1 for u in times if t <= u < t + window) for t in times)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [(mastercard(), 10, DAY), (visa(), 15, 30 * DAY)],
+    ids=["mastercard-10-in-24h", "visa-15-in-30-days"],
+)
+@pytest.mark.parametrize("late", [0.0, HOUR], ids=["as-it-leaves", "an-hour-after"])
+def test_a_reserve_reusing_the_id_of_a_decline_that_left_the_window_counts(
+    store: ReattemptStore, clock: Clock, rule: tuple[payerr.Classification, int, float], late: float
+) -> None:
+    """A decline recorded under attempt id ``pay-1``, then a reserve under ``pay-1`` once that
+    decline has left the longest window (30 days), with no write in between: the reserve is
+    granted, and must count, as a write of ``pay-1`` would count anew. Then the worker dies
+    before recording its answer; the hold lapses and the card is reattempted until refused.
+    Every attempt made, the lost one included, must fit the network's rule, read as at most
+    N declined attempts of one card in any sliding window:
+
+    - mappings/networks/mastercard.toml, declines-24-hours: "You can retry a Mastercard
+      transaction up to 10 times in 24 hours"
+      (https://support.checkout.com/hc/en-us/articles/25482040901394-When-can-I-retry-a-declined-transaction);
+    - mappings/networks/visa.toml, categories-2-4: "For these values, you can retry the
+      transaction a maximum of 15 times over a period of 30 days" (Cybersource, categories 2,
+      3 and 4), a reading payerr takes as at most 15 declined attempts in any 30 days.
+
+    ``late``: the reserve comes as the decline leaves the window, or an hour later while a
+    newer decline keeps the card (and its stale member) stored. Before the fix the reserve
+    was granted and its member trimmed at once, so the lost attempt counted for nothing and
+    one attempt too many went through.
+    """
+    last, declines, window = rule
+    limiter = payerr.networks.ReattemptLimiter(store, clock=clock)
+    attempts = [clock.now]
+    limiter.record(CARD, last, attempt_id="pay-1")
+    if late:
+        clock.advance(2 * HOUR)
+        attempts.append(clock.now)
+        limiter.record(CARD, last, attempt_id="pay-0")  # keeps the card stored past 30 days
+        clock.advance(30 * DAY - 2 * HOUR + late)
+    else:
+        clock.advance(30 * DAY)  # pay-1's decline leaves the longest window now
+    lost = limiter.reserve(CARD, last, attempt_id="pay-1")
+    assert lost
+    attempts.append(clock.now)  # charged, then the worker died: its answer is never recorded
+    clock.advance(limiter.limits.hold_for)  # the hold lapses
+    for _ in range(2 * declines):
+        decision = limiter.reserve(CARD, last)
+        if not decision:
+            break
+        attempts.append(clock.now)
+        limiter.record(CARD, last, reservation=decision.reservation)
+    assert not decision
+    assert f"limit: {declines})" in decision.reason
+    assert _most_in_any_window(attempts, window) == declines
+
+
 class Flaky(MemoryReattemptStore):
     """The embedded store, failing every call while ``down`` (as a Redis outage would)."""
 

@@ -9,7 +9,12 @@ answers, duplicate attempt ids, forgets and time steps run, in lockstep, against
 ``MemoryReattemptStore``, a ``RedisReattemptStore`` on a real redis-server, the scripts as they
 were before the documents (tests/reattempt_store_v1.py) on the same server, and the two taking
 turns on one prefix (a fleet mid-upgrade). Every decision is the same; every state read is the
-same; the old and new scripts leave the same bytes in Redis.
+same; the old and new scripts leave the same bytes in Redis, but for one case, expected exactly
+(``Fleet.v1_grants_uncounted``): a reserve granted under a member still stored from a decline
+that has left every window. Today's stores count the reserved attempt; the old scripts left it
+uncounted (a reservation whose answer was lost then let one attempt too many through). The
+harness asserts that difference and no other, then writes the attempt into the old scripts'
+prefixes, so the sequence carries on from one state.
 
 Clocks are injected and move only by the steps a sequence gives: nothing sleeps and no decision
 reads the wall clock (the reserve script's cut-off is two seconds after sending; every horizon
@@ -48,13 +53,14 @@ from payerr.networks._reattempts import (
     ReattemptStore,
     ReserveCheck,
     StoreWrite,
+    _attempt_member,
     card_key,
     reserve_document,
     stops,
     write_document,
 )
 
-from .reattempt_cases import PENDING, SUCCESS, T0, Clock, answer, mastercard, visa
+from .reattempt_cases import CARD, PENDING, SUCCESS, T0, Clock, answer, mastercard, visa
 from .reattempt_store_v1 import StoreV1
 
 # Every horizon is an hour or more: Redis's TTLs (real time) never run out during a test.
@@ -118,6 +124,11 @@ class Mixed:
         self.workers = (old, new)
         self.turn = 0
 
+    @property
+    def last_was_old(self) -> bool:
+        """The old worker took the last call."""
+        return self.turn % 2 == 0
+
     def _next(self) -> ReattemptStore:
         self.turn += 1
         return self.workers[self.turn % 2]
@@ -169,6 +180,45 @@ class Fleet:
                 deadlines = [item for item in deadlines if item[0] != b"hold_member"]
             dumps.append((declines, deadlines))
         return dumps
+
+    def v1_grants_uncounted(
+        self, key: str, member: str, now: float, limits: ReattemptLimits
+    ) -> bool:
+        """Asked before a reserve: whether granting it is the one decision the previous scripts
+        take otherwise. ``member`` is still stored from a decline that has left every window
+        (at or before ``now - limits.horizon``, nothing written since), and the card's live
+        hold is not its own (a reserve sent again keeps its attempt as it is, in both). Today's
+        scripts (and the memory store) drop that decline and count the attempt at ``now``;
+        the previous ones added nothing (``ZADD NX``) and then trimmed the old decline: the
+        attempt counted for nothing. The prefixes hold the same bytes between steps (checked),
+        so today's answers for all."""
+        prefix = self.prefixes["new"]
+        score = self.client.zscore(f"{prefix}{{{key}}}:d", member)
+        if score is None or score > now - limits.horizon:
+            return False
+        holder, until, pending = self.client.hmget(
+            f"{prefix}{{{key}}}:s", "hold_member", "hold_until", "hold_pending"
+        )
+        own = holder == member.encode() and float(until or "-inf") > now and pending != b"1"
+        return not own
+
+    def expect_what_v1_left_uncounted(self, key: str, member: str, now: float) -> None:
+        """After a reserve granted where :meth:`v1_grants_uncounted`: every prefix the previous
+        scripts served (the old one; the mixed one when its old worker took the reserve) holds
+        exactly today's declines but the reserved attempt, ``member`` at ``now``. Write it
+        there, so the sequence carries on in lockstep, each version deciding on one state."""
+        new_key = f"{self.prefixes['new']}{{{key}}}:d"
+        counted = self.client.zrange(new_key, 0, -1, withscores=True)
+        assert (member.encode(), now) in counted, "today's scripts did not count the attempt"
+        mixed = self.stores["mixed"]
+        served = ["old", "mixed"] if isinstance(mixed, Mixed) and mixed.last_was_old else ["old"]
+        for name in served:
+            old_key = f"{self.prefixes[name]}{{{key}}}:d"
+            declines = self.client.zrange(old_key, 0, -1, withscores=True)
+            expected = sorted([*declines, (member.encode(), now)], key=lambda d: (d[1], d[0]))
+            assert counted == expected, f"{name}: not the one expected difference"
+            self.client.zadd(old_key, {member: now})
+            self.client.pexpire(old_key, self.client.pttl(new_key))
 
     def forget_what_memory_forgot(self) -> None:
         """The memory store forgets a card whose windows and deadlines are all over (its own,
@@ -237,6 +287,7 @@ def run_store_ops(
             _, _, member, group, wait, reason = op
             windows = tuple((now - limit.window, limit) for limit in _group(limits, group))
             check = ReserveCheck(now, windows, wait, reason)
+            v1_differs = fleet.v1_grants_uncounted(key, member, now, limits)
             answers = {
                 name: store.reserve(key, check, limits, member)
                 for name, store in fleet.stores.items()
@@ -248,6 +299,8 @@ def run_store_ops(
             document = reserve_document(check, limits, member)
             assert ok == (not stops(live(state, now), document["rule"]))
             granted += ok
+            if ok and v1_differs:
+                fleet.expect_what_v1_left_uncounted(key, member, now)
         elif kind == "write":
             change = op[2]
             for store in fleet.stores.values():
@@ -282,24 +335,22 @@ def _write(draw: st.DrawFn) -> StoreOp:
     return ("write", draw(st.sampled_from(CARDS)), change)
 
 
-STORE_OPS = st.lists(
-    st.one_of(
-        st.tuples(st.just("step"), st.sampled_from(STEPS)),
-        st.tuples(
-            st.just("reserve"),
-            st.sampled_from(CARDS),
-            st.sampled_from(MEMBERS),
-            st.sampled_from(["visa", "mastercard", "every", "none"]),
-            st.sampled_from([0.0, 1.0, 1800.0, HOUR, DAY]),
-            st.sampled_from(REASONS),
-        ),
-        _write(),
-        st.tuples(st.just("forget"), st.sampled_from(CARDS)),
-        st.tuples(st.just("flush-scripts")),
+GROUPS = ["visa", "mastercard", "every", "none"]
+STORE_OP = st.one_of(
+    st.tuples(st.just("step"), st.sampled_from(STEPS)),
+    st.tuples(
+        st.just("reserve"),
+        st.sampled_from(CARDS),
+        st.sampled_from(MEMBERS),
+        st.sampled_from(GROUPS),
+        st.sampled_from([0.0, 1.0, 1800.0, HOUR, DAY]),
+        st.sampled_from(REASONS),
     ),
-    min_size=10,
-    max_size=40,
+    _write(),
+    st.tuples(st.just("forget"), st.sampled_from(CARDS)),
+    st.tuples(st.just("flush-scripts")),
 )
+STORE_OPS = st.lists(STORE_OP, min_size=10, max_size=40)
 
 
 def _absolute(ops: Sequence[StoreOp], start: float) -> Iterator[StoreOp]:
@@ -335,6 +386,49 @@ def test_the_stores_apply_one_rule(
     scripts, alone or taking turns, store the same bytes."""
     fleet = Fleet(redis_client)  # each example its own stores: nothing carries over
     run_store_ops(fleet, LIMITS[name], list(_absolute(ops, start)), start)
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    name=st.sampled_from(sorted(LIMITS)),
+    start=st.sampled_from(STARTS),
+    edge=st.tuples(
+        st.permutations(MEMBERS),
+        st.booleans(),
+        st.sampled_from([-1e-06, 0.0, 1e-06, 1.0, 1800.0]),
+        st.sampled_from(GROUPS),
+    ),
+    then=st.lists(STORE_OP, max_size=15),
+)
+def test_a_member_reserved_again_as_its_decline_leaves_every_window(
+    redis_client: Any,
+    name: str,
+    start: float,
+    edge: tuple[list[str], bool, float, str],
+    then: list[StoreOp],
+) -> None:
+    """Random sequences seldom reach it (a member written, nothing else on its card while its
+    decline leaves every window, then a reserve under it), so here it is on purpose: about
+    the longest window's end (a microsecond before it, at it, after it), with or without a
+    newer decline keeping the card (``edge``: the members, whether, how late, the reserve's
+    windows), then any sequence. Where the previous scripts grant the reserve uncounted,
+    exactly that is expected of them (Fleet.v1_grants_uncounted)."""
+    limits = LIMITS[name]
+    members, newer, late, group = edge
+    member, other = members[0], members[1]
+    ops: list[StoreOp] = [_w("tok_a", add=member)]
+    if newer:  # halfway: a decline still inside the longest window at the reserve
+        ops += [("step", limits.horizon / 2), _w("tok_a", add=other)]
+        ops += [("step", limits.horizon / 2 + late)]
+    else:
+        ops += [("step", limits.horizon + late)]
+    ops += [("reserve", "tok_a", member, group, 0.0, "")]
+    ops += list(_absolute(then, start + limits.horizon + late))
+    run_store_ops(Fleet(redis_client), limits, ops, start)
 
 
 def _w(card: str, **change: Any) -> StoreOp:
@@ -430,6 +524,21 @@ STORE_CASES: list[tuple[str, str, list[StoreOp], int]] = [
         1,
     ),
     (
+        # The previous scripts granted it too, but left it uncounted (expected: see
+        # Fleet.v1_grants_uncounted); its answer lost, r1 would have been granted.
+        "a reserve under a member whose decline left every window counts it anew",
+        "small",
+        [
+            _w("tok_a", add="id:aaaa"),
+            ("step", 3 * DAY),  # id:aaaa's decline leaves the longest window
+            ("reserve", "tok_a", "id:aaaa", "mastercard", 0.0, ""),
+            ("step", 1200.0),  # the hold lapses; its answer is never recorded
+            _w("tok_a", add="id:bbbb"),
+            ("reserve", "tok_a", "r1", "mastercard", 0.0, ""),  # 2 in 5 h: refused
+        ],
+        1,
+    ),
+    (
         "no count limits at all: an empty list of windows",
         "no-counts",
         [_w("tok_a", add=m) for m in MEMBERS] + [("reserve", "tok_a", "r9", "every", 0.0, "")],
@@ -492,6 +601,12 @@ def run_limiter_ops(
             continue
         card = op[1]
         if kind in ("allowed", "reserve"):
+            # An attempt id is the member its reserve counts (a hash); without one, a new id.
+            member = _attempt_member(op[3]) if kind == "reserve" and op[3] is not None else None
+            key = card_key(card)
+            v1_differs = member is not None and fleet.v1_grants_uncounted(
+                key, member, clock.now, limits
+            )
             seen: dict[str, ReattemptDecision] = {}
             for name, limiter in limiters.items():
                 if kind == "reserve":
@@ -503,6 +618,8 @@ def run_limiter_ops(
                 seen[name] = decision
             assert len({_decision(d, kind, op) for d in seen.values()}) == 1, seen
             granted += seen["memory"].reservation is not None
+            if member is not None and v1_differs and seen["memory"].reservation is not None:
+                fleet.expect_what_v1_left_uncounted(key, member, clock.now)
         elif kind == "record":
             for limiter in limiters.values():
                 limiter.record(card, ANSWERS[op[2]], attempt_id=op[3])
@@ -656,6 +773,22 @@ LIMITER_CASES: list[tuple[str, str, list[LimiterOp], int]] = [
         1,
     ),
     (
+        # The previous scripts granted the reserve but left it uncounted (expected: see
+        # Fleet.v1_grants_uncounted): pay-2's decline would then be the only one in 5 h.
+        "an attempt id reserved again once its decline left every window counts anew",
+        "small",
+        [
+            ("record", "tok_a", "mc", "pay-1"),
+            ("step", 3 * DAY),  # pay-1's decline leaves the longest window
+            ("reserve", "tok_a", "mc", "pay-1"),
+            ("step", 1200.0),  # the hold lapses: its answer is never recorded
+            ("record", "tok_a", "mc", "pay-2"),
+            ("allowed", "tok_a", "mc"),  # 2 declines in 5 h (Mastercard limit: 2)
+            ("reserve", "tok_a", "mc", "pay-3"),
+        ],
+        1,
+    ),
+    (
         "windows slide; forget clears a card",
         "tight",
         [
@@ -682,6 +815,61 @@ def test_scripted_limiter_sequences(
     redis_client: Any, name: str, limits: str, ops: list[LimiterOp], granted: int
 ) -> None:
     assert run_limiter_ops(Fleet(redis_client), LIMITS[limits], ops) == granted, name
+
+
+# -- a fleet mid-upgrade: no less safe than either version alone ------------------------------
+
+
+def _attempts_after_a_lost_reserve(client: Any, prefix: str, edge: str, later: str) -> int:
+    """Mastercard, at most 10 declines in 24 h (mappings/networks/mastercard.toml,
+    declines-24-hours: "You can retry a Mastercard transaction up to 10 times in 24 hours").
+    A decline under ``pay-1``; 30 days on, as it leaves the longest window, the ``edge`` worker
+    reserves under ``pay-1`` and dies before recording; once the hold lapses, ``later`` workers
+    (``"old"``, ``"new"``, or ``"both"`` taking turns) reserve and record declines until
+    refused. Returns the attempts within 24 h of the lost one, the lost one included."""
+    clock = Clock(START)
+    stores: dict[str, ReattemptStore] = {
+        "old": StoreV1(client, prefix),
+        "new": payerr.networks.RedisReattemptStore(client, prefix=prefix),
+    }
+    workers = {name: ReattemptLimiter(store, clock=clock) for name, store in stores.items()}
+    other = "new" if edge == "old" else "old"
+    workers[other].record(CARD, mastercard(), attempt_id="pay-1")
+    clock.advance(30 * DAY)
+    assert workers[edge].reserve(CARD, mastercard(), attempt_id="pay-1")
+    clock.advance(workers[edge].limits.hold_for)
+    turns = ["old", "new"] if later == "both" else [later]
+    attempts = 1
+    for turn in range(30):
+        worker = workers[turns[turn % len(turns)]]
+        decision = worker.reserve(CARD, mastercard())
+        if not decision:
+            assert "(Mastercard limit: 10)" in decision.reason
+            return attempts
+        attempts += 1
+        worker.record(CARD, mastercard(), reservation=decision.reservation)
+    raise AssertionError("never refused")
+
+
+@pytest.mark.parametrize("later", ["old", "new", "both"])
+@pytest.mark.parametrize("edge", ["old", "new"])
+def test_a_fleet_mid_upgrade_is_no_less_safe_than_either_version_alone(
+    redis_client: Any, edge: str, later: str
+) -> None:
+    """Old (tests/reattempt_store_v1.py) and new workers on one Redis, in every role of the
+    lost-reservation sequence: the fleet lets through exactly what the version that took the
+    reserve lets through alone. A new worker's reserve counts the attempt, and no old worker
+    after it undoes that (10, the rule); an old worker's reserve is the old defect (11, as an
+    old fleet alone), which no new worker after it makes worse."""
+    alone = {
+        version: _attempts_after_a_lost_reserve(
+            redis_client, f"u{uuid.uuid4().hex}:", version, version
+        )
+        for version in ("old", "new")
+    }
+    assert alone == {"old": 11, "new": 10}
+    mixed = _attempts_after_a_lost_reserve(redis_client, f"u{uuid.uuid4().hex}:", edge, later)
+    assert mixed == alone[edge]
 
 
 # -- the document ------------------------------------------------------------------------------

@@ -367,7 +367,9 @@ class LimitsDocument(TypedDict):
     now: float
     """The limiter's clock (stores read none)."""
     since: float
-    """``now - horizon``: declines at or before it count for nothing and are dropped."""
+    """``now - horizon``: declines at or before it count for nothing and are dropped, before a
+    write or a granted reserve counts its member (a member whose decline left every window
+    counts anew)."""
     keep: int
     """The most declines a card keeps (the largest limit)."""
     horizon: float
@@ -510,6 +512,12 @@ class ReattemptStore(Protocol):
         ``member`` until ``check.now + limits.hold_for``, at once. Returns whether it did, and
         the state it decided on (before the reservation).
 
+        Declines at or before ``check.now - limits.horizon`` go before the attempt is counted,
+        as in ``write``: a decline still stored under ``member`` that has left every window (an
+        attempt id used again, nothing written since) no longer stands for it, and the attempt
+        counts anew from ``check.now``. (Within the windows, ``member``'s decline is the same
+        attempt's, counted once, as ``write`` counts it.)
+
         Repeatable: when the card's live, settled-answer-free hold is ``member``'s already (the
         same reserve sent again after its reply was lost), decide on the state without that
         hold and its counted attempt; if admitted, keep both as they are (granted again); if
@@ -646,7 +654,9 @@ class MemoryReattemptStore:
             if card is None:
                 card = self._cards[key] = _Card()
             if not own:
-                card.apply(now, StoreWrite(add=member))
+                # Declines past the horizon go first, as in a write: a member whose decline
+                # left every window (still stored, nothing written since) counts anew, from now.
+                card.apply(now, StoreWrite(add=member), terms["since"])
                 card.hold_member, card.hold_pending = member, False
                 card.hold_until = document["hold_until"]
             self._settle(key, card, terms)
@@ -725,9 +735,10 @@ class _Card:
         )
 
     def apply(self, now: float, change: StoreWrite, since: float | None = None) -> None:
-        """``since``: declines at or before it go before the new one is added (a write, as the
-        Redis store's): an attempt id recorded again once its decline has left every window
-        counts anew, whether or not anything trimmed the card in between."""
+        """``since``: declines at or before it go before the new one is added (a write or a
+        granted reserve, as the Redis store's): an attempt id recorded or reserved again once
+        its decline has left every window counts anew, whether or not anything trimmed the
+        card in between."""
         when = now
         if change.remove is not None:
             kept = []

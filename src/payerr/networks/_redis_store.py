@@ -26,7 +26,11 @@ each send one JSON document (``write_document``, ``reserve_document``: the limit
 memory store evaluates), which the scripts read with ``cjson.decode``; nothing of it is worked
 out here again. The keys, the hash's fields and the text in them are what they were when the
 scripts took positional arguments (times written as Python's ``repr`` writes them), so workers
-of both versions can share one Redis during a rolling upgrade, each with its own scripts.
+of both versions can share one Redis during a rolling upgrade, each with its own scripts. One
+decision differs: a reserve granted under a member still stored from a decline that has left
+every window (an attempt id used again, nothing written since) counts the attempt here; the
+previous scripts granted it uncounted. Until every worker runs these, an old worker's reserve
+can still do that (as before the upgrade); nothing a new worker writes makes it likelier.
 
 This module imports ``redis`` only when a store is made: the client you pass brings it.
 """
@@ -202,7 +206,10 @@ return 1
 # reaches Redis later (a server stopped or busy, a packet held up) grants nothing: its caller
 # has given up (reply -1). When the live hold is the member's already (the same reserve sent
 # again after its reply was lost, by redis-py's retry or by the caller), decide without it:
-# admitted, it stays as it is; refused, released.
+# admitted, it stays as it is; refused, released. Granted otherwise, declines past the horizon
+# go before the member is counted (ZADD NX), as in a write: the previous scripts counted first,
+# so a member still stored from a decline that had left every window was not added, then
+# trimmed, and the reserved attempt counted for nothing.
 _RESERVE = (
     _SETTLE
     + _STATE
@@ -238,6 +245,9 @@ for _, window in ipairs(rule.windows) do
   end
 end
 if ok and not own then
+  -- Declines past the horizon go before the attempt is counted, as in a write: a member whose
+  -- decline left every window (still stored, nothing written since) counts anew, from now.
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', limits.since)
   redis.call('ZADD', KEYS[1], 'NX', now, member)
   redis.call('HSET', KEYS[2], 'hold_member', member, 'hold_until', decimal(doc.hold_until),
     'hold_pending', '0')

@@ -238,7 +238,7 @@ def lost_replies() -> None:
 
 def phantom_holds(redis_server: Server, with_id: bool) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.cut_proxy import CutProxy  # noqa: PLC0415 -- the tests' proxy that loses replies
+    from tests.support.cut_proxy import CutProxy  # noqa: PLC0415 -- the tests' proxy that loses replies
 
     with CutProxy(redis_server.port) as proxy:
         worker = limiter(f"redis://127.0.0.1:{proxy.port}")

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -13,8 +11,8 @@ from hypothesis import settings
 from payerr._mappings.registry import ENV_VAR, Registry, reset_default_registry
 from payerr._observe.logs import UNKNOWN_CODE_LOGS
 from payerr.testing import reset
-
-from .redis_server import missing, running_redis
+from tests.support.redis_server import missing, running_redis
+from tests.support.repo import DATA, PROVIDERS, REPO, row_counts  # noqa: F401 -- fixtures' and plugins' use
 
 if TYPE_CHECKING:
     pass
@@ -25,25 +23,6 @@ pytest_plugins = ["pytester"]
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-
-DATA = Path(__file__).parent / "data"
-REPO = Path(__file__).resolve().parents[1]
-PROVIDERS = ("alipay_plus", "antom", "ottpay", "paykka")
-
-
-def row_counts() -> dict[str, int]:
-    """Rows per shipped mapping file, counted by tomllib, not by payerr's own loader."""
-    counts = {}
-    for path in sorted((REPO / "mappings").glob("*.toml")):
-        with path.open("rb") as f:
-            counts[path.stem] = len(tomllib.load(f)["code"])
-    return counts
-
-
-CONTRACT_KEYS = frozenset(
-    {"provider", "code", "known", "outcome", "category", "retryable", "message", "action"}
-)
-"""The --json keys the CLI contract names; Classification.as_dict carries them too."""
 
 
 @pytest.fixture(autouse=True)
@@ -86,11 +65,6 @@ def registry() -> Registry:
     return Registry(use_env=False)
 
 
-def seed_codes(provider: str) -> list[str]:
-    lines = (DATA / "seed_codes" / f"{provider}.txt").read_text(encoding="utf-8").splitlines()
-    return [line for line in lines if line and not line.startswith("#")]
-
-
 @pytest.fixture(scope="session")
 def redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A real redis-server for this session: skipped where none is installed, except in CI,
@@ -110,9 +84,9 @@ def redis_client(redis_port: int) -> Iterator[Any]:
     import redis
 
     # Quick enough for RedisReattemptStore's default max_wait (2 s) and RedisCallLedger(
-    # max_wait=tests.ledgers.WAIT), slow enough that a loaded CI machine never turns a slow
+    # max_wait=tests.support.ledgers.WAIT), slow enough that a loaded CI machine never turns a slow
     # loopback answer into an outage.
-    from .ledgers import retries_of
+    from tests.support.ledgers import retries_of
 
     client: Any = redis.Redis(
         host="127.0.0.1",
@@ -130,6 +104,6 @@ def redis_client(redis_port: int) -> Iterator[Any]:
 def fleet_ledger(redis_client: Any) -> Any:
     """A RedisCallLedger on the session's server that has recorded a whole window: it knows a
     key nobody sent is a first send."""
-    from .ledgers import aged_ledger
+    from tests.support.ledgers import aged_ledger
 
     return aged_ledger(redis_client)

@@ -4,14 +4,14 @@
   the repository (where GitHub and PyPI show them) and are copied in at build time, their links
   made relative to the site.
 - ``docs/reasons.md`` is generated from the reason vocabulary by ``python tools/docs_hooks.py``
-  and committed (``tests/test_docs.py`` keeps it equal), so it reads on GitHub too.
+  and committed (``tests/docs/test_docs_site.py`` keeps it equal), so it reads on GitHub too.
 - The precedence tables in ``docs/reference.md`` ("How each provider's answer is read", between
   the ``precedence`` markers) are generated the same way from the readers' rule tables
   (``payerr._mappings.adapters.PRECEDENCE``), and kept equal the same way.
 - The code reference is generated from the mapping files, as installed: one page per provider
   and per card network, every code with its verdict, the provider's words, the shopper
   message and its source. :func:`code_pages` is what the build writes and what
-  ``tests/test_docs.py`` checks (every code of every table on its page).
+  ``tests/docs/test_docs_site.py`` checks (every code of every table on its page).
 """
 
 from __future__ import annotations
@@ -402,7 +402,7 @@ def on_files(files: Any, config: Any) -> Any:
 
 
 if __name__ == "__main__":
-    # Regenerate the committed pages made from the code (tests/test_docs.py checks them).
+    # Regenerate the committed pages made from the code (tests/docs/test_docs_site.py checks them).
     (ROOT / "docs" / "reasons.md").write_text(reasons_page(), encoding="utf-8")
     reference = ROOT / "docs" / "reference.md"
     text = reference.read_text(encoding="utf-8")

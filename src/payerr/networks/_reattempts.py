@@ -358,7 +358,8 @@ class ReserveCheck:
 # -- the limits document ------------------------------------------------------------------------
 # What a store decides and trims by, built once here, by name: MemoryReattemptStore evaluates it
 # and RedisReattemptStore's Lua scripts take it whole, as JSON. Nothing of it is computed again
-# by a store (tests/test_reattempt_differential.py holds the two stores' logic to one answer).
+# by a store (tests/networks/test_reattempt_stores_agree.py holds the two stores' logic to one
+# answer).
 
 
 class LimitsDocument(TypedDict):
@@ -540,7 +541,8 @@ def stops(state: CardState, rule: RuleDocument) -> list[tuple[float | None, str]
 
     The one rule every store applies, read from the ``rule`` of the document every store is
     given (:class:`ReserveDocument`). The Redis store's Lua script applies it to the same
-    document; tests/test_reattempt_differential.py runs both stores through the same sequences
+    document; tests/networks/test_reattempt_stores_agree.py runs both stores through the same
+    sequences
     and asserts the same decisions.
     """
     now = rule["now"]

@@ -8,7 +8,7 @@ an :class:`Unresolved` (a code or status was there but no mapping row decides), 
 Each reader is its provider's precedence written as data: an ordered table of :class:`Rule`
 (``RULES`` in each adapter module), walked by :func:`first_answer`; the first rule that answers
 wins. The docs' table of every provider's precedence is generated from those tables
-(``tools/docs_hooks.py``; ``tests/test_docs.py`` keeps them equal).
+(``tools/docs_hooks.py``; ``tests/docs/test_docs_site.py`` keeps them equal).
 """
 
 from __future__ import annotations

@@ -18,9 +18,12 @@ beside them, or instead of them::
     set_hooks([*DEFAULT_HOOKS, count_retries])   # set_hooks(None): the defaults again
     set_hooks([])                                # nothing logged, counted or traced
 
-Hooks are process-wide (set them once, at start-up), called in order in the thread or task
-that makes the call. A hook that raises never breaks a payment: it is skipped for that event
-and reported once as ``payerr.hook_failed`` (the Instrumentation page says more).
+Hooks are process-wide (set them once, at start-up, and in each spawned worker's
+initializer), called synchronously, in order, in the thread or task that makes the call. The
+live request and response an event carries are read-only: payerr never resends a request
+whose idempotency key, request id or order number a hook changed. A hook that raises never
+breaks a payment: it is skipped for that event and reported once as ``payerr.hook_failed``
+(the Instrumentation page says more).
 :func:`payerr.testing.reset` sets the defaults again.
 """
 

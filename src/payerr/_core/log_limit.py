@@ -13,8 +13,10 @@ when they come back).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 
@@ -47,6 +49,7 @@ class LogLimiter:
         self._dropped = 0
         """Occurrences not logged for want of lines, not yet told by :meth:`dropped`."""
         self._lock = threading.Lock()
+        _LIMITERS.add(self)
 
     def admit(self, key: Hashable) -> int | None:
         """None when this occurrence is not to be logged (counted instead); otherwise the
@@ -93,3 +96,17 @@ class LogLimiter:
             self._new.clear()
             self._again.clear()
             self._dropped = 0
+
+
+_LIMITERS: weakref.WeakSet[LogLimiter] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """A child forked while another thread held a limiter's lock (logging an unknown code)
+    would wait for it forever at its own first unknown code: it gets new locks."""
+    for limiter in list(_LIMITERS):
+        limiter._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from payerr._core.attempts import AttemptRecord
 
 __all__ = [
+    "CHANGED_ACTION",
     "EARLIER_ACTION",
     "GARBLED_ACTION",
     "INQUIRE_ACTION",
@@ -64,6 +65,12 @@ UNKNOWN_RESULT_ACTION = (
     "Outcome unknown (resultStatus U): the provider does not know the result yet. Resend the "
     "same request under the same request id (paymentRequestId, captureRequestId, "
     "refundRequestId ...), or inquire the result; never a new id."
+)
+CHANGED_ACTION = (
+    "Outcome unknown: the request was changed after it was sent (its idempotency key, request "
+    "id, order number, method or URL; a hook editing the event's request, say), so payerr did "
+    "not send it again under an identity the provider never saw, and an earlier attempt may "
+    "have executed. Inquire the payment status; do not resend."
 )
 GARBLED_ACTION = (
     "Outcome unknown: the answer could not be read and the request may have executed. Inquire "

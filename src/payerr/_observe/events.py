@@ -10,13 +10,24 @@ OpenTelemetry metrics and spans are two hooks of these events (``payerr._observe
 events.
 
 Events are frozen and slotted. They carry the live httpx objects (as the response a call
-returns does): a hook reads them and keeps what it needs, never the bodies' secrets.
+returns does): the ``request`` is the very object payerr sends again on a retry, so a hook
+treats it (and the ``response``) as read-only, reads what it needs and keeps none of the
+secrets in them. payerr will not resend a request whose identity a hook changed (its
+idempotency key, request id or order number, method or URL): the call ends in
+``OutcomeUnknownError`` instead. Pickled (a queue, a process pool), an event leaves its
+``request`` and ``response`` behind (None after the trip), and its ``error`` travels as an
+exception of the same class with its text cleaned, without the request it held, as
+:class:`payerr.PaymentError` does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+
+from payerr._core.exceptions import PayerrError
+from payerr._core.text import clean_cut
+from payerr._observe.redaction import redact_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -49,9 +60,10 @@ class CallStarted:
 
     - a context manager is entered before the call's first attempt and exited when the
       call's work is over, after its :class:`CallEnded`: the call's attempts, waits and later
-      events run inside it (a span made current, ``structlog.contextvars.bound_contextvars``).
-      When the client follows a redirect the same object is entered again around the next
-      hop: make it reusable (a class, not a ``@contextmanager`` generator) if yours do.
+      events run inside it (a span made current, ids bound for the call's log lines). When the
+      client follows a redirect the same object is entered again around the next hop, so it
+      must be re-enterable: a class like the one below, never a ``@contextmanager`` generator
+      (``structlog.contextvars.bound_contextvars`` is one: it fails on the second hop).
     - a callable is called with each of the call's later events (:class:`AttemptEnded`,
       :class:`RetryScheduled`, :class:`RetryBudgetExhausted`, :class:`CallEnded`), after the
       hooks are.
@@ -62,20 +74,46 @@ class CallStarted:
         provider: the transport's provider id (``"antom"``).
         operation: the operation the request is read for (:class:`payerr.Operation`).
         method: the HTTP method, upper case.
-        request: the request, as sent (an idempotency key payerr added is in its headers).
+        request: the live request, as it will be sent (an idempotency key payerr added is in
+            its headers; URL with its query string, headers and body unredacted). Read-only:
+            payerr sends this very object again on a retry. None after unpickling.
 
     Example:
+        A hook binding the call's order id for structlog around every hop of the call (a
+        class, entered again for each hop; a ``@contextmanager`` would fail on a redirect):
+
+        >>> import structlog
         >>> from payerr.instrumentation import CallStarted
-        >>> request = httpx.Request("POST", "https://api.paykka.test/v1/payments")
-        >>> CallStarted(provider="paykka", operation=payerr.Operation.PAY, method="POST",
-        ...             request=request).method
-        'POST'
+        >>> class BindOrder:
+        ...     def __init__(self, order):
+        ...         self.order, self.tokens = order, []
+        ...     def __enter__(self):
+        ...         self.tokens.append(structlog.contextvars.bind_contextvars(order=self.order))
+        ...     def __exit__(self, *exc_info):
+        ...         structlog.contextvars.reset_contextvars(**self.tokens.pop())
+        >>> def bind_order(event):
+        ...     if isinstance(event, CallStarted):
+        ...         return BindOrder(event.request.headers.get("Idempotency-Key"))
+        >>> request = httpx.Request("POST", "https://api.paykka.test/v1/payments",
+        ...                         headers={"Idempotency-Key": "order-7"})
+        >>> scope = bind_order(CallStarted(provider="paykka", operation=payerr.Operation.PAY,
+        ...                                method="POST", request=request))
+        >>> for hop in ("POST", "GET"):  # a followed redirect: the same object, each hop
+        ...     with scope:
+        ...         print(hop, structlog.contextvars.get_contextvars()["order"])
+        POST order-7
+        GET order-7
+        >>> "order" in structlog.contextvars.get_contextvars()
+        False
     """
 
     provider: str
     operation: Operation
     method: str
     request: httpx.Request
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _portable(self)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,10 +131,14 @@ class AttemptEnded:
             ``payerr.classification`` extension carries, until a call that raises puts the
             error's there); None when the attempt was interrupted (cancelled,
             ``KeyboardInterrupt``) before payerr could read it.
-        request: the request sent.
-        response: the answer (its body read), or None when sending failed.
+        request: the live request sent (unredacted). Read-only: payerr sends this very
+            object again on a retry. None after unpickling.
+        response: the live answer (its body read; unredacted), or None when sending failed.
+            Read-only. None after unpickling.
         error: the exception the attempt ended in (an ``httpx.TransportError``, or the
-            interruption), or None when it was answered.
+            interruption), or None when it was answered. Live: it holds the request, and its
+            text may quote a header value; pickled, it travels with its text cleaned and no
+            request.
 
     Example:
         ``case AttemptEnded(record=record) if record.error: ...`` in a hook's ``match``.
@@ -111,6 +153,9 @@ class AttemptEnded:
     response: httpx.Response | None
     error: BaseException | None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _portable(self)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RetryScheduled:
@@ -120,14 +165,21 @@ class RetryScheduled:
     Attributes:
         provider: the transport's provider id.
         operation: the operation the request is read for.
-        number: the attempt that is retried, as the retry loop counts them (1 for the first
-            request of this hop).
+        number: the attempt that is retried, as the retry loop counts them and as
+            ``payerr.retry_scheduled`` logs it (``payment.attempt``): 1 for the first request
+            of the current hop. It starts again at 1 after a followed redirect, where
+            :attr:`AttemptEnded.number` goes on counting the call's requests.
         wait: the seconds about to be waited.
         record: the retried attempt's record, its ``wait`` set (None outside a transport).
         classification: what payerr made of the retried attempt.
-        request: the request to be sent again.
-        response: the retried attempt's answer, or None when sending failed.
-        error: the exception the retried attempt ended in, or None when it was answered.
+        request: the live request to be sent again (unredacted). Read-only: a hook that
+            changes its identity (idempotency key, request id, order number, method, URL)
+            ends the call in ``OutcomeUnknownError`` instead of the resend. None after
+            unpickling.
+        response: the retried attempt's live answer, or None when sending failed. None after
+            unpickling.
+        error: the exception the retried attempt ended in, or None when it was answered
+            (live, as :attr:`AttemptEnded.error`).
 
     Example:
         ``if isinstance(event, RetryScheduled): retries.labels(event.provider).inc()``
@@ -143,6 +195,9 @@ class RetryScheduled:
     response: httpx.Response | None
     error: Exception | None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _portable(self)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RetryBudgetExhausted:
@@ -152,12 +207,15 @@ class RetryBudgetExhausted:
     Attributes:
         provider: the transport's provider id.
         operation: the operation the request is read for.
-        number: the attempt that was not retried, as the retry loop counts them.
+        number: the attempt that was not retried, as the retry loop counts them (as
+            :attr:`RetryScheduled.number`).
         record: its record (None outside a transport).
         classification: what payerr made of it.
-        request: the request that was not sent again.
-        response: its answer, or None when sending failed.
-        error: the exception it ended in, or None when it was answered.
+        request: the live request that was not sent again (read-only; None after
+            unpickling).
+        response: its live answer, or None when sending failed (None after unpickling).
+        error: the exception it ended in, or None when it was answered (live, as
+            :attr:`AttemptEnded.error`).
 
     Example:
         ``case RetryBudgetExhausted(provider=provider): page(f"{provider} retry storm")``
@@ -171,6 +229,9 @@ class RetryBudgetExhausted:
     request: httpx.Request
     response: httpx.Response | None
     error: Exception | None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _portable(self)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -187,11 +248,15 @@ class CallEnded:
             raised :class:`payerr.PaymentError`'s; None when the call was interrupted
             (cancelled, ``KeyboardInterrupt``, a ``UsageError``) before any verdict.
         error: the exception the call raised (a :class:`payerr.PaymentError`, or the
-            interruption), or None when it returned.
+            interruption), or None when it returned. A PaymentError's text is cleaned, but its
+            ``request``, ``response`` and ``__cause__`` are the live objects (it pickles
+            without them).
         records: every attempt of the call, in order (their waits set).
         duration: seconds from the call's start, waits included, on the policy's clock.
-        request: the last request sent.
-        response: the last answer, or None.
+        request: the last request sent (live, unredacted; None after unpickling).
+        response: the last attempt's answer, or None when it had none (live; None after
+            unpickling). A call cancelled while waiting to retry ends with the answer it was
+            about to retry.
 
     Example:
         ``case CallEnded(error=None, duration=seconds): latency.observe(seconds)``
@@ -205,6 +270,9 @@ class CallEnded:
     duration: float
     request: httpx.Request
     response: httpx.Response | None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _portable(self)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -242,6 +310,11 @@ Event: TypeAlias = (
 class Hook(Protocol):
     """A callable that hears payerr's events: ``hook(event)``, for every event, in order.
 
+    Called synchronously, in the thread or task making the call (an ``async def`` hook is
+    refused by ``set_hooks``): it must be quick, and it treats the event's live ``request`` and
+    ``response`` as read-only. payerr calls made inside a hook (``payerr.classify`` of an
+    unknown code, say) emit no events: a hook never hears itself.
+
     Its return value is ignored, but for a :class:`CallStarted`: a context manager returned
     then is entered around the call, a callable hears the call's later events (see
     :class:`CallStarted`). A hook (or what it returned) that raises never
@@ -270,3 +343,60 @@ class Hook(Protocol):
     def __call__(
         self, event: Event, /
     ) -> AbstractContextManager[Any] | Callable[[Event], object] | None: ...
+
+
+# -- pickling: the live httpx objects stay behind -----------------------------------------------
+
+
+def _portable(event: object) -> tuple[Any, ...]:
+    """How an event pickles: its fields, without the live ``request`` and ``response`` (None
+    after the trip), and with an ``error`` that is not payerr's own replaced by a stand-in of
+    its class (text cleaned, no request), as :class:`payerr.PaymentError` pickles."""
+    state = {f.name: getattr(event, f.name) for f in fields(event)}  # type: ignore[arg-type]
+    for name in ("request", "response"):
+        if name in state:
+            state[name] = None
+    error = state.get("error")
+    if error is not None and not isinstance(error, PayerrError):
+        state["error"] = _ErrorText(type(error), _cleaned(error))
+    return _rebuild, (type(event), state)
+
+
+def _rebuild(kind: type[Any], state: dict[str, Any]) -> Any:
+    """Unpickle an event."""
+    return kind(**state)
+
+
+def _cleaned(error: BaseException) -> str:
+    """The exception's text as payerr logs a transport error's: card numbers and secrets
+    masked, control characters dropped, at most 300 characters."""
+    try:
+        text = str(error)
+    except Exception:  # a __str__ that raises
+        return ""
+    return clean_cut(text, 300, scrub=redact_text)
+
+
+class _ErrorText:
+    """An exception as it pickles inside an event: its class and its cleaned text."""
+
+    __slots__ = ("kind", "text")
+
+    def __init__(self, kind: type[BaseException], text: str) -> None:
+        self.kind, self.text = kind, text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _stand_in, (self.kind, self.text)
+
+
+def _stand_in(kind: type[BaseException], text: str) -> BaseException:
+    """An exception of ``kind`` carrying ``text``, built without its ``__init__`` (whose
+    arguments did not travel); an httpx error's ``request`` is unset, as httpx's own are."""
+    try:
+        error = kind.__new__(kind)
+        error.args = (text,) if text else ()
+        if hasattr(kind, "request"):  # httpx.HTTPError: its request property reads _request
+            error._request = None  # type: ignore[attr-defined]
+    except Exception:  # a class that cannot be built so
+        return Exception(f"{kind.__name__}: {text}" if text else kind.__name__)
+    return error

@@ -8,13 +8,20 @@ hook wants it, or the call has followers (what the hooks returned for its ``Call
 which hear the rest of it): a first-try success with logging below DEBUG and no OpenTelemetry
 provider builds none, and asks two questions (OpenTelemetry's at the start, the log's at the
 end). A hook that raises is left out of that event, and reported once (``payerr.hook_failed``)
-until the hooks are set again: it never breaks a payment.
+until the hooks are set again: it never breaks a payment. Everything payerr asks of a hook's
+objects (calling it, its ``wants``, what it returned) runs inside that catch-all, and under a
+re-entrancy guard (a context variable): payerr calls a hook makes emit no events, so a hook
+never hears itself. A forked child gets new locks and reports its failing hooks afresh.
 """
 
 from __future__ import annotations
 
+import contextvars
+import inspect
 import logging
+import os
 import threading
+import traceback
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -28,8 +35,9 @@ from payerr._observe.events import (
     RetryScheduled,
     UnknownCode,
 )
-from payerr._observe.logs import logging_hook
-from payerr._observe.telemetry import opentelemetry_hook
+from payerr._observe.logs import LoggingHook, logging_hook
+from payerr._observe.redaction import redact_text
+from payerr._observe.telemetry import OpenTelemetryHook, opentelemetry_hook
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -72,7 +80,8 @@ class Route(NamedTuple):
     gate: _Wants | None
     """Asked before anything else: None when no hook hears the kind; the lone hook's
     ``wants`` when one hook with a ``wants`` does (the defaults' case: one call, and a quiet
-    event costs nothing more); else a gate that says yes (:func:`listeners` asks each)."""
+    event costs nothing more; a hook of the application's is asked under the re-entrancy
+    guard); else a gate that says yes (:func:`listeners` asks each)."""
     entries: _Entries
     """Each hook that hears the kind, with its ``wants`` method if it has one, in order."""
     alone: tuple[Hook] | None
@@ -89,54 +98,165 @@ EVENTS: tuple[type[Any], ...] = (
 )
 """Every kind of event, in the order a call emits them."""
 
+_OWN = (LoggingHook, OpenTelemetryHook)
+"""payerr's own hooks: their ``wants`` never call payerr, and are asked without the guard."""
+
+_INSIDE: contextvars.ContextVar[bool] = contextvars.ContextVar("payerr_in_hook", default=False)
+"""True while payerr runs a hook's code (the hook, its ``wants``, what it returned, a report
+of its failure) in this thread or task: events of payerr calls made meanwhile are not
+delivered (a hook that classifies the unknown code it heard would hear itself without end)."""
+
 
 def _yes(kind: type[Any], c: Classification | None) -> bool:
     return True
 
 
-def _routes_of(hooks: tuple[Hook, ...]) -> dict[type[Any], Route]:
+def _guarded(wants: _Wants) -> _Wants:
+    """A hook's ``wants`` as a gate: asked under the re-entrancy guard, and not at all from
+    inside a hook."""
+
+    def gate(kind: type[Any], c: Classification | None) -> bool:
+        if _INSIDE.get():
+            return False
+        token = _INSIDE.set(True)
+        try:
+            return bool(wants(kind, c))
+        finally:
+            _INSIDE.reset(token)
+
+    return gate
+
+
+class _Spec(NamedTuple):
+    """A hook as :func:`set_hooks` read it, once: the kinds it hears (None: all) and its
+    ``wants``."""
+
+    hook: Hook
+    kinds: frozenset[type[Any]] | None
+    wants: _Wants | None
+
+
+def _routes_of(specs: tuple[_Spec, ...]) -> dict[type[Any], Route]:
     """Per kind of event, the hooks that hear it (a hook's ``kinds``, when it has them, name
     the only kinds it hears), in order, and its gate."""
     routes: dict[type[Any], Route] = {}
     for kind in EVENTS:
-        entries = []
-        for hook in hooks:
-            kinds = getattr(hook, "kinds", None)
-            if kinds is None or kind in kinds:
-                entries.append((hook, getattr(hook, "wants", None)))
+        entries = [(s.hook, s.wants) for s in specs if s.kinds is None or kind in s.kinds]
         gate: _Wants | None = None
         alone: tuple[Hook] | None = None
-        if len(entries) == 1 and entries[0][1] is not None:
-            gate, alone = entries[0][1], (entries[0][0],)
+        lone = entries[0] if len(entries) == 1 else None
+        if lone is not None and lone[1] is not None:
+            gate = lone[1] if type(lone[0]) in _OWN else _guarded(lone[1])
+            alone = (lone[0],)
         elif entries:
             gate = _yes
         routes[kind] = Route(gate, tuple(entries), alone)
     return routes
 
 
-_LOCK = threading.Lock()
+def _spec(hook: object) -> _Spec:
+    """A hook read once: callable and not a coroutine function; its ``kinds``, if any, event
+    classes (materialised: a generator is read once, here); its ``wants``, if any, callable."""
+    if not callable(hook):
+        raise UsageError(f"a hook is called with each event: {_shown(hook)} is not callable")
+    try:
+        kinds = getattr(hook, "kinds", None)
+        wants = getattr(hook, "wants", None)
+        call = type(hook).__call__  # callable: its class has one
+    except Exception as exc:  # a property or __getattr__ that raises
+        raise UsageError(
+            f"a hook's attributes (kinds, wants) could not be read: {_shown(hook)} raised "
+            f"{type(exc).__name__}"
+        ) from None
+    if _asynchronous(hook) or _asynchronous(call):
+        raise UsageError(
+            f"hooks are called synchronously, in the thread or task making the call: "
+            f"{_shown(hook)} is an async function, whose coroutine would never run; use a "
+            "plain function (hand the event to a queue your event loop reads)"
+        )
+    chosen: frozenset[type[Any]] | None = None
+    if kinds is not None:
+        known = False
+        if not isinstance(kinds, str | bytes | type):
+            try:
+                chosen = frozenset(kinds)
+                known = all(any(kind is event for event in EVENTS) for kind in chosen)
+            except Exception:  # not iterable, unhashable members, an iterator that raises
+                known = False
+        if not known:
+            raise UsageError(
+                "a hook's kinds are event classes (payerr.instrumentation.CallEnded, ...), "
+                f"not {_shown(kinds)}"
+            )
+    if wants is not None and (not callable(wants) or _asynchronous(wants)):
+        raise UsageError(
+            "a hook's wants is a method (kind, classification) -> bool, called synchronously: "
+            f"{_shown(wants)}"
+        )
+    return _Spec(hook, chosen, wants)
+
+
+def _asynchronous(function: object) -> bool:
+    """An ``async def`` (or ``async def`` generator) function or method: calling it runs
+    nothing."""
+    try:
+        return inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function)
+    except Exception:  # an object whose attributes raise when inspected
+        return False
+
+
+def _shown(value: object) -> str:
+    """``repr(value)``, or its class's name when the repr raises."""
+    try:
+        return repr(value)
+    except Exception:
+        return f"<{type(value).__name__}>"
+
+
+class _Shared:
+    """The lock :func:`set_hooks` and the failure reports take, and the reports' state: one
+    object, so that a forked child can be given fresh ones."""
+
+    __slots__ = ("lock", "reported", "reporting")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reported: set[int] = set()
+        """``id()`` of each hook whose failure has been reported since the hooks were last
+        set (each is held by ``_hooks`` meanwhile, so the id is its own); a new set when they
+        are set again."""
+        self.reporting: set[int] = set()
+        """``id()`` of each hook whose failure is being reported now (by any thread)."""
+
+
+_SHARED = _Shared()
+_DEFAULT_SPECS = tuple(_spec(hook) for hook in DEFAULT_HOOKS)
 _hooks: tuple[Hook, ...] = DEFAULT_HOOKS
 """The hooks set, as :func:`get_hooks` returns them."""
-routes: dict[type[Any], Route] = _routes_of(DEFAULT_HOOKS)
+routes: dict[type[Any], Route] = _routes_of(_DEFAULT_SPECS)
 """Per kind of event, its gate and the hooks that hear it: the snapshot every emitter reads
 (replaced whole when the hooks are set, never changed). An emitter asks the gate (None:
 nobody hears the kind), and :func:`listeners` only when it says yes."""
-_reported: set[int] = set()
-"""``id()`` of each hook whose failure has been reported since the hooks were last set (each
-is held by ``_hooks`` meanwhile, so the id is its own)."""
 
 
 def set_hooks(hooks: Iterable[Hook] | None) -> None:
     """Set the hooks that hear payerr's events, for the whole process.
 
+    Hooks are per process: a process started with spawn or forkserver (a
+    ``multiprocessing`` pool, ``ProcessPoolExecutor``) begins with payerr's own, so set yours
+    in its initializer; a forked child (gunicorn, Celery's prefork) inherits its parent's and
+    reports their failures afresh.
+
     Args:
         hooks: the hooks, called in this order for every event; ``None`` sets payerr's own
             again (:data:`DEFAULT_HOOKS`: its logs and OpenTelemetry); an empty iterable turns
             every event off (no logs of calls, retries or unknown codes, no metrics, no spans).
+            Each hook's ``kinds`` and ``wants`` are read here, once.
 
     Raises:
-        UsageError: a hook that is not callable, whose ``kinds`` are not event classes, or
-            whose ``wants`` is not callable (nothing is changed).
+        UsageError: a hook that is not callable or is an ``async def`` (hooks are called
+            synchronously), whose ``kinds`` are not event classes, or whose ``wants`` is not
+            a plain callable (nothing is changed).
 
     Example:
         >>> seen = []
@@ -148,34 +268,22 @@ def set_hooks(hooks: Iterable[Hook] | None) -> None:
         ['UnknownCode']
         >>> payerr.instrumentation.set_hooks(None)
     """
-    chosen = DEFAULT_HOOKS if hooks is None else tuple(hooks)
-    for hook in chosen:
-        _check(hook)
-    new = _routes_of(chosen)
-    global _hooks, routes  # the process-wide snapshot, swapped whole
-    with _LOCK:
-        _hooks, routes = chosen, new
-        _reported.clear()
-
-
-def _check(hook: object) -> None:
-    """A hook is callable; its ``kinds``, if any, are event classes; its ``wants`` callable."""
-    if not callable(hook):
-        raise UsageError(f"a hook is called with each event: {hook!r} is not callable")
-    kinds = getattr(hook, "kinds", None)
-    if kinds is not None:
+    if hooks is None:
+        chosen, specs = DEFAULT_HOOKS, _DEFAULT_SPECS
+    else:
+        if isinstance(hooks, str | bytes):
+            raise UsageError(f"set_hooks takes a list of hooks, not {_shown(hooks)}")
         try:
-            known = not isinstance(kinds, str | type) and all(kind in EVENTS for kind in kinds)
-        except TypeError:  # not iterable
-            known = False
-        if not known:
-            raise UsageError(
-                "a hook's kinds are event classes (payerr.instrumentation.CallEnded, ...), "
-                f"not {kinds!r}"
-            )
-    wants = getattr(hook, "wants", None)
-    if wants is not None and not callable(wants):
-        raise UsageError(f"a hook's wants is a method (kind, classification) -> bool: {wants!r}")
+            chosen = tuple(hooks)
+        except TypeError:
+            raise UsageError(f"set_hooks takes a list of hooks, not {_shown(hooks)}") from None
+        specs = tuple(_spec(hook) for hook in chosen)
+    new = _routes_of(specs)
+    global _hooks, routes  # the process-wide snapshot, swapped whole
+    shared = _SHARED
+    with shared.lock:
+        _hooks, routes = chosen, new
+        shared.reported = set()
 
 
 def get_hooks() -> tuple[Hook, ...]:
@@ -202,45 +310,55 @@ def listeners(
     asked: bool = False,
 ) -> tuple[Hook, ...]:
     """The hooks that want an event of ``kind`` carrying ``c``: build it only if any do (a
-    ``wants`` that raises is reported, and its hook left out).
+    ``wants`` that raises is reported, and its hook left out). None from inside a hook.
 
     Args:
         route: the kind's route, as the emitter read it (default: the current one).
         asked: the route's gate said yes already: a lone hook is not asked again.
     """
+    if _INSIDE.get():
+        return _NOBODY  # a payerr call made by a hook: it never hears itself
     if route is None:
         route = routes[kind]
     if asked and route.alone is not None:
         return route.alone
     found: list[Hook] | None = None
-    for hook, wants in route.entries:
-        if wants is not None:
-            try:
-                if not wants(kind, c):
+    token = _INSIDE.set(True)
+    try:
+        for hook, wants in route.entries:
+            if wants is not None:
+                try:
+                    if not wants(kind, c):
+                        continue
+                except Exception as exc:
+                    _report(hook, exc)
                     continue
-            except Exception as exc:
-                _report(hook, exc)
-                continue
-        if found is None:
-            found = [hook]
-        else:
-            found.append(hook)
+            if found is None:
+                found = [hook]
+            else:
+                found.append(hook)
+    finally:
+        _INSIDE.reset(token)
     return _NOBODY if found is None else tuple(found)
 
 
 def deliver(hooks: tuple[Hook, ...], event: Event, follow: tuple[Follower, ...] = ()) -> None:
     """Call each hook with ``event``, then each of the call's followers; one that raises is
     reported and skipped."""
-    for hook in hooks:
-        try:
-            hook(event)
-        except Exception as exc:
-            _report(hook, exc)
-    for hook, follower in follow:
-        try:
-            follower(event)
-        except Exception as exc:
-            _report(hook, exc)
+    token = _INSIDE.set(True)
+    try:
+        for hook in hooks:
+            try:
+                hook(event)
+            except Exception as exc:
+                _report(hook, exc)
+        for hook, follower in follow:
+            try:
+                follower(event)
+            except Exception as exc:
+                _report(hook, exc)
+    finally:
+        _INSIDE.reset(token)
 
 
 def start_call(
@@ -248,28 +366,37 @@ def start_call(
 ) -> tuple[tuple[Follower, ...], tuple[Follower, ...]]:
     """Deliver a ``CallStarted``. What the hooks returned, each beside its hook: the context
     managers to enter around the call's work, and the callables to call with the call's later
-    events (one object may be both)."""
+    events (one object may be both). Whatever is asked of a returned object (its attributes,
+    whether it is callable) is asked inside the catch-all: an object whose attributes raise
+    is reported and dropped."""
     scopes: list[Follower] = []
     followers: list[Follower] = []
-    for hook in hooks:
-        try:
-            kept = hook(event)
-        except Exception as exc:
-            _report(hook, exc)
-            continue
-        if kept is None:
-            continue
-        if hasattr(kept, "__enter__") and hasattr(kept, "__exit__"):
-            scopes.append((hook, kept))
-        if callable(kept):
-            followers.append((hook, kept))
+    token = _INSIDE.set(True)
+    try:
+        for hook in hooks:
+            try:
+                kept = hook(event)
+                if kept is None:
+                    continue
+                scope = hasattr(kept, "__enter__") and hasattr(kept, "__exit__")
+                follower = callable(kept)
+            except Exception as exc:
+                _report(hook, exc)
+                continue
+            if scope:
+                scopes.append((hook, kept))
+            if follower:
+                followers.append((hook, kept))
+    finally:
+        _INSIDE.reset(token)
     return tuple(scopes), tuple(followers)
 
 
 class Scopes:
     """The context managers the hooks returned for a call's ``CallStarted``, entered around
     one hop of the call (in order; exited in reverse). One that fails to enter or exit is
-    reported (as its hook's failure) and passed over; none can swallow the call's exception."""
+    reported (as its hook's failure) and passed over; none can swallow the call's exception.
+    Entering and exiting run under the re-entrancy guard; the hop between them does not."""
 
     __slots__ = ("_entered", "_scopes")
 
@@ -278,13 +405,17 @@ class Scopes:
         self._entered: list[Follower] = []
 
     def __enter__(self) -> None:
-        for hook, scope in self._scopes:
-            try:
-                scope.__enter__()
-            except Exception as exc:
-                _report(hook, exc)
-            else:
-                self._entered.append((hook, scope))
+        token = _INSIDE.set(True)
+        try:
+            for hook, scope in self._scopes:
+                try:
+                    scope.__enter__()
+                except Exception as exc:
+                    _report(hook, exc)
+                else:
+                    self._entered.append((hook, scope))
+        finally:
+            _INSIDE.reset(token)
 
     def __exit__(
         self,
@@ -293,30 +424,82 @@ class Scopes:
         tb: TracebackType | None,
     ) -> None:
         entered, self._entered = self._entered, []
-        for hook, scope in reversed(entered):
-            try:
-                scope.__exit__(exc_type, exc, tb)  # its answer ignored: the error goes on
-            except Exception as failure:
-                _report(hook, failure)
+        token = _INSIDE.set(True)
+        try:
+            for hook, scope in reversed(entered):
+                try:
+                    scope.__exit__(exc_type, exc, tb)  # its answer ignored: the error goes on
+                except Exception as failure:
+                    _report(hook, failure)
+        finally:
+            _INSIDE.reset(token)
 
 
 def _report(hook: Hook, exc: Exception) -> None:
-    """A hook (or the context manager it returned) raised: log it once per hook."""
-    with _LOCK:
-        if id(hook) in _reported:
+    """A hook (or what it returned, or its ``wants``) raised: log it once per hook, until the
+    hooks are set again. The report carries the exception's class and its traceback as text
+    passed through payerr's redaction, never the exception itself: its chain may hold a
+    transport error quoting a header value, a URL's query string, a card number. A hook is
+    marked reported once its report was written (a report that could not be written is tried
+    again at the hook's next failure)."""
+    key, shared = id(hook), _SHARED
+    with shared.lock:
+        reported, reporting = shared.reported, shared.reporting
+        if key in reported or key in reporting:
             return
-        _reported.add(id(hook))
+        reporting.add(key)
+    written = False
+    token = _INSIDE.set(True)  # a logging handler that calls payerr: no events, no loop
     try:
         _log.emit(
-            logging.ERROR, HOOK_FAILED, hook=_name(hook), error=type(exc).__name__, exc_info=exc
+            logging.ERROR,
+            HOOK_FAILED,
+            hook=_name(hook),
+            error=type(exc).__name__,
+            exception=_traceback(exc),
         )
+        written = True
     except Exception:  # a logging pipeline that fails too: nothing more to do
-        return
+        pass
+    finally:
+        _INSIDE.reset(token)
+        with shared.lock:
+            reporting.discard(key)
+            if written:
+                reported.add(key)  # the set of the hooks it was reported under
+
+
+def _traceback(exc: BaseException) -> str:
+    """The exception's traceback, chained exceptions included, with card numbers and secrets
+    masked (``payerr._observe.redaction.redact_text``)."""
+    try:
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
+        return redact_text(text)
+    except Exception:  # a __str__ that raises, a chain too deep to format
+        return f"{type(exc).__name__} (its traceback could not be formatted)"
 
 
 def _name(hook: object) -> str:
     """``module.qualname`` of a function or class, else of the object's class."""
-    named = hook if hasattr(hook, "__qualname__") else type(hook)
-    module = getattr(named, "__module__", None)
-    qualname = getattr(named, "__qualname__", None) or repr(named)
+    try:
+        named = hook if hasattr(hook, "__qualname__") else type(hook)
+        module = getattr(named, "__module__", None)
+        qualname = getattr(named, "__qualname__", None) or repr(named)
+        if not isinstance(module, str | None) or not isinstance(qualname, str):
+            raise TypeError(qualname)
+    except Exception:  # a hook whose attributes raise: its class names it
+        named, module, qualname = type(hook), type(hook).__module__, type(hook).__qualname__
     return qualname if module in (None, "builtins") else f"{module}.{qualname}"
+
+
+def _after_fork_in_child() -> None:
+    """A child forked while another thread held the lock (setting hooks, reporting a failure)
+    would wait for it forever: it gets a new one. It reports its hooks' failures afresh (its
+    parent's reports went to the parent's logs)."""
+    shared = _SHARED
+    shared.lock = threading.Lock()
+    shared.reported, shared.reporting = set(), set()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -30,7 +30,7 @@ from payerr._core.taxonomy import Classification, Operation, Outcome
 from payerr._mappings.classify import EXTENSION_KEY, log_unknown, read_answer
 from payerr._mappings.operations import operation_of_request
 from payerr._mappings.registry import Registry, default_registry
-from payerr._mappings.unknown import WHY_NO_ID
+from payerr._mappings.unknown import CHANGED_ACTION, WHY_NO_ID, outcome_unknown
 from payerr._observe import hooks as _hooks
 from payerr._observe.events import AttemptEnded, CallEnded, CallStarted
 from payerr._retry.body import (
@@ -90,7 +90,7 @@ class _Flight:
     """One hop of a logical call in flight: its request and operation, and the call (its
     history, and when it started)."""
 
-    __slots__ = ("_identity", "call", "core", "operation", "request")
+    __slots__ = ("_identity", "answer", "call", "core", "operation", "request", "sent_as")
 
     def __init__(self, core: _Core, request: httpx.Request, call: Call) -> None:
         self.core = core
@@ -98,6 +98,11 @@ class _Flight:
         self.call = call
         self._identity: Identity | bool | None = False  # False: not computed yet
         self.operation = operation_of_request(request, core.table.operation_field)
+        self.sent_as: tuple[object, ...] | None = None
+        """What the request was sent as (``_Core.sent_as``), noted when an attempt is judged
+        worth a retry, before any hook hears of it; a resend must match it."""
+        self.answer: httpx.Response | None = None
+        """The answer of the latest attempt judged worth a retry (None: a transport error)."""
 
     def identity(self) -> Identity | None:
         if self._identity is False:
@@ -283,6 +288,54 @@ class _Core:
         last, call.ended = not call.ended, True
         return own, last
 
+    def sent_as(self, flight: _Flight) -> tuple[object, ...]:
+        """What the provider knows the request by, and so what the call was judged and
+        recorded by: its method and URL, and every idempotency key, request id and order
+        number it carries (as the ledger reads them). Unreadable (a stream a hook put in its
+        place): a value equal to no other."""
+        request = flight.request
+        try:
+            found = identities_of(
+                request,
+                self._key_names,
+                self.table.request_ids_for(flight.operation),
+                self.order_fields,
+            )
+            return (request.method, str(request.url), tuple(found))
+        except Exception:
+            return (object(),)
+
+    def may_resend(self, flight: _Flight, response: httpx.Response | None) -> None:
+        """An attempt was judged worth a retry: note, once per hop and before any hook hears
+        of it, what the request was sent as; keep the answer (a call cancelled while waiting
+        to retry ends with it)."""
+        if flight.sent_as is None:
+            flight.sent_as = self.sent_as(flight)
+        flight.answer = response
+
+    def changed(self, flight: _Flight, previous: Attempt) -> Attempt | None:
+        """Before a resend: None when the request is still what it was sent as. Otherwise
+        something (a hook editing the event's request) changed its identity after payerr
+        judged it replay-safe: sent now, it could execute a second time under a key the
+        provider never saw. The call ends instead, on an attempt never sent: outcome unknown,
+        not safe to resend."""
+        if flight.sent_as is not None and self.sent_as(flight) == flight.sent_as:
+            return None
+        c = previous.classification
+        unknown = dataclasses.replace(
+            outcome_unknown(c, CHANGED_ACTION),
+            message=f"{c.message} (not resent: the request's identity changed after it was sent)",
+        )
+        call = flight.call
+        return Attempt(
+            Verdict(Action.RAISE, unknown, executed=False),
+            flight.request,
+            previous.response,
+            previous.error,
+            call.started,
+            call,
+        )
+
     def time_left(self, flight: _Flight) -> float:
         """Seconds left before the call's deadline (its start plus the policy's timeout), in
         real time: what a socket read or a cancel scope may still take."""
@@ -363,7 +416,7 @@ class _Core:
             if call.followers or _hooks.routes[AttemptEnded].gate is not None:
                 self._attempt_ended(flight, entry, None, None, exc)
         call.done = True
-        self._ended(flight, None, exc, None)
+        self._ended(flight, None, exc, None if sending else flight.answer)
 
     def _attempt_ended(
         self,
@@ -433,6 +486,8 @@ class _Core:
         call = flight.call
         number = len(call.records) + 1
         entry = call.add(record(number, decision, status, exc))
+        if decision.action is Action.RETRY:  # to be sent again: note what it was sent as
+            self.may_resend(flight, response)
         if call.followers or _hooks.routes[AttemptEnded].gate is not None:  # most calls: neither
             self._attempt_ended(flight, entry, decision.classification, response, exc)
         # The logical call's start (a redirect hop's retries wait within the call's timeout).
@@ -634,10 +689,16 @@ class PaymentTransport(_Shell[httpx.BaseTransport], httpx.BaseTransport):
             return core.returned(flight, first, first.response)
         if not core.needs_retry(first):
             return self._conclude(first, flight)
-        made = [first]
+        given, latest = [first], [first]
 
-        def attempt() -> Attempt:  # tenacity's attempt 1 is the one already made
-            return made.pop() if made else self._attempt(flight)
+        def attempt() -> Attempt:
+            if given:  # tenacity's attempt 1 is the one already made
+                return given.pop()
+            refused = core.changed(flight, latest[0])  # a resend: still the same request?
+            if refused is not None:
+                return refused
+            latest[0] = self._attempt(flight)
+            return latest[0]
 
         return self._conclude(core.policy.retrying(core.budget)(attempt), flight)
 
@@ -770,10 +831,16 @@ class AsyncPaymentTransport(_Shell[httpx.AsyncBaseTransport], httpx.AsyncBaseTra
             return core.returned(flight, first, first.response)
         if not core.needs_retry(first):
             return await self._conclude(first, flight)
-        made = [first]
+        given, latest = [first], [first]
 
-        async def attempt() -> Attempt:  # tenacity's attempt 1 is the one already made
-            return made.pop() if made else await self._attempt(flight)
+        async def attempt() -> Attempt:
+            if given:  # tenacity's attempt 1 is the one already made
+                return given.pop()
+            refused = core.changed(flight, latest[0])  # a resend: still the same request?
+            if refused is not None:
+                return refused
+            latest[0] = await self._attempt(flight)
+            return latest[0]
 
         return await self._conclude(await core.policy.async_retrying(core.budget)(attempt), flight)
 

@@ -1078,7 +1078,7 @@ def test_a_report_that_could_not_be_written_is_tried_again_and_written_once() ->
     send(Scripted(DECLINED), FakeTime(), mode="sync")  # three failures: start, attempt, end
     send(Scripted(DECLINED), FakeTime(), mode="sync")
     assert [(e["event"], e["hook"]) for e in written] == [
-        ("payerr.hook_failed", "tests.test_hooks._broken")
+        ("payerr.hook_failed", f"{__name__}._broken")
     ]
     assert "UnknownCode" not in recorder.names
 

@@ -204,6 +204,8 @@ def __getattr__(name: str) -> object:
         value = getattr(importlib.import_module(module), name)
         _publish()
         return globals().get(name, value)
+    if name == "_restore_error":  # what a pickled payerr exception is rebuilt by
+        return importlib.import_module("payerr._core.exceptions")._restore_error
     if name in _SUBMODULES:
         return importlib.import_module(f"payerr.{name}")
     if name.startswith("_") and not name.startswith("__") and name.isidentifier():

@@ -31,6 +31,7 @@ from payerr import (
 from payerr._core.attempts import AttemptRecord
 from tests.support.answers import paykka_failure
 from tests.support.clients import URL
+from tests.support.repo import REPO
 
 SECRET_URL = "https://user:pw@api.example-psp.test/v1/payments?sign=s3cret#frag"
 """URL with user info, a query and a fragment: none of them may travel with an error."""
@@ -361,3 +362,47 @@ def test_errors_cross_a_process_pool() -> None:
         assert want.pop("idempotency_key")
         assert got == want
         assert (error.response, error.request) == (None, None)
+
+
+_PICKLE_IN_A_WORKER = r"""
+import pickle, sys
+import httpx
+from payerr._mappings.classify import classify_response
+from payerr._retry.transport import PaymentTransport
+from payerr.networks._reattempts import MemoryReattemptStore, ReattemptLimiter
+
+declined = {"result": {"resultCode": "SUCCESS", "resultStatus": "S"}, "paymentStatus": "FAIL",
+            "paymentResultCode": "DO_NOT_HONOR",
+            "paymentResultInfo": {"cardBrand": "VISA", "issuerResultCode": "05"}}
+c = classify_response("antom", httpx.Response(200, json=declined), operation="inquiry")
+transport = PaymentTransport("antom", transport=httpx.MockTransport(lambda r: httpx.Response(
+    200, json={"result": {"resultCode": "INVALID_CONTRACT", "resultStatus": "F"}})))
+with httpx.Client(transport=transport) as client:
+    try:
+        client.post("https://open-sea.alipay.com/ams/api/v1/payments/pay", json={})
+    except Exception as exc:
+        error = exc
+decision = ReattemptLimiter(MemoryReattemptStore()).allowed("tok_1", c)
+sys.stdout.buffer.write(pickle.dumps((c, error, error.history, decision)))
+"""
+
+
+def test_pickles_name_only_public_modules_however_little_a_worker_named() -> None:
+    """A worker that raised and returned payerr objects without ever naming a public payerr
+    class pickles them under ``payerr`` and ``payerr.networks`` only: the private modules'
+    paths change when the code moves (as they did in this release), the public ones do not,
+    so a pickle made by one version loads in the next."""
+    import subprocess
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO / "src")}
+    made = subprocess.run(
+        [sys.executable, "-c", _PICKLE_IN_A_WORKER], capture_output=True, env=env, check=True
+    ).stdout
+    assert b"payerr._" not in made, made[:400]
+    assert b"payerr.networks._" not in made
+    c, error, history, decision = pickle.loads(made)
+    assert c.network is not None
+    assert isinstance(error, payerr.PaymentError)
+    assert error.history == history
+    assert type(decision).__module__ == "payerr.networks"

@@ -258,7 +258,8 @@ def test_a_status_query_that_failed_is_not_the_payments_failure(code: int) -> No
 
 
 def test_a_status_query_for_a_payment_that_does_not_exist_is_failed() -> None:
-    """20019 "Original payment not exist" answering a query: it never arrived (rule 6)."""
+    """20019 "Original payment not exist" answering a query: it never arrived
+    (Architecture#an-inquiry-is-not-an-execution)."""
     c = at("query", error(20019, "Original payment not exist"))
     assert (c.outcome, c.category) == (Outcome.FAILED, Category.FINAL)
 

@@ -89,8 +89,8 @@ def test_a_mapped_code_beside_a_status_payerr_does_not_know_decides(status: str 
 
 
 def test_a_failure_code_beside_an_order_in_process_is_pending() -> None:
-    """PROCESSING ("Processing") beside a failure code: in process wins (Architecture#truth-rules,
-    rule 5), and the message says the code is mapped."""
+    """PROCESSING ("Processing") beside a failure code: in process wins
+    (Architecture#in-process-is-pending), and the message says the code is mapped."""
     c = answer("PROCESSING", "4015", "capture")
     assert c.outcome is Outcome.PENDING
     assert "is mapped (Capture failed)" in c.message

@@ -468,8 +468,8 @@ def test_a_long_reason_is_cut_without_leaving_part_of_a_card_number() -> None:
 
 
 def test_garbled_codes_and_brands_give_no_advice() -> None:
-    """Control or invisible characters inside a code never help it match (Architecture#truth-rules,
-    rule 7): '4\\x003' is not 43, 'VI\\u200bSA' is not Visa."""
+    """Control or invisible characters inside a code never help it match
+    (Architecture#provider-text-is-hostile): '4\\x003' is not 43, 'VI\\u200bSA' is not Visa."""
     assert pay(card("VISA", refusalCodeRaw="4\x003")).network.never_retry is False  # type: ignore[union-attr]
     assert pay(card("VISA", refusalCodeRaw="4\x003")).network.issuer_code is None  # type: ignore[union-attr]
     c = pay(card("VI\u200bSA", refusalCodeRaw="43"))

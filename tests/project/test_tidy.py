@@ -137,6 +137,8 @@ def test_citations_name_a_heading_that_exists() -> None:
             assert "DESIGN.md" not in text, path
             assert "ARCHITECTURE.md" not in text, path
         assert not re.search(r"[Aa]rchitecture(?: page)?,? §\d", text), path
+        assert not re.search(r"Architecture#[a-z-]+,\s+(?:#\s*)?rules? \d", text), path
+        assert not re.search(r"\(rules? \d", text), path
         for anchor in re.findall(r"(?:Architecture|ARCHITECTURE\.md)#([a-z0-9-]+)", text):
             assert anchor in anchors, (path.name, anchor)
             cited += 1

@@ -48,3 +48,9 @@ class AttemptRecord(NamedTuple):
             what += f" {self.code}"
         where = " of an earlier call with the same key" if self.earlier_call else ""
         return f"attempt {self.number}{where} ({what})"
+
+
+# Pickles name the public module, whichever names a process has touched (a Celery worker
+# pickles what it raises without ever naming payerr.OutcomeUnknownError): the private
+# module's path changes when the code moves, the public one does not.
+AttemptRecord.__module__ = "payerr"

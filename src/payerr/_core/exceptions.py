@@ -379,3 +379,18 @@ class MappingError(PayerrError, ValueError):
         more = len(self.errors) - 1
         plural = "s" if more > 1 else ""
         super().__init__(first + (f" (and {more} more problem{plural})" if more else ""))
+
+
+# Pickles name the public module, whichever names a process has touched (a Celery worker
+# pickles what it raises without ever naming payerr.OutcomeUnknownError): the private
+# module's path changes when the code moves, the public one does not.
+for _public in (
+    FinalError, MappingError, MerchantConfigError, NotificationInProgressError,
+    NotificationLedgerError, OutcomeUnknownError, PayerrError, PaymentError, RetryableError,
+    RiskError, UnknownProviderError, UsageError, UserActionError,
+):  # fmt: skip
+    _public.__module__ = "payerr"
+ReattemptStoreError.__module__ = "payerr.networks"
+_restore.__module__ = "payerr"
+_restore.__qualname__ = _restore.__name__ = "_restore_error"
+_restore_error = _restore

@@ -450,3 +450,10 @@ def status_reason(status: int) -> Reason:
     if reason is not None:
         return reason
     return Reason.PROVIDER_ERROR if 500 <= status < 600 else Reason.UNKNOWN
+
+
+# Pickles name the public module, whichever names a process has touched (a Celery worker
+# pickles what it raises without ever naming payerr.OutcomeUnknownError): the private
+# module's path changes when the code moves, the public one does not.
+for _public in (Advice, Reason):
+    _public.__module__ = "payerr"

@@ -627,3 +627,11 @@ class CodeEntry:
             "advice": str(self.classification().advice),
             "topic": self.topic,
         }
+
+
+# Pickles name the public module, whichever names a process has touched (a Celery worker
+# pickles what it raises without ever naming payerr.OutcomeUnknownError): the private
+# module's path changes when the code moves, the public one does not.
+for _public in (Category, Classification, CodeEntry, Operation, Outcome):
+    _public.__module__ = "payerr"
+NetworkAdvice.__module__ = "payerr.networks"

@@ -142,7 +142,7 @@ def judge(
     if c.outcome is Outcome.FAILED and c.repeat and (executed_before is not None or not first_send):
         # "Duplicate" / "order used" / 409: the provider has it, maybe from an earlier attempt
         # (this call's, or another worker's). Failed would be a lie that invites a second
-        # charge (rule 2), unless payerr knows this is the first send.
+        # charge (Architecture#failed-means-not-done), unless payerr knows this is the first send.
         return Verdict(Action.RAISE, repeat_unknown(c, executed_before, unsure), executed)
     if resend_settles(c):
         # resultStatus U, the result unknown: the same request id, resent, settles it (as a
@@ -307,7 +307,8 @@ def conclusion(attempt: Attempt, call: Call) -> tuple[type[PaymentError], Classi
     (Architecture#failed-means-not-done). Otherwise it is :class:`OutcomeUnknownError`, safe to
     resend only under the
     caller's own key or request id: a key payerr generated is one the caller's fresh request
-    will not carry (rule 4). Once an attempt may have executed, a later failure that does not
+    will not carry (Architecture#safe-to-resend-holds). Once an attempt may have executed, a later
+    failure that does not
     settle the payment (an auth or gateway rejection of the resend, a result fetch after a
     303 that failed) is outcome unknown, not safe to resend.
     """

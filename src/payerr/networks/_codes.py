@@ -244,3 +244,10 @@ def _code_key(code: object) -> str | None:
     if not isinstance(code, str) or len(code) > 8 or not code.isascii():
         return None
     return code.strip().upper()
+
+
+# Pickles name the public module, whichever names a process has touched (a Celery worker
+# pickles what it raises without ever naming payerr.OutcomeUnknownError): the private
+# module's path changes when the code moves, the public one does not.
+for _public in (AdviceCode, IssuerCode, NetworkTable):
+    _public.__module__ = "payerr.networks"

@@ -1345,3 +1345,13 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):  # POSIX
     os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+# Pickles name the public module, whichever names a process has touched (a Celery worker
+# pickles what it raises without ever naming payerr.OutcomeUnknownError): the private
+# module's path changes when the code moves, the public one does not.
+for _public in (
+    DeclineLimit, MemoryReattemptStore, ReattemptDecision, ReattemptLimiter, ReattemptLimits,
+    ReattemptStore,
+):  # fmt: skip
+    _public.__module__ = "payerr.networks"

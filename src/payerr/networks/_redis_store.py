@@ -436,3 +436,9 @@ def _state(reply: list[Any]) -> CardState:
         None if hold is None else float(hold),
         pending == "1",
     )
+
+
+# Pickles name the public module, whichever names a process has touched (a Celery worker
+# pickles what it raises without ever naming payerr.OutcomeUnknownError): the private
+# module's path changes when the code moves, the public one does not.
+RedisReattemptStore.__module__ = "payerr.networks"

@@ -538,8 +538,7 @@ def _against_status(
         # U with a code payerr does not know: the docs say U "might be successful, in process,
         # or failed". Only the codes whose rows say "call again" are resent; an unmapped one
         # (PAYMENT_PROCESSING, USER_PAYING ...) may be in process: pending
-        # (Architecture#truth-rules,
-        # rule 5).
+        # (Architecture#in-process-is-pending).
         return Unresolved(verdict.raw_code, source, pending(source))
     if isinstance(verdict, Unresolved) or fallback is None:
         return verdict
@@ -560,8 +559,7 @@ def _against_status(
 def _unknown_result(table: ProviderTable, verdict: Classification) -> Classification:
     """resultStatus U with a mapped code: pending, settled by resending the same request id or
     by an inquiry, unless the code's own row says in process (never resent:
-    Architecture#truth-rules,
-    rule 5). Never failed, whatever the code's row says elsewhere."""
+    Architecture#in-process-is-pending). Never failed, whatever the code's row says elsewhere."""
     entry = table.entry(verdict.raw_code)
     if verdict.outcome is Outcome.PENDING and not (entry is not None and entry.resend):
         return verdict

@@ -291,7 +291,8 @@ def inquiry_failed(
     if verdict.category in _COULD_NOT_LOOK or (
         scoped is not None and "not exist" in scoped.message.lower()
     ):
-        # The provider's words say the order asked after does not exist (rule 6).
+        # The provider's words say the order asked after does not exist
+        # (Architecture#an-inquiry-is-not-an-execution).
         return verdict
     why = f"the inquiry itself failed ({field} {verdict.code}): it says nothing of the payment"
     return Unresolved(verdict.raw_code, field, pending(field), why=why)

@@ -1,6 +1,7 @@
 """payerr's parts import only downwards: no part imports one above it, no two modules import
 each other (however late or only for type checkers), and no module takes another module's
-private names.
+private names. A string that names one of payerr's modules (for ``importlib.import_module``
+or a lazy table) counts as an import of it.
 
 Every import is read from the source (module level, inside functions, under
 ``TYPE_CHECKING``): a circle hidden behind a late import is still a circle.
@@ -85,7 +86,15 @@ def _imports() -> list[Import]:
     out = []
     for module, path in MODULES.items():
         package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        # ``Cls.__module__ = "payerr.networks"`` names the public module pickles use: no import.
+        renames = {
+            id(node.value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Attribute) and t.attr == "__module__" for t in node.targets)
+        }
+        for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 out += [
                     Import(module, a.name, ("",), node.lineno)
@@ -105,6 +114,16 @@ def _imports() -> list[Import]:
                         out.append(Import(module, submodule, ("",), node.lineno))
                     else:
                         out.append(Import(module, base, (alias.name,), node.lineno))
+            elif (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and node.value in MODULES
+                and node.value.startswith("payerr.")
+                and id(node) not in renames
+            ):
+                # A module named in a string (importlib.import_module, __import__, a lazy
+                # table of names and modules) is imported all the same.
+                out.append(Import(module, node.value, ("",), node.lineno))
     return out
 
 

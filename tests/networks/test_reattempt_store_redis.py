@@ -405,3 +405,29 @@ def test_redis_and_memory_decide_alike(
             elif op == "forget":
                 limiter.forget(card)
         assert not seen or seen[0] == seen[1]
+
+
+@pytest.mark.parametrize("name", ["Vi\udcc0sa", b"Visa"], ids=["lone-surrogate", "bytes"])
+def test_a_limit_whose_name_is_not_text_decides_on_redis_as_in_memory(
+    redis_client: Any, name: object
+) -> None:
+    """A limit's name is only words for reasons: one that is not UTF-8 text (a name decoded
+    with surrogateescape, bytes) must not make the Redis store refuse every reserve while the
+    memory store decides (it is not sent to the script)."""
+    limits = payerr.networks.ReattemptLimits(
+        visa=(payerr.networks.DeclineLimit(2, 30 * DAY, name),),  # type: ignore[arg-type]
+    )
+    decisions = []
+    for store in (
+        payerr.networks.MemoryReattemptStore(),
+        payerr.networks.RedisReattemptStore(redis_client),
+    ):
+        limiter = ReattemptLimiter(store, clock=Clock(), limits=limits)
+        seen = []
+        for attempt in ("a1", "a2", "a3"):
+            reserved = limiter.reserve(CARD, visa(), attempt_id=attempt)
+            seen.append(reserved.allowed)
+            if reserved.allowed:
+                limiter.record(CARD, visa(), reservation=reserved.reservation)
+        decisions.append(seen)
+    assert decisions[0] == decisions[1] == [True, True, False]

@@ -392,7 +392,22 @@ class RedisReattemptStore:
                 nothing.
         """
         document = reserve_document(check, limits, member)
-        sent = _json({**document, "reply_by": time.time() + self.max_wait})
+        rule = document["rule"]
+        # The script reads the numbers; a window's name and the wait's reason are for the
+        # reasons Python words. Left out, a name that is not text (bytes, a lone surrogate)
+        # cannot stop every reserve here when the memory store takes it.
+        for_lua = {
+            **document,
+            "rule": {
+                "now": rule["now"],
+                "wait": rule["wait"],
+                "windows": [
+                    {"after": w["after"], "declines": w["declines"]} for w in rule["windows"]
+                ],
+            },
+            "reply_by": time.time() + self.max_wait,
+        }
+        sent = _json(for_lua)
         granted, *reply = self._reserve(keys=self._keys(key), args=[sent])
         if int(granted) == -1:
             raise TimeoutError(

@@ -386,3 +386,23 @@ def test_streaming_response_not_read_is_classified_on_status_alone() -> None:
 def test_classify_http_accepts_plain_header_mappings() -> None:
     c = payerr.classify_http("antom", 429, b"", {"RETRY-AFTER": "2"})
     assert c.retry_after == 2.0
+
+
+@pytest.mark.parametrize(
+    "operation", [None, "notification", "refund-notification", "capture-notification"]
+)
+def test_a_notification_of_a_kind_payerr_does_not_know_is_never_success(
+    operation: str | None,
+) -> None:
+    """Antom names what a notification reports by its notifyType (PAYMENT_RESULT,
+    REFUND_RESULT, CAPTURE_RESULT ...: docs.antom.com/ac/ref/notification); result S only says
+    the notification was made. A notifyType payerr does not know is pending whether payerr read
+    the operation from the body or the caller named it a notification (it was success when
+    named: Architecture#success-needs-a-positive-signal)."""
+    body = {
+        "notifyType": "PAYMENT_NEW_KIND",
+        "result": {"resultCode": "SUCCESS", "resultStatus": "S"},
+    }
+    c = payerr.classify_http("antom", 200, body, operation=operation)
+    assert c.outcome is payerr.Outcome.PENDING
+    assert c.source == "notifyType"

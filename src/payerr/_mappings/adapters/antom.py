@@ -173,8 +173,12 @@ def read(table: ProviderTable, body: dict[str, Any], operation: Operation) -> Re
 
 
 def _unknown_notification(a: _Answer) -> Reading | None:
-    if a.operation is not Operation.OTHER or "notifyType" not in a.body:
+    if "notifyType" not in a.body:
         return None
+    if a.operation is not Operation.OTHER and (
+        a.operation not in _NOTIFIED or operation_of_body(a.body) is not Operation.OTHER
+    ):
+        return None  # (a caller that says "notification" knows no more of a new notifyType)
     # A notification payerr does not know (a new notifyType): what it reports is not known, so
     # it is never success (Architecture#success-needs-a-positive-signal).
     why = f"notifyType {a.body.get('notifyType')!r} is not one payerr knows"
@@ -431,8 +435,8 @@ _CALL_WORKED: tuple[Rule[_Answer], ...] = (  # in this order, with result S or a
 RULES: tuple[Rule[_Answer], ...] = (
     Rule(
         "unknown_notification",
-        "A notification whose notifyType payerr does not know: pending (what it reports is "
-        "not known).",
+        "A notification whose notifyType payerr does not know (read from the body, or under an "
+        "operation the caller named a notification): pending (what it reports is not known).",
         f"docs.antom.com/ac/ref/notification; {_TRUTH}",
         _unknown_notification,
     ),

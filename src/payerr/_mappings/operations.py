@@ -225,10 +225,8 @@ _VAULTING = frozenset(
 )
 _CAPTURE = frozenset({Operation.CAPTURE, Operation.CAPTURE_NOTIFICATION})
 
-# Shopper messages that fit the operation (Architecture#operations-and-the-field-that-decides: a
-# refused refund or cancel is
-# not "your
-# payment could not be completed").
+# Shopper messages that fit the operation (Architecture#operations-and-the-field-that-decides:
+# a refused refund or cancel is not "your payment could not be completed").
 _MESSAGES = {
     "refund": {
         Outcome.SUCCESS: "Your refund has been processed.",

@@ -474,9 +474,8 @@ def repeat(provider: str, operation: str, outcome: str) -> Answer:
 
 # How each provider names an order's state in an inquiry's answer: Antom paymentStatus /
 # refundStatus / vaultingStatus (Architecture#operations-and-the-field-that-decides), OTT Pay
-# respcode (seed 002:
-# ORDER_REVERSED "order
-# cancelled"), PayKKa's Gateway Order Status (docs.paykka.com).
+# respcode (seed 002: ORDER_REVERSED "order cancelled"), PayKKa's Gateway Order Status
+# (docs.paykka.com).
 _STATE_WORDS = {
     "antom": {
         "success": "SUCCESS",

@@ -467,7 +467,8 @@ RULES: tuple[Rule[_Answer], ...] = (
         "pending, settled by resending the same request id or an inquiry; U with a code payerr "
         "does not know is pending, never resent; a U in a notification is pending; an "
         "inquiry's own failure says nothing of the payment (pending), unless the order does "
-        "not exist.",
+        "not exist or the inquiry could not be made (retryable, merchant-config: kept as "
+        "they are).",
         "docs.antom.com/ac/ams/api_fund, .../idempotency, .../paymentri_online",
         _result_wrapper,
     ),

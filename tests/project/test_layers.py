@@ -202,6 +202,44 @@ def test_no_module_takes_another_modules_private_names() -> None:
     assert taken == []
 
 
+def _private_attributes(module: str, path: Path) -> list[str]:
+    """``other._name`` where ``other`` is another payerr module this one imported."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                if f"{base}.{alias.name}" in MODULES:
+                    aliases[alias.asname or alias.name] = f"{base}.{alias.name}"
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in MODULES and alias.asname:
+                    aliases[alias.asname] = alias.name
+    return [
+        f"{module}:{node.lineno} reads {aliases[node.value.id]}.{node.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in aliases
+        and aliases[node.value.id] != module
+        and node.attr.startswith("_")
+        and not node.attr.startswith("__")
+    ]
+
+
+def test_no_module_reads_another_modules_private_names() -> None:
+    """Nor as an attribute of the module it imported (``cards._SHAPES``)."""
+    read = [
+        found for module, path in MODULES.items() for found in _private_attributes(module, path)
+    ]
+    assert read == []
+
+
 def _may_import_in_docstring(part: str) -> frozenset[str] | None:
     doc = ast.get_docstring(ast.parse(MODULES[part].read_text(encoding="utf-8"))) or ""
     found = re.search(r"May import:(.*)", doc, re.DOTALL)

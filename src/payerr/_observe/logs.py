@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from payerr._core import log as _log
 from payerr._core.cards import safe_url
@@ -113,18 +113,13 @@ def payment_fields(
 # -- the events of calls, retries and unknown codes --------------------------------------------
 
 
-class Tried(Protocol):
-    """What a warning about one attempt reads of it (a retry event)."""
-
-    @property
-    def classification(self) -> Classification: ...
-    @property
-    def request(self) -> httpx.Request: ...
-    @property
-    def response(self) -> httpx.Response | None: ...
-
-
-def warn_attempt(event: str, attempt: Tried, *, number: int, wait: float | None = None) -> None:
+def warn_attempt(
+    event: str,
+    attempt: RetryScheduled | RetryBudgetExhausted,
+    *,
+    number: int,
+    wait: float | None = None,
+) -> None:
     """A warning about one attempt of a call: a retry scheduled, or a retry the budget refused."""
     _log.emit(
         logging.WARNING,
